@@ -1,0 +1,274 @@
+//! What a workflow says: steps, sub-steps, modes, inputs and outputs (KubeVela's wire format).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How a list of steps is executed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    /// In array order; the next step starts only after the previous one finished.
+    #[default]
+    StepByStep,
+    /// All steps whose `dependsOn` and inputs are ready run in each pass.
+    #[serde(rename = "DAG")]
+    Dag,
+}
+
+/// The modes of the top-level steps and of the sub-steps of step groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecuteMode {
+    /// Mode of the top-level steps (default StepByStep).
+    #[serde(default)]
+    pub steps: Mode,
+    /// Mode of sub-steps (default DAG).
+    #[serde(default = "dag")]
+    pub sub_steps: Mode,
+}
+
+fn dag() -> Mode {
+    Mode::Dag
+}
+
+impl Default for ExecuteMode {
+    fn default() -> Self {
+        Self {
+            steps: Mode::StepByStep,
+            sub_steps: Mode::Dag,
+        }
+    }
+}
+
+/// A value the step reads from the workflow context before it runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Input {
+    /// A context variable (dotted path) or a path in the step's basic value (`context.x`).
+    pub from: String,
+    /// When set, the value is written to `parameter.<parameterKey>`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub parameter_key: String,
+}
+
+/// A value the step writes to the workflow context after it finished.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    /// Name of the context variable.
+    pub name: String,
+    /// Expression over the step's evaluated value (`output.value.status`, with the
+    /// `output.$returns.value` fallback of KubeVela).
+    pub value_from: String,
+}
+
+/// Display-only metadata of a step.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// A display name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alias: String,
+}
+
+/// One workflow step, or a sub-step of a `step-group` (which has no `subSteps` of its own).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// Unique name in the workflow (sub-steps included).
+    pub name: String,
+    /// The step type (a WorkflowStepDefinition or a built-in such as `suspend`, `step-group`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Display metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// `always`, or a CUE boolean expression over `status`, `inputs`, `context`, `parameter`.
+    #[serde(default, rename = "if", skip_serializing_if = "String::is_empty")]
+    pub if_: String,
+    /// Go duration measured from the step's first execution.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub timeout: String,
+    /// Steps that must be finished before this one runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// Context variables read before running.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<Input>,
+    /// Context variables written after running.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<Output>,
+    /// The step type's `parameter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
+    /// Sub-steps of a `step-group`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sub_steps: Vec<Step>,
+    /// Mode of this group's sub-steps, overriding the workflow's `mode.subSteps`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+}
+
+impl Step {
+    /// A step with a name and a type.
+    #[must_use]
+    pub fn new(name: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            type_: type_.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `if`.
+    #[must_use]
+    pub fn with_if(mut self, expr: impl Into<String>) -> Self {
+        self.if_ = expr.into();
+        self
+    }
+
+    /// Sets `timeout`.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: impl Into<String>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// Sets `dependsOn`.
+    #[must_use]
+    pub fn depends_on<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.depends_on = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds an input.
+    #[must_use]
+    pub fn input(mut self, from: impl Into<String>, parameter_key: impl Into<String>) -> Self {
+        self.inputs.push(Input {
+            from: from.into(),
+            parameter_key: parameter_key.into(),
+        });
+        self
+    }
+
+    /// Adds an output.
+    #[must_use]
+    pub fn output(mut self, name: impl Into<String>, value_from: impl Into<String>) -> Self {
+        self.outputs.push(Output {
+            name: name.into(),
+            value_from: value_from.into(),
+        });
+        self
+    }
+
+    /// Sets `properties`.
+    #[must_use]
+    pub fn with_properties(mut self, properties: Value) -> Self {
+        self.properties = Some(properties);
+        self
+    }
+
+    /// Sets the sub-steps (for `step-group`).
+    #[must_use]
+    pub fn with_sub_steps(mut self, sub_steps: Vec<Step>) -> Self {
+        self.sub_steps = sub_steps;
+        self
+    }
+
+    /// Sets the mode of this group's sub-steps.
+    #[must_use]
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// Whether this step is a `step-group`.
+    #[must_use]
+    pub fn is_group(&self) -> bool {
+        self.type_ == crate::steps::STEP_GROUP
+    }
+}
+
+/// A workflow: its steps and modes. The input of the engine.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workflow {
+    /// Execution modes (`mode.steps`, `mode.subSteps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ExecuteMode>,
+    /// The steps.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+impl Workflow {
+    /// A StepByStep workflow of these steps.
+    #[must_use]
+    pub fn new(steps: Vec<Step>) -> Self {
+        Self { mode: None, steps }
+    }
+
+    /// Sets the top-level mode.
+    #[must_use]
+    pub fn with_mode(mut self, steps: Mode) -> Self {
+        let mut m = self.mode.unwrap_or_default();
+        m.steps = steps;
+        self.mode = Some(m);
+        self
+    }
+
+    /// Every step and sub-step, in declaration order.
+    pub fn all_steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps
+            .iter()
+            .flat_map(|s| std::iter::once(s).chain(s.sub_steps.iter()))
+    }
+}
+
+/// A standalone `WorkflowRun` spec (`core.oam.dev/v1alpha1`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowRunSpec {
+    /// Extra context variables visible as `context.<key>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    /// Execution modes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ExecuteMode>,
+    /// Inline steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_spec: Option<Workflow>,
+    /// Name of a `Workflow` template in the same namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_ref: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_read_kubevela_yaml_shape() {
+        let s: Step = serde_json::from_value(serde_json::json!({
+            "name": "g", "type": "step-group", "if": "status.a.succeeded", "timeout": "1m",
+            "dependsOn": ["a"], "mode": "StepByStep",
+            "inputs": [{"from": "v", "parameterKey": "x.y"}],
+            "outputs": [{"name": "o", "valueFrom": "output.value"}],
+            "subSteps": [{"name": "g1", "type": "suspend", "properties": {"duration": "1s"}}]
+        }))
+        .unwrap();
+        assert_eq!(s.if_, "status.a.succeeded");
+        assert_eq!(s.mode, Some(Mode::StepByStep));
+        assert_eq!(s.sub_steps[0].properties.as_ref().unwrap()["duration"], "1s");
+        let m: ExecuteMode = serde_json::from_str(r#"{"steps":"DAG"}"#).unwrap();
+        assert_eq!(
+            m,
+            ExecuteMode {
+                steps: Mode::Dag,
+                sub_steps: Mode::Dag
+            }
+        );
+    }
+}

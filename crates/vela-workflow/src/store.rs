@@ -1,0 +1,229 @@
+//! Where run state is kept between passes: a [`Store`] trait, in memory or in files.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::state::RunState;
+
+/// A store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The stored state could not be decoded.
+    #[error("stored state of run {key:?} is corrupt")]
+    Decode {
+        /// Run key.
+        key: String,
+        /// Cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The state could not be encoded.
+    #[error("state of run {key:?} could not be encoded")]
+    Encode {
+        /// Run key.
+        key: String,
+        /// Cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Reading or writing a file failed.
+    #[error("{op} {path} failed")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A backend-specific failure (for stores outside this crate, such as Kubernetes).
+    #[error("store backend failed for run {key:?}")]
+    Backend {
+        /// Run key.
+        key: String,
+        /// Cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Result of store operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Durable storage of [`RunState`] by run key.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The saved state of `key`, if any.
+    async fn load(&self, key: &str) -> Result<Option<RunState>>;
+    /// Saves the state of `key`, replacing what was there.
+    async fn save(&self, key: &str, state: &RunState) -> Result<()>;
+    /// Forgets `key`.
+    async fn delete(&self, key: &str) -> Result<()>;
+}
+
+/// A store in process memory. It keeps the serialized bytes, so what is loaded is exactly what
+/// a durable store would give back.
+#[derive(Debug, Default)]
+pub struct Memory {
+    runs: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+impl Memory {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The serialized size of a stored run, in bytes.
+    #[must_use]
+    pub fn stored_len(&self, key: &str) -> Option<usize> {
+        self.runs.lock().expect("poisoned").get(key).map(Vec::len)
+    }
+}
+
+#[async_trait]
+impl Store for Memory {
+    async fn load(&self, key: &str) -> Result<Option<RunState>> {
+        let bytes = self.runs.lock().expect("poisoned").get(key).cloned();
+        bytes
+            .map(|b| {
+                RunState::from_bytes(&b).map_err(|source| Error::Decode {
+                    key: key.to_owned(),
+                    source,
+                })
+            })
+            .transpose()
+    }
+
+    async fn save(&self, key: &str, state: &RunState) -> Result<()> {
+        let bytes = state.to_bytes().map_err(|source| Error::Encode {
+            key: key.to_owned(),
+            source,
+        })?;
+        self.runs.lock().expect("poisoned").insert(key.to_owned(), bytes);
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.runs.lock().expect("poisoned").remove(key);
+        Ok(())
+    }
+}
+
+/// A store that keeps one JSON file per run in a directory. Writes go to a temporary file
+/// that is renamed over the old one, so a crash never leaves a half-written state.
+#[derive(Debug, Clone)]
+pub struct File {
+    dir: PathBuf,
+}
+
+impl File {
+    /// A store in `dir` (created on first save).
+    #[must_use]
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        // Keys are run names like `namespace/name`; keep file names safe and unique.
+        let safe: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '~'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{safe}.json"))
+    }
+}
+
+#[async_trait]
+impl Store for File {
+    async fn load(&self, key: &str) -> Result<Option<RunState>> {
+        let path = self.path(key);
+        match tokio::fs::read(&path).await {
+            Ok(b) => RunState::from_bytes(&b)
+                .map(Some)
+                .map_err(|source| Error::Decode {
+                    key: key.to_owned(),
+                    source,
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Io {
+                op: "reading",
+                path,
+                source,
+            }),
+        }
+    }
+
+    async fn save(&self, key: &str, state: &RunState) -> Result<()> {
+        let io = |op, path: &PathBuf| {
+            let path = path.clone();
+            move |source| Error::Io { op, path, source }
+        };
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(io("creating", &self.dir))?;
+        let path = self.path(key);
+        let tmp = path.with_extension("json.tmp");
+        let bytes = state.to_bytes().map_err(|source| Error::Encode {
+            key: key.to_owned(),
+            source,
+        })?;
+        tokio::fs::write(&tmp, bytes).await.map_err(io("writing", &tmp))?;
+        tokio::fs::rename(&tmp, &path).await.map_err(io("renaming", &tmp))
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        let path = self.path(key);
+        match tokio::fs::remove_file(&path).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Io {
+                op: "deleting",
+                path,
+                source: e,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn round_trip(store: &dyn Store) {
+        assert!(store.load("ns/run").await.unwrap().is_none());
+        let mut s = RunState::default();
+        s.set_var("out", serde_json::json!({"a": [1, 2]}));
+        s.generation = 3;
+        store.save("ns/run", &s).await.unwrap();
+        assert_eq!(store.load("ns/run").await.unwrap(), Some(s));
+        store.delete("ns/run").await.unwrap();
+        assert!(store.load("ns/run").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn memory_store_round_trips() {
+        round_trip(&Memory::new()).await;
+    }
+
+    #[tokio::test]
+    async fn file_store_round_trips_and_reports_corruption() {
+        let dir = std::env::temp_dir().join(format!("vela-wf-store-{}", std::process::id()));
+        let store = File::new(&dir);
+        round_trip(&store).await;
+        tokio::fs::write(store.path("bad"), b"{not json").await.unwrap();
+        let err = store.load("bad").await.unwrap_err();
+        assert!(err.to_string().contains("\"bad\" is corrupt"), "{err}");
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+}
