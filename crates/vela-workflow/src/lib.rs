@@ -7,11 +7,15 @@
 //! - [`step`]: the step type trait and registry; [`steps`]: the built-in step types.
 //! - [`expr`]: `if` and `valueFrom` evaluation behind a trait.
 //! - [`operation`]: suspend, resume, terminate, restart.
+//! - [`cluster`]: Kubernetes objects for steps; [`http`]: the guarded HTTP client; [`smtp`]: email.
 //! - [`time`]: timestamps, Go durations and the injectable clock.
 
+pub mod cluster;
 pub mod engine;
 pub mod expr;
+pub mod http;
 pub mod operation;
+pub mod smtp;
 pub mod spec;
 pub mod state;
 pub mod status;

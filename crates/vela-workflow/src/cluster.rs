@@ -1,0 +1,253 @@
+//! Kubernetes objects for steps: the [`Objects`] trait (apply, read, list, delete) with an
+//! in-memory backend. The controller plugs in a kube-rs backend through the same trait.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+/// An object operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The object is not a Kubernetes object.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// Field path in the object.
+        field: String,
+        /// What was expected.
+        message: String,
+    },
+    /// No such object.
+    #[error("{kind} {namespace}/{name} not found in cluster {cluster:?}")]
+    NotFound {
+        /// Cluster name (`""` is the local cluster).
+        cluster: String,
+        /// Kind.
+        kind: String,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+    },
+    /// The backend failed.
+    #[error("cluster {cluster:?} failed")]
+    Backend {
+        /// Cluster name.
+        cluster: String,
+        /// Cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Result of object operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Identifies an object.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    /// Cluster (`""` = local).
+    pub cluster: String,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// Namespace (`""` for cluster-scoped objects).
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl Key {
+    /// The key of `obj` in `cluster`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when `apiVersion`, `kind` or `metadata.name` is missing.
+    pub fn of(cluster: &str, obj: &Value) -> Result<Self> {
+        let s = |v: Option<&Value>, field: &str| -> Result<String> {
+            v.and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| Error::Invalid {
+                    field: field.to_owned(),
+                    message: "expected a non-empty string".to_owned(),
+                })
+        };
+        Ok(Self {
+            cluster: cluster.to_owned(),
+            api_version: s(obj.get("apiVersion"), "apiVersion")?,
+            kind: s(obj.get("kind"), "kind")?,
+            namespace: obj
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            name: s(obj.pointer("/metadata/name"), "metadata.name")?,
+        })
+    }
+}
+
+/// Object access for steps (KubeVela's `vela/kube` provider operations).
+#[async_trait]
+pub trait Objects: Send + Sync + 'static {
+    /// Creates or updates `obj` (server-side apply semantics); returns the stored object.
+    async fn apply(&self, cluster: &str, obj: Value) -> Result<Value>;
+    /// Reads an object; `None` when it does not exist.
+    async fn get(&self, key: &Key) -> Result<Option<Value>>;
+    /// Lists objects of a kind in a namespace (`""` = all) matching all `labels`.
+    async fn list(
+        &self,
+        cluster: &str,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<Value>>;
+    /// Deletes an object; `false` when it did not exist.
+    async fn delete(&self, key: &Key) -> Result<bool>;
+}
+
+/// An in-memory object store. Apply merges the new object into the stored one (objects are
+/// merged, lists and scalars replaced) and bumps `metadata.resourceVersion` and `generation`.
+#[derive(Debug, Default)]
+pub struct Memory {
+    objects: Mutex<BTreeMap<Key, Value>>,
+}
+
+impl Memory {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every stored object, in key order.
+    #[must_use]
+    pub fn all(&self) -> Vec<(Key, Value)> {
+        self.objects
+            .lock()
+            .expect("poisoned")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+fn merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+#[async_trait]
+impl Objects for Memory {
+    async fn apply(&self, cluster: &str, obj: Value) -> Result<Value> {
+        if !obj.is_object() {
+            return Err(Error::Invalid {
+                field: "value".into(),
+                message: "expected an object".into(),
+            });
+        }
+        let key = Key::of(cluster, &obj)?;
+        let mut map = self.objects.lock().expect("poisoned");
+        let stored = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
+        let version = stored
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let generation = stored
+            .pointer("/metadata/generation")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        merge(stored, obj);
+        if let Some(Value::Object(meta)) = stored.get_mut("metadata") {
+            meta.insert("resourceVersion".into(), Value::String((version + 1).to_string()));
+            meta.insert("generation".into(), Value::from(generation + 1));
+        }
+        Ok(stored.clone())
+    }
+
+    async fn get(&self, key: &Key) -> Result<Option<Value>> {
+        Ok(self.objects.lock().expect("poisoned").get(key).cloned())
+    }
+
+    async fn list(
+        &self,
+        cluster: &str,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<Value>> {
+        let map = self.objects.lock().expect("poisoned");
+        Ok(map
+            .iter()
+            .filter(|(k, _)| {
+                k.cluster == cluster
+                    && k.api_version == api_version
+                    && k.kind == kind
+                    && (namespace.is_empty() || k.namespace == namespace)
+            })
+            .filter(|(_, v)| {
+                labels.iter().all(|(lk, lv)| {
+                    v.pointer("/metadata/labels")
+                        .and_then(|l| l.get(lk))
+                        .and_then(Value::as_str)
+                        == Some(lv)
+                })
+            })
+            .map(|(_, v)| v.clone())
+            .collect())
+    }
+
+    async fn delete(&self, key: &Key) -> Result<bool> {
+        Ok(self.objects.lock().expect("poisoned").remove(key).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn memory_applies_reads_lists_and_deletes() {
+        let m = Memory::new();
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a", "namespace": "ns", "labels": {"app": "x"}}, "data": {"k": "1"}});
+        m.apply("", cm.clone()).await.unwrap();
+        let second = m
+            .apply(
+                "",
+                json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a", "namespace": "ns"}, "data": {"j": "2"}}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(second["data"], json!({"k": "1", "j": "2"}));
+        assert_eq!(second["metadata"]["resourceVersion"], "2");
+        let key = Key::of("", &cm).unwrap();
+        assert!(m.get(&key).await.unwrap().is_some());
+        let labels = BTreeMap::from([("app".to_owned(), "x".to_owned())]);
+        assert_eq!(
+            m.list("", "v1", "ConfigMap", "ns", &labels).await.unwrap().len(),
+            1
+        );
+        assert!(m.delete(&key).await.unwrap());
+        assert!(m.get(&key).await.unwrap().is_none());
+        let err = m.apply("", json!({"kind": "X"})).await.unwrap_err();
+        assert_eq!(err.to_string(), "apiVersion: expected a non-empty string");
+    }
+}
