@@ -245,6 +245,48 @@ pub struct WorkflowRunSpec {
     pub workflow_ref: Option<String>,
 }
 
+/// A `WorkflowRun` could not be resolved to a workflow.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RunError {
+    /// Neither or both of `workflowSpec` and `workflowRef` are set.
+    #[error("spec: expected exactly one of workflowSpec and workflowRef")]
+    NoWorkflow,
+    /// `workflowRef` names no known Workflow.
+    #[error("spec.workflowRef: no Workflow named {0:?}")]
+    UnknownRef(String),
+}
+
+impl WorkflowRunSpec {
+    /// The workflow this run executes (its inline `workflowSpec`, or the template named by
+    /// `workflowRef` looked up with `templates`), with the run's `mode` applied.
+    ///
+    /// # Errors
+    /// [`RunError`] when there is no workflow or the reference is unknown.
+    pub fn workflow(&self, templates: impl Fn(&str) -> Option<Workflow>) -> Result<Workflow, RunError> {
+        let mut wf = match (&self.workflow_spec, &self.workflow_ref) {
+            (Some(w), None) => w.clone(),
+            (None, Some(r)) => templates(r).ok_or_else(|| RunError::UnknownRef(r.clone()))?,
+            _ => return Err(RunError::NoWorkflow),
+        };
+        if let Some(m) = self.mode {
+            wf.mode = Some(m);
+        }
+        Ok(wf)
+    }
+
+    /// The run context: `spec.context` plus `name` and `namespace` of the run.
+    #[must_use]
+    pub fn context(&self, name: &str, namespace: &str) -> Value {
+        let mut m = match &self.context {
+            Some(Value::Object(m)) => m.clone(),
+            _ => serde_json::Map::new(),
+        };
+        m.insert("name".into(), Value::String(name.into()));
+        m.insert("namespace".into(), Value::String(namespace.into()));
+        Value::Object(m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +305,37 @@ mod tests {
         assert_eq!(s.mode, Some(Mode::StepByStep));
         assert_eq!(s.sub_steps[0].properties.as_ref().unwrap()["duration"], "1s");
         let m: ExecuteMode = serde_json::from_str(r#"{"steps":"DAG"}"#).unwrap();
+        assert_eq!(
+            m,
+            ExecuteMode {
+                steps: Mode::Dag,
+                sub_steps: Mode::Dag
+            }
+        );
+    }
+
+    #[test]
+    fn workflow_runs_resolve_inline_or_referenced_workflows() {
+        let run: WorkflowRunSpec = serde_json::from_value(serde_json::json!({
+            "context": {"env": "prod"}, "mode": {"steps": "DAG"},
+            "workflowRef": "deploy"
+        }))
+        .unwrap();
+        let template = Workflow::new(vec![Step::new("a", "suspend")]);
+        let wf = run
+            .workflow(|n| (n == "deploy").then(|| template.clone()))
+            .unwrap();
+        assert_eq!(wf.mode.unwrap().steps, Mode::Dag);
+        assert_eq!(run.workflow(|_| None), Err(RunError::UnknownRef("deploy".into())));
+        assert_eq!(
+            WorkflowRunSpec::default().workflow(|_| None),
+            Err(RunError::NoWorkflow)
+        );
+        let ctx = run.context("r1", "ns");
+        assert_eq!(
+            ctx,
+            serde_json::json!({"env": "prod", "name": "r1", "namespace": "ns"})
+        );
         assert_eq!(
             m,
             ExecuteMode {

@@ -937,3 +937,25 @@ async fn invalid_workflows_are_rejected_with_the_field_path() {
         "{err}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_finished_five_step_run_stores_in_at_most_2_kib() {
+    let (engine, _) = engine_with(Config::default());
+    let w = wf((1..=5)
+        .map(|i| s(&format!("deploy-step-{i}"), "success"))
+        .collect());
+    let mut state = RunState::default();
+    let out = engine
+        .reconcile(&w, &json!({"name": "app", "namespace": "default"}), &mut state)
+        .await
+        .unwrap();
+    assert_eq!(out.phase, RunPhase::Succeeded);
+    let bytes = state.to_bytes().unwrap();
+    assert!(
+        bytes.len() <= 2048,
+        "{} bytes: {}",
+        bytes.len(),
+        String::from_utf8_lossy(&bytes)
+    );
+    assert_eq!(RunState::from_bytes(&bytes).unwrap(), state);
+}
