@@ -4,6 +4,7 @@
 //!   single-threaded runtime (one core), each reconciled to completion and saved to a store.
 //! - `per_step/N`: one run of N no-op steps reconciled to completion; divide by N for the
 //!   engine overhead per step.
+//!
 //! The stored size of a finished 5-step run is printed (and asserted <= 2 KiB in the tests).
 
 use std::sync::Arc;
