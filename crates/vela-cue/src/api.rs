@@ -1,0 +1,618 @@
+//! The public API: compile once, evaluate many times with injected values, read results.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+
+use crate::ast::{Constraint, File, Name};
+use crate::error::{Error, Result};
+use crate::eval::{Conj, ConjSrc, Ctx, Env, FrameKind, Limits, push};
+use crate::value::{NodeId, Val, kind};
+
+/// A compiled CUE program: one main file plus the CUE packages it may import.
+///
+/// `Program` is cheap to clone and can be shared between threads; every evaluation gets its own
+/// [`Instance`] with a private arena, so nothing leaks from one evaluation into the next.
+///
+/// ```
+/// use vela_cue::Program;
+/// let p = Program::compile("t.cue", "out: {name: parameter.name, replicas: *1 | int}").unwrap();
+/// let inst = p.eval_with(&[("parameter", &serde_json::json!({"name": "web"}))]).unwrap();
+/// assert_eq!(inst.lookup("out").unwrap().to_json_string().unwrap(), r#"{"name":"web","replicas":1}"#);
+/// ```
+#[derive(Clone)]
+pub struct Program {
+    name: Arc<str>,
+    src: Arc<str>,
+    file: Arc<File>,
+    packages: Arc<HashMap<String, Vec<(Arc<str>, Arc<str>, Arc<File>)>>>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn resolve_err(e: Error, name: &str, src: &str) -> Error {
+    match e {
+        Error::Parse { pos, msg } => Error::Parse {
+            pos: pos.resolve(name, src),
+            msg,
+        },
+        e => e,
+    }
+}
+
+impl Program {
+    /// Parse `src` (named `name` in error messages).
+    pub fn compile(name: &str, src: &str) -> Result<Program> {
+        let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, name, src))?;
+        Ok(Program {
+            name: name.into(),
+            src: src.into(),
+            file: Arc::new(file),
+            packages: Arc::new(HashMap::new()),
+            limits: Limits::default(),
+        })
+    }
+
+    /// Register a CUE source file of the package imported as `import_path` (e.g. `vela/op`).
+    /// Several files of one package are unified.
+    pub fn add_package(&mut self, import_path: &str, file_name: &str, src: &str) -> Result<()> {
+        let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, file_name, src))?;
+        Arc::make_mut(&mut self.packages)
+            .entry(import_path.to_string())
+            .or_default()
+            .push((file_name.into(), src.into(), Arc::new(file)));
+        Ok(())
+    }
+
+    /// Replace the evaluation limits.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// The parsed syntax tree.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// Evaluate with no injected values.
+    pub fn eval(&self) -> Result<Instance> {
+        self.eval_with(&[])
+    }
+
+    /// Evaluate with values injected at top-level paths (e.g. `parameter`, `context`), each
+    /// unified with whatever the program declares there.
+    pub fn eval_with(&self, inputs: &[(&str, &Json)]) -> Result<Instance> {
+        let mut inst = Instance {
+            program: self.clone(),
+            fills: Vec::new(),
+            ctx: Ctx::new(self.limits),
+            root: 0,
+        };
+        for (p, v) in inputs {
+            inst.fills.push((parse_path(p)?, (*v).clone()));
+        }
+        inst.rebuild()?;
+        Ok(inst)
+    }
+}
+
+/// One evaluation of a [`Program`]: values are computed lazily on lookup and memoised.
+pub struct Instance {
+    program: Program,
+    fills: Vec<(Vec<PathElem>, Json)>,
+    ctx: Ctx,
+    root: NodeId,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("program", &self.program.name)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum PathElem {
+    Field(String),
+    Index(usize),
+}
+
+fn parse_path(p: &str) -> Result<Vec<PathElem>> {
+    let bad = |m: &str| Error::Path {
+        path: p.to_string(),
+        msg: m.to_string(),
+    };
+    let mut out = Vec::new();
+    let b = p.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'.' => i += 1,
+            b'"' => {
+                let end = p[i + 1..].find('"').ok_or_else(|| bad("unterminated quote"))? + i + 1;
+                out.push(PathElem::Field(p[i + 1..end].to_string()));
+                i = end + 1;
+            }
+            b'[' => {
+                let end = p[i..].find(']').ok_or_else(|| bad("unterminated index"))? + i;
+                let n = p[i + 1..end]
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad("index must be a number"))?;
+                out.push(PathElem::Index(n));
+                i = end + 1;
+            }
+            _ => {
+                let end = p[i..].find(['.', '[']).map(|n| n + i).unwrap_or(p.len());
+                out.push(PathElem::Field(p[i..end].to_string()));
+                i = end;
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Instance {
+    fn rebuild(&mut self) -> Result<()> {
+        let ctx = Ctx::new(self.program.limits);
+        let mut pkg_cache: HashMap<String, Val> = HashMap::new();
+        let root = ctx.new_node(Vec::new(), None, None);
+        let env = file_env(
+            &ctx,
+            &self.program,
+            &self.program.file,
+            Some(root),
+            &mut pkg_cache,
+            0,
+        )?;
+        let mut conjs = vec![Conj {
+            src: ConjSrc::Lit(self.program.file.root.clone(), env),
+            gid: None,
+        }];
+        for (path, v) in &self.fills {
+            let mut val = ctx.from_json(v);
+            for el in path.iter().rev() {
+                match el {
+                    PathElem::Field(f) => {
+                        let fields = vec![(Name::from(f.as_str()), val)];
+                        val = Val::Struct(ctx.new_node(
+                            vec![Conj {
+                                src: ConjSrc::Fields(fields),
+                                gid: None,
+                            }],
+                            None,
+                            None,
+                        ));
+                    }
+                    PathElem::Index(_) => {
+                        return Err(Error::Path {
+                            path: format!("{path:?}"),
+                            msg: "cannot fill into a list index".into(),
+                        });
+                    }
+                }
+            }
+            if let Val::Struct(id) = val {
+                conjs.extend(ctx.node(id).conjs.borrow().iter().cloned());
+            }
+        }
+        *ctx.node(root).conjs.borrow_mut() = conjs;
+        self.ctx = ctx;
+        self.root = root;
+        Ok(())
+    }
+
+    /// Unify a JSON value into the field at `path` and re-evaluate.
+    pub fn fill(&mut self, path: &str, value: &Json) -> Result<()> {
+        self.fills.push((parse_path(path)?, value.clone()));
+        self.rebuild()
+    }
+
+    /// The root value.
+    pub fn root(&self) -> Value<'_> {
+        Value {
+            inst: self,
+            val: Val::Struct(self.root),
+            path: String::new(),
+            parent: None,
+        }
+    }
+
+    /// Look up a path like `output.spec` or `outputs."my-svc"` or `a.list[0]`.
+    /// Returns an error value (check [`Value::exists`]) when the path does not exist.
+    pub fn lookup(&self, path: &str) -> Result<Value<'_>> {
+        self.root().lookup(path)
+    }
+
+    /// Export the value at `path` as JSON (must be concrete).
+    pub fn export(&self, path: &str) -> Result<Json> {
+        self.lookup(path)?.to_json()
+    }
+
+    /// Decode the value at `path` into a Rust type.
+    pub fn decode<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.lookup(path)?.decode()
+    }
+
+    /// Find workflow task structs (those with a `#do` field) under `path`, in field order.
+    /// Nested task structs inside a task's `$params`/`$returns` are not reported.
+    pub fn tasks(&self, path: &str) -> Result<Vec<Task>> {
+        let mut out = Vec::new();
+        let v = self.lookup(path)?;
+        collect_tasks(&v, &mut out, 0);
+        Ok(out)
+    }
+
+    fn error(&self, e: Error) -> Error {
+        match e {
+            Error::Eval {
+                pos,
+                path,
+                msg,
+                incomplete,
+            } => Error::Eval {
+                pos: pos.resolve(&self.program.name, &self.program.src),
+                path,
+                msg,
+                incomplete,
+            },
+            e => e,
+        }
+    }
+}
+
+/// A task found by [`Instance::tasks`]: a struct with `#do` (and usually `#provider`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// Path of the task struct.
+    pub path: String,
+    /// Value of `#do`.
+    pub action: String,
+    /// Value of `#provider`, if any.
+    pub provider: Option<String>,
+}
+
+fn collect_tasks(v: &Value<'_>, out: &mut Vec<Task>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let Val::Struct(_) = v.inst.ctx.resolve(v.val.clone()) else {
+        return;
+    };
+    if let Ok(d) = v.lookup("#do")
+        && let Ok(Json::String(action)) = d.to_json()
+    {
+        let provider = v.lookup("#provider").ok().and_then(|p| match p.to_json() {
+            Ok(Json::String(s)) => Some(s),
+            _ => None,
+        });
+        out.push(Task {
+            path: v.path.clone(),
+            action,
+            provider,
+        });
+        return;
+    }
+    for (name, f) in v.all_fields() {
+        if name.starts_with('#') || name == "$params" || name == "$returns" {
+            continue;
+        }
+        collect_tasks(&f, out, depth + 1);
+    }
+}
+
+fn file_env(
+    ctx: &Ctx,
+    program: &Program,
+    file: &File,
+    root: Option<NodeId>,
+    cache: &mut HashMap<String, Val>,
+    depth: usize,
+) -> Result<Env> {
+    let mut imports: HashMap<Name, Val> = HashMap::new();
+    for imp in &file.imports {
+        // an unknown package is an error only where it is used
+        let v = match import_value(ctx, program, &imp.path, cache, depth) {
+            Some(v) => v?,
+            None => Val::bottom(format!("package {:?} not found", imp.path), imp.pos),
+        };
+        imports.insert(imp.name.clone(), v);
+    }
+    Ok(push(
+        &None,
+        FrameKind::File {
+            imports: Rc::new(imports),
+            root,
+        },
+    ))
+}
+
+fn import_value(
+    ctx: &Ctx,
+    program: &Program,
+    path: &str,
+    cache: &mut HashMap<String, Val>,
+    depth: usize,
+) -> Option<Result<Val>> {
+    if let Some(v) = cache.get(path) {
+        return Some(Ok(v.clone()));
+    }
+    if let Some(files) = program.packages.get(path) {
+        if depth > 16 {
+            return Some(Err(Error::Path {
+                path: path.into(),
+                msg: "import cycle".into(),
+            }));
+        }
+        let node = ctx.new_node(Vec::new(), None, None);
+        cache.insert(path.to_string(), Val::Struct(node));
+        let mut conjs = Vec::new();
+        for (_, _, f) in files {
+            let env = match file_env(ctx, program, f, Some(node), cache, depth + 1) {
+                Ok(e) => e,
+                Err(e) => return Some(Err(e)),
+            };
+            conjs.push(Conj {
+                src: ConjSrc::Lit(f.root.clone(), env),
+                gid: None,
+            });
+        }
+        *ctx.node(node).conjs.borrow_mut() = conjs;
+        return Some(Ok(Val::Struct(node)));
+    }
+    if crate::builtins::STDLIB.contains(&path) {
+        let v = Val::Pkg(path.into());
+        cache.insert(path.to_string(), v.clone());
+        return Some(Ok(v));
+    }
+    None
+}
+
+/// A value inside an [`Instance`].
+#[derive(Clone)]
+pub struct Value<'a> {
+    inst: &'a Instance,
+    val: Val,
+    path: String,
+    parent: Option<(NodeId, Name)>,
+}
+
+impl std::fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Value({}: {})", self.path, self.inst.ctx.describe(&self.val))
+    }
+}
+
+/// The kind of a value as seen by [`Value::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `_|_`
+    Bottom,
+    /// `null`
+    Null,
+    /// bool
+    Bool,
+    /// int
+    Int,
+    /// float
+    Float,
+    /// string
+    String,
+    /// bytes
+    Bytes,
+    /// struct
+    Struct,
+    /// list
+    List,
+    /// not concrete (type, bound, unresolved disjunction, `_`)
+    Incomplete,
+}
+
+impl<'a> Value<'a> {
+    fn child(&self, name: &str) -> Value<'a> {
+        let ctx = &self.inst.ctx;
+        let v = ctx.resolve(self.val.clone());
+        let path = if self.path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.path)
+        };
+        match v {
+            Val::Struct(id) => match ctx.field(id, name) {
+                Some((fv, c)) => {
+                    let fv = if c == Constraint::Optional && !fv.is_bottom() {
+                        Val::incomplete(format!("optional field {name} is not set"), u32::MAX)
+                    } else {
+                        fv
+                    };
+                    Value {
+                        inst: self.inst,
+                        val: fv,
+                        path,
+                        parent: Some((id, name.into())),
+                    }
+                }
+                None => Value {
+                    inst: self.inst,
+                    val: Val::incomplete(format!("field not found: {name}"), u32::MAX),
+                    path,
+                    parent: None,
+                },
+            },
+            other => Value {
+                inst: self.inst,
+                val: ctx.select(other, &Name::from(name), u32::MAX),
+                path,
+                parent: None,
+            },
+        }
+    }
+
+    /// Look up a relative path.
+    pub fn lookup(&self, path: &str) -> Result<Value<'a>> {
+        let mut cur = self.clone();
+        for el in parse_path(path)? {
+            cur = match el {
+                PathElem::Field(f) => cur.child(&f),
+                PathElem::Index(i) => {
+                    let v =
+                        match self.inst.ctx.resolve(cur.val.clone()) {
+                            Val::List(l) => l.elems.get(i).cloned().unwrap_or_else(|| {
+                                Val::incomplete(format!("index {i} out of range"), u32::MAX)
+                            }),
+                            Val::Bottom(b) => Val::Bottom(b),
+                            _ => Val::bottom("not a list", u32::MAX),
+                        };
+                    Value {
+                        inst: self.inst,
+                        val: v,
+                        path: format!("{}[{i}]", cur.path),
+                        parent: None,
+                    }
+                }
+            };
+        }
+        Ok(cur)
+    }
+
+    /// Path of this value from the root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `true` unless the value is an error (the answer of `x != _|_`).
+    pub fn exists(&self) -> bool {
+        !self.inst.ctx.norm(self.val.clone()).is_bottom()
+    }
+
+    /// The error, when the value is `_|_`.
+    pub fn err(&self) -> Option<Error> {
+        match self.inst.ctx.norm(self.val.clone()) {
+            v @ Val::Bottom(_) => Some(self.inst.error(self.inst.ctx.eval_error(&v, &self.path))),
+            _ => None,
+        }
+    }
+
+    /// Kind of the value after default selection.
+    pub fn kind(&self) -> Kind {
+        match self.inst.ctx.resolve(self.val.clone()) {
+            Val::Bottom(_) => Kind::Bottom,
+            Val::Null => Kind::Null,
+            Val::Bool(_) => Kind::Bool,
+            Val::Int(_) => Kind::Int,
+            Val::Float(_) => Kind::Float,
+            Val::Str(_) => Kind::String,
+            Val::Bytes(_) => Kind::Bytes,
+            Val::Struct(_) => Kind::Struct,
+            Val::List(_) => Kind::List,
+            Val::Kind(k) if k == kind::STRUCT => Kind::Struct,
+            _ => Kind::Incomplete,
+        }
+    }
+
+    /// Whether the value (recursively) is concrete, i.e. exports without error.
+    pub fn is_concrete(&self) -> bool {
+        self.to_json().is_ok()
+    }
+
+    /// Export as JSON in CUE field order.
+    pub fn to_json(&self) -> Result<Json> {
+        let mut budget = self.inst.ctx.limits.max_output;
+        self.inst
+            .ctx
+            .export(&self.val, &self.path, &mut budget)
+            .map_err(|e| self.inst.error(e))
+    }
+
+    /// Export as compact JSON text exactly like Go's `json.Marshal` of CUE's export.
+    pub fn to_json_string(&self) -> Result<String> {
+        Ok(crate::export::write_json(&self.to_json()?, true, ""))
+    }
+
+    /// Decode into a Rust type.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_value(self.to_json()?).map_err(|e| Error::Decode {
+            path: self.path.clone(),
+            msg: e.to_string(),
+        })
+    }
+
+    /// Doc comments attached to this field (all declarations), text after `//`, one per line.
+    pub fn comments(&self) -> Vec<String> {
+        let Some((id, name)) = &self.parent else {
+            return Vec::new();
+        };
+        let node = self.inst.ctx.node(*id);
+        let st = node.st.borrow();
+        st.fields
+            .get(name)
+            .map(|s| s.comments.iter().flat_map(|c| c.iter().cloned()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Regular fields (not hidden, not definitions, not unset optional) in CUE order.
+    pub fn fields(&self) -> Vec<(String, Value<'a>)> {
+        self.fields_filtered(false)
+    }
+
+    /// Every field including hidden fields, definitions and optional fields, in order.
+    pub fn all_fields(&self) -> Vec<(String, Value<'a>)> {
+        self.fields_filtered(true)
+    }
+
+    fn fields_filtered(&self, all: bool) -> Vec<(String, Value<'a>)> {
+        let ctx = &self.inst.ctx;
+        let Val::Struct(id) = ctx.resolve(self.val.clone()) else {
+            return Vec::new();
+        };
+        ctx.expand(id);
+        let names: Vec<(Name, Constraint)> = ctx
+            .node(id)
+            .st
+            .borrow()
+            .fields
+            .iter()
+            .map(|(k, s)| (k.clone(), s.constraint))
+            .collect();
+        let me = Value {
+            inst: self.inst,
+            val: Val::Struct(id),
+            path: self.path.clone(),
+            parent: None,
+        };
+        names
+            .into_iter()
+            .filter(|(n, c)| all || !(n.starts_with('_') || n.starts_with('#') || *c == Constraint::Optional))
+            .map(|(n, _)| (n.to_string(), me.child(&n)))
+            .collect()
+    }
+
+    /// Elements of a list value.
+    pub fn elements(&self) -> Vec<Value<'a>> {
+        match self.inst.ctx.resolve(self.val.clone()) {
+            Val::List(l) => l
+                .elems
+                .iter()
+                .enumerate()
+                .map(|(i, e)| Value {
+                    inst: self.inst,
+                    val: e.clone(),
+                    path: format!("{}[{i}]", self.path),
+                    parent: None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}

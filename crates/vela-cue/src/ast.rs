@@ -1,0 +1,278 @@
+//! Syntax tree of a CUE file. Every node carries the byte offset where it starts.
+
+use std::sync::Arc;
+
+/// Shared, immutable string used for identifiers and labels.
+pub type Name = Arc<str>;
+
+/// Binary and unary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `|`
+    Or,
+    /// `&`
+    And,
+    /// `||`
+    LOr,
+    /// `&&`
+    LAnd,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `=~`
+    Match,
+    /// `!~`
+    NotMatch,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `!`
+    Not,
+}
+
+impl Op {
+    /// Source text of the operator.
+    pub fn text(self) -> &'static str {
+        match self {
+            Op::Or => "|",
+            Op::And => "&",
+            Op::LOr => "||",
+            Op::LAnd => "&&",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Match => "=~",
+            Op::NotMatch => "!~",
+            Op::Add => "+",
+            Op::Sub => "-",
+            Op::Mul => "*",
+            Op::Div => "/",
+            Op::Not => "!",
+        }
+    }
+}
+
+/// An expression with its position.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    /// Byte offset of the start.
+    pub pos: u32,
+    /// The expression.
+    pub kind: ExprKind,
+}
+
+/// Part of an interpolated string.
+#[derive(Debug, Clone)]
+pub enum InterpPart {
+    /// Literal text.
+    Lit(String),
+    /// Interpolated expression.
+    Expr(Expr),
+}
+
+/// The kinds of expressions.
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    /// Identifier reference (also predeclared names like `string` and `_`).
+    Ident(Name),
+    /// `_|_`
+    Bottom,
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// Integer literal.
+    Int(i128),
+    /// Float literal.
+    Float(f64),
+    /// String literal without interpolation.
+    Str(Name),
+    /// Bytes literal.
+    Bytes(Arc<[u8]>),
+    /// Interpolated string (bool: is bytes).
+    Interp(Vec<InterpPart>, bool),
+    /// Struct literal `{...}`.
+    Struct(Arc<StructLit>),
+    /// List literal `[...]`.
+    List(Arc<ListLit>),
+    /// Unary operator (including bounds `>=1` and `!x`, `-x`).
+    Unary(Op, Box<Expr>),
+    /// Binary operator.
+    Binary(Op, Box<Expr>, Box<Expr>),
+    /// Default marker `*x` (only meaningful inside a disjunction).
+    Default(Box<Expr>),
+    /// Selector `x.name`.
+    Select(Box<Expr>, Name),
+    /// Index `x[i]`.
+    Index(Box<Expr>, Box<Expr>),
+    /// Slice `x[a:b]`.
+    Slice(Box<Expr>, Option<Box<Expr>>, Option<Box<Expr>>),
+    /// Call `f(args)`.
+    Call(Box<Expr>, Vec<Expr>),
+    /// Parenthesised expression (kept to stop default markers from leaking).
+    Paren(Box<Expr>),
+}
+
+/// A label of a field.
+#[derive(Debug, Clone)]
+pub enum Label {
+    /// Identifier or quoted string: the field name.
+    Name(Name),
+    /// Interpolated string label `"a-\(x)"` or dynamic `(expr)`.
+    Dynamic(Expr),
+    /// Pattern constraint `[expr]`, with optional alias `[X=expr]`.
+    Pattern(Option<Name>, Expr),
+}
+
+/// Optional / required marker on a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// Regular field `a:`.
+    Regular,
+    /// Optional field `a?:`.
+    Optional,
+    /// Required field `a!:`.
+    Required,
+}
+
+/// A field declaration `label: value`.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Position of the label.
+    pub pos: u32,
+    /// The label.
+    pub label: Label,
+    /// Alias `X=label`.
+    pub alias: Option<Name>,
+    /// `?` / `!`.
+    pub constraint: Constraint,
+    /// The value (for `a: b: c` the nested fields are nested struct literals).
+    pub value: Expr,
+    /// Attributes `@x(...)`, verbatim.
+    pub attrs: Vec<String>,
+    /// Doc comments (text after `//`, one entry per line).
+    pub comments: Arc<[String]>,
+}
+
+/// A clause of a comprehension.
+#[derive(Debug, Clone)]
+pub enum Clause {
+    /// `for k, v in expr` (key optional).
+    For(Option<Name>, Name, Expr),
+    /// `if expr`.
+    If(Expr),
+    /// `let x = expr`.
+    Let(Name, Expr),
+}
+
+/// A comprehension: clauses then a struct body.
+#[derive(Debug, Clone)]
+pub struct Comprehension {
+    /// The clauses in order.
+    pub clauses: Vec<Clause>,
+    /// The body.
+    pub body: Arc<StructLit>,
+    /// Position of the first clause.
+    pub pos: u32,
+}
+
+/// A declaration inside a struct.
+#[derive(Debug, Clone)]
+pub enum Decl {
+    /// A field.
+    Field(Field),
+    /// `let x = expr`.
+    Let(Name, Expr),
+    /// `...` (optionally typed).
+    Ellipsis(Option<Expr>),
+    /// An embedded expression.
+    Embed(Expr),
+    /// A comprehension.
+    Comprehension(Comprehension),
+    /// A declaration-level attribute.
+    Attr(String),
+}
+
+/// A struct literal.
+#[derive(Debug, Clone, Default)]
+pub struct StructLit {
+    /// Declarations in source order.
+    pub decls: Vec<Decl>,
+    /// Position of `{`.
+    pub pos: u32,
+    /// Position of the closing `}` (end of input for a file).
+    pub end: u32,
+}
+
+impl StructLit {
+    /// Whether this literal declares `name` as a field label or `let` (used for scoping).
+    pub fn declares(&self, name: &str) -> Option<&Decl> {
+        self.decls.iter().find(|d| match d {
+            Decl::Field(f) => match &f.label {
+                Label::Name(n) => &**n == name || f.alias.as_deref() == Some(name),
+                _ => f.alias.as_deref() == Some(name),
+            },
+            Decl::Let(n, _) => &**n == name,
+            _ => false,
+        })
+    }
+}
+
+/// An element of a list literal.
+#[derive(Debug, Clone)]
+pub enum ListElem {
+    /// A value.
+    Expr(Expr),
+    /// A comprehension producing elements.
+    Comprehension(Comprehension),
+}
+
+/// A list literal.
+#[derive(Debug, Clone)]
+pub struct ListLit {
+    /// Elements.
+    pub elems: Vec<ListElem>,
+    /// `...` tail with optional element type.
+    pub ellipsis: Option<Option<Expr>>,
+    /// Position.
+    pub pos: u32,
+}
+
+/// An import spec.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// Local name (explicit alias or the last path element).
+    pub name: Name,
+    /// Import path, e.g. `strings` or `vela/op`.
+    pub path: String,
+    /// Position.
+    pub pos: u32,
+}
+
+/// A parsed file.
+#[derive(Debug, Clone)]
+pub struct File {
+    /// `package` name, if any.
+    pub package: Option<String>,
+    /// Imports.
+    pub imports: Vec<Import>,
+    /// Top-level declarations as a struct literal.
+    pub root: Arc<StructLit>,
+}

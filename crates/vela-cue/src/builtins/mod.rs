@@ -1,0 +1,229 @@
+//! Predeclared identifiers, builtin functions and the standard library packages.
+
+mod encoding;
+mod list;
+mod strings;
+
+use std::rc::Rc;
+
+use crate::ast::Name;
+use crate::eval::{Conj, Ctx};
+use crate::value::{List, Val, kind};
+
+/// Standard-library packages known to the evaluator.
+pub const STDLIB: &[&str] = &[
+    "strings",
+    "strconv",
+    "list",
+    "math",
+    "regexp",
+    "struct",
+    "encoding/json",
+    "encoding/yaml",
+    "encoding/base64",
+];
+
+/// Value of a predeclared identifier.
+pub(crate) fn predeclared(name: &str) -> Option<Val> {
+    Some(match name {
+        "_" => Val::Top,
+        "string" => Val::Kind(kind::STRING),
+        "int" => Val::Kind(kind::INT),
+        "float" => Val::Kind(kind::FLOAT),
+        "number" => Val::Kind(kind::NUMBER),
+        "bool" => Val::Kind(kind::BOOL),
+        "bytes" => Val::Kind(kind::BYTES),
+        "null" => Val::Null,
+        "uint" => Val::Conj(
+            vec![
+                Val::Kind(kind::INT),
+                Val::Bound(crate::ast::Op::Ge, Rc::new(Val::Int(0))),
+            ]
+            .into(),
+        ),
+        "len" | "close" | "and" | "or" | "div" | "mod" | "quo" | "rem" => Val::Func(name.into()),
+        _ => return None,
+    })
+}
+
+/// `pkg.Name` for a standard-library package.
+pub(crate) fn package_member(_ctx: &Ctx, pkg: &str, name: &str, pos: u32) -> Val {
+    let short = pkg.rsplit('/').next().unwrap_or(pkg);
+    let q = format!("{short}.{name}");
+    if has_function(&q) {
+        return Val::Func(q.into());
+    }
+    match q.as_str() {
+        "math.Pi" => Val::Float(std::f64::consts::PI),
+        "math.E" => Val::Float(std::f64::consts::E),
+        "math.MaxInt64" => Val::Int(i64::MAX as i128),
+        "math.MinInt64" => Val::Int(i64::MIN as i128),
+        _ => Val::bottom(format!("undefined: {pkg}.{name}"), pos),
+    }
+}
+
+fn has_function(q: &str) -> bool {
+    strings::FUNCS.contains(&q) || list::FUNCS.contains(&q) || encoding::FUNCS.contains(&q)
+}
+
+/// Names of every supported builtin function (for the book's support table).
+pub fn supported_functions() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    v.extend_from_slice(&["len", "close", "and", "or", "div", "mod", "quo", "rem"]);
+    v.extend_from_slice(strings::FUNCS);
+    v.extend_from_slice(list::FUNCS);
+    v.extend_from_slice(encoding::FUNCS);
+    v
+}
+
+/// Call builtin `name` with (unresolved) arguments.
+pub(crate) fn call(ctx: &Ctx, name: &Name, args: Vec<Val>, pos: u32) -> Val {
+    // arguments are resolved to their defaults except for `close`, `and`, `or`
+    if let Some(b) = args.iter().find(|a| a.is_bottom())
+        && !matches!(&**name, "and" | "or")
+    {
+        return b.clone();
+    }
+    let r = match &**name {
+        "close" => return close(ctx, args, pos),
+        "and" => return and_or(ctx, args, true, pos),
+        "or" => return and_or(ctx, args, false, pos),
+        _ => {
+            let args: Vec<Val> = args.into_iter().map(|a| ctx.resolve(a)).collect();
+            if let Some(b) = args.iter().find(|a| a.is_bottom()) {
+                return b.clone();
+            }
+            match &**name {
+                "len" => len(ctx, &args),
+                "div" | "mod" | "quo" | "rem" => int_div(name, &args),
+                n if strings::FUNCS.contains(&n) => strings::call(ctx, n, &args),
+                n if list::FUNCS.contains(&n) => list::call(ctx, n, &args),
+                n if encoding::FUNCS.contains(&n) => encoding::call(ctx, n, &args),
+                n => Err(format!("unknown function {n}")),
+            }
+        }
+    };
+    match r {
+        Ok(v) => v,
+        Err(msg) if msg.starts_with("incomplete:") => Val::incomplete(
+            format!("{name}: {}", msg.trim_start_matches("incomplete:").trim()),
+            pos,
+        ),
+        Err(msg) => Val::bottom(format!("error in call to {name}: {msg}"), pos),
+    }
+}
+
+pub(crate) type R = Result<Val, String>;
+
+pub(crate) fn want_args(args: &[Val], n: usize) -> Result<(), String> {
+    if args.len() != n {
+        return Err(format!("expected {n} arguments, got {}", args.len()));
+    }
+    Ok(())
+}
+
+pub(crate) fn not_concrete(ctx: &Ctx, v: &Val) -> String {
+    format!("incomplete: non-concrete argument {}", ctx.describe(v))
+}
+
+pub(crate) fn arg_str(ctx: &Ctx, v: &Val) -> Result<Name, String> {
+    match v {
+        Val::Str(s) => Ok(s.clone()),
+        v if !ctx.is_concrete(v) => Err(not_concrete(ctx, v)),
+        v => Err(format!("cannot use {} as string", ctx.describe(v))),
+    }
+}
+
+pub(crate) fn arg_int(ctx: &Ctx, v: &Val) -> Result<i128, String> {
+    match v {
+        Val::Int(i) => Ok(*i),
+        v if !ctx.is_concrete(v) => Err(not_concrete(ctx, v)),
+        v => Err(format!("cannot use {} as int", ctx.describe(v))),
+    }
+}
+
+pub(crate) fn arg_list(ctx: &Ctx, v: &Val) -> Result<Rc<List>, String> {
+    match v {
+        Val::List(l) => Ok(l.clone()),
+        v if !ctx.is_concrete(v) => Err(not_concrete(ctx, v)),
+        v => Err(format!("cannot use {} as list", ctx.describe(v))),
+    }
+}
+
+fn len(ctx: &Ctx, args: &[Val]) -> R {
+    want_args(args, 1)?;
+    Ok(Val::Int(match &args[0] {
+        Val::List(l) => l.elems.len() as i128,
+        Val::Str(s) => s.len() as i128,
+        Val::Bytes(b) => b.len() as i128,
+        Val::Struct(id) => ctx.regular_fields(*id).len() as i128,
+        v if !ctx.is_concrete(v) => return Err(not_concrete(ctx, v)),
+        v => return Err(format!("invalid argument {} for len", ctx.describe(v))),
+    }))
+}
+
+fn int_div(name: &str, args: &[Val]) -> R {
+    want_args(args, 2)?;
+    let (Val::Int(a), Val::Int(b)) = (&args[0], &args[1]) else {
+        return Err("expected two integers".into());
+    };
+    let (a, b) = (*a, *b);
+    if b == 0 {
+        return Err("division by zero".into());
+    }
+    Ok(Val::Int(match name {
+        // Euclidean division and modulo
+        "div" => a.div_euclid(b),
+        "mod" => a.rem_euclid(b),
+        // truncated
+        "quo" => a / b,
+        _ => a % b,
+    }))
+}
+
+fn close(ctx: &Ctx, args: Vec<Val>, pos: u32) -> Val {
+    if args.len() != 1 {
+        return Val::bottom("close: expected 1 argument", pos);
+    }
+    match ctx.default_of(&args[0]) {
+        Val::Struct(id) => {
+            let g = ctx.fresh_gid();
+            let n = ctx.node(id);
+            let conjs: Vec<Conj> = n
+                .conjs
+                .borrow()
+                .iter()
+                .map(|c| {
+                    let mut c = c.clone();
+                    if c.gid.is_none() {
+                        c.gid = Some(g);
+                    }
+                    c
+                })
+                .collect();
+            Val::Struct(ctx.new_node(conjs, n.parent, n.label.clone()))
+        }
+        Val::Bottom(b) => Val::Bottom(b),
+        v => Val::bottom(
+            format!("close: argument must be a struct, found {}", ctx.describe(&v)),
+            pos,
+        ),
+    }
+}
+
+fn and_or(ctx: &Ctx, args: Vec<Val>, and: bool, pos: u32) -> Val {
+    if args.len() != 1 {
+        return Val::bottom("expected 1 argument", pos);
+    }
+    let l = match ctx.resolve(args[0].clone()) {
+        Val::List(l) => l,
+        Val::Bottom(b) => return Val::Bottom(b),
+        v => return Val::bottom(format!("expected list, found {}", ctx.describe(&v)), pos),
+    };
+    if and {
+        l.elems.iter().fold(Val::Top, |acc, e| ctx.unify(acc, e.clone()))
+    } else {
+        let n = l.elems.len();
+        ctx.make_disj(l.elems.clone(), vec![false; n], None, pos)
+    }
+}

@@ -1,0 +1,296 @@
+//! `strings`, `strconv`, `regexp`, `math` and `struct` packages.
+
+use super::{R, arg_int, arg_list, arg_str, not_concrete, want_args};
+use crate::eval::Ctx;
+use crate::value::{List, Val};
+use std::rc::Rc;
+
+/// Supported functions.
+pub(crate) const FUNCS: &[&str] = &[
+    "strings.ToLower",
+    "strings.ToUpper",
+    "strings.TrimPrefix",
+    "strings.TrimSuffix",
+    "strings.TrimSpace",
+    "strings.Trim",
+    "strings.HasPrefix",
+    "strings.HasSuffix",
+    "strings.Contains",
+    "strings.Split",
+    "strings.SplitN",
+    "strings.Join",
+    "strings.Replace",
+    "strings.ReplaceAll",
+    "strings.Index",
+    "strings.LastIndex",
+    "strings.Repeat",
+    "strings.Fields",
+    "strings.Count",
+    "strings.MinRunes",
+    "strings.MaxRunes",
+    "strings.ToTitle",
+    "strconv.FormatInt",
+    "strconv.Itoa",
+    "strconv.Atoi",
+    "strconv.ParseInt",
+    "strconv.ParseBool",
+    "strconv.FormatBool",
+    "strconv.Quote",
+    "strconv.Unquote",
+    "strconv.FormatFloat",
+    "strconv.ParseFloat",
+    "regexp.Match",
+    "regexp.Find",
+    "regexp.FindAll",
+    "regexp.FindSubmatch",
+    "regexp.ReplaceAll",
+    "regexp.ReplaceAllLiteral",
+    "regexp.Valid",
+    "math.Floor",
+    "math.Ceil",
+    "math.Round",
+    "math.Trunc",
+    "math.Abs",
+    "math.Sqrt",
+    "math.Pow",
+    "math.Log",
+    "math.Exp",
+    "struct.MinFields",
+    "struct.MaxFields",
+];
+
+fn s(x: String) -> Val {
+    Val::Str(x.into())
+}
+
+fn strs(v: Vec<String>) -> Val {
+    Val::List(Rc::new(List {
+        elems: v.into_iter().map(s).collect(),
+        tail: None,
+    }))
+}
+
+fn num(ctx: &Ctx, v: &Val) -> Result<f64, String> {
+    match v {
+        Val::Int(i) => Ok(*i as f64),
+        Val::Float(f) => Ok(*f),
+        v if !ctx.is_concrete(v) => Err(not_concrete(ctx, v)),
+        v => Err(format!("cannot use {} as number", ctx.describe(v))),
+    }
+}
+
+fn float_to_int_val(f: f64) -> Val {
+    if f.is_finite() && f.abs() < 1e30 {
+        Val::Int(f as i128)
+    } else {
+        Val::Float(f)
+    }
+}
+
+pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
+    let str_at = |i: usize| -> Result<crate::ast::Name, String> {
+        a.get(i)
+            .ok_or_else(|| "missing argument".to_string())
+            .and_then(|v| arg_str(ctx, v))
+    };
+    let int_at = |i: usize| -> Result<i128, String> {
+        a.get(i)
+            .ok_or_else(|| "missing argument".to_string())
+            .and_then(|v| arg_int(ctx, v))
+    };
+    Ok(match name {
+        "strings.ToLower" => s(str_at(0)?.to_lowercase()),
+        "strings.ToUpper" => s(str_at(0)?.to_uppercase()),
+        "strings.ToTitle" => s(str_at(0)?.to_uppercase()),
+        "strings.TrimPrefix" => {
+            let (x, p) = (str_at(0)?, str_at(1)?);
+            s(x.strip_prefix(&*p).unwrap_or(&x).to_string())
+        }
+        "strings.TrimSuffix" => {
+            let (x, p) = (str_at(0)?, str_at(1)?);
+            s(x.strip_suffix(&*p).unwrap_or(&x).to_string())
+        }
+        "strings.TrimSpace" => s(str_at(0)?.trim().to_string()),
+        "strings.Trim" => {
+            let (x, cut) = (str_at(0)?, str_at(1)?);
+            s(x.trim_matches(|c| cut.contains(c)).to_string())
+        }
+        "strings.HasPrefix" => Val::Bool(str_at(0)?.starts_with(&*str_at(1)?)),
+        "strings.HasSuffix" => Val::Bool(str_at(0)?.ends_with(&*str_at(1)?)),
+        "strings.Contains" => Val::Bool(str_at(0)?.contains(&*str_at(1)?)),
+        "strings.Split" => {
+            let (x, sep) = (str_at(0)?, str_at(1)?);
+            if sep.is_empty() {
+                strs(x.chars().map(|c| c.to_string()).collect())
+            } else {
+                strs(x.split(&*sep).map(|p| p.to_string()).collect())
+            }
+        }
+        "strings.SplitN" => {
+            let (x, sep, n) = (str_at(0)?, str_at(1)?, int_at(2)?);
+            if n == 0 {
+                strs(vec![])
+            } else if n < 0 {
+                strs(x.split(&*sep).map(|p| p.to_string()).collect())
+            } else {
+                strs(x.splitn(n as usize, &*sep).map(|p| p.to_string()).collect())
+            }
+        }
+        "strings.Join" => {
+            want_args(a, 2)?;
+            let l = arg_list(ctx, &a[0])?;
+            let sep = str_at(1)?;
+            let mut parts = Vec::new();
+            for e in &l.elems {
+                parts.push(arg_str(ctx, &ctx.resolve(e.clone()))?.to_string());
+            }
+            s(parts.join(&sep))
+        }
+        "strings.Replace" => {
+            let (x, old, new, n) = (str_at(0)?, str_at(1)?, str_at(2)?, int_at(3)?);
+            if n < 0 {
+                s(x.replace(&*old, &new))
+            } else {
+                s(x.replacen(&*old, &new, n as usize))
+            }
+        }
+        "strings.ReplaceAll" => s(str_at(0)?.replace(&*str_at(1)?, &str_at(2)?)),
+        "strings.Index" => Val::Int(str_at(0)?.find(&*str_at(1)?).map(|i| i as i128).unwrap_or(-1)),
+        "strings.LastIndex" => Val::Int(str_at(0)?.rfind(&*str_at(1)?).map(|i| i as i128).unwrap_or(-1)),
+        "strings.Repeat" => {
+            let (x, n) = (str_at(0)?, int_at(1)?);
+            if n < 0 || (n as usize).saturating_mul(x.len()) > ctx.limits.max_output {
+                return Err("repeat count out of range".into());
+            }
+            s(x.repeat(n as usize))
+        }
+        "strings.Fields" => strs(str_at(0)?.split_whitespace().map(|p| p.to_string()).collect()),
+        "strings.Count" => {
+            let (x, sub) = (str_at(0)?, str_at(1)?);
+            Val::Int(if sub.is_empty() {
+                x.chars().count() as i128 + 1
+            } else {
+                x.matches(&*sub).count() as i128
+            })
+        }
+        "strings.MinRunes" => Val::Bool(str_at(0)?.chars().count() as i128 >= int_at(1)?),
+        "strings.MaxRunes" => Val::Bool(str_at(0)?.chars().count() as i128 <= int_at(1)?),
+        "strconv.FormatInt" => {
+            let (i, base) = (int_at(0)?, int_at(1)?);
+            if !(2..=36).contains(&base) {
+                return Err(format!("invalid base {base}"));
+            }
+            s(format_radix(i, base as u32))
+        }
+        "strconv.Itoa" => s(int_at(0)?.to_string()),
+        "strconv.Atoi" => Val::Int(
+            str_at(0)?
+                .parse::<i64>()
+                .map_err(|e| format!("strconv.Atoi: {e}"))? as i128,
+        ),
+        "strconv.ParseInt" => {
+            let (x, base) = (str_at(0)?, int_at(1)?);
+            let base = if base == 0 { 10 } else { base as u32 };
+            Val::Int(i64::from_str_radix(&x, base).map_err(|e| format!("strconv.ParseInt: {e}"))? as i128)
+        }
+        "strconv.ParseBool" => Val::Bool(match &*str_at(0)? {
+            "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
+            "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
+            x => return Err(format!("strconv.ParseBool: parsing {x:?}: invalid syntax")),
+        }),
+        "strconv.FormatBool" => match a.first() {
+            Some(Val::Bool(b)) => s(b.to_string()),
+            _ => return Err("expected bool".into()),
+        },
+        "strconv.Quote" => s(serde_json::to_string(&*str_at(0)?).unwrap_or_default()),
+        "strconv.Unquote" => {
+            let x = str_at(0)?;
+            s(serde_json::from_str::<String>(&x).map_err(|_| "invalid syntax".to_string())?)
+        }
+        "strconv.FormatFloat" => s(crate::export::format_float(num(
+            ctx,
+            a.first().unwrap_or(&Val::Top),
+        )?)),
+        "strconv.ParseFloat" => Val::Float(str_at(0)?.parse::<f64>().map_err(|e| e.to_string())?),
+        "regexp.Match" => Val::Bool(re(ctx, &str_at(0)?)?.is_match(&str_at(1)?)),
+        "regexp.Valid" => Val::Bool(ctx.regex(&str_at(0)?).is_some()),
+        "regexp.Find" => {
+            let x = str_at(1)?;
+            match re(ctx, &str_at(0)?)?.find(&x) {
+                Some(m) => s(m.as_str().to_string()),
+                None => return Err("no match".into()),
+            }
+        }
+        "regexp.FindAll" => {
+            let (r, x, n) = (re(ctx, &str_at(0)?)?, str_at(1)?, int_at(2)?);
+            let all: Vec<String> = r.find_iter(&x).map(|m| m.as_str().to_string()).collect();
+            let all: Vec<String> = if n < 0 {
+                all
+            } else {
+                all.into_iter().take(n as usize).collect()
+            };
+            if all.is_empty() {
+                return Err("no match".into());
+            }
+            strs(all)
+        }
+        "regexp.FindSubmatch" => {
+            let (r, x) = (re(ctx, &str_at(0)?)?, str_at(1)?);
+            match r.captures(&x) {
+                Some(c) => strs(
+                    c.iter()
+                        .map(|m| m.map(|m| m.as_str().to_string()).unwrap_or_default())
+                        .collect(),
+                ),
+                None => return Err("no match".into()),
+            }
+        }
+        "regexp.ReplaceAll" => {
+            let (r, x, rep) = (re(ctx, &str_at(0)?)?, str_at(1)?, str_at(2)?);
+            s(r.replace_all(&x, &*rep).into_owned())
+        }
+        "regexp.ReplaceAllLiteral" => {
+            let (r, x, rep) = (re(ctx, &str_at(0)?)?, str_at(1)?, str_at(2)?);
+            s(r.replace_all(&x, regex::NoExpand(&rep)).into_owned())
+        }
+        "math.Floor" => float_to_int_val(num(ctx, &a[0])?.floor()),
+        "math.Ceil" => float_to_int_val(num(ctx, &a[0])?.ceil()),
+        "math.Round" => float_to_int_val(num(ctx, &a[0])?.round()),
+        "math.Trunc" => float_to_int_val(num(ctx, &a[0])?.trunc()),
+        "math.Abs" => match &a[0] {
+            Val::Int(i) => Val::Int(i.abs()),
+            v => Val::Float(num(ctx, v)?.abs()),
+        },
+        "math.Sqrt" => Val::Float(num(ctx, &a[0])?.sqrt()),
+        "math.Pow" => Val::Float(num(ctx, &a[0])?.powf(num(ctx, a.get(1).unwrap_or(&Val::Int(1)))?)),
+        "math.Log" => Val::Float(num(ctx, &a[0])?.ln()),
+        "math.Exp" => Val::Float(num(ctx, &a[0])?.exp()),
+        "struct.MinFields" | "struct.MaxFields" => {
+            return Err("struct.MinFields/MaxFields are validators and are not supported as calls".into());
+        }
+        _ => return Err(format!("unknown function {name}")),
+    })
+}
+
+fn re(ctx: &Ctx, pat: &str) -> Result<Rc<regex::Regex>, String> {
+    ctx.regex(pat)
+        .ok_or_else(|| format!("invalid regular expression {pat:?}"))
+}
+
+fn format_radix(i: i128, base: u32) -> String {
+    if i == 0 {
+        return "0".into();
+    }
+    let neg = i < 0;
+    let mut n = i.unsigned_abs();
+    let mut d = Vec::new();
+    while n > 0 {
+        let r = (n % base as u128) as u32;
+        d.push(std::char::from_digit(r, base).unwrap_or('?'));
+        n /= base as u128;
+    }
+    if neg {
+        d.push('-');
+    }
+    d.iter().rev().collect()
+}

@@ -1,0 +1,720 @@
+//! Expression evaluation: references, selectors, comprehensions, lists, calls.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::{Conj, ConjSrc, Ctx, Env, FrameKind, push};
+use crate::ast::{Clause, Constraint, Decl, Expr, ExprKind, InterpPart, ListElem, ListLit, Name, Op};
+use crate::value::{Disj, List, NodeId, Val, kind};
+
+impl Ctx {
+    /// Evaluate an expression in an environment.
+    pub(crate) fn eval(&self, e: &Expr, env: &Env) -> Val {
+        self.eval_closed(e, env, None, None)
+    }
+
+    /// Evaluate; struct literals at the top of `e` join closedness group `gid` and get `owner`
+    /// as their parent for error paths.
+    pub(crate) fn eval_closed(
+        &self,
+        e: &Expr,
+        env: &Env,
+        gid: Option<u32>,
+        owner: Option<(NodeId, &Name)>,
+    ) -> Val {
+        let s = self.steps.get() + 1;
+        self.steps.set(s);
+        if s > self.limits.max_steps {
+            self.hit_limit(format!("more than {} evaluation steps", self.limits.max_steps));
+            return Val::bottom("evaluation step limit exceeded", e.pos);
+        }
+        if self.limited() {
+            return Val::bottom("evaluation limit exceeded", e.pos);
+        }
+        let d = self.depth.get() + 1;
+        if d > self.limits.max_depth {
+            self.hit_limit(format!("evaluation deeper than {}", self.limits.max_depth));
+            return Val::bottom("evaluation depth limit exceeded", e.pos);
+        }
+        self.depth.set(d);
+        let v = self.eval_inner(e, env, gid, owner);
+        self.depth.set(d - 1);
+        v
+    }
+
+    fn eval_inner(&self, e: &Expr, env: &Env, gid: Option<u32>, owner: Option<(NodeId, &Name)>) -> Val {
+        match &e.kind {
+            ExprKind::Ident(n) => self.lookup(n, env, e.pos),
+            ExprKind::Bottom => Val::bottom("explicit error (_|_ literal) in source", e.pos),
+            ExprKind::Null => Val::Null,
+            ExprKind::Bool(b) => Val::Bool(*b),
+            ExprKind::Int(i) => Val::Int(*i),
+            ExprKind::Float(f) => Val::Float(*f),
+            ExprKind::Str(s) => Val::Str(s.clone()),
+            ExprKind::Bytes(b) => Val::Bytes(b.clone()),
+            ExprKind::Interp(parts, bytes) => self.interp(parts, *bytes, env, e.pos),
+            ExprKind::Struct(lit) => {
+                let (p, l) = match owner {
+                    Some((p, l)) => (Some(p), Some(l.clone())),
+                    None => (None, None),
+                };
+                Val::Struct(self.new_node(
+                    vec![Conj {
+                        src: ConjSrc::Lit(lit.clone(), env.clone()),
+                        gid,
+                    }],
+                    p,
+                    l,
+                ))
+            }
+            ExprKind::List(lit) => self.eval_list(lit, env, gid),
+            ExprKind::Unary(op, x) => self.unary(*op, x, env, e.pos),
+            ExprKind::Binary(Op::Or, _, _) => self.eval_disj(e, env, gid, owner),
+            ExprKind::Binary(Op::And, a, b) => {
+                let a = self.eval_closed(a, env, gid, owner);
+                if a.is_bottom() {
+                    return a;
+                }
+                let b = self.eval_closed(b, env, gid, owner);
+                self.unify(a, b)
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, env, e.pos),
+            ExprKind::Default(x) => self.eval_closed(x, env, gid, owner),
+            ExprKind::Paren(x) => self.eval_closed(x, env, gid, owner),
+            ExprKind::Select(x, name) => {
+                let v = self.eval(x, env);
+                self.select(v, name, e.pos)
+            }
+            ExprKind::Index(x, i) => {
+                let v = self.eval(x, env);
+                let i = self.resolve(self.eval(i, env));
+                self.index(v, i, e.pos)
+            }
+            ExprKind::Slice(x, lo, hi) => {
+                let v = self.resolve(self.eval(x, env));
+                let lo = lo.as_ref().map(|l| self.resolve(self.eval(l, env)));
+                let hi = hi.as_ref().map(|h| self.resolve(self.eval(h, env)));
+                self.slice(v, lo, hi, e.pos)
+            }
+            ExprKind::Call(f, args) => {
+                let fv = self.eval(f, env);
+                match fv {
+                    Val::Func(name) => {
+                        let args: Vec<Val> = args.iter().map(|a| self.eval(a, env)).collect();
+                        crate::builtins::call(self, &name, args, e.pos)
+                    }
+                    Val::Bottom(b) => Val::Bottom(b),
+                    other => Val::bottom(
+                        format!("cannot call non-function {}", self.describe(&other)),
+                        e.pos,
+                    ),
+                }
+            }
+        }
+    }
+
+    fn eval_disj(&self, e: &Expr, env: &Env, gid: Option<u32>, owner: Option<(NodeId, &Name)>) -> Val {
+        let mut terms: Vec<&Expr> = Vec::new();
+        flatten_or(e, &mut terms);
+        let mut alts = Vec::new();
+        let mut dflt = Vec::new();
+        let mut first_err: Option<Val> = None;
+        for t in terms {
+            let (marked, x) = match &t.kind {
+                ExprKind::Default(x) => (true, &**x),
+                _ => (false, t),
+            };
+            let v = self.eval_closed(x, env, gid, owner);
+            match v {
+                Val::Bottom(_) => {
+                    if first_err.is_none() {
+                        first_err = Some(v);
+                    }
+                }
+                Val::Disj(d) => {
+                    let has = d.has_default();
+                    for (a, f) in d.alts.iter().zip(d.dflt.iter()) {
+                        alts.push(a.clone());
+                        dflt.push(if has { *f } else { marked });
+                    }
+                }
+                v => {
+                    alts.push(v);
+                    dflt.push(marked);
+                }
+            }
+        }
+        self.make_disj(alts, dflt, first_err, e.pos)
+    }
+
+    /// Build a normalised disjunction (drops errors, merges duplicates, unwraps single values).
+    pub(crate) fn make_disj(&self, alts: Vec<Val>, dflt: Vec<bool>, first_err: Option<Val>, pos: u32) -> Val {
+        let mut oa: Vec<Val> = Vec::new();
+        let mut od: Vec<bool> = Vec::new();
+        let mut first_err = first_err;
+        for (a, d) in alts.into_iter().zip(dflt) {
+            if a.is_bottom() {
+                if first_err.is_none() {
+                    first_err = Some(a);
+                }
+                continue;
+            }
+            if let Some(k) = oa.iter().position(|x| self.same(x, &a)) {
+                od[k] |= d;
+                continue;
+            }
+            oa.push(a);
+            od.push(d);
+        }
+        if oa.len() > 1 && oa.iter().any(|a| a.is_struct()) {
+            // eliminate struct alternatives that fail (closedness, conflicts)
+            let mut ka = Vec::new();
+            let mut kd = Vec::new();
+            for (a, d) in oa.into_iter().zip(od) {
+                if let Some(err) = self.deep_error(&a, 6) {
+                    if first_err.is_none() {
+                        first_err = Some(err);
+                    }
+                    continue;
+                }
+                ka.push(a);
+                kd.push(d);
+            }
+            oa = ka;
+            od = kd;
+        }
+        match oa.len() {
+            0 => match first_err {
+                Some(Val::Bottom(b)) => {
+                    let mut b = (*b).clone();
+                    if !b.msg.starts_with("empty disjunction") && !b.incomplete {
+                        b.msg = format!("empty disjunction: {}", b.msg);
+                    }
+                    Val::Bottom(Rc::new(b))
+                }
+                _ => Val::bottom("empty disjunction", pos),
+            },
+            1 => oa.pop().unwrap_or(Val::Top),
+            _ => Val::Disj(Rc::new(Disj { alts: oa, dflt: od })),
+        }
+    }
+
+    /// Find a non-incomplete error inside a value (used to eliminate disjuncts).
+    pub(crate) fn deep_error(&self, v: &Val, depth: u32) -> Option<Val> {
+        match v {
+            Val::Bottom(b) if !b.incomplete => Some(v.clone()),
+            Val::Struct(id) => {
+                self.expand(*id);
+                let node = self.node(*id);
+                if let Some(e) = &node.st.borrow().error {
+                    if let Val::Bottom(b) = e
+                        && !b.incomplete
+                    {
+                        return Some(e.clone());
+                    }
+                }
+                if depth == 0 {
+                    return None;
+                }
+                let names: Vec<Name> = node.st.borrow().fields.keys().cloned().collect();
+                for n in names {
+                    if let Some((fv, c)) = self.field(*id, &n) {
+                        if c == Constraint::Optional && !fv.is_bottom() {
+                            continue;
+                        }
+                        if let Some(e) = self.deep_error(&fv, depth - 1) {
+                            return Some(e);
+                        }
+                    }
+                }
+                None
+            }
+            Val::List(l) if depth > 0 => l.elems.iter().find_map(|e| self.deep_error(e, depth - 1)),
+            _ => None,
+        }
+    }
+
+    /// Structural identity used for disjunction deduplication.
+    pub(crate) fn same(&self, a: &Val, b: &Val) -> bool {
+        match (a, b) {
+            (Val::Struct(x), Val::Struct(y)) => x == y,
+            (Val::Kind(x), Val::Kind(y)) => x == y,
+            (Val::Top, Val::Top) => true,
+            (Val::Bound(o1, v1), Val::Bound(o2, v2)) => o1 == o2 && self.same(v1, v2),
+            (Val::List(x), Val::List(y)) => {
+                x.elems.len() == y.elems.len()
+                    && x.tail.is_none()
+                    && y.tail.is_none()
+                    && x.elems
+                        .iter()
+                        .zip(y.elems.iter())
+                        .all(|(p, q)| p.is_scalar() && q.is_scalar() && self.same(p, q))
+            }
+            _ if a.is_scalar() && b.is_scalar() => super::compare_eq(a, b) == Some(true),
+            _ => false,
+        }
+    }
+
+    fn lookup(&self, name: &Name, env: &Env, pos: u32) -> Val {
+        let mut cur = env.clone();
+        while let Some(f) = cur {
+            match &f.kind {
+                FrameKind::Struct { lit, node } => {
+                    if let Some(d) = lit.declares(name) {
+                        match d {
+                            Decl::Field(fd) => {
+                                let label = match &fd.label {
+                                    crate::ast::Label::Name(l) => l.clone(),
+                                    _ => name.clone(),
+                                };
+                                return self.ref_field(*node, &label, pos);
+                            }
+                            Decl::Let(n, x) => {
+                                let fenv = Some(f.clone());
+                                return self.let_value(lit, *node, n, x, &fenv);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                FrameKind::Var { name: n, val } => {
+                    if n == name {
+                        return val.clone();
+                    }
+                }
+                FrameKind::File { imports, root } => {
+                    if let Some(v) = imports.get(name) {
+                        return v.clone();
+                    }
+                    if let Some(r) = root
+                        && self.field(*r, name).is_some()
+                    {
+                        return self.ref_field(*r, name, pos);
+                    }
+                }
+            }
+            cur = f.parent.clone();
+        }
+        crate::builtins::predeclared(name)
+            .unwrap_or_else(|| Val::bottom(format!("reference {name:?} not found"), pos))
+    }
+
+    fn ref_field(&self, node: NodeId, name: &Name, pos: u32) -> Val {
+        match self.field(node, name) {
+            None => Val::incomplete(format!("undefined field: {name}"), pos),
+            Some((v, Constraint::Optional)) if !v.is_bottom() => {
+                // an optional field is only a constraint; referencing it is incomplete
+                let _ = v;
+                Val::incomplete(format!("cannot reference optional field: {name}"), pos)
+            }
+            Some((v, _)) => v,
+        }
+    }
+
+    /// Select field `name` of a value.
+    pub(crate) fn select(&self, v: Val, name: &Name, pos: u32) -> Val {
+        let v = self.resolve(v);
+        match v {
+            Val::Struct(id) => {
+                self.expand(id);
+                let err = self.node(id).st.borrow().error.clone();
+                if let Some(e) = err {
+                    return e;
+                }
+                match self.field(id, name) {
+                    None => Val::incomplete(format!("undefined field: {name}"), pos),
+                    Some((fv, Constraint::Optional)) if !fv.is_bottom() => {
+                        Val::incomplete(format!("cannot reference optional field: {name}"), pos)
+                    }
+                    Some((fv, _)) => fv,
+                }
+            }
+            Val::Pkg(p) => crate::builtins::package_member(self, &p, name, pos),
+            Val::Bottom(b) => Val::Bottom(b),
+            Val::Top => Val::incomplete(format!("undefined field: {name}"), pos),
+            Val::Kind(k) if k & kind::STRUCT != 0 => Val::incomplete(format!("undefined field: {name}"), pos),
+            Val::Disj(_) => Val::incomplete(format!("unresolved disjunction: cannot select {name}"), pos),
+            other => Val::bottom(
+                format!("invalid selector {name} on {}", self.describe(&other)),
+                pos,
+            ),
+        }
+    }
+
+    fn index(&self, v: Val, i: Val, pos: u32) -> Val {
+        let v = self.resolve(v);
+        match (v, i) {
+            (Val::Bottom(b), _) | (_, Val::Bottom(b)) => Val::Bottom(b),
+            (Val::Struct(id), Val::Str(s)) => self.select(Val::Struct(id), &s, pos),
+            (Val::List(l), Val::Int(n)) => {
+                if n < 0 || n as usize >= l.elems.len() {
+                    if n >= 0 && l.tail.is_some() {
+                        return Val::incomplete(format!("index {n} out of range"), pos);
+                    }
+                    return Val::bottom(
+                        format!("index out of range [{n}] with length {}", l.elems.len()),
+                        pos,
+                    );
+                }
+                l.elems[n as usize].clone()
+            }
+            (Val::Str(s), Val::Int(n)) if n >= 0 && (n as usize) < s.len() => {
+                Val::Int(s.as_bytes()[n as usize] as i128)
+            }
+            (Val::Bytes(s), Val::Int(n)) if n >= 0 && (n as usize) < s.len() => {
+                Val::Int(s[n as usize] as i128)
+            }
+            (v, i) if !self.is_concrete(&v) || !self.is_concrete(&i) => {
+                Val::incomplete("index of incomplete value", pos)
+            }
+            (v, i) => Val::bottom(
+                format!("invalid index {} of {}", self.describe(&i), self.describe(&v)),
+                pos,
+            ),
+        }
+    }
+
+    fn slice(&self, v: Val, lo: Option<Val>, hi: Option<Val>, pos: u32) -> Val {
+        let len = match &v {
+            Val::List(l) => l.elems.len(),
+            Val::Str(s) => s.len(),
+            Val::Bytes(b) => b.len(),
+            Val::Bottom(_) => return v,
+            _ => return Val::bottom(format!("cannot slice {}", self.describe(&v)), pos),
+        };
+        let get = |x: Option<Val>, d: usize| -> Result<usize, Val> {
+            match x {
+                None => Ok(d),
+                Some(Val::Int(i)) if i >= 0 && i as usize <= len => Ok(i as usize),
+                Some(Val::Bottom(b)) => Err(Val::Bottom(b)),
+                Some(_) => Err(Val::bottom("slice bounds out of range", pos)),
+            }
+        };
+        let (a, b) = match (get(lo, 0), get(hi, len)) {
+            (Ok(a), Ok(b)) if a <= b => (a, b),
+            (Err(e), _) | (_, Err(e)) => return e,
+            _ => return Val::bottom("invalid slice index", pos),
+        };
+        match v {
+            Val::List(l) => Val::List(Rc::new(List {
+                elems: l.elems[a..b].to_vec(),
+                tail: None,
+            })),
+            Val::Str(s) => match s.get(a..b) {
+                Some(x) => Val::Str(x.into()),
+                None => Val::bottom("slice splits a character", pos),
+            },
+            Val::Bytes(bs) => Val::Bytes(Arc::from(&bs[a..b])),
+            _ => Val::bottom("cannot slice", pos),
+        }
+    }
+
+    fn interp(&self, parts: &[InterpPart], bytes: bool, env: &Env, pos: u32) -> Val {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                InterpPart::Lit(s) => out.push_str(s),
+                InterpPart::Expr(x) => match self.resolve(self.eval(x, env)) {
+                    Val::Str(s) => out.push_str(&s),
+                    Val::Int(i) => out.push_str(&i.to_string()),
+                    Val::Float(f) => out.push_str(&crate::export::format_float(f)),
+                    Val::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+                    Val::Bytes(b) => out.push_str(&String::from_utf8_lossy(&b)),
+                    Val::Bottom(b) => return Val::Bottom(b),
+                    v if !self.is_concrete(&v) => {
+                        return Val::incomplete(
+                            format!("invalid interpolation: non-concrete value {}", self.describe(&v)),
+                            x.pos,
+                        );
+                    }
+                    v => {
+                        return Val::bottom(
+                            format!(
+                                "invalid interpolation: cannot use {} as string",
+                                self.describe(&v)
+                            ),
+                            x.pos,
+                        );
+                    }
+                },
+            }
+        }
+        let _ = pos;
+        if bytes {
+            Val::Bytes(Arc::from(out.into_bytes()))
+        } else {
+            Val::Str(out.into())
+        }
+    }
+
+    fn eval_list(&self, lit: &ListLit, env: &Env, gid: Option<u32>) -> Val {
+        let mut elems = Vec::new();
+        for el in &lit.elems {
+            match el {
+                ListElem::Expr(x) => {
+                    let v = self.eval_closed(x, env, gid, None);
+                    elems.push(self.norm(v));
+                }
+                ListElem::Comprehension(c) => {
+                    let mut envs = Vec::new();
+                    if let Err(b) = self.clauses(&c.clauses, 0, env.clone(), &mut envs) {
+                        return b;
+                    }
+                    for env in envs {
+                        let n = self.new_node(
+                            vec![Conj {
+                                src: ConjSrc::Lit(c.body.clone(), env),
+                                gid,
+                            }],
+                            None,
+                            None,
+                        );
+                        elems.push(self.norm(Val::Struct(n)));
+                    }
+                }
+            }
+        }
+        let tail = match &lit.ellipsis {
+            None => None,
+            Some(None) => Some(Val::Top),
+            Some(Some(t)) => Some(self.eval_closed(t, env, gid, None)),
+        };
+        Val::List(Rc::new(List { elems, tail }))
+    }
+
+    /// Run comprehension clauses from `i`, collecting the environment of every produced body.
+    pub(crate) fn clauses(&self, cl: &[Clause], i: usize, env: Env, out: &mut Vec<Env>) -> Result<(), Val> {
+        let Some(c) = cl.get(i) else {
+            out.push(env);
+            return Ok(());
+        };
+        if self.limited() {
+            return Err(Val::bottom("evaluation limit exceeded", 0));
+        }
+        match c {
+            Clause::If(x) => match self.resolve(self.eval(x, &env)) {
+                Val::Bool(true) => self.clauses(cl, i + 1, env, out),
+                Val::Bool(false) => Ok(()),
+                Val::Bottom(b) => Err(Val::Bottom(b)),
+                v if !self.is_concrete(&v) => {
+                    Err(Val::incomplete("incomplete condition in if clause", x.pos))
+                }
+                v => Err(Val::bottom(
+                    format!("cannot use {} as bool in if clause", self.describe(&v)),
+                    x.pos,
+                )),
+            },
+            Clause::Let(n, x) => {
+                let v = self.eval(x, &env);
+                let env = push(
+                    &env,
+                    FrameKind::Var {
+                        name: n.clone(),
+                        val: v,
+                    },
+                );
+                self.clauses(cl, i + 1, env, out)
+            }
+            Clause::For(k, v, src) => match self.resolve(self.eval(src, &env)) {
+                Val::List(l) => {
+                    for (idx, e) in l.elems.iter().enumerate() {
+                        let mut env2 = env.clone();
+                        if let Some(k) = k {
+                            env2 = push(
+                                &env2,
+                                FrameKind::Var {
+                                    name: k.clone(),
+                                    val: Val::Int(idx as i128),
+                                },
+                            );
+                        }
+                        env2 = push(
+                            &env2,
+                            FrameKind::Var {
+                                name: v.clone(),
+                                val: e.clone(),
+                            },
+                        );
+                        self.clauses(cl, i + 1, env2, out)?;
+                    }
+                    Ok(())
+                }
+                Val::Struct(id) => {
+                    for (name, val) in self.regular_fields(id) {
+                        let mut env2 = env.clone();
+                        if let Some(k) = k {
+                            env2 = push(
+                                &env2,
+                                FrameKind::Var {
+                                    name: k.clone(),
+                                    val: Val::Str(name.clone()),
+                                },
+                            );
+                        }
+                        env2 = push(&env2, FrameKind::Var { name: v.clone(), val });
+                        self.clauses(cl, i + 1, env2, out)?;
+                    }
+                    Ok(())
+                }
+                Val::Bottom(b) => Err(Val::Bottom(b)),
+                x if !self.is_concrete(&x) => {
+                    Err(Val::incomplete("cannot range over incomplete value", src.pos))
+                }
+                x => Err(Val::bottom(
+                    format!("cannot range over {}", self.describe(&x)),
+                    src.pos,
+                )),
+            },
+        }
+    }
+
+    /// Regular (exported) fields of a struct with their values, in order.
+    pub(crate) fn regular_fields(&self, id: NodeId) -> Vec<(Name, Val)> {
+        self.expand(id);
+        let node = self.node(id);
+        let names: Vec<(Name, Constraint)> = node
+            .st
+            .borrow()
+            .fields
+            .iter()
+            .map(|(k, s)| (k.clone(), s.constraint))
+            .collect();
+        let mut out = Vec::new();
+        for (n, c) in names {
+            if n.starts_with('_') || n.starts_with('#') || c == Constraint::Optional {
+                continue;
+            }
+            if let Some((v, _)) = self.field(id, &n) {
+                out.push((n, v));
+            }
+        }
+        out
+    }
+
+    fn unary(&self, op: Op, x: &Expr, env: &Env, pos: u32) -> Val {
+        let v = self.resolve(self.eval(x, env));
+        if let Val::Bottom(_) = v {
+            return v;
+        }
+        match op {
+            Op::Not => match v {
+                Val::Bool(b) => Val::Bool(!b),
+                v if !self.is_concrete(&v) => Val::incomplete("operand of ! is incomplete", pos),
+                v => Val::bottom(format!("invalid operand {} for !", self.describe(&v)), pos),
+            },
+            Op::Sub => match v {
+                Val::Int(i) => Val::Int(-i),
+                Val::Float(f) => Val::Float(-f),
+                v if !self.is_concrete(&v) => Val::incomplete("operand of - is incomplete", pos),
+                v => Val::bottom(format!("invalid operand {} for -", self.describe(&v)), pos),
+            },
+            Op::Add => v,
+            Op::Eq => v,
+            Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Ne | Op::Match | Op::NotMatch => {
+                if !v.is_scalar() {
+                    return Val::incomplete(format!("bound {} on non-concrete value", op.text()), pos);
+                }
+                if matches!(op, Op::Match | Op::NotMatch) {
+                    let Val::Str(s) = &v else {
+                        return Val::bottom("regular expression must be a string", pos);
+                    };
+                    if self.regex(s).is_none() {
+                        return Val::bottom(format!("invalid regular expression {s:?}"), pos);
+                    }
+                }
+                Val::Bound(op, Rc::new(v))
+            }
+            _ => Val::bottom("invalid unary operator", pos),
+        }
+    }
+
+    /// Whether a value is concrete (no types, bounds or open disjunctions), shallowly.
+    pub(crate) fn is_concrete(&self, v: &Val) -> bool {
+        matches!(
+            v,
+            Val::Null | Val::Bool(_) | Val::Int(_) | Val::Float(_) | Val::Str(_) | Val::Bytes(_)
+        ) || matches!(v, Val::Struct(_) | Val::List(_) | Val::Bottom(_))
+    }
+
+    /// The default of a value (the value itself when it has none).
+    pub(crate) fn default_of(&self, v: &Val) -> Val {
+        match v {
+            Val::Disj(d) if d.has_default() => {
+                let ds: Vec<Val> = d
+                    .alts
+                    .iter()
+                    .zip(d.dflt.iter())
+                    .filter(|(_, f)| **f)
+                    .map(|(a, _)| a.clone())
+                    .collect();
+                if ds.len() == 1 {
+                    ds.into_iter().next().unwrap_or(Val::Top)
+                } else {
+                    let n = ds.len();
+                    Val::Disj(Rc::new(Disj {
+                        alts: ds,
+                        dflt: vec![false; n],
+                    }))
+                }
+            }
+            v => v.clone(),
+        }
+    }
+
+    /// The default, with embedded scalars resolved: what an operator sees.
+    pub(crate) fn resolve(&self, v: Val) -> Val {
+        let v = self.default_of(&v);
+        self.norm(v)
+    }
+
+    pub(crate) fn regex(&self, s: &str) -> Option<Rc<regex::Regex>> {
+        if let Some(r) = self.regex_cache.borrow().get(s) {
+            return r.clone();
+        }
+        let r = regex::Regex::new(s).ok().map(Rc::new);
+        self.regex_cache.borrow_mut().insert(s.to_string(), r.clone());
+        r
+    }
+
+    /// Short human description of a value for error messages.
+    pub(crate) fn describe(&self, v: &Val) -> String {
+        match v {
+            Val::Top => "_".into(),
+            Val::Bottom(b) => format!("_|_ ({})", b.msg),
+            Val::Null => "null".into(),
+            Val::Bool(b) => b.to_string(),
+            Val::Int(i) => i.to_string(),
+            Val::Float(f) => crate::export::format_float(*f),
+            Val::Str(s) => format!("{:?}", &**s),
+            Val::Bytes(b) => format!("'{}'", String::from_utf8_lossy(b)),
+            Val::Kind(k) => kind::name(*k),
+            Val::Bound(op, x) => format!("{}{}", op.text(), self.describe(x)),
+            Val::Conj(cs) => cs
+                .iter()
+                .map(|c| self.describe(c))
+                .collect::<Vec<_>>()
+                .join(" & "),
+            Val::Struct(_) => "struct".into(),
+            Val::List(_) => "list".into(),
+            Val::Disj(d) => d
+                .alts
+                .iter()
+                .zip(d.dflt.iter())
+                .map(|(a, f)| format!("{}{}", if *f { "*" } else { "" }, self.describe(a)))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Val::Func(n) => format!("function {n}"),
+            Val::Pkg(n) => format!("package {n}"),
+        }
+    }
+}
+
+fn flatten_or<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match &e.kind {
+        ExprKind::Binary(Op::Or, a, b) => {
+            flatten_or(a, out);
+            flatten_or(b, out);
+        }
+        _ => out.push(e),
+    }
+}

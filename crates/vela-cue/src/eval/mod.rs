@@ -1,0 +1,770 @@
+//! The evaluator: struct nodes in an arena, lazy memoised fields, scopes.
+//!
+//! A struct value is a [`Node`]: a list of conjuncts (struct literals with the environment they
+//! were written in, or already evaluated fields) that is expanded on first use into ordered field
+//! slots. A slot keeps the conjuncts of its field and evaluates them lazily to one value, once.
+//! Unifying two structs makes a new node with the conjuncts of both, so references inside a
+//! definition see the fields of the instance they were unified into.
+
+mod expr;
+mod ops;
+mod unify;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::ast::{Constraint, Decl, Expr, ExprKind, Label, Name, StructLit};
+use crate::value::{NodeId, Val};
+
+pub(crate) use ops::{compare_eq, order_vals};
+
+/// Limits applied to one evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Maximum number of expression evaluations.
+    pub max_steps: u64,
+    /// Maximum evaluation nesting depth.
+    pub max_depth: u32,
+    /// Maximum size of exported output in bytes.
+    pub max_output: usize,
+    /// Maximum number of struct nodes created.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_steps: 5_000_000,
+            max_depth: 600,
+            max_output: 16 << 20,
+            max_nodes: 2_000_000,
+        }
+    }
+}
+
+/// Lexical environment: a linked list of frames.
+pub(crate) type Env = Option<Rc<Frame>>;
+
+/// One scope.
+pub(crate) struct Frame {
+    pub parent: Env,
+    pub kind: FrameKind,
+}
+
+pub(crate) enum FrameKind {
+    /// Fields and lets of `lit`, values looked up in `node`.
+    Struct { lit: Arc<StructLit>, node: NodeId },
+    /// A variable bound by `for`, `let` clause or pattern alias.
+    Var { name: Name, val: Val },
+    /// File scope: imports.
+    File {
+        imports: Rc<HashMap<Name, Val>>,
+        root: Option<NodeId>,
+    },
+}
+
+pub(crate) fn push(env: &Env, kind: FrameKind) -> Env {
+    Some(Rc::new(Frame {
+        parent: env.clone(),
+        kind,
+    }))
+}
+
+/// A struct conjunct.
+#[derive(Clone)]
+pub(crate) struct Conj {
+    pub src: ConjSrc,
+    /// Closedness group the conjunct belongs to (definitions, `close()`).
+    pub gid: Option<u32>,
+}
+
+#[derive(Clone)]
+pub(crate) enum ConjSrc {
+    Lit(Arc<StructLit>, Env),
+    /// The already evaluated fields of another node (e.g. decoded JSON).
+    Fields(Vec<(Name, Val)>),
+}
+
+/// One conjunct of a field value.
+#[derive(Clone)]
+pub(crate) enum FieldConj {
+    /// The value expression of the field declaration `lit.decls[idx]` (or the pattern value).
+    Decl {
+        lit: Arc<StructLit>,
+        idx: u32,
+        env: Env,
+        gid: Option<u32>,
+    },
+    /// A value.
+    Val(Val),
+}
+
+/// A field slot of an expanded node.
+pub(crate) struct Slot {
+    pub conjs: Vec<FieldConj>,
+    pub constraint: Constraint,
+    pub comments: Vec<Arc<[String]>>,
+    pub value: Option<Val>,
+    pub busy: bool,
+    /// Closedness groups that declared this label.
+    pub groups: Vec<u32>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Fresh,
+    Expanding,
+    Done,
+}
+
+pub(crate) struct Pattern {
+    pub pattern: Val,
+    pub lit: Arc<StructLit>,
+    pub idx: u32,
+    pub env: Env,
+    pub gid: Option<u32>,
+}
+
+/// Closedness group info gathered during expansion.
+#[derive(Default)]
+pub(crate) struct Group {
+    pub open: bool,
+    pub patterns: Vec<Val>,
+}
+
+pub(crate) struct NodeState {
+    pub status: Status,
+    pub fields: IndexMap<Name, Slot>,
+    pub patterns: Vec<Pattern>,
+    pub embedded: Vec<Val>,
+    pub groups: HashMap<u32, Group>,
+    pub error: Option<Val>,
+    pub lets: HashMap<(usize, Name), Val>,
+    /// Set when a comprehension or embedding was processed (struct is not a plain literal).
+    pub has_regular_decl: bool,
+    pub closed_checked: bool,
+}
+
+pub(crate) struct Node {
+    pub conjs: RefCell<Vec<Conj>>,
+    pub st: RefCell<NodeState>,
+    pub parent: Option<NodeId>,
+    pub label: Option<Name>,
+}
+
+/// The evaluation context: arena of nodes, counters, limits.
+pub(crate) struct Ctx {
+    pub nodes: RefCell<Vec<Rc<Node>>>,
+    pub steps: Cell<u64>,
+    pub depth: Cell<u32>,
+    pub limits: Limits,
+    pub limit_hit: RefCell<Option<String>>,
+    pub next_gid: Cell<u32>,
+    pub child_gids: RefCell<HashMap<(u32, Name), u32>>,
+    pub regex_cache: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
+}
+
+impl Ctx {
+    pub(crate) fn new(limits: Limits) -> Ctx {
+        Ctx {
+            nodes: RefCell::new(Vec::new()),
+            steps: Cell::new(0),
+            depth: Cell::new(0),
+            limits,
+            limit_hit: RefCell::new(None),
+            next_gid: Cell::new(1),
+            child_gids: RefCell::new(HashMap::new()),
+            regex_cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn node(&self, id: NodeId) -> Rc<Node> {
+        self.nodes.borrow()[id as usize].clone()
+    }
+
+    pub(crate) fn new_node(&self, conjs: Vec<Conj>, parent: Option<NodeId>, label: Option<Name>) -> NodeId {
+        let mut nodes = self.nodes.borrow_mut();
+        if nodes.len() >= self.limits.max_nodes {
+            self.hit_limit(format!("more than {} struct values", self.limits.max_nodes));
+        }
+        nodes.push(Rc::new(Node {
+            conjs: RefCell::new(conjs),
+            st: RefCell::new(NodeState {
+                status: Status::Fresh,
+                fields: IndexMap::new(),
+                patterns: Vec::new(),
+                embedded: Vec::new(),
+                groups: HashMap::new(),
+                error: None,
+                lets: HashMap::new(),
+                has_regular_decl: false,
+                closed_checked: false,
+            }),
+            parent,
+            label,
+        }));
+        (nodes.len() - 1) as NodeId
+    }
+
+    pub(crate) fn hit_limit(&self, msg: String) {
+        let mut l = self.limit_hit.borrow_mut();
+        if l.is_none() {
+            *l = Some(msg);
+        }
+    }
+
+    pub(crate) fn limited(&self) -> bool {
+        self.limit_hit.borrow().is_some()
+    }
+
+    pub(crate) fn fresh_gid(&self) -> u32 {
+        let g = self.next_gid.get();
+        self.next_gid.set(g + 1);
+        g
+    }
+
+    pub(crate) fn child_gid(&self, g: u32, label: &Name) -> u32 {
+        if let Some(c) = self.child_gids.borrow().get(&(g, label.clone())) {
+            return *c;
+        }
+        let c = self.fresh_gid();
+        self.child_gids.borrow_mut().insert((g, label.clone()), c);
+        c
+    }
+
+    /// Path of a node for error messages.
+    pub(crate) fn path_of(&self, id: NodeId) -> String {
+        let mut parts = Vec::new();
+        let mut cur = Some(id);
+        let mut guard = 0;
+        while let Some(c) = cur {
+            guard += 1;
+            if guard > 200 {
+                break;
+            }
+            let n = self.node(c);
+            if let Some(l) = &n.label {
+                parts.push(l.to_string());
+            }
+            cur = n.parent;
+        }
+        parts.reverse();
+        parts.join(".")
+    }
+
+    /// Expand a node: gather its fields from all conjuncts, run embeddings and comprehensions.
+    pub(crate) fn expand(&self, id: NodeId) {
+        let node = self.node(id);
+        {
+            let mut st = node.st.borrow_mut();
+            if st.status != Status::Fresh {
+                return;
+            }
+            st.status = Status::Expanding;
+        }
+        let mut i = 0;
+        // Pass 1 adds static fields of every literal; dynamic work is queued and run afterwards so
+        // that comprehensions see the fields declared after them.
+        let mut work: Vec<(Arc<StructLit>, u32, Env, Option<u32>)> = Vec::new();
+        let mut wi = 0;
+        loop {
+            let conj = {
+                let conjs = node.conjs.borrow();
+                if i < conjs.len() {
+                    Some(conjs[i].clone())
+                } else {
+                    None
+                }
+            };
+            if let Some(c) = conj {
+                i += 1;
+                self.add_static(id, &node, c, &mut work);
+                continue;
+            }
+            if wi < work.len() {
+                let (lit, idx, env, gid) = work[wi].clone();
+                wi += 1;
+                if self.limited() {
+                    break;
+                }
+                self.run_dynamic(id, &node, &lit, idx, &env, gid);
+                continue;
+            }
+            break;
+        }
+        node.st.borrow_mut().status = Status::Done;
+        self.check_closed(id);
+    }
+
+    fn add_static(
+        &self,
+        id: NodeId,
+        node: &Node,
+        c: Conj,
+        work: &mut Vec<(Arc<StructLit>, u32, Env, Option<u32>)>,
+    ) {
+        match c.src {
+            ConjSrc::Fields(fields) => {
+                let mut st = node.st.borrow_mut();
+                for (name, v) in fields {
+                    let slot = slot_entry(&mut st.fields, name);
+                    slot.conjs.push(FieldConj::Val(v));
+                    slot.value = None;
+                    if slot.constraint != Constraint::Regular {
+                        slot.constraint = Constraint::Regular;
+                    }
+                }
+            }
+            ConjSrc::Lit(lit, env) => {
+                let fenv = push(
+                    &env,
+                    FrameKind::Struct {
+                        lit: lit.clone(),
+                        node: id,
+                    },
+                );
+                let mut st = node.st.borrow_mut();
+                if let Some(g) = c.gid {
+                    st.groups.entry(g).or_default();
+                }
+                for (idx, d) in lit.decls.iter().enumerate() {
+                    match d {
+                        Decl::Field(f) => match &f.label {
+                            Label::Name(n) => {
+                                add_field_conj(
+                                    &mut st,
+                                    n.clone(),
+                                    f.constraint,
+                                    &f.comments,
+                                    FieldConj::Decl {
+                                        lit: lit.clone(),
+                                        idx: idx as u32,
+                                        env: fenv.clone(),
+                                        gid: c.gid,
+                                    },
+                                    c.gid,
+                                );
+                            }
+                            _ => work.push((lit.clone(), idx as u32, fenv.clone(), c.gid)),
+                        },
+                        Decl::Ellipsis(_) => {
+                            if let Some(g) = c.gid {
+                                st.groups.entry(g).or_default().open = true;
+                            }
+                        }
+                        Decl::Embed(_) | Decl::Comprehension(_) => {
+                            work.push((lit.clone(), idx as u32, fenv.clone(), c.gid));
+                        }
+                        Decl::Let(..) | Decl::Attr(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn run_dynamic(
+        &self,
+        id: NodeId,
+        node: &Node,
+        lit: &Arc<StructLit>,
+        idx: u32,
+        fenv: &Env,
+        gid: Option<u32>,
+    ) {
+        let Some(d) = lit.decls.get(idx as usize) else {
+            return;
+        };
+        match d {
+            Decl::Field(f) => match &f.label {
+                Label::Dynamic(e) => {
+                    let v = self.resolve(self.eval(e, fenv));
+                    match v {
+                        Val::Str(s) => {
+                            let mut st = node.st.borrow_mut();
+                            add_field_conj(
+                                &mut st,
+                                s.as_ref().into(),
+                                f.constraint,
+                                &f.comments,
+                                FieldConj::Decl {
+                                    lit: lit.clone(),
+                                    idx,
+                                    env: fenv.clone(),
+                                    gid,
+                                },
+                                gid,
+                            );
+                        }
+                        Val::Bottom(b) => {
+                            self.set_error(node, Val::Bottom(b));
+                        }
+                        other => {
+                            self.set_error(
+                                node,
+                                Val::bottom(format!("invalid label type {}", self.describe(&other)), e.pos),
+                            );
+                        }
+                    }
+                }
+                Label::Pattern(alias, e) => {
+                    let pv = self.eval(e, fenv);
+                    let env = match alias {
+                        Some(_) => fenv.clone(),
+                        None => fenv.clone(),
+                    };
+                    let mut st = node.st.borrow_mut();
+                    if let Some(g) = gid {
+                        st.groups.entry(g).or_default().patterns.push(pv.clone());
+                    }
+                    st.patterns.push(Pattern {
+                        pattern: pv,
+                        lit: lit.clone(),
+                        idx,
+                        env,
+                        gid,
+                    });
+                    // apply to existing fields lazily: invalidate caches
+                    for s in st.fields.values_mut() {
+                        s.value = None;
+                    }
+                }
+                Label::Name(_) => {}
+            },
+            Decl::Embed(e) => {
+                self.embed(id, node, e, fenv, gid);
+            }
+            Decl::Comprehension(c) => {
+                let mut envs = Vec::new();
+                if let Err(b) = self.clauses(&c.clauses, 0, fenv.clone(), &mut envs) {
+                    self.set_error(node, b);
+                    return;
+                }
+                let mut conjs = node.conjs.borrow_mut();
+                for env in envs {
+                    conjs.push(Conj {
+                        src: ConjSrc::Lit(c.body.clone(), env),
+                        gid,
+                    });
+                }
+                node.st.borrow_mut().has_regular_decl = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn embed(&self, id: NodeId, node: &Node, e: &Expr, fenv: &Env, gid: Option<u32>) {
+        if let ExprKind::Struct(l) = &e.kind {
+            node.conjs.borrow_mut().push(Conj {
+                src: ConjSrc::Lit(l.clone(), fenv.clone()),
+                gid,
+            });
+            return;
+        }
+        let v = self.eval(e, fenv);
+        self.embed_val(id, node, v, gid);
+    }
+
+    pub(crate) fn embed_val(&self, _id: NodeId, node: &Node, v: Val, gid: Option<u32>) {
+        match v {
+            Val::Struct(other) => {
+                let on = self.node(other);
+                let oc = on.conjs.borrow().clone();
+                let mut conjs = node.conjs.borrow_mut();
+                for mut c in oc {
+                    if c.gid.is_none() {
+                        c.gid = gid;
+                    }
+                    conjs.push(c);
+                }
+            }
+            Val::Disj(ref d) if !d.has_default() || self.default_of(&v).is_struct() => {
+                let dv = self.default_of(&v);
+                if let Val::Struct(_) = dv {
+                    self.embed_val(_id, node, dv, gid)
+                } else {
+                    node.st.borrow_mut().embedded.push(v);
+                }
+            }
+            Val::Top => {}
+            other => node.st.borrow_mut().embedded.push(other),
+        }
+    }
+
+    pub(crate) fn set_error(&self, node: &Node, b: Val) {
+        let mut st = node.st.borrow_mut();
+        if st.error.is_none() {
+            st.error = Some(b);
+        }
+    }
+
+    /// Enforce closedness: every regular field must be allowed by every closed group.
+    fn check_closed(&self, id: NodeId) {
+        let node = self.node(id);
+        let mut st = node.st.borrow_mut();
+        if st.groups.is_empty() || st.closed_checked {
+            return;
+        }
+        st.closed_checked = true;
+        let mut bad: Option<Name> = None;
+        'outer: for (name, slot) in st.fields.iter() {
+            if name.starts_with('_') || name.starts_with('#') {
+                continue;
+            }
+            for (g, info) in st.groups.iter() {
+                if info.open || slot.groups.contains(g) {
+                    continue;
+                }
+                let mut matched = false;
+                for p in &info.patterns {
+                    if self.label_matches(p, name) {
+                        matched = true;
+                        break;
+                    }
+                }
+                if !matched {
+                    bad = Some(name.clone());
+                    break 'outer;
+                }
+            }
+        }
+        if let Some(name) = bad {
+            if st.error.is_none() {
+                st.error = Some(Val::bottom(format!("field not allowed: {name}"), u32::MAX));
+            }
+            if let Some(slot) = st.fields.get_mut(&name) {
+                slot.value = Some(Val::bottom(format!("field not allowed: {name}"), u32::MAX));
+            }
+        }
+    }
+
+    pub(crate) fn label_matches(&self, pattern: &Val, label: &str) -> bool {
+        let v = self.unify(pattern.clone(), Val::Str(label.into()));
+        !v.is_bottom()
+    }
+
+    /// The value of field `name` of node `id` (expanding the node first).
+    /// Returns `None` when the node has no such field.
+    pub(crate) fn field(&self, id: NodeId, name: &str) -> Option<(Val, Constraint)> {
+        self.expand(id);
+        let node = self.node(id);
+        let (conjs, constraint) = {
+            let mut st = node.st.borrow_mut();
+            let slot = st.fields.get_mut(name)?;
+            if let Some(v) = &slot.value {
+                return Some((v.clone(), slot.constraint));
+            }
+            if slot.busy {
+                return Some((
+                    Val::incomplete(format!("cycle in field {name}"), u32::MAX),
+                    slot.constraint,
+                ));
+            }
+            slot.busy = true;
+            (slot.conjs.clone(), slot.constraint)
+        };
+        let name: Name = name.into();
+        // pattern constraints apply to regular labels
+        let mut extra = Vec::new();
+        if !name.starts_with('#') && !name.starts_with('_') {
+            let st = node.st.borrow();
+            for p in st.patterns.iter() {
+                extra.push((p.pattern.clone(), p.lit.clone(), p.idx, p.env.clone(), p.gid));
+            }
+        }
+        let mut all = conjs;
+        for (pat, lit, idx, env, gid) in extra {
+            if self.label_matches(&pat, &name) {
+                let env = match lit.decls.get(idx as usize) {
+                    Some(Decl::Field(f)) => match &f.label {
+                        Label::Pattern(Some(alias), _) => push(
+                            &env,
+                            FrameKind::Var {
+                                name: alias.clone(),
+                                val: Val::Str(name.as_ref().into()),
+                            },
+                        ),
+                        _ => env,
+                    },
+                    _ => env,
+                };
+                all.push(FieldConj::Decl { lit, idx, env, gid });
+            }
+        }
+        let v = self.eval_field(id, &name, &all);
+        let mut st = node.st.borrow_mut();
+        let done = st.status == Status::Done;
+        if let Some(slot) = st.fields.get_mut(&*name) {
+            slot.busy = false;
+            if slot.value.is_none() && done {
+                slot.value = Some(v.clone());
+            }
+        }
+        Some((v, constraint))
+    }
+
+    /// Evaluate the conjuncts of a field into one value.
+    fn eval_field(&self, parent: NodeId, name: &Name, conjs: &[FieldConj]) -> Val {
+        let is_def = name.starts_with('#') || name.starts_with("_#");
+        let def_gid = if is_def { Some(self.fresh_gid()) } else { None };
+        let mut lits: Vec<Conj> = Vec::new();
+        let mut acc = Val::Top;
+        for c in conjs {
+            match c {
+                FieldConj::Val(v) => acc = self.unify(acc, v.clone()),
+                FieldConj::Decl { lit, idx, env, gid } => {
+                    let Some(Decl::Field(f)) = lit.decls.get(*idx as usize) else {
+                        continue;
+                    };
+                    let g = gid.map(|g| self.child_gid(g, name)).or(def_gid);
+                    if let ExprKind::Struct(sl) = &f.value.kind {
+                        lits.push(Conj {
+                            src: ConjSrc::Lit(sl.clone(), env.clone()),
+                            gid: g,
+                        });
+                        continue;
+                    }
+                    let v = self.eval_closed(&f.value, env, g, Some((parent, name)));
+                    acc = self.unify(acc, v);
+                }
+            }
+            if acc.is_bottom() {
+                break;
+            }
+        }
+        if !lits.is_empty() && !acc.is_bottom() {
+            let n = self.new_node(lits, Some(parent), Some(name.clone()));
+            acc = self.unify(Val::Struct(n), acc);
+        }
+        let acc = self.norm(acc);
+        self.reparent(&acc, parent, name);
+        match acc {
+            Val::Bottom(b) if b.path.is_none() => {
+                let mut b = (*b).clone();
+                let p = self.path_of(parent);
+                b.path = Some(if p.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{p}.{name}")
+                });
+                Val::Bottom(Rc::new(b))
+            }
+            v => v,
+        }
+    }
+
+    fn reparent(&self, _v: &Val, _parent: NodeId, _name: &Name) {}
+
+    /// A struct whose only content is embedded scalars is that scalar.
+    pub(crate) fn norm(&self, v: Val) -> Val {
+        match v {
+            Val::Struct(id) => {
+                self.expand(id);
+                let node = self.node(id);
+                let st = node.st.borrow();
+                if let Some(e) = &st.error {
+                    return e.clone();
+                }
+                if st.embedded.is_empty() {
+                    return Val::Struct(id);
+                }
+                let emb = st.embedded.clone();
+                let has_regular = st
+                    .fields
+                    .keys()
+                    .any(|k| !k.starts_with('_') && !k.starts_with('#'));
+                drop(st);
+                let mut acc = Val::Top;
+                for e in emb {
+                    acc = self.unify(acc, e);
+                }
+                if has_regular {
+                    match acc {
+                        Val::Struct(_) | Val::Top => Val::Struct(id),
+                        other => Val::bottom(
+                            format!(
+                                "cannot combine struct with embedded value {}",
+                                self.describe(&other)
+                            ),
+                            u32::MAX,
+                        ),
+                    }
+                } else {
+                    acc
+                }
+            }
+            v => v,
+        }
+    }
+
+    /// Look up a `let` declared in `lit` evaluated in the scope of `node`.
+    pub(crate) fn let_value(
+        &self,
+        lit: &Arc<StructLit>,
+        node: NodeId,
+        name: &Name,
+        e: &Expr,
+        env: &Env,
+    ) -> Val {
+        let key = (Arc::as_ptr(lit) as usize, name.clone());
+        let n = self.node(node);
+        if let Some(v) = n.st.borrow().lets.get(&key) {
+            return v.clone();
+        }
+        let v = self.eval(e, env);
+        n.st.borrow_mut().lets.insert(key, v.clone());
+        v
+    }
+}
+
+fn slot_entry(fields: &mut IndexMap<Name, Slot>, name: Name) -> &mut Slot {
+    fields.entry(name).or_insert_with(|| Slot {
+        conjs: Vec::new(),
+        constraint: Constraint::Optional,
+        comments: Vec::new(),
+        value: None,
+        busy: false,
+        groups: Vec::new(),
+    })
+}
+
+fn add_field_conj(
+    st: &mut NodeState,
+    name: Name,
+    constraint: Constraint,
+    comments: &Arc<[String]>,
+    conj: FieldConj,
+    gid: Option<u32>,
+) {
+    let fresh = !st.fields.contains_key(&name);
+    let slot = slot_entry(&mut st.fields, name);
+    slot.conjs.push(conj);
+    slot.value = None;
+    match constraint {
+        Constraint::Regular => slot.constraint = Constraint::Regular,
+        Constraint::Required if slot.constraint != Constraint::Regular => {
+            slot.constraint = Constraint::Required
+        }
+        _ => {}
+    }
+    if fresh && constraint == Constraint::Optional {
+        slot.constraint = Constraint::Optional;
+    }
+    if !comments.is_empty() {
+        slot.comments.push(comments.clone());
+    }
+    if let Some(g) = gid
+        && !slot.groups.contains(&g)
+    {
+        slot.groups.push(g);
+    }
+}
+
+impl Val {
+    pub(crate) fn is_struct(&self) -> bool {
+        matches!(self, Val::Struct(_))
+    }
+}

@@ -1,0 +1,289 @@
+//! Binary operators: comparison, logic, arithmetic, regular expressions.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::{Ctx, Env};
+use crate::ast::{Expr, ExprKind, Op};
+use crate::value::{List, Val};
+
+/// Equality of two concrete scalars (`None` when not comparable).
+pub(crate) fn compare_eq(a: &Val, b: &Val) -> Option<bool> {
+    Some(match (a, b) {
+        (Val::Null, Val::Null) => true,
+        (Val::Bool(x), Val::Bool(y)) => x == y,
+        (Val::Int(x), Val::Int(y)) => x == y,
+        (Val::Float(x), Val::Float(y)) => x == y,
+        (Val::Int(x), Val::Float(y)) | (Val::Float(y), Val::Int(x)) => (*x as f64) == *y,
+        (Val::Str(x), Val::Str(y)) => x == y,
+        (Val::Bytes(x), Val::Bytes(y)) => x == y,
+        (x, y) if x.is_scalar() && y.is_scalar() => false,
+        _ => return None,
+    })
+}
+
+/// Ordering of two numbers or two strings.
+pub(crate) fn order(a: &Val, b: &Val) -> Option<Ordering> {
+    match (a, b) {
+        (Val::Int(x), Val::Int(y)) => Some(x.cmp(y)),
+        (Val::Float(x), Val::Float(y)) => x.partial_cmp(y),
+        (Val::Int(x), Val::Float(y)) => (*x as f64).partial_cmp(y),
+        (Val::Float(x), Val::Int(y)) => x.partial_cmp(&(*y as f64)),
+        (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
+        (Val::Bytes(x), Val::Bytes(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn is_bottom_lit(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Bottom => true,
+        ExprKind::Paren(x) => is_bottom_lit(x),
+        _ => false,
+    }
+}
+
+impl Ctx {
+    pub(crate) fn binary(&self, op: Op, a: &Expr, b: &Expr, env: &Env, pos: u32) -> Val {
+        // existence tests `x == _|_` / `x != _|_`
+        if matches!(op, Op::Eq | Op::Ne) && (is_bottom_lit(a) || is_bottom_lit(b)) {
+            let other = if is_bottom_lit(a) { b } else { a };
+            let v = self.eval(other, env);
+            let v = match v {
+                Val::Struct(_) => self.norm(v),
+                v => v,
+            };
+            let is_err = v.is_bottom();
+            return Val::Bool(if op == Op::Eq { is_err } else { !is_err });
+        }
+        if matches!(op, Op::LAnd | Op::LOr) {
+            let x = self.resolve(self.eval(a, env));
+            match x {
+                Val::Bool(xb) => {
+                    if (op == Op::LAnd && !xb) || (op == Op::LOr && xb) {
+                        return Val::Bool(xb);
+                    }
+                    let y = self.resolve(self.eval(b, env));
+                    return match y {
+                        Val::Bool(yb) => Val::Bool(yb),
+                        Val::Bottom(e) => Val::Bottom(e),
+                        y if !self.is_concrete(&y) => {
+                            Val::incomplete("incomplete operand of logical operator", pos)
+                        }
+                        y => Val::bottom(
+                            format!(
+                                "invalid operand {} for {} (expected bool)",
+                                self.describe(&y),
+                                op.text()
+                            ),
+                            pos,
+                        ),
+                    };
+                }
+                Val::Bottom(e) => return Val::Bottom(e),
+                x if !self.is_concrete(&x) => {
+                    return Val::incomplete("incomplete operand of logical operator", pos);
+                }
+                x => {
+                    return Val::bottom(
+                        format!(
+                            "invalid operand {} for {} (expected bool)",
+                            self.describe(&x),
+                            op.text()
+                        ),
+                        pos,
+                    );
+                }
+            }
+        }
+        let x = self.resolve(self.eval(a, env));
+        let y = self.resolve(self.eval(b, env));
+        self.apply_binary(op, x, y, pos)
+    }
+
+    pub(crate) fn apply_binary(&self, op: Op, x: Val, y: Val, pos: u32) -> Val {
+        if let Val::Bottom(e) = x {
+            return Val::Bottom(e);
+        }
+        if let Val::Bottom(e) = y {
+            return Val::Bottom(e);
+        }
+        let concrete = |v: &Val| v.is_scalar() || matches!(v, Val::List(_) | Val::Struct(_));
+        if !concrete(&x) || !concrete(&y) {
+            return Val::incomplete(
+                format!(
+                    "operand of {} is not concrete: {} {} {}",
+                    op.text(),
+                    self.describe(&x),
+                    op.text(),
+                    self.describe(&y)
+                ),
+                pos,
+            );
+        }
+        let mismatch = || {
+            Val::bottom(
+                format!(
+                    "invalid operands {} and {} to '{}'",
+                    self.describe(&x),
+                    self.describe(&y),
+                    op.text()
+                ),
+                pos,
+            )
+        };
+        match op {
+            Op::Eq | Op::Ne => {
+                let eq = match self.deep_eq(&x, &y) {
+                    Some(e) => e,
+                    None => return mismatch(),
+                };
+                Val::Bool(if op == Op::Eq { eq } else { !eq })
+            }
+            Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                let Some(o) = order(&x, &y) else { return mismatch() };
+                Val::Bool(match op {
+                    Op::Lt => o == Ordering::Less,
+                    Op::Le => o != Ordering::Greater,
+                    Op::Gt => o == Ordering::Greater,
+                    _ => o != Ordering::Less,
+                })
+            }
+            Op::Match | Op::NotMatch => match (&x, &y) {
+                (Val::Str(s), Val::Str(re)) => match self.regex(re) {
+                    Some(r) => Val::Bool(r.is_match(s) == (op == Op::Match)),
+                    None => Val::bottom(format!("invalid regular expression {re:?}"), pos),
+                },
+                _ => mismatch(),
+            },
+            Op::Add => match (&x, &y) {
+                (Val::Int(a), Val::Int(b)) => {
+                    a.checked_add(*b).map(Val::Int).unwrap_or_else(|| overflow(pos))
+                }
+                (Val::Str(a), Val::Str(b)) => {
+                    let mut s = String::with_capacity(a.len() + b.len());
+                    s.push_str(a);
+                    s.push_str(b);
+                    Val::Str(s.into())
+                }
+                (Val::Bytes(a), Val::Bytes(b)) => {
+                    let mut v = a.to_vec();
+                    v.extend_from_slice(b);
+                    Val::Bytes(Arc::from(v))
+                }
+                (Val::List(a), Val::List(b)) => {
+                    let mut elems = a.elems.clone();
+                    elems.extend(b.elems.iter().cloned());
+                    Val::List(Rc::new(List { elems, tail: None }))
+                }
+                _ => float_op(&x, &y, |a, b| a + b).unwrap_or_else(mismatch),
+            },
+            Op::Sub => match (&x, &y) {
+                (Val::Int(a), Val::Int(b)) => {
+                    a.checked_sub(*b).map(Val::Int).unwrap_or_else(|| overflow(pos))
+                }
+                _ => float_op(&x, &y, |a, b| a - b).unwrap_or_else(mismatch),
+            },
+            Op::Mul => match (&x, &y) {
+                (Val::Int(a), Val::Int(b)) => {
+                    a.checked_mul(*b).map(Val::Int).unwrap_or_else(|| overflow(pos))
+                }
+                (Val::Str(s), Val::Int(n)) | (Val::Int(n), Val::Str(s)) => {
+                    if *n < 0 || (*n as usize).saturating_mul(s.len()) > self.limits.max_output {
+                        return Val::bottom("string repeat count out of range", pos);
+                    }
+                    Val::Str(s.repeat(*n as usize).into())
+                }
+                (Val::List(l), Val::Int(n)) | (Val::Int(n), Val::List(l)) => {
+                    if *n < 0 || (*n as usize).saturating_mul(l.elems.len()) > 1_000_000 {
+                        return Val::bottom("list repeat count out of range", pos);
+                    }
+                    let mut elems = Vec::new();
+                    for _ in 0..*n {
+                        elems.extend(l.elems.iter().cloned());
+                    }
+                    Val::List(Rc::new(List { elems, tail: None }))
+                }
+                _ => float_op(&x, &y, |a, b| a * b).unwrap_or_else(mismatch),
+            },
+            Op::Div => {
+                let (Some(a), Some(b)) = (num(&x), num(&y)) else {
+                    return mismatch();
+                };
+                if b == 0.0 {
+                    return Val::bottom("division by zero", pos);
+                }
+                Val::Float(a / b)
+            }
+            _ => mismatch(),
+        }
+    }
+
+    /// Deep equality of concrete values (`None` when not comparable).
+    pub(crate) fn deep_eq(&self, x: &Val, y: &Val) -> Option<bool> {
+        match (x, y) {
+            (Val::List(a), Val::List(b)) => {
+                if a.elems.len() != b.elems.len() {
+                    return Some(false);
+                }
+                for (p, q) in a.elems.iter().zip(b.elems.iter()) {
+                    let p = self.resolve(p.clone());
+                    let q = self.resolve(q.clone());
+                    if !self.deep_eq(&p, &q)? {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            (Val::Struct(a), Val::Struct(b)) => {
+                let fa = self.regular_fields(*a);
+                let fb = self.regular_fields(*b);
+                if fa.len() != fb.len() {
+                    return Some(false);
+                }
+                for (n, v) in fa {
+                    let Some((_, w)) = fb.iter().find(|(m, _)| *m == n) else {
+                        return Some(false);
+                    };
+                    let v = self.resolve(v);
+                    let w = self.resolve(w.clone());
+                    if !self.deep_eq(&v, &w)? {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            (a, b) if a.is_scalar() && b.is_scalar() => {
+                if a.kind() != b.kind() && !(num(a).is_some() && num(b).is_some()) {
+                    return Some(false);
+                }
+                compare_eq(a, b)
+            }
+            (Val::List(_) | Val::Struct(_), b) if b.is_scalar() => Some(false),
+            (a, Val::List(_) | Val::Struct(_)) if a.is_scalar() => Some(false),
+            _ => None,
+        }
+    }
+}
+
+fn overflow(pos: u32) -> Val {
+    Val::bottom("integer overflow", pos)
+}
+
+fn num(v: &Val) -> Option<f64> {
+    match v {
+        Val::Int(i) => Some(*i as f64),
+        Val::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+fn float_op(x: &Val, y: &Val, f: impl Fn(f64, f64) -> f64) -> Option<Val> {
+    Some(Val::Float(f(num(x)?, num(y)?)))
+}
+
+/// Total order used for sorting lists of scalars.
+pub(crate) fn order_vals(a: &Val, b: &Val) -> Ordering {
+    order(a, b).unwrap_or(Ordering::Equal)
+}

@@ -1,0 +1,601 @@
+//! Tokeniser for CUE source text: positions, comments, automatic comma insertion.
+
+use crate::error::{Error, Pos, Result};
+
+/// One part of a string literal that may contain interpolations.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrPart {
+    /// Literal text (escapes already decoded).
+    Lit(String),
+    /// An interpolated expression: byte range of its source text.
+    Expr(usize, usize),
+}
+
+/// The kind of a token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tok {
+    /// Identifier (including `_x`, `#X`, `$x`, `_#x` and `_`).
+    Ident(String),
+    /// Integer literal (value already scaled by any multiplier suffix).
+    Int(i128),
+    /// Floating point literal.
+    Float(f64),
+    /// String literal: parts (a single `Lit` when there is no interpolation); bool = bytes literal.
+    Str(Vec<StrPart>, bool),
+    /// `_|_`
+    Bottom,
+    /// Keyword or operator text, e.g. `for`, `&&`, `{`.
+    Sym(&'static str),
+    /// Attribute `@name(...)`, text kept verbatim.
+    Attr(String),
+    /// Automatically inserted or explicit comma.
+    Comma,
+    /// End of input.
+    Eof,
+}
+
+/// A token with its position and the comments that precede it.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// What the token is.
+    pub tok: Tok,
+    /// Byte offset of the first character.
+    pub offset: usize,
+    /// Comments between the previous token and this one (text without `//`), with a flag telling
+    /// whether the comment group ended on the line right before this token.
+    pub comments: Vec<String>,
+    /// True when the token is the first on its line.
+    pub line_start: bool,
+}
+
+const KEYWORDS: &[&str] = &[
+    "package", "import", "for", "in", "if", "let", "true", "false", "null",
+];
+
+const OPS: &[&str] = &[
+    "...", "&&", "||", "==", "!=", "<=", ">=", "=~", "!~", "<-", "+", "-", "*", "/", "&", "|", "<", ">", "=",
+    "!", "(", ")", "[", "]", "{", "}", ",", ".", ":", "?",
+];
+
+/// Tokenise `src`; `base` is added to every offset (used for interpolated sub-expressions).
+pub fn tokenize(src: &str, base: usize) -> Result<Vec<Token>> {
+    let mut lx = Lexer {
+        src,
+        b: src.as_bytes(),
+        i: 0,
+        base,
+        out: Vec::new(),
+        pending: Vec::new(),
+    };
+    lx.run()?;
+    Ok(lx.out)
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    i: usize,
+    base: usize,
+    out: Vec<Token>,
+    pending: Vec<String>,
+}
+
+fn ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c == b'#' || c >= 0x80
+}
+fn ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+}
+
+impl<'a> Lexer<'a> {
+    fn err(&self, at: usize, msg: impl Into<String>) -> Error {
+        Error::Parse {
+            pos: Pos::Offset(self.base + at),
+            msg: msg.into(),
+        }
+    }
+
+    fn needs_comma(&self) -> bool {
+        match self.out.last() {
+            Some(t) => match &t.tok {
+                Tok::Ident(_) | Tok::Int(_) | Tok::Float(_) | Tok::Str(..) | Tok::Bottom | Tok::Attr(_) => {
+                    true
+                }
+                Tok::Sym(s) => matches!(*s, ")" | "]" | "}" | "..." | "true" | "false" | "null"),
+                _ => false,
+            },
+            None => false,
+        }
+    }
+
+    fn push(&mut self, tok: Tok, offset: usize, line_start: bool) {
+        let comments = std::mem::take(&mut self.pending);
+        self.out.push(Token {
+            tok,
+            offset: self.base + offset,
+            comments,
+            line_start,
+        });
+    }
+
+    fn run(&mut self) -> Result<()> {
+        let mut line_start = true;
+        loop {
+            // skip whitespace, handle newlines (comma insertion) and comments
+            while self.i < self.b.len() {
+                let c = self.b[self.i];
+                if c == b'\n' {
+                    if self.needs_comma() {
+                        self.out.push(Token {
+                            tok: Tok::Comma,
+                            offset: self.base + self.i,
+                            comments: vec![],
+                            line_start: false,
+                        });
+                    }
+                    line_start = true;
+                    self.i += 1;
+                } else if c == b' ' || c == b'\t' || c == b'\r' {
+                    self.i += 1;
+                } else if c == b'/' && self.b.get(self.i + 1) == Some(&b'/') {
+                    let start = self.i + 2;
+                    let end = self.src[self.i..]
+                        .find('\n')
+                        .map(|n| self.i + n)
+                        .unwrap_or(self.b.len());
+                    let text = self.src[start..end].to_string();
+                    if !line_start && self.needs_comma() {
+                        // trailing comment of the previous line: not a doc comment for what follows
+                        self.out.push(Token {
+                            tok: Tok::Comma,
+                            offset: self.base + self.i,
+                            comments: vec![],
+                            line_start: false,
+                        });
+                    } else {
+                        self.pending.push(text);
+                    }
+                    self.i = end;
+                } else {
+                    break;
+                }
+            }
+            if self.i >= self.b.len() {
+                if self.needs_comma() {
+                    self.push(Tok::Comma, self.i, false);
+                }
+                self.push(Tok::Eof, self.i, true);
+                return Ok(());
+            }
+            let ls = line_start;
+            line_start = false;
+            let start = self.i;
+            let c = self.b[self.i];
+            if c == b'_' && self.src[self.i..].starts_with("_|_") {
+                self.i += 3;
+                self.push(Tok::Bottom, start, ls);
+            } else if c == b'#' && matches!(self.b.get(self.i + 1), Some(b'"') | Some(b'#')) {
+                self.string(ls)?;
+            } else if ident_start(c) {
+                self.i += 1;
+                while self.i < self.b.len()
+                    && (ident_char(self.b[self.i]) || self.b[self.i] == b'#' && self.i == start + 1)
+                {
+                    self.i += 1;
+                }
+                let word = &self.src[start..self.i];
+                if let Some(k) = KEYWORDS.iter().find(|k| **k == word) {
+                    self.push(Tok::Sym(k), start, ls);
+                } else {
+                    self.push(Tok::Ident(word.to_string()), start, ls);
+                }
+            } else if c.is_ascii_digit()
+                || (c == b'.' && self.b.get(self.i + 1).is_some_and(|d| d.is_ascii_digit()))
+            {
+                let t = self.number()?;
+                self.push(t, start, ls);
+            } else if c == b'"' || c == b'\'' {
+                self.string(ls)?;
+            } else if c == b'@' {
+                self.attr()?;
+                self.push(Tok::Attr(self.src[start..self.i].to_string()), start, ls);
+            } else {
+                let rest = &self.src[self.i..];
+                let Some(op) = OPS.iter().find(|o| rest.starts_with(**o)) else {
+                    return Err(self.err(
+                        start,
+                        format!("illegal character {:?}", rest.chars().next().unwrap_or(' ')),
+                    ));
+                };
+                self.i += op.len();
+                if *op == "," {
+                    self.push(Tok::Comma, start, ls);
+                } else {
+                    self.push(Tok::Sym(op), start, ls);
+                }
+            }
+        }
+    }
+
+    fn attr(&mut self) -> Result<()> {
+        let start = self.i;
+        self.i += 1;
+        while self.i < self.b.len() && ident_char(self.b[self.i]) {
+            self.i += 1;
+        }
+        if self.b.get(self.i) != Some(&b'(') {
+            return Err(self.err(start, "invalid attribute: expected ("));
+        }
+        let mut depth = 0i32;
+        while self.i < self.b.len() {
+            match self.b[self.i] {
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.i += 1;
+                        return Ok(());
+                    }
+                }
+                b'"' => {
+                    self.i += 1;
+                    while self.i < self.b.len() && self.b[self.i] != b'"' {
+                        if self.b[self.i] == b'\\' {
+                            self.i += 1;
+                        }
+                        self.i += 1;
+                    }
+                }
+                _ => {}
+            }
+            self.i += 1;
+        }
+        Err(self.err(start, "unterminated attribute"))
+    }
+
+    fn number(&mut self) -> Result<Tok> {
+        let start = self.i;
+        let b = self.b;
+        if b[self.i] == b'0' && matches!(b.get(self.i + 1), Some(b'x' | b'X' | b'o' | b'O' | b'b' | b'B')) {
+            let radix = match b[self.i + 1] {
+                b'x' | b'X' => 16,
+                b'o' | b'O' => 8,
+                _ => 2,
+            };
+            self.i += 2;
+            let ds = self.i;
+            while self.i < b.len() && (b[self.i].is_ascii_alphanumeric() || b[self.i] == b'_') {
+                self.i += 1;
+            }
+            let digits: String = self.src[ds..self.i].chars().filter(|c| *c != '_').collect();
+            return i128::from_str_radix(&digits, radix)
+                .map(Tok::Int)
+                .map_err(|_| self.err(start, format!("invalid number {:?}", &self.src[start..self.i])));
+        }
+        let mut is_float = false;
+        while self.i < b.len() && (b[self.i].is_ascii_digit() || b[self.i] == b'_') {
+            self.i += 1;
+        }
+        if self.i < b.len() && b[self.i] == b'.' && b.get(self.i + 1).is_some_and(|d| d.is_ascii_digit()) {
+            is_float = true;
+            self.i += 1;
+            while self.i < b.len() && (b[self.i].is_ascii_digit() || b[self.i] == b'_') {
+                self.i += 1;
+            }
+        } else if self.i < b.len() && b[self.i] == b'.' && !b.get(self.i + 1).is_some_and(|d| *d == b'.') {
+            // `1.` is a float
+            if !b.get(self.i + 1).is_some_and(|c| ident_start(*c)) {
+                is_float = true;
+                self.i += 1;
+            }
+        }
+        if self.i < b.len() && (b[self.i] == b'e' || b[self.i] == b'E') {
+            let save = self.i;
+            self.i += 1;
+            if self.i < b.len() && (b[self.i] == b'+' || b[self.i] == b'-') {
+                self.i += 1;
+            }
+            if self.i < b.len() && b[self.i].is_ascii_digit() {
+                is_float = true;
+                while self.i < b.len() && b[self.i].is_ascii_digit() {
+                    self.i += 1;
+                }
+            } else {
+                self.i = save;
+            }
+        }
+        let text: String = self.src[start..self.i].chars().filter(|c| *c != '_').collect();
+        // multiplier suffix
+        let mut mult: Option<f64> = None;
+        for (suf, m) in [
+            ("Ki", 1024f64),
+            ("Mi", 1048576.0),
+            ("Gi", 1073741824.0),
+            ("Ti", 1099511627776.0),
+            ("Pi", 1125899906842624.0),
+            ("K", 1e3),
+            ("M", 1e6),
+            ("G", 1e9),
+            ("T", 1e12),
+            ("P", 1e15),
+        ] {
+            if self.src[self.i..].starts_with(suf)
+                && !self.b.get(self.i + suf.len()).is_some_and(|c| ident_char(*c))
+            {
+                mult = Some(m);
+                self.i += suf.len();
+                break;
+            }
+        }
+        let bad = || self.err(start, format!("invalid number {:?}", &self.src[start..self.i]));
+        if let Some(m) = mult {
+            let f: f64 = text.parse().map_err(|_| bad())?;
+            let v = f * m;
+            if v.fract() != 0.0 {
+                return Err(bad());
+            }
+            return Ok(Tok::Int(v as i128));
+        }
+        if is_float {
+            text.parse::<f64>().map(Tok::Float).map_err(|_| bad())
+        } else {
+            if text.len() > 1 && text.starts_with('0') {
+                // legacy octal is not allowed
+                return Err(bad());
+            }
+            text.parse::<i128>().map(Tok::Int).map_err(|_| bad())
+        }
+    }
+
+    fn string(&mut self, ls: bool) -> Result<()> {
+        let start = self.i;
+        let mut hashes = 0;
+        while self.b.get(self.i) == Some(&b'#') {
+            hashes += 1;
+            self.i += 1;
+        }
+        let q = match self.b.get(self.i) {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => return Err(self.err(start, "expected string after #")),
+        };
+        let multi = self.b.get(self.i + 1) == Some(&q) && self.b.get(self.i + 2) == Some(&q);
+        let is_bytes = q == b'\'';
+        let close: String = {
+            let mut s = String::new();
+            for _ in 0..if multi { 3 } else { 1 } {
+                s.push(q as char);
+            }
+            for _ in 0..hashes {
+                s.push('#');
+            }
+            s
+        };
+        self.i += if multi { 3 } else { 1 };
+        if multi {
+            // must be followed by newline
+            while self.i < self.b.len()
+                && (self.b[self.i] == b' ' || self.b[self.i] == b'\t' || self.b[self.i] == b'\r')
+            {
+                self.i += 1;
+            }
+            if self.b.get(self.i) != Some(&b'\n') {
+                return Err(self.err(start, "expected newline after multiline quote"));
+            }
+            self.i += 1;
+        }
+        let body_start = self.i;
+        let mut parts: Vec<StrPart> = Vec::new();
+        let mut cur = String::new();
+        let esc: String = format!("\\{}", "#".repeat(hashes));
+        loop {
+            if self.i >= self.b.len() {
+                return Err(self.err(start, "string literal not terminated"));
+            }
+            if self.src[self.i..].starts_with(close.as_str()) {
+                self.i += close.len();
+                break;
+            }
+            let c = self.b[self.i];
+            if c == b'\n' && !multi {
+                return Err(self.err(start, "string literal not terminated"));
+            }
+            if self.src[self.i..].starts_with(esc.as_str()) {
+                self.i += esc.len();
+                let Some(&e) = self.b.get(self.i) else {
+                    return Err(self.err(start, "string literal not terminated"));
+                };
+                self.i += 1;
+                match e {
+                    b'n' => cur.push('\n'),
+                    b't' => cur.push('\t'),
+                    b'r' => cur.push('\r'),
+                    b'a' => cur.push('\x07'),
+                    b'b' => cur.push('\x08'),
+                    b'f' => cur.push('\x0c'),
+                    b'v' => cur.push('\x0b'),
+                    b'\\' => cur.push('\\'),
+                    b'/' => cur.push('/'),
+                    b'"' => cur.push('"'),
+                    b'\'' => cur.push('\''),
+                    b'\n' if multi => {}
+                    b'u' | b'U' => {
+                        let n = if e == b'u' { 4 } else { 8 };
+                        let hex = self
+                            .src
+                            .get(self.i..self.i + n)
+                            .ok_or_else(|| self.err(self.i, "bad escape"))?;
+                        let v = u32::from_str_radix(hex, 16)
+                            .map_err(|_| self.err(self.i, "bad unicode escape"))?;
+                        cur.push(char::from_u32(v).ok_or_else(|| self.err(self.i, "bad unicode escape"))?);
+                        self.i += n;
+                    }
+                    b'x' if is_bytes => {
+                        let hex = self
+                            .src
+                            .get(self.i..self.i + 2)
+                            .ok_or_else(|| self.err(self.i, "bad escape"))?;
+                        let v =
+                            u8::from_str_radix(hex, 16).map_err(|_| self.err(self.i, "bad hex escape"))?;
+                        cur.push(char::from(v));
+                        self.i += 2;
+                    }
+                    b'0'..=b'7' if is_bytes => {
+                        let oct = self
+                            .src
+                            .get(self.i - 1..self.i + 2)
+                            .ok_or_else(|| self.err(self.i, "bad escape"))?;
+                        let v =
+                            u8::from_str_radix(oct, 8).map_err(|_| self.err(self.i, "bad octal escape"))?;
+                        cur.push(char::from(v));
+                        self.i += 2;
+                    }
+                    b'(' => {
+                        // interpolation: find matching paren
+                        let es = self.i;
+                        let mut depth = 1i32;
+                        let mut in_str: Option<u8> = None;
+                        while self.i < self.b.len() {
+                            let ch = self.b[self.i];
+                            if let Some(qq) = in_str {
+                                if ch == b'\\' {
+                                    self.i += 1;
+                                } else if ch == qq {
+                                    in_str = None;
+                                }
+                            } else if ch == b'"' || ch == b'\'' {
+                                in_str = Some(ch);
+                            } else if ch == b'(' {
+                                depth += 1;
+                            } else if ch == b')' {
+                                depth -= 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            self.i += 1;
+                        }
+                        if depth != 0 {
+                            return Err(self.err(es, "unterminated interpolation"));
+                        }
+                        if !cur.is_empty() {
+                            parts.push(StrPart::Lit(std::mem::take(&mut cur)));
+                        }
+                        parts.push(StrPart::Expr(self.base + es, self.base + self.i));
+                        self.i += 1;
+                    }
+                    other => {
+                        return Err(
+                            self.err(self.i - 1, format!("unknown escape sequence \\{}", other as char))
+                        );
+                    }
+                }
+                continue;
+            }
+            let ch = self.src[self.i..].chars().next().unwrap_or('\0');
+            cur.push(ch);
+            self.i += ch.len_utf8();
+        }
+        if !cur.is_empty() || parts.is_empty() {
+            parts.push(StrPart::Lit(cur));
+        }
+        if multi {
+            parts =
+                dedent(parts, &self.src[body_start..self.i - close.len()]).map_err(|m| self.err(start, m))?;
+        }
+        self.push(Tok::Str(parts, is_bytes), start, ls);
+        Ok(())
+    }
+}
+
+/// Remove the indentation of the closing line from every line of a multi-line string and drop the
+/// final newline.
+fn dedent(parts: Vec<StrPart>, raw: &str) -> std::result::Result<Vec<StrPart>, String> {
+    let last_nl = raw.rfind('\n').map(|n| n + 1).unwrap_or(0);
+    let indent = &raw[last_nl..];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return Err("closing quote of multiline string must be on its own line".into());
+    }
+    let mut out = Vec::new();
+    let mut at_line_start = true;
+    let n = parts.len();
+    for (pi, p) in parts.into_iter().enumerate() {
+        match p {
+            StrPart::Expr(a, b) => {
+                at_line_start = false;
+                out.push(StrPart::Expr(a, b));
+            }
+            StrPart::Lit(s) => {
+                let mut res = String::new();
+                let mut rest = s.as_str();
+                loop {
+                    if at_line_start {
+                        rest = rest
+                            .strip_prefix(indent)
+                            .unwrap_or_else(|| rest.trim_start_matches([' ', '\t']));
+                    }
+                    match rest.find('\n') {
+                        Some(k) => {
+                            res.push_str(&rest[..=k]);
+                            rest = &rest[k + 1..];
+                            at_line_start = true;
+                        }
+                        None => {
+                            res.push_str(rest);
+                            at_line_start = rest.is_empty() && at_line_start;
+                            break;
+                        }
+                    }
+                }
+                if pi == n - 1 {
+                    // strip trailing newline + indentation of closing line
+                    if let Some(k) = res.rfind('\n') {
+                        res.truncate(k);
+                    }
+                }
+                out.push(StrPart::Lit(res));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(StrPart::Lit(String::new()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commas_are_inserted_at_line_ends() {
+        let toks = tokenize("a: 1\nb: \"x\"\n", 0).unwrap();
+        let kinds: Vec<_> = toks.iter().map(|t| t.tok.clone()).collect();
+        assert_eq!(kinds[3], Tok::Comma);
+        assert_eq!(*kinds.last().unwrap(), Tok::Eof);
+    }
+
+    #[test]
+    fn doc_comments_attach_to_next_token() {
+        let toks = tokenize("a: 1 // trailing\n// +patchKey=name\nb: 2", 0).unwrap();
+        let b = toks.iter().find(|t| t.tok == Tok::Ident("b".into())).unwrap();
+        assert_eq!(b.comments, vec![" +patchKey=name".to_string()]);
+    }
+
+    #[test]
+    fn multiline_raw_string_is_dedented() {
+        let toks = tokenize("x: #\"\"\"\n\t\ta: \"\\(b)\"\n\t\t\"\"\"#", 0).unwrap();
+        match &toks[2].tok {
+            Tok::Str(p, false) => assert_eq!(p, &vec![StrPart::Lit("a: \"\\(b)\"".into())]),
+            t => panic!("{t:?}"),
+        }
+    }
+
+    #[test]
+    fn numbers_with_suffixes() {
+        let toks = tokenize("1Ki 0x10 1_000 1.5", 0).unwrap();
+        assert_eq!(toks[0].tok, Tok::Int(1024));
+        assert_eq!(toks[1].tok, Tok::Int(16));
+        assert_eq!(toks[2].tok, Tok::Int(1000));
+        assert_eq!(toks[3].tok, Tok::Float(1.5));
+    }
+}

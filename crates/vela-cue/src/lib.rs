@@ -1,0 +1,43 @@
+//! `vela-cue`: a pure-Rust evaluator for the CUE language as KubeVela's definitions use it.
+//!
+//! Compile a program once with [`Program::compile`], evaluate it many times with injected values
+//! ([`Program::eval_with`]), and read the results in CUE's field order ([`Value::to_json`]).
+//!
+//! ```
+//! use serde_json::json;
+//! let program = vela_cue::Program::compile(
+//!     "template.cue",
+//!     r#"
+//! output: {
+//!     kind: "Deployment"
+//!     // +patchKey=name
+//!     spec: replicas: *1 | int
+//!     metadata: name: context.name
+//! }
+//! "#,
+//! )
+//! .unwrap();
+//! let inst = program.eval_with(&[("context", &json!({"name": "web"}))]).unwrap();
+//! let out = inst.lookup("output").unwrap();
+//! assert_eq!(
+//!     out.to_json_string().unwrap(),
+//!     r#"{"kind":"Deployment","spec":{"replicas":1},"metadata":{"name":"web"}}"#
+//! );
+//! assert_eq!(out.lookup("spec").unwrap().comments(), vec![" +patchKey=name".to_string()]);
+//! ```
+
+pub mod api;
+pub mod ast;
+mod builtins;
+pub mod definition;
+pub mod error;
+mod eval;
+pub mod export;
+pub mod lexer;
+pub mod parser;
+pub mod value;
+
+pub use api::{Instance, Kind, Program, Task, Value};
+pub use builtins::{STDLIB, supported_functions};
+pub use error::{Error, Pos, Result};
+pub use eval::Limits;
