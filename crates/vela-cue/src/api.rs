@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use crate::ast::{Constraint, File, Name};
 use crate::error::{Error, Result};
-use crate::eval::{Conj, ConjSrc, Ctx, Env, FrameKind, Limits, push};
+use crate::eval::{Conj, Ctx, Env, FrameKind, Limits, push};
 use crate::value::{NodeId, Val, kind};
 
 /// A compiled CUE program: one main file plus the CUE packages it may import.
@@ -176,24 +176,14 @@ impl Instance {
             &mut pkg_cache,
             0,
         )?;
-        let mut conjs = vec![Conj {
-            src: ConjSrc::Lit(self.program.file.root.clone(), env),
-            gid: None,
-        }];
+        let mut conjs = vec![Conj::lit(self.program.file.root.clone(), env, None)];
         for (path, v) in &self.fills {
             let mut val = ctx.from_json(v);
             for el in path.iter().rev() {
                 match el {
                     PathElem::Field(f) => {
                         let fields = vec![(Name::from(f.as_str()), val)];
-                        val = Val::Struct(ctx.new_node(
-                            vec![Conj {
-                                src: ConjSrc::Fields(fields),
-                                gid: None,
-                            }],
-                            None,
-                            None,
-                        ));
+                        val = Val::Struct(ctx.new_node(vec![Conj::fields(fields)], None, None));
                     }
                     PathElem::Index(_) => {
                         return Err(Error::Path {
@@ -363,10 +353,7 @@ fn import_value(
                 Ok(e) => e,
                 Err(e) => return Some(Err(e)),
             };
-            conjs.push(Conj {
-                src: ConjSrc::Lit(f.root.clone(), env),
-                gid: None,
-            });
+            conjs.push(Conj::lit(f.root.clone(), env, None));
         }
         *ctx.node(node).conjs.borrow_mut() = conjs;
         return Some(Ok(Val::Struct(node)));

@@ -7,7 +7,7 @@ use serde_json::{Map, Number, Value as Json};
 
 use crate::ast::{Constraint, Name};
 use crate::error::{Error, Pos};
-use crate::eval::{Conj, ConjSrc, Ctx};
+use crate::eval::{Conj, Ctx};
 use crate::value::{List, Val};
 
 /// Format a float the way CUE prints it (shortest representation, always with a dot or exponent).
@@ -44,14 +44,7 @@ impl Ctx {
                     .iter()
                     .map(|(k, v)| (Name::from(k.as_str()), self.from_json(v)))
                     .collect();
-                Val::Struct(self.new_node(
-                    vec![Conj {
-                        src: ConjSrc::Fields(fields),
-                        gid: None,
-                    }],
-                    None,
-                    None,
-                ))
+                Val::Struct(self.new_node(vec![Conj::fields(fields)], None, None))
             }
         }
     }

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::{Conj, ConjSrc, Ctx, Env, FrameKind, push};
+use super::{Conj, Ctx, Env, FrameKind, push};
 use crate::ast::{Clause, Constraint, Decl, Expr, ExprKind, InterpPart, ListElem, ListLit, Name, Op};
 use crate::value::{Disj, List, NodeId, Val, kind};
 
@@ -58,25 +58,20 @@ impl Ctx {
                     Some((p, l)) => (Some(p), Some(l.clone())),
                     None => (None, None),
                 };
-                Val::Struct(self.new_node(
-                    vec![Conj {
-                        src: ConjSrc::Lit(lit.clone(), env.clone()),
-                        gid,
-                    }],
-                    p,
-                    l,
-                ))
+                Val::Struct(self.new_node(vec![Conj::lit(lit.clone(), env.clone(), gid)], p, l))
             }
             ExprKind::List(lit) => self.eval_list(lit, env, gid),
             ExprKind::Unary(op, x) => self.unary(*op, x, env, e.pos),
             ExprKind::Binary(Op::Or, _, _) => self.eval_disj(e, env, gid, owner),
             ExprKind::Binary(Op::And, a, b) => {
-                let a = self.eval_closed(a, env, gid, owner);
-                if a.is_bottom() {
-                    return a;
+                let av = self.eval_closed(a, env, gid, owner);
+                if av.is_bottom() {
+                    return av;
                 }
-                let b = self.eval_closed(b, env, gid, owner);
-                self.unify(a, b)
+                let av = self.at_ref(av, a, true);
+                let bv = self.eval_closed(b, env, gid, owner);
+                let bv = self.at_ref(bv, b, true);
+                self.unify(av, bv)
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, env, e.pos),
             ExprKind::Default(x) => self.eval_closed(x, env, gid, owner),
@@ -461,14 +456,7 @@ impl Ctx {
                         return b;
                     }
                     for env in envs {
-                        let n = self.new_node(
-                            vec![Conj {
-                                src: ConjSrc::Lit(c.body.clone(), env),
-                                gid,
-                            }],
-                            None,
-                            None,
-                        );
+                        let n = self.new_node(vec![Conj::lit(c.body.clone(), env, gid)], None, None);
                         elems.push(self.norm(Val::Struct(n)));
                     }
                 }

@@ -8,7 +8,10 @@
 
 mod expr;
 mod ops;
+mod order;
 mod unify;
+
+pub(crate) use order::StructInfo;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -80,6 +83,37 @@ pub(crate) struct Conj {
     pub src: ConjSrc,
     /// Closedness group the conjunct belongs to (definitions, `close()`).
     pub gid: Option<u32>,
+    /// Source position used for field ordering (struct literal, or the reference that reached it).
+    pub pos: u32,
+    /// `pos` is the position of a reference.
+    pub ref_pos: bool,
+    /// Part of an explicit unification `a & b` (field ordering).
+    pub explicit: bool,
+}
+
+/// Position base of values injected from JSON (after any source text).
+pub(crate) const FILL_POS: u32 = 1 << 30;
+
+impl Conj {
+    pub(crate) fn lit(lit: Arc<StructLit>, env: Env, gid: Option<u32>) -> Conj {
+        let pos = lit.pos;
+        Conj {
+            src: ConjSrc::Lit(lit, env),
+            gid,
+            pos,
+            ref_pos: false,
+            explicit: false,
+        }
+    }
+    pub(crate) fn fields(fields: Vec<(Name, Val)>) -> Conj {
+        Conj {
+            src: ConjSrc::Fields(fields),
+            gid: None,
+            pos: FILL_POS,
+            ref_pos: false,
+            explicit: false,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -147,6 +181,7 @@ pub(crate) struct NodeState {
     /// Set when a comprehension or embedding was processed (struct is not a plain literal).
     pub has_regular_decl: bool,
     pub closed_checked: bool,
+    pub infos: Vec<StructInfo>,
 }
 
 pub(crate) struct Node {
@@ -203,6 +238,7 @@ impl Ctx {
                 lets: HashMap::new(),
                 has_regular_decl: false,
                 closed_checked: false,
+                infos: Vec::new(),
             }),
             parent,
             label,
@@ -269,7 +305,7 @@ impl Ctx {
         let mut i = 0;
         // Pass 1 adds static fields of every literal; dynamic work is queued and run afterwards so
         // that comprehensions see the fields declared after them.
-        let mut work: Vec<(Arc<StructLit>, u32, Env, Option<u32>)> = Vec::new();
+        let mut work: Vec<(Arc<StructLit>, u32, Env, Option<u32>, usize)> = Vec::new();
         let mut wi = 0;
         loop {
             let conj = {
@@ -286,17 +322,21 @@ impl Ctx {
                 continue;
             }
             if wi < work.len() {
-                let (lit, idx, env, gid) = work[wi].clone();
+                let (lit, idx, env, gid, info) = work[wi].clone();
                 wi += 1;
                 if self.limited() {
                     break;
                 }
-                self.run_dynamic(id, &node, &lit, idx, &env, gid);
+                self.run_dynamic(id, &node, &lit, idx, &env, gid, info);
                 continue;
             }
             break;
         }
-        node.st.borrow_mut().status = Status::Done;
+        {
+            let mut st = node.st.borrow_mut();
+            st.status = Status::Done;
+            order::sort_fields(&mut st);
+        }
         self.check_closed(id);
     }
 
@@ -305,11 +345,19 @@ impl Ctx {
         id: NodeId,
         node: &Node,
         c: Conj,
-        work: &mut Vec<(Arc<StructLit>, u32, Env, Option<u32>)>,
+        work: &mut Vec<(Arc<StructLit>, u32, Env, Option<u32>, usize)>,
     ) {
+        let info_idx = {
+            let mut st = node.st.borrow_mut();
+            st.infos.push(StructInfo::new(&c));
+            st.infos.len() - 1
+        };
         match c.src {
             ConjSrc::Fields(fields) => {
                 let mut st = node.st.borrow_mut();
+                for (i, (name, _)) in fields.iter().enumerate() {
+                    st.infos[info_idx].push_label(name.clone(), c.pos.saturating_add(i as u32 + 1));
+                }
                 for (name, v) in fields {
                     let slot = slot_entry(&mut st.fields, name);
                     slot.conjs.push(FieldConj::Val(v));
@@ -335,6 +383,7 @@ impl Ctx {
                     match d {
                         Decl::Field(f) => match &f.label {
                             Label::Name(n) => {
+                                st.infos[info_idx].push_label(n.clone(), f.pos);
                                 add_field_conj(
                                     &mut st,
                                     n.clone(),
@@ -349,7 +398,13 @@ impl Ctx {
                                     c.gid,
                                 );
                             }
-                            _ => work.push((lit.clone(), idx as u32, fenv.clone(), c.gid)),
+                            Label::Dynamic(_) => {
+                                st.infos[info_idx].push_dynamic(idx as u32);
+                                work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx))
+                            }
+                            Label::Pattern(..) => {
+                                work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx))
+                            }
                         },
                         Decl::Ellipsis(_) => {
                             if let Some(g) = c.gid {
@@ -357,7 +412,7 @@ impl Ctx {
                             }
                         }
                         Decl::Embed(_) | Decl::Comprehension(_) => {
-                            work.push((lit.clone(), idx as u32, fenv.clone(), c.gid));
+                            work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx));
                         }
                         Decl::Let(..) | Decl::Attr(_) => {}
                     }
@@ -374,6 +429,7 @@ impl Ctx {
         idx: u32,
         fenv: &Env,
         gid: Option<u32>,
+        info: usize,
     ) {
         let Some(d) = lit.decls.get(idx as usize) else {
             return;
@@ -385,6 +441,9 @@ impl Ctx {
                     match v {
                         Val::Str(s) => {
                             let mut st = node.st.borrow_mut();
+                            if let Some(i) = st.infos.get_mut(info) {
+                                i.set_dynamic(idx, s.clone());
+                            }
                             add_field_conj(
                                 &mut st,
                                 s.as_ref().into(),
@@ -445,10 +504,7 @@ impl Ctx {
                 }
                 let mut conjs = node.conjs.borrow_mut();
                 for env in envs {
-                    conjs.push(Conj {
-                        src: ConjSrc::Lit(c.body.clone(), env),
-                        gid,
-                    });
+                    conjs.push(Conj::lit(c.body.clone(), env, gid));
                 }
                 node.st.borrow_mut().has_regular_decl = true;
             }
@@ -458,14 +514,44 @@ impl Ctx {
 
     fn embed(&self, id: NodeId, node: &Node, e: &Expr, fenv: &Env, gid: Option<u32>) {
         if let ExprKind::Struct(l) = &e.kind {
-            node.conjs.borrow_mut().push(Conj {
-                src: ConjSrc::Lit(l.clone(), fenv.clone()),
-                gid,
-            });
+            node.conjs
+                .borrow_mut()
+                .push(Conj::lit(l.clone(), fenv.clone(), gid));
             return;
         }
         let v = self.eval(e, fenv);
+        let v = self.at_ref(v, e, false);
         self.embed_val(id, node, v, gid);
+    }
+
+    /// When `e` is a reference to a struct, give the struct's conjuncts the reference position
+    /// (CUE orders fields of referenced structs by where they are referenced).
+    pub(crate) fn at_ref(&self, v: Val, e: &Expr, explicit: bool) -> Val {
+        let is_ref = matches!(
+            e.kind,
+            ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..)
+        );
+        let is_lit = matches!(e.kind, ExprKind::Struct(_));
+        if !(is_ref || (explicit && is_lit)) {
+            return v;
+        }
+        let Val::Struct(id) = v else { return v };
+        let n = self.node(id);
+        let conjs: Vec<Conj> = n
+            .conjs
+            .borrow()
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                if is_ref {
+                    c.pos = e.pos;
+                    c.ref_pos = true;
+                }
+                c.explicit |= explicit;
+                c
+            })
+            .collect();
+        Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
     }
 
     pub(crate) fn embed_val(&self, _id: NodeId, node: &Node, v: Val, gid: Option<u32>) {
@@ -621,10 +707,7 @@ impl Ctx {
                     };
                     let g = gid.map(|g| self.child_gid(g, name)).or(def_gid);
                     if let ExprKind::Struct(sl) = &f.value.kind {
-                        lits.push(Conj {
-                            src: ConjSrc::Lit(sl.clone(), env.clone()),
-                            gid: g,
-                        });
+                        lits.push(Conj::lit(sl.clone(), env.clone(), g));
                         continue;
                     }
                     let v = self.eval_closed(&f.value, env, g, Some((parent, name)));
