@@ -44,6 +44,7 @@ binary_path() {
 }
 
 cmd_build() {
+  command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null || die "go is not installed (needed to build tools/testcluster)"
   local bin
   bin="$(binary_path)"

@@ -175,6 +175,7 @@ where
         .unwrap_or_else(|e| panic!("applying {name}: {e}"))
 }
 
+// ANCHOR: readiness
 #[tokio::test]
 #[ignore = "needs test clusters: scripts/test-clusters.sh up 3"]
 async fn readiness_simulator_fills_workload_status_after_server_side_apply() {
@@ -198,6 +199,7 @@ async fn readiness_simulator_fills_workload_status_after_server_side_apply() {
     })
     .await
     .unwrap();
+    // ANCHOR_END: readiness
 
     // A new spec is a new generation: the simulator follows it like the controller would.
     let scaled = apply(&deployments, "web", deployment("web", 3)).await;

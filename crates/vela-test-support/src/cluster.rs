@@ -175,4 +175,27 @@ mod tests {
         assert!(matches!(err, Error::Kubeconfig { .. }), "{err}");
         assert!(err.to_string().contains("/nonexistent/kubeconfig"), "{err}");
     }
+
+    #[tokio::test]
+    async fn a_cluster_that_does_not_answer_is_unreachable() {
+        // Port 1 on loopback: nothing listens there, the connection is refused at once.
+        let dir = std::env::temp_dir().join(format!("vela-unreachable-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("kubeconfig");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\n\
+             clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:1'}}]\n\
+             users: [{name: gone, user: {token: abc}}]\n\
+             contexts: [{name: gone, context: {cluster: gone, user: gone}}]\n\
+             current-context: gone\n",
+        )
+        .unwrap();
+        let cluster = Cluster::connect(&path).await.unwrap();
+        assert_eq!(cluster.name(), "gone");
+        let err = cluster.ping().await.unwrap_err();
+        assert!(matches!(err, Error::Unreachable { .. }), "{err}");
+        assert!(err.to_string().contains("gone"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
