@@ -432,3 +432,24 @@ async fn deleting_a_namespace_removes_its_content() {
     let all_config_maps: Api<ConfigMap> = Api::namespaced(hub.client(), &name);
     assert!(all_config_maps.get_opt("content").await.unwrap().is_none());
 }
+
+#[tokio::test]
+#[ignore = "needs test clusters: scripts/test-clusters.sh up 3"]
+async fn cluster_wide_simulator_covers_every_namespace() {
+    // member2 runs no test that expects workloads to stay unready.
+    let clusters = Clusters::at_least(3).await.expect("test clusters");
+    let member = &clusters.members()[1];
+    let first = member.test_namespace("wide-a").await.unwrap();
+    let second = member.test_namespace("wide-b").await.unwrap();
+    let _simulator = Simulator::all_namespaces(member.client(), Default::default());
+    for ns in [&first, &second] {
+        let deployments: Api<Deployment> = ns.api();
+        apply(&deployments, "web", deployment("web", 1)).await;
+        wait::for_condition(&deployments, "web", TIMEOUT, "1 ready replica", |d| {
+            d.and_then(|d| d.status.as_ref())
+                .is_some_and(|s| s.ready_replicas == Some(1))
+        })
+        .await
+        .unwrap();
+    }
+}

@@ -68,13 +68,24 @@ impl Simulator {
 
     /// Starts a simulator for `namespace` with the given options.
     pub fn with_options(client: Client, namespace: &str, options: Options) -> Self {
+        Self::spawn(client, Some(namespace.to_string()), options)
+    }
+
+    /// Starts a simulator for every namespace of the cluster, for code under test that creates
+    /// its own namespaces (a controller dispatching to member clusters, say). It also makes the
+    /// workloads of other tests on the same cluster ready, so use it on a cluster that no test
+    /// expecting unready workloads shares at the same time.
+    pub fn all_namespaces(client: Client, options: Options) -> Self {
+        Self::spawn(client, None, options)
+    }
+
+    fn spawn(client: Client, namespace: Option<String>, options: Options) -> Self {
         let enabled = Arc::new(AtomicBool::new(options.enabled));
         let flag = enabled.clone();
-        let namespace = namespace.to_string();
         let task = tokio::spawn(async move {
             loop {
                 if flag.load(Ordering::SeqCst) {
-                    pass(&client, &namespace, &options).await;
+                    pass(&client, namespace.as_deref(), &options).await;
                 }
                 tokio::time::sleep(options.interval).await;
             }
@@ -104,8 +115,8 @@ impl Drop for Simulator {
     }
 }
 
-/// One pass over every supported kind in the namespace.
-async fn pass(client: &Client, namespace: &str, options: &Options) {
+/// One pass over every supported kind in the namespace (`None`: in all namespaces).
+async fn pass(client: &Client, namespace: Option<&str>, options: &Options) {
     let now = Time(Timestamp::now());
     sync_kind::<Deployment>(client, namespace, |d| desired::deployment(d, &now)).await;
     sync_kind::<StatefulSet>(client, namespace, desired::stateful_set).await;
@@ -114,7 +125,7 @@ async fn pass(client: &Client, namespace: &str, options: &Options) {
     sync_kind::<CronJob>(client, namespace, |c| desired::cron_job(c, &now)).await;
 }
 
-async fn sync_kind<K>(client: &Client, namespace: &str, desired: impl Fn(&K) -> Option<Value>)
+async fn sync_kind<K>(client: &Client, namespace: Option<&str>, desired: impl Fn(&K) -> Option<Value>)
 where
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
@@ -123,17 +134,22 @@ where
         + std::fmt::Debug,
     K::DynamicType: Default,
 {
-    let api: Api<K> = Api::namespaced(client.clone(), namespace);
-    let list = match api.list(&ListParams::default()).await {
+    let list_api: Api<K> = match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    let list = match list_api.list(&ListParams::default()).await {
         Ok(list) => list,
         Err(e) => {
-            tracing::warn!(kind = %K::kind(&Default::default()), %namespace, "readiness simulator: list failed: {e}");
+            tracing::warn!(kind = %K::kind(&Default::default()), ?namespace, "readiness simulator: list failed: {e}");
             return;
         }
     };
     for obj in list {
         let Some(status) = desired(&obj) else { continue };
         let name = obj.name_any();
+        let namespace = obj.namespace().unwrap_or_default();
+        let api: Api<K> = Api::namespaced(client.clone(), &namespace);
         let patch = serde_json::json!({ "status": status });
         match api
             .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
