@@ -190,11 +190,9 @@ fn close(ctx: &Ctx, args: Vec<Val>, pos: u32) -> Val {
             let g = ctx.fresh_gid();
             let n = ctx.node(id);
             let conjs: Vec<Conj> = n
-                .conjs
-                .borrow()
-                .iter()
-                .map(|c| {
-                    let mut c = c.clone();
+                .base_conjs()
+                .into_iter()
+                .map(|mut c| {
                     if c.gid.is_none() {
                         c.gid = Some(g);
                     }

@@ -68,9 +68,9 @@ impl Ctx {
                 if av.is_bottom() {
                     return av;
                 }
-                let av = self.at_ref(av, a, true);
+                let av = self.at_ref(av, a, a.pos, true);
                 let bv = self.eval_closed(b, env, gid, owner);
-                let bv = self.at_ref(bv, b, true);
+                let bv = self.at_ref(bv, b, b.pos, true);
                 self.unify(av, bv)
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, env, e.pos),
@@ -448,6 +448,11 @@ impl Ctx {
             match el {
                 ListElem::Expr(x) => {
                     let v = self.eval_closed(x, env, gid, None);
+                    let v = if self.is_let_ref(x, env) {
+                        self.at_ref(v, x, x.pos, false)
+                    } else {
+                        v
+                    };
                     elems.push(self.norm(v));
                 }
                 ListElem::Comprehension(c) => {

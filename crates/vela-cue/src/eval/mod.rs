@@ -132,6 +132,7 @@ pub(crate) enum FieldConj {
         idx: u32,
         env: Env,
         gid: Option<u32>,
+        rpos: Option<u32>,
     },
     /// A value.
     Val(Val),
@@ -186,6 +187,8 @@ pub(crate) struct NodeState {
 
 pub(crate) struct Node {
     pub conjs: RefCell<Vec<Conj>>,
+    /// Number of conjuncts the node was created with (expansion appends embedded ones).
+    pub orig: Cell<usize>,
     pub st: RefCell<NodeState>,
     pub parent: Option<NodeId>,
     pub label: Option<Name>,
@@ -226,7 +229,9 @@ impl Ctx {
         if nodes.len() >= self.limits.max_nodes {
             self.hit_limit(format!("more than {} struct values", self.limits.max_nodes));
         }
+        let orig = conjs.len();
         nodes.push(Rc::new(Node {
+            orig: Cell::new(orig),
             conjs: RefCell::new(conjs),
             st: RefCell::new(NodeState {
                 status: Status::Fresh,
@@ -301,11 +306,12 @@ impl Ctx {
                 return;
             }
             st.status = Status::Expanding;
+            node.orig.set(node.conjs.borrow().len());
         }
         let mut i = 0;
         // Pass 1 adds static fields of every literal; dynamic work is queued and run afterwards so
         // that comprehensions see the fields declared after them.
-        let mut work: Vec<(Arc<StructLit>, u32, Env, Option<u32>, usize)> = Vec::new();
+        let mut work: Vec<(Arc<StructLit>, u32, Env, Option<u32>, usize, Option<u32>)> = Vec::new();
         let mut wi = 0;
         loop {
             let conj = {
@@ -322,12 +328,12 @@ impl Ctx {
                 continue;
             }
             if wi < work.len() {
-                let (lit, idx, env, gid, info) = work[wi].clone();
+                let (lit, idx, env, gid, info, rpos) = work[wi].clone();
                 wi += 1;
                 if self.limited() {
                     break;
                 }
-                self.run_dynamic(id, &node, &lit, idx, &env, gid, info);
+                self.run_dynamic(id, &node, &lit, idx, &env, gid, (info, rpos));
                 continue;
             }
             break;
@@ -345,8 +351,9 @@ impl Ctx {
         id: NodeId,
         node: &Node,
         c: Conj,
-        work: &mut Vec<(Arc<StructLit>, u32, Env, Option<u32>, usize)>,
+        work: &mut Vec<(Arc<StructLit>, u32, Env, Option<u32>, usize, Option<u32>)>,
     ) {
+        let rpos = if c.ref_pos { Some(c.pos) } else { None };
         let info_idx = {
             let mut st = node.st.borrow_mut();
             st.infos.push(StructInfo::new(&c));
@@ -394,16 +401,17 @@ impl Ctx {
                                         idx: idx as u32,
                                         env: fenv.clone(),
                                         gid: c.gid,
+                                        rpos,
                                     },
                                     c.gid,
                                 );
                             }
                             Label::Dynamic(_) => {
                                 st.infos[info_idx].push_dynamic(idx as u32);
-                                work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx))
+                                work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx, rpos))
                             }
                             Label::Pattern(..) => {
-                                work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx))
+                                work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx, rpos))
                             }
                         },
                         Decl::Ellipsis(_) => {
@@ -412,7 +420,7 @@ impl Ctx {
                             }
                         }
                         Decl::Embed(_) | Decl::Comprehension(_) => {
-                            work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx));
+                            work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx, rpos));
                         }
                         Decl::Let(..) | Decl::Attr(_) => {}
                     }
@@ -429,7 +437,7 @@ impl Ctx {
         idx: u32,
         fenv: &Env,
         gid: Option<u32>,
-        info: usize,
+        (info, rpos): (usize, Option<u32>),
     ) {
         let Some(d) = lit.decls.get(idx as usize) else {
             return;
@@ -454,6 +462,7 @@ impl Ctx {
                                     idx,
                                     env: fenv.clone(),
                                     gid,
+                                    rpos,
                                 },
                                 gid,
                             );
@@ -494,7 +503,7 @@ impl Ctx {
                 Label::Name(_) => {}
             },
             Decl::Embed(e) => {
-                self.embed(id, node, e, fenv, gid);
+                self.embed(id, node, e, fenv, gid, (lit.end, rpos));
             }
             Decl::Comprehension(c) => {
                 let mut envs = Vec::new();
@@ -504,7 +513,7 @@ impl Ctx {
                 }
                 let mut conjs = node.conjs.borrow_mut();
                 for env in envs {
-                    conjs.push(Conj::lit(c.body.clone(), env, gid));
+                    conjs.push(derived(Conj::lit(c.body.clone(), env, gid), rpos));
                 }
                 node.st.borrow_mut().has_regular_decl = true;
             }
@@ -512,39 +521,76 @@ impl Ctx {
         }
     }
 
-    fn embed(&self, id: NodeId, node: &Node, e: &Expr, fenv: &Env, gid: Option<u32>) {
+    fn embed(
+        &self,
+        id: NodeId,
+        node: &Node,
+        e: &Expr,
+        fenv: &Env,
+        gid: Option<u32>,
+        (host_end, rpos): (u32, Option<u32>),
+    ) {
         if let ExprKind::Struct(l) = &e.kind {
             node.conjs
                 .borrow_mut()
-                .push(Conj::lit(l.clone(), fenv.clone(), gid));
+                .push(derived(Conj::lit(l.clone(), fenv.clone(), gid), rpos));
             return;
         }
         let v = self.eval(e, fenv);
-        let v = self.at_ref(v, e, false);
-        self.embed_val(id, node, v, gid);
+        // embedded references are ordered after the fields of the embedding struct
+        let at = if matches!(e.kind, ExprKind::Ident(_) | ExprKind::Select(..)) {
+            Some(host_end)
+        } else {
+            rpos
+        };
+        self.embed_val(id, node, v, gid, at);
     }
 
-    /// When `e` is a reference to a struct, give the struct's conjuncts the reference position
-    /// (CUE orders fields of referenced structs by where they are referenced).
-    pub(crate) fn at_ref(&self, v: Val, e: &Expr, explicit: bool) -> Val {
-        let is_ref = matches!(
-            e.kind,
-            ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..)
-        );
+    /// Whether `e` is an identifier naming a `let` (struct-level or comprehension clause).
+    pub(crate) fn is_let_ref(&self, e: &Expr, env: &Env) -> bool {
+        let ExprKind::Ident(name) = &e.kind else {
+            return false;
+        };
+        let mut cur = env.clone();
+        while let Some(f) = cur {
+            match &f.kind {
+                FrameKind::Struct { lit, .. } => {
+                    if let Some(d) = lit.declares(name) {
+                        return matches!(d, Decl::Let(..));
+                    }
+                }
+                FrameKind::Var { name: n, .. } if n == name => return false,
+                _ => {}
+            }
+            cur = f.parent.clone();
+        }
+        false
+    }
+
+    /// When `e` is a reference to a struct, give the struct's conjuncts position `pos` (CUE orders
+    /// the fields of a referenced struct by where it is referenced). With `explicit`, a struct literal
+    /// operand of `&` is marked as explicitly unified too.
+    pub(crate) fn at_ref(&self, v: Val, e: &Expr, pos: u32, explicit: bool) -> Val {
+        let is_ref = matches!(e.kind, ExprKind::Ident(_) | ExprKind::Select(..));
         let is_lit = matches!(e.kind, ExprKind::Struct(_));
         if !(is_ref || (explicit && is_lit)) {
             return v;
         }
         let Val::Struct(id) = v else { return v };
+        if is_ref && !explicit {
+            // only worth a copy when the order can change: several contributing structs
+            self.expand(id);
+            if self.node(id).st.borrow().infos.len() < 2 {
+                return v;
+            }
+        }
         let n = self.node(id);
         let conjs: Vec<Conj> = n
-            .conjs
-            .borrow()
-            .iter()
-            .map(|c| {
-                let mut c = c.clone();
+            .base_conjs()
+            .into_iter()
+            .map(|mut c| {
                 if is_ref {
-                    c.pos = e.pos;
+                    c.pos = pos;
                     c.ref_pos = true;
                 }
                 c.explicit |= explicit;
@@ -554,15 +600,19 @@ impl Ctx {
         Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
     }
 
-    pub(crate) fn embed_val(&self, _id: NodeId, node: &Node, v: Val, gid: Option<u32>) {
+    pub(crate) fn embed_val(&self, _id: NodeId, node: &Node, v: Val, gid: Option<u32>, at: Option<u32>) {
         match v {
             Val::Struct(other) => {
                 let on = self.node(other);
-                let oc = on.conjs.borrow().clone();
+                let oc = on.base_conjs();
                 let mut conjs = node.conjs.borrow_mut();
                 for mut c in oc {
                     if c.gid.is_none() {
                         c.gid = gid;
+                    }
+                    if let Some(p) = at {
+                        c.pos = p;
+                        c.ref_pos = true;
                     }
                     conjs.push(c);
                 }
@@ -570,7 +620,7 @@ impl Ctx {
             Val::Disj(ref d) if !d.has_default() || self.default_of(&v).is_struct() => {
                 let dv = self.default_of(&v);
                 if let Val::Struct(_) = dv {
-                    self.embed_val(_id, node, dv, gid)
+                    self.embed_val(_id, node, dv, gid, at)
                 } else {
                     node.st.borrow_mut().embedded.push(v);
                 }
@@ -677,7 +727,13 @@ impl Ctx {
                     },
                     _ => env,
                 };
-                all.push(FieldConj::Decl { lit, idx, env, gid });
+                all.push(FieldConj::Decl {
+                    lit,
+                    idx,
+                    env,
+                    gid,
+                    rpos: None,
+                });
             }
         }
         let v = self.eval_field(id, &name, &all);
@@ -701,16 +757,27 @@ impl Ctx {
         for c in conjs {
             match c {
                 FieldConj::Val(v) => acc = self.unify(acc, v.clone()),
-                FieldConj::Decl { lit, idx, env, gid } => {
+                FieldConj::Decl {
+                    lit,
+                    idx,
+                    env,
+                    gid,
+                    rpos,
+                } => {
                     let Some(Decl::Field(f)) = lit.decls.get(*idx as usize) else {
                         continue;
                     };
                     let g = gid.map(|g| self.child_gid(g, name)).or(def_gid);
                     if let ExprKind::Struct(sl) = &f.value.kind {
-                        lits.push(Conj::lit(sl.clone(), env.clone(), g));
+                        lits.push(derived(Conj::lit(sl.clone(), env.clone(), g), *rpos));
                         continue;
                     }
                     let v = self.eval_closed(&f.value, env, g, Some((parent, name)));
+                    let v = if self.is_let_ref(&f.value, env) {
+                        self.at_ref(v, &f.value, f.value.pos, false)
+                    } else {
+                        v
+                    };
                     acc = self.unify(acc, v);
                 }
             }
@@ -803,6 +870,15 @@ impl Ctx {
     }
 }
 
+/// A conjunct produced while expanding one reached through a reference keeps its position.
+fn derived(mut c: Conj, rpos: Option<u32>) -> Conj {
+    if let Some(p) = rpos {
+        c.pos = p;
+        c.ref_pos = true;
+    }
+    c
+}
+
 fn slot_entry(fields: &mut IndexMap<Name, Slot>, name: Name) -> &mut Slot {
     fields.entry(name).or_insert_with(|| Slot {
         conjs: Vec::new(),
@@ -843,6 +919,14 @@ fn add_field_conj(
         && !slot.groups.contains(&g)
     {
         slot.groups.push(g);
+    }
+}
+
+impl Node {
+    /// The conjuncts the node was built from (without those its expansion embedded).
+    pub(crate) fn base_conjs(&self) -> Vec<Conj> {
+        let c = self.conjs.borrow();
+        c[..self.orig.get().min(c.len())].to_vec()
     }
 }
 

@@ -19,8 +19,8 @@ impl Ctx {
                 }
                 let na = self.node(a);
                 let nb = self.node(b);
-                let mut conjs = na.conjs.borrow().clone();
-                conjs.extend(nb.conjs.borrow().iter().cloned());
+                let mut conjs = na.base_conjs();
+                conjs.extend(nb.base_conjs());
                 Val::Struct(self.new_node(
                     conjs,
                     na.parent.or(nb.parent),
