@@ -1,0 +1,108 @@
+//! The `context` KubeVela gives every template (`context.name`, `context.appName`, ...).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+/// Render context for one component (and its traits).
+///
+/// ```
+/// let ctx = vela_render::context::Context::new("app", "default", "web");
+/// assert_eq!(ctx.to_json()["appName"], "app");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Context {
+    /// `context.name`: the component name.
+    pub name: String,
+    /// `context.namespace`.
+    pub namespace: String,
+    /// `context.appName`.
+    pub app_name: String,
+    /// `context.appRevision` (empty in dry-run).
+    pub app_revision: String,
+    /// `context.appLabels`.
+    pub app_labels: BTreeMap<String, String>,
+    /// `context.appAnnotations`.
+    pub app_annotations: BTreeMap<String, String>,
+    /// `context.revision`: the component revision name.
+    pub revision: String,
+    /// `context.components`: the application's components as written.
+    pub components: Value,
+    /// `context.cluster` (empty = local).
+    pub cluster: String,
+    /// `context.clusterVersion`: `{major, minor (int), gitVersion, platform}`.
+    pub cluster_version: Value,
+    /// `context.replicaKey` (replication policy).
+    pub replica_key: String,
+    /// `context.workflowName` (`app.oam.dev/workflowName`).
+    pub workflow_name: String,
+    /// `context.publishVersion` (`app.oam.dev/publishVersion`).
+    pub publish_version: String,
+    /// `context.componentType` (set for traits).
+    pub component_type: String,
+    /// `context.output`: the workload rendered so far (for traits).
+    pub output: Option<Value>,
+    /// `context.outputs`: auxiliary objects rendered so far, by name.
+    pub outputs: Map<String, Value>,
+}
+
+impl Context {
+    /// A context for component `name` of application `app` in `namespace`.
+    pub fn new(app: &str, namespace: &str, name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            app_name: app.to_string(),
+            components: Value::Array(Vec::new()),
+            cluster_version: json!({"major": "", "minor": 0, "gitVersion": "", "platform": ""}),
+            ..Default::default()
+        }
+    }
+
+    /// `context.appRevisionNum`: the number after the last `-v` of the app revision, or 0.
+    pub fn app_revision_num(&self) -> i64 {
+        self.app_revision
+            .rsplit_once("-v")
+            .and_then(|(_, n)| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The context as the JSON object templates see.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(self.name));
+        m.insert("namespace".into(), json!(self.namespace));
+        m.insert("appName".into(), json!(self.app_name));
+        m.insert("appRevision".into(), json!(self.app_revision));
+        m.insert("appRevisionNum".into(), json!(self.app_revision_num()));
+        m.insert("appLabels".into(), json!(self.app_labels));
+        m.insert("appAnnotations".into(), json!(self.app_annotations));
+        m.insert("revision".into(), json!(self.revision));
+        m.insert("components".into(), self.components.clone());
+        m.insert("cluster".into(), json!(self.cluster));
+        m.insert("clusterVersion".into(), self.cluster_version.clone());
+        m.insert("replicaKey".into(), json!(self.replica_key));
+        m.insert("workflowName".into(), json!(self.workflow_name));
+        m.insert("publishVersion".into(), json!(self.publish_version));
+        if !self.component_type.is_empty() {
+            m.insert("componentType".into(), json!(self.component_type));
+        }
+        m.insert("output".into(), self.output.clone().unwrap_or_else(|| json!({})));
+        m.insert("outputs".into(), Value::Object(self.outputs.clone()));
+        Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revision_number_is_parsed() {
+        let mut c = Context::new("a", "ns", "c");
+        assert_eq!(c.app_revision_num(), 0);
+        c.app_revision = "myapp-v12".into();
+        assert_eq!(c.app_revision_num(), 12);
+        assert_eq!(c.to_json()["appRevisionNum"], 12);
+    }
+}

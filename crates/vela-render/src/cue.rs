@@ -1,0 +1,423 @@
+//! CUE-backed definitions: `vela def` files and definition CRs, evaluated by `vela-cue`.
+//!
+//! The template is compiled once; every render evaluates it with `parameter` and `context`
+//! injected, then reads `errs`, `output`, `outputs`, `patch` (with its `+patchKey` /
+//! `+patchStrategy` comments) and `patchOutputs`, as KubeVela's `pkg/cue/definition` does.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+use vela_cue::{Kind as CueKind, Program};
+
+use crate::context::Context;
+use crate::definition::{Definition, Kind, Meta, Rendered, Source, StatusRequest, StatusResult};
+use crate::error::{Error, Result};
+use crate::patch::{Field, Node, Patch, Tags};
+
+/// The programs of `attributes.status`.
+#[derive(Clone, Default)]
+struct StatusPrograms {
+    health: Option<Program>,
+    custom: Option<Program>,
+    details: Option<Program>,
+}
+
+/// A definition whose template is CUE.
+#[derive(Clone)]
+pub struct CueDefinition {
+    meta: Meta,
+    schema: Value,
+    template: String,
+    program: Program,
+    status: StatusPrograms,
+    source: Source,
+}
+
+impl std::fmt::Debug for CueDefinition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CueDefinition").field("meta", &self.meta).finish()
+    }
+}
+
+fn load_err(origin: &str, e: impl std::fmt::Display) -> Error {
+    Error::Load {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn compile_status(origin: &str, attrs: &Map<String, Value>) -> Result<StatusPrograms> {
+    let get = |key: &str| -> Result<Option<Program>> {
+        match attrs
+            .get("status")
+            .and_then(|s| s.get(key))
+            .and_then(Value::as_str)
+        {
+            Some(src) if !src.trim().is_empty() => Program::compile(&format!("{origin}#status.{key}"), src)
+                .map(Some)
+                .map_err(|e| load_err(origin, e)),
+            _ => Ok(None),
+        }
+    };
+    Ok(StatusPrograms {
+        health: get("healthPolicy")?,
+        custom: get("customStatus")?,
+        details: get("details")?,
+    })
+}
+
+impl CueDefinition {
+    /// Loads a `vela def` CUE file (`<name>: {type, description, attributes, ...}` plus
+    /// `template: {...}`).
+    pub fn from_cue(origin: &str, src: &str) -> Result<Self> {
+        let parts = vela_cue::definition::split(src).map_err(|e| load_err(origin, e))?;
+        let whole = Program::compile(origin, src).map_err(|e| load_err(origin, e))?;
+        let inst = whole.eval().map_err(|e| load_err(origin, e))?;
+        let root = inst.root();
+        let (name, header) = root
+            .fields()
+            .into_iter()
+            .find(|(k, _)| k != "template")
+            .ok_or_else(|| load_err(origin, "no definition header (`<name>: {type: ...}`)"))?;
+        let header = header.to_json().map_err(|e| load_err(origin, e))?;
+        let kind_word = header.get("type").and_then(Value::as_str).unwrap_or_default();
+        let kind = Kind::parse(kind_word)
+            .ok_or_else(|| load_err(origin, format!("{name}.type: unknown kind {kind_word:?}")))?;
+        let mut meta = Meta::new(
+            &name,
+            kind,
+            header
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        meta.annotations = string_map(header.get("annotations"));
+        meta.labels = string_map(header.get("labels"));
+        if let Some(Value::Object(a)) = header.get("attributes") {
+            meta.attributes = a.clone();
+        }
+        meta.version = meta
+            .attributes
+            .get("version")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Self::build(origin, meta, parts.template(), Source::Cue)
+    }
+
+    /// Loads a definition custom resource (`ComponentDefinition`, `TraitDefinition`, ...)
+    /// with a `spec.schematic.cue.template`.
+    pub fn from_cr(origin: &str, cr: &Value) -> Result<Self> {
+        let kind_word = cr.get("kind").and_then(Value::as_str).unwrap_or_default();
+        let kind = Kind::parse(kind_word)
+            .ok_or_else(|| load_err(origin, format!("kind: not a definition kind: {kind_word:?}")))?;
+        let md = cr.get("metadata").cloned().unwrap_or_default();
+        let name = md.get("name").and_then(Value::as_str).unwrap_or_default();
+        if name.is_empty() {
+            return Err(load_err(origin, "metadata.name: required field is missing"));
+        }
+        let mut annotations = string_map(md.get("annotations"));
+        let description = annotations
+            .remove("definition.oam.dev/description")
+            .unwrap_or_default();
+        let mut meta = Meta::new(name, kind, &description);
+        meta.annotations = annotations;
+        meta.labels = string_map(md.get("labels"));
+        let mut spec = cr
+            .get("spec")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let template = spec
+            .remove("schematic")
+            .and_then(|s| s.pointer("/cue/template").cloned())
+            .and_then(|t| t.as_str().map(str::to_string))
+            .ok_or_else(|| load_err(origin, "spec.schematic.cue.template: required field is missing"))?;
+        meta.version = spec.get("version").and_then(Value::as_str).map(str::to_string);
+        meta.attributes = spec;
+        Self::build(origin, meta, template, Source::Cr)
+    }
+
+    fn build(origin: &str, meta: Meta, template: String, source: Source) -> Result<Self> {
+        let program = Program::compile(origin, &template).map_err(|e| load_err(origin, e))?;
+        let status = compile_status(origin, &meta.attributes)?;
+        let schema = parameter_schema(&program);
+        Ok(Self {
+            meta,
+            schema,
+            template,
+            program,
+            status,
+            source,
+        })
+    }
+
+    /// The template program text.
+    pub fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// The definition as a custom resource (what `vela def render` prints).
+    pub fn to_cr(&self) -> Value {
+        let mut annotations: Map<String, Value> = self
+            .meta
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        annotations.insert(
+            "definition.oam.dev/description".into(),
+            json!(self.meta.description),
+        );
+        let mut spec = self.meta.attributes.clone();
+        spec.insert("schematic".into(), json!({"cue": {"template": self.template}}));
+        let mut metadata = Map::new();
+        metadata.insert("annotations".into(), Value::Object(annotations));
+        if !self.meta.labels.is_empty() {
+            metadata.insert("labels".into(), json!(self.meta.labels));
+        }
+        metadata.insert("name".into(), json!(self.meta.name));
+        json!({
+            "apiVersion": "core.oam.dev/v1beta1",
+            "kind": self.meta.kind.cr_kind(),
+            "metadata": metadata,
+            "spec": spec,
+        })
+    }
+
+    fn render_err(&self, e: impl std::fmt::Display) -> Error {
+        Error::Render {
+            kind: self.meta.kind,
+            name: self.meta.name.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Converts an evaluated CUE patch into a tagged [`Node`], keeping field comments.
+pub fn node_from_cue(v: &vela_cue::Value<'_>) -> std::result::Result<Node, vela_cue::Error> {
+    match v.kind() {
+        CueKind::Struct => {
+            let mut fields = Vec::new();
+            for (name, child) in v.fields() {
+                let comments = child.comments();
+                fields.push(Field {
+                    name,
+                    value: node_from_cue(&child)?,
+                    tags: Tags::from_comments(comments.iter().map(String::as_str)),
+                });
+            }
+            Ok(Node::Struct(fields))
+        }
+        CueKind::List => Ok(Node::List {
+            items: v
+                .elements()
+                .iter()
+                .map(node_from_cue)
+                .collect::<std::result::Result<_, _>>()?,
+            open: false,
+        }),
+        _ => Ok(Node::Scalar(v.to_json()?)),
+    }
+}
+
+fn patch_from_cue(v: &vela_cue::Value<'_>) -> std::result::Result<Patch, vela_cue::Error> {
+    let tags: Vec<String> = v.comments();
+    let strategy = tags
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("+patchStrategy="))
+        .map(str::trim)
+        .next_back();
+    match strategy {
+        Some("jsonMergePatch") => Ok(Patch::JsonMerge(v.to_json()?)),
+        Some("jsonPatch") => {
+            let ops = v.lookup("operations")?.to_json()?;
+            Ok(Patch::Json(ops.as_array().cloned().unwrap_or_default()))
+        }
+        _ => Ok(Patch::Strategic(node_from_cue(v)?)),
+    }
+}
+
+impl Definition for CueDefinition {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn schema(&self) -> &Value {
+        &self.schema
+    }
+
+    fn source(&self) -> Source {
+        self.source
+    }
+
+    fn validates_schema(&self) -> bool {
+        false
+    }
+
+    fn render(&self, ctx: &Context, params: &Value) -> Result<Rendered> {
+        let params = if params.is_null() {
+            json!({})
+        } else {
+            params.clone()
+        };
+        let ctx_json = ctx.to_json();
+        let inst = self
+            .program
+            .eval_with(&[("parameter", &params), ("context", &ctx_json)])
+            .map_err(|e| self.render_err(e))?;
+        let mut out = Rendered::default();
+        if let Ok(errs) = inst.lookup("errs")
+            && errs.exists()
+        {
+            out.errs = errs.decode::<Vec<String>>().unwrap_or_default();
+            if !out.errs.is_empty() {
+                return Err(Error::User {
+                    kind: self.meta.kind,
+                    name: self.meta.name.clone(),
+                    errors: out.errs,
+                });
+            }
+        }
+        if let Ok(o) = inst.lookup("output")
+            && o.exists()
+        {
+            out.output = Some(o.to_json().map_err(|e| self.render_err(e))?);
+        }
+        if let Ok(os) = inst.lookup("outputs")
+            && os.exists()
+        {
+            for (name, v) in os.fields() {
+                out.outputs
+                    .push((name, v.to_json().map_err(|e| self.render_err(e))?));
+            }
+        }
+        if let Ok(p) = inst.lookup("patch")
+            && p.exists()
+        {
+            out.patch = Some(patch_from_cue(&p).map_err(|e| self.render_err(e))?);
+        }
+        if let Ok(po) = inst.lookup("patchOutputs")
+            && po.exists()
+        {
+            for (name, v) in po.fields() {
+                out.patch_outputs
+                    .push((name, patch_from_cue(&v).map_err(|e| self.render_err(e))?));
+            }
+        }
+        Ok(out)
+    }
+
+    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
+        let mut ctx = Map::new();
+        ctx.insert("output".into(), req.output.clone());
+        ctx.insert("outputs".into(), Value::Object(req.outputs.clone()));
+        let ctx = Value::Object(ctx);
+        let param = if req.parameter.is_null() {
+            json!({})
+        } else {
+            req.parameter.clone()
+        };
+        let inputs = [("context", &ctx), ("parameter", &param)];
+        let mut result = StatusResult::default();
+        if let Some(p) = &self.status.details {
+            let inst = p.eval_with(&inputs).map_err(|e| self.render_err(e))?;
+            for (k, v) in inst.root().fields() {
+                if k.starts_with('$') || k.len() >= 32 {
+                    continue;
+                }
+                if let Ok(j) = v.to_json() {
+                    let s = match j {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    result.details.insert(k, s);
+                }
+            }
+        }
+        let mut ctx = ctx;
+        ctx["status"] = json!({"details": result.details});
+        let inputs = [("context", &ctx), ("parameter", &param)];
+        if let Some(p) = &self.status.health {
+            let inst = p.eval_with(&inputs).map_err(|e| self.render_err(e))?;
+            result.healthy = inst
+                .decode::<bool>("isHealth")
+                .map_err(|e| self.render_err(format!("evaluate health status: {e}")))?;
+        }
+        ctx["status"]["healthy"] = json!(result.healthy);
+        let inputs = [("context", &ctx), ("parameter", &param)];
+        if let Some(p) = &self.status.custom {
+            let inst = p.eval_with(&inputs).map_err(|e| self.render_err(e))?;
+            if let Ok(m) = inst.decode::<String>("message") {
+                result.message = m;
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// A best-effort OpenAPI schema of a CUE template's `parameter`: field names, which are
+/// optional, and the types and defaults of concrete fields.
+fn parameter_schema(program: &Program) -> Value {
+    let Ok(inst) = program.eval() else {
+        return json!({"type": "object"});
+    };
+    let Ok(p) = inst.lookup("parameter") else {
+        return json!({"type": "object"});
+    };
+    schema_of(&p, 0)
+}
+
+fn schema_of(v: &vela_cue::Value<'_>, depth: usize) -> Value {
+    match v.kind() {
+        CueKind::Struct if depth < 6 => {
+            let regular: Vec<String> = v.fields().into_iter().map(|(k, _)| k).collect();
+            let mut props = Map::new();
+            let mut required = Vec::new();
+            for (k, child) in v.all_fields() {
+                if k.starts_with('_') || k.starts_with('#') {
+                    continue;
+                }
+                let mut s = schema_of(&child, depth + 1);
+                if regular.contains(&k) {
+                    if child.is_concrete() {
+                        if let (Ok(d), Value::Object(m)) = (child.to_json(), &mut s) {
+                            m.insert("default".into(), d);
+                        }
+                    } else {
+                        required.push(json!(k));
+                    }
+                }
+                props.insert(k, s);
+            }
+            let mut m = Map::new();
+            m.insert("type".into(), json!("object"));
+            m.insert("properties".into(), Value::Object(props));
+            if !required.is_empty() {
+                m.insert("required".into(), Value::Array(required));
+            }
+            Value::Object(m)
+        }
+        CueKind::Struct => json!({"type": "object"}),
+        CueKind::List => json!({"type": "array"}),
+        CueKind::String => json!({"type": "string"}),
+        CueKind::Int => json!({"type": "integer"}),
+        CueKind::Float => json!({"type": "number"}),
+        CueKind::Bool => json!({"type": "boolean"}),
+        _ => json!({}),
+    }
+}

@@ -1,0 +1,90 @@
+//! The crate's error type.
+
+use crate::definition::Kind;
+use crate::schema::Issue;
+
+/// Everything that can go wrong while rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The parameters do not match the definition's schema.
+    #[error("invalid parameters:{}", Issue::list(.0))]
+    Invalid(Vec<Issue>),
+    /// No definition with this kind and name (and version) is registered.
+    #[error("{kind} definition {name:?} not found")]
+    NotFound {
+        /// The definition kind.
+        kind: Kind,
+        /// The requested `type` (maybe with `@vN`).
+        name: String,
+    },
+    /// The definition reported errors through `errs` (KubeVela's "User Errors").
+    #[error("validation failed for {kind} {name}:\n\nUser Errors:\n  {}", .errors.join("\n  "))]
+    User {
+        /// The definition kind.
+        kind: Kind,
+        /// The definition name.
+        name: String,
+        /// The messages.
+        errors: Vec<String>,
+    },
+    /// The definition failed to render.
+    #[error("{kind} {name}: {message}")]
+    Render {
+        /// The definition kind.
+        kind: Kind,
+        /// The definition name.
+        name: String,
+        /// What failed.
+        message: String,
+    },
+    /// A trait's patch could not be applied.
+    #[error("invalid patch trait {name} into {target}")]
+    Patch {
+        /// The trait type.
+        name: String,
+        /// `workload` or `outputs.<name>`.
+        target: String,
+        /// The patch engine's error.
+        #[source]
+        source: Box<crate::patch::Error>,
+    },
+    /// A component of the application failed; wraps the cause with the component path.
+    #[error("{path} ({name})")]
+    Component {
+        /// `components[i]` or `components[i].traits[j]`.
+        path: String,
+        /// The component name.
+        name: String,
+        /// The cause.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A definition source (file, CR, CUE) could not be loaded.
+    #[error("load definition from {origin}: {message}")]
+    Load {
+        /// The file or object the definition came from.
+        origin: String,
+        /// What failed.
+        message: String,
+    },
+    /// The application document is not valid.
+    #[error("invalid application: {0}")]
+    Application(String),
+}
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The chain of messages, outermost first, joined with `: `.
+    pub fn chain(&self) -> String {
+        let mut s = self.to_string();
+        let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(self);
+        while let Some(e) = cur {
+            s.push_str(": ");
+            s.push_str(&e.to_string());
+            cur = e.source();
+        }
+        s
+    }
+}

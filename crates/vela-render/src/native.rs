@@ -1,0 +1,112 @@
+//! Native Rust definitions: typed parameters (serde + schemars) behind [`Definition`].
+//!
+//! Implement [`Native`] for a type and register `native::Def::new(it)`: the schema comes from
+//! the parameter type, validation from the schema, and parameters arrive deserialized.
+//!
+//! ```
+//! use schemars::JsonSchema;
+//! use serde::Deserialize;
+//! use serde_json::json;
+//! use vela_render::{Context, Kind, Meta, Rendered, Result};
+//! use vela_render::native::{Def, Native};
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! #[serde(deny_unknown_fields)]
+//! struct Params { image: String }
+//!
+//! struct Hello;
+//! impl Native for Hello {
+//!     type Params = Params;
+//!     fn meta(&self) -> Meta { Meta::new("hello", Kind::Component, "A pod") }
+//!     fn render(&self, ctx: &Context, p: Params) -> Result<Rendered> {
+//!         Ok(Rendered { output: Some(json!({"apiVersion": "v1", "kind": "Pod",
+//!             "spec": {"containers": [{"name": ctx.name, "image": p.image}]}})), ..Default::default() })
+//!     }
+//! }
+//! let def = Def::new(Hello);
+//! # use vela_render::Definition;
+//! assert_eq!(def.schema()["required"][0], "image");
+//! ```
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::definition::{Definition, Meta, Rendered, Source, StatusRequest, StatusResult};
+use crate::error::{Error, Result};
+use crate::schema::{self, Issue};
+
+/// A definition written in Rust.
+pub trait Native: Send + Sync + 'static {
+    /// The parameter type; its JSON Schema is the definition's schema.
+    type Params: DeserializeOwned + JsonSchema;
+
+    /// Name, kind, description and attributes.
+    fn meta(&self) -> Meta;
+
+    /// Renders the objects and patches.
+    fn render(&self, ctx: &Context, params: Self::Params) -> Result<Rendered>;
+
+    /// Health and status against live objects (default: healthy).
+    fn status(&self, _req: &StatusRequest) -> Result<StatusResult> {
+        Ok(StatusResult::default())
+    }
+}
+
+/// Adapter from [`Native`] to [`Definition`], caching metadata and schema.
+pub struct Def<N: Native> {
+    inner: N,
+    meta: Meta,
+    schema: Value,
+}
+
+impl<N: Native> Def<N> {
+    /// Wraps a native definition.
+    pub fn new(inner: N) -> Self {
+        let meta = inner.meta();
+        let schema = schema::openapi_for::<N::Params>();
+        Self { inner, meta, schema }
+    }
+}
+
+impl<N: Native> Definition for Def<N> {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn schema(&self) -> &Value {
+        &self.schema
+    }
+
+    fn source(&self) -> Source {
+        Source::Native
+    }
+
+    fn render(&self, ctx: &Context, params: &Value) -> Result<Rendered> {
+        let params = if params.is_null() {
+            Value::Object(Default::default())
+        } else {
+            params.clone()
+        };
+        let typed: N::Params = serde_json::from_value(params).map_err(|e| {
+            Error::Invalid(vec![Issue {
+                path: "properties".into(),
+                message: e.to_string(),
+            }])
+        })?;
+        let out = self.inner.render(ctx, typed)?;
+        if !out.errs.is_empty() {
+            return Err(Error::User {
+                kind: self.meta.kind,
+                name: self.meta.name.clone(),
+                errors: out.errs,
+            });
+        }
+        Ok(out)
+    }
+
+    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
+        self.inner.status(req)
+    }
+}

@@ -1,0 +1,155 @@
+//! The definition registry: resolves `type` and `type@vN` to a [`Definition`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::definition::{Definition, Kind};
+use crate::error::{Error, Result};
+
+/// Definitions by kind and name; each name may have several versions.
+///
+/// Later registrations of the same name and version replace earlier ones, so loading a
+/// directory of CUE definitions over [`Registry::builtin`] overrides the built-ins.
+///
+/// ```
+/// use vela_render::{Kind, Registry};
+/// let reg = Registry::builtin();
+/// assert_eq!(reg.get(Kind::Component, "webservice").unwrap().meta().name, "webservice");
+/// assert!(reg.get(Kind::Trait, "no-such-trait").is_err());
+/// ```
+#[derive(Default, Clone)]
+pub struct Registry {
+    defs: BTreeMap<(Kind, String), Vec<Arc<dyn Definition>>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("definitions", &self.defs.len())
+            .finish()
+    }
+}
+
+fn version_key(v: Option<&str>) -> Vec<u64> {
+    v.unwrap_or_default()
+        .trim_start_matches('v')
+        .split(['.', '-'])
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A registry holding the project's native built-in definitions.
+    pub fn builtin() -> Self {
+        let mut r = Self::new();
+        crate::builtin::register(&mut r);
+        r
+    }
+
+    /// Adds (or replaces) a definition.
+    pub fn insert(&mut self, def: Arc<dyn Definition>) {
+        let meta = def.meta();
+        let slot = self.defs.entry((meta.kind, meta.name.clone())).or_default();
+        let version = meta.version.clone();
+        slot.retain(|d| d.meta().version != version);
+        slot.push(def);
+        slot.sort_by_key(|d| version_key(d.meta().version.as_deref()));
+    }
+
+    /// Resolves `name` or `name@vN` (`@v1` matches versions `1`, `v1`, `1.x.y`; the highest
+    /// match wins; without a version the highest version wins).
+    pub fn get(&self, kind: Kind, type_ref: &str) -> Result<Arc<dyn Definition>> {
+        let (name, want) = match type_ref.split_once('@') {
+            Some((n, v)) => (n, Some(v)),
+            None => (type_ref, None),
+        };
+        let not_found = || Error::NotFound {
+            kind,
+            name: type_ref.to_string(),
+        };
+        let versions = self.defs.get(&(kind, name.to_string())).ok_or_else(not_found)?;
+        let found = match want {
+            None => versions.last(),
+            Some(w) => {
+                let want = version_key(Some(w));
+                versions.iter().rev().find(|d| {
+                    let have = version_key(d.meta().version.as_deref());
+                    d.meta().version.is_some() && have.starts_with(&want)
+                })
+            }
+        };
+        found.cloned().ok_or_else(not_found)
+    }
+
+    /// Every definition (latest version of each name), ordered by kind and name.
+    pub fn list(&self) -> impl Iterator<Item = &Arc<dyn Definition>> {
+        self.defs.values().filter_map(|v| v.last())
+    }
+
+    /// Number of names registered.
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    /// Whether the registry is empty.
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Context;
+    use crate::definition::{Meta, Rendered, Source};
+    use serde_json::Value;
+
+    struct V(Meta, Value);
+    impl Definition for V {
+        fn meta(&self) -> &Meta {
+            &self.0
+        }
+        fn schema(&self) -> &Value {
+            &self.1
+        }
+        fn source(&self) -> Source {
+            Source::Native
+        }
+        fn render(&self, _: &Context, _: &Value) -> Result<Rendered> {
+            Ok(Rendered::default())
+        }
+    }
+
+    fn def(version: Option<&str>) -> Arc<dyn Definition> {
+        let mut m = Meta::new("x", Kind::Trait, "");
+        m.version = version.map(str::to_string);
+        Arc::new(V(m, Value::Null))
+    }
+
+    #[test]
+    fn resolves_versions() {
+        let mut r = Registry::new();
+        r.insert(def(Some("1.2.0")));
+        r.insert(def(Some("v2")));
+        r.insert(def(Some("1.10.0")));
+        assert_eq!(
+            r.get(Kind::Trait, "x").unwrap().meta().version.as_deref(),
+            Some("v2")
+        );
+        assert_eq!(
+            r.get(Kind::Trait, "x@v1").unwrap().meta().version.as_deref(),
+            Some("1.10.0")
+        );
+        assert_eq!(
+            r.get(Kind::Trait, "x@v1.2").unwrap().meta().version.as_deref(),
+            Some("1.2.0")
+        );
+        assert!(r.get(Kind::Trait, "x@v3").is_err());
+        assert!(r.get(Kind::Component, "x").is_err());
+    }
+}

@@ -1,0 +1,437 @@
+//! Rendering an Application: components and traits to labelled Kubernetes objects.
+//!
+//! The steps follow KubeVela's `appfile` package: for each component, validate and render
+//! the workload, append its `outputs`, then for each trait in order render it with
+//! `context.output` = the workload so far, append the trait's `outputs`, apply `patch` to
+//! the workload and `patchOutputs` to auxiliaries by name. Finally stamp the OAM contract:
+//! labels, annotations, names and namespaces.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::app::{Application, Component};
+use crate::context::Context;
+use crate::definition::{Definition, Kind, Rendered};
+use crate::error::{Error, Result};
+use crate::registry::Registry;
+use crate::schema;
+
+/// `trait.oam.dev/type` of a component's own `outputs`.
+pub const AUXILIARY_WORKLOAD: &str = "AuxiliaryWorkload";
+
+/// Annotations never propagated from the Application to rendered objects.
+pub const DEFAULT_FILTER_ANNOTATIONS: [&str; 4] = [
+    "app.oam.dev/inplace-upgrade",
+    "filter.oam.dev/label-keys",
+    "filter.oam.dev/annotation-keys",
+    "kubectl.kubernetes.io/last-applied-configuration",
+];
+
+/// An object rendered beside the workload: a component output or a trait object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    /// `trait.oam.dev/type`: the trait type, or [`AUXILIARY_WORKLOAD`].
+    pub trait_type: String,
+    /// `trait.oam.dev/resource`: the `outputs` key.
+    pub resource: String,
+    /// The object.
+    pub value: Value,
+}
+
+/// The rendered workload and objects of one component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentManifest {
+    /// Component name.
+    pub name: String,
+    /// Component type as written.
+    pub type_: String,
+    /// Namespace the objects default to.
+    pub namespace: String,
+    /// The workload after all trait patches.
+    pub workload: Value,
+    /// Component outputs and trait objects, in render order.
+    pub objects: Vec<Object>,
+}
+
+impl ComponentManifest {
+    /// The workload followed by every other object.
+    pub fn all(&self) -> impl Iterator<Item = &Value> {
+        std::iter::once(&self.workload).chain(self.objects.iter().map(|o| &o.value))
+    }
+}
+
+/// Options of a render run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `context.appRevision` and the `app.oam.dev/appRevision` label (empty in dry-run).
+    pub app_revision: String,
+    /// `context.cluster`.
+    pub cluster: String,
+}
+
+/// Renders applications with a registry.
+///
+/// ```
+/// use vela_render::{Application, Registry, Renderer};
+/// let app = Application::from_yaml("
+/// apiVersion: core.oam.dev/v1beta1
+/// kind: Application
+/// metadata: {name: demo}
+/// spec:
+///   components:
+///     - name: web
+///       type: webservice
+///       properties: {image: nginx}
+///       traits: [{type: scaler, properties: {replicas: 2}}]
+/// ").unwrap();
+/// let out = Renderer::new(Registry::builtin()).render(&app).unwrap();
+/// assert_eq!(out[0].workload["spec"]["replicas"], 2);
+/// assert_eq!(out[0].workload["metadata"]["labels"]["app.oam.dev/name"], "demo");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    registry: Registry,
+    options: Options,
+}
+
+fn labels_mut<'a>(obj: &'a mut Value, key: &str) -> Option<&'a mut Map<String, Value>> {
+    let obj = obj.as_object_mut()?;
+    let meta = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    if !meta.is_object() {
+        *meta = Value::Object(Map::new());
+    }
+    let m = meta.as_object_mut()?;
+    let l = m.entry(key).or_insert_with(|| Value::Object(Map::new()));
+    if !l.is_object() {
+        *l = Value::Object(Map::new());
+    }
+    l.as_object_mut()
+}
+
+/// Adds labels (overriding existing keys), like KubeVela's `util.AddLabels`.
+pub fn add_labels(obj: &mut Value, labels: &BTreeMap<String, String>) {
+    if let Some(l) = labels_mut(obj, "labels") {
+        for (k, v) in labels {
+            l.insert(k.clone(), Value::String(v.clone()));
+        }
+    }
+}
+
+fn add_annotations(obj: &mut Value, ann: &BTreeMap<String, String>, remove: &[String]) {
+    if let Some(a) = labels_mut(obj, "annotations") {
+        for (k, v) in ann {
+            a.insert(k.clone(), Value::String(v.clone()));
+        }
+        for r in remove {
+            a.shift_remove(r.trim());
+        }
+    }
+}
+
+fn meta_str<'a>(obj: &'a Value, key: &str) -> &'a str {
+    obj.get("metadata")
+        .and_then(|m| m.get(key))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+fn set_meta(obj: &mut Value, key: &str, v: &str) {
+    if let Some(o) = obj.as_object_mut() {
+        let meta = o.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(m) = meta.as_object_mut() {
+            m.insert(key.to_string(), Value::String(v.to_string()));
+        }
+    }
+}
+
+fn set_default_namespace(obj: &mut Value, ns: &str) {
+    let is_namespace = obj.get("apiVersion").and_then(Value::as_str) == Some("v1")
+        && obj.get("kind").and_then(Value::as_str) == Some("Namespace");
+    if !is_namespace && meta_str(obj, "namespace").is_empty() {
+        set_meta(obj, "namespace", ns);
+    }
+}
+
+/// KubeVela's trait object name: `<component>-<traitType>-<hash>` (fnv32a; the hash is not
+/// byte-compatible with KubeVela's spew dump).
+pub fn trait_name(component: &str, trait_type: &str, obj: &Value) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in crate::output::canonical_json(obj).bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let encoded: String = h
+        .to_string()
+        .bytes()
+        .map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char)
+        .collect();
+    format!("{component}-{}-{encoded}", trait_type.to_lowercase())
+}
+
+impl Renderer {
+    /// A renderer over `registry` with default options.
+    pub fn new(registry: Registry) -> Self {
+        Self {
+            registry,
+            options: Options::default(),
+        }
+    }
+
+    /// Sets the options.
+    pub fn with_options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Renders every component of the application, in order.
+    pub fn render(&self, app: &Application) -> Result<Vec<ComponentManifest>> {
+        let comps_json = serde_json::to_value(&app.components).unwrap_or_default();
+        app.components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                self.render_component(app, i, c, &comps_json)
+                    .map_err(|e| match e {
+                        Error::Component { .. } | Error::Invalid(_) => e,
+                        other => Error::Component {
+                            path: format!("components[{i}]"),
+                            name: c.name.clone(),
+                            source: Box::new(other),
+                        },
+                    })
+            })
+            .collect()
+    }
+
+    fn resolve(&self, kind: Kind, type_: &str, path: &str) -> Result<Arc<dyn Definition>> {
+        self.registry.get(kind, type_).map_err(|e| match e {
+            Error::NotFound { kind, name } => Error::Invalid(vec![schema::Issue {
+                path: format!("{path}.type"),
+                message: format!("{kind} definition {name:?} not found"),
+            }]),
+            e => e,
+        })
+    }
+
+    fn check(def: &dyn Definition, props: &Value, path: &str) -> Result<()> {
+        if !def.validates_schema() {
+            return Ok(());
+        }
+        let props = if props.is_null() { json!({}) } else { props.clone() };
+        let issues = schema::validate(def.schema(), &props, &format!("{path}.properties"));
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(issues))
+        }
+    }
+
+    /// Renders component `index` of `app`.
+    pub fn render_component(
+        &self,
+        app: &Application,
+        index: usize,
+        comp: &Component,
+        components_json: &Value,
+    ) -> Result<ComponentManifest> {
+        let ns = app.namespace_or_default().to_string();
+        let path = format!("components[{index}]");
+        let def = self.resolve(Kind::Component, &comp.type_, &path)?;
+        Self::check(def.as_ref(), &comp.properties, &path)?;
+
+        let mut ctx = Context::new(&app.name, &ns, &comp.name);
+        ctx.app_revision.clone_from(&self.options.app_revision);
+        ctx.cluster.clone_from(&self.options.cluster);
+        ctx.app_labels = app.labels.clone();
+        ctx.app_annotations = app.annotations.clone();
+        ctx.components = components_json.clone();
+        ctx.workflow_name = app
+            .annotations
+            .get("app.oam.dev/workflowName")
+            .cloned()
+            .unwrap_or_default();
+        ctx.publish_version = app
+            .annotations
+            .get("app.oam.dev/publishVersion")
+            .cloned()
+            .unwrap_or_default();
+
+        let rendered: Rendered = def.render(&ctx, &comp.properties)?;
+        let Some(mut workload) = rendered.output else {
+            return Err(Error::Render {
+                kind: Kind::Component,
+                name: comp.type_.clone(),
+                message: "invalid output: the definition produced no `output`".into(),
+            });
+        };
+        let mut objects: Vec<Object> = rendered
+            .outputs
+            .into_iter()
+            .map(|(resource, value)| Object {
+                trait_type: AUXILIARY_WORKLOAD.to_string(),
+                resource,
+                value,
+            })
+            .collect();
+
+        ctx.component_type.clone_from(&comp.type_);
+        let mut trait_defs = Vec::new();
+        for (j, tr) in comp.traits.iter().enumerate() {
+            let tpath = format!("{path}.traits[{j}]");
+            let tdef = self.resolve(Kind::Trait, &tr.type_, &tpath)?;
+            Self::check(tdef.as_ref(), &tr.properties, &tpath)?;
+            ctx.output = Some(workload.clone());
+            ctx.outputs = objects
+                .iter()
+                .map(|o| (o.resource.clone(), o.value.clone()))
+                .collect();
+            let wrap = |e: Error| Error::Component {
+                path: tpath.clone(),
+                name: comp.name.clone(),
+                source: Box::new(e),
+            };
+            let r = tdef.render(&ctx, &tr.properties).map_err(wrap)?;
+            let trait_type = tdef.meta().name.clone();
+            for (resource, value) in r.outputs {
+                objects.push(Object {
+                    trait_type: trait_type.clone(),
+                    resource,
+                    value,
+                });
+            }
+            if let Some(p) = &r.patch {
+                p.apply(&mut workload).map_err(|source| {
+                    wrap(Error::Patch {
+                        name: trait_type.clone(),
+                        target: "workload".into(),
+                        source: Box::new(source),
+                    })
+                })?;
+            }
+            for (name, p) in &r.patch_outputs {
+                for o in objects.iter_mut().filter(|o| &o.resource == name) {
+                    p.apply(&mut o.value).map_err(|source| {
+                        wrap(Error::Patch {
+                            name: trait_type.clone(),
+                            target: format!("outputs.{name}"),
+                            source: Box::new(source),
+                        })
+                    })?;
+                }
+            }
+            trait_defs.push(tdef);
+        }
+
+        // labels from the render phase
+        let mut common = BTreeMap::new();
+        common.insert("app.oam.dev/name".to_string(), app.name.clone());
+        common.insert("app.oam.dev/component".to_string(), comp.name.clone());
+        common.insert(
+            "app.oam.dev/appRevision".to_string(),
+            self.options.app_revision.clone(),
+        );
+        let mut wl_labels = common.clone();
+        wl_labels.insert("workload.oam.dev/type".into(), comp.type_.clone());
+        add_labels(&mut workload, &wl_labels);
+        for o in &mut objects {
+            let mut l = common.clone();
+            l.insert("trait.oam.dev/type".into(), o.trait_type.clone());
+            if !o.resource.is_empty() {
+                l.insert("trait.oam.dev/resource".into(), o.resource.clone());
+            }
+            add_labels(&mut o.value, &l);
+        }
+
+        // the OAM contract
+        let final_labels = self.final_labels(app, &ns, &comp.name);
+        let mut filters: Vec<String> = DEFAULT_FILTER_ANNOTATIONS.iter().map(|s| s.to_string()).collect();
+        if let Some(f) = app.annotations.get("filter.oam.dev/annotation-keys") {
+            filters.extend(f.split(',').map(str::to_string));
+        }
+        if meta_str(&workload, "name").is_empty() {
+            set_meta(&mut workload, "name", &comp.name);
+        }
+        set_default_namespace(&mut workload, &ns);
+        let mut l = BTreeMap::new();
+        l.insert("app.oam.dev/resourceType".to_string(), "WORKLOAD".to_string());
+        add_labels(&mut workload, &l);
+        add_labels(&mut workload, &final_labels);
+        add_annotations(&mut workload, &app.annotations, &filters);
+
+        let wl_ref = json!({
+            "apiVersion": workload.get("apiVersion").cloned().unwrap_or(json!("")),
+            "kind": workload.get("kind").cloned().unwrap_or(json!("")),
+            "name": meta_str(&workload, "name"),
+        });
+        for o in &mut objects {
+            if meta_str(&o.value, "name").is_empty() {
+                let mut copy = o.value.clone();
+                if let Some(l) = labels_mut(&mut copy, "labels") {
+                    l.shift_remove("app.oam.dev/appRevision");
+                }
+                let name = trait_name(&comp.name, &o.trait_type, &copy);
+                set_meta(&mut o.value, "name", &name);
+            }
+            let mut l = BTreeMap::new();
+            l.insert("app.oam.dev/resourceType".to_string(), "TRAIT".to_string());
+            add_labels(&mut o.value, &l);
+            add_labels(&mut o.value, &final_labels);
+            add_annotations(&mut o.value, &app.annotations, &filters);
+            set_default_namespace(&mut o.value, &ns);
+            if o.trait_type != AUXILIARY_WORKLOAD
+                && let Some(def) = trait_defs.iter().find(|d| d.meta().name == o.trait_type)
+                && let Some(p) = def.meta().workload_ref_path()
+            {
+                set_path(&mut o.value, p, wl_ref.clone());
+            }
+        }
+
+        Ok(ComponentManifest {
+            name: comp.name.clone(),
+            type_: comp.type_.clone(),
+            namespace: ns,
+            workload,
+            objects,
+        })
+    }
+
+    fn final_labels(&self, app: &Application, ns: &str, comp: &str) -> BTreeMap<String, String> {
+        let mut l = app.labels.clone();
+        l.insert("app.oam.dev/name".into(), app.name.clone());
+        l.insert("app.oam.dev/namespace".into(), ns.to_string());
+        l.insert(
+            "app.oam.dev/appRevision".into(),
+            self.options.app_revision.clone(),
+        );
+        l.insert("app.oam.dev/component".into(), comp.to_string());
+        if let Some(f) = app.annotations.get("filter.oam.dev/label-keys") {
+            for k in f.split(',') {
+                l.remove(k.trim());
+            }
+        }
+        l
+    }
+}
+
+fn set_path(obj: &mut Value, dotted: &str, v: Value) {
+    let mut cur = obj;
+    let segs: Vec<&str> = dotted.split('.').collect();
+    for (i, s) in segs.iter().enumerate() {
+        let Some(m) = cur.as_object_mut() else {
+            return;
+        };
+        if i + 1 == segs.len() {
+            m.insert(s.to_string(), v);
+            return;
+        }
+        cur = m.entry(s.to_string()).or_insert_with(|| json!({}));
+    }
+}

@@ -1,0 +1,298 @@
+//! Parameter schemas: OpenAPI v3 JSON Schema generation and validation with field paths.
+//!
+//! Every definition exposes its parameters as an OpenAPI v3 schema (the format of KubeVela's
+//! `<type>-schema-<name>` ConfigMaps, key `openapi-v3-json-schema`). [`validate`] checks user
+//! properties against such a schema before any evaluation and reports every problem with
+//! its path, e.g. `components[0].traits[1].properties.replicas`.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+
+/// One validation problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Path of the offending value, e.g. `components[0].properties.image`.
+    pub path: String,
+    /// What was expected.
+    pub message: String,
+}
+
+impl Issue {
+    /// Formats a list of issues, one per line.
+    pub fn list(issues: &[Issue]) -> String {
+        issues.iter().map(|i| format!("\n  {i}")).collect()
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// The OpenAPI v3 schema of a Rust parameter type (subschemas inlined, no `$schema`).
+///
+/// ```
+/// #[derive(schemars::JsonSchema, serde::Deserialize)]
+/// struct P { replicas: i32 }
+/// let s = vela_render::schema::openapi_for::<P>();
+/// assert_eq!(s["properties"]["replicas"]["type"], "integer");
+/// ```
+pub fn openapi_for<T: JsonSchema>() -> Value {
+    let settings = schemars::generate::SchemaSettings::openapi3().with(|s| {
+        s.inline_subschemas = true;
+        s.meta_schema = None;
+    });
+    let schema = settings.into_generator().into_root_schema_for::<T>();
+    let mut v = schema.to_value();
+    if let Value::Object(m) = &mut v {
+        m.remove("$schema");
+        m.remove("title");
+        m.remove("definitions");
+        m.remove("$defs");
+        m.remove("components");
+    }
+    v
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn type_matches(ty: &str, v: &Value, nullable: bool) -> bool {
+    let actual = type_name(v);
+    actual == ty
+        || (ty == "number" && actual == "integer")
+        || (ty == "integer" && v.as_f64().is_some_and(|f| f.fract() == 0.0))
+        || (nullable && v.is_null())
+}
+
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Validates `value` against `schema`, collecting every issue under `path`.
+pub fn validate(schema: &Value, value: &Value, path: &str) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    check(schema, value, path, &mut issues);
+    issues
+}
+
+fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<Issue>) {
+    let Value::Object(s) = schema else {
+        if schema == &Value::Bool(false) {
+            out.push(Issue {
+                path: path.to_string(),
+                message: "field not allowed".into(),
+            });
+        }
+        return;
+    };
+    let nullable = s.get("nullable") == Some(&Value::Bool(true));
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(alts)) = s.get(key) {
+            if nullable && value.is_null() {
+                return;
+            }
+            let results: Vec<Vec<Issue>> = alts.iter().map(|a| validate(a, value, path)).collect();
+            if !results.iter().any(Vec::is_empty) {
+                // report the closest alternative
+                if let Some(best) = results.into_iter().min_by_key(Vec::len) {
+                    out.extend(best);
+                }
+                return;
+            }
+        }
+    }
+    if let Some(Value::Array(all)) = s.get("allOf") {
+        for a in all {
+            check(a, value, path, out);
+        }
+    }
+    if let Some(ty) = s.get("type") {
+        let ok = match ty {
+            Value::String(t) => type_matches(t, value, nullable),
+            Value::Array(ts) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|t| type_matches(t, value, nullable)),
+            _ => true,
+        };
+        if !ok {
+            let expected = match ty {
+                Value::Array(ts) => ts
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                t => t.as_str().unwrap_or_default().to_string(),
+            };
+            out.push(Issue {
+                path: path.to_string(),
+                message: format!("expected {expected}, got {}", type_name(value)),
+            });
+            return;
+        }
+    }
+    if let Some(Value::Array(allowed)) = s.get("enum")
+        && !allowed.contains(value)
+    {
+        out.push(Issue {
+            path: path.to_string(),
+            message: format!(
+                "must be one of {}, got {value}",
+                allowed
+                    .iter()
+                    .map(Value::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    if let Some(c) = s.get("const")
+        && c != value
+    {
+        out.push(Issue {
+            path: path.to_string(),
+            message: format!("must be {c}, got {value}"),
+        });
+    }
+    if let Some(n) = value.as_f64() {
+        if let Some(min) = s.get("minimum").and_then(Value::as_f64)
+            && n < min
+        {
+            out.push(Issue {
+                path: path.to_string(),
+                message: format!("must be >= {min}, got {value}"),
+            });
+        }
+        if let Some(max) = s.get("maximum").and_then(Value::as_f64)
+            && n > max
+        {
+            out.push(Issue {
+                path: path.to_string(),
+                message: format!("must be <= {max}, got {value}"),
+            });
+        }
+    }
+    match value {
+        Value::Object(m) => check_object(s, m, path, out),
+        Value::Array(items) => {
+            if let Some(item_schema) = s.get("items") {
+                for (i, item) in items.iter().enumerate() {
+                    check(item_schema, item, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_object(s: &Map<String, Value>, m: &Map<String, Value>, path: &str, out: &mut Vec<Issue>) {
+    let props = s.get("properties").and_then(Value::as_object);
+    if let Some(Value::Array(req)) = s.get("required") {
+        for r in req.iter().filter_map(Value::as_str) {
+            if !m.contains_key(r) {
+                out.push(Issue {
+                    path: child(path, r),
+                    message: "required field is missing".into(),
+                });
+            }
+        }
+    }
+    for (k, v) in m {
+        match props.and_then(|p| p.get(k)) {
+            Some(ps) => check(ps, v, &child(path, k), out),
+            None => match s.get("additionalProperties") {
+                Some(Value::Bool(false)) => out.push(Issue {
+                    path: child(path, k),
+                    message: "unknown field".into(),
+                }),
+                Some(ap @ Value::Object(_)) => check(ap, v, &child(path, k), out),
+                _ => {}
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(schemars::JsonSchema, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct P {
+        replicas: i32,
+        #[serde(default)]
+        name: Option<String>,
+        #[schemars(range(min = 1, max = 10))]
+        #[serde(default)]
+        level: Option<i32>,
+        mode: Option<Mode>,
+    }
+
+    #[derive(schemars::JsonSchema, serde::Deserialize)]
+    #[allow(dead_code)]
+    enum Mode {
+        Fast,
+        Slow,
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_path() {
+        let s = openapi_for::<P>();
+        let issues = validate(
+            &s,
+            &json!({"nope": 1, "level": 11, "mode": "Medium"}),
+            "components[0].properties",
+        );
+        let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
+        assert!(
+            text.contains(&"components[0].properties.replicas: required field is missing".to_string()),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(&"components[0].properties.nope: unknown field".to_string()),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("components[0].properties.level: must be <= 10")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("components[0].properties.mode: must be one of")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_reported() {
+        let s = openapi_for::<P>();
+        let issues = validate(&s, &json!({"replicas": "three"}), "p");
+        assert_eq!(issues[0].to_string(), "p.replicas: expected integer, got string");
+    }
+
+    #[test]
+    fn valid_input_has_no_issues() {
+        let s = openapi_for::<P>();
+        assert!(validate(&s, &json!({"replicas": 3, "name": null, "mode": "Fast"}), "p").is_empty());
+    }
+}
