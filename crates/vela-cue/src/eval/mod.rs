@@ -538,7 +538,10 @@ impl Ctx {
         }
         let v = self.eval(e, fenv);
         // embedded references are ordered after the fields of the embedding struct
-        let at = if matches!(e.kind, ExprKind::Ident(_) | ExprKind::Select(..)) {
+        let at = if matches!(
+            e.kind,
+            ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..)
+        ) {
             Some(host_end)
         } else {
             rpos

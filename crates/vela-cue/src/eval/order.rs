@@ -48,6 +48,17 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
     if n < 2 || n > 5000 {
         return;
     }
+    if std::env::var("CUE_DEBUG").is_ok() {
+        for i in &st.infos {
+            eprintln!(
+                "info pos={} ref={} expl={} decls={:?}",
+                i.pos,
+                i.ref_pos,
+                i.explicit,
+                i.decls.iter().map(|d| d.0.clone()).collect::<Vec<_>>()
+            );
+        }
+    }
     let arc: HashMap<&str, usize> = st.fields.keys().enumerate().map(|(i, k)| (&**k, i)).collect();
     // position of each struct info: the declaration whose arc comes last
     let mut metas: Vec<(u32, bool, usize)> = Vec::with_capacity(st.infos.len());

@@ -233,18 +233,12 @@ impl Ctx {
         let n = la.max(lb);
         let mut elems = Vec::with_capacity(n);
         for i in 0..n {
-            let x = a
-                .elems
-                .get(i)
-                .cloned()
-                .or_else(|| a.tail.clone())
-                .unwrap_or(Val::Top);
-            let y = b
-                .elems
-                .get(i)
-                .cloned()
-                .or_else(|| b.tail.clone())
-                .unwrap_or(Val::Top);
+            let (x, y) = match (a.elems.get(i), b.elems.get(i)) {
+                (Some(x), Some(y)) => (x.clone(), y.clone()),
+                (Some(x), None) => (x.clone(), b.tail.clone().unwrap_or(Val::Top)),
+                (None, Some(y)) => (a.tail.clone().unwrap_or(Val::Top), y.clone()),
+                (None, None) => (Val::Top, Val::Top),
+            };
             let v = self.norm(self.unify(x, y));
             if let Val::Bottom(e) = &v {
                 let mut e = (**e).clone();
