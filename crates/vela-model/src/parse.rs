@@ -1,0 +1,568 @@
+//! Parsing OAM objects from YAML or JSON text.
+//!
+//! * Multi-document YAML (`---`) and JSON (one object, an array of objects, or a `kind: List`).
+//! * Syntax errors name the line and column in the whole text.
+//! * Type errors name the field path (`spec.components[0].traits`) and, for YAML, the line.
+//! * [`Mode::Strict`] rejects unknown fields with their paths, as an API server with strict field
+//!   validation does. Free-form parts (`properties`, `parameter`) accept anything in both modes.
+//!
+//! ```
+//! use vela_model::parse::{self, Document, Mode};
+//!
+//! let text = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components: []\n  componets: []\n";
+//! // Lenient mode ignores the typo ...
+//! assert!(matches!(&parse::documents(text).unwrap()[0], Document::Application(_)));
+//! // ... strict mode names it.
+//! let err = parse::documents_with(text, Mode::Strict).unwrap_err();
+//! assert!(err.to_string().contains("spec.componets"), "{err}");
+//! ```
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{
+    application::Application,
+    definition::{
+        ComponentDefinition, DefinitionRevision, PolicyDefinition, TraitDefinition, WorkflowStepDefinition,
+        WorkloadDefinition,
+    },
+    policy::Policy,
+    resource_tracker::ResourceTracker,
+    revision::ApplicationRevision,
+    workflow::{Workflow, WorkflowRun},
+};
+
+/// How unknown fields are treated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Ignore unknown fields (what KubeVela's Go types do).
+    #[default]
+    Lenient,
+    /// Reject unknown fields, naming each path.
+    Strict,
+}
+
+/// Why text did not parse. Documents are numbered from 1, lines and columns from 1, in the whole
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The text is not valid YAML or JSON.
+    #[error("document {document}: syntax error at line {line}, column {column}: {message}")]
+    Syntax {
+        /// Document number.
+        document: usize,
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// A field has the wrong type or value.
+    #[error("document {document}: invalid value at `{path}`{}: {message}", line_suffix(*line, *column))]
+    InvalidValue {
+        /// Document number.
+        document: usize,
+        /// Field path, e.g. `spec.components[0].traits`.
+        path: String,
+        /// Line, when known.
+        line: Option<usize>,
+        /// Column, when known.
+        column: Option<usize>,
+        /// What was expected.
+        message: String,
+    },
+    /// Strict mode found fields the kind does not have.
+    #[error("document {document} ({kind}): unknown field(s) {}", paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))]
+    UnknownFields {
+        /// Document number.
+        document: usize,
+        /// The document's kind.
+        kind: String,
+        /// Every unknown field path.
+        paths: Vec<String>,
+    },
+    /// A document has no `kind` (or no `apiVersion`).
+    #[error("document {document} (line {line}): missing `apiVersion` or `kind`")]
+    MissingKind {
+        /// Document number.
+        document: usize,
+        /// First line of the document.
+        line: usize,
+    },
+    /// The text does not hold exactly one object of the expected kind.
+    #[error("expected exactly one {expected} document, found {found}")]
+    Count {
+        /// The kind expected.
+        expected: &'static str,
+        /// How many were found.
+        found: usize,
+    },
+}
+
+fn line_suffix(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
+        (Some(l), None) => format!(" (line {l})"),
+        _ => String::new(),
+    }
+}
+
+/// Result of parsing.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One parsed document.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Document {
+    /// `Application`.
+    Application(Box<Application>),
+    /// `ApplicationRevision`.
+    ApplicationRevision(Box<ApplicationRevision>),
+    /// `ComponentDefinition`.
+    ComponentDefinition(Box<ComponentDefinition>),
+    /// `TraitDefinition`.
+    TraitDefinition(Box<TraitDefinition>),
+    /// `PolicyDefinition`.
+    PolicyDefinition(Box<PolicyDefinition>),
+    /// `WorkflowStepDefinition`.
+    WorkflowStepDefinition(Box<WorkflowStepDefinition>),
+    /// `WorkloadDefinition`.
+    WorkloadDefinition(Box<WorkloadDefinition>),
+    /// `DefinitionRevision`.
+    DefinitionRevision(Box<DefinitionRevision>),
+    /// `ResourceTracker`.
+    ResourceTracker(Box<ResourceTracker>),
+    /// `Policy` (`v1alpha1`).
+    Policy(Box<Policy>),
+    /// `Workflow` (`v1alpha1`).
+    Workflow(Box<Workflow>),
+    /// `WorkflowRun` (`v1alpha1`).
+    WorkflowRun(Box<WorkflowRun>),
+    /// Any other object (a ConfigMap, a Deployment, ...), kept as JSON.
+    Other(Value),
+}
+
+impl Document {
+    /// The object's kind.
+    pub fn kind(&self) -> &str {
+        match self {
+            Document::Application(_) => "Application",
+            Document::ApplicationRevision(_) => "ApplicationRevision",
+            Document::ComponentDefinition(_) => "ComponentDefinition",
+            Document::TraitDefinition(_) => "TraitDefinition",
+            Document::PolicyDefinition(_) => "PolicyDefinition",
+            Document::WorkflowStepDefinition(_) => "WorkflowStepDefinition",
+            Document::WorkloadDefinition(_) => "WorkloadDefinition",
+            Document::DefinitionRevision(_) => "DefinitionRevision",
+            Document::ResourceTracker(_) => "ResourceTracker",
+            Document::Policy(_) => "Policy",
+            Document::Workflow(_) => "Workflow",
+            Document::WorkflowRun(_) => "WorkflowRun",
+            Document::Other(v) => v.get("kind").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+
+    /// The Application, if this document is one.
+    pub fn into_application(self) -> Option<Application> {
+        match self {
+            Document::Application(a) => Some(*a),
+            _ => None,
+        }
+    }
+}
+
+/// Parses every document of a YAML or JSON text, ignoring unknown fields.
+///
+/// # Errors
+/// See [`Error`].
+pub fn documents(text: &str) -> Result<Vec<Document>> {
+    documents_with(text, Mode::Lenient)
+}
+
+/// Parses every document of a YAML or JSON text.
+///
+/// # Errors
+/// See [`Error`].
+pub fn documents_with(text: &str, mode: Mode) -> Result<Vec<Document>> {
+    raw_documents(text)?
+        .into_iter()
+        .map(|raw| raw.typed(mode))
+        .collect()
+}
+
+/// Parses a text that holds exactly one Application, ignoring unknown fields.
+///
+/// # Errors
+/// See [`Error`]; [`Error::Count`] when there is not exactly one Application.
+pub fn application(text: &str) -> Result<Application> {
+    application_with(text, Mode::Lenient)
+}
+
+/// Parses a text that holds exactly one Application.
+///
+/// # Errors
+/// See [`Error`]; [`Error::Count`] when there is not exactly one Application.
+pub fn application_with(text: &str, mode: Mode) -> Result<Application> {
+    let mut apps: Vec<Application> = documents_with(text, mode)?
+        .into_iter()
+        .filter_map(Document::into_application)
+        .collect();
+    match apps.len() {
+        1 => Ok(apps.remove(0)),
+        found => Err(Error::Count {
+            expected: "Application",
+            found,
+        }),
+    }
+}
+
+/// Parses a single YAML or JSON document into any type of this crate (or any serde type).
+///
+/// # Errors
+/// See [`Error`]; [`Error::Count`] when the text holds more or fewer than one document.
+pub fn from_str<T: DeserializeOwned>(text: &str, mode: Mode) -> Result<T> {
+    let mut raws = raw_documents(text)?;
+    if raws.len() != 1 {
+        return Err(Error::Count {
+            expected: "single",
+            found: raws.len(),
+        });
+    }
+    let raw = raws.remove(0);
+    let kind = raw.kind().unwrap_or_default().to_string();
+    raw.deserialize(mode, &kind)
+}
+
+/// One document before typing: its source (YAML text or a JSON value) and where it starts.
+struct Raw {
+    /// 1-based document number.
+    number: usize,
+    /// 0-based line offset of the document in the whole text.
+    line_offset: usize,
+    source: Source,
+    value: Value,
+}
+
+enum Source {
+    Yaml(String),
+    Json,
+}
+
+impl Raw {
+    fn kind(&self) -> Option<&str> {
+        self.value.get("kind").and_then(Value::as_str)
+    }
+
+    fn typed(self, mode: Mode) -> Result<Document> {
+        let api_version = self.value.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let Some(kind) = self.kind().map(str::to_string) else {
+            return Err(Error::MissingKind {
+                document: self.number,
+                line: self.line_offset + 1,
+            });
+        };
+        if api_version.is_empty() {
+            return Err(Error::MissingKind {
+                document: self.number,
+                line: self.line_offset + 1,
+            });
+        }
+        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        if group != crate::GROUP {
+            return Ok(Document::Other(self.value));
+        }
+        let k = kind.as_str();
+        Ok(match k {
+            "Application" => Document::Application(Box::new(self.deserialize(mode, k)?)),
+            "ApplicationRevision" => Document::ApplicationRevision(Box::new(self.deserialize(mode, k)?)),
+            "ComponentDefinition" => Document::ComponentDefinition(Box::new(self.deserialize(mode, k)?)),
+            "TraitDefinition" => Document::TraitDefinition(Box::new(self.deserialize(mode, k)?)),
+            "PolicyDefinition" => Document::PolicyDefinition(Box::new(self.deserialize(mode, k)?)),
+            "WorkflowStepDefinition" => {
+                Document::WorkflowStepDefinition(Box::new(self.deserialize(mode, k)?))
+            }
+            "WorkloadDefinition" => Document::WorkloadDefinition(Box::new(self.deserialize(mode, k)?)),
+            "DefinitionRevision" => Document::DefinitionRevision(Box::new(self.deserialize(mode, k)?)),
+            "ResourceTracker" => Document::ResourceTracker(Box::new(self.deserialize(mode, k)?)),
+            "Policy" => Document::Policy(Box::new(self.deserialize(mode, k)?)),
+            "Workflow" => Document::Workflow(Box::new(self.deserialize(mode, k)?)),
+            "WorkflowRun" => Document::WorkflowRun(Box::new(self.deserialize(mode, k)?)),
+            _ => Document::Other(self.value),
+        })
+    }
+
+    fn deserialize<T: DeserializeOwned>(&self, mode: Mode, kind: &str) -> Result<T> {
+        let mut unknown = Vec::new();
+        let result = match &self.source {
+            Source::Yaml(text) => {
+                let de = serde_yaml::Deserializer::from_str(text);
+                let mut track = |path: serde_ignored::Path<'_>| unknown.push(path_string(&path));
+                let de = serde_ignored::Deserializer::new(de, &mut track);
+                serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+                    let path = e.path().to_string();
+                    let inner = e.into_inner();
+                    let loc = inner.location();
+                    Error::InvalidValue {
+                        document: self.number,
+                        path,
+                        line: loc.as_ref().map(|l| l.line() + self.line_offset),
+                        column: loc.as_ref().map(|l| l.column()),
+                        message: strip_location(&inner.to_string()),
+                    }
+                })
+            }
+            Source::Json => {
+                let mut track = |path: serde_ignored::Path<'_>| unknown.push(path_string(&path));
+                let de = serde_ignored::Deserializer::new(&self.value, &mut track);
+                serde_path_to_error::deserialize::<_, T>(de).map_err(|e| Error::InvalidValue {
+                    document: self.number,
+                    path: e.path().to_string(),
+                    line: None,
+                    column: None,
+                    message: e.into_inner().to_string(),
+                })
+            }
+        };
+        let value = result?;
+        // The root's apiVersion and kind are consumed by the generated CustomResource types
+        // without being fields of the struct.
+        unknown.retain(|p| p != "apiVersion" && p != "kind");
+        if mode == Mode::Strict && !unknown.is_empty() {
+            return Err(Error::UnknownFields {
+                document: self.number,
+                kind: kind.to_string(),
+                paths: unknown,
+            });
+        }
+        Ok(value)
+    }
+}
+
+fn path_string(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", path_string(parent)),
+        Path::Map { parent, key } => {
+            let p = path_string(parent);
+            if p.is_empty() {
+                key.clone()
+            } else {
+                format!("{p}.{key}")
+            }
+        }
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
+            path_string(parent)
+        }
+    }
+}
+
+/// serde_yaml appends "at line X column Y" relative to the document; the error carries the
+/// absolute position instead.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn raw_documents(text: &str) -> Result<Vec<Raw>> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        json_documents(text)
+    } else {
+        yaml_documents(text)
+    }
+}
+
+fn json_documents(text: &str) -> Result<Vec<Raw>> {
+    let mut out = Vec::new();
+    let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    for item in stream {
+        let value = item.map_err(|e| Error::Syntax {
+            document: out.len() + 1,
+            line: e.line(),
+            column: e.column(),
+            message: strip_location(&e.to_string()),
+        })?;
+        let items = match value {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for value in items {
+            push_expanding_lists(&mut out, value, 0, || Source::Json);
+        }
+    }
+    Ok(out)
+}
+
+fn push_expanding_lists(out: &mut Vec<Raw>, value: Value, line_offset: usize, source: impl Fn() -> Source) {
+    let is_list = value.get("kind").and_then(Value::as_str) == Some("List");
+    if is_list && let Some(items) = value.get("items").and_then(Value::as_array) {
+        for item in items {
+            out.push(Raw {
+                number: out.len() + 1,
+                line_offset,
+                source: Source::Json,
+                value: item.clone(),
+            });
+        }
+        return;
+    }
+    out.push(Raw {
+        number: out.len() + 1,
+        line_offset,
+        source: source(),
+        value,
+    });
+}
+
+/// Splits YAML text at document markers (`---` at the start of a line), keeping the line where
+/// each document starts.
+fn split_yaml(text: &str) -> Vec<(usize, String)> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut start = 0;
+    for (i, line) in text.lines().enumerate() {
+        let is_marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        let is_end = line == "..." || line.starts_with("... ");
+        if is_marker || is_end {
+            docs.push((start, std::mem::take(&mut current)));
+            start = i + 1;
+            if is_marker {
+                // Content after the marker on the same line (`--- !tag` or `--- {a: 1}`).
+                let rest = line[3..].trim();
+                if !rest.is_empty() && !rest.starts_with('#') {
+                    start = i;
+                    current.push_str(rest);
+                    current.push('\n');
+                }
+            }
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    docs.push((start, current));
+    docs
+}
+
+fn yaml_documents(text: &str) -> Result<Vec<Raw>> {
+    let mut out = Vec::new();
+    for (line_offset, chunk) in split_yaml(text) {
+        let blank = chunk
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.starts_with('%'));
+        if blank {
+            continue;
+        }
+        let value: Value = serde_yaml::from_str(&chunk).map_err(|e| {
+            let loc = e.location();
+            Error::Syntax {
+                document: out.len() + 1,
+                line: loc.as_ref().map_or(line_offset + 1, |l| l.line() + line_offset),
+                column: loc.as_ref().map_or(1, |l| l.column()),
+                message: strip_location(&e.to_string()),
+            }
+        })?;
+        if value.is_null() {
+            continue;
+        }
+        push_expanding_lists(&mut out, value, line_offset, || Source::Yaml(chunk.clone()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APP: &str = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: a\nspec:\n  components:\n    - name: web\n      type: webservice\n";
+
+    #[test]
+    fn reads_multi_document_yaml_with_other_kinds() {
+        let text = format!(
+            "# leading comment\n---\n{APP}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n---\n"
+        );
+        let docs = documents(&text).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].kind(), "Application");
+        assert_eq!(docs[1].kind(), "ConfigMap");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_absolute_line() {
+        let text = format!("{APP}---\napiVersion: v1\nkind: ConfigMap\ndata: [unclosed\n");
+        let err = documents(&text).unwrap_err();
+        let Error::Syntax { document, line, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(document, 2);
+        // The bracket opens on line 12; the parser notices at the end of the input (line 13).
+        assert!((12..=13).contains(&line), "line {line}");
+    }
+
+    #[test]
+    fn type_errors_name_path_and_line() {
+        let text = APP.replace(
+            "    - name: web\n      type: webservice\n",
+            "    - name: web\n      type: webservice\n      traits: {}\n",
+        );
+        let err = documents(&text).unwrap_err();
+        let Error::InvalidValue { path, line, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(path, "spec.components[0].traits");
+        assert_eq!(*line, Some(9));
+    }
+
+    #[test]
+    fn strict_mode_lists_every_unknown_field() {
+        let text = APP.replace(
+            "      type: webservice\n",
+            "      type: webservice\n      trait: []\n      properties: {free: form}\n",
+        ) + "status:\n  bogus: 1\n";
+        assert!(documents(&text).is_ok());
+        let err = documents_with(&text, Mode::Strict).unwrap_err();
+        let Error::UnknownFields { paths, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(paths, &["spec.components[0].trait", "status.bogus"]);
+    }
+
+    #[test]
+    fn reads_json_objects_arrays_and_lists() {
+        let one = r#"{"apiVersion":"core.oam.dev/v1beta1","kind":"Application","metadata":{"name":"a"},"spec":{"components":[]}}"#;
+        assert_eq!(documents(one).unwrap().len(), 1);
+        let arr = format!("[{one},{one}]");
+        assert_eq!(documents(&arr).unwrap().len(), 2);
+        let list = format!(r#"{{"apiVersion":"v1","kind":"List","items":[{one}]}}"#);
+        assert_eq!(documents(&list).unwrap()[0].kind(), "Application");
+        let err = documents("{\n  \"kind\": }").unwrap_err();
+        assert!(matches!(err, Error::Syntax { line: 2, .. }), "{err:?}");
+        let strict = one.replace("\"components\":[]", "\"components\":[],\"extra\":1");
+        let err = documents_with(&strict, Mode::Strict).unwrap_err();
+        assert!(
+            matches!(&err, Error::UnknownFields { paths, .. } if paths == &["spec.extra"]),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn application_wants_exactly_one() {
+        assert!(application(APP).is_ok());
+        let two = format!("{APP}---\n{APP}");
+        assert_eq!(
+            application(&two).unwrap_err(),
+            Error::Count {
+                expected: "Application",
+                found: 2
+            }
+        );
+        assert!(matches!(
+            documents("kind: Application\n"),
+            Err(Error::MissingKind { .. })
+        ));
+    }
+}

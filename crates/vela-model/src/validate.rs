@@ -1,0 +1,569 @@
+//! Validation: every problem KubeVela's admission webhook and parser would reject, each with its
+//! field path and a hint.
+//!
+//! Validation never stops at the first problem: [`application`] returns all of them.
+//!
+//! | rule | example path |
+//! |---|---|
+//! | [`Rule::InvalidName`] | `spec.components[0].name` |
+//! | [`Rule::DuplicateName`] | `spec.components[1].name` |
+//! | [`Rule::MissingType`] | `spec.components[0].traits[1].type` |
+//! | [`Rule::PropertiesNotObject`] | `spec.components[0].properties` |
+//! | [`Rule::UnknownDependency`] | `spec.components[0].dependsOn[0]` |
+//! | [`Rule::DependencyCycle`] | `spec.components[2].dependsOn` |
+//! | [`Rule::DuplicateStepName`] | `spec.workflow.steps[1].subSteps[0].name` |
+//! | [`Rule::InvalidTimeout`] | `spec.workflow.steps[0].timeout` |
+//! | [`Rule::RefWithSteps`] | `spec.workflow.ref` |
+//! | [`Rule::EmptyStepGroup`] | `spec.workflow.steps[0].subSteps` |
+//! | [`Rule::MissingInputOutputField`] | `spec.workflow.steps[0].inputs[0].from` |
+//! | [`Rule::PublishVersionWithAutoUpdate`] | `metadata.annotations["app.oam.dev/autoUpdate"]` |
+//! | [`Rule::UnknownPolicy`] | `spec.workflow.steps[0].properties.policies[0]` |
+//! | [`Rule::InvalidPolicyProperties`] | `spec.policies[0].properties.clusters` |
+//!
+//! ```
+//! use vela_model::validate::Rule;
+//!
+//! let app = vela_model::parse::application(r#"
+//! apiVersion: core.oam.dev/v1beta1
+//! kind: Application
+//! metadata: {name: demo}
+//! spec:
+//!   components:
+//!     - {name: Web, type: webservice}
+//! "#).unwrap();
+//! let problems = app.validate();
+//! assert_eq!(problems[0].rule, Rule::InvalidName);
+//! assert_eq!(problems[0].path, "spec.components[0].name");
+//! ```
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::application::Application;
+use crate::labels::annotation;
+use crate::policy;
+use crate::workflow::{self, Input, Output, Step, SubStep};
+
+/// The rule a [`Problem`] breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// A name is not an RFC 1123 DNS label (components, policies) or subdomain (the object).
+    InvalidName,
+    /// Two components or two policies share a name.
+    DuplicateName,
+    /// A component, trait, policy or step has no `type`.
+    MissingType,
+    /// `properties` is not a JSON object.
+    PropertiesNotObject,
+    /// `dependsOn` names a component or step that does not exist.
+    UnknownDependency,
+    /// `dependsOn` forms a cycle.
+    DependencyCycle,
+    /// Two steps (sub-steps included) share a name.
+    DuplicateStepName,
+    /// A `timeout` is not a Go duration.
+    InvalidTimeout,
+    /// `workflow.ref` is set together with `workflow.steps`.
+    RefWithSteps,
+    /// A `step-group` has no sub-steps.
+    EmptyStepGroup,
+    /// An input without `from`, or an output without `name` or `valueFrom`.
+    MissingInputOutputField,
+    /// The annotations `app.oam.dev/publishVersion` and `app.oam.dev/autoUpdate` are both set.
+    PublishVersionWithAutoUpdate,
+    /// A `deploy` step names a policy the Application does not declare. KubeVela also looks for
+    /// a `Policy` object of that name in the namespace, which this check cannot see.
+    UnknownPolicy,
+    /// A built-in policy's properties do not fit its typed spec.
+    InvalidPolicyProperties,
+    /// A WorkflowRun has both or neither of `workflowRef` and `workflowSpec`.
+    WorkflowRunSource,
+}
+
+/// One problem: where, what, and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The rule broken.
+    pub rule: Rule,
+    /// Field path, e.g. `spec.components[0].dependsOn[1]`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} (hint: {})", self.path, self.message, self.hint)
+    }
+}
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn push(
+        &mut self,
+        rule: Rule,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.0.push(Problem {
+            rule,
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+}
+
+/// Whether `name` is an RFC 1123 DNS label: at most 63 characters, lowercase letters, digits
+/// and `-`, starting and ending with a letter or digit.
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// Whether `name` is an RFC 1123 DNS subdomain: at most 253 characters, dot-separated labels.
+pub fn is_dns_subdomain(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+const LABEL_HINT: &str =
+    "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
+
+/// Validates an Application; see the [module docs](self) for the rules.
+pub fn application(app: &Application) -> Vec<Problem> {
+    let mut p = Problems::default();
+    if let Some(name) = &app.metadata.name
+        && !is_dns_subdomain(name)
+    {
+        p.push(
+            Rule::InvalidName,
+            "metadata.name",
+            format!("{name:?} is not a valid RFC 1123 subdomain"),
+            "use lowercase letters, digits, '-' and '.', at most 253 characters",
+        );
+    }
+    let annotations = app.metadata.annotations.as_ref();
+    let has = |k: &str| annotations.is_some_and(|a| a.contains_key(k));
+    if has(annotation::PUBLISH_VERSION) && has(annotation::AUTO_UPDATE) {
+        p.push(
+            Rule::PublishVersionWithAutoUpdate,
+            format!("metadata.annotations[\"{}\"]", annotation::AUTO_UPDATE),
+            "autoUpdate cannot be used together with publishVersion",
+            format!(
+                "remove either {} or {}",
+                annotation::AUTO_UPDATE,
+                annotation::PUBLISH_VERSION
+            ),
+        );
+    }
+    components(app, &mut p);
+    let policy_names = policies(app, &mut p);
+    if let Some(wf) = &app.spec.workflow {
+        if wf.ref_.as_deref().is_some_and(|r| !r.is_empty()) && !wf.steps.is_empty() {
+            p.push(
+                Rule::RefWithSteps,
+                "spec.workflow.ref",
+                "workflow.ref cannot be used together with workflow.steps",
+                "either reference a Workflow object or list the steps inline",
+            );
+        }
+        steps_into(&wf.steps, "spec.workflow.steps", Some(&policy_names), &mut p);
+    }
+    p.0
+}
+
+fn components(app: &Application, p: &mut Problems) {
+    let comps = &app.spec.components;
+    let mut seen = HashSet::new();
+    for (i, c) in comps.iter().enumerate() {
+        let base = format!("spec.components[{i}]");
+        if !is_dns_label(&c.name) {
+            p.push(
+                Rule::InvalidName,
+                format!("{base}.name"),
+                format!("component name {:?} is not a valid RFC 1123 label", c.name),
+                LABEL_HINT,
+            );
+        }
+        if !seen.insert(c.name.as_str()) {
+            p.push(
+                Rule::DuplicateName,
+                format!("{base}.name"),
+                format!("duplicate component name {:?}", c.name),
+                "give every component a unique name",
+            );
+        }
+        if c.type_.is_empty() {
+            p.push(
+                Rule::MissingType,
+                format!("{base}.type"),
+                "component type is empty",
+                "set the ComponentDefinition name, e.g. webservice",
+            );
+        }
+        properties_object(c.properties.as_ref(), &format!("{base}.properties"), p);
+        for (t, tr) in c.traits.iter().enumerate() {
+            if tr.type_.is_empty() {
+                p.push(
+                    Rule::MissingType,
+                    format!("{base}.traits[{t}].type"),
+                    "trait type is empty",
+                    "set the TraitDefinition name, e.g. scaler",
+                );
+            }
+            properties_object(
+                tr.properties.as_ref(),
+                &format!("{base}.traits[{t}].properties"),
+                p,
+            );
+        }
+        io_fields(&c.inputs, &c.outputs, &base, p);
+    }
+    let names: HashSet<&str> = comps.iter().map(|c| c.name.as_str()).collect();
+    for (i, c) in comps.iter().enumerate() {
+        for (j, d) in c.depends_on.iter().enumerate() {
+            if !names.contains(d.as_str()) {
+                p.push(
+                    Rule::UnknownDependency,
+                    format!("spec.components[{i}].dependsOn[{j}]"),
+                    format!(
+                        "component {:?} depends on {d:?}, which is not a component of this application",
+                        c.name
+                    ),
+                    "name one of the components in spec.components",
+                );
+            }
+        }
+    }
+    let graph: Vec<(String, String, Vec<String>)> = comps
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                c.name.clone(),
+                format!("spec.components[{i}].dependsOn"),
+                c.depends_on.clone(),
+            )
+        })
+        .collect();
+    cycles(&graph, "components", p);
+}
+
+fn properties_object(props: Option<&Value>, path: &str, p: &mut Problems) {
+    if let Some(v) = props
+        && !(v.is_object() || v.is_null())
+    {
+        p.push(
+            Rule::PropertiesNotObject,
+            path,
+            format!("properties must be an object, found {}", kind_of(v)),
+            "write the definition's parameters as a map of fields",
+        );
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn io_fields(inputs: &[Input], outputs: &[Output], base: &str, p: &mut Problems) {
+    for (k, input) in inputs.iter().enumerate() {
+        if input.from.is_empty() {
+            p.push(
+                Rule::MissingInputOutputField,
+                format!("{base}.inputs[{k}].from"),
+                "input has no `from`",
+                "name the output (context variable) to read",
+            );
+        }
+    }
+    for (k, output) in outputs.iter().enumerate() {
+        if output.name.is_empty() {
+            p.push(
+                Rule::MissingInputOutputField,
+                format!("{base}.outputs[{k}].name"),
+                "output has no `name`",
+                "name the context variable to write",
+            );
+        }
+        if output.value_from.is_empty() {
+            p.push(
+                Rule::MissingInputOutputField,
+                format!("{base}.outputs[{k}].valueFrom"),
+                "output has no `valueFrom`",
+                "give a CUE expression such as output.status.podIP",
+            );
+        }
+    }
+}
+
+/// Checks policies; returns the names `deploy` steps may reference.
+fn policies(app: &Application, p: &mut Problems) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for (i, pol) in app.spec.policies.iter().enumerate() {
+        let base = format!("spec.policies[{i}]");
+        if !pol.name.is_empty() && !is_dns_subdomain(&pol.name) {
+            p.push(
+                Rule::InvalidName,
+                format!("{base}.name"),
+                format!("policy name {:?} is not a valid RFC 1123 subdomain", pol.name),
+                "use lowercase letters, digits, '-' and '.'",
+            );
+        }
+        let name = pol.effective_name(i);
+        if !names.insert(name.clone()) {
+            p.push(
+                Rule::DuplicateName,
+                format!("{base}.name"),
+                format!("duplicate policy name {name:?}"),
+                "give every policy a unique name",
+            );
+        }
+        if pol.type_.is_empty() {
+            p.push(
+                Rule::MissingType,
+                format!("{base}.type"),
+                "policy type is empty",
+                "set the PolicyDefinition name, e.g. topology",
+            );
+            continue;
+        }
+        properties_object(pol.properties.as_ref(), &format!("{base}.properties"), p);
+        if pol.properties.as_ref().is_some_and(Value::is_object)
+            && let Err(policy::Error::InvalidProperties { path, source, .. }) =
+                policy::Typed::from_policy(pol)
+        {
+            let path = if path == "." || path.is_empty() {
+                format!("{base}.properties")
+            } else {
+                format!("{base}.properties.{path}")
+            };
+            p.push(
+                Rule::InvalidPolicyProperties,
+                path,
+                format!("invalid properties for policy type {:?}: {source}", pol.type_),
+                format!("see the {} policy's parameters", pol.type_),
+            );
+        }
+    }
+    names
+}
+
+/// Validates a list of workflow steps (of an Application, a `Workflow` or a `WorkflowRun`)
+/// whose path is `base`, e.g. `spec.workflow.steps`. Policy references of `deploy` steps are not
+/// checked here.
+pub fn steps(steps: &[Step], base: &str) -> Vec<Problem> {
+    let mut p = Problems::default();
+    steps_into(steps, base, None, &mut p);
+    p.0
+}
+
+/// Validates a `WorkflowRun`: exactly one of `workflowRef`/`workflowSpec`, and its steps.
+pub fn workflow_run(run: &workflow::WorkflowRun) -> Vec<Problem> {
+    let mut p = Problems::default();
+    let has_ref = run.spec.workflow_ref.as_deref().is_some_and(|r| !r.is_empty());
+    match (has_ref, &run.spec.workflow_spec) {
+        (true, Some(_)) => p.push(
+            Rule::WorkflowRunSource,
+            "spec.workflowRef",
+            "workflowRef cannot be used together with workflowSpec",
+            "keep one of them",
+        ),
+        (false, None) => p.push(
+            Rule::WorkflowRunSource,
+            "spec",
+            "neither workflowRef nor workflowSpec is set",
+            "reference a Workflow or give the steps in workflowSpec.steps",
+        ),
+        _ => {}
+    }
+    if let Some(spec) = &run.spec.workflow_spec {
+        steps_into(&spec.steps, "spec.workflowSpec.steps", None, &mut p);
+    }
+    p.0
+}
+
+fn steps_into(steps: &[Step], base: &str, policies: Option<&HashSet<String>>, p: &mut Problems) {
+    let mut seen = HashSet::new();
+    let mut all_names = HashSet::new();
+    for s in steps {
+        all_names.insert(s.name.as_str());
+        for sub in &s.sub_steps {
+            all_names.insert(sub.name.as_str());
+        }
+    }
+    let mut top_graph = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let path = format!("{base}[{i}]");
+        step_fields(&s.to_sub_step(), &path, &mut seen, &all_names, policies, p);
+        if s.is_group() && s.sub_steps.is_empty() {
+            p.push(
+                Rule::EmptyStepGroup,
+                format!("{path}.subSteps"),
+                format!("step group {:?} has no sub-steps", s.name),
+                "add subSteps, or use a step type other than step-group",
+            );
+        }
+        let mut sub_graph = Vec::new();
+        for (j, sub) in s.sub_steps.iter().enumerate() {
+            let sub_path = format!("{path}.subSteps[{j}]");
+            step_fields(sub, &sub_path, &mut seen, &all_names, policies, p);
+            sub_graph.push((
+                sub.name.clone(),
+                format!("{sub_path}.dependsOn"),
+                sub.depends_on.clone(),
+            ));
+        }
+        cycles(&sub_graph, "steps", p);
+        top_graph.push((s.name.clone(), format!("{path}.dependsOn"), s.depends_on.clone()));
+    }
+    cycles(&top_graph, "steps", p);
+}
+
+fn step_fields(
+    s: &SubStep,
+    path: &str,
+    seen: &mut HashSet<String>,
+    all_names: &HashSet<&str>,
+    policies: Option<&HashSet<String>>,
+    p: &mut Problems,
+) {
+    if !s.name.is_empty() && !seen.insert(s.name.clone()) {
+        p.push(
+            Rule::DuplicateStepName,
+            format!("{path}.name"),
+            format!("duplicate step name {:?}", s.name),
+            "step names must be unique in the workflow, sub-steps included",
+        );
+    }
+    if s.type_.is_empty() {
+        p.push(
+            Rule::MissingType,
+            format!("{path}.type"),
+            "step type is empty",
+            "set the WorkflowStepDefinition name, e.g. deploy",
+        );
+    }
+    if let Some(t) = &s.timeout
+        && let Err(e) = crate::duration::parse(t)
+    {
+        p.push(
+            Rule::InvalidTimeout,
+            format!("{path}.timeout"),
+            format!("invalid timeout: {e}"),
+            "use a Go duration such as 30s, 5m or 1h30m",
+        );
+    }
+    for (j, d) in s.depends_on.iter().enumerate() {
+        if !all_names.contains(d.as_str()) {
+            p.push(
+                Rule::UnknownDependency,
+                format!("{path}.dependsOn[{j}]"),
+                format!(
+                    "step {:?} depends on {d:?}, which is not a step of this workflow",
+                    s.name
+                ),
+                "name another step of the workflow",
+            );
+        }
+    }
+    properties_object(s.properties.as_ref(), &format!("{path}.properties"), p);
+    io_fields(&s.inputs, &s.outputs, path, p);
+    if let Some(known) = policies
+        && s.type_ == "deploy"
+        && let Some(list) = s
+            .properties
+            .as_ref()
+            .and_then(|v| v.get("policies"))
+            .and_then(Value::as_array)
+    {
+        for (k, v) in list.iter().enumerate() {
+            if let Some(name) = v.as_str()
+                && !known.contains(name)
+            {
+                p.push(
+                    Rule::UnknownPolicy,
+                    format!("{path}.properties.policies[{k}]"),
+                    format!("deploy step {:?} uses policy {name:?}, which spec.policies does not declare", s.name),
+                    "declare the policy in spec.policies (or create a Policy object with that name in the namespace)",
+                );
+            }
+        }
+    }
+}
+
+/// Reports each dependency cycle once, at the `dependsOn` of the first node (in list order)
+/// on the cycle.
+fn cycles(graph: &[(String, String, Vec<String>)], what: &str, p: &mut Problems) {
+    let index: HashMap<&str, usize> = graph
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _, _))| (n.as_str(), i))
+        .collect();
+    // 0 = unvisited, 1 = on stack, 2 = done
+    let mut state = vec![0u8; graph.len()];
+    let mut reported: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    fn visit(
+        i: usize,
+        graph: &[(String, String, Vec<String>)],
+        index: &HashMap<&str, usize>,
+        state: &mut [u8],
+        stack: &mut Vec<usize>,
+        reported: &mut BTreeMap<usize, Vec<String>>,
+    ) {
+        state[i] = 1;
+        stack.push(i);
+        for d in &graph[i].2 {
+            let Some(&j) = index.get(d.as_str()) else { continue };
+            if state[j] == 1 {
+                let start = stack.iter().position(|&k| k == j).unwrap_or(0);
+                let members = &stack[start..];
+                let first = *members.iter().min().unwrap_or(&j);
+                let mut names: Vec<String> = Vec::new();
+                let rot = members.iter().position(|&k| k == first).unwrap_or(0);
+                for k in members[rot..].iter().chain(&members[..rot]) {
+                    names.push(graph[*k].0.clone());
+                }
+                names.push(graph[first].0.clone());
+                reported.entry(first).or_insert(names);
+            } else if state[j] == 0 {
+                visit(j, graph, index, state, stack, reported);
+            }
+        }
+        stack.pop();
+        state[i] = 2;
+    }
+    for i in 0..graph.len() {
+        if state[i] == 0 {
+            let mut stack = Vec::new();
+            visit(i, graph, &index, &mut state, &mut stack, &mut reported);
+        }
+    }
+    for (first, names) in reported {
+        p.push(
+            Rule::DependencyCycle,
+            graph[first].1.clone(),
+            format!("dependency cycle between {what}: {}", names.join(" -> ")),
+            "remove one of the dependsOn entries on the cycle",
+        );
+    }
+}

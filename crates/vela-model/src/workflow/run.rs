@@ -1,0 +1,103 @@
+//! `core.oam.dev/v1alpha1` `WorkflowRun`: a workflow run on its own, without an Application.
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use typed_builder::TypedBuilder;
+
+use super::{Mode, Step};
+use crate::common::{Condition, ObjectReference, Time};
+
+use super::status::{RunPhase, StepStatus};
+
+/// The steps of a WorkflowRun given inline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowSpec {
+    /// The steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[builder(default)]
+    pub steps: Vec<Step>,
+}
+
+/// The spec of a `WorkflowRun` (short name `wr`): either inline steps (`workflowSpec`) or the
+/// name of a `Workflow` template (`workflowRef`).
+#[derive(
+    CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder,
+)]
+#[kube(
+    group = "core.oam.dev",
+    version = "v1alpha1",
+    kind = "WorkflowRun",
+    namespaced,
+    status = "RunStatus",
+    shortname = "wr",
+    derive = "PartialEq",
+    derive = "Default",
+    doc = "A standalone workflow run (`core.oam.dev/v1alpha1` `WorkflowRun`).",
+    printcolumn(name = "PHASE", type_ = "string", json_path = ".status.status"),
+    printcolumn(name = "AGE", type_ = "date", json_path = ".metadata.creationTimestamp")
+)]
+#[serde(rename_all = "camelCase")]
+#[builder(field_defaults(default, setter(into, strip_option(ignore_invalid))))]
+pub struct RunSpec {
+    /// Execution modes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    /// Extra keys merged into every step's `context`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::schema::any_object")]
+    pub context: Option<Value>,
+    /// Name of a `Workflow` template in the same namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_ref: Option<String>,
+    /// Inline steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_spec: Option<WorkflowSpec>,
+}
+
+/// The status of a `WorkflowRun`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[serde(rename_all = "camelCase")]
+#[builder(field_defaults(default, setter(into, strip_option(ignore_invalid))))]
+pub struct RunStatus {
+    /// Conditions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    /// The modes used.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Run phase.
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<RunPhase>,
+    /// A message about the run.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// Whether the run is suspended.
+    #[serde(default)]
+    pub suspend: bool,
+    /// Why it is suspended.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub suspend_state: String,
+    /// Whether the run was terminated.
+    #[serde(default)]
+    pub terminated: bool,
+    /// Whether the run finished.
+    #[serde(default)]
+    pub finished: bool,
+    /// The ConfigMap holding the workflow context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_backend: Option<ObjectReference>,
+    /// Status of every step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepStatus>,
+    /// When the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::schema::timestamp")]
+    pub start_time: Option<Time>,
+    /// When the run ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::schema::timestamp")]
+    pub end_time: Option<Time>,
+}
