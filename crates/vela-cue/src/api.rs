@@ -522,9 +522,9 @@ impl<'a> Value<'a> {
             .map_err(|e| self.inst.error(e))
     }
 
-    /// Export as compact JSON text exactly like Go's `json.Marshal` of CUE's export.
+    /// Export as compact JSON text exactly like CUE's `Value.MarshalJSON` (no HTML escaping).
     pub fn to_json_string(&self) -> Result<String> {
-        Ok(crate::export::write_json(&self.to_json()?, true, ""))
+        Ok(crate::export::write_json(&self.to_json()?, false, ""))
     }
 
     /// Decode into a Rust type.

@@ -49,14 +49,14 @@ fn bytes_or_str(ctx: &Ctx, v: &Val) -> Result<Vec<u8>, String> {
 pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
     let first = a.first().ok_or_else(|| "missing argument".to_string())?;
     Ok(match name {
-        "json.Marshal" => Val::Str(write_json(&to_json(ctx, first)?, true, "").into()),
+        "json.Marshal" => Val::Str(write_json(&to_json(ctx, first)?, false, "").into()),
         "json.MarshalStream" => {
             let Val::List(l) = first else {
                 return Err("expected list".into());
             };
             let mut out = String::new();
             for e in &l.elems {
-                out.push_str(&write_json(&to_json(ctx, e)?, true, ""));
+                out.push_str(&write_json(&to_json(ctx, e)?, false, ""));
                 out.push('\n');
             }
             Val::Str(out.into())

@@ -169,6 +169,8 @@ pub(crate) struct Pattern {
 pub(crate) struct Group {
     pub open: bool,
     pub patterns: Vec<Val>,
+    /// Labels of an open struct that embeds this closed one (allowed too).
+    pub extra: Vec<Name>,
 }
 
 pub(crate) struct NodeState {
@@ -407,7 +409,7 @@ impl Ctx {
                                 );
                             }
                             Label::Dynamic(_) => {
-                                st.infos[info_idx].push_dynamic(idx as u32);
+                                st.infos[info_idx].push_dynamic(idx as u32, f.pos);
                                 work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx, rpos))
                             }
                             Label::Pattern(..) => {
@@ -503,7 +505,7 @@ impl Ctx {
                 Label::Name(_) => {}
             },
             Decl::Embed(e) => {
-                self.embed(id, node, e, fenv, gid, (lit.end, rpos));
+                self.embed(id, node, e, fenv, gid, (lit.end, rpos, lit));
             }
             Decl::Comprehension(c) => {
                 let mut envs = Vec::new();
@@ -528,7 +530,7 @@ impl Ctx {
         e: &Expr,
         fenv: &Env,
         gid: Option<u32>,
-        (host_end, rpos): (u32, Option<u32>),
+        (host_end, rpos, lit): (u32, Option<u32>, &StructLit),
     ) {
         if let ExprKind::Struct(l) = &e.kind {
             node.conjs
@@ -538,6 +540,11 @@ impl Ctx {
         }
         let v = self.eval(e, fenv);
         // embedded references are ordered after the fields of the embedding struct
+        let v = if gid.is_none() {
+            self.open_embed(node, v, lit)
+        } else {
+            v
+        };
         let at = if matches!(
             e.kind,
             ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..)
@@ -603,6 +610,45 @@ impl Ctx {
         Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
     }
 
+    /// Embedding a closed struct in an open literal: the literal's own fields are allowed too.
+    fn open_embed(&self, node: &Node, v: Val, host: &StructLit) -> Val {
+        let Val::Struct(id) = v else { return v };
+        let n = self.node(id);
+        let base = n.base_conjs();
+        if base.iter().all(|c| c.gid.is_none()) {
+            return v;
+        }
+        let g = self.fresh_gid();
+        let conjs: Vec<Conj> = base
+            .into_iter()
+            .map(|mut c| {
+                if c.gid.is_some() {
+                    c.gid = Some(g);
+                }
+                c
+            })
+            .collect();
+        let labels: Vec<Name> = host
+            .decls
+            .iter()
+            .filter_map(|d| match d {
+                Decl::Field(f) => match &f.label {
+                    Label::Name(n) => Some(n.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        node.st
+            .borrow_mut()
+            .groups
+            .entry(g)
+            .or_default()
+            .extra
+            .extend(labels);
+        Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
+    }
+
     pub(crate) fn embed_val(&self, _id: NodeId, node: &Node, v: Val, gid: Option<u32>, at: Option<u32>) {
         match v {
             Val::Struct(other) => {
@@ -654,7 +700,7 @@ impl Ctx {
                 continue;
             }
             for (g, info) in st.groups.iter() {
-                if info.open || slot.groups.contains(g) {
+                if info.open || slot.groups.contains(g) || info.extra.contains(name) {
                     continue;
                 }
                 let mut matched = false;

@@ -31,8 +31,8 @@ impl StructInfo {
     pub(crate) fn push_label(&mut self, name: Name, pos: u32) {
         self.decls.push((Some(name), pos, None));
     }
-    pub(crate) fn push_dynamic(&mut self, idx: u32) {
-        self.decls.push((None, u32::MAX, Some(idx)));
+    pub(crate) fn push_dynamic(&mut self, idx: u32, pos: u32) {
+        self.decls.push((None, pos, Some(idx)));
     }
     pub(crate) fn set_dynamic(&mut self, idx: u32, name: Name) {
         if let Some(d) = self.decls.iter_mut().find(|d| d.2 == Some(idx) && d.0.is_none()) {
@@ -47,17 +47,6 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
     let n = st.fields.len();
     if n < 2 || n > 5000 {
         return;
-    }
-    if std::env::var("CUE_DEBUG").is_ok() {
-        for i in &st.infos {
-            eprintln!(
-                "info pos={} ref={} expl={} decls={:?}",
-                i.pos,
-                i.ref_pos,
-                i.explicit,
-                i.decls.iter().map(|d| d.0.clone()).collect::<Vec<_>>()
-            );
-        }
     }
     let arc: HashMap<&str, usize> = st.fields.keys().enumerate().map(|(i, k)| (&**k, i)).collect();
     // position of each struct info: the declaration whose arc comes last
