@@ -235,6 +235,15 @@ impl Instance {
         self.lookup(path)?.decode()
     }
 
+    /// Check the whole evaluation for errors (conflicts, closedness, failed validators), like
+    /// CUE's `Value.Validate()` without concreteness: incomplete values are fine.
+    pub fn validate(&self) -> Result<()> {
+        match self.ctx.deep_error(&Val::Struct(self.root), 64) {
+            None => Ok(()),
+            Some(e) => Err(self.error(self.ctx.eval_error(&e, ""))),
+        }
+    }
+
     /// Find workflow task structs (those with a `#do` field) under `path`, in field order.
     /// Nested task structs inside a task's `$params`/`$returns` are not reported.
     pub fn tasks(&self, path: &str) -> Result<Vec<Task>> {

@@ -25,34 +25,42 @@ fn go_json(v: &Json) -> String {
     vela_cue::export::write_json(v, true, "")
 }
 
+/// CUE `MarshalJSON` text of a golden value (no HTML escaping).
+fn cue_json(v: &Json) -> String {
+    vela_cue::export::write_json(v, false, "")
+}
+
 /// Our result for one case, in the golden's shape (raw values as text).
 fn render(kind: &str, template: &str, input: &Json) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let p = match input.get("parameter") {
-        None | Some(Json::Null) => "{}".to_string(),
-        Some(v) => go_json(v),
+    // the text KubeVela compiles (tools/cue-oracle render.go ComponentText / TraitText)
+    let param = match input.get("parameter") {
+        None | Some(Json::Null) => None,
+        Some(v) => Some(go_json(v)),
     };
-    let c = go_json(input.get("context").unwrap_or(&Json::Null));
-    let mut src = template.to_string();
-    if kind == "component" {
-        src.push_str("\ncontext: _\nparameter: _\n");
-    }
-    src.push_str(&format!("\nparameter: {p}\ncontext: {{\n {c}}}"));
-    let mut errors: Vec<String> = Vec::new();
-    let prog = match Program::compile("template.cue", &src) {
-        Ok(p) => p,
-        Err(_) => {
-            out.insert("errors".into(), "compile".into());
-            return out;
+    let ctx = go_json(input.get("context").unwrap_or(&Json::Null));
+    let src = if kind == "component" {
+        let pf = format!("parameter: {}", param.unwrap_or_else(|| "{}".into()));
+        format!("{template}\ncontext: _\nparameter: _\n\n{pf}\ncontext: {ctx}")
+    } else {
+        let mut b = format!("{template}\n");
+        if let Some(p) = param {
+            b.push_str(&format!("parameter: {p}\n"));
         }
+        format!("{b}context: {ctx}")
     };
-    let inst = match prog.eval() {
+    let mut errors: Vec<String> = Vec::new();
+    let inst = match Program::compile("template.cue", &src).and_then(|p| p.eval()) {
         Ok(i) => i,
         Err(_) => {
             out.insert("errors".into(), "compile".into());
             return out;
         }
     };
+    if inst.validate().is_err() {
+        out.insert("errors".into(), "compile".into());
+        return out;
+    }
     if let Ok(errs) = inst.lookup("errs")
         && let Ok(Json::Array(a)) = errs.to_json()
         && !a.is_empty()
@@ -60,7 +68,7 @@ fn render(kind: &str, template: &str, input: &Json) -> BTreeMap<String, String> 
     {
         out.insert("errs".into(), go_json(&Json::Array(a)));
     }
-    for key in ["output", "patch", "patchOutputs"] {
+    for key in ["parameter", "output", "patch", "patchOutputs"] {
         let v = inst.lookup(key).unwrap();
         if !v.exists()
             && matches!(v.err(), Some(vela_cue::Error::Eval { ref msg, .. }) if msg.starts_with("field not found"))
@@ -121,15 +129,18 @@ fn golden_shape(g: &Json) -> BTreeMap<String, String> {
                             .map(|pair| {
                                 let name = pair.get(0).cloned().unwrap_or(Json::Null);
                                 let val = pair.get(1).cloned().unwrap_or(Json::Null);
-                                format!("[{},{}]", go_json(&name), go_json(&val))
+                                format!("[{},{}]", go_json(&name), cue_json(&val))
                             })
                             .collect()
                     })
                     .unwrap_or_default();
                 out.insert(k.clone(), format!("[{}]", items.join(",")));
             }
-            _ => {
+            "errs" => {
                 out.insert(k.clone(), go_json(v));
+            }
+            _ => {
+                out.insert(k.clone(), cue_json(v));
             }
         }
     }
