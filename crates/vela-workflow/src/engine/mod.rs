@@ -253,7 +253,10 @@ impl Engine {
             let outcome = self.reconcile(workflow, context, &mut state).await?;
             store.save(key, &state).await.map_err(Error::Store)?;
             match outcome.requeue_after {
-                Some(d) if !outcome.phase.is_terminal() => tokio::time::sleep(d).await,
+                // Never spin: a due requeue still waits a millisecond.
+                Some(d) if !outcome.phase.is_terminal() => {
+                    tokio::time::sleep(d.max(Duration::from_millis(1))).await
+                }
                 _ => return Ok(outcome),
             }
         }

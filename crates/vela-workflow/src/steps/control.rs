@@ -39,7 +39,7 @@ impl StepType for Suspend {
         };
         if let Some(ts) = ctx.mutable(RESUME_TIMESTAMP) {
             let t = Timestamp::parse_rfc3339(ts).map_err(|e| step::Error::new("resume timestamp", e))?;
-            if ctx.now() > t {
+            if ctx.now() >= t {
                 ctx.resume("");
             } else {
                 ctx.suspend(message);
