@@ -103,7 +103,9 @@ pub struct StepMeta {
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(setter(into)))]
 pub struct Input {
-    /// Name of the context variable (an earlier output) to read.
+    /// Name of the context variable (an earlier output) to read (required; validation reports
+    /// it when empty).
+    #[serde(default)]
     pub from: String,
     /// Where to put it: a path under `parameter` (for components: relative to `properties`
     /// unless it starts with `properties` or `traits[`). Empty means the value is only awaited.
@@ -117,9 +119,12 @@ pub struct Input {
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(setter(into)))]
 pub struct Output {
-    /// Name of the context variable to write.
+    /// Name of the context variable to write (required; validation reports it when empty).
+    #[serde(default)]
     pub name: String,
-    /// CUE expression over the step value, e.g. `output.status.podIP`.
+    /// CUE expression over the step value, e.g. `output.status.podIP` (required; validation
+    /// reports it when empty).
+    #[serde(default)]
     pub value_from: String,
 }
 
