@@ -39,6 +39,7 @@ pub mod patch;
 pub mod registry;
 pub mod render;
 pub mod schema;
+pub mod testing;
 pub mod vet;
 
 pub use app::Application;

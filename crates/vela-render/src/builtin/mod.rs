@@ -12,6 +12,7 @@ pub mod pod;
 pub mod policies;
 pub mod status;
 pub mod traits;
+pub mod traits2;
 
 /// Registers every built-in component, trait and policy.
 pub fn register(r: &mut Registry) {
@@ -34,6 +35,13 @@ pub fn register(r: &mut Registry) {
     r.insert(Arc::new(Def::new(traits::ContainerImage)));
     r.insert(Arc::new(Def::new(traits::K8sUpdateStrategy)));
     r.insert(Arc::new(Def::new(traits::Resource)));
+    r.insert(Arc::new(Def::new(traits2::InitContainer)));
+    r.insert(Arc::new(Def::new(traits2::Lifecycle)));
+    r.insert(Arc::new(Def::new(traits2::PodSecurityContext)));
+    r.insert(Arc::new(Def::new(traits2::TopologySpread)));
+    r.insert(Arc::new(Def::new(traits2::StartupProbeTrait)));
+    r.insert(Arc::new(Def::new(traits2::SecurityContext)));
+    r.insert(Arc::new(Def::new(traits2::ContainerPorts)));
     r.insert(Arc::new(Def::new(outputs::Expose)));
     r.insert(Arc::new(Def::new(outputs::CpuScaler)));
     r.insert(Arc::new(Def::new(outputs::Hpa)));

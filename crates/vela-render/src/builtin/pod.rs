@@ -182,6 +182,12 @@ pub struct Mount {
     /// Host path (hostPath).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Mount propagation (daemon hostPath; accepted, not rendered, as in KubeVela).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount_propagation: Option<String>,
+    /// Read-only (daemon hostPath; accepted, not rendered, as in KubeVela).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
 }
 
 /// `volumeMounts` by volume type.
