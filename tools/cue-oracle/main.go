@@ -1,0 +1,55 @@
+// Command cue-oracle is the reference oracle of Vela-rs: it evaluates KubeVela definitions
+// with CUE v0.14.1 exactly as KubeVela does and records goldens (see conformance/cue/README.md).
+//
+//	cue-oracle goldens --defs DIR --examples DIR --cases DIR --out DIR
+//	cue-oracle serve                 one JSON request per stdin line, one JSON answer per line
+//	cue-oracle bench --defs DIR --examples DIR [--def component/webservice] [--n 2000]
+//	cue-oracle eval FILE.cue         print the JSON export of a CUE file (debugging)
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"cuelang.org/go/cue/cuecontext"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: cue-oracle goldens|serve|bench|eval ...")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	defs := fs.String("defs", "../shared/conformance/kubevela/definitions", "definitions directory")
+	examples := fs.String("examples", "../shared/conformance/kubevela/examples/def-doc", "def-doc examples directory")
+	cases := fs.String("cases", "conformance/cue/cases", "hand-written cases directory")
+	out := fs.String("out", "conformance/cue", "output directory")
+	def := fs.String("def", "component/webservice", "bench: definition to render")
+	n := fs.Int("n", 2000, "bench: evaluations")
+	_ = fs.Parse(os.Args[2:])
+	var err error
+	switch os.Args[1] {
+	case "goldens":
+		err = RunGoldens(*defs, *examples, *cases, *out)
+	case "serve":
+		err = Serve(os.Stdin, os.Stdout)
+	case "bench":
+		err = RunBench(*defs, *examples, *def, *n)
+	case "eval":
+		var src []byte
+		if src, err = os.ReadFile(fs.Arg(0)); err == nil {
+			v := cuecontext.New().CompileBytes(src)
+			var b []byte
+			if b, err = v.MarshalJSON(); err == nil {
+				fmt.Println(string(b))
+			}
+		}
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cue-oracle:", err)
+		os.Exit(1)
+	}
+}
