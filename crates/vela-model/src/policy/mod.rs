@@ -84,7 +84,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
     kind = "Policy",
     namespaced,
     no_spec,
-    shortname = "po",
     category = "oam",
     derive = "PartialEq",
     derive = "Default",
