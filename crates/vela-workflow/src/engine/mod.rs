@@ -96,12 +96,17 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An engine with these step types, the reference-only evaluator and the system clock.
+    /// An engine with these step types, the CUE evaluator ([`expr::Paths`] without the `cue`
+    /// feature) and the system clock.
     #[must_use]
     pub fn new(registry: Registry) -> Self {
+        #[cfg(feature = "cue")]
+        let evaluator: Arc<dyn Evaluator> = Arc::new(expr::Cue);
+        #[cfg(not(feature = "cue"))]
+        let evaluator: Arc<dyn Evaluator> = Arc::new(expr::Paths);
         Self {
             registry,
-            evaluator: Arc::new(expr::Paths),
+            evaluator,
             clock: Arc::new(SystemClock),
             config: Config::default(),
         }

@@ -1,12 +1,18 @@
 //! Expressions in workflows: `if` conditions and `outputs[].valueFrom`.
 //!
 //! KubeVela evaluates both as CUE. The engine asks an [`Evaluator`], so the CUE evaluator of
-//! `vela-cue` plugs in without the engine knowing CUE. [`Paths`] is the evaluator used when no
+//! `vela-cue` ([`Cue`], feature `cue`, on by default) plugs in without the engine knowing CUE.
+//! [`Paths`] is the evaluator used when no
 //! CUE evaluator is configured: it understands references (`status.s1.succeeded`,
 //! `output.value.metadata.name`, `"quoted-label".x[0]`) and the literals `true`/`false`, and
 //! refuses everything else with [`Error::Unsupported`] rather than guessing.
 
 use serde_json::Value;
+
+#[cfg(feature = "cue")]
+mod cue;
+#[cfg(feature = "cue")]
+pub use cue::Cue;
 
 /// An expression could not be evaluated.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
