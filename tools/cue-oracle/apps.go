@@ -22,6 +22,8 @@ type App struct {
 	Components  []AppComponent
 	Policies    []AppPolicy
 	Steps       []AppStep
+	// CtxOverride replaces top-level context keys (hand-written cases only).
+	CtxOverride map[string]any `json:"-"`
 }
 
 // AppComponent mirrors common.ApplicationComponent's JSON shape and field order.
@@ -173,6 +175,9 @@ func BaseContext(app *App, compName string, params map[string]any) map[string]an
 	}
 	if params != nil {
 		ctx["parameter"] = params
+	}
+	for k, v := range app.CtxOverride {
+		ctx[k] = v
 	}
 	return ctx
 }

@@ -247,7 +247,9 @@ type ExtraCase struct {
 		Properties map[string]any `json:"properties"`
 		Traits     []AppTrait     `json:"traits"`
 	} `json:"component"`
-	App *struct {
+	// Context keys that replace the fixed context's (e.g. clusterVersion).
+	Context map[string]any `json:"context"`
+	App     *struct {
 		Name        string            `json:"name"`
 		Namespace   string            `json:"namespace"`
 		Labels      map[string]string `json:"labels"`
@@ -281,6 +283,7 @@ func (rc *Recorder) runExtraCases(casesDir string) error {
 		if ec.App != nil {
 			app.Name, app.Namespace, app.Labels, app.Annotations = ec.App.Name, ec.App.Namespace, ec.App.Labels, ec.App.Annotations
 		}
+		app.CtxOverride = ec.Context
 		kind, typ, _ := strings.Cut(def, "/")
 		var praw json.RawMessage
 		if ec.Parameter != nil {

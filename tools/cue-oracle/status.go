@@ -162,6 +162,9 @@ type StatusCase struct {
 }
 
 func mergePatch(base, patch any) any {
+	if patch == nil {
+		return base
+	}
 	pm, ok := patch.(map[string]any)
 	if !ok {
 		return patch
