@@ -305,22 +305,25 @@ impl Raw {
                     let loc = inner.location();
                     Error::InvalidValue {
                         document: self.number,
-                        path,
                         line: loc.as_ref().map(|l| l.line() + self.line_offset),
                         column: loc.as_ref().map(|l| l.column()),
-                        message: strip_location(&inner.to_string()),
+                        message: strip_path(&strip_location(&inner.to_string()), &path),
+                        path,
                     }
                 })
             }
             Source::Json => {
                 let mut track = |path: serde_ignored::Path<'_>| unknown.push(path_string(&path));
                 let de = serde_ignored::Deserializer::new(&self.value, &mut track);
-                serde_path_to_error::deserialize::<_, T>(de).map_err(|e| Error::InvalidValue {
-                    document: self.number,
-                    path: e.path().to_string(),
-                    line: None,
-                    column: None,
-                    message: e.into_inner().to_string(),
+                serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+                    let path = e.path().to_string();
+                    Error::InvalidValue {
+                        document: self.number,
+                        line: None,
+                        column: None,
+                        message: strip_path(&e.into_inner().to_string(), &path),
+                        path,
+                    }
                 })
             }
         };
@@ -365,6 +368,15 @@ fn strip_location(message: &str) -> String {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
     }
+}
+
+/// serde_yaml prefixes messages with the path the error already names.
+fn strip_path(message: &str, path: &str) -> String {
+    message
+        .strip_prefix(path)
+        .and_then(|m| m.strip_prefix(": "))
+        .unwrap_or(message)
+        .to_string()
 }
 
 fn raw_documents(text: &str) -> Result<Vec<Raw>> {

@@ -50,3 +50,42 @@ pub(crate) fn timestamp(_: &mut SchemaGenerator) -> Schema {
         "format": "date-time",
     })
 }
+
+/// Marks fields as required and drops the empty default schemars adds for `#[serde(default)]`:
+/// the API server requires them (as KubeVela's CRDs do), while the parser accepts their absence
+/// so that validation can report every problem at once.
+fn require(schema: &mut Schema, fields: &[&str]) {
+    if let Some(props) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+        for f in fields {
+            if let Some(obj) = props.get_mut(*f).and_then(|p| p.as_object_mut()) {
+                obj.remove("default");
+            }
+        }
+    }
+    let Some(obj) = schema.as_object_mut() else { return };
+    let required = obj
+        .entry("required")
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    if let Some(list) = required.as_array_mut() {
+        for f in fields {
+            if !list.iter().any(|v| v == f) {
+                list.push(serde_json::Value::String((*f).to_string()));
+            }
+        }
+    }
+}
+
+/// `type` is required.
+pub(crate) fn require_type(schema: &mut Schema) {
+    require(schema, &["type"]);
+}
+
+/// `from` is required.
+pub(crate) fn require_from(schema: &mut Schema) {
+    require(schema, &["from"]);
+}
+
+/// `name` and `valueFrom` are required.
+pub(crate) fn require_name_value_from(schema: &mut Schema) {
+    require(schema, &["name", "valueFrom"]);
+}

@@ -78,6 +78,7 @@ pub struct Spec {
 
 /// One component: an instance of a ComponentDefinition with its properties and traits.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[schemars(transform = crate::schema::require_type)]
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(default, setter(into, strip_option(ignore_invalid))))]
 pub struct Component {
@@ -85,7 +86,7 @@ pub struct Component {
     #[builder(!default)]
     pub name: String,
     /// The ComponentDefinition name, optionally pinned to a revision as `type@v2`.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     #[builder(!default)]
     pub type_: String,
     /// The component revision to use instead of a generated one.
@@ -141,11 +142,12 @@ pub fn split_type(type_: &str) -> (&str, Option<&str>) {
 
 /// A trait attached to a component: an instance of a TraitDefinition.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[schemars(transform = crate::schema::require_type)]
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(default, setter(into, strip_option(ignore_invalid))))]
 pub struct Trait {
     /// The TraitDefinition name (a trait type appears at most once per component).
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     #[builder(!default)]
     pub type_: String,
     /// The definition's `parameter`, free-form.
@@ -157,6 +159,7 @@ pub struct Trait {
 /// A policy declared in an Application. Typed views of the built-in policies are in
 /// [`crate::policy`] (see [`crate::policy::Typed::from_policy`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[schemars(transform = crate::schema::require_type)]
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(default, setter(into, strip_option(ignore_invalid))))]
 pub struct Policy {
@@ -165,7 +168,7 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// The PolicyDefinition name, e.g. `topology`.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     #[builder(!default)]
     pub type_: String,
     /// The definition's `parameter`, free-form.

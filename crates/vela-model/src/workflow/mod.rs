@@ -100,6 +100,7 @@ pub struct StepMeta {
 
 /// Reads a value from the workflow context before a step (or component) runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[schemars(transform = crate::schema::require_from)]
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(setter(into)))]
 pub struct Input {
@@ -116,6 +117,7 @@ pub struct Input {
 
 /// Stores a value from the evaluated step (or component) in the workflow context.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[schemars(transform = crate::schema::require_name_value_from)]
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(setter(into)))]
 pub struct Output {
@@ -130,6 +132,7 @@ pub struct Output {
 
 /// A top-level workflow step; a `step-group` step carries [`SubStep`]s.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[schemars(transform = crate::schema::require_type)]
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(default, setter(into, strip_option(ignore_invalid))))]
 pub struct Step {
@@ -138,7 +141,7 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// The WorkflowStepDefinition name, e.g. `deploy`, `suspend`, `step-group`.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     #[builder(!default)]
     pub type_: String,
     /// Display metadata.
@@ -196,6 +199,7 @@ impl Step {
 
 /// A step inside a `step-group` (KubeVela's `WorkflowStepBase`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder)]
+#[schemars(transform = crate::schema::require_type)]
 #[serde(rename_all = "camelCase")]
 #[builder(field_defaults(default, setter(into, strip_option(ignore_invalid))))]
 pub struct SubStep {
@@ -204,7 +208,7 @@ pub struct SubStep {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// The WorkflowStepDefinition name.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     #[builder(!default)]
     pub type_: String,
     /// Display metadata.
