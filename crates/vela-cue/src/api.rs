@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 use crate::eval::{Conj, Ctx, Env, FrameKind, Limits, push};
 use crate::value::{NodeId, Val, kind};
 
+/// One source file of an importable package: file name, text, syntax tree.
+type PackageFile = (Arc<str>, Arc<str>, Arc<File>);
+
 /// A compiled CUE program: one main file plus the CUE packages it may import.
 ///
 /// `Program` is cheap to clone and can be shared between threads; every evaluation gets its own
@@ -28,7 +31,7 @@ pub struct Program {
     name: Arc<str>,
     src: Arc<str>,
     file: Arc<File>,
-    packages: Arc<HashMap<String, Vec<(Arc<str>, Arc<str>, Arc<File>)>>>,
+    packages: Arc<HashMap<String, Vec<PackageFile>>>,
     limits: Limits,
 }
 

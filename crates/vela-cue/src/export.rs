@@ -21,6 +21,7 @@ pub fn format_float(f: f64) -> String {
 
 impl Ctx {
     /// Convert a JSON value into an evaluator value.
+    #[allow(clippy::wrong_self_convention)]
     pub(crate) fn from_json(&self, j: &Json) -> Val {
         match j {
             Json::Null => Val::Null,

@@ -282,7 +282,7 @@ impl<'a> Lexer<'a> {
             while self.i < b.len() && (b[self.i].is_ascii_digit() || b[self.i] == b'_') {
                 self.i += 1;
             }
-        } else if self.i < b.len() && b[self.i] == b'.' && !b.get(self.i + 1).is_some_and(|d| *d == b'.') {
+        } else if self.i < b.len() && b[self.i] == b'.' && b.get(self.i + 1).is_none_or(|d| *d != b'.') {
             // `1.` is a float
             if !b.get(self.i + 1).is_some_and(|c| ident_start(*c)) {
                 is_float = true;

@@ -68,13 +68,12 @@ fn render(kind: &str, template: &str, input: &Json) -> BTreeMap<String, String> 
     {
         out.insert("errs".into(), go_json(&Json::Array(a)));
     }
+    let defined: Vec<String> = inst.root().all_fields().into_iter().map(|(n, _)| n).collect();
     for key in ["parameter", "output", "patch", "patchOutputs"] {
-        let v = inst.lookup(key).unwrap();
-        if !v.exists()
-            && matches!(v.err(), Some(vela_cue::Error::Eval { ref msg, .. }) if msg.starts_with("field not found"))
-        {
+        if !defined.iter().any(|d| d == key) {
             continue;
         }
+        let v = inst.lookup(key).unwrap();
         match v.to_json_string() {
             Ok(s) => {
                 out.insert(key.into(), s);
@@ -82,8 +81,8 @@ fn render(kind: &str, template: &str, input: &Json) -> BTreeMap<String, String> 
             Err(_) => errors.push(key.to_string()),
         }
     }
-    if let Ok(outputs) = inst.lookup("outputs")
-        && outputs.exists()
+    if defined.iter().any(|d| d == "outputs")
+        && let Ok(outputs) = inst.lookup("outputs")
     {
         let mut items = Vec::new();
         for (name, v) in outputs.fields() {

@@ -152,7 +152,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             {
                 return Err("only lists of strings or numbers can be sorted".into());
             }
-            vals.sort_by(|x, y| crate::eval::order_vals(x, y));
+            vals.sort_by(crate::eval::order_vals);
             mk(vals)
         }
         "list.UniqueItems" => {

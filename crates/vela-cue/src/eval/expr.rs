@@ -113,7 +113,6 @@ impl Ctx {
         flatten_or(e, &mut terms);
         let mut alts = Vec::new();
         let mut dflt = Vec::new();
-        let mut first_err: Option<Val> = None;
         for t in terms {
             let (marked, x) = match &t.kind {
                 ExprKind::Default(x) => (true, &**x),
@@ -122,9 +121,8 @@ impl Ctx {
             let v = self.eval_closed(x, env, gid, owner);
             match v {
                 Val::Bottom(_) => {
-                    if first_err.is_none() {
-                        first_err = Some(v);
-                    }
+                    alts.push(v);
+                    dflt.push(false);
                 }
                 Val::Disj(d) => {
                     let has = d.has_default();
@@ -139,19 +137,17 @@ impl Ctx {
                 }
             }
         }
-        self.make_disj(alts, dflt, first_err, e.pos)
+        self.make_disj(alts, dflt, None, e.pos)
     }
 
     /// Build a normalised disjunction (drops errors, merges duplicates, unwraps single values).
     pub(crate) fn make_disj(&self, alts: Vec<Val>, dflt: Vec<bool>, first_err: Option<Val>, pos: u32) -> Val {
         let mut oa: Vec<Val> = Vec::new();
         let mut od: Vec<bool> = Vec::new();
-        let mut first_err = first_err;
+        let mut errs: Vec<Val> = first_err.into_iter().collect();
         for (a, d) in alts.into_iter().zip(dflt) {
             if a.is_bottom() {
-                if first_err.is_none() {
-                    first_err = Some(a);
-                }
+                errs.push(a);
                 continue;
             }
             if let Some(k) = oa.iter().position(|x| self.same(x, &a)) {
@@ -167,9 +163,7 @@ impl Ctx {
             let mut kd = Vec::new();
             for (a, d) in oa.into_iter().zip(od) {
                 if let Some(err) = self.deep_error(&a, 6) {
-                    if first_err.is_none() {
-                        first_err = Some(err);
-                    }
+                    errs.push(err);
                     continue;
                 }
                 ka.push(a);
@@ -179,16 +173,37 @@ impl Ctx {
             od = kd;
         }
         match oa.len() {
-            0 => match first_err {
-                Some(Val::Bottom(b)) => {
-                    let mut b = (*b).clone();
-                    if !b.msg.starts_with("empty disjunction") && !b.incomplete {
-                        b.msg = format!("empty disjunction: {}", b.msg);
+            0 => {
+                let bs: Vec<&crate::value::Bottom> = errs
+                    .iter()
+                    .filter_map(|e| if let Val::Bottom(b) = e { Some(&**b) } else { None })
+                    .collect();
+                match bs.as_slice() {
+                    [] => Val::bottom("empty disjunction", pos),
+                    [one] => Val::Bottom(Rc::new((*one).clone())),
+                    many => {
+                        let mut msgs: Vec<String> = Vec::new();
+                        for b in many {
+                            if !msgs.contains(&b.msg) {
+                                msgs.push(b.msg.clone());
+                            }
+                        }
+                        let incomplete = many.iter().all(|b| b.incomplete);
+                        let msg = if msgs.len() == 1 {
+                            msgs.remove(0)
+                        } else {
+                            format!("{} errors in empty disjunction: {}", msgs.len(), msgs.join("; "))
+                        };
+                        let pos = many.iter().map(|b| b.pos).find(|p| *p != u32::MAX).unwrap_or(pos);
+                        Val::Bottom(Rc::new(crate::value::Bottom {
+                            msg,
+                            pos,
+                            incomplete,
+                            path: None,
+                        }))
                     }
-                    Val::Bottom(Rc::new(b))
                 }
-                _ => Val::bottom("empty disjunction", pos),
-            },
+            }
             1 => oa.pop().unwrap_or(Val::Top),
             _ => Val::Disj(Rc::new(Disj { alts: oa, dflt: od })),
         }
@@ -201,12 +216,10 @@ impl Ctx {
             Val::Struct(id) => {
                 self.expand(*id);
                 let node = self.node(*id);
-                if let Some(e) = &node.st.borrow().error {
-                    if let Val::Bottom(b) = e
-                        && !b.incomplete
-                    {
-                        return Some(e.clone());
-                    }
+                if let Some(e @ Val::Bottom(b)) = &node.st.borrow().error
+                    && !b.incomplete
+                {
+                    return Some(e.clone());
                 }
                 if depth == 0 {
                     return None;

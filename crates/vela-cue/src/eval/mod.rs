@@ -77,6 +77,10 @@ pub(crate) fn push(env: &Env, kind: FrameKind) -> Env {
     }))
 }
 
+/// Queued dynamic declaration: literal, declaration index, scope, closedness group, struct-info
+/// index, reference position.
+type Work = (Arc<StructLit>, u32, Env, Option<u32>, usize, Option<u32>);
+
 /// A struct conjunct.
 #[derive(Clone)]
 pub(crate) struct Conj {
@@ -313,7 +317,7 @@ impl Ctx {
         let mut i = 0;
         // Pass 1 adds static fields of every literal; dynamic work is queued and run afterwards so
         // that comprehensions see the fields declared after them.
-        let mut work: Vec<(Arc<StructLit>, u32, Env, Option<u32>, usize, Option<u32>)> = Vec::new();
+        let mut work: Vec<Work> = Vec::new();
         let mut wi = 0;
         loop {
             let conj = {
@@ -348,13 +352,7 @@ impl Ctx {
         self.check_closed(id);
     }
 
-    fn add_static(
-        &self,
-        id: NodeId,
-        node: &Node,
-        c: Conj,
-        work: &mut Vec<(Arc<StructLit>, u32, Env, Option<u32>, usize, Option<u32>)>,
-    ) {
+    fn add_static(&self, id: NodeId, node: &Node, c: Conj, work: &mut Vec<Work>) {
         let rpos = if c.ref_pos { Some(c.pos) } else { None };
         let info_idx = {
             let mut st = node.st.borrow_mut();
@@ -431,6 +429,7 @@ impl Ctx {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn run_dynamic(
         &self,
         id: NodeId,
@@ -841,8 +840,23 @@ impl Ctx {
         let acc = self.norm(acc);
         self.reparent(&acc, parent, name);
         match acc {
-            Val::Bottom(b) if b.path.is_none() => {
+            Val::Bottom(b) if b.path.is_none() || b.pos == u32::MAX => {
                 let mut b = (*b).clone();
+                if b.pos == u32::MAX {
+                    b.pos = conjs
+                        .iter()
+                        .find_map(|c| match c {
+                            FieldConj::Decl { lit, idx, .. } => match lit.decls.get(*idx as usize) {
+                                Some(Decl::Field(f)) => Some(f.value.pos),
+                                _ => None,
+                            },
+                            _ => None,
+                        })
+                        .unwrap_or(u32::MAX);
+                }
+                if b.path.is_some() {
+                    return Val::Bottom(Rc::new(b));
+                }
                 let p = self.path_of(parent);
                 b.path = Some(if p.is_empty() {
                     name.to_string()

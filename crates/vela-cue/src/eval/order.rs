@@ -45,7 +45,7 @@ impl StructInfo {
 /// Reorder `st.fields` in CUE's export order.
 pub(crate) fn sort_fields(st: &mut NodeState) {
     let n = st.fields.len();
-    if n < 2 || n > 5000 {
+    if !(2..=5000).contains(&n) {
         return;
     }
     let arc: HashMap<&str, usize> = st.fields.keys().enumerate().map(|(i, k)| (&**k, i)).collect();

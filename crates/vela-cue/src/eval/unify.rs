@@ -207,14 +207,12 @@ impl Ctx {
         let dhas = d.has_default();
         let mut alts = Vec::new();
         let mut dflt = Vec::new();
-        let mut first_err = None;
+        let mut errs = Vec::new();
         for (a, fa) in d.alts.iter().zip(d.dflt.iter()) {
             for (b, fb) in xs.iter().zip(xd.iter()) {
                 let v = self.unify(a.clone(), b.clone());
                 if v.is_bottom() {
-                    if first_err.is_none() {
-                        first_err = Some(v);
-                    }
+                    errs.push(v);
                     continue;
                 }
                 let f = (!dhas || *fa) && (!xhas || *fb);
@@ -222,7 +220,10 @@ impl Ctx {
                 dflt.push(f && (dhas || xhas));
             }
         }
-        self.make_disj(alts, dflt, first_err, u32::MAX)
+        let n = errs.len();
+        alts.extend(errs);
+        dflt.extend(std::iter::repeat_n(false, n));
+        self.make_disj(alts, dflt, None, u32::MAX)
     }
 
     fn unify_list(&self, a: &List, b: &List) -> Val {
