@@ -7,7 +7,6 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
@@ -27,50 +26,17 @@ fn application_resource() -> ApiResource {
     )
 }
 
-/// A minimal Application CRD, used only while the project's `charts/vela-crds/` is not there.
-fn fallback_application_crd() -> CustomResourceDefinition {
-    serde_json::from_value(json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "applications.core.oam.dev"},
-        "spec": {
-            "group": "core.oam.dev",
-            "scope": "Namespaced",
-            "names": {"plural": "applications", "singular": "application", "kind": "Application",
-                      "shortNames": ["app"]},
-            "versions": [{
-                "name": "v1beta1", "served": true, "storage": true,
-                "subresources": {"status": {}},
-                "schema": {"openAPIV3Schema": {"type": "object", "properties": {
-                    "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
-                    "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}
-                }}}
-            }]
-        }
-    }))
-    .expect("valid CRD literal")
-}
-
-/// Installs the project's CRDs (or, while they are not in the repository yet, the fallback
-/// Application CRD) into `cluster`.
+/// Installs the project's CRDs (`charts/vela-crds/`) into `cluster`.
 async fn install_crds(cluster: &Cluster) -> Vec<String> {
     let dir = vela_e2e::crds_dir();
-    let crds = if dir.is_dir() {
-        let files = manifests::yaml_files(&dir).expect("listing the CRD files");
-        let crds = manifests::read_crds(&files).expect("reading the project's CRDs");
-        assert!(
-            !crds.is_empty(),
-            "{} holds no CustomResourceDefinition",
-            dir.display()
-        );
-        crds
-    } else {
-        eprintln!(
-            "note: {} does not exist; using a minimal Application CRD",
-            dir.display()
-        );
-        vec![fallback_application_crd()]
-    };
+    let files = manifests::yaml_files(&dir)
+        .unwrap_or_else(|e| panic!("listing the project's CRDs in {}: {e:?}", dir.display()));
+    let crds = manifests::read_crds(&files).expect("reading the project's CRDs");
+    assert!(
+        !crds.is_empty(),
+        "{} holds no CustomResourceDefinition",
+        dir.display()
+    );
     manifests::install_crds(&cluster.client(), &crds, TIMEOUT)
         .await
         .unwrap_or_else(|e| panic!("installing CRDs into {}: {e:?}", cluster.name()))
@@ -124,10 +90,13 @@ async fn project_crds_serve_an_application_on_every_cluster() {
     let clusters = Clusters::at_least(3).await.expect("test clusters");
     for cluster in clusters.all() {
         let names = install_crds(cluster).await;
-        assert!(
-            names.contains(&"applications.core.oam.dev".to_string()),
-            "{names:?}"
-        );
+        for crd in [
+            "applications.core.oam.dev",
+            "resourcetrackers.core.oam.dev",
+            "componentdefinitions.core.oam.dev",
+        ] {
+            assert!(names.iter().any(|n| n == crd), "{crd} missing from {names:?}");
+        }
         let ns = cluster.test_namespace("app-roundtrip").await.unwrap();
         let apps: Api<DynamicObject> =
             Api::namespaced_with(cluster.client(), ns.name(), &application_resource());
