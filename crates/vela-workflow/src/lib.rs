@@ -14,6 +14,8 @@ pub mod cluster;
 pub mod engine;
 pub mod expr;
 pub mod http;
+#[cfg(feature = "model")]
+pub mod model;
 pub mod operation;
 pub mod smtp;
 pub mod spec;
