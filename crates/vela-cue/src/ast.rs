@@ -219,11 +219,16 @@ pub struct StructLit {
     pub pos: u32,
     /// Position of the closing `}` (end of input for a file).
     pub end: u32,
+    /// Declaration index of every field label / `let` name (first declaration wins).
+    pub index: std::collections::HashMap<Name, u32, crate::hash::FxBuild>,
 }
 
 impl StructLit {
     /// Whether this literal declares `name` as a field label or `let` (used for scoping).
     pub fn declares(&self, name: &str) -> Option<&Decl> {
+        if !self.index.is_empty() || self.decls.is_empty() {
+            return self.index.get(name).and_then(|i| self.decls.get(*i as usize));
+        }
         self.decls.iter().find(|d| match d {
             Decl::Field(f) => match &f.label {
                 Label::Name(n) => &**n == name || f.alias.as_deref() == Some(name),
@@ -232,6 +237,35 @@ impl StructLit {
             Decl::Let(n, _) => &**n == name,
             _ => false,
         })
+    }
+}
+
+impl StructLit {
+    /// Build a struct literal and its name index.
+    pub fn new(decls: Vec<Decl>, pos: u32, end: u32) -> StructLit {
+        let mut index = std::collections::HashMap::default();
+        for (i, d) in decls.iter().enumerate() {
+            let names: [Option<&Name>; 2] = match d {
+                Decl::Field(f) => [
+                    match &f.label {
+                        Label::Name(n) => Some(n),
+                        _ => None,
+                    },
+                    f.alias.as_ref(),
+                ],
+                Decl::Let(n, _) => [Some(n), None],
+                _ => [None, None],
+            };
+            for n in names.into_iter().flatten() {
+                index.entry(n.clone()).or_insert(i as u32);
+            }
+        }
+        StructLit {
+            decls,
+            pos,
+            end,
+            index,
+        }
     }
 }
 

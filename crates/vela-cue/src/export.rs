@@ -155,7 +155,17 @@ impl Ctx {
                 } else {
                     Pos::Offset(b.pos as usize)
                 },
-                path: b.path.clone().unwrap_or_else(|| path.to_string()),
+                path: b.path.clone().unwrap_or_else(|| match &b.at {
+                    Some((parent, name)) => {
+                        let p = self.path_of(*parent);
+                        if p.is_empty() {
+                            name.to_string()
+                        } else {
+                            format!("{p}.{name}")
+                        }
+                    }
+                    None => path.to_string(),
+                }),
                 msg: b.msg.clone(),
                 incomplete: b.incomplete,
             },

@@ -33,6 +33,7 @@ pub mod definition;
 pub mod error;
 mod eval;
 pub mod export;
+mod hash;
 pub mod lexer;
 pub mod parser;
 pub mod value;

@@ -146,7 +146,7 @@ impl<'a> Parser<'a> {
         Ok(File {
             package,
             imports,
-            root: Arc::new(StructLit { decls, pos, end }),
+            root: Arc::new(StructLit::new(decls, pos, end)),
         })
     }
 
@@ -367,11 +367,7 @@ impl<'a> Parser<'a> {
                 let end = self.pos();
                 return Ok(Expr {
                     pos,
-                    kind: ExprKind::Struct(Arc::new(StructLit {
-                        decls: vec![Decl::Field(f)],
-                        pos,
-                        end,
-                    })),
+                    kind: ExprKind::Struct(Arc::new(StructLit::new(vec![Decl::Field(f)], pos, end))),
                 });
             }
         }
@@ -725,7 +721,7 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
         let end = self.pos();
         self.expect("}")?;
-        Ok(Arc::new(StructLit { decls, pos, end }))
+        Ok(Arc::new(StructLit::new(decls, pos, end)))
     }
 
     fn list_lit(&mut self) -> Result<Arc<ListLit>> {

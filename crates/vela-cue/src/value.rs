@@ -80,6 +80,9 @@ pub struct Bottom {
     pub incomplete: bool,
     /// Field path, filled in when the error passes through a field.
     pub path: Option<String>,
+    /// Field (parent struct and label) where the error surfaced; the path is computed from it
+    /// only when the error is reported.
+    pub at: Option<(NodeId, Name)>,
 }
 
 /// A list value: its elements and the type of further elements (`None` = closed).
@@ -152,6 +155,7 @@ impl Val {
             pos,
             incomplete: false,
             path: None,
+            at: None,
         }))
     }
     /// Construct an incomplete error value.
@@ -161,6 +165,7 @@ impl Val {
             pos,
             incomplete: true,
             path: None,
+            at: None,
         }))
     }
     /// Is this `_|_`?

@@ -200,6 +200,7 @@ impl Ctx {
                             pos,
                             incomplete,
                             path: None,
+                            at: None,
                         }))
                     }
                 }

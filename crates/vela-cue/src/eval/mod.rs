@@ -21,6 +21,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::ast::{Constraint, Decl, Expr, ExprKind, Label, Name, StructLit};
+use crate::hash::{FxBuild, FxHashMap};
 use crate::value::{NodeId, Val};
 
 pub(crate) use ops::{compare_eq, order_vals};
@@ -179,12 +180,12 @@ pub(crate) struct Group {
 
 pub(crate) struct NodeState {
     pub status: Status,
-    pub fields: IndexMap<Name, Slot>,
+    pub fields: IndexMap<Name, Slot, FxBuild>,
     pub patterns: Vec<Pattern>,
     pub embedded: Vec<Val>,
-    pub groups: HashMap<u32, Group>,
+    pub groups: FxHashMap<u32, Group>,
     pub error: Option<Val>,
-    pub lets: HashMap<(usize, Name), Val>,
+    pub lets: FxHashMap<(usize, Name), Val>,
     /// Set when a comprehension or embedding was processed (struct is not a plain literal).
     pub has_regular_decl: bool,
     pub closed_checked: bool,
@@ -208,7 +209,7 @@ pub(crate) struct Ctx {
     pub limits: Limits,
     pub limit_hit: RefCell<Option<String>>,
     pub next_gid: Cell<u32>,
-    pub child_gids: RefCell<HashMap<(u32, Name), u32>>,
+    pub child_gids: RefCell<FxHashMap<(u32, Name), u32>>,
     pub regex_cache: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
 }
 
@@ -221,7 +222,7 @@ impl Ctx {
             limits,
             limit_hit: RefCell::new(None),
             next_gid: Cell::new(1),
-            child_gids: RefCell::new(HashMap::new()),
+            child_gids: RefCell::new(FxHashMap::default()),
             regex_cache: RefCell::new(HashMap::new()),
         }
     }
@@ -241,12 +242,12 @@ impl Ctx {
             conjs: RefCell::new(conjs),
             st: RefCell::new(NodeState {
                 status: Status::Fresh,
-                fields: IndexMap::new(),
+                fields: IndexMap::default(),
                 patterns: Vec::new(),
                 embedded: Vec::new(),
-                groups: HashMap::new(),
+                groups: FxHashMap::default(),
                 error: None,
-                lets: HashMap::new(),
+                lets: FxHashMap::default(),
                 has_regular_decl: false,
                 closed_checked: false,
                 infos: Vec::new(),
@@ -786,10 +787,10 @@ impl Ctx {
         }
         let v = self.eval_field(id, &name, &all);
         let mut st = node.st.borrow_mut();
-        let done = st.status == Status::Done;
         if let Some(slot) = st.fields.get_mut(&*name) {
             slot.busy = false;
-            if slot.value.is_none() && done {
+            // cached even while the node is still expanding: adding a conjunct later resets it
+            if slot.value.is_none() {
                 slot.value = Some(v.clone());
             }
         }
@@ -840,7 +841,7 @@ impl Ctx {
         let acc = self.norm(acc);
         self.reparent(&acc, parent, name);
         match acc {
-            Val::Bottom(b) if b.path.is_none() || b.pos == u32::MAX => {
+            Val::Bottom(b) if (b.path.is_none() && b.at.is_none()) || b.pos == u32::MAX => {
                 let mut b = (*b).clone();
                 if b.pos == u32::MAX {
                     b.pos = conjs
@@ -854,15 +855,9 @@ impl Ctx {
                         })
                         .unwrap_or(u32::MAX);
                 }
-                if b.path.is_some() {
-                    return Val::Bottom(Rc::new(b));
+                if b.path.is_none() && b.at.is_none() {
+                    b.at = Some((parent, name.clone()));
                 }
-                let p = self.path_of(parent);
-                b.path = Some(if p.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{p}.{name}")
-                });
                 Val::Bottom(Rc::new(b))
             }
             v => v,
@@ -942,7 +937,7 @@ fn derived(mut c: Conj, rpos: Option<u32>) -> Conj {
     c
 }
 
-fn slot_entry(fields: &mut IndexMap<Name, Slot>, name: Name) -> &mut Slot {
+fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> &mut Slot {
     fields.entry(name).or_insert_with(|| Slot {
         conjs: Vec::new(),
         constraint: Constraint::Optional,

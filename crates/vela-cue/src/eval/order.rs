@@ -2,7 +2,7 @@
 //! struct literal contributes "declared before" edges between its labels; literals are visited in
 //! source order; cycles and ties are broken by comparing label names.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap as HashMap;
 
 use super::{Conj, NodeState};
 use crate::ast::Name;
@@ -46,6 +46,16 @@ impl StructInfo {
 pub(crate) fn sort_fields(st: &mut NodeState) {
     let n = st.fields.len();
     if !(2..=5000).contains(&n) {
+        return;
+    }
+    // one contributing struct: its declaration order is the insertion order already
+    if st
+        .infos
+        .iter()
+        .filter(|i| i.decls.iter().any(|d| d.0.is_some()))
+        .count()
+        < 2
+    {
         return;
     }
     let arc: HashMap<&str, usize> = st.fields.keys().enumerate().map(|(i, k)| (&**k, i)).collect();
