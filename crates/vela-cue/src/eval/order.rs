@@ -148,20 +148,22 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
         previous = next;
     }
     let order = topo(&names, &out_edges);
-    let mut rank = vec![0usize; n];
-    for (r, i) in order.iter().enumerate() {
-        rank[*i] = r;
+    if order.iter().enumerate().all(|(r, i)| r == *i) {
+        return;
     }
-    let mut idx = 0usize;
-    let ranks: HashMap<Name, usize> = names
-        .iter()
-        .map(|k| {
-            let r = rank[idx];
-            idx += 1;
-            (k.clone(), r)
-        })
-        .collect();
-    st.fields.sort_by(|a, _, b, _| ranks[a].cmp(&ranks[b]));
+    let mut entries: Vec<Option<(Name, super::Slot)>> =
+        std::mem::take(&mut st.fields).into_iter().map(Some).collect();
+    let mut fields = indexmap::IndexMap::with_capacity_and_hasher(n, Default::default());
+    for i in order {
+        if let Some((k, v)) = entries.get_mut(i).and_then(Option::take) {
+            fields.insert(k, v);
+        }
+    }
+    // anything the sort missed keeps its place at the end
+    for (k, v) in entries.into_iter().flatten() {
+        fields.insert(k, v);
+    }
+    st.fields = fields;
 }
 
 /// Strongly connected components (Tarjan), then Kahn's algorithm choosing the ready component
@@ -233,11 +235,14 @@ fn topo(names: &[Name], out: &[Vec<usize>]) -> Vec<usize> {
             }
         }
     }
-    let key = |ci: usize| -> Vec<&str> { comps[ci].iter().map(|i| &*names[*i]).collect() };
+    let keys: Vec<Vec<&str>> = comps
+        .iter()
+        .map(|c| c.iter().map(|i| &*names[*i]).collect())
+        .collect();
     let mut ready: Vec<usize> = (0..c).filter(|ci| indeg[*ci] == 0).collect();
     let mut result = Vec::with_capacity(n);
     while !ready.is_empty() {
-        ready.sort_by(|a, b| key(*a).cmp(&key(*b)));
+        ready.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
         let cur = ready.remove(0);
         result.extend(comps[cur].iter().copied());
         for &nx in &cout[cur] {
