@@ -32,6 +32,7 @@ pub mod cue;
 pub mod definition;
 pub mod dryrun;
 pub mod error;
+pub mod health;
 pub mod load;
 pub mod native;
 pub mod output;

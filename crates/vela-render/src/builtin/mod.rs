@@ -22,6 +22,7 @@ pub fn register(r: &mut Registry) {
     r.insert(Arc::new(Def::new(components::StatefulSet)));
     r.insert(Arc::new(Def::new(components::Task)));
     r.insert(Arc::new(Def::new(components::K8sObjects)));
+    r.insert(Arc::new(Def::new(components::CronTask)));
 
     r.insert(Arc::new(Def::new(traits::Scaler)));
     r.insert(Arc::new(Def::new(traits::MetaMerge::labels())));

@@ -1,0 +1,105 @@
+//! Health of a rendered component and its traits against live objects.
+
+use serde_json::{Map, Value};
+
+use crate::app::Component;
+use crate::definition::{Kind, StatusRequest, StatusResult};
+use crate::error::Result;
+use crate::registry::Registry;
+use crate::render::{AUXILIARY_WORKLOAD, ComponentManifest};
+
+/// Health of one component: its own status and one per trait, in trait order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The component's `healthPolicy` / `customStatus` / `details`.
+    pub component: StatusResult,
+    /// `(trait type, status)` per trait.
+    pub traits: Vec<(String, StatusResult)>,
+}
+
+impl Report {
+    /// Whether the component and every trait are healthy.
+    pub fn healthy(&self) -> bool {
+        self.component.healthy && self.traits.iter().all(|(_, s)| s.healthy)
+    }
+}
+
+/// Evaluates the health of `comp` as rendered in `manifest`. `live` maps a rendered object
+/// to the live one read from the cluster (`None` when it does not exist; missing objects are
+/// evaluated as `{}` like KubeVela does, which built-in policies report as unhealthy).
+pub fn evaluate(
+    registry: &Registry,
+    comp: &Component,
+    manifest: &ComponentManifest,
+    live: impl Fn(&Value) -> Option<Value>,
+) -> Result<Report> {
+    let get = |v: &Value| live(v).unwrap_or_else(|| Value::Object(Map::new()));
+    let workload = get(&manifest.workload);
+    let aux: Map<String, Value> = manifest
+        .objects
+        .iter()
+        .filter(|o| o.trait_type == AUXILIARY_WORKLOAD)
+        .map(|o| (o.resource.clone(), get(&o.value)))
+        .collect();
+    let def = registry.get(Kind::Component, &comp.type_)?;
+    let component = def.status(&StatusRequest {
+        output: workload.clone(),
+        outputs: aux,
+        parameter: comp.properties.clone(),
+    })?;
+    let mut traits = Vec::new();
+    for t in &comp.traits {
+        let tdef = registry.get(Kind::Trait, &t.type_)?;
+        let name = tdef.meta().name.clone();
+        let outputs: Map<String, Value> = manifest
+            .objects
+            .iter()
+            .filter(|o| o.trait_type == name)
+            .map(|o| (o.resource.clone(), get(&o.value)))
+            .collect();
+        let s = tdef.status(&StatusRequest {
+            output: workload.clone(),
+            outputs,
+            parameter: t.properties.clone(),
+        })?;
+        traits.push((name, s));
+    }
+    Ok(Report { component, traits })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Application;
+    use crate::render::Renderer;
+    use serde_json::json;
+
+    #[test]
+    fn component_and_trait_health() {
+        let app = Application::from_yaml(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: w\n      type: webservice\n      properties: {image: x}\n      traits: [{type: scaler, properties: {replicas: 2}}, {type: expose, properties: {port: [80], type: LoadBalancer}}]\n",
+        )
+        .unwrap();
+        let reg = Registry::builtin();
+        let m = Renderer::new(reg.clone()).render(&app).unwrap();
+        let live = |o: &Value| -> Option<Value> {
+            let mut o = o.clone();
+            match o["kind"].as_str() {
+                Some("Deployment") => {
+                    o["status"] = json!({"readyReplicas": 2, "updatedReplicas": 2, "replicas": 2, "observedGeneration": 1});
+                    o["metadata"]["generation"] = json!(1);
+                    Some(o)
+                }
+                Some("Service") => Some(o),
+                _ => None,
+            }
+        };
+        let r = evaluate(&reg, &app.components[0], &m[0], live).unwrap();
+        assert!(r.component.healthy);
+        assert_eq!(r.component.message, "Ready:2/2");
+        assert_eq!(r.traits[1].0, "expose");
+        assert!(!r.traits[1].1.healthy);
+        assert_eq!(r.traits[1].1.message, "ExternalIP: Pending");
+        assert!(!r.healthy());
+    }
+}
