@@ -1,0 +1,81 @@
+//! The examples do what their docs say.
+
+#![allow(dead_code, missing_docs)]
+
+#[path = "../app_check.rs"]
+mod app_check;
+
+#[path = "../app_builder.rs"]
+mod app_builder;
+
+use std::path::Path;
+
+use vela_model::parse::{self, Mode};
+
+fn app_file(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("apps").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn hello_is_valid_and_printed() {
+    let report = app_check::check("hello.yaml", &app_file("hello.yaml"), Mode::Strict);
+    assert!(report.ok, "{}", report.text);
+    assert!(
+        report
+            .text
+            .starts_with("hello.yaml: Application default/hello: valid\n"),
+        "{}",
+        report.text
+    );
+    assert!(
+        report
+            .text
+            .contains("  component hello-web (webservice) traits: scaler\n")
+    );
+    // The printed YAML parses back to the same Application.
+    let yaml = report.text.split("---\n").nth(1).expect("yaml part");
+    assert_eq!(
+        parse::application(yaml).unwrap(),
+        parse::application(&app_file("hello.yaml")).unwrap()
+    );
+}
+
+#[test]
+fn broken_reports_every_problem_with_its_path() {
+    let report = app_check::check("broken.yaml", &app_file("broken.yaml"), Mode::Lenient);
+    assert!(!report.ok);
+    for path in [
+        "spec.components[0].name",
+        "spec.components[0].dependsOn[0]",
+        "spec.workflow.steps[0].timeout",
+        "spec.workflow.steps[1].subSteps",
+    ] {
+        assert!(
+            report.text.contains(&format!("  {path}: ")),
+            "missing {path} in:\n{}",
+            report.text
+        );
+    }
+    assert!(report.text.contains("4 problem(s)"), "{}", report.text);
+}
+
+#[test]
+fn syntax_errors_name_the_line() {
+    let report = app_check::check("bad.yaml", "apiVersion: v1\nkind: [\n", Mode::Lenient);
+    assert!(!report.ok);
+    assert!(
+        report.text.contains("line 3") || report.text.contains("line 2"),
+        "{}",
+        report.text
+    );
+}
+
+#[test]
+fn builder_example_is_valid_and_round_trips() {
+    let app = app_builder::storefront("nginx", 2);
+    assert!(app.validate().is_empty());
+    let yaml = serde_yaml::to_string(&app).unwrap();
+    assert_eq!(parse::application_with(&yaml, Mode::Strict).unwrap(), app);
+    assert!(yaml.contains("type: webservice"));
+}
