@@ -57,6 +57,7 @@ impl Program {
     /// Parse `src` (named `name` in error messages).
     pub fn compile(name: &str, src: &str) -> Result<Program> {
         let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, name, src))?;
+        check_imports_used(&file, src).map_err(|e| resolve_err(e, name, src))?;
         Ok(Program {
             name: name.into(),
             src: src.into(),
@@ -107,6 +108,33 @@ impl Program {
         inst.rebuild()?;
         Ok(inst)
     }
+}
+
+/// CUE rejects a file that imports a package it never uses.
+fn check_imports_used(file: &File, src: &str) -> Result<()> {
+    let body_start = file
+        .root
+        .decls
+        .first()
+        .map(|_| file.root.pos as usize)
+        .unwrap_or(src.len());
+    let body = src.get(body_start..).unwrap_or("");
+    for imp in &file.imports {
+        let name: &str = &imp.name;
+        let used = body.match_indices(name).any(|(i, _)| {
+            let before = body[..i].chars().next_back();
+            let after = body[i + name.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '#' || c == '$' || c == '.')
+                && after == Some('.')
+        });
+        if !used {
+            return Err(Error::Parse {
+                pos: crate::error::Pos::Offset(imp.pos as usize),
+                msg: format!("imported and not used: {:?}", imp.path),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One evaluation of a [`Program`]: values are computed lazily on lookup and memoised.

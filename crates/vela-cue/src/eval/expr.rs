@@ -68,9 +68,11 @@ impl Ctx {
                 if av.is_bottom() {
                     return av;
                 }
-                let av = self.at_ref(av, a, a.pos, true);
+                // `a & b` as a field's value is an explicit unification (field order)
+                let explicit = owner.is_some();
+                let av = self.at_ref(av, a, a.pos, explicit);
                 let bv = self.eval_closed(b, env, gid, owner);
-                let bv = self.at_ref(bv, b, b.pos, true);
+                let bv = self.at_ref(bv, b, b.pos, explicit);
                 self.unify(av, bv)
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, env, e.pos),
