@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::native::Def;
 use crate::registry::Registry;
 
+pub mod affinity;
 pub mod components;
 pub mod outputs;
 pub mod pod;
@@ -43,6 +44,8 @@ pub fn register(r: &mut Registry) {
     r.insert(Arc::new(Def::new(traits2::StartupProbeTrait)));
     r.insert(Arc::new(Def::new(traits2::SecurityContext)));
     r.insert(Arc::new(Def::new(traits2::ContainerPorts)));
+    r.insert(Arc::new(Def::new(affinity::Affinity)));
+    r.insert(Arc::new(Def::new(outputs::Gateway)));
     r.insert(Arc::new(Def::new(outputs::Expose)));
     r.insert(Arc::new(Def::new(outputs::CpuScaler)));
     r.insert(Arc::new(Def::new(outputs::Hpa)));
