@@ -59,7 +59,7 @@ cmd_build() {
   minor="${minor%%.*}"
   (
     cd "$SRC"
-    GOTOOLCHAIN=local GOFLAGS=-mod=readonly go build -o "$bin.tmp.$$" \
+    GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" go build -o "$bin.tmp.$$" \
       -ldflags "-s -w \
         -X k8s.io/component-base/version.gitVersion=$K8S_VERSION \
         -X k8s.io/component-base/version.gitMajor=1 \
