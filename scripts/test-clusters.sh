@@ -196,7 +196,7 @@ case "${1:-}" in
   env) print_env ;;
   status) cmd_status ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
