@@ -15,7 +15,9 @@ scripts/test-clusters.sh build
 echo "30-e2e: test-cluster binary ready after $((SECONDS - start))s"
 
 trap 'scripts/test-clusters.sh down' EXIT
-eval "$(scripts/test-clusters.sh up 3)"
+# An assignment keeps the exit status of `up` (eval "$(...)" would hide a failure).
+clusters_env="$(scripts/test-clusters.sh up 3)"
+eval "$clusters_env"
 echo "30-e2e: clusters up after $((SECONDS - start))s"
 
 # The end-to-end tests are #[ignore]d in plain `cargo test`; here they run, and a test that
