@@ -11,6 +11,8 @@
 //! - [`time`]: timestamps, Go durations and the injectable clock.
 
 pub mod cluster;
+#[cfg(feature = "cue")]
+pub mod cue_step;
 pub mod engine;
 pub mod expr;
 pub mod http;

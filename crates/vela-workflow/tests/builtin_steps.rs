@@ -353,7 +353,7 @@ async fn notification_sends_slack_dingtalk_lark_and_email() {
     let body = |p: &str| -> Value {
         serde_json::from_str(&seen.iter().find(|s| s.path == p).unwrap().body).unwrap()
     };
-    assert_eq!(body("/slack"), json!({"text": "deployed", "mrkdwn": true}));
+    assert_eq!(body("/slack"), json!({"text": "deployed"}));
     assert_eq!(
         body("/ding"),
         json!({"text": {"content": "deployed"}, "msgtype": "text"})

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{RESUME_TIMESTAMP, SUSPEND_TIMESTAMP};
+use super::{RESUME_TIMESTAMP, SUSPEND_TIMESTAMP_KEY};
 use crate::status::StepPhase;
 use crate::step::{self, Context, StepType};
 use crate::time::{Timestamp, parse_duration};
@@ -37,31 +37,44 @@ impl StepType for Suspend {
                 )));
             }
         };
-        if let Some(ts) = ctx.mutable(RESUME_TIMESTAMP) {
-            let t = Timestamp::parse_rfc3339(ts).map_err(|e| step::Error::new("resume timestamp", e))?;
-            if ctx.now() >= t {
-                ctx.resume("");
-            } else {
-                ctx.suspend(message);
-            }
-            return Ok(json!({}));
-        }
-        if let Some(d) = duration {
-            let at = ctx.now().plus(d).to_string();
-            ctx.set_mutable(RESUME_TIMESTAMP, at);
-        }
-        if ctx.mutable(SUSPEND_TIMESTAMP).is_some() {
-            if ctx.previous_status().phase == StepPhase::Running {
-                // Suspended before and resumed since: continue.
-                return Ok(json!({}));
-            }
-        } else {
-            let now = ctx.now().to_string();
-            ctx.set_mutable(SUSPEND_TIMESTAMP, now);
-        }
-        ctx.suspend(message);
+        suspend_action(ctx, duration, message, "suspend")?;
         Ok(json!({}))
     }
+}
+
+/// KubeVela's `builtin.#Suspend` for the field `label`: suspends, or resumes once resumed by
+/// the operation or once its `duration` has passed.
+pub(crate) fn suspend_action(
+    ctx: &mut Context<'_>,
+    duration: Option<std::time::Duration>,
+    message: String,
+    label: &str,
+) -> step::Result<()> {
+    if let Some(ts) = ctx.mutable(RESUME_TIMESTAMP) {
+        let t = Timestamp::parse_rfc3339(ts).map_err(|e| step::Error::new("resume timestamp", e))?;
+        if ctx.now() >= t {
+            ctx.resume("");
+        } else {
+            ctx.suspend(message);
+        }
+        return Ok(());
+    }
+    if let Some(d) = duration {
+        let at = ctx.now().plus(d).to_string();
+        ctx.set_mutable(RESUME_TIMESTAMP, at);
+    }
+    let key = format!("{label}.{SUSPEND_TIMESTAMP_KEY}");
+    if ctx.mutable(&key).is_some() {
+        if ctx.previous_status().phase == StepPhase::Running {
+            // Suspended before and resumed since: continue.
+            return Ok(());
+        }
+    } else {
+        let now = ctx.now().to_string();
+        ctx.set_mutable(&key, now);
+    }
+    ctx.suspend(message);
+    Ok(())
 }
 
 /// `print-message-in-status`: shows `parameter.message` in the step status.

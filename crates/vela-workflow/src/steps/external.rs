@@ -234,10 +234,8 @@ impl StepType for Notification {
                 .filter(|m| m.is_object())
                 .cloned()
                 .ok_or_else(|| step::Error::msg(format!("parameter.{field}.message: expected an object")))?;
-            // The definition's defaults.
-            if field == "slack" && message.get("mrkdwn").is_none() {
-                message["mrkdwn"] = Value::Bool(true);
-            }
+            // The definition's defaults (Slack's `mrkdwn?: *true | bool` is optional, so CUE
+            // does not send it; DingTalk's `msgtype: *"text" | ...` is required, so it does).
             if field == "dingding" && message.get("msgtype").is_none() {
                 message["msgtype"] = Value::String("text".into());
             }

@@ -16,6 +16,7 @@ mod objects;
 
 use std::sync::Arc;
 
+pub(crate) use control::suspend_action;
 pub use control::{PrintMessage, Suspend};
 pub use external::{HttpRequest, Notification, Webhook};
 pub use objects::{ApplyObject, Export2Config, Export2Secret, ReadObject};
@@ -28,8 +29,8 @@ use crate::step::Registry;
 pub const STEP_GROUP: &str = "step-group";
 /// Mutable key where a suspend with `duration` keeps its resume time.
 pub const RESUME_TIMESTAMP: &str = "resumeTimeStamp";
-/// Mutable key where a suspend keeps the time it first suspended.
-pub const SUSPEND_TIMESTAMP: &str = "suspend.suspendTimeStamp";
+/// Mutable key (after the field label) where a suspend keeps the time it first suspended.
+pub const SUSPEND_TIMESTAMP_KEY: &str = "suspendTimeStamp";
 
 /// A registry with every built-in step type, over these objects and this HTTP client.
 ///

@@ -1,0 +1,344 @@
+//! The standard providers: `vela/builtin`, `vela/kube`, `vela/http`, `vela/util`, `vela/email`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::{Call, Provider};
+use crate::cluster::{Key, Objects};
+use crate::step::{self, Context};
+use crate::time::parse_duration;
+use crate::{http, smtp};
+
+fn s<'a>(p: &'a Value, field: &str) -> Option<&'a str> {
+    p.get(field).and_then(Value::as_str)
+}
+
+fn msg(p: &Value) -> String {
+    s(p, "message").unwrap_or_default().to_owned()
+}
+
+/// `vela/builtin` (and the builtin actions of the legacy `vela/op`): `#Suspend`,
+/// `#ConditionalWait`, `#Break`, `#Fail`, `#Message`, `#DoVar`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Builtin;
+
+#[async_trait]
+impl Provider for Builtin {
+    async fn call(&self, action: &str, p: Value, label: &str, ctx: &mut Context<'_>) -> step::Result<Call> {
+        match action {
+            "suspend" => {
+                let duration = match s(&p, "duration") {
+                    Some(d) => Some(parse_duration(d).map_err(|e| step::Error::new("$params.duration", e))?),
+                    None => None,
+                };
+                let message =
+                    s(&p, "message").map_or_else(|| format!("Suspended by field {label}"), str::to_owned);
+                crate::steps::suspend_action(ctx, duration, message, label)?;
+                Ok(if ctx.phase() == crate::status::StepPhase::Suspending {
+                    Call::Stop
+                } else {
+                    Call::Done
+                })
+            }
+            "wait" => {
+                if p.get("continue").and_then(Value::as_bool).unwrap_or(false) {
+                    Ok(Call::Done)
+                } else {
+                    ctx.wait(msg(&p));
+                    Ok(Call::Stop)
+                }
+            }
+            "break" => {
+                ctx.terminate(msg(&p));
+                Ok(Call::Stop)
+            }
+            "fail" => {
+                ctx.fail(msg(&p));
+                Ok(Call::Stop)
+            }
+            "message" => {
+                ctx.message(msg(&p));
+                Ok(Call::Done)
+            }
+            "var" => {
+                let path = s(&p, "path")
+                    .ok_or_else(|| step::Error::msg("$params.path: expected a string"))?
+                    .to_owned();
+                match s(&p, "method").unwrap_or("Get") {
+                    "Put" => {
+                        ctx.set_var(&path, p.get("value").cloned().unwrap_or(Value::Null));
+                        Ok(Call::Done)
+                    }
+                    _ => {
+                        let v = ctx
+                            .var(&path)
+                            .cloned()
+                            .ok_or_else(|| step::Error::msg(format!("var {path} not found")))?;
+                        Ok(Call::Returns(json!({"value": v})))
+                    }
+                }
+            }
+            "steps" => Ok(Call::Done),
+            other => Err(step::Error::msg(format!(
+                "builtin provider has no action {other:?}"
+            ))),
+        }
+    }
+}
+
+/// `vela/kube`: `#Apply`, `#Read`, `#List`, `#Delete` over [`Objects`].
+#[derive(Clone)]
+pub struct Kube {
+    objects: Arc<dyn Objects>,
+}
+
+impl Kube {
+    /// The provider over an object store.
+    pub fn new(objects: Arc<dyn Objects>) -> Self {
+        Self { objects }
+    }
+}
+
+#[async_trait]
+impl Provider for Kube {
+    async fn call(&self, action: &str, p: Value, _label: &str, ctx: &mut Context<'_>) -> step::Result<Call> {
+        let cluster = s(&p, "cluster").unwrap_or("").to_owned();
+        let ns = ctx
+            .context()
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("default")
+            .to_owned();
+        let mut value = p.get("value").cloned().unwrap_or(Value::Null);
+        if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut)
+            && meta
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        {
+            meta.insert("namespace".into(), Value::String(ns.clone()));
+        }
+        match action {
+            "apply" => {
+                if let Some(patch) = p.get("patch").filter(|v| v.is_object()) {
+                    merge(&mut value, patch.clone());
+                }
+                let applied = self
+                    .objects
+                    .apply(&cluster, value)
+                    .await
+                    .map_err(|e| step::Error::new("apply", e))?;
+                Ok(Call::Returns(json!({"value": applied})))
+            }
+            "read" => {
+                let key = Key::of(&cluster, &value).map_err(|e| step::Error::new("$params.value", e))?;
+                let obj = self
+                    .objects
+                    .get(&key)
+                    .await
+                    .map_err(|e| step::Error::new("read", e))?;
+                let obj = obj.ok_or_else(|| {
+                    step::Error::msg(format!("{} {}/{} not found", key.kind, key.namespace, key.name))
+                })?;
+                Ok(Call::Returns(json!({"value": obj})))
+            }
+            "list" => {
+                let r = p.get("resource").cloned().unwrap_or(Value::Null);
+                let f = p.get("filter").cloned().unwrap_or(Value::Null);
+                let labels: BTreeMap<String, String> = f
+                    .get("matchingLabels")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let items = self
+                    .objects
+                    .list(
+                        &cluster,
+                        s(&r, "apiVersion").unwrap_or(""),
+                        s(&r, "kind").unwrap_or(""),
+                        s(&f, "namespace").unwrap_or(""),
+                        &labels,
+                    )
+                    .await
+                    .map_err(|e| step::Error::new("list", e))?;
+                Ok(Call::Returns(json!({"list": {"items": items}})))
+            }
+            "delete" => {
+                let key = Key::of(&cluster, &value).map_err(|e| step::Error::new("$params.value", e))?;
+                self.objects
+                    .delete(&key)
+                    .await
+                    .map_err(|e| step::Error::new("delete", e))?;
+                Ok(Call::Done)
+            }
+            other => Err(step::Error::msg(format!("kube provider has no action {other:?}"))),
+        }
+    }
+}
+
+fn merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(&k) {
+                    Some(x) => merge(x, v),
+                    None => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// `vela/http`: `#HTTPDo` (and `#HTTPGet`/`Post`/`Put`/`Delete`) through the guarded client.
+#[derive(Clone, Debug)]
+pub struct Http {
+    http: http::Client,
+}
+
+impl Http {
+    /// The provider over the guarded client.
+    #[must_use]
+    pub fn new(http: http::Client) -> Self {
+        Self { http }
+    }
+}
+
+#[async_trait]
+impl Provider for Http {
+    async fn call(&self, action: &str, p: Value, _label: &str, _ctx: &mut Context<'_>) -> step::Result<Call> {
+        if action != "do" {
+            return Err(step::Error::msg(format!(
+                "http provider has no action {action:?}"
+            )));
+        }
+        let req = p.get("request").cloned().unwrap_or(Value::Null);
+        let mut headers = BTreeMap::new();
+        if let Some(h) = req.get("header").and_then(Value::as_object) {
+            for (k, v) in h {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+                    other => other.to_string(),
+                };
+                headers.insert(k.clone(), v);
+            }
+        }
+        let timeout = match s(&req, "timeout") {
+            Some(t) => Some(parse_duration(t).map_err(|e| step::Error::new("$params.request.timeout", e))?),
+            None => None,
+        };
+        let r = http::Request {
+            method: s(&p, "method").unwrap_or("GET").to_owned(),
+            url: s(&p, "url")
+                .ok_or_else(|| step::Error::msg("$params.url: expected a string"))?
+                .to_owned(),
+            headers,
+            body: s(&req, "body").map(str::to_owned),
+            timeout,
+        };
+        let resp = self.http.send(r).await.map_err(|e| step::Error::new("http", e))?;
+        Ok(Call::Returns(
+            json!({"body": resp.body, "header": resp.headers, "statusCode": resp.status}),
+        ))
+    }
+}
+
+/// `vela/util`: `#ConvertString` (bytes to string) and `#Log`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Util;
+
+#[async_trait]
+impl Provider for Util {
+    async fn call(&self, action: &str, p: Value, _label: &str, _ctx: &mut Context<'_>) -> step::Result<Call> {
+        match action {
+            "string" => {
+                let str_ = match p.get("bt") {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Array(a)) => {
+                        let bytes: Vec<u8> = a
+                            .iter()
+                            .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                            .collect();
+                        String::from_utf8_lossy(&bytes).into_owned()
+                    }
+                    _ => return Err(step::Error::msg("$params.bt: expected bytes")),
+                };
+                Ok(Call::Returns(json!({"str": str_})))
+            }
+            "log" => {
+                let data = p.get("data").map(ToString::to_string).unwrap_or_default();
+                tracing::info!(data = %data, "workflow step log");
+                Ok(Call::Done)
+            }
+            other => Err(step::Error::msg(format!("util provider has no action {other:?}"))),
+        }
+    }
+}
+
+/// `vela/email`: `#SendEmail` over SMTP, through the HTTP client's address guard.
+#[derive(Clone, Debug)]
+pub struct Email {
+    http: http::Client,
+}
+
+impl Email {
+    /// The provider (the guard of `http` decides which servers may be contacted).
+    #[must_use]
+    pub fn new(http: http::Client) -> Self {
+        Self { http }
+    }
+}
+
+#[async_trait]
+impl Provider for Email {
+    async fn call(&self, action: &str, p: Value, _label: &str, _ctx: &mut Context<'_>) -> step::Result<Call> {
+        if action != "send" {
+            return Err(step::Error::msg(format!(
+                "email provider has no action {action:?}"
+            )));
+        }
+        let from = p.get("from").cloned().unwrap_or(Value::Null);
+        let content = p.get("content").cloned().unwrap_or(Value::Null);
+        let need = |v: &Value, f: &str| {
+            s(v, f)
+                .map(str::to_owned)
+                .ok_or_else(|| step::Error::msg(format!("$params.{f}: expected a string")))
+        };
+        let msg = smtp::Message {
+            from: need(&from, "address")?,
+            alias: s(&from, "alias").map(str::to_owned),
+            to: p
+                .get("to")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            subject: need(&content, "subject")?,
+            body: need(&content, "body")?,
+        };
+        let server = smtp::Server {
+            host: need(&from, "host")?,
+            port: from
+                .get("port")
+                .and_then(Value::as_u64)
+                .and_then(|n| u16::try_from(n).ok())
+                .unwrap_or(587),
+            username: msg.from.clone(),
+            password: s(&from, "password").unwrap_or_default().to_owned(),
+        };
+        smtp::send(&self.http, &server, &msg, Duration::from_secs(30))
+            .await
+            .map_err(|e| step::Error::new("send email", e))?;
+        Ok(Call::Done)
+    }
+}

@@ -1,0 +1,253 @@
+//! CUE-defined step types: KubeVela's own WorkflowStepDefinitions (from the conformance corpus,
+//! `$VELA_CONFORMANCE_DIR` or `../shared/conformance/kubevela` from the repository root) run by
+//! the task engine over vela-cue, against the in-memory object store and loopback servers.
+#![cfg(feature = "cue")]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use vela_workflow::cluster::{self, Key, Objects};
+use vela_workflow::cue_step::{CueStep, Packages, Providers};
+use vela_workflow::status::RunPhase;
+use vela_workflow::step::Registry;
+use vela_workflow::time::TokioClock;
+use vela_workflow::{Engine, RunState, Step, Workflow, http, operation};
+
+fn corpus() -> PathBuf {
+    std::env::var_os("VELA_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/kubevela")
+        })
+}
+
+fn packages() -> Packages {
+    Packages::from_workflow_providers(&corpus().join("providers/workflow/pkg/providers"))
+        .expect("provider packages")
+}
+
+fn definition(name: &str) -> String {
+    std::fs::read_to_string(corpus().join(format!("definitions/workflowstep/{name}.cue"))).unwrap()
+}
+
+#[test]
+fn every_workflow_step_definition_in_the_corpus_loads() {
+    let packages = packages();
+    let providers = Arc::new(Providers::new());
+    let dir = corpus().join("definitions/workflowstep");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let mut failures = Vec::new();
+    for path in &names {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let src = std::fs::read_to_string(path).unwrap();
+        if let Err(e) = CueStep::from_definition(&name, &src, &packages, providers.clone()) {
+            failures.push(format!(
+                "{name}: {e}: {:?}",
+                std::error::Error::source(&e).map(ToString::to_string)
+            ));
+        }
+    }
+    assert!(names.len() >= 30, "corpus has {} definitions", names.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} definitions failed to load:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
+}
+
+fn registry(objects: Arc<cluster::Memory>, http: http::Client) -> Registry {
+    let packages = packages();
+    let providers = Arc::new(Providers::standard(objects, http));
+    let mut r = Registry::new();
+    for name in [
+        "suspend",
+        "print-message-in-status",
+        "apply-object",
+        "read-object",
+        "export2config",
+        "export2secret",
+        "request",
+        "webhook",
+        "notification",
+    ] {
+        let step = CueStep::from_definition(name, &definition(name), &packages, providers.clone()).unwrap();
+        r.register(name, step);
+    }
+    r
+}
+
+type Seen = Arc<Mutex<Vec<(String, String, String)>>>;
+
+/// A small HTTP/1.1 server on 127.0.0.1: records (method, path, body), answers `{"ok": true}`
+/// (404 on `/missing`).
+async fn http_server() -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut parts = line.split_whitespace();
+                    let (method, path) = (
+                        parts.next().unwrap_or("").to_owned(),
+                        parts.next().unwrap_or("").to_owned(),
+                    );
+                    let mut len = 0;
+                    loop {
+                        let mut h = String::new();
+                        r.read_line(&mut h).await.unwrap();
+                        let h = h.trim_end();
+                        if h.is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = h.split_once(':')
+                            && k.eq_ignore_ascii_case("content-length")
+                        {
+                            len = v.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; len];
+                    r.read_exact(&mut body).await.unwrap();
+                    let status = if path == "/missing" { 404 } else { 200 };
+                    log.lock()
+                        .unwrap()
+                        .push((method, path, String::from_utf8(body).unwrap()));
+                    let resp = "{\"ok\":true}";
+                    let out = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n\r\n{resp}",
+                        resp.len()
+                    );
+                    if w.write_all(out.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (base, seen)
+}
+
+async fn run(engine: &Engine, wf: &Workflow, state: &mut RunState) -> RunPhase {
+    let ctx = json!({"name": "app", "namespace": "prod"});
+    let mut phase = RunPhase::Executing;
+    for _ in 0..3 {
+        phase = engine.reconcile(wf, &ctx, state).await.unwrap().phase;
+        if phase.is_terminal() || phase == RunPhase::Suspending {
+            break;
+        }
+    }
+    phase
+}
+
+#[tokio::test]
+async fn kubevela_definitions_run_end_to_end() {
+    let (base, seen) = http_server().await;
+    let objects = Arc::new(cluster::Memory::new());
+    let client = http::Client::new(http::Config::default().allowing(["127.0.0.1"])).unwrap();
+    let engine = Engine::new(registry(objects.clone(), client)).with_clock(TokioClock::default());
+    let wf = Workflow::new(vec![
+        Step::new("apply", "apply-object")
+            .with_properties(json!({"value": {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "cfg"}, "data": {"color": "blue"}}})),
+        Step::new("read", "read-object")
+            .with_properties(
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "name": "cfg", "namespace": "prod"}),
+            )
+            .output("color", "output.value.data.color"),
+        Step::new("export", "export2config")
+            .input("color", "data.favourite")
+            .with_properties(json!({"configName": "out", "data": {}})),
+        Step::new("secret", "export2secret").with_properties(json!({"secretName": "s", "data": {"k": "v"}})),
+        Step::new("say", "print-message-in-status").with_properties(json!({"message": "hello"})),
+        Step::new("call", "request")
+            .with_properties(json!({"url": format!("{base}/api"), "method": "POST", "body": {"a": 1}}))
+            .output("ok", "response.ok"),
+        Step::new("hook", "webhook")
+            .with_properties(json!({"url": {"value": format!("{base}/hook")}, "data": {"x": 1}})),
+        Step::new("notify", "notification").with_properties(json!({
+            "slack": {"url": {"value": format!("{base}/slack")}, "message": {"text": "deployed"}}})),
+        Step::new("group", "step-group").with_sub_steps(vec![
+            Step::new("inner", "print-message-in-status").with_properties(json!({"message": "inside"})),
+        ]),
+    ]);
+    let mut state = RunState::default();
+    let phase = run(&engine, &wf, &mut state).await;
+    assert_eq!(phase, RunPhase::Succeeded, "{:#?}", state.status);
+    assert_eq!(state.var("color"), Some(&json!("blue")));
+    assert_eq!(state.var("ok"), Some(&json!(true)));
+    assert_eq!(state.status.step("say").unwrap().message, "hello");
+    let key = |kind: &str, name: &str| Key {
+        cluster: String::new(),
+        api_version: "v1".into(),
+        kind: kind.into(),
+        namespace: "prod".into(),
+        name: name.into(),
+    };
+    assert_eq!(
+        objects.get(&key("ConfigMap", "out")).await.unwrap().unwrap()["data"],
+        json!({"favourite": "blue"})
+    );
+    assert_eq!(
+        objects.get(&key("Secret", "s")).await.unwrap().unwrap()["stringData"],
+        json!({"k": "v"})
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.contains(&("POST".into(), "/api".into(), "{\"a\":1}".into())),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&("POST".into(), "/hook".into(), "{\"x\":1}".into())),
+        "{seen:?}"
+    );
+    let slack = seen.iter().find(|s| s.1 == "/slack").unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&slack.2).unwrap(),
+        json!({"text": "deployed"})
+    );
+}
+
+#[tokio::test]
+async fn cue_suspend_and_request_failure_follow_kubevela() {
+    let (base, _) = http_server().await;
+    let objects = Arc::new(cluster::Memory::new());
+    let client = http::Client::new(http::Config::default().allowing(["127.0.0.1"])).unwrap();
+    let engine = Engine::new(registry(objects, client)).with_clock(TokioClock::default());
+    let wf = Workflow::new(vec![
+        Step::new("gate", "suspend").with_properties(json!({"message": "approve me"})),
+        Step::new("missing", "request").with_properties(json!({"url": format!("{base}/missing")})),
+    ]);
+    let mut state = RunState::default();
+    assert_eq!(run(&engine, &wf, &mut state).await, RunPhase::Suspending);
+    assert_eq!(state.status.step("gate").unwrap().reason, "Suspend");
+    operation::resume(&mut state, None).unwrap();
+    assert_eq!(run(&engine, &wf, &mut state).await, RunPhase::Failed);
+    let st = state.status.step("missing").unwrap();
+    assert_eq!(
+        (st.phase.as_str(), st.reason.as_str()),
+        ("failed", "Action"),
+        "{st:?}"
+    );
+    assert_eq!(st.message, format!("request of {base}/missing is fail: 404"));
+}
