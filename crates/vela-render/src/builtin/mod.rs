@@ -12,6 +12,7 @@ pub mod outputs;
 pub mod pod;
 pub mod policies;
 pub mod status;
+pub mod storage;
 pub mod traits;
 pub mod traits2;
 
@@ -45,6 +46,7 @@ pub fn register(r: &mut Registry) {
     r.insert(Arc::new(Def::new(traits2::SecurityContext)));
     r.insert(Arc::new(Def::new(traits2::ContainerPorts)));
     r.insert(Arc::new(Def::new(affinity::Affinity)));
+    r.insert(Arc::new(Def::new(storage::Storage)));
     r.insert(Arc::new(Def::new(outputs::Gateway)));
     r.insert(Arc::new(Def::new(outputs::Expose)));
     r.insert(Arc::new(Def::new(outputs::CpuScaler)));
