@@ -55,6 +55,29 @@ fn every_workflow_step_definition_in_the_corpus_loads() {
         }
     }
     assert!(names.len() >= 30, "corpus has {} definitions", names.len());
+    // Build each action graph: evaluate with no parameter and list the provider tasks.
+    let mut graphs = 0;
+    for path in &names {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let src = std::fs::read_to_string(path).unwrap();
+        let def = vela_cue::definition::split(&src).unwrap();
+        let mut program = vela_cue::Program::compile(&name, &def.template()).unwrap();
+        for (import, file, src) in packages.files() {
+            program.add_package(import, file, src).unwrap();
+        }
+        let inst = program.eval_with(&[
+            ("parameter", &json!({})),
+            ("context", &json!({"name": "app", "namespace": "ns"})),
+        ]);
+        match inst.and_then(|i| i.tasks("")) {
+            Ok(_) => graphs += 1,
+            Err(e) => failures.push(format!("{name}: action graph: {e}")),
+        }
+    }
+    eprintln!(
+        "{graphs} of {} definitions load and build their action graph",
+        names.len()
+    );
     assert!(
         failures.is_empty(),
         "{} of {} definitions failed to load:\n{}",
@@ -250,4 +273,80 @@ async fn cue_suspend_and_request_failure_follow_kubevela() {
         "{st:?}"
     );
     assert_eq!(st.message, format!("request of {base}/missing is fail: 404"));
+}
+
+/// A tiny SMTP server on loopback: records every line it receives.
+async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let l = log.clone();
+    tokio::spawn(async move {
+        let (sock, _) = listener.accept().await.unwrap();
+        let (r, mut w) = sock.into_split();
+        let mut r = BufReader::new(r);
+        w.write_all(b"220 test ESMTP\r\n").await.unwrap();
+        let mut in_data = false;
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).await.unwrap() == 0 {
+                return;
+            }
+            let line = line.trim_end_matches(['\r', '\n']).to_owned();
+            l.lock().unwrap().push(line.clone());
+            let reply: &[u8] = match line.as_str() {
+                "." if in_data => {
+                    in_data = false;
+                    b"250 queued\r\n"
+                }
+                _ if in_data => continue,
+                l if l.starts_with("EHLO") => b"250-test\r\n250 AUTH PLAIN\r\n",
+                l if l.starts_with("AUTH") => b"235 ok\r\n",
+                "DATA" => {
+                    in_data = true;
+                    b"354 go\r\n"
+                }
+                "QUIT" => b"221 bye\r\n",
+                _ => b"250 ok\r\n",
+            };
+            w.write_all(reply).await.unwrap();
+        }
+    });
+    (port, log)
+}
+
+#[tokio::test]
+async fn cue_notification_email_and_webhook_from_a_secret() {
+    use base64::Engine as _;
+    let (base, seen) = http_server().await;
+    let (port, smtp) = smtp_server().await;
+    let objects = Arc::new(cluster::Memory::new());
+    let url = base64::engine::general_purpose::STANDARD.encode(format!("{base}/secret-hook"));
+    objects
+        .apply("", json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "hook", "namespace": "prod"}, "data": {"url": url}}))
+        .await
+        .unwrap();
+    let client = http::Client::new(http::Config::default().allowing(["127.0.0.1"])).unwrap();
+    let engine = Engine::new(registry(objects, client)).with_clock(TokioClock::default());
+    let wf = Workflow::new(vec![
+        Step::new("hook", "webhook").with_properties(json!({"url": {"secretRef": {"name": "hook", "key": "url"}}, "data": {"y": 2}})),
+        Step::new("mail", "notification").with_properties(json!({"email": {
+            "from": {"address": "vela@example.com", "password": {"value": "pw"}, "host": "127.0.0.1", "port": port},
+            "to": ["dev@example.com"], "content": {"subject": "Released", "body": "done"}}})),
+    ]);
+    let mut state = RunState::default();
+    assert_eq!(
+        run(&engine, &wf, &mut state).await,
+        RunPhase::Succeeded,
+        "{:#?}",
+        state.status
+    );
+    assert!(
+        seen.lock()
+            .unwrap()
+            .contains(&("POST".into(), "/secret-hook".into(), "{\"y\":2}".into()))
+    );
+    let smtp = smtp.lock().unwrap().clone();
+    assert!(smtp.contains(&"RCPT TO:<dev@example.com>".to_owned()), "{smtp:?}");
+    assert!(smtp.contains(&"Subject: Released".to_owned()), "{smtp:?}");
 }

@@ -120,6 +120,13 @@ impl Packages {
         self
     }
 
+    /// The files: (import path, file name, source).
+    pub fn files(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.files
+            .iter()
+            .map(|(i, f, s)| (i.as_str(), f.as_str(), s.as_str()))
+    }
+
     /// KubeVela's workflow provider packages from a checkout of `kubevela/workflow`'s
     /// `pkg/providers` directory: `vela/<name>` from `<name>/*.cue` (`builtin` from
     /// `builtin/`), and `vela/op` from every file under `legacy/`.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::{Call, Provider};
@@ -264,7 +265,13 @@ impl Provider for Util {
         match action {
             "string" => {
                 let str_ = match p.get("bt") {
-                    Some(Value::String(s)) => s.clone(),
+                    // CUE bytes export to JSON as base64, and Go decodes them back into []byte.
+                    Some(Value::String(s)) => {
+                        let bytes = base64::engine::general_purpose::STANDARD.decode(s).map_err(|e| {
+                            step::Error::new("$params.bt: expected bytes (base64 in JSON)", e)
+                        })?;
+                        String::from_utf8_lossy(&bytes).into_owned()
+                    }
                     Some(Value::Array(a)) => {
                         let bytes: Vec<u8> = a
                             .iter()
