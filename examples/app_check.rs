@@ -77,7 +77,11 @@ fn document_name(doc: &Document) -> String {
         Document::WorkflowStepDefinition(d) => Some(&d.metadata),
         Document::Workflow(w) => Some(&w.metadata),
         Document::Policy(p) => Some(&p.metadata),
-        _ => None,
+        Document::WorkloadDefinition(d) => Some(&d.metadata),
+        Document::DefinitionRevision(d) => Some(&d.metadata),
+        Document::ApplicationRevision(r) => Some(&r.metadata),
+        Document::ResourceTracker(t) => Some(&t.metadata),
+        Document::Other(_) => None,
     };
     match meta {
         Some(m) => match (&m.namespace, &m.name) {

@@ -297,7 +297,8 @@ impl Raw {
         let result = match &self.source {
             Source::Yaml(text) => {
                 let de = serde_yaml::Deserializer::from_str(text);
-                let mut track = |path: serde_ignored::Path<'_>| unknown.push(path_string(&path));
+                let mut track =
+                    |path: serde_ignored::Path<'_>| unknown.push((path_string(&path), segments(&path)));
                 let de = serde_ignored::Deserializer::new(de, &mut track);
                 serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
                     let path = e.path().to_string();
@@ -313,7 +314,8 @@ impl Raw {
                 })
             }
             Source::Json => {
-                let mut track = |path: serde_ignored::Path<'_>| unknown.push(path_string(&path));
+                let mut track =
+                    |path: serde_ignored::Path<'_>| unknown.push((path_string(&path), segments(&path)));
                 let de = serde_ignored::Deserializer::new(&self.value, &mut track);
                 serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
                     let path = e.path().to_string();
@@ -328,9 +330,11 @@ impl Raw {
             }
         };
         let value = result?;
-        // The root's apiVersion and kind are consumed by the generated CustomResource types
-        // without being fields of the struct.
-        unknown.retain(|p| p != "apiVersion" && p != "kind");
+        // The `apiVersion` and `kind` of the object (and of objects embedded in it, such as the
+        // Application inside an ApplicationRevision) are read by the generated CustomResource
+        // types without being struct fields.
+        unknown.retain(|(_, segs)| !is_object_header(&self.value, segs));
+        let unknown: Vec<String> = unknown.into_iter().map(|(p, _)| p).collect();
         if mode == Mode::Strict && !unknown.is_empty() {
             return Err(Error::UnknownFields {
                 document: self.number,
@@ -340,6 +344,57 @@ impl Raw {
         }
         Ok(value)
     }
+}
+
+/// One step of a path: a map key or a list index.
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => Vec::new(),
+        Path::Seq { parent, index } => {
+            let mut v = segments(parent);
+            v.push(Segment::Index(*index));
+            v
+        }
+        Path::Map { parent, key } => {
+            let mut v = segments(parent);
+            v.push(Segment::Key(key.clone()));
+            v
+        }
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
+            segments(parent)
+        }
+    }
+}
+
+/// Whether the path is the `apiVersion` or `kind` of a whole Kubernetes object (one that has
+/// `apiVersion`, `kind` and `metadata`).
+fn is_object_header(document: &Value, path: &[Segment]) -> bool {
+    let Some((Segment::Key(last), parent)) = path.split_last() else {
+        return false;
+    };
+    if last != "apiVersion" && last != "kind" {
+        return false;
+    }
+    let mut node = document;
+    for seg in parent {
+        let next = match seg {
+            Segment::Key(k) => node.get(k.as_str()),
+            Segment::Index(i) => node.get(*i),
+        };
+        match next {
+            Some(n) => node = n,
+            None => return false,
+        }
+    }
+    ["apiVersion", "kind", "metadata"]
+        .iter()
+        .all(|k| node.get(*k).is_some())
 }
 
 fn path_string(path: &serde_ignored::Path<'_>) -> String {
@@ -541,6 +596,16 @@ mod tests {
             panic!("{err:?}")
         };
         assert_eq!(paths, &["spec.components[0].trait", "status.bogus"]);
+    }
+
+    #[test]
+    fn strict_mode_accepts_embedded_objects_but_not_stray_kinds() {
+        let text = "apiVersion: core.oam.dev/v1beta1\nkind: ApplicationRevision\nmetadata: {name: a-v1}\nspec:\n  application:\n    apiVersion: core.oam.dev/v1beta1\n    kind: Application\n    metadata: {name: a}\n    spec:\n      components:\n        - {name: web, type: webservice, kind: oops}\n";
+        let err = documents_with(text, Mode::Strict).unwrap_err();
+        let Error::UnknownFields { paths, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(paths, &["spec.application.spec.components[0].kind"]);
     }
 
     #[test]

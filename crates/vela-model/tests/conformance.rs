@@ -96,6 +96,33 @@ fn normalize(v: &Value) -> Option<Value> {
     }
 }
 
+/// Like [`normalize`], also dropping `false` and `""`: the Go types omit these zero values
+/// (`podDisruptive: false`, `workloadRefPath: ""`) just as ours do.
+fn normalize_go_zero(v: &Value) -> Option<Value> {
+    match v {
+        Value::Bool(false) => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::Array(items) if !items.is_empty() => Some(Value::Array(
+            items
+                .iter()
+                .map(|i| normalize_go_zero(i).unwrap_or(Value::Null))
+                .collect(),
+        )),
+        Value::Object(map) if !map.is_empty() => {
+            let m: serde_json::Map<String, Value> = map
+                .iter()
+                .filter_map(|(k, v)| normalize_go_zero(v).map(|v| (k.clone(), v)))
+                .collect();
+            if m.is_empty() {
+                None
+            } else {
+                Some(Value::Object(m))
+            }
+        }
+        other => normalize(other),
+    }
+}
+
 /// Normalizes free-form parts differently: inside `properties` an empty map is meaningful and
 /// kept as it is, so only the typed skeleton is normalized.
 fn normalize_app(v: &Value) -> Value {
@@ -336,4 +363,63 @@ fn every_corpus_document_of_an_oam_kind_parses() {
     println!("OAM documents by kind: {counts:?}; not YAML: {syntax}");
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
     assert!(counts.contains_key("ComponentDefinition"));
+}
+
+#[test]
+fn every_built_in_definition_cr_parses_strictly_and_round_trips() {
+    // KubeVela's 91 built-in definitions in CR form, with the Helm namespace placeholder filled.
+    let dir = corpus().join("definitions-cr");
+    let mut paths = Vec::new();
+    files(&dir, &mut paths);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for path in &paths {
+        let text = std::fs::read_to_string(path)
+            .expect("read")
+            .replace("{{ include \"systemDefinitionNamespace\" . }}", "vela-system");
+        let docs = match parse::documents_with(&text, Mode::Strict) {
+            Ok(docs) => docs,
+            Err(e) => {
+                failures.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        let inputs: Vec<Value> = split_docs(&text)
+            .iter()
+            .map(|d| serde_yaml::from_str(d).expect("yaml"))
+            .filter(|v: &Value| !v.is_null())
+            .collect();
+        assert_eq!(inputs.len(), docs.len(), "{}", path.display());
+        for (doc, input) in docs.iter().zip(&inputs) {
+            let output = match doc {
+                Document::ComponentDefinition(d) => serde_json::to_value(d),
+                Document::TraitDefinition(d) => serde_json::to_value(d),
+                Document::PolicyDefinition(d) => serde_json::to_value(d),
+                Document::WorkflowStepDefinition(d) => serde_json::to_value(d),
+                Document::WorkloadDefinition(d) => serde_json::to_value(d),
+                other => panic!("{}: unexpected kind {}", path.display(), other.kind()),
+            }
+            .expect("to value");
+            if normalize_go_zero(input) != normalize_go_zero(&output) {
+                failures.push(format!("{}: lossy", path.display()));
+            }
+            let yaml = match doc {
+                Document::ComponentDefinition(d) => serde_yaml::to_string(d),
+                Document::TraitDefinition(d) => serde_yaml::to_string(d),
+                Document::PolicyDefinition(d) => serde_yaml::to_string(d),
+                Document::WorkflowStepDefinition(d) => serde_yaml::to_string(d),
+                Document::WorkloadDefinition(d) => serde_yaml::to_string(d),
+                _ => unreachable!("checked above"),
+            }
+            .expect("to yaml");
+            let back = parse::documents_with(&yaml, Mode::Strict).expect("reparse");
+            if back.first() != Some(doc) {
+                failures.push(format!("{}: round trip differs", path.display()));
+            }
+            *counts.entry(doc.kind().to_string()).or_default() += 1;
+        }
+    }
+    println!("built-in definition CRs: {counts:?}");
+    assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
+    assert_eq!(counts.values().sum::<usize>(), 91, "{counts:?}");
 }
