@@ -350,3 +350,83 @@ async fn cue_notification_email_and_webhook_from_a_secret() {
     assert!(smtp.contains(&"RCPT TO:<dev@example.com>".to_owned()), "{smtp:?}");
     assert!(smtp.contains(&"Subject: Released".to_owned()), "{smtp:?}");
 }
+
+// ANCHOR: cue_step
+use async_trait::async_trait;
+use vela_workflow::cue_step::{Call, Provider};
+use vela_workflow::step::{self, Context};
+
+/// A provider `vela/greet` with one action, `#Hello`.
+struct Greet;
+
+#[async_trait]
+impl Provider for Greet {
+    async fn call(
+        &self,
+        action: &str,
+        params: Value,
+        _label: &str,
+        _ctx: &mut Context<'_>,
+    ) -> step::Result<Call> {
+        match action {
+            "hello" => Ok(Call::Returns(
+                json!({"greeting": format!("hello, {}", params["name"].as_str().unwrap_or("?"))}),
+            )),
+            other => Err(step::Error::msg(format!("greet has no action {other:?}"))),
+        }
+    }
+}
+
+/// The provider's CUE package: what templates import as `vela/greet`.
+const GREET_PACKAGE: &str = r#"
+#Hello: {
+	#do:       "hello"
+	#provider: "greet"
+	$params: name: string
+	$returns?: greeting: string
+}
+"#;
+
+/// A step type in CUE: calls `greet.#Hello`, then shows the greeting in the step status. The
+/// message task runs only once `hello.$returns` is filled: tasks run when their `$params` are
+/// concrete.
+const GREETING_STEP: &str = r#"
+import (
+	"vela/builtin"
+	"vela/greet"
+)
+
+"greeting": {
+	type: "workflow-step"
+	description: "Greets someone in the step status"
+}
+template: {
+	hello: greet.#Hello & {$params: name: parameter.name}
+	show: builtin.#Message & {$params: message: hello.$returns.greeting}
+	parameter: name: string
+}
+"#;
+
+fn greeting_registry(objects: Arc<cluster::Memory>, http: http::Client) -> Registry {
+    let mut packages = packages(); // KubeVela's vela/builtin, vela/kube, ... packages
+    packages.add("vela/greet", "greet.cue", GREET_PACKAGE);
+    let mut providers = Providers::standard(objects, http);
+    providers.register("greet", Greet);
+    let step = CueStep::from_definition("greeting", GREETING_STEP, &packages, Arc::new(providers)).unwrap();
+    let mut registry = Registry::new();
+    registry.register("greeting", step);
+    registry
+}
+// ANCHOR_END: cue_step
+
+#[tokio::test]
+async fn a_cue_step_with_a_custom_provider() {
+    let client = http::Client::new(http::Config::default()).unwrap();
+    let engine = Engine::new(greeting_registry(Arc::new(cluster::Memory::new()), client));
+    let wf = Workflow::new(vec![
+        Step::new("greet", "greeting").with_properties(json!({"name": "ana"})),
+    ]);
+    let mut state = RunState::default();
+    assert_eq!(run(&engine, &wf, &mut state).await, RunPhase::Succeeded);
+    assert_eq!(state.status.step("greet").unwrap().message, "hello, ana");
+}
