@@ -190,7 +190,40 @@ pub fn def_show(name: &str, defs: &[PathBuf], schema: bool) -> Result<String> {
 pub fn def_render(file: &Path) -> Result<String> {
     let text = std::fs::read_to_string(file).with_context(|| format!("read {}", file.display()))?;
     let def = CueDefinition::from_cue(&file.display().to_string(), &text)?;
-    Ok(serde_yaml::to_string(&def.to_cr())?)
+    let mut cr = def.to_cr();
+    // serde_yaml quotes strings with tabs; print the template as a block scalar like KubeVela.
+    let template = cr
+        .pointer("/spec/schematic/cue/template")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    const MARK: &str = "__VELA_TEMPLATE__";
+    if let Some(t) = cr.pointer_mut("/spec/schematic/cue/template") {
+        *t = Value::from(MARK);
+    }
+    let yaml = serde_yaml::to_string(&cr)?;
+    let mut out = String::new();
+    for line in yaml.lines() {
+        match line.find(MARK) {
+            Some(i) => {
+                let indent = line.len() - line.trim_start().len() + 2;
+                out.push_str(&line[..i]);
+                out.push_str("|\n");
+                for l in template.lines() {
+                    if !l.is_empty() {
+                        out.push_str(&" ".repeat(indent));
+                        out.push_str(l);
+                    }
+                    out.push('\n');
+                }
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `vela def vet`: load every file and render it with its defaults.

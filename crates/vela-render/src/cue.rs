@@ -184,7 +184,10 @@ impl CueDefinition {
             json!(self.meta.description),
         );
         let mut spec = self.meta.attributes.clone();
-        spec.insert("schematic".into(), json!({"cue": {"template": self.template}}));
+        spec.insert(
+            "schematic".into(),
+            json!({"cue": {"template": dedent(&self.template)}}),
+        );
         let mut metadata = Map::new();
         metadata.insert("annotations".into(), Value::Object(annotations));
         if !self.meta.labels.is_empty() {
@@ -206,6 +209,25 @@ impl CueDefinition {
             message: e.to_string(),
         }
     }
+}
+
+/// Removes the indentation common to every non-empty line and surrounding blank lines (the
+/// body of `template: { ... }` is indented once in a `vela def` file).
+fn dedent(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let body: Vec<&str> = lines
+        .iter()
+        .map(|l| if l.trim().is_empty() { "" } else { &l[indent..] })
+        .collect();
+    let mut out = body.join("\n").trim_matches('\n').to_string();
+    out.push('\n');
+    out
 }
 
 /// Converts an evaluated CUE patch into a tagged [`Node`], keeping field comments.

@@ -29,6 +29,7 @@
 //! ```
 
 use schemars::JsonSchema;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -84,12 +85,9 @@ impl<N: Native> Definition for Def<N> {
     }
 
     fn render(&self, ctx: &Context, params: &Value) -> Result<Rendered> {
-        let params = if params.is_null() {
-            Value::Object(Default::default())
-        } else {
-            params.clone()
-        };
-        let typed: N::Params = serde_json::from_value(params).map_err(|e| {
+        let empty = Value::Object(Default::default());
+        let params = if params.is_null() { &empty } else { params };
+        let typed = N::Params::deserialize(params).map_err(|e| {
             Error::Invalid(vec![Issue {
                 path: "properties".into(),
                 message: e.to_string(),

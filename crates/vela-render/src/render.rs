@@ -225,8 +225,9 @@ impl Renderer {
         if !def.validates_schema() {
             return Ok(());
         }
-        let props = if props.is_null() { json!({}) } else { props.clone() };
-        let issues = schema::validate(def.schema(), &props, &format!("{path}.properties"));
+        let empty = json!({});
+        let props = if props.is_null() { &empty } else { props };
+        let issues = schema::validate(def.schema(), props, &format!("{path}.properties"));
         if issues.is_empty() {
             Ok(())
         } else {

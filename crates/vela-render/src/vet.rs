@@ -47,9 +47,15 @@ pub fn vet_definition(def: &dyn Definition) -> Result<(), String> {
         ctx.component_type = "webservice".into();
     }
     let params = sample_parameters(def.schema());
-    def.render(&ctx, &params)
-        .map(|_| ())
-        .map_err(|e| format!("{} {}: {}", m.kind, m.name, e.chain()))
+    def.render(&ctx, &params).map(|_| ()).map_err(|e| {
+        let chain = e.chain();
+        let prefix = format!("{} {}", m.kind, m.name);
+        if chain.starts_with(&prefix) {
+            chain
+        } else {
+            format!("{prefix}: {chain}")
+        }
+    })
 }
 
 /// Loads and vets every definition under `path`; returns how many passed or every error.

@@ -1,0 +1,92 @@
+//! End-to-end tests of the `vela` binary.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn vela(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vela"))
+        .args(args)
+        .output()
+        .expect("run vela");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../vela-render/tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn conformance_dir() -> PathBuf {
+    std::env::var_os("VELA_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/kubevela")
+        })
+}
+
+#[test]
+fn dry_run_prints_kubevela_layout() {
+    let (ok, out, err) = vela(&["dry-run", "-f", &data("bench-app.yaml"), "--offline"]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("---\n# Application(bench) -- Component(web) \n---\n\n"));
+    assert!(out.contains("## From the trait expose \n"));
+    assert!(out.contains("# Application(bench) -- Component(job) "));
+    let (ok, json, _) = vela(&["dry-run", "-f", &data("bench-app.yaml"), "-o", "json"]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["components"][0]["objects"][0]["kind"], "Deployment");
+}
+
+#[test]
+fn dry_run_reports_bad_input_with_path() {
+    let dir = std::env::temp_dir().join(format!("vela-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - {name: w, type: worker, properties: {image: x}, traits: [{type: scaler, properties: {replicas: many}}]}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = vela(&["dry-run", "-f", f.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("components[0].traits[0].properties.replicas: expected integer, got string"),
+        "{err}"
+    );
+}
+
+#[test]
+fn def_render_round_trips_through_vet() {
+    let cue = conformance_dir().join("definitions/trait/scaler.cue");
+    let (ok, cr, err) = vela(&["def", "render", cue.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(cr.contains("kind: TraitDefinition"));
+    assert!(cr.contains("      template: |\n        parameter: {\n"));
+    let dir = std::env::temp_dir().join(format!("vela-cli-cr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("scaler.yaml");
+    std::fs::write(&f, &cr).unwrap();
+    let (ok, out, err) = vela(&["def", "vet", f.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("ok (1 definition(s))"));
+}
+
+#[test]
+fn def_show_and_list() {
+    let (ok, out, _) = vela(&["def", "show", "scaler"]);
+    assert!(ok);
+    assert!(
+        out.contains("replicas  Specify the number of workload.  integer  false     1"),
+        "{out}"
+    );
+    let (ok, out, _) = vela(&["def", "list", "-t", "policy"]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 10, "{out}");
+}
