@@ -52,6 +52,21 @@ impl Ctx {
 
     /// Export a value as concrete JSON; `path` names it in errors.
     pub(crate) fn export(&self, v: &Val, path: &str, budget: &mut usize) -> Result<Json, Error> {
+        self.export_at(v, path, budget, 0)
+    }
+
+    fn export_at(&self, v: &Val, path: &str, budget: &mut usize, depth: u32) -> Result<Json, Error> {
+        if depth > self.limits.max_depth {
+            return Err(Error::Eval {
+                pos: Pos::None,
+                path: path.to_string(),
+                msg: format!(
+                    "structural cycle (value nested deeper than {})",
+                    self.limits.max_depth
+                ),
+                incomplete: false,
+            });
+        }
         if *budget == 0 {
             return Err(Error::Limit(format!(
                 "output larger than {} bytes",
@@ -90,49 +105,23 @@ impl Ctx {
             Val::List(l) => {
                 let mut out = Vec::with_capacity(l.elems.len());
                 for (i, e) in l.elems.iter().enumerate() {
-                    out.push(self.export(e, &format!("{path}.{i}"), budget)?);
+                    out.push(self.export_at(e, &format!("{path}.{i}"), budget, depth + 1)?);
                 }
                 Json::Array(out)
             }
             Val::Struct(id) => {
-                self.expand(id);
-                let node = self.node(id);
-                if let Some(e) = node.st.borrow().error.clone() {
-                    return Err(self.eval_error(&e, path));
+                if self.export_stack.borrow().contains(&id) {
+                    return Err(Error::Eval {
+                        pos: Pos::None,
+                        path: path.to_string(),
+                        msg: "structural cycle".into(),
+                        incomplete: false,
+                    });
                 }
-                let names: Vec<(Name, Constraint)> = node
-                    .st
-                    .borrow()
-                    .fields
-                    .iter()
-                    .map(|(k, s)| (k.clone(), s.constraint))
-                    .collect();
-                let mut m = Map::new();
-                for (n, c) in names {
-                    if n.starts_with('_') || n.starts_with('#') || c == Constraint::Optional {
-                        continue;
-                    }
-                    let sub = if path.is_empty() {
-                        n.to_string()
-                    } else {
-                        format!("{path}.{n}")
-                    };
-                    if c == Constraint::Required {
-                        return Err(Error::Eval {
-                            pos: Pos::None,
-                            path: sub,
-                            msg: "field is required but not present".into(),
-                            incomplete: true,
-                        });
-                    }
-                    let Some((fv, _)) = self.field(id, &n) else {
-                        continue;
-                    };
-                    *budget = budget.saturating_sub(n.len());
-                    let j = self.export(&fv, &sub, budget)?;
-                    m.insert(n.to_string(), j);
-                }
-                Json::Object(m)
+                self.export_stack.borrow_mut().push(id);
+                let r = self.export_struct(id, path, budget, depth);
+                self.export_stack.borrow_mut().pop();
+                r?
             }
             Val::Bottom(_) => return Err(self.eval_error(&v, path)),
             other => {
@@ -144,6 +133,53 @@ impl Ctx {
                 });
             }
         })
+    }
+
+    fn export_struct(
+        &self,
+        id: crate::value::NodeId,
+        path: &str,
+        budget: &mut usize,
+        depth: u32,
+    ) -> Result<Json, Error> {
+        self.expand(id);
+        let node = self.node(id);
+        if let Some(e) = node.st.borrow().error.clone() {
+            return Err(self.eval_error(&e, path));
+        }
+        let names: Vec<(Name, Constraint)> = node
+            .st
+            .borrow()
+            .fields
+            .iter()
+            .map(|(k, s)| (k.clone(), s.constraint))
+            .collect();
+        let mut m = Map::new();
+        for (n, c) in names {
+            if n.starts_with('_') || n.starts_with('#') || c == Constraint::Optional {
+                continue;
+            }
+            let sub = if path.is_empty() {
+                n.to_string()
+            } else {
+                format!("{path}.{n}")
+            };
+            if c == Constraint::Required {
+                return Err(Error::Eval {
+                    pos: Pos::None,
+                    path: sub,
+                    msg: "field is required but not present".into(),
+                    incomplete: true,
+                });
+            }
+            let Some((fv, _)) = self.field(id, &n) else {
+                continue;
+            };
+            *budget = budget.saturating_sub(n.len());
+            let j = self.export_at(&fv, &sub, budget, depth + 1)?;
+            m.insert(n.to_string(), j);
+        }
+        Ok(Json::Object(m))
     }
 
     /// Turn an error value into an [`Error`].

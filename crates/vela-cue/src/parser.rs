@@ -7,7 +7,7 @@ use crate::error::{Error, Pos, Result};
 use crate::lexer::{StrPart, Tok, Token, tokenize};
 
 /// Maximum nesting depth accepted by the parser (protects the stack).
-const MAX_DEPTH: usize = 400;
+const MAX_DEPTH: usize = 80;
 
 /// Parse a whole CUE file.
 ///

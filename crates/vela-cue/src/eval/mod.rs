@@ -43,9 +43,9 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_steps: 5_000_000,
-            max_depth: 600,
+            max_depth: 400,
             max_output: 16 << 20,
-            max_nodes: 2_000_000,
+            max_nodes: 500_000,
         }
     }
 }
@@ -211,6 +211,8 @@ pub(crate) struct Ctx {
     pub next_gid: Cell<u32>,
     pub child_gids: RefCell<FxHashMap<(u32, Name), u32>>,
     pub regex_cache: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
+    /// Structs being exported (structural cycle detection).
+    pub export_stack: RefCell<Vec<NodeId>>,
 }
 
 impl Ctx {
@@ -224,6 +226,7 @@ impl Ctx {
             next_gid: Cell::new(1),
             child_gids: RefCell::new(FxHashMap::default()),
             regex_cache: RefCell::new(HashMap::new()),
+            export_stack: RefCell::new(Vec::new()),
         }
     }
 

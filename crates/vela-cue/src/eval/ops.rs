@@ -222,6 +222,17 @@ impl Ctx {
 
     /// Deep equality of concrete values (`None` when not comparable).
     pub(crate) fn deep_eq(&self, x: &Val, y: &Val) -> Option<bool> {
+        let d = self.depth.get() + 1;
+        if d > self.limits.max_depth {
+            return None;
+        }
+        self.depth.set(d);
+        let r = self.deep_eq_inner(x, y);
+        self.depth.set(d - 1);
+        r
+    }
+
+    fn deep_eq_inner(&self, x: &Val, y: &Val) -> Option<bool> {
         match (x, y) {
             (Val::List(a), Val::List(b)) => {
                 if a.elems.len() != b.elems.len() {

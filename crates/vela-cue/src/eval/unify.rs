@@ -9,6 +9,18 @@ use crate::value::{Disj, List, Val, kind};
 impl Ctx {
     /// `a & b`.
     pub(crate) fn unify(&self, a: Val, b: Val) -> Val {
+        let d = self.depth.get() + 1;
+        if d > self.limits.max_depth {
+            self.hit_limit(format!("evaluation deeper than {}", self.limits.max_depth));
+            return Val::bottom("evaluation depth limit exceeded", u32::MAX);
+        }
+        self.depth.set(d);
+        let r = self.unify_inner(a, b);
+        self.depth.set(d - 1);
+        r
+    }
+
+    fn unify_inner(&self, a: Val, b: Val) -> Val {
         match (a, b) {
             (Val::Top, x) | (x, Val::Top) => x,
             (Val::Bottom(e), _) | (_, Val::Bottom(e)) => Val::Bottom(e),

@@ -1,0 +1,11 @@
+#![no_main]
+//! The parser must never panic, whatever the input.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(src) = std::str::from_utf8(data) {
+        let _ = vela_cue::parser::parse_file(src);
+        let _ = vela_cue::parser::parse_expr(src);
+    }
+});

@@ -1,0 +1,68 @@
+//! Hostile programs: each must end with an error value or a limit error, never a panic, a hang
+//! or unbounded memory. Includes the inputs fuzzing found (structural cycles overflowed the stack).
+
+use vela_cue::{Error, Limits, Program};
+
+fn run(src: &str) -> Result<serde_json::Value, Error> {
+    let mut p = Program::compile("hostile.cue", src)?;
+    p.set_limits(Limits {
+        max_steps: 200_000,
+        max_depth: 300,
+        max_output: 1 << 20,
+        max_nodes: 50_000,
+    });
+    let inst = p.eval()?;
+    inst.root().to_json()
+}
+
+#[test]
+fn structural_cycles_are_errors() {
+    // found by the `eval` fuzz target: exporting a self-containing struct recursed until the
+    // stack overflowed
+    for src in ["a: {b: a}", "c: [c]", "d: {e: [d]}", "x: y, y: {z: x}"] {
+        let err = run(src).unwrap_err();
+        assert!(err.to_string().contains("cycle"), "{src}: {err}");
+    }
+}
+
+#[test]
+fn runaway_evaluation_hits_a_limit() {
+    let cases = [
+        // exponential disjunction of structs
+        "#A: {a: 1} | {a: 2} | {a: 3}\nx: #A & #A & #A & #A & #A & #A & #A & #A & #A & #A & #A & #A & #A & #A",
+        // deep recursion through a definition
+        "#L: {next: #L}\nx: #L",
+        // huge string
+        "import \"strings\"\nx: strings.Repeat(strings.Repeat(\"abcdefgh\", 100000), 100000)",
+        // long list comprehension chain
+        "import \"list\"\nx: [for a in list.Range(0, 1000, 1) for b in list.Range(0, 1000, 1) {a + b}]",
+    ];
+    for src in cases {
+        let start = std::time::Instant::now();
+        let r = run(src);
+        assert!(r.is_err(), "{src} should fail");
+        // a bound on the work, not a timing assertion: a few seconds even on a loaded machine
+        assert!(start.elapsed().as_secs() < 60, "{src} took {:?}", start.elapsed());
+    }
+}
+
+#[test]
+fn default_limits_stop_deep_recursion_without_overflowing_a_test_thread() {
+    // test threads have 2 MiB of stack; the default depth limit must trip before it runs out
+    for src in ["#L: {next: #L}\nx: #L", "a: b\nb: a", "x: [x.a]"] {
+        let p = Program::compile("deep.cue", src).unwrap();
+        let inst = p.eval().unwrap();
+        assert!(inst.root().to_json().is_err(), "{src}");
+    }
+}
+
+#[test]
+fn deep_nesting_is_rejected_by_the_parser() {
+    let src = format!("a: {}1{}", "[".repeat(5000), "]".repeat(5000));
+    assert!(matches!(
+        Program::compile("deep.cue", &src),
+        Err(Error::Parse { .. })
+    ));
+    let src = format!("a: {}", "{b: ".repeat(3000));
+    assert!(Program::compile("deep.cue", &src).is_err());
+}
