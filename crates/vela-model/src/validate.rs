@@ -519,43 +519,45 @@ fn cycles(graph: &[(String, String, Vec<String>)], what: &str, p: &mut Problems)
         .enumerate()
         .map(|(i, (n, _, _))| (n.as_str(), i))
         .collect();
-    // 0 = unvisited, 1 = on stack, 2 = done
+    // 0 = unvisited, 1 = on the path, 2 = done. Iterative, so that a long chain of
+    // dependencies cannot overflow the stack.
     let mut state = vec![0u8; graph.len()];
     let mut reported: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    fn visit(
-        i: usize,
-        graph: &[(String, String, Vec<String>)],
-        index: &HashMap<&str, usize>,
-        state: &mut [u8],
-        stack: &mut Vec<usize>,
-        reported: &mut BTreeMap<usize, Vec<String>>,
-    ) {
-        state[i] = 1;
-        stack.push(i);
-        for d in &graph[i].2 {
-            let Some(&j) = index.get(d.as_str()) else { continue };
-            if state[j] == 1 {
-                let start = stack.iter().position(|&k| k == j).unwrap_or(0);
-                let members = &stack[start..];
-                let first = *members.iter().min().unwrap_or(&j);
-                let mut names: Vec<String> = Vec::new();
-                let rot = members.iter().position(|&k| k == first).unwrap_or(0);
-                for k in members[rot..].iter().chain(&members[..rot]) {
-                    names.push(graph[*k].0.clone());
-                }
-                names.push(graph[first].0.clone());
-                reported.entry(first).or_insert(names);
-            } else if state[j] == 0 {
-                visit(j, graph, index, state, stack, reported);
-            }
+    for root in 0..graph.len() {
+        if state[root] != 0 {
+            continue;
         }
-        stack.pop();
-        state[i] = 2;
-    }
-    for i in 0..graph.len() {
-        if state[i] == 0 {
-            let mut stack = Vec::new();
-            visit(i, graph, &index, &mut state, &mut stack, &mut reported);
+        // The current path, each node with the index of its next edge to follow.
+        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(&mut (i, ref mut edge)) = path.last_mut() {
+            let Some(d) = graph[i].2.get(*edge) else {
+                state[i] = 2;
+                path.pop();
+                continue;
+            };
+            *edge += 1;
+            let Some(&j) = index.get(d.as_str()) else { continue };
+            match state[j] {
+                0 => {
+                    state[j] = 1;
+                    path.push((j, 0));
+                }
+                1 => {
+                    let start = path.iter().position(|&(k, _)| k == j).unwrap_or(0);
+                    let members: Vec<usize> = path[start..].iter().map(|&(k, _)| k).collect();
+                    let first = members.iter().copied().min().unwrap_or(j);
+                    let rot = members.iter().position(|&k| k == first).unwrap_or(0);
+                    let mut names: Vec<String> = members[rot..]
+                        .iter()
+                        .chain(&members[..rot])
+                        .map(|&k| graph[k].0.clone())
+                        .collect();
+                    names.push(graph[first].0.clone());
+                    reported.entry(first).or_insert(names);
+                }
+                _ => {}
+            }
         }
     }
     for (first, names) in reported {
@@ -565,5 +567,76 @@ fn cycles(graph: &[(String, String, Vec<String>)], what: &str, p: &mut Problems)
             format!("dependency cycle between {what}: {}", names.join(" -> ")),
             "remove one of the dependsOn entries on the cycle",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(edges: &[(&str, &[&str])]) -> Vec<(String, String, Vec<String>)> {
+        edges
+            .iter()
+            .map(|(n, deps)| {
+                (
+                    n.to_string(),
+                    format!("{n}.dependsOn"),
+                    deps.iter().map(|d| d.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reports_each_cycle_once_with_its_members() {
+        let mut p = Problems::default();
+        cycles(
+            &graph(&[
+                ("a", &["b"]),
+                ("b", &["c"]),
+                ("c", &["a"]),
+                ("d", &["d"]),
+                ("e", &["a"]),
+            ]),
+            "x",
+            &mut p,
+        );
+        let msgs: Vec<&str> = p.0.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "dependency cycle between x: a -> b -> c -> a",
+                "dependency cycle between x: d -> d"
+            ]
+        );
+        assert_eq!(p.0[0].path, "a.dependsOn");
+    }
+
+    #[test]
+    fn long_chains_do_not_overflow() {
+        let names: Vec<String> = (0..200_000).map(|i| format!("c{i}")).collect();
+        let g: Vec<(String, String, Vec<String>)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    n.clone(),
+                    String::new(),
+                    names.get(i + 1).cloned().into_iter().collect(),
+                )
+            })
+            .collect();
+        let mut p = Problems::default();
+        cycles(&g, "x", &mut p);
+        assert!(p.0.is_empty());
+    }
+
+    #[test]
+    fn dns_names() {
+        assert!(is_dns_label("web-1"));
+        assert!(!is_dns_label("-web"));
+        assert!(!is_dns_label(&"a".repeat(64)));
+        assert!(is_dns_subdomain("a.b-c.d"));
+        assert!(!is_dns_subdomain("a..b"));
     }
 }

@@ -353,3 +353,44 @@ proptest! {
         prop_assert_eq!(again, json);
     }
 }
+
+fn yamlish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("apiVersion: core.oam.dev/v1beta1\n".to_string()),
+        Just("kind: Application\n".to_string()),
+        Just("kind: WorkflowRun\n".to_string()),
+        Just("metadata: {name: a}\n".to_string()),
+        Just("spec:\n".to_string()),
+        Just("  components:\n".to_string()),
+        Just("    - name: x\n".to_string()),
+        Just("      type: [\n".to_string()),
+        Just("---\n".to_string()),
+        Just("{\"kind\": \"List\", \"items\": [1]}\n".to_string()),
+        Just("\t\n".to_string()),
+        Just("&a [*a]\n".to_string()),
+        "[ -~\n]{0,20}",
+    ];
+    prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 500,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Bad input gives an error, never a panic; whatever parses also validates without panicking.
+    #[test]
+    fn parsing_never_panics(text in yamlish()) {
+        for mode in [parse::Mode::Lenient, parse::Mode::Strict] {
+            if let Ok(docs) = parse::documents_with(&text, mode) {
+                for doc in docs {
+                    if let parse::Document::Application(app) = doc {
+                        let _ = app.validate();
+                    }
+                }
+            }
+        }
+    }
+}
