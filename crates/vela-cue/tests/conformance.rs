@@ -10,6 +10,23 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 use vela_cue::Program;
 
+/// Cases that differ from CUE v0.14.1 today (all in field order, or the `gateway` status program
+/// that CUE itself fails to evaluate); any other difference fails the test. A listed case that
+/// starts to pass is reported so the list can shrink.
+const KNOWN_DIFFERENCES: &[&str] = &[
+    "trait/container-ports/example",
+    "trait/container-ports/merge-existing",
+    "trait/resource/example",
+    "trait/resource/requests-limits",
+    "trait/startup-probe/example",
+    "trait/startup-probe/example-2",
+    "trait/startup-probe/http",
+    "trait/startup-probe/probes",
+    "trait/storage/eg-statefulset",
+    "trait/gateway/status/just-created",
+    "trait/gateway/status/lb-ip",
+];
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -57,7 +74,9 @@ fn render(kind: &str, template: &str, input: &Json) -> BTreeMap<String, String> 
             return out;
         }
     };
-    if inst.validate().is_err() {
+    // CUE's `Value.Err()` on the root (also an unresolved comprehension at the top level), then
+    // `Validate()` (conflicts anywhere)
+    if inst.root().err().is_some() || inst.validate().is_err() {
         out.insert("errors".into(), "compile".into());
         return out;
     }
@@ -202,10 +221,23 @@ fn definitions_match_cue_goldens() {
             let entry = per_tier.entry(tier.clone()).or_default();
             entry.1 += 1;
             let want = golden_shape(&golden);
+            let id = format!("{def}/{stem}");
             match ours {
-                Ok(got) if got == want => entry.0 += 1,
-                Ok(got) => failures.push(format!("[{tier}] {def}/{stem}:\n  want {want:?}\n  got  {got:?}")),
-                Err(_) => failures.push(format!("[{tier}] {def}/{stem}: PANIC")),
+                Ok(got) if got == want => {
+                    entry.0 += 1;
+                    if KNOWN_DIFFERENCES.contains(&id.as_str()) {
+                        println!("{id} now passes: remove it from KNOWN_DIFFERENCES");
+                    }
+                }
+                Ok(got) => {
+                    let known = if KNOWN_DIFFERENCES.contains(&id.as_str()) {
+                        " (known)"
+                    } else {
+                        ""
+                    };
+                    failures.push(format!("[{tier}] {id}{known}:\n  want {want:?}\n  got  {got:?}"))
+                }
+                Err(_) => failures.push(format!("[{tier}] {id}: PANIC")),
             }
         }
     }
@@ -229,4 +261,151 @@ fn definitions_match_cue_goldens() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     assert!(a_total - a_pass <= allowed, "tier A: {a_pass}/{a_total} pass");
+}
+
+/// Go's `json.Marshal` of a `map[string]any`: keys sorted at every level.
+fn sorted(v: &Json) -> Json {
+    match v {
+        Json::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Json::Object(keys.into_iter().map(|k| (k.clone(), sorted(&m[k]))).collect())
+        }
+        Json::Array(a) => Json::Array(a.iter().map(sorted).collect()),
+        v => v.clone(),
+    }
+}
+
+/// Our result of KubeVela's `health.GetStatus` for one live object: (healthy, message, error keys).
+fn status(custom: Option<&str>, health: Option<&str>, input: &Json) -> (bool, String, Vec<String>) {
+    let mut ctx = input.get("context").cloned().unwrap_or(Json::Null);
+    if let Json::Object(m) = &mut ctx
+        && !m.contains_key("status")
+    {
+        m.insert("status".into(), serde_json::json!({}));
+    }
+    let param = match input.get("parameter") {
+        None | Some(Json::Null) => "{}".to_string(),
+        Some(p) => go_json(&sorted(p)),
+    };
+    let runtime = |ctx: &Json| format!("context: {}\nparameter: {param}\n", go_json(&sorted(ctx)));
+    let mut errors = Vec::new();
+    let mut healthy = true;
+    if let Some(policy) = health {
+        healthy = false;
+        let r = Program::compile("health.cue", &format!("{policy}\n{}", runtime(&ctx)))
+            .and_then(|p| p.eval())
+            .and_then(|i| match i.root().err() {
+                Some(e) => Err(e),
+                None => Ok(i),
+            })
+            .and_then(|i| i.export("isHealth"));
+        match r {
+            Ok(Json::Bool(b)) => healthy = b,
+            _ => errors.push("healthPolicy".to_string()),
+        }
+    }
+    if let Some(Json::Object(s)) = ctx.get_mut("status") {
+        s.insert("healthy".into(), Json::Bool(healthy));
+    }
+    let mut message = String::new();
+    if let Some(custom) = custom {
+        let r = Program::compile("status.cue", &format!("{custom}\n{}", runtime(&ctx)))
+            .and_then(|p| p.eval())
+            .and_then(|i| match i.root().err() {
+                Some(e) => Err(e),
+                None => Ok(i),
+            })
+            .and_then(|i| i.export("message"));
+        match r {
+            Ok(Json::String(s)) => message = s,
+            _ => errors.push("customStatus".to_string()),
+        }
+    }
+    errors.sort();
+    (healthy, message, errors)
+}
+
+#[test]
+fn status_programs_match_cue_goldens() {
+    let dir = repo().join("conformance/cue");
+    let Ok(tiers_text) = std::fs::read_to_string(dir.join("tiers.json")) else {
+        println!("no goldens yet; nothing compared");
+        return;
+    };
+    let tiers: BTreeMap<String, Json> = serde_json::from_str(&tiers_text).expect("tiers.json is valid JSON");
+    let (mut pass, mut total) = (0, 0);
+    let mut failures = Vec::new();
+    for (def, info) in &tiers {
+        let source = info.get("source").and_then(|s| s.as_str()).unwrap_or_default();
+        let Ok(rd) = std::fs::read_dir(dir.join(def).join("status")) else {
+            continue;
+        };
+        let src =
+            std::fs::read_to_string(corpus().join("definitions").join(source)).expect("definition source");
+        let meta = Program::compile(source, &src)
+            .and_then(|p| p.eval())
+            .expect("definition metadata evaluates");
+        let name = def.split('/').nth(1).unwrap_or_default();
+        let get = |key: &str| -> Option<String> {
+            match meta.export(&format!("\"{name}\".attributes.status.{key}")) {
+                Ok(Json::String(s)) => Some(s),
+                _ => None,
+            }
+        };
+        let (custom, health) = (get("customStatus"), get("healthPolicy"));
+        let mut cases: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        cases.sort();
+        for case in cases {
+            let fname = case
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let Some(stem) = fname.strip_suffix(".input.json") else {
+                continue;
+            };
+            let input: Json = serde_json::from_str(&std::fs::read_to_string(&case).unwrap()).unwrap();
+            let golden: Json = serde_json::from_str(
+                &std::fs::read_to_string(case.with_file_name(format!("{stem}.golden.json"))).unwrap(),
+            )
+            .unwrap();
+            total += 1;
+            let (healthy, message, errors) = status(custom.as_deref(), health.as_deref(), &input);
+            let mut want_errors: Vec<String> = golden
+                .get("errors")
+                .and_then(|e| e.as_object())
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            want_errors.sort();
+            let ok = golden.get("healthy") == Some(&Json::Bool(healthy))
+                && golden.get("message").and_then(|m| m.as_str()).unwrap_or_default() == message
+                && want_errors == errors
+                && golden
+                    .get("details")
+                    .is_none_or(|d| d.as_object().is_none_or(|m| m.is_empty()));
+            let id = format!("{def}/status/{stem}");
+            let known = KNOWN_DIFFERENCES.contains(&id.as_str());
+            if ok {
+                pass += 1;
+                if known {
+                    println!("{id} now passes: remove it from KNOWN_DIFFERENCES");
+                }
+            } else {
+                let tag = if known { " (known)" } else { "" };
+                failures.push(format!(
+                    "{id}{tag}: want {golden} got healthy={healthy} message={message:?} errors={errors:?}"
+                ));
+            }
+        }
+    }
+    for f in &failures {
+        println!("{}", f.chars().take(600).collect::<String>());
+    }
+    println!("status programs: {pass}/{total} cases pass");
+    let unexpected = failures.iter().filter(|f| !f.contains(" (known):")).count();
+    assert!(
+        unexpected == 0,
+        "{unexpected} status cases differ from CUE beyond the known differences"
+    );
 }

@@ -34,6 +34,9 @@ fn runaway_evaluation_hits_a_limit() {
         "#L: {next: #L}\nx: #L",
         // huge string
         "import \"strings\"\nx: strings.Repeat(strings.Repeat(\"abcdefgh\", 100000), 100000)",
+        // found by the `eval` fuzz target: a self-referential struct whose conjunct lists doubled
+        // at every level until memory ran out
+        "a:a: b: \nb: a&+\na\n",
         // long list comprehension chain
         "import \"list\"\nx: [for a in list.Range(0, 1000, 1) for b in list.Range(0, 1000, 1) {a + b}]",
     ];

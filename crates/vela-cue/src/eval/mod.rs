@@ -211,6 +211,8 @@ pub(crate) struct Ctx {
     pub next_gid: Cell<u32>,
     pub child_gids: RefCell<FxHashMap<(u32, Name), u32>>,
     pub regex_cache: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
+    /// Total number of struct conjuncts allocated.
+    pub conj_total: Cell<usize>,
     /// Structs being exported (structural cycle detection).
     pub export_stack: RefCell<Vec<NodeId>>,
 }
@@ -227,6 +229,7 @@ impl Ctx {
             child_gids: RefCell::new(FxHashMap::default()),
             regex_cache: RefCell::new(HashMap::new()),
             export_stack: RefCell::new(Vec::new()),
+            conj_total: Cell::new(0),
         }
     }
 
@@ -239,6 +242,16 @@ impl Ctx {
         if nodes.len() >= self.limits.max_nodes {
             self.hit_limit(format!("more than {} struct values", self.limits.max_nodes));
         }
+        // conjunct lists are copied when structs unify; bound their total size too
+        let total = self.conj_total.get() + conjs.len();
+        self.conj_total.set(total);
+        if total > self.limits.max_nodes.saturating_mul(8) {
+            self.hit_limit(format!(
+                "more than {} struct conjuncts",
+                self.limits.max_nodes.saturating_mul(8)
+            ));
+        }
+        let conjs = if self.limited() { Vec::new() } else { conjs };
         let orig = conjs.len();
         nodes.push(Rc::new(Node {
             orig: Cell::new(orig),
