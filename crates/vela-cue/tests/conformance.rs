@@ -16,11 +16,6 @@ use vela_cue::Program;
 const KNOWN_DIFFERENCES: &[&str] = &[
     "trait/container-ports/example",
     "trait/container-ports/merge-existing",
-    "trait/resource/example",
-    "trait/resource/requests-limits",
-    "trait/startup-probe/example",
-    "trait/startup-probe/example-2",
-    "trait/startup-probe/http",
     "trait/startup-probe/probes",
     "trait/storage/eg-statefulset",
     "trait/gateway/status/just-created",

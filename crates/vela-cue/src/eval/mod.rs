@@ -603,13 +603,6 @@ impl Ctx {
             return v;
         }
         let Val::Struct(id) = v else { return v };
-        if is_ref && !explicit {
-            // only worth a copy when the order can change: several contributing structs
-            self.expand(id);
-            if self.node(id).st.borrow().infos.len() < 2 {
-                return v;
-            }
-        }
         let n = self.node(id);
         let conjs: Vec<Conj> = n
             .base_conjs()
@@ -840,6 +833,10 @@ impl Ctx {
                     let v = self.eval_closed(&f.value, env, g, Some((parent, name)));
                     let v = if self.is_let_ref(&f.value, env) {
                         self.at_ref(v, &f.value, f.value.pos, false)
+                    } else if let Some(p) = rpos {
+                        // inside a struct reached through a reference, referenced values take
+                        // that reference's position too
+                        self.at_ref(v, &f.value, *p, false)
                     } else {
                         v
                     };
