@@ -1,6 +1,7 @@
 //! The `context` KubeVela gives every template (`context.name`, `context.appName`, ...).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -26,8 +27,8 @@ pub struct Context {
     pub app_annotations: BTreeMap<String, String>,
     /// `context.revision`: the component revision name.
     pub revision: String,
-    /// `context.components`: the application's components as written.
-    pub components: Value,
+    /// `context.components`: the application's components as written (shared, cheap to clone).
+    pub components: Arc<Value>,
     /// `context.cluster` (empty = local).
     pub cluster: String,
     /// `context.clusterVersion`: `{major, minor (int), gitVersion, platform}`.
@@ -53,7 +54,7 @@ impl Context {
             name: name.to_string(),
             namespace: namespace.to_string(),
             app_name: app.to_string(),
-            components: Value::Array(Vec::new()),
+            components: Arc::new(Value::Array(Vec::new())),
             cluster_version: json!({"major": "", "minor": 0, "gitVersion": "", "platform": ""}),
             ..Default::default()
         }
@@ -78,7 +79,7 @@ impl Context {
         m.insert("appLabels".into(), json!(self.app_labels));
         m.insert("appAnnotations".into(), json!(self.app_annotations));
         m.insert("revision".into(), json!(self.revision));
-        m.insert("components".into(), self.components.clone());
+        m.insert("components".into(), (*self.components).clone());
         m.insert("cluster".into(), json!(self.cluster));
         m.insert("clusterVersion".into(), self.cluster_version.clone());
         m.insert("replicaKey".into(), json!(self.replica_key));

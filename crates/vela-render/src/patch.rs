@@ -294,6 +294,19 @@ pub enum Patch {
 }
 
 impl Patch {
+    /// Applies the patch without keeping a copy of `base`: on error `base` is left in an
+    /// unspecified state (the renderer discards it anyway).
+    pub(crate) fn apply_unguarded(&self, base: &mut Value) -> Result<()> {
+        match self {
+            Patch::Strategic(node) => strategy_unify(base, node),
+            Patch::JsonMerge(p) => {
+                json_merge_patch(base, p);
+                Ok(())
+            }
+            Patch::Json(ops) => json_patch(base, ops),
+        }
+    }
+
     /// Applies the patch to `base` in place. On error `base` is left unchanged.
     pub fn apply(&self, base: &mut Value) -> Result<()> {
         match self {
@@ -400,13 +413,18 @@ impl Base {
 }
 
 /// Unifies `patch` into `base` with KubeVela's strategies (see the module docs).
+/// On error `base` is left as `null`; use [`Patch::apply`] to keep it.
 pub fn strategy_unify(base: &mut Value, patch: &Node) -> Result<()> {
     let mut b = Base::from_json(std::mem::take(base));
-    let mut p = patch.clone();
-    let mut pos = Vec::new();
-    preprocess(&mut b, &mut p, &mut pos, None);
     let mut path = Vec::new();
-    let result = unify(b, &p, &mut path);
+    let result = if patch.has_tags() {
+        let mut p = patch.clone();
+        let mut pos = Vec::new();
+        preprocess(&mut b, &mut p, &mut pos, None);
+        unify(b, &p, &mut path)
+    } else {
+        unify(b, patch, &mut path)
+    };
     match result {
         Ok(v) => {
             *base = v.into_json();

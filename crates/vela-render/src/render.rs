@@ -193,7 +193,7 @@ impl Renderer {
 
     /// Renders every component of the application, in order.
     pub fn render(&self, app: &Application) -> Result<Vec<ComponentManifest>> {
-        let comps_json = serde_json::to_value(&app.components).unwrap_or_default();
+        let comps_json = Arc::new(serde_json::to_value(&app.components).unwrap_or_default());
         app.components
             .iter()
             .enumerate()
@@ -241,7 +241,7 @@ impl Renderer {
         app: &Application,
         index: usize,
         comp: &Component,
-        components_json: &Value,
+        components_json: &Arc<Value>,
     ) -> Result<ComponentManifest> {
         let ns = app.namespace_or_default().to_string();
         let path = format!("components[{index}]");
@@ -253,7 +253,7 @@ impl Renderer {
         ctx.cluster.clone_from(&self.options.cluster);
         ctx.app_labels = app.labels.clone();
         ctx.app_annotations = app.annotations.clone();
-        ctx.components = components_json.clone();
+        ctx.components = Arc::clone(components_json);
         ctx.workflow_name = app
             .annotations
             .get("app.oam.dev/workflowName")
@@ -289,17 +289,39 @@ impl Renderer {
             let tpath = format!("{path}.traits[{j}]");
             let tdef = self.resolve(Kind::Trait, &tr.type_, &tpath)?;
             Self::check(tdef.as_ref(), &tr.properties, &tpath)?;
-            ctx.output = Some(workload.clone());
-            ctx.outputs = objects
+            // Move (not copy) the workload and the objects into the context and back.
+            ctx.output = Some(std::mem::take(&mut workload));
+            let unique = objects
                 .iter()
-                .map(|o| (o.resource.clone(), o.value.clone()))
+                .enumerate()
+                .all(|(i, o)| objects[..i].iter().all(|p| p.resource != o.resource));
+            ctx.outputs = objects
+                .iter_mut()
+                .map(|o| {
+                    let v = if unique {
+                        std::mem::take(&mut o.value)
+                    } else {
+                        o.value.clone()
+                    };
+                    (o.resource.clone(), v)
+                })
                 .collect();
             let wrap = |e: Error| Error::Component {
                 path: tpath.clone(),
                 name: comp.name.clone(),
                 source: Box::new(e),
             };
-            let r = tdef.render(&ctx, &tr.properties).map_err(wrap)?;
+            let r = tdef.render(&ctx, &tr.properties);
+            workload = ctx.output.take().unwrap_or_default();
+            if unique {
+                for o in objects.iter_mut() {
+                    if let Some(v) = ctx.outputs.shift_remove(&o.resource) {
+                        o.value = v;
+                    }
+                }
+            }
+            ctx.outputs.clear();
+            let r = r.map_err(wrap)?;
             let trait_type = tdef.meta().name.clone();
             for (resource, value) in r.outputs {
                 objects.push(Object {
@@ -309,7 +331,7 @@ impl Renderer {
                 });
             }
             if let Some(p) = &r.patch {
-                p.apply(&mut workload).map_err(|source| {
+                p.apply_unguarded(&mut workload).map_err(|source| {
                     wrap(Error::Patch {
                         name: trait_type.clone(),
                         target: "workload".into(),
@@ -319,7 +341,7 @@ impl Renderer {
             }
             for (name, p) in &r.patch_outputs {
                 for o in objects.iter_mut().filter(|o| &o.resource == name) {
-                    p.apply(&mut o.value).map_err(|source| {
+                    p.apply_unguarded(&mut o.value).map_err(|source| {
                         wrap(Error::Patch {
                             name: trait_type.clone(),
                             target: format!("outputs.{name}"),
