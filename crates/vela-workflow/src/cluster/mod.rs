@@ -1,11 +1,16 @@
 //! Kubernetes objects for steps: the [`Objects`] trait (apply, read, list, delete) with an
-//! in-memory backend. The controller plugs in a kube-rs backend through the same trait.
+//! in-memory backend ([`Memory`]) and a kube-rs backend (`Kube`, feature `kube`).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
+
+#[cfg(feature = "kube")]
+mod kube;
+#[cfg(feature = "kube")]
+pub use self::kube::Kube;
 
 /// An object operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,79 @@
+//! The kube-rs backend of `cluster::Objects` against a real API server (feature `kube`).
+//! Run with the test clusters up: `eval "$(scripts/test-clusters.sh up 1)"` then
+//! `cargo test -p vela-workflow --features kube --test kube_objects -- --include-ignored`.
+#![cfg(feature = "kube")]
+
+use std::sync::Arc;
+
+use serde_json::json;
+use vela_workflow::cluster::{Key, Kube, Objects};
+use vela_workflow::status::RunPhase;
+use vela_workflow::{Engine, RunState, Step, Workflow, http, steps};
+
+async fn client() -> kube::Client {
+    let paths = std::env::var("VELA_TEST_KUBECONFIGS")
+        .expect("VELA_TEST_KUBECONFIGS names the test clusters' kubeconfigs");
+    let first = std::env::split_paths(&paths)
+        .next()
+        .expect("at least one kubeconfig");
+    let kubeconfig = kube::config::Kubeconfig::read_from(&first).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .expect("config");
+    kube::Client::try_from(config).expect("client")
+}
+
+#[tokio::test]
+#[ignore = "needs a Kubernetes API server (VELA_TEST_KUBECONFIGS)"]
+async fn steps_apply_and_read_real_objects() {
+    let objects = Arc::new(Kube::local(client().await));
+    let ns = format!("wf-{}", std::process::id());
+    objects
+        .apply(
+            "",
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+        )
+        .await
+        .unwrap();
+    let engine = Engine::new(steps::builtins(
+        objects.clone(),
+        http::Client::new(http::Config::default()).unwrap(),
+    ));
+    let wf = Workflow::new(vec![
+        Step::new("apply", "apply-object")
+            .with_properties(json!({"value": {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "cfg"}, "data": {"color": "blue"}}})),
+        Step::new("read", "read-object")
+            .with_properties(json!({"apiVersion": "v1", "kind": "ConfigMap", "name": "cfg", "namespace": ns}))
+            .output("color", "output.value.data.color"),
+        Step::new("export", "export2config")
+            .input("color", "data.favourite")
+            .with_properties(json!({"configName": "out", "data": {}})),
+    ]);
+    let mut state = RunState::default();
+    let out = engine
+        .reconcile(&wf, &json!({"name": "app", "namespace": ns}), &mut state)
+        .await
+        .unwrap();
+    assert_eq!(out.phase, RunPhase::Succeeded, "{:#?}", state.status);
+    let key = Key {
+        cluster: String::new(),
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        namespace: ns.clone(),
+        name: "out".into(),
+    };
+    let cm = objects.get(&key).await.unwrap().expect("exported ConfigMap");
+    assert_eq!(cm["data"]["favourite"], "blue");
+    assert_eq!(cm["metadata"]["managedFields"][0]["manager"], "vela");
+    assert!(objects.delete(&key).await.unwrap());
+    assert!(objects.get(&key).await.unwrap().is_none());
+    let ns_key = Key {
+        cluster: String::new(),
+        api_version: "v1".into(),
+        kind: "Namespace".into(),
+        namespace: String::new(),
+        name: ns,
+    };
+    objects.delete(&ns_key).await.unwrap();
+}
