@@ -16,11 +16,12 @@ hash="$(cat "$here"/go.mod "$here"/go.sum "$here"/*.go | sha256sum | cut -c1-16)
 cache="${VELA_CACHE_DIR:-$HOME/.cache/vela-rs}/kubevela-oracle/$hash"
 bin="$cache/kubevela-oracle"
 if [ ! -x "$bin" ]; then
+  go="$(bash "$here/../cue-oracle/ensure-go.sh")"
   mkdir -p "$cache/build"
   cp "$here"/go.mod "$here"/go.sum "$here"/*.go "$cache/build/"
   ln -sfn "$src" "$cache/build/kubevela-src"
   start=$SECONDS
-  (cd "$cache/build" && GOFLAGS=-mod=mod GOSUMDB=off go build -o "$bin.tmp" .)
+  (cd "$cache/build" && GOFLAGS=-mod=mod GOSUMDB=off "$go" build -o "$bin.tmp" .)
   mv "$bin.tmp" "$bin"
   echo "kubevela-oracle: built in $((SECONDS - start))s" >&2
 fi
