@@ -1,4 +1,5 @@
-//! Where run state is kept between passes: a [`Store`] trait, in memory or in files.
+//! Where run state is kept between passes: a [`Store`] trait, in memory, in files, or in
+//! ConfigMaps (`ConfigMaps`, feature `kube`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -192,6 +193,112 @@ impl Store for File {
                 source: e,
             }),
             _ => Ok(()),
+        }
+    }
+}
+
+/// A store that keeps each run's state in a ConfigMap (feature `kube`), like KubeVela's
+/// `workflow-<name>-context` ConfigMap: `<prefix><key>` (key characters other than
+/// `[a-z0-9-.]` become `-`) in one namespace, the state as JSON under `data.state`.
+#[cfg(feature = "kube")]
+#[derive(Clone)]
+pub struct ConfigMaps {
+    api: kube::Api<kube::api::DynamicObject>,
+    prefix: String,
+}
+
+#[cfg(feature = "kube")]
+impl std::fmt::Debug for ConfigMaps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigMaps")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "kube")]
+impl ConfigMaps {
+    /// A store in `namespace`, naming ConfigMaps `<prefix><key>`.
+    #[must_use]
+    pub fn new(client: kube::Client, namespace: &str, prefix: impl Into<String>) -> Self {
+        let ar = kube::api::ApiResource {
+            group: String::new(),
+            version: "v1".into(),
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            plural: "configmaps".into(),
+        };
+        Self {
+            api: kube::Api::namespaced_with(client, namespace, &ar),
+            prefix: prefix.into(),
+        }
+    }
+
+    fn name(&self, key: &str) -> String {
+        let k: String = key
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        format!("{}{k}", self.prefix)
+    }
+
+    fn backend(key: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error::Backend {
+            key: key.to_owned(),
+            source: Box::new(e),
+        }
+    }
+}
+
+#[cfg(feature = "kube")]
+#[async_trait]
+impl Store for ConfigMaps {
+    async fn load(&self, key: &str) -> Result<Option<RunState>> {
+        let cm = self
+            .api
+            .get_opt(&self.name(key))
+            .await
+            .map_err(|e| Self::backend(key, e))?;
+        let Some(cm) = cm else { return Ok(None) };
+        let Some(state) = cm.data.pointer("/data/state").and_then(serde_json::Value::as_str) else {
+            return Ok(None);
+        };
+        RunState::from_bytes(state.as_bytes())
+            .map(Some)
+            .map_err(|source| Error::Decode {
+                key: key.to_owned(),
+                source,
+            })
+    }
+
+    async fn save(&self, key: &str, state: &RunState) -> Result<()> {
+        let bytes = state.to_bytes().map_err(|source| Error::Encode {
+            key: key.to_owned(),
+            source,
+        })?;
+        let name = self.name(key);
+        let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
+            "data": {"state": String::from_utf8_lossy(&bytes)}});
+        let pp = kube::api::PatchParams::apply("vela").force();
+        self.api
+            .patch(&name, &pp, &kube::api::Patch::Apply(&cm))
+            .await
+            .map_err(|e| Self::backend(key, e))?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        match self.api.delete(&self.name(key), &Default::default()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(Self::backend(key, e)),
         }
     }
 }

@@ -77,3 +77,44 @@ async fn steps_apply_and_read_real_objects() {
     };
     objects.delete(&ns_key).await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs a Kubernetes API server (VELA_TEST_KUBECONFIGS)"]
+async fn run_state_survives_in_a_configmap() {
+    use vela_workflow::store::{ConfigMaps, Store};
+    let c = client().await;
+    let ns = format!("wf-store-{}", std::process::id());
+    let objects = Kube::local(c.clone());
+    objects
+        .apply(
+            "",
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+        )
+        .await
+        .unwrap();
+    let store = ConfigMaps::new(c, &ns, "workflow-");
+    assert!(store.load("app/Main").await.unwrap().is_none());
+    let mut state = RunState::default();
+    state.set_var("out", json!({"a": 1}));
+    store.save("app/Main", &state).await.unwrap();
+    store.save("app/Main", &state).await.unwrap();
+    assert_eq!(store.load("app/Main").await.unwrap(), Some(state));
+    let key = Key {
+        cluster: String::new(),
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        namespace: ns.clone(),
+        name: "workflow-app-main".into(),
+    };
+    assert!(objects.get(&key).await.unwrap().is_some());
+    store.delete("app/Main").await.unwrap();
+    assert!(store.load("app/Main").await.unwrap().is_none());
+    let ns_key = Key {
+        cluster: String::new(),
+        api_version: "v1".into(),
+        kind: "Namespace".into(),
+        namespace: String::new(),
+        name: ns,
+    };
+    objects.delete(&ns_key).await.unwrap();
+}
