@@ -5,9 +5,11 @@
 //	cue-oracle serve                 one JSON request per stdin line, one JSON answer per line
 //	cue-oracle bench --defs DIR --examples DIR [--def component/webservice] [--n 2000]
 //	cue-oracle eval FILE.cue         print the JSON export of a CUE file (debugging)
+//	cue-oracle texts --defs DIR      dump every definition's template and status texts as JSON
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -36,6 +38,12 @@ func main() {
 		err = Serve(os.Stdin, os.Stdout)
 	case "bench":
 		err = RunBench(*defs, *examples, *def, *n)
+	case "texts":
+		// Dump the CUE texts KubeVela evaluates per definition (template and status programs).
+		var all map[string]*Def
+		if all, _, err = LoadDefs(*defs); err == nil {
+			err = json.NewEncoder(os.Stdout).Encode(all)
+		}
 	case "eval":
 		var src []byte
 		if src, err = os.ReadFile(fs.Arg(0)); err == nil {

@@ -5,6 +5,7 @@
 //	kubevela-oracle dry-run -d DEFS -f APP.yaml        print what `vela dry-run --offline` prints
 //	kubevela-oracle goldens -d DEFS --examples DIR --out DIR
 //	kubevela-oracle bench -d DEFS -f APP.yaml [-n N]   warm render timing (JSON line)
+//	kubevela-oracle upgrade < FILE.cue                 KubeVela's CUE compatibility rewrite of a text
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 
 	corev1beta1 "github.com/oam-dev/kubevela/apis/core.oam.dev/v1beta1"
 	"github.com/oam-dev/kubevela/pkg/appfile/dryrun"
+	"github.com/oam-dev/kubevela/pkg/cue/upgrade"
 	pkgdef "github.com/oam-dev/kubevela/pkg/definition"
 	oamutil "github.com/oam-dev/kubevela/pkg/oam/util"
 	"github.com/oam-dev/kubevela/pkg/utils/common"
@@ -70,6 +72,14 @@ func main() {
 		err = Goldens(*defs, *examples, *out)
 	case "bench":
 		err = Bench(*defs, *app, *n)
+	case "upgrade":
+		// Print KubeVela's upgrade.EnsureCueVersionCompatibility of the CUE text on stdin.
+		var b []byte
+		if b, err = io.ReadAll(os.Stdin); err == nil {
+			out, applied := upgrade.EnsureCueVersionCompatibility(string(b), "stdin", upgrade.ComponentKind, upgrade.TemplateAreaMain)
+			fmt.Fprintln(os.Stderr, "applied:", applied)
+			fmt.Print(out)
+		}
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
