@@ -1,4 +1,5 @@
-//! Model-based property test: random DAGs of steps with random outcomes, random crashes
+//! Model-based property test: random DAGs of steps (the last ones possibly inside a
+//! `step-group`) with random outcomes, random crashes
 //! (a pass whose state is never saved) and restarts from the stored state.
 //!
 //! Invariants:
@@ -89,6 +90,38 @@ struct Case {
     crashes: Vec<bool>,
     /// Pass at which the run is suspended by the operation (never resumed).
     suspend_at: Option<usize>,
+    /// The last `group_tail` steps become the sub-steps of a `step-group` (0: no group).
+    group_tail: usize,
+}
+
+impl Case {
+    fn group_start(&self) -> usize {
+        if self.group_tail > 0 && self.group_tail < self.steps.len() {
+            self.steps.len() - self.group_tail
+        } else {
+            self.steps.len()
+        }
+    }
+
+    /// The steps that must have finished before step `i` runs.
+    fn predecessors(&self, i: usize) -> Vec<usize> {
+        let g = self.group_start();
+        let deps = &self.steps[i].1;
+        if i < g {
+            return if self.dag {
+                deps.clone()
+            } else {
+                (0..i).chain(deps.iter().copied()).collect()
+            };
+        }
+        // A sub-step (sub-steps run as a DAG): its dependsOn inside the group, and what the
+        // group itself waits for (StepByStep: every earlier top-level step).
+        let mut p: Vec<usize> = deps.iter().copied().filter(|d| *d >= g).collect();
+        if !self.dag {
+            p.extend(0..g);
+        }
+        p
+    }
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -105,19 +138,22 @@ fn case() -> impl Strategy<Value = Case> {
                 steps,
                 proptest::collection::vec(proptest::bool::weighted(0.2), 300),
                 proptest::option::weighted(0.15, 0usize..20),
+                0usize..4,
             )
         })
-        .prop_map(|(dag, steps, crashes, suspend_at)| Case {
+        .prop_map(|(dag, steps, crashes, suspend_at, group_tail)| Case {
             dag,
             steps,
             crashes,
             suspend_at,
+            group_tail,
         })
 }
 
 fn workflow(case: &Case) -> Workflow {
     let names: Vec<String> = (0..case.steps.len()).map(|i| format!("s{i}")).collect();
-    let steps = case
+    let g = case.group_start();
+    let mut steps: Vec<Step> = case
         .steps
         .iter()
         .enumerate()
@@ -128,9 +164,10 @@ fn workflow(case: &Case) -> Workflow {
                 Behaviour::Fail => ("fail", 0),
                 Behaviour::Wait(k) => ("wait", *k),
             };
+            let deps = deps.iter().filter(|d| i < g || **d >= g);
             let mut s = Step::new(&names[i], "model")
                 .with_properties(json!({"b": kind, "k": k, "all": names}))
-                .depends_on(deps.iter().map(|d| names[*d].clone()))
+                .depends_on(deps.map(|d| names[*d].clone()))
                 .output(format!("o_{}", names[i]), "output.value");
             if *always {
                 s = s.with_if("always");
@@ -138,6 +175,10 @@ fn workflow(case: &Case) -> Workflow {
             s
         })
         .collect();
+    if g < steps.len() {
+        let subs = steps.split_off(g);
+        steps.push(Step::new("g", "step-group").with_sub_steps(subs));
+    }
     let w = Workflow::new(steps);
     if case.dag { w.with_mode(Mode::Dag) } else { w }
 }
@@ -167,8 +208,9 @@ async fn check(case: Case) -> Result<(), TestCaseError> {
             .status
             .steps
             .iter()
-            .filter(|s| s.status.phase == StepPhase::Succeeded)
-            .map(|s| s.status.name.clone())
+            .flat_map(|s| std::iter::once(&s.status).chain(s.sub_steps.iter()))
+            .filter(|s| s.phase == StepPhase::Succeeded)
+            .map(|s| s.name.clone())
             .collect();
         let log_start = log.lock().unwrap().len();
         let out = engine.reconcile(&wf, &ctx, &mut state).await.unwrap();
@@ -179,13 +221,7 @@ async fn check(case: Case) -> Result<(), TestCaseError> {
                 "succeeded step {name} ran again"
             );
             let i: usize = name[1..].parse().unwrap();
-            let (_, deps, _) = &case.steps[i];
-            let preds: Vec<usize> = if case.dag {
-                deps.clone()
-            } else {
-                (0..i).chain(deps.iter().copied()).collect()
-            };
-            for d in preds {
+            for d in case.predecessors(i) {
                 prop_assert!(
                     seen.contains(&format!("s{d}")),
                     "{name} ran before its predecessor s{d} finished"
