@@ -35,9 +35,9 @@ fn conformance_dir() -> PathBuf {
 fn dry_run_prints_kubevela_layout() {
     let (ok, out, err) = vela(&["dry-run", "-f", &data("bench-app.yaml"), "--offline"]);
     assert!(ok, "{err}");
-    assert!(out.starts_with("---\n# Application(bench) -- Component(web) \n---\n\n"));
-    assert!(out.contains("## From the trait expose \n"));
-    assert!(out.contains("# Application(bench) -- Component(job) "));
+    assert!(out.starts_with("---\n# Application(bench) -- Component(web)\n---\n\n"));
+    assert!(out.contains("## From the trait expose\n"));
+    assert!(out.contains("# Application(bench) -- Component(job)\n"));
     let (ok, json, _) = vela(&["dry-run", "-f", &data("bench-app.yaml"), "-o", "json"]);
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();

@@ -1,10 +1,16 @@
 //! Warm render of the benchmark Application (webservice + scaler + sidecar + expose,
 //! worker + env, task) with the native built-ins and with KubeVela's CUE definitions.
+//!
+//! Two groups: `render` measures wall-clock time (criterion's default), `render-cpu`
+//! measures the benchmark thread's CPU time (from `/proc/thread-self/schedstat`), which stays
+//! meaningful on a loaded machine where wall-clock time includes waiting for a core.
 
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use vela_render::{Application, Registry, Renderer};
 
 fn conformance_dir() -> PathBuf {
@@ -15,35 +21,120 @@ fn conformance_dir() -> PathBuf {
         })
 }
 
-fn bench(c: &mut Criterion) {
+/// CPU time of the current thread in nanoseconds (Linux).
+struct CpuTime;
+
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+struct NanosFormatter;
+
+impl ValueFormatter for NanosFormatter {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (factor, unit) = if typical < 1e3 {
+            (1.0, "ns")
+        } else if typical < 1e6 {
+            (1e-3, "µs (cpu)")
+        } else {
+            (1e-6, "ms (cpu)")
+        };
+        for v in values.iter_mut() {
+            *v *= factor;
+        }
+        unit
+    }
+    fn scale_throughputs(&self, _: f64, _: &Throughput, values: &mut [f64]) -> &'static str {
+        for v in values.iter_mut() {
+            *v *= 1.0;
+        }
+        "ns"
+    }
+    fn scale_for_machines(&self, _: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = u64;
+    type Value = u64;
+    fn start(&self) -> u64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, i: u64) -> u64 {
+        thread_cpu_ns().saturating_sub(i)
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, v: &u64) -> f64 {
+        *v as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &NanosFormatter
+    }
+}
+
+fn renderers() -> (Application, Renderer, Option<Renderer>) {
     let text = include_str!("../tests/data/bench-app.yaml");
     let app = Application::from_yaml(text).expect("bench app");
-
     let native = Renderer::new(Registry::builtin());
     native.render(&app).expect("native render");
-    c.bench_function("render/native", |b| {
-        b.iter(|| native.render(black_box(&app)).unwrap())
-    });
-
     let defs = conformance_dir().join("definitions");
     let mut reg = Registry::new();
     let loaded = ["component", "trait"]
         .iter()
         .map(|k| reg.load_path(&defs.join(k)))
         .collect::<Result<Vec<_>, _>>();
-    match loaded {
+    let cue = match loaded {
         Ok(_) => {
             let cue = Renderer::new(reg);
             match cue.render(&app) {
-                Ok(_) => {
-                    c.bench_function("render/cue", |b| b.iter(|| cue.render(black_box(&app)).unwrap()));
+                Ok(_) => Some(cue),
+                Err(e) => {
+                    eprintln!("CUE benchmark skipped: the CUE render fails: {}", e.chain());
+                    None
                 }
-                Err(e) => eprintln!("render/cue skipped: the CUE render fails: {}", e.chain()),
             }
         }
-        Err(e) => eprintln!("render/cue skipped: {}", e.chain()),
-    }
+        Err(e) => {
+            eprintln!("CUE benchmark skipped: {}", e.chain());
+            None
+        }
+    };
+    (app, native, cue)
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn bench_group<M: Measurement>(c: &mut Criterion<M>, group: &str) {
+    let (app, native, cue) = renderers();
+    let mut g = c.benchmark_group(group);
+    // Thread CPU time advances in scheduler ticks: use few, long, equal samples.
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("native", |b| b.iter(|| native.render(black_box(&app)).unwrap()));
+    if let Some(cue) = cue {
+        g.bench_function("cue", |b| b.iter(|| cue.render(black_box(&app)).unwrap()));
+    }
+    g.finish();
+}
+
+fn wall(c: &mut Criterion<WallTime>) {
+    bench_group(c, "render");
+}
+
+fn cpu(c: &mut Criterion<CpuTime>) {
+    bench_group(c, "render-cpu");
+}
+
+criterion_group!(wall_benches, wall);
+criterion_group! {
+    name = cpu_benches;
+    config = Criterion::default().with_measurement(CpuTime).sample_size(10).measurement_time(Duration::from_secs(10));
+    targets = cpu
+}
+criterion_main!(wall_benches, cpu_benches);

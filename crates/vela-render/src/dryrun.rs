@@ -131,12 +131,46 @@ pub fn apply_override(comps: &[Component], props: &Value) -> Result<Vec<Componen
     Ok(out)
 }
 
+/// The `deploy` steps KubeVela generates for an Application without a workflow
+/// (`DeployWorkflowStepGenerator`): one per topology policy (with every override policy), or
+/// one with the override policies when there is no topology but overrides or `ref-objects`.
+pub fn default_deploy_steps(app: &Application) -> Vec<Value> {
+    let of = |t: &str| -> Vec<&str> {
+        app.policies
+            .iter()
+            .filter(|p| p.type_ == t)
+            .map(|p| p.name.as_str())
+            .collect()
+    };
+    let (topologies, overrides) = (of("topology"), of("override"));
+    let mut steps = Vec::new();
+    for t in &topologies {
+        let mut policies = overrides.clone();
+        policies.push(t);
+        steps.push(serde_json::json!({"name": format!("deploy-{t}"), "type": "deploy", "properties": {"policies": policies}}));
+    }
+    let ref_objects = app.components.iter().any(|c| c.type_ == "ref-objects");
+    if topologies.is_empty() && (ref_objects || !overrides.is_empty()) {
+        steps.push(
+            serde_json::json!({"name": "deploy", "type": "deploy", "properties": {"policies": overrides}}),
+        );
+    }
+    steps
+}
+
 /// Runs a dry-run: one section per topology policy of each `deploy` step (or one section
 /// with only override policies), or a single plain section without `deploy` steps.
 pub fn run(renderer: &Renderer, app: &Application) -> Result<Vec<Section>> {
     let mut sections = Vec::new();
     let mut deploys = 0;
-    for step in &app.workflow_steps {
+    let generated;
+    let steps = if app.workflow_steps.is_empty() {
+        generated = default_deploy_steps(app);
+        &generated
+    } else {
+        &app.workflow_steps
+    };
+    for step in steps {
         if step.get("type").and_then(Value::as_str) != Some("deploy") {
             continue;
         }

@@ -22,7 +22,7 @@
 //! "#).unwrap();
 //! let comps = Renderer::new(Registry::builtin()).render(&app).unwrap();
 //! let text = output::dry_run_text("demo", &comps);
-//! assert!(text.starts_with("---\n# Application(demo) -- Component(web) \n---\n"));
+//! assert!(text.starts_with("---\n# Application(demo) -- Component(web)\n---\n"));
 //! ```
 
 pub mod app;

@@ -51,16 +51,16 @@ pub fn dry_run_text(app_title: &str, comps: &[ComponentManifest]) -> String {
     for c in comps {
         let _ = write!(
             out,
-            "---\n# Application({app_title}) -- Component({}) \n---\n\n",
+            "---\n# Application({app_title}) -- Component({})\n---\n\n",
             c.name
         );
         out.push_str(&to_yaml(&c.workload));
         out.push_str("\n---\n");
         for o in &c.objects {
             if o.trait_type == AUXILIARY_WORKLOAD {
-                out.push_str("## From the auxiliary workload \n");
+                out.push_str("## From the auxiliary workload\n");
             } else if !o.trait_type.is_empty() {
-                let _ = writeln!(out, "## From the trait {} ", o.trait_type);
+                let _ = writeln!(out, "## From the trait {}", o.trait_type);
             }
             out.push_str(&to_yaml(&o.value));
             out.push_str("\n---\n");
