@@ -449,7 +449,12 @@ pub enum Kind {
 impl<'a> Value<'a> {
     fn child(&self, name: &str) -> Value<'a> {
         let ctx = &self.inst.ctx;
-        let v = ctx.resolve(self.val.clone());
+        // a struct with an unresolved comprehension still has its other fields (like CUE's
+        // LookupPath), so do not let its error hide them
+        let v = match ctx.default_of(&self.val) {
+            s @ Val::Struct(_) => s,
+            other => ctx.resolve(other),
+        };
         let path = if self.path.is_empty() {
             name.to_string()
         } else {
@@ -525,6 +530,13 @@ impl<'a> Value<'a> {
 
     /// The error, when the value is `_|_`.
     pub fn err(&self) -> Option<Error> {
+        if let Val::Struct(id) = self.inst.ctx.default_of(&self.val) {
+            self.inst.ctx.expand(id);
+            let e = self.inst.ctx.node(id).st.borrow().error.clone();
+            if let Some(e) = e {
+                return Some(self.inst.error(self.inst.ctx.eval_error(&e, &self.path)));
+            }
+        }
         match self.inst.ctx.norm(self.val.clone()) {
             v @ Val::Bottom(_) => Some(self.inst.error(self.inst.ctx.eval_error(&v, &self.path))),
             _ => None,

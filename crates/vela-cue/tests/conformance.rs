@@ -17,7 +17,6 @@ const KNOWN_DIFFERENCES: &[&str] = &[
     "trait/container-ports/example",
     "trait/container-ports/merge-existing",
     "trait/startup-probe/probes",
-    "trait/storage/eg-statefulset",
     "trait/gateway/status/just-created",
     "trait/gateway/status/lb-ip",
 ];

@@ -886,7 +886,11 @@ impl Ctx {
                 self.expand(id);
                 let node = self.node(id);
                 let st = node.st.borrow();
-                if let Some(e) = &st.error {
+                // an unresolved (incomplete) comprehension leaves the struct usable: its other
+                // fields can be read; export and `Value::err` still report it
+                if let Some(e @ Val::Bottom(b)) = &st.error
+                    && !b.incomplete
+                {
                     return e.clone();
                 }
                 if st.embedded.is_empty() {
