@@ -8,6 +8,11 @@ cd "$(dirname "$0")/../.."
 oracle="$(bash tools/cue-oracle/build.sh)"
 echo "oracle: $oracle"
 
+# The oracle's own tests (template extraction equals the definition CRs, text layout, serve classes).
+go="$(bash tools/cue-oracle/ensure-go.sh)"
+if [ -n "${VELA_CONFORMANCE_DIR:-}" ]; then export VELA_CONFORMANCE_DIR="$(cd "$VELA_CONFORMANCE_DIR" && pwd)"; fi
+(cd tools/cue-oracle && GOFLAGS=-mod=mod "$go" test ./...)
+
 # The oracle must agree with the committed goldens (guards against a changed Go toolchain/deps).
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

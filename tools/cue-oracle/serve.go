@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
 )
 
 // Request is one line of the `serve` protocol.
@@ -23,9 +25,9 @@ type Response struct {
 	Error *ServeError     `json:"error,omitempty"`
 }
 
-// ServeError classifies a failure: compile (syntax, unknown reference, ...), conflict (the
-// value is bottom even without requiring concreteness), incomplete (valid but not concrete),
-// other (export failed otherwise).
+// ServeError classifies a failure: compile (syntax error or unresolved reference), conflict
+// (the value is bottom even without requiring concreteness), incomplete (valid but not
+// concrete), other (export failed otherwise).
 type ServeError struct {
 	Class   string `json:"class"`
 	Message string `json:"message"`
@@ -33,9 +35,17 @@ type ServeError struct {
 
 // EvalProgram evaluates one program like `cue export` (optionally only the path expr).
 func EvalProgram(ctx *cue.Context, program, expr string) (json.RawMessage, *ServeError) {
+	if _, err := parser.ParseFile("program.cue", program); err != nil {
+		return nil, &ServeError{"compile", err.Error()}
+	}
 	v := ctx.CompileString(program)
 	if err := v.Err(); err != nil {
-		return nil, &ServeError{"compile", err.Error()}
+		// CompileString evaluates eagerly: a conflict surfaces here too. Only unresolved
+		// references (and syntax, above) are compile errors.
+		if strings.Contains(err.Error(), "reference") && strings.Contains(err.Error(), "not found") {
+			return nil, &ServeError{"compile", err.Error()}
+		}
+		return nil, &ServeError{"conflict", err.Error()}
 	}
 	if expr != "" {
 		v = v.LookupPath(cue.ParsePath(expr))
