@@ -18,12 +18,15 @@ fn registry(extra: &[PathBuf]) -> Result<Registry> {
 }
 
 /// `vela dry-run`.
-pub fn dry_run(file: &Path, defs: &[PathBuf], json: bool) -> Result<String> {
+pub fn dry_run(file: &Path, defs: &[PathBuf], json: bool, strict: bool) -> Result<String> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("read application file {}", file.display()))?;
     let app =
         Application::from_yaml(&text).with_context(|| format!("read application file {}", file.display()))?;
-    let renderer = Renderer::new(registry(defs)?);
+    let renderer = Renderer::new(registry(defs)?).with_options(vela_render::render::Options {
+        strict,
+        ..Default::default()
+    });
     let result = vela_render::dryrun::run(&renderer, &app).map_err(|e| anyhow::anyhow!(e.chain()))?;
     if json {
         let all: Vec<Value> = result

@@ -43,6 +43,9 @@ enum Command {
         /// Output format.
         #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
         output: Format,
+        /// Reject properties a definition does not declare (KubeVela ignores them).
+        #[arg(long)]
+        strict: bool,
     },
     /// Definition tooling.
     Def {
@@ -94,7 +97,8 @@ fn main() -> ExitCode {
             definitions,
             offline: _,
             output,
-        } => commands::dry_run(&file, &definitions, output == Format::Json),
+            strict,
+        } => commands::dry_run(&file, &definitions, output == Format::Json, strict),
         Command::Def { command } => match command {
             DefCommand::List { definitions, kind } => commands::def_list(&definitions, kind.as_deref()),
             DefCommand::Show {

@@ -103,6 +103,7 @@ mod tests {
     #[test]
     fn bad_parameters_are_reported_with_their_path() {
         let text = vela_render::testing::Harness::builtin()
+            .strict(true)
             .with_native(Cache)
             .component("cache", json!({"replicas": 9, "size": 1}))
             .dry_run();

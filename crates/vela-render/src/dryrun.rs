@@ -90,10 +90,11 @@ fn component_from_patch(patch: &Value) -> Component {
 /// Applies an override policy's properties to the components (KubeVela's `PatchComponents`).
 pub fn apply_override(comps: &[Component], props: &Value) -> Result<Vec<Component>> {
     let mut out: Vec<Component> = comps.to_vec();
+    let empty = Vec::new();
     let patches = props
         .get("components")
         .and_then(Value::as_array)
-        .ok_or_else(|| Error::Application("override policy: components: required field is missing".into()))?;
+        .unwrap_or(&empty);
     let valid_name =
         regex::Regex::new("[a-z]([a-z-]{0,61}[a-z])?").map_err(|e| Error::Application(e.to_string()))?;
     for p in patches {

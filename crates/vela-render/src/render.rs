@@ -69,6 +69,10 @@ pub struct Options {
     pub app_revision: String,
     /// `context.cluster`.
     pub cluster: String,
+    /// Reject properties a definition does not declare (`unknown field`). Off by default:
+    /// KubeVela's CUE parameters are open, so undeclared fields are ignored (and removed
+    /// before a native definition sees them).
+    pub strict: bool,
 }
 
 /// Renders applications with a registry.
@@ -221,18 +225,34 @@ impl Renderer {
         })
     }
 
-    fn check(def: &dyn Definition, props: &Value, path: &str) -> Result<()> {
+    /// Validates `props` against the definition's schema; returns the properties to render
+    /// (undeclared fields removed unless [`Options::strict`]).
+    fn check<'v>(
+        &self,
+        def: &dyn Definition,
+        props: &'v Value,
+        path: &str,
+    ) -> Result<std::borrow::Cow<'v, Value>> {
+        use std::borrow::Cow;
         if !def.validates_schema() {
-            return Ok(());
+            return Ok(Cow::Borrowed(props));
         }
         let empty = json!({});
-        let props = if props.is_null() { &empty } else { props };
-        let issues = schema::validate(def.schema(), props, &format!("{path}.properties"));
-        if issues.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Invalid(issues))
+        let shown = if props.is_null() { &empty } else { props };
+        let mut issues = schema::validate(def.schema(), shown, &format!("{path}.properties"));
+        let had_unknown = issues.iter().any(schema::is_unknown_field);
+        if !self.options.strict {
+            issues.retain(|i| !schema::is_unknown_field(i));
         }
+        if !issues.is_empty() {
+            return Err(Error::Invalid(issues));
+        }
+        if had_unknown {
+            let mut pruned = props.clone();
+            schema::prune_unknown(def.schema(), &mut pruned);
+            return Ok(Cow::Owned(pruned));
+        }
+        Ok(Cow::Borrowed(props))
     }
 
     /// Renders component `index` of `app`.
@@ -246,7 +266,7 @@ impl Renderer {
         let ns = app.namespace_or_default().to_string();
         let path = format!("components[{index}]");
         let def = self.resolve(Kind::Component, &comp.type_, &path)?;
-        Self::check(def.as_ref(), &comp.properties, &path)?;
+        let props = self.check(def.as_ref(), &comp.properties, &path)?;
 
         let mut ctx = Context::new(&app.name, &ns, &comp.name);
         ctx.app_revision.clone_from(&self.options.app_revision);
@@ -265,7 +285,7 @@ impl Renderer {
             .cloned()
             .unwrap_or_default();
 
-        let rendered: Rendered = def.render(&ctx, &comp.properties)?;
+        let rendered: Rendered = def.render(&ctx, &props)?;
         let Some(mut workload) = rendered.output else {
             return Err(Error::Render {
                 kind: Kind::Component,
@@ -288,7 +308,7 @@ impl Renderer {
         for (j, tr) in comp.traits.iter().enumerate() {
             let tpath = format!("{path}.traits[{j}]");
             let tdef = self.resolve(Kind::Trait, &tr.type_, &tpath)?;
-            Self::check(tdef.as_ref(), &tr.properties, &tpath)?;
+            let tprops = self.check(tdef.as_ref(), &tr.properties, &tpath)?;
             // Move (not copy) the workload and the objects into the context and back.
             ctx.output = Some(std::mem::take(&mut workload));
             let unique = objects
@@ -311,7 +331,7 @@ impl Renderer {
                 name: comp.name.clone(),
                 source: Box::new(e),
             };
-            let r = tdef.render(&ctx, &tr.properties);
+            let r = tdef.render(&ctx, &tprops);
             workload = ctx.output.take().unwrap_or_default();
             if unique {
                 for o in objects.iter_mut() {

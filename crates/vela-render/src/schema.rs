@@ -229,6 +229,43 @@ fn check_object(s: &Map<String, Value>, m: &Map<String, Value>, path: &str, out:
     }
 }
 
+/// Removes the fields a closed schema does not declare (`additionalProperties: false`),
+/// recursively; alternatives (`anyOf`/`oneOf`) are left untouched. KubeVela's CUE parameters
+/// are open structs, so an undeclared field is ignored there rather than rejected.
+pub fn prune_unknown(schema: &Value, value: &mut Value) {
+    let Value::Object(s) = schema else {
+        return;
+    };
+    match value {
+        Value::Object(m) => {
+            let props = s.get("properties").and_then(Value::as_object);
+            if s.get("additionalProperties") == Some(&Value::Bool(false)) {
+                m.retain(|k, _| props.is_some_and(|p| p.contains_key(k)));
+            }
+            for (k, v) in m.iter_mut() {
+                if let Some(ps) = props.and_then(|p| p.get(k)) {
+                    prune_unknown(ps, v);
+                } else if let Some(ap @ Value::Object(_)) = s.get("additionalProperties") {
+                    prune_unknown(ap, v);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(is) = s.get("items") {
+                for i in items {
+                    prune_unknown(is, i);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `true` when the issue is about an undeclared field.
+pub fn is_unknown_field(issue: &Issue) -> bool {
+    issue.message == "unknown field"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +325,15 @@ mod tests {
         let s = openapi_for::<P>();
         let issues = validate(&s, &json!({"replicas": "three"}), "p");
         assert_eq!(issues[0].to_string(), "p.replicas: expected integer, got string");
+    }
+
+    #[test]
+    fn pruning_removes_undeclared_fields() {
+        let s = openapi_for::<P>();
+        let mut v = json!({"replicas": 1, "nope": 2});
+        prune_unknown(&s, &mut v);
+        assert_eq!(v, json!({"replicas": 1}));
+        assert!(validate(&s, &v, "p").is_empty());
     }
 
     #[test]

@@ -22,12 +22,13 @@ use crate::definition::Definition;
 use crate::native::{Def, Native};
 use crate::output;
 use crate::registry::Registry;
-use crate::render::{ComponentManifest, Renderer};
+use crate::render::{ComponentManifest, Options, Renderer};
 
 /// A registry to render test applications with.
 #[derive(Debug, Clone)]
 pub struct Harness {
     registry: Registry,
+    options: Options,
 }
 
 impl Harness {
@@ -35,6 +36,7 @@ impl Harness {
     pub fn builtin() -> Self {
         Self {
             registry: Registry::builtin(),
+            options: Options::default(),
         }
     }
 
@@ -42,7 +44,18 @@ impl Harness {
     pub fn empty() -> Self {
         Self {
             registry: Registry::new(),
+            options: Options::default(),
         }
+    }
+
+    /// Rejects properties a definition does not declare (see [`Options::strict`]).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.options.strict = strict;
+        self
+    }
+
+    fn renderer(&self) -> Renderer {
+        Renderer::new(self.registry.clone()).with_options(self.options.clone())
     }
 
     /// Adds a native Rust definition.
@@ -93,7 +106,7 @@ impl Harness {
     /// Renders an Application document.
     pub fn render_yaml(&self, app_yaml: &str) -> crate::Result<Vec<ComponentManifest>> {
         let app = Application::from_yaml(app_yaml)?;
-        Renderer::new(self.registry.clone()).render(&app)
+        self.renderer().render(&app)
     }
 
     /// Renders an Application document to KubeVela's dry-run text; errors become the
@@ -107,7 +120,7 @@ impl Harness {
 
     /// Renders an [`Application`] to dry-run text (errors as `Error: ...`).
     pub fn dry_run_app(&self, app: &Application) -> String {
-        let renderer = Renderer::new(self.registry.clone());
+        let renderer = self.renderer();
         match crate::dryrun::run(&renderer, app) {
             Ok(sections) => sections.iter().map(|(t, c)| output::dry_run_text(t, c)).collect(),
             Err(e) => format!("Error: {}\n", e.chain()),
@@ -150,7 +163,7 @@ impl AppBuilder<'_> {
 
     /// Renders to one JSON value per object (workload first), keys sorted.
     pub fn objects(&self) -> crate::Result<Vec<Value>> {
-        let comps = Renderer::new(self.harness.registry.clone()).render(&self.app)?;
+        let comps = self.harness.renderer().render(&self.app)?;
         Ok(comps
             .iter()
             .flat_map(|c| c.all().map(output::sorted).collect::<Vec<_>>())

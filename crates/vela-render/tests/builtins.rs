@@ -61,7 +61,7 @@ fn bench_app_snapshot() {
 
 #[test]
 fn validation_errors_name_the_field_path() {
-    let h = Harness::builtin();
+    let h = Harness::builtin().strict(true);
     let text = h
         .component("webservice", json!({"image": 3, "replicas": 2}))
         .with_trait("scaler", json!({"replicas": "three"}))
@@ -79,6 +79,23 @@ fn validation_errors_name_the_field_path() {
     assert!(
         text.contains("components[0].traits[0].type: trait definition \"nope\" not found"),
         "{text}"
+    );
+}
+
+#[test]
+fn undeclared_fields_are_ignored_unless_strict() {
+    let lenient = Harness::builtin()
+        .component("worker", json!({"image": "x", "cpuPercent": 5}))
+        .dry_run();
+    assert!(lenient.contains("kind: Deployment"), "{lenient}");
+    assert!(!lenient.contains("cpuPercent"), "{lenient}");
+    let strict = Harness::builtin()
+        .strict(true)
+        .component("worker", json!({"image": "x", "cpuPercent": 5}))
+        .dry_run();
+    assert!(
+        strict.contains("components[0].properties.cpuPercent: unknown field"),
+        "{strict}"
     );
 }
 
