@@ -655,3 +655,76 @@ impl<'a> Value<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fill_reevaluates_dependent_fields() {
+        let p = Program::compile(
+            "step.cue",
+            "req: {#do: \"request\", #provider: \"http\", $params: {url: \"u\"}, $returns?: {code: int}}\nfailed: req.$returns.code > 400",
+        )
+        .unwrap();
+        let mut inst = p.eval().unwrap();
+        assert!(!inst.lookup("failed").unwrap().exists());
+        let tasks = inst.tasks("").unwrap();
+        assert_eq!(
+            tasks,
+            vec![Task {
+                path: "req".into(),
+                action: "request".into(),
+                provider: Some("http".into())
+            }]
+        );
+        inst.fill("req.$returns", &json!({"code": 500})).unwrap();
+        assert_eq!(inst.export("failed").unwrap(), json!(true));
+    }
+
+    #[test]
+    fn paths_decode_and_walk() {
+        let p = Program::compile("t.cue", "a: {\"b-c\": [1, 2], _h: 1, #d: 2, o?: 3, x: 4}").unwrap();
+        let inst = p.eval().unwrap();
+        assert_eq!(inst.decode::<Vec<i64>>("a.\"b-c\"").unwrap(), vec![1, 2]);
+        assert_eq!(inst.export("a.\"b-c\"[1]").unwrap(), json!(2));
+        let names: Vec<String> = inst
+            .lookup("a")
+            .unwrap()
+            .fields()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, vec!["b-c", "x"]);
+        assert_eq!(inst.lookup("a").unwrap().all_fields().len(), 5);
+        assert_eq!(inst.lookup("a.x").unwrap().kind(), Kind::Int);
+        assert!(matches!(inst.decode::<String>("a.x"), Err(Error::Decode { .. })));
+        assert!(matches!(inst.lookup("a[\"x"), Err(Error::Path { .. })));
+    }
+
+    #[test]
+    fn errors_name_position_and_path() {
+        let p = Program::compile("e.cue", "a: 1\nb: {c: a & \"x\"}").unwrap();
+        let err = p.eval().unwrap().export("b").unwrap_err().to_string();
+        assert!(err.starts_with("e.cue:2:"), "{err}");
+        assert!(
+            err.contains("b.c") && err.contains("conflicting values 1 and \"x\""),
+            "{err}"
+        );
+        let perr = Program::compile("p.cue", "a: {").unwrap_err().to_string();
+        assert!(perr.starts_with("p.cue:1:"), "{perr}");
+    }
+
+    #[test]
+    fn limits_stop_runaway_programs() {
+        let mut p = Program::compile("l.cue", "#L: {n: #L}\nx: #L").unwrap();
+        p.set_limits(Limits {
+            max_steps: 10_000,
+            max_depth: 50,
+            max_output: 1000,
+            max_nodes: 1000,
+        });
+        assert!(p.eval().unwrap().export("x").is_err());
+    }
+}

@@ -1,0 +1,208 @@
+//! Embedding, reference positions for field order, and closedness checks.
+
+use super::{Conj, Ctx, Env, FrameKind, Node, derived};
+use crate::ast::{Decl, Expr, ExprKind, Label, Name, StructLit};
+use crate::value::{NodeId, Val};
+
+impl Ctx {
+    pub(super) fn embed(
+        &self,
+        id: NodeId,
+        node: &Node,
+        e: &Expr,
+        fenv: &Env,
+        gid: Option<u32>,
+        (host_end, rpos, lit): (u32, Option<u32>, &StructLit),
+    ) {
+        if let ExprKind::Struct(l) = &e.kind {
+            node.conjs
+                .borrow_mut()
+                .push(derived(Conj::lit(l.clone(), fenv.clone(), gid), rpos));
+            return;
+        }
+        let v = self.eval(e, fenv);
+        // embedded references are ordered after the fields of the embedding struct
+        let v = if gid.is_none() {
+            self.open_embed(node, v, lit)
+        } else {
+            v
+        };
+        let at = if matches!(
+            e.kind,
+            ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..)
+        ) {
+            Some(host_end)
+        } else {
+            rpos
+        };
+        self.embed_val(id, node, v, gid, at);
+    }
+
+    /// Whether `e` is an identifier naming a `let` (struct-level or comprehension clause).
+    pub(crate) fn is_let_ref(&self, e: &Expr, env: &Env) -> bool {
+        let ExprKind::Ident(name) = &e.kind else {
+            return false;
+        };
+        let mut cur = env.clone();
+        while let Some(f) = cur {
+            match &f.kind {
+                FrameKind::Struct { lit, .. } => {
+                    if let Some(d) = lit.declares(name) {
+                        return matches!(d, Decl::Let(..));
+                    }
+                }
+                FrameKind::Var { name: n, .. } if n == name => return false,
+                _ => {}
+            }
+            cur = f.parent.clone();
+        }
+        false
+    }
+
+    /// When `e` is a reference to a struct, give the struct's conjuncts position `pos` (CUE orders
+    /// the fields of a referenced struct by where it is referenced). With `explicit`, a struct literal
+    /// operand of `&` is marked as explicitly unified too.
+    pub(crate) fn at_ref(&self, v: Val, e: &Expr, pos: u32, explicit: bool) -> Val {
+        let is_ref = matches!(e.kind, ExprKind::Ident(_) | ExprKind::Select(..));
+        let is_lit = matches!(e.kind, ExprKind::Struct(_));
+        if !(is_ref || (explicit && is_lit)) {
+            return v;
+        }
+        let Val::Struct(id) = v else { return v };
+        let n = self.node(id);
+        let conjs: Vec<Conj> = n
+            .base_conjs()
+            .into_iter()
+            .map(|mut c| {
+                if is_ref {
+                    c.pos = pos;
+                    c.ref_pos = true;
+                }
+                c.explicit |= explicit;
+                c
+            })
+            .collect();
+        Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
+    }
+
+    /// Embedding a closed struct in an open literal: the literal's own fields are allowed too.
+    pub(super) fn open_embed(&self, node: &Node, v: Val, host: &StructLit) -> Val {
+        let Val::Struct(id) = v else { return v };
+        let n = self.node(id);
+        let base = n.base_conjs();
+        if base.iter().all(|c| c.gid.is_none()) {
+            return v;
+        }
+        let g = self.fresh_gid();
+        let conjs: Vec<Conj> = base
+            .into_iter()
+            .map(|mut c| {
+                if c.gid.is_some() {
+                    c.gid = Some(g);
+                }
+                c
+            })
+            .collect();
+        let labels: Vec<Name> = host
+            .decls
+            .iter()
+            .filter_map(|d| match d {
+                Decl::Field(f) => match &f.label {
+                    Label::Name(n) => Some(n.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        node.st
+            .borrow_mut()
+            .groups
+            .entry(g)
+            .or_default()
+            .extra
+            .extend(labels);
+        Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
+    }
+
+    pub(crate) fn embed_val(&self, _id: NodeId, node: &Node, v: Val, gid: Option<u32>, at: Option<u32>) {
+        match v {
+            Val::Struct(other) => {
+                let on = self.node(other);
+                let oc = on.base_conjs();
+                let mut conjs = node.conjs.borrow_mut();
+                for mut c in oc {
+                    if c.gid.is_none() {
+                        c.gid = gid;
+                    }
+                    if let Some(p) = at {
+                        c.pos = p;
+                        c.ref_pos = true;
+                    }
+                    conjs.push(c);
+                }
+            }
+            Val::Disj(ref d) if !d.has_default() || self.default_of(&v).is_struct() => {
+                let dv = self.default_of(&v);
+                if let Val::Struct(_) = dv {
+                    self.embed_val(_id, node, dv, gid, at)
+                } else {
+                    node.st.borrow_mut().embedded.push(v);
+                }
+            }
+            Val::Top => {}
+            other => node.st.borrow_mut().embedded.push(other),
+        }
+    }
+
+    pub(crate) fn set_error(&self, node: &Node, b: Val) {
+        let mut st = node.st.borrow_mut();
+        if st.error.is_none() {
+            st.error = Some(b);
+        }
+    }
+
+    /// Enforce closedness: every regular field must be allowed by every closed group.
+    pub(super) fn check_closed(&self, id: NodeId) {
+        let node = self.node(id);
+        let mut st = node.st.borrow_mut();
+        if st.groups.is_empty() || st.closed_checked {
+            return;
+        }
+        st.closed_checked = true;
+        let mut bad: Option<Name> = None;
+        'outer: for (name, slot) in st.fields.iter() {
+            if name.starts_with('_') || name.starts_with('#') {
+                continue;
+            }
+            for (g, info) in st.groups.iter() {
+                if info.open || slot.groups.contains(g) || info.extra.contains(name) {
+                    continue;
+                }
+                let mut matched = false;
+                for p in &info.patterns {
+                    if self.label_matches(p, name) {
+                        matched = true;
+                        break;
+                    }
+                }
+                if !matched {
+                    bad = Some(name.clone());
+                    break 'outer;
+                }
+            }
+        }
+        if let Some(name) = bad {
+            if st.error.is_none() {
+                st.error = Some(Val::bottom(format!("field not allowed: {name}"), u32::MAX));
+            }
+            if let Some(slot) = st.fields.get_mut(&name) {
+                slot.value = Some(Val::bottom(format!("field not allowed: {name}"), u32::MAX));
+            }
+        }
+    }
+
+    pub(crate) fn label_matches(&self, pattern: &Val, label: &str) -> bool {
+        let v = self.unify(pattern.clone(), Val::Str(label.into()));
+        !v.is_bottom()
+    }
+}
