@@ -3,6 +3,7 @@ module github.com/vela-rs/vela-rs/tools/kubevela-oracle
 go 1.23.8
 
 require (
+	github.com/kubevela/pkg v1.10.0
 	github.com/oam-dev/kubevela v0.0.0-00010101000000-000000000000
 	k8s.io/apimachinery v0.31.10
 	k8s.io/client-go v0.31.10
@@ -120,7 +121,6 @@ require (
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/kballard/go-shellquote v0.0.0-20180428030007-95032a82bc51 // indirect
 	github.com/klauspost/compress v1.17.10 // indirect
-	github.com/kubevela/pkg v1.10.0 // indirect
 	github.com/kubevela/workflow v0.6.4 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/lann/builder v0.0.0-20180802200727-47ae307949d0 // indirect
