@@ -58,7 +58,14 @@ impl Ctx {
                     Some((p, l)) => (Some(p), Some(l.clone())),
                     None => (None, None),
                 };
-                Val::Struct(self.new_node(vec![Conj::lit(lit.clone(), env.clone(), gid)], p, l))
+                Val::Struct(self.new_node(
+                    vec![super::derived(
+                        Conj::lit(lit.clone(), env.clone(), gid),
+                        self.cur_rpos.get(),
+                    )],
+                    p,
+                    l,
+                ))
             }
             ExprKind::List(lit) => self.eval_list(lit, env, gid),
             ExprKind::Unary(op, x) => self.unary(*op, x, env, e.pos),
@@ -477,7 +484,14 @@ impl Ctx {
                         return b;
                     }
                     for env in envs {
-                        let n = self.new_node(vec![Conj::lit(c.body.clone(), env, gid)], None, None);
+                        let n = self.new_node(
+                            vec![super::derived(
+                                Conj::lit(c.body.clone(), env, gid),
+                                self.cur_rpos.get(),
+                            )],
+                            None,
+                            None,
+                        );
                         elems.push(self.norm(Val::Struct(n)));
                     }
                 }

@@ -214,6 +214,8 @@ pub(crate) struct Ctx {
     pub regex_cache: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
     /// Total number of struct conjuncts allocated.
     pub conj_total: Cell<usize>,
+    /// Reference position of the field value being evaluated (see `derived`).
+    pub cur_rpos: Cell<Option<u32>>,
     /// Structs being exported (structural cycle detection).
     pub export_stack: RefCell<Vec<NodeId>>,
 }
@@ -230,6 +232,7 @@ impl Ctx {
             child_gids: RefCell::new(FxHashMap::default()),
             regex_cache: RefCell::new(HashMap::new()),
             export_stack: RefCell::new(Vec::new()),
+            cur_rpos: Cell::new(None),
             conj_total: Cell::new(0),
         }
     }
@@ -630,7 +633,9 @@ impl Ctx {
                         lits.push(derived(Conj::lit(sl.clone(), env.clone(), g), *rpos));
                         continue;
                     }
+                    let saved = self.cur_rpos.replace(*rpos);
                     let v = self.eval_closed(&f.value, env, g, Some((parent, name)));
+                    self.cur_rpos.set(saved);
                     let v = if self.is_let_ref(&f.value, env) {
                         self.at_ref(v, &f.value, f.value.pos, false)
                     } else if let Some(p) = rpos {
@@ -746,7 +751,7 @@ impl Ctx {
 }
 
 /// A conjunct produced while expanding one reached through a reference keeps its position.
-fn derived(mut c: Conj, rpos: Option<u32>) -> Conj {
+pub(crate) fn derived(mut c: Conj, rpos: Option<u32>) -> Conj {
     if let Some(p) = rpos {
         c.pos = p;
         c.ref_pos = true;
