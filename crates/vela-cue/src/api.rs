@@ -717,6 +717,26 @@ mod tests {
     }
 
     #[test]
+    fn program_is_shareable_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Program>();
+        let p = Program::compile("t.cue", "x: parameter.n + 1").unwrap();
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    p.eval_with(&[("parameter", &json!({"n": i}))])
+                        .unwrap()
+                        .export("x")
+                        .unwrap()
+                })
+            })
+            .collect();
+        let got: Vec<serde_json::Value> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(got, vec![json!(1), json!(2), json!(3), json!(4)]);
+    }
+
+    #[test]
     fn limits_stop_runaway_programs() {
         let mut p = Program::compile("l.cue", "#L: {n: #L}\nx: #L").unwrap();
         p.set_limits(Limits {
