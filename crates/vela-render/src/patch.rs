@@ -282,6 +282,28 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Marks every list in the tree open (`+patchStrategy=open`).
+    pub fn open_lists(self) -> Node {
+        match self {
+            Node::List { items, .. } => Node::List {
+                items: items.into_iter().map(Node::open_lists).collect(),
+                open: true,
+            },
+            Node::Struct(fields) => Node::Struct(
+                fields
+                    .into_iter()
+                    .map(|mut f| {
+                        f.value = f.value.open_lists();
+                        f
+                    })
+                    .collect(),
+            ),
+            n => n,
+        }
+    }
+}
+
 /// A trait's patch for a workload or an auxiliary object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Patch {

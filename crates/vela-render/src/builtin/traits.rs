@@ -875,25 +875,3 @@ impl Native for Resource {
         Ok(patch(Patch::Strategic(node)))
     }
 }
-
-impl Node {
-    /// Marks every list in the tree open (`+patchStrategy=open`).
-    pub fn open_lists(self) -> Node {
-        match self {
-            Node::List { items, .. } => Node::List {
-                items: items.into_iter().map(Node::open_lists).collect(),
-                open: true,
-            },
-            Node::Struct(fields) => Node::Struct(
-                fields
-                    .into_iter()
-                    .map(|mut f| {
-                        f.value = f.value.open_lists();
-                        f
-                    })
-                    .collect(),
-            ),
-            n => n,
-        }
-    }
-}
