@@ -561,7 +561,8 @@ impl Ctx {
                 ));
             }
             slot.busy = true;
-            (slot.conjs.clone(), slot.constraint)
+            // moved out while evaluating (no copy); put back below
+            (std::mem::take(&mut slot.conjs), slot.constraint)
         };
         let name: Name = name.into();
         // pattern constraints apply to regular labels
@@ -573,6 +574,7 @@ impl Ctx {
             }
         }
         let mut all = conjs;
+        let own = all.len();
         for (pat, lit, idx, env, gid) in extra {
             if self.label_matches(&pat, &name) {
                 let env = match lit.decls.get(idx as usize) {
@@ -601,8 +603,13 @@ impl Ctx {
         let mut st = node.st.borrow_mut();
         if let Some(slot) = st.fields.get_mut(&*name) {
             slot.busy = false;
+            all.truncate(own);
+            let added = std::mem::take(&mut slot.conjs);
+            let stale = !added.is_empty();
+            all.extend(added);
+            slot.conjs = all;
             // cached even while the node is still expanding: adding a conjunct later resets it
-            if slot.value.is_none() {
+            if slot.value.is_none() && !stale {
                 slot.value = Some(v.clone());
             }
         }
