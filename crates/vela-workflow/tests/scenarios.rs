@@ -900,7 +900,7 @@ async fn scenario_table() {
         failures.join("\n")
     );
     assert!(
-        count == total && count >= 40,
+        count == total && count >= 44,
         "the table shrank to {count} scenarios"
     );
 }
