@@ -171,6 +171,14 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<Issue>) {
             message: format!("must be {c}, got {value}"),
         });
     }
+    if let (Some(pattern), Value::String(text)) = (s.get("pattern").and_then(Value::as_str), value)
+        && regex::Regex::new(pattern).is_ok_and(|re| !re.is_match(text))
+    {
+        out.push(Issue {
+            path: path.to_string(),
+            message: format!("must match {pattern:?}, got {value}"),
+        });
+    }
     if let Some(n) = value.as_f64() {
         if let Some(min) = s.get("minimum").and_then(Value::as_f64)
             && n < min

@@ -284,7 +284,7 @@ fn build_service(ctx: &Context, p: &ServiceParams, variant: Variant, pull: Optio
 
     let mut spec = Map::new();
     spec.insert("containers".into(), json!([c]));
-    if variant == Variant::Webservice || variant == Variant::StatefulSet {
+    if variant != Variant::Worker {
         put(&mut spec, "hostAliases", &p.host_aliases);
     }
     if let Some(s) = &p.image_pull_secrets {
@@ -356,10 +356,10 @@ fn build_service(ctx: &Context, p: &ServiceParams, variant: Variant, pull: Optio
             })
             .collect();
         if !expose.is_empty() {
+            // KubeVela's daemon template reuses webservice's output name.
             let name = match variant {
-                Variant::Webservice => "webserviceExpose",
                 Variant::StatefulSet => "statefulsetsExpose",
-                _ => "daemonExpose",
+                _ => "webserviceExpose",
             };
             outputs.push((
                 name.to_string(),
@@ -563,8 +563,7 @@ fn job_pod_spec(ctx: &Context, p: &TaskParams) -> Map<String, Value> {
     if let Some(v) = &p.volumes {
         c.insert("volumeMounts".into(), Value::Array(pod::legacy_mounts(v)));
     }
-    put(&mut c, "livenessProbe", &p.liveness_probe);
-    put(&mut c, "readinessProbe", &p.readiness_probe);
+    // KubeVela's task template accepts but does not render the probes.
     let mut spec = Map::new();
     spec.insert("restartPolicy".into(), json!(p.restart));
     spec.insert("containers".into(), json!([c]));

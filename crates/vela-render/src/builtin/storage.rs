@@ -2,7 +2,7 @@
 //! mounts and environment variables.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::pod::{KeyItem, put, to_json};
@@ -54,7 +54,7 @@ pub struct Pvc {
     pub storage_class_name: Option<String>,
     /// `requests.storage` / `limits.storage`.
     #[serde(default)]
-    pub resources: Option<Map<String, Value>>,
+    pub resources: Option<PvcResources>,
     /// Data source reference.
     #[serde(default)]
     pub data_source_ref: Option<Map<String, Value>>,
@@ -64,6 +64,26 @@ pub struct Pvc {
     /// Selector.
     #[serde(default)]
     pub selector: Option<Map<String, Value>>,
+}
+
+/// A storage quantity such as `8Gi`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSize {
+    /// The size.
+    #[schemars(regex(pattern = r"^([1-9][0-9]{0,63})(E|P|T|G|M|K|Ei|Pi|Ti|Gi|Mi|Ki)$"))]
+    pub storage: String,
+}
+
+/// PVC resources.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PvcResources {
+    /// Requested size.
+    pub requests: StorageSize,
+    /// Size limit.
+    #[serde(default)]
+    pub limits: Option<StorageSize>,
 }
 
 /// `mountToEnv` of a ConfigMap.
@@ -349,15 +369,12 @@ impl Native for Storage {
             spec.insert("volumeMode".into(), json!(v.volume_mode));
             put(&mut spec, "volumeName", &v.volume_name);
             put(&mut spec, "storageClassName", &v.storage_class_name);
-            let res = v.resources.clone().unwrap_or_default();
-            let req = res
-                .get("requests")
-                .and_then(|r| r.get("storage"))
-                .cloned()
-                .unwrap_or(json!("8Gi"));
-            let mut resources = json!({"requests": {"storage": req}});
-            if let Some(l) = res.get("limits").and_then(|l| l.get("storage")) {
-                resources["limits"] = json!({"storage": l});
+            let mut resources = match &v.resources {
+                Some(r) => json!({"requests": {"storage": r.requests.storage}}),
+                None => json!({"requests": {"storage": "8Gi"}}),
+            };
+            if let Some(l) = v.resources.as_ref().and_then(|r| r.limits.as_ref()) {
+                resources["limits"] = json!({"storage": l.storage});
             }
             spec.insert("resources".into(), resources);
             put(&mut spec, "dataSourceRef", &v.data_source_ref);

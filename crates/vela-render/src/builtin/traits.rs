@@ -786,6 +786,7 @@ pub struct CpuMem {
     pub cpu: Quantity,
     /// Memory.
     #[serde(default = "mem2g")]
+    #[schemars(regex(pattern = r"^([1-9][0-9]{0,63})(E|P|T|G|M|K|Ei|Pi|Ti|Gi|Mi|Ki)$"))]
     pub memory: String,
 }
 
@@ -798,6 +799,7 @@ pub struct ResourceParams {
     pub cpu: Option<Quantity>,
     /// Specify the amount of memory for requests and limits.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^([1-9][0-9]{0,63})(E|P|T|G|M|K|Ei|Pi|Ti|Gi|Mi|Ki)$"))]
     pub memory: Option<String>,
     /// Specify the resources in requests.
     #[serde(default)]

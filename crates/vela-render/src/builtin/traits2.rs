@@ -504,22 +504,16 @@ impl Native for StartupProbeTrait {
     fn render(&self, ctx: &Context, p: ProbeParams) -> Result<Rendered> {
         let base = base_containers(ctx);
         let containers = match p {
-            ProbeParams::One(p) => vec![probe_container(
-                &base,
-                container_name(ctx, &p.container_name),
-                &p,
-            )],
-            ProbeParams::Many(m) => m
-                .probes
-                .iter()
-                .map(|c| {
-                    if c.container_name.is_empty() {
-                        json!({"err": "containerName must be set when specifying startup probe for multiple containers"})
-                    } else {
-                        probe_container(&base, c.container_name.clone(), c)
-                    }
-                })
-                .collect(),
+            ProbeParams::One(p) => vec![probe_container(&base, container_name(ctx, &p.container_name), &p)],
+            // KubeVela's template reads `c.name`, which `#StartupProbeParams` (closed) does not
+            // declare, so `probes` always fails there; mirror that instead of guessing.
+            ProbeParams::Many(_) => {
+                return Err(crate::Error::Render {
+                    kind: crate::Kind::Trait,
+                    name: "startup-probe".into(),
+                    message: "patch.spec.template.spec.containers.0: undefined field: name (KubeVela's template cannot render `probes`)".into(),
+                });
+            }
         };
         Ok(keyed_containers(containers))
     }
