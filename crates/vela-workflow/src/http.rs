@@ -7,7 +7,9 @@
 //!   public name that resolves to a private address is refused too;
 //! - redirects are not followed unless enabled, and every hop is checked again;
 //! - the response body is capped ([`Config::max_response_bytes`]);
-//! - every request has a timeout; an optional rate limit spaces requests out.
+//! - every request has a timeout; an optional rate limit spaces requests out;
+//! - `https://` is verified against the system roots and any extra roots (feature `tls`, which
+//!   installs rustls' ring provider as the process default if none is installed).
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -192,6 +194,8 @@ pub struct Config {
     pub timeout: Duration,
     /// At most `n` requests per period, spaced evenly (default: no limit).
     pub rate_limit: Option<(u32, Duration)>,
+    /// Extra trusted root certificates (PEM), in addition to the system's (feature `tls`).
+    pub extra_root_certificates: Vec<String>,
 }
 
 impl Default for Config {
@@ -202,6 +206,7 @@ impl Default for Config {
             max_response_bytes: 4 << 20,
             timeout: Duration::from_secs(30),
             rate_limit: None,
+            extra_root_certificates: Vec::new(),
         }
     }
 }
@@ -351,7 +356,22 @@ impl Client {
             }
             attempt.follow()
         });
-        let inner = reqwest::Client::builder()
+        let builder = reqwest::Client::builder();
+        #[cfg(feature = "tls")]
+        let builder = {
+            // reqwest uses the process-wide rustls provider; install ring unless one is set.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let mut certs = Vec::new();
+            for pem in &config.extra_root_certificates {
+                certs.push(reqwest::Certificate::from_pem(pem.as_bytes()).map_err(Error::Build)?);
+            }
+            if certs.is_empty() {
+                builder
+            } else {
+                builder.tls_certs_merge(certs)
+            }
+        };
+        let inner = builder
             .redirect(policy)
             .dns_resolver(Arc::new(GuardedResolver(guard.clone())))
             .timeout(config.timeout)

@@ -1,6 +1,6 @@
 //! A small SMTP client for the email notification: EHLO, AUTH PLAIN, MAIL, RCPT, DATA.
 //!
-//! The connection goes through the HTTP client's address guard. This build has no TLS: a
+//! The connection goes through the HTTP client's address guard. There is no STARTTLS yet: a
 //! password is only sent to a server on an allow-listed loopback address, and a server that
 //! requires STARTTLS is refused with a clear error rather than sent credentials in clear.
 

@@ -454,3 +454,67 @@ async fn a_missing_object_is_retried_and_bad_parameters_name_the_field() {
         "parameter.value: expected a Kubernetes object"
     );
 }
+
+/// A one-request HTTPS server on 127.0.0.1 with a fresh self-signed certificate; returns the
+/// base URL and the certificate (PEM).
+async fn https_server() -> (String, String) {
+    use tokio_rustls::rustls::{self, pki_types::PrivateKeyDer};
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    let pem = ck.cert.pem();
+    let key = PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
+    let config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![ck.cert.der().clone()], key)
+            .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("https://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(sock).await else {
+                    return;
+                };
+                let (r, mut w) = tokio::io::split(tls);
+                let mut r = BufReader::new(r);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 || line.trim_end().is_empty() {
+                        break;
+                    }
+                }
+                let body = "{\"secure\":true}";
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = w.write_all(resp.as_bytes()).await;
+                let _ = w.shutdown().await;
+            });
+        }
+    });
+    (base, pem)
+}
+
+#[tokio::test]
+async fn https_works_with_a_trusted_root_and_fails_without() {
+    let (base, pem) = https_server().await;
+    let trusting = http::Client::new(http::Config {
+        extra_root_certificates: vec![pem],
+        ..http::Config::default().allowing(["127.0.0.1"])
+    })
+    .unwrap();
+    let ok = trusting.send(get(format!("{base}/x"))).await.unwrap();
+    assert_eq!((ok.status, ok.body.as_str()), (200, "{\"secure\":true}"));
+    // The same server is refused when its certificate is not trusted.
+    let err = client(true).send(get(format!("{base}/x"))).await.unwrap_err();
+    assert!(matches!(err, http::Error::Request { .. }), "{err:?}");
+}
