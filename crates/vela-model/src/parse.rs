@@ -285,11 +285,49 @@ impl Raw {
             "WorkloadDefinition" => Document::WorkloadDefinition(Box::new(self.deserialize(mode, k)?)),
             "DefinitionRevision" => Document::DefinitionRevision(Box::new(self.deserialize(mode, k)?)),
             "ResourceTracker" => Document::ResourceTracker(Box::new(self.deserialize(mode, k)?)),
-            "Policy" => Document::Policy(Box::new(self.deserialize(mode, k)?)),
-            "Workflow" => Document::Workflow(Box::new(self.deserialize(mode, k)?)),
+            "Policy" => {
+                self.check_flattened::<crate::policy::Spec>(mode, k)?;
+                Document::Policy(Box::new(self.deserialize(mode, k)?))
+            }
+            "Workflow" => {
+                self.check_flattened::<crate::workflow::Spec>(mode, k)?;
+                Document::Workflow(Box::new(self.deserialize(mode, k)?))
+            }
             "WorkflowRun" => Document::WorkflowRun(Box::new(self.deserialize(mode, k)?)),
             _ => Document::Other(self.value),
         })
+    }
+
+    /// Kinds without a `spec` keep their fields at the top level, where the generated type
+    /// flattens them and unknown fields go unseen; strict mode checks them separately.
+    fn check_flattened<S: DeserializeOwned>(&self, mode: Mode, kind: &str) -> Result<()> {
+        if mode != Mode::Strict {
+            return Ok(());
+        }
+        let mut fields = self.value.clone();
+        let mut unknown = Vec::new();
+        if let Some(map) = fields.as_object_mut() {
+            for key in ["apiVersion", "kind", "status"] {
+                map.remove(key);
+            }
+            if let Some(meta) = map.remove("metadata") {
+                let mut track =
+                    |path: serde_ignored::Path<'_>| unknown.push(format!("metadata.{}", path_string(&path)));
+                let _ = serde_ignored::deserialize::<_, _, crate::common::ObjectMeta>(&meta, &mut track);
+            }
+        }
+        let mut track = |path: serde_ignored::Path<'_>| unknown.push(path_string(&path));
+        // Type errors are reported by the full deserialization that follows.
+        let _ = serde_ignored::deserialize::<_, _, S>(&fields, &mut track);
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::UnknownFields {
+                document: self.number,
+                kind: kind.to_string(),
+                paths: unknown,
+            })
+        }
     }
 
     fn deserialize<T: DeserializeOwned>(&self, mode: Mode, kind: &str) -> Result<T> {
@@ -606,6 +644,23 @@ mod tests {
             panic!("{err:?}")
         };
         assert_eq!(paths, &["spec.application.spec.components[0].kind"]);
+    }
+
+    #[test]
+    fn strict_mode_sees_top_level_fields_of_kinds_without_spec() {
+        let text = "apiVersion: core.oam.dev/v1alpha1\nkind: Policy\nmetadata: {name: p, labelz: {}}\ntype: topology\ntypo: 1\n---\napiVersion: core.oam.dev/v1alpha1\nkind: Workflow\nmetadata: {name: w}\nsteps:\n  - {name: a, type: suspend, tmeout: 1m}\n";
+        assert_eq!(documents(text).unwrap().len(), 2);
+        let err = documents_with(text, Mode::Strict).unwrap_err();
+        let Error::UnknownFields { paths, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(paths, &["metadata.labelz", "typo"]);
+        let workflow = text.split("---\n").nth(1).unwrap();
+        let err = documents_with(workflow, Mode::Strict).unwrap_err();
+        assert!(
+            matches!(&err, Error::UnknownFields { paths, .. } if paths == &["steps[0].tmeout"]),
+            "{err:?}"
+        );
     }
 
     #[test]
