@@ -121,3 +121,24 @@ fn typed_policies_and_labels() {
     assert_eq!(label::APP_NAME, "app.oam.dev/name");
     // ANCHOR_END: policy
 }
+
+#[test]
+fn short_constructors() {
+    use vela_model::{
+        application::{Component, Policy, Spec, Workflow},
+        workflow::Step,
+    };
+    // ANCHOR: short
+    let mut spec = Spec::with_components(vec![
+        Component::new("api", "webservice", json!({"image": "acme/api:1.0"}))
+            .with_trait("scaler", json!({"replicas": 3})),
+    ]);
+    spec.policies = vec![Policy::new("prod", "topology", json!({"clusters": ["eu-1"]}))];
+    spec.workflow = Some(Workflow {
+        steps: vec![Step::new("deploy-prod", "deploy", json!({"policies": ["prod"]}))],
+        ..Workflow::default()
+    });
+    let app = Application::new("shop", spec);
+    assert!(app.validate().is_empty());
+    // ANCHOR_END: short
+}

@@ -114,6 +114,32 @@ pub struct Component {
 }
 
 impl Component {
+    /// A component with properties and no traits; add traits with [`Component::with_trait`].
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use vela_model::application::Component;
+    ///
+    /// let web = Component::new("web", "webservice", json!({"image": "nginx"}))
+    ///     .with_trait("scaler", json!({"replicas": 3}));
+    /// assert_eq!(web.traits[0].type_, "scaler");
+    /// ```
+    pub fn new(name: impl Into<String>, type_: impl Into<String>, properties: Value) -> Self {
+        Component {
+            name: name.into(),
+            type_: type_.into(),
+            properties: Some(properties),
+            ..Component::default()
+        }
+    }
+
+    /// Appends a trait.
+    #[must_use]
+    pub fn with_trait(mut self, type_: impl Into<String>, properties: Value) -> Self {
+        self.traits.push(Trait::new(type_, properties));
+        self
+    }
+
     /// The definition name without a `@version` pin (`webservice@v1` -> `webservice`).
     pub fn definition_name(&self) -> &str {
         split_type(&self.type_).0
@@ -177,7 +203,26 @@ pub struct Policy {
     pub properties: Option<Value>,
 }
 
+impl Trait {
+    /// A trait of the given type with properties.
+    pub fn new(type_: impl Into<String>, properties: Value) -> Self {
+        Trait {
+            type_: type_.into(),
+            properties: Some(properties),
+        }
+    }
+}
+
 impl Policy {
+    /// A named policy of the given type with properties.
+    pub fn new(name: impl Into<String>, type_: impl Into<String>, properties: Value) -> Self {
+        Policy {
+            name: name.into(),
+            type_: type_.into(),
+            properties: Some(properties),
+        }
+    }
+
     /// The name KubeVela uses: the given name, or `<type>-auto-gen-<index>` when empty.
     pub fn effective_name(&self, index: usize) -> String {
         if self.name.is_empty() {
@@ -202,6 +247,16 @@ pub struct Workflow {
     /// The steps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+}
+
+impl Spec {
+    /// A spec with these components and nothing else.
+    pub fn with_components(components: Vec<Component>) -> Self {
+        Spec {
+            components,
+            ..Spec::default()
+        }
+    }
 }
 
 impl Application {

@@ -176,6 +176,34 @@ pub struct Step {
 }
 
 impl Step {
+    /// A step of the given type with properties.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use vela_model::workflow::Step;
+    ///
+    /// let deploy = Step::new("deploy-prod", "deploy", json!({"policies": ["prod"]}));
+    /// assert!(!deploy.is_group());
+    /// ```
+    pub fn new(name: impl Into<String>, type_: impl Into<String>, properties: Value) -> Self {
+        Step {
+            name: name.into(),
+            type_: type_.into(),
+            properties: Some(properties),
+            ..Step::default()
+        }
+    }
+
+    /// A `step-group` with its sub-steps.
+    pub fn group(name: impl Into<String>, sub_steps: Vec<SubStep>) -> Self {
+        Step {
+            name: name.into(),
+            type_: STEP_GROUP.to_string(),
+            sub_steps,
+            ..Step::default()
+        }
+    }
+
     /// Whether this step is a `step-group`.
     pub fn is_group(&self) -> bool {
         self.type_ == STEP_GROUP
@@ -193,6 +221,18 @@ impl Step {
             inputs: self.inputs.clone(),
             outputs: self.outputs.clone(),
             properties: self.properties.clone(),
+        }
+    }
+}
+
+impl SubStep {
+    /// A sub-step of the given type with properties.
+    pub fn new(name: impl Into<String>, type_: impl Into<String>, properties: Value) -> Self {
+        SubStep {
+            name: name.into(),
+            type_: type_.into(),
+            properties: Some(properties),
+            ..SubStep::default()
         }
     }
 }
