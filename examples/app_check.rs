@@ -38,6 +38,14 @@ pub fn check(source: &str, text: &str, mode: Mode) -> Report {
     };
     let mut out = String::new();
     let mut ok = true;
+    // KubeVela reads YAML 1.1: say where that gives a different value.
+    for d in parse::yaml11_differences(text) {
+        out.push_str(&format!(
+            "{source}:{}: warning: KubeVela reads `{}` as {} (YAML 1.1), Vela-rs as the string {:?}; \
+             write {} or \"{}\" to mean the same in both\n",
+            d.line, d.text, d.yaml11, d.text, d.yaml11, d.text
+        ));
+    }
     for doc in docs {
         let problems = match &doc {
             Document::Application(app) => app.validate(),

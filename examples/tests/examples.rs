@@ -79,3 +79,17 @@ fn builder_example_is_valid_and_round_trips() {
     assert_eq!(parse::application_with(&yaml, Mode::Strict).unwrap(), app);
     assert!(yaml.contains("type: webservice"));
 }
+
+#[test]
+fn yaml_1_1_differences_are_warned_about() {
+    let text = app_file("hello.yaml").replace("image: nginx:1.27", "image: nginx:1.27\n        debug: on");
+    let report = app_check::check("hello.yaml", &text, Mode::Strict);
+    assert!(report.ok, "a warning is not a failure");
+    assert!(
+        report
+            .text
+            .starts_with("hello.yaml:13: warning: KubeVela reads `on` as true (YAML 1.1)"),
+        "{}",
+        report.text
+    );
+}

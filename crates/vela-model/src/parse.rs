@@ -234,6 +234,81 @@ pub fn from_str<T: DeserializeOwned>(text: &str, mode: Mode) -> Result<T> {
     raw.deserialize(mode, &kind)
 }
 
+/// A plain (unquoted) YAML scalar that KubeVela, which reads YAML 1.1, would read as a different
+/// value than this crate, which reads YAML 1.2 (see the book's "Known differences").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Yaml11Scalar {
+    /// Line in the text (from 1).
+    pub line: usize,
+    /// The scalar as written.
+    pub text: String,
+    /// What YAML 1.1 makes of it, e.g. `true` or `420`.
+    pub yaml11: String,
+}
+
+/// Finds plain scalars that YAML 1.1 (KubeVela) and YAML 1.2 (this crate) read differently:
+/// `yes`/`no`/`on`/`off`/`y`/`n` (booleans in 1.1), `0644` (octal in 1.1) and `1_000`
+/// (a number in 1.1). Only simple `key: value` and `- value` lines are checked.
+///
+/// ```
+/// let found = vela_model::parse::yaml11_differences("a: yes\nb: \"no\"\nmode: 0644\n");
+/// assert_eq!(found.len(), 2);
+/// assert_eq!(found[1].yaml11, "420");
+/// ```
+pub fn yaml11_differences(text: &str) -> Vec<Yaml11Scalar> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let body = line.trim_start();
+        if body.starts_with('#') {
+            continue;
+        }
+        let value = match body.strip_prefix("- ") {
+            Some(rest) if !rest.contains(": ") => rest,
+            _ => match body.split_once(": ") {
+                Some((_, v)) => v,
+                None => continue,
+            },
+        };
+        let value = match value.split_once(" #") {
+            Some((v, _)) => v,
+            None => value,
+        }
+        .trim();
+        if let Some(yaml11) = yaml11_reading(value) {
+            found.push(Yaml11Scalar {
+                line: i + 1,
+                text: value.to_string(),
+                yaml11,
+            });
+        }
+    }
+    found
+}
+
+fn yaml11_reading(v: &str) -> Option<String> {
+    match v {
+        "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => return Some("true".into()),
+        "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => return Some("false".into()),
+        _ => {}
+    }
+    let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let n = i64::from_str_radix(digits, 8).ok()?;
+        return Some(if v.starts_with('-') {
+            format!("-{n}")
+        } else {
+            n.to_string()
+        });
+    }
+    if digits.contains('_')
+        && !digits.starts_with('_')
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    {
+        return Some(digits.replace('_', ""));
+    }
+    None
+}
+
 /// One document before typing: its source (YAML text or a JSON value) and where it starts.
 struct Raw {
     /// 1-based document number.
