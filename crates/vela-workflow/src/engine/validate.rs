@@ -35,6 +35,28 @@ pub fn validate(workflow: &Workflow, registry: &Registry) -> Result<()> {
                 ),
             );
         }
+        for (j, i) in s.inputs.iter().enumerate() {
+            if i.from.is_empty() {
+                return invalid(
+                    format!("{path}.inputs[{j}].from"),
+                    "expected a non-empty string".into(),
+                );
+            }
+        }
+        for (j, o) in s.outputs.iter().enumerate() {
+            if o.name.is_empty() {
+                return invalid(
+                    format!("{path}.outputs[{j}].name"),
+                    "expected a non-empty string".into(),
+                );
+            }
+            if o.value_from.is_empty() {
+                return invalid(
+                    format!("{path}.outputs[{j}].valueFrom"),
+                    "expected a non-empty string".into(),
+                );
+            }
+        }
         if nested && s.is_group() {
             return invalid(format!("{path}.type"), "a step-group cannot be a sub-step".into());
         }
