@@ -474,6 +474,12 @@ impl Client {
         })
     }
 
+    /// The extra trusted roots (PEM) of this client.
+    #[cfg(feature = "tls")]
+    pub(crate) fn extra_root_certificates(&self) -> &[String] {
+        &self.config.extra_root_certificates
+    }
+
     /// Checks that `host:port` may be connected to (for non-HTTP clients such as SMTP) and
     /// returns the allowed addresses.
     ///

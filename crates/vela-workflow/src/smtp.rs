@@ -1,13 +1,13 @@
 //! A small SMTP client for the email notification: EHLO, AUTH PLAIN, MAIL, RCPT, DATA.
 //!
-//! The connection goes through the HTTP client's address guard. There is no STARTTLS yet: a
-//! password is only sent to a server on an allow-listed loopback address, and a server that
-//! requires STARTTLS is refused with a clear error rather than sent credentials in clear.
+//! The connection goes through the HTTP client's address guard. When the server offers STARTTLS
+//! the session is upgraded (feature `tls`; the certificate is verified against the system roots
+//! and the client's extra roots). A password is never sent in clear, except to a loopback server.
 
 use std::time::Duration;
 
 use base64::Engine as _;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::http;
@@ -67,9 +67,11 @@ pub struct Server {
     pub password: String,
 }
 
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 struct Conn {
-    r: BufReader<tokio::net::tcp::OwnedReadHalf>,
-    w: tokio::net::tcp::OwnedWriteHalf,
+    s: BufReader<Box<dyn Io>>,
 }
 
 impl Conn {
@@ -77,7 +79,7 @@ impl Conn {
         let mut lines = Vec::new();
         loop {
             let mut line = String::new();
-            if self.r.read_line(&mut line).await.map_err(Error::Io)? == 0 {
+            if self.s.read_line(&mut line).await.map_err(Error::Io)? == 0 {
                 return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into()));
             }
             let line = line.trim_end().to_owned();
@@ -105,7 +107,8 @@ impl Conn {
     }
 
     async fn cmd(&mut self, line: &str, shown: &str) -> Result<(u16, Vec<String>), Error> {
-        self.w
+        self.s
+            .get_mut()
             .write_all(format!("{line}\r\n").as_bytes())
             .await
             .map_err(Error::Io)?;
@@ -166,24 +169,31 @@ async fn send_inner(guard: &http::Client, server: &Server, msg: &Message) -> Res
         .map_err(Error::Address)?;
     let stream = TcpStream::connect(&addrs[..]).await.map_err(Error::Io)?;
     let peer_loopback = stream.peer_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
-    let (r, w) = stream.into_split();
     let mut c = Conn {
-        r: BufReader::new(r),
-        w,
+        s: BufReader::new(Box::new(stream)),
     };
     c.reply("connect").await?;
     let (_, caps) = c.cmd("EHLO vela-workflow", "EHLO").await?;
     let has = |cap: &str| caps.iter().any(|l| l.to_ascii_uppercase().starts_with(cap));
-    if !server.password.is_empty() {
-        if has("STARTTLS") && !peer_loopback {
-            return Err(Error::Insecure(format!(
-                "{} requires STARTTLS, which this build does not support; refusing to send the password in clear",
-                server.host
-            )));
+    #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
+    let mut secure = false;
+    if has("STARTTLS") {
+        #[cfg(feature = "tls")]
+        {
+            c.cmd("STARTTLS", "STARTTLS").await?;
+            let plain = c.s.into_inner();
+            let tls = tls_connect(plain, &server.host, guard.extra_root_certificates()).await?;
+            c = Conn {
+                s: BufReader::new(Box::new(tls)),
+            };
+            c.cmd("EHLO vela-workflow", "EHLO").await?;
+            secure = true;
         }
-        if !peer_loopback {
+    }
+    if !server.password.is_empty() {
+        if !secure && !peer_loopback {
             return Err(Error::Insecure(format!(
-                "refusing to send the password for {} to {} without TLS",
+                "refusing to send the password for {} to {} without TLS (the server offers no STARTTLS, or this build lacks the tls feature)",
                 server.username, server.host
             )));
         }
@@ -196,10 +206,47 @@ async fn send_inner(guard: &http::Client, server: &Server, msg: &Message) -> Res
         c.cmd(&format!("RCPT TO:<{to}>"), "RCPT TO").await?;
     }
     c.cmd("DATA", "DATA").await?;
-    c.w.write_all(format_message(msg).as_bytes())
+    c.s.get_mut()
+        .write_all(format_message(msg).as_bytes())
         .await
         .map_err(Error::Io)?;
     c.cmd(".", "end of DATA").await?;
     let _ = c.cmd("QUIT", "QUIT").await;
     Ok(())
+}
+
+#[cfg(feature = "tls")]
+async fn tls_connect(
+    plain: Box<dyn Io>,
+    host: &str,
+    extra_roots: &[String],
+) -> Result<tokio_rustls::client::TlsStream<Box<dyn Io>>, Error> {
+    use std::sync::Arc;
+
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+
+    let insecure = |m: String| Error::Insecure(m);
+    let mut roots = Vec::new();
+    for pem in extra_roots {
+        roots.push(
+            CertificateDer::from_pem_slice(pem.as_bytes())
+                .map_err(|e| insecure(format!("extra root certificate: {e}")))?,
+        );
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone())
+        .map_err(|e| insecure(format!("certificate verifier: {e}")))?;
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| insecure(format!("TLS versions: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    let name =
+        ServerName::try_from(host.to_owned()).map_err(|e| insecure(format!("server name {host:?}: {e}")))?;
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, plain)
+        .await
+        .map_err(Error::Io)
 }

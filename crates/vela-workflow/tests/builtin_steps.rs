@@ -518,3 +518,96 @@ async fn https_works_with_a_trusted_root_and_fails_without() {
     let err = client(true).send(get(format!("{base}/x"))).await.unwrap_err();
     assert!(matches!(err, http::Error::Request { .. }), "{err:?}");
 }
+
+/// An SMTP server on loopback that offers STARTTLS (with a fresh self-signed certificate) and
+/// accepts AUTH only after the upgrade. Returns the port, the certificate (PEM) and the lines
+/// it received over TLS.
+async fn starttls_smtp_server() -> (u16, String, Arc<Mutex<Vec<String>>>) {
+    use tokio_rustls::rustls::{self, pki_types::PrivateKeyDer};
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let pem = ck.cert.pem();
+    let key = PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
+    let config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![ck.cert.der().clone()], key)
+            .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let l = log.clone();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        sock.write_all(b"220 test ESMTP\r\n").await.unwrap();
+        // Plain part: EHLO, then STARTTLS.
+        let mut buf = BufReader::new(&mut sock);
+        let mut line = String::new();
+        buf.read_line(&mut line).await.unwrap();
+        assert!(line.starts_with("EHLO"), "{line}");
+        buf.get_mut()
+            .write_all(b"250-test\r\n250 STARTTLS\r\n")
+            .await
+            .unwrap();
+        line.clear();
+        buf.read_line(&mut line).await.unwrap();
+        assert_eq!(line.trim_end(), "STARTTLS");
+        buf.get_mut().write_all(b"220 go ahead\r\n").await.unwrap();
+        drop(buf);
+        let tls = acceptor.accept(sock).await.unwrap();
+        let (r, mut w) = tokio::io::split(tls);
+        let mut r = BufReader::new(r);
+        let mut in_data = false;
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).await.unwrap() == 0 {
+                return;
+            }
+            let line = line.trim_end_matches(['\r', '\n']).to_owned();
+            l.lock().unwrap().push(line.clone());
+            let reply: &[u8] = match line.as_str() {
+                "." if in_data => {
+                    in_data = false;
+                    b"250 queued\r\n"
+                }
+                _ if in_data => continue,
+                l if l.starts_with("EHLO") => b"250-test\r\n250 AUTH PLAIN\r\n",
+                l if l.starts_with("AUTH") => b"235 ok\r\n",
+                "DATA" => {
+                    in_data = true;
+                    b"354 go\r\n"
+                }
+                "QUIT" => {
+                    let _ = w.write_all(b"221 bye\r\n").await;
+                    return;
+                }
+                _ => b"250 ok\r\n",
+            };
+            w.write_all(reply).await.unwrap();
+        }
+    });
+    (port, pem, log)
+}
+
+#[tokio::test]
+async fn email_upgrades_to_tls_with_starttls_before_auth() {
+    let (port, pem, log) = starttls_smtp_server().await;
+    let client = http::Client::new(http::Config {
+        extra_root_certificates: vec![pem],
+        ..http::Config::default().allowing(["127.0.0.1"])
+    })
+    .unwrap();
+    let e = engine(Arc::new(cluster::Memory::new()), client);
+    let wf = Workflow::new(vec![Step::new("mail", "notification").with_properties(json!({"email": {
+        "from": {"address": "vela@example.com", "password": {"value": "pw"}, "host": "127.0.0.1", "port": port},
+        "to": ["dev@example.com"], "content": {"subject": "Secure", "body": "b"}}}))]);
+    let state = run(&e, &wf).await;
+    assert_eq!(state.status.phase, RunPhase::Succeeded, "{:?}", state.status);
+    let log = log.lock().unwrap().clone();
+    // Everything from the second EHLO on, AUTH included, went over TLS.
+    assert!(log[0].starts_with("EHLO"), "{log:?}");
+    assert!(log.iter().any(|l| l.starts_with("AUTH PLAIN ")), "{log:?}");
+    assert!(log.contains(&"Subject: Secure".to_owned()), "{log:?}");
+}

@@ -16,6 +16,7 @@ mod objects;
 
 use std::sync::Arc;
 
+#[cfg(feature = "cue")]
 pub(crate) use control::suspend_action;
 pub use control::{PrintMessage, Suspend};
 pub use external::{HttpRequest, Notification, Webhook};
