@@ -160,6 +160,11 @@ impl Engine {
             state.counters = Default::default();
         }
         let phase = self.pass_phase(workflow, context, state).await;
+        let run = context
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        tracing::debug!(run = %run, phase = ?phase, "workflow pass");
         let status = &mut state.status;
         status.phase = phase;
         if phase.is_terminal() && !status.finished {

@@ -165,6 +165,8 @@ impl<'e> Pass<'e> {
             } else {
                 self.run_task(step, depend_phase).await
             };
+            tracing::debug!(step = %step.name, r#type = %step.type_, phase = status.phase.as_str(),
+                reason = %status.reason, message = %status.message, "workflow step ran");
             self.finish_step(op);
             if !self.finished(&status) && status.phase != StepPhase::Suspending {
                 self.handle_backoff_times(&status, false);
