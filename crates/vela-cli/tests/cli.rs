@@ -44,6 +44,31 @@ fn dry_run_prints_kubevela_layout() {
     assert_eq!(v[0]["components"][0]["objects"][0]["kind"], "Deployment");
 }
 
+/// The README's main job: the repository's example Application renders with the built-ins.
+#[test]
+fn readme_main_job_renders_the_hello_app() {
+    let app = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/apps/hello.yaml");
+    let (ok, out, err) = vela(&["dry-run", "-f", &app.display().to_string()]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("---\n# Application(hello with topology local) -- Component(hello-web)\n"));
+    let docs: Vec<serde_yaml::Value> = out
+        .split("\n---\n")
+        .filter_map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).ok())
+        .filter(|v| v.get("kind").is_some())
+        .collect();
+    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["Deployment", "Service"]);
+    assert_eq!(
+        docs[0]["spec"]["replicas"].as_i64(),
+        Some(2),
+        "the scaler trait patched replicas"
+    );
+    assert_eq!(
+        docs[0]["spec"]["template"]["spec"]["containers"][0]["image"].as_str(),
+        Some("nginx:1.27")
+    );
+}
+
 #[test]
 fn dry_run_reports_bad_input_with_path() {
     let dir = std::env::temp_dir().join(format!("vela-cli-test-{}", std::process::id()));
