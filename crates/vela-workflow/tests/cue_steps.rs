@@ -430,3 +430,47 @@ async fn a_cue_step_with_a_custom_provider() {
     assert_eq!(run(&engine, &wf, &mut state).await, RunPhase::Succeeded);
     assert_eq!(state.status.step("greet").unwrap().message, "hello, ana");
 }
+
+#[tokio::test]
+async fn kube_provider_patches_and_lists() {
+    let objects = Arc::new(cluster::Memory::new());
+    objects
+        .apply("", json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "prod", "labels": {"app": "x"}}, "data": {"k": "1"}}))
+        .await
+        .unwrap();
+    let template = r#"
+import "vela/kube"
+
+patch: kube.#Patch & {$params: {
+	value: {apiVersion: "v1", kind: "ConfigMap", metadata: name: "a"}
+	patch: data: j: "2"
+}}
+list: kube.#List & {$params: {
+	resource: {apiVersion: "v1", kind: "ConfigMap"}
+	filter: {namespace: "prod", matchingLabels: app: "x"}
+}}
+count: len(list.$returns.values.items)
+"#;
+    let providers = Arc::new(Providers::standard(
+        objects.clone(),
+        http::Client::new(http::Config::default()).unwrap(),
+    ));
+    let step = CueStep::from_template("kube-ops", template, &packages(), providers).unwrap();
+    let mut registry = Registry::new();
+    registry.register("kube-ops", step);
+    let engine = Engine::new(registry);
+    let wf = Workflow::new(vec![
+        Step::new("ops", "kube-ops")
+            .output("count", "count")
+            .output("data", "patch.$returns.result.data"),
+    ]);
+    let mut state = RunState::default();
+    assert_eq!(
+        run(&engine, &wf, &mut state).await,
+        RunPhase::Succeeded,
+        "{:#?}",
+        state.status
+    );
+    assert_eq!(state.var("count"), Some(&json!(1)));
+    assert_eq!(state.var("data"), Some(&json!({"k": "1", "j": "2"})));
+}

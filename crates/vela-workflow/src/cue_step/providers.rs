@@ -91,7 +91,7 @@ impl Provider for Builtin {
     }
 }
 
-/// `vela/kube`: `#Apply`, `#Read`, `#List`, `#Delete` over [`Objects`].
+/// `vela/kube`: `#Apply`, `#Patch`, `#Read`, `#List`, `#Delete` over [`Objects`].
 #[derive(Clone)]
 pub struct Kube {
     objects: Arc<dyn Objects>,
@@ -170,7 +170,27 @@ impl Provider for Kube {
                     )
                     .await
                     .map_err(|e| step::Error::new("list", e))?;
-                Ok(Call::Returns(json!({"list": {"items": items}})))
+                Ok(Call::Returns(json!({"values": {"apiVersion": "v1", "kind": "List", "items": items}})))
+            }
+            "patch" => {
+                let key = Key::of(&cluster, &value).map_err(|e| step::Error::new("$params.value", e))?;
+                let current = self
+                    .objects
+                    .get(&key)
+                    .await
+                    .map_err(|e| step::Error::new("read", e))?;
+                let mut obj = current.ok_or_else(|| {
+                    step::Error::msg(format!("{} {}/{} not found", key.kind, key.namespace, key.name))
+                })?;
+                if let Some(patch) = p.get("patch").filter(|v| v.is_object()) {
+                    merge(&mut obj, patch.clone());
+                }
+                let applied = self
+                    .objects
+                    .apply(&cluster, obj)
+                    .await
+                    .map_err(|e| step::Error::new("patch", e))?;
+                Ok(Call::Returns(json!({"result": applied})))
             }
             "delete" => {
                 let key = Key::of(&cluster, &value).map_err(|e| step::Error::new("$params.value", e))?;
