@@ -170,7 +170,9 @@ impl Provider for Kube {
                     )
                     .await
                     .map_err(|e| step::Error::new("list", e))?;
-                Ok(Call::Returns(json!({"values": {"apiVersion": "v1", "kind": "List", "items": items}})))
+                Ok(Call::Returns(
+                    json!({"values": {"apiVersion": "v1", "kind": "List", "items": items}}),
+                ))
             }
             "patch" => {
                 let key = Key::of(&cluster, &value).map_err(|e| step::Error::new("$params.value", e))?;
