@@ -450,6 +450,15 @@ list: kube.#List & {$params: {
 	filter: {namespace: "prod", matchingLabels: app: "x"}
 }}
 count: len(list.$returns.values.items)
+many: kube.#ApplyInParallel & {$params: value: [
+	{apiVersion: "v1", kind: "ConfigMap", metadata: {name: "b", labels: app: "y"}},
+	{apiVersion: "v1", kind: "ConfigMap", metadata: {name: "c", labels: app: "y"}},
+]}
+cleanup: kube.#Delete & {$params: {
+	value: {apiVersion: "v1", kind: "ConfigMap", metadata: namespace: "prod"}
+	// Refers to what `many` applied, so it runs after it.
+	filter: {namespace: "prod", matchingLabels: app: many.$returns.value[0].metadata.labels.app}
+}}
 "#;
     let providers = Arc::new(Providers::standard(
         objects.clone(),
@@ -473,4 +482,6 @@ count: len(list.$returns.values.items)
     );
     assert_eq!(state.var("count"), Some(&json!(1)));
     assert_eq!(state.var("data"), Some(&json!({"k": "1", "j": "2"})));
+    let left: Vec<String> = objects.all().into_iter().map(|(k, _)| k.name).collect();
+    assert_eq!(left, ["a"], "b and c were applied, then deleted by the filter");
 }

@@ -91,7 +91,7 @@ impl Providers {
         }
         let target = match action {
             "do" => "http",
-            "apply" | "read" | "list" | "delete" | "patch" => "kube",
+            "apply" | "apply-in-parallel" | "read" | "list" | "delete" | "patch" => "kube",
             "send" => "email",
             "string" | "log" => "util",
             _ => "builtin",

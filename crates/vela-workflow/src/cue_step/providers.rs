@@ -91,7 +91,8 @@ impl Provider for Builtin {
     }
 }
 
-/// `vela/kube`: `#Apply`, `#Patch`, `#Read`, `#List`, `#Delete` over [`Objects`].
+/// `vela/kube`: `#Apply`, `#ApplyInParallel`, `#Patch`, `#Read`, `#List`, `#Delete` (by name
+/// or filter) over [`Objects`].
 #[derive(Clone)]
 pub struct Kube {
     objects: Arc<dyn Objects>,
@@ -194,12 +195,73 @@ impl Provider for Kube {
                     .map_err(|e| step::Error::new("patch", e))?;
                 Ok(Call::Returns(json!({"result": applied})))
             }
+            "apply-in-parallel" => {
+                let items = p
+                    .get("value")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let mut applied = Vec::with_capacity(items.len());
+                for mut obj in items {
+                    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut)
+                        && meta
+                            .get("namespace")
+                            .and_then(Value::as_str)
+                            .is_none_or(str::is_empty)
+                    {
+                        meta.insert("namespace".into(), Value::String(ns.clone()));
+                    }
+                    applied.push(
+                        self.objects
+                            .apply(&cluster, obj)
+                            .await
+                            .map_err(|e| step::Error::new("apply", e))?,
+                    );
+                }
+                Ok(Call::Returns(json!({"value": applied})))
+            }
             "delete" => {
-                let key = Key::of(&cluster, &value).map_err(|e| step::Error::new("$params.value", e))?;
-                self.objects
-                    .delete(&key)
+                let named = value
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| !n.is_empty());
+                if named {
+                    let key = Key::of(&cluster, &value).map_err(|e| step::Error::new("$params.value", e))?;
+                    self.objects
+                        .delete(&key)
+                        .await
+                        .map_err(|e| step::Error::new("delete", e))?;
+                    return Ok(Call::Done);
+                }
+                // No name: delete what the filter selects (namespace and labels).
+                let f = p.get("filter").cloned().unwrap_or(Value::Null);
+                let labels: BTreeMap<String, String> = f
+                    .get("matchingLabels")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let items = self
+                    .objects
+                    .list(
+                        &cluster,
+                        s(&value, "apiVersion").unwrap_or(""),
+                        s(&value, "kind").unwrap_or(""),
+                        s(&f, "namespace").unwrap_or(""),
+                        &labels,
+                    )
                     .await
-                    .map_err(|e| step::Error::new("delete", e))?;
+                    .map_err(|e| step::Error::new("list", e))?;
+                for obj in items {
+                    let key = Key::of(&cluster, &obj).map_err(|e| step::Error::new("listed object", e))?;
+                    self.objects
+                        .delete(&key)
+                        .await
+                        .map_err(|e| step::Error::new("delete", e))?;
+                }
                 Ok(Call::Done)
             }
             other => Err(step::Error::msg(format!("kube provider has no action {other:?}"))),
