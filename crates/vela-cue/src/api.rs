@@ -280,7 +280,8 @@ impl Instance {
     pub fn tasks(&self, path: &str) -> Result<Vec<Task>> {
         let mut out = Vec::new();
         let v = self.lookup(path)?;
-        collect_tasks(&v, &mut out, 0);
+        let mut seen = std::collections::HashSet::new();
+        collect_tasks(&v, &mut out, 0, &mut seen);
         Ok(out)
     }
 
@@ -313,13 +314,22 @@ pub struct Task {
     pub provider: Option<String>,
 }
 
-fn collect_tasks(v: &Value<'_>, out: &mut Vec<Task>, depth: usize) {
-    if depth > 64 {
+fn collect_tasks(
+    v: &Value<'_>,
+    out: &mut Vec<Task>,
+    depth: usize,
+    seen: &mut std::collections::HashSet<NodeId>,
+) {
+    if depth > 64 || seen.len() > 100_000 {
         return;
     }
-    let Val::Struct(_) = v.inst.ctx.resolve(v.val.clone()) else {
+    let Val::Struct(id) = v.inst.ctx.resolve(v.val.clone()) else {
         return;
     };
+    // a struct shared by several fields (or a cycle) is searched once
+    if !seen.insert(id) {
+        return;
+    }
     if let Ok(d) = v.lookup("#do")
         && let Ok(Json::String(action)) = d.to_json()
     {
@@ -338,7 +348,7 @@ fn collect_tasks(v: &Value<'_>, out: &mut Vec<Task>, depth: usize) {
         if name.starts_with('#') || name == "$params" || name == "$returns" {
             continue;
         }
-        collect_tasks(&f, out, depth + 1);
+        collect_tasks(&f, out, depth + 1, seen);
     }
 }
 

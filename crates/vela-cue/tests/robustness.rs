@@ -69,3 +69,41 @@ fn deep_nesting_is_rejected_by_the_parser() {
     let src = format!("a: {}", "{b: ".repeat(3000));
     assert!(Program::compile("deep.cue", &src).is_err());
 }
+
+/// Every input the fuzz targets found (tests/fuzz-regressions) goes through the same steps as the
+/// `eval` fuzz target and must finish: an exponential walk over shared structs in `validate` and
+/// `tasks` used to time out, a struct containing itself overflowed the stack, conjunct lists
+/// doubled until memory ran out.
+#[test]
+fn fuzz_regressions_finish() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let src = std::fs::read_to_string(entry.path()).unwrap();
+        let Ok(mut p) = Program::compile("fuzz.cue", &src) else {
+            continue;
+        };
+        p.set_limits(Limits {
+            max_steps: 200_000,
+            max_depth: 200,
+            max_output: 1 << 20,
+            max_nodes: 100_000,
+        });
+        let inst = p
+            .eval_with(&[("parameter", &serde_json::json!({"name": "x"}))])
+            .unwrap();
+        let _ = inst.validate();
+        let root = inst.root();
+        let _ = root.to_json();
+        for (_, f) in root.all_fields() {
+            let _ = f.to_json();
+            let _ = f.comments();
+            for (_, g) in f.all_fields() {
+                let _ = g.exists();
+            }
+        }
+        let _ = inst.tasks("");
+        n += 1;
+    }
+    assert!(n >= 3, "regression inputs missing");
+}

@@ -219,11 +219,34 @@ impl Ctx {
         }
     }
 
-    /// Find a non-incomplete error inside a value (used to eliminate disjuncts).
+    /// Find a non-incomplete error inside a value (used to eliminate disjuncts and by
+    /// `Instance::validate`). Every struct is visited once.
     pub(crate) fn deep_error(&self, v: &Val, depth: u32) -> Option<Val> {
+        let mut seen = crate::hash::FxHashMap::default();
+        self.deep_error_in(v, depth, &mut seen)
+    }
+
+    fn deep_error_in(
+        &self,
+        v: &Val,
+        depth: u32,
+        seen: &mut crate::hash::FxHashMap<NodeId, ()>,
+    ) -> Option<Val> {
+        if self.limited() {
+            return None;
+        }
         match v {
             Val::Bottom(b) if !b.incomplete => Some(v.clone()),
             Val::Struct(id) => {
+                if seen.insert(*id, ()).is_some() {
+                    return None;
+                }
+                let s = self.steps.get() + 1;
+                self.steps.set(s);
+                if s > self.limits.max_steps {
+                    self.hit_limit(format!("more than {} evaluation steps", self.limits.max_steps));
+                    return None;
+                }
                 self.expand(*id);
                 let node = self.node(*id);
                 if let Some(e @ Val::Bottom(b)) = &node.st.borrow().error
@@ -240,14 +263,17 @@ impl Ctx {
                         if c == Constraint::Optional && !fv.is_bottom() {
                             continue;
                         }
-                        if let Some(e) = self.deep_error(&fv, depth - 1) {
+                        if let Some(e) = self.deep_error_in(&fv, depth - 1, seen) {
                             return Some(e);
                         }
                     }
                 }
                 None
             }
-            Val::List(l) if depth > 0 => l.elems.iter().find_map(|e| self.deep_error(e, depth - 1)),
+            Val::List(l) if depth > 0 => l
+                .elems
+                .iter()
+                .find_map(|e| self.deep_error_in(e, depth - 1, seen)),
             _ => None,
         }
     }
