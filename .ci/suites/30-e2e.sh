@@ -23,4 +23,6 @@ echo "30-e2e: clusters up after $((SECONDS - start))s"
 # The end-to-end tests are #[ignore]d in plain `cargo test`; here they run, and a test that
 # cannot reach the clusters fails.
 cargo test -p vela-e2e -- --include-ignored
+# vela-workflow's kube-rs object backend and ConfigMap run store, against the first cluster.
+cargo test -p vela-workflow --features kube --test kube_objects -- --include-ignored
 echo "30-e2e: done after $((SECONDS - start))s"
