@@ -1,11 +1,10 @@
 // Command kubevela-oracle runs KubeVela's own offline dry-run (the code behind
-// `vela dry-run --offline -d DEFS -f APP`, github.com/oam-dev/kubevela at 5a44b5f10c59) without
+// `vela dry-run --offline -d DEFS -f APP`, github.com/oam-dev/kubevela v1.9.13) without
 // linking the whole CLI, and records the goldens under conformance/dry-run.
 //
 //	kubevela-oracle dry-run -d DEFS -f APP.yaml        print what `vela dry-run --offline` prints
 //	kubevela-oracle goldens -d DEFS --examples DIR --out DIR
 //	kubevela-oracle bench -d DEFS -f APP.yaml [-n N]   warm render timing (JSON line)
-//	kubevela-oracle upgrade < FILE.cue                 KubeVela's CUE compatibility rewrite of a text
 package main
 
 import (
@@ -21,8 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubevela/pkg/cue/cuex"
-	"github.com/kubevela/pkg/util/singleton"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
@@ -31,7 +28,6 @@ import (
 
 	corev1beta1 "github.com/oam-dev/kubevela/apis/core.oam.dev/v1beta1"
 	"github.com/oam-dev/kubevela/pkg/appfile/dryrun"
-	"github.com/oam-dev/kubevela/pkg/cue/upgrade"
 	pkgdef "github.com/oam-dev/kubevela/pkg/definition"
 	oamutil "github.com/oam-dev/kubevela/pkg/oam/util"
 	"github.com/oam-dev/kubevela/pkg/utils/common"
@@ -43,13 +39,6 @@ func main() {
 		klog.LogToStderr(false)
 		klog.SetOutput(io.Discard)
 	}
-	// Offline there is no cluster: the CUE compilers must not try to load external `Package`
-	// objects from one (with no kubeconfig, client-go's GetConfigOrDie would exit). The CLI
-	// with a kubeconfig but no cluster finds none either, so the result is the same.
-	cuex.EnableExternalPackageForDefaultCompiler = false
-	// Anything else that wants the cluster (providers such as helm.#Render) gets a config
-	// for an address where nothing listens, so it fails with an error instead of exiting.
-	singleton.KubeConfig.Set(&rest.Config{Host: "http://127.0.0.1:9", Timeout: 2 * time.Second})
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: kubevela-oracle dry-run|goldens|bench ...")
 		os.Exit(2)
@@ -60,6 +49,7 @@ func main() {
 	examples := fs.String("examples", "../shared/conformance/kubevela/examples", "examples directory")
 	out := fs.String("out", "conformance/dry-run", "output directory")
 	n := fs.Int("n", 200, "bench: renders")
+	fs.BoolVar(&lenient, "lenient", false, "skip definition files KubeVela cannot parse (the CLI fails instead)")
 	_ = fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -72,14 +62,6 @@ func main() {
 		err = Goldens(*defs, *examples, *out)
 	case "bench":
 		err = Bench(*defs, *app, *n)
-	case "upgrade":
-		// Print KubeVela's upgrade.EnsureCueVersionCompatibility of the CUE text on stdin.
-		var b []byte
-		if b, err = io.ReadAll(os.Stdin); err == nil {
-			out, applied := upgrade.EnsureCueVersionCompatibility(string(b), "stdin", upgrade.ComponentKind, upgrade.TemplateAreaMain)
-			fmt.Fprintln(os.Stderr, "applied:", applied)
-			fmt.Print(out)
-		}
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -110,6 +92,13 @@ func readObj(path string) (*unstructured.Unstructured, error) {
 	return obj, nil
 }
 
+// lenient makes ReadDefinitions skip definition files KubeVela cannot parse (listed in
+// skipped) instead of failing like the CLI does; set by the -lenient flag.
+var lenient bool
+
+// skipped lists the definition files skipped under -lenient.
+var skipped []string
+
 // ReadDefinitions mirrors references/cli ReadDefinitionsFromFile.
 func ReadDefinitions(path string) ([]*unstructured.Unstructured, error) {
 	fi, err := os.Stat(path)
@@ -135,6 +124,11 @@ func ReadDefinitions(path string) ([]*unstructured.Unstructured, error) {
 		}
 		o, err := readObj(p)
 		if err != nil {
+			if lenient {
+				skipped = append(skipped, p)
+				fmt.Fprintln(os.Stderr, "kubevela-oracle: skipped:", err)
+				return nil
+			}
 			return err
 		}
 		objs = append(objs, o)
@@ -172,15 +166,22 @@ func NewRenderer(defsPath string) (*Renderer, error) {
 
 	objs = append(objs, deployStep())
 	args := common.Args{Schema: common.Scheme}
-	if err := args.SetConfig(&rest.Config{}); err != nil {
+	// Offline there is no cluster: anything that wants one (the CUE package discovery,
+	// providers such as helm) gets a config for an address where nothing listens, so it
+	// fails with an error instead of needing a kubeconfig.
+	if err := args.SetConfig(&rest.Config{Host: "http://127.0.0.1:9", Timeout: 2 * time.Second}); err != nil {
 		return nil, err
 	}
 	cli, err := args.GetFakeClient(objs)
 	if err != nil {
 		return nil, err
 	}
+	pd, err := args.GetPackageDiscover()
+	if err != nil {
+		return nil, err
+	}
 	cfg, _ := args.GetConfig()
-	return &Renderer{objs: objs, cli: cli, opt: dryrun.NewDryRunOption(cli, cfg, objs, false)}, nil
+	return &Renderer{objs: objs, cli: cli, opt: dryrun.NewDryRunOption(cli, cfg, pd, objs, false)}, nil
 }
 
 // ReadApp mirrors readApplicationFromFile for a local YAML file.
@@ -260,6 +261,6 @@ func Bench(defs, appPath string, n int) error {
 	}
 	sort.Float64s(times)
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"app": appPath, "n": n, "median_us": times[n/2], "p90_us": times[n*9/10], "kubevela": "5a44b5f10c59",
+		"app": appPath, "n": n, "median_us": times[n/2], "p90_us": times[n*9/10], "kubevela": "v1.9.13",
 	})
 }
