@@ -47,7 +47,7 @@ fn output_has(ctx: &Context, path: &[&str]) -> bool {
     true
 }
 
-fn base_containers(ctx: &Context) -> Vec<Value> {
+pub(super) fn base_containers(ctx: &Context) -> Vec<Value> {
     ctx.output
         .as_ref()
         .and_then(|o| o.pointer("/spec/template/spec/containers"))
@@ -354,6 +354,33 @@ pub enum OneOrMany<P> {
     One(P),
 }
 
+impl<P> OneOrMany<P> {
+    /// One container patch per target, built by `build(base containers, container name, params)`.
+    ///
+    /// The single form targets its `containerName` (default: the component's name). In the list
+    /// form every entry must name its container; an entry that does not becomes an `err` entry
+    /// with `missing` as its message (KubeVela's wording differs between definitions).
+    pub(super) fn container_patches(
+        &self,
+        ctx: &Context,
+        name_of: impl Fn(&P) -> &str,
+        missing: &str,
+        build: impl Fn(&[Value], String, &P) -> Value,
+    ) -> Vec<Value> {
+        let base = base_containers(ctx);
+        match self {
+            OneOrMany::One(p) => vec![build(&base, container_name(ctx, name_of(p)), p)],
+            OneOrMany::Many { containers } => containers
+                .iter()
+                .map(|c| match name_of(c) {
+                    "" => json!({ "err": missing }),
+                    name => build(&base, name.to_string(), c),
+                })
+                .collect(),
+        }
+    }
+}
+
 fn patch_containers(ctx: &Context, containers: Vec<Value>) -> Rendered {
     let errs: Vec<String> = containers
         .iter()
@@ -436,7 +463,7 @@ fn env_container(base: &[Value], name: String, p: &EnvPatch) -> Value {
     json!({"name": name, "env": env})
 }
 
-fn container_name(ctx: &Context, n: &str) -> String {
+pub(super) fn container_name(ctx: &Context, n: &str) -> String {
     if n.is_empty() {
         ctx.name.clone()
     } else {
@@ -458,20 +485,12 @@ impl Native for Env {
         )
     }
     fn render(&self, ctx: &Context, p: Self::Params) -> Result<Rendered> {
-        let base = base_containers(ctx);
-        let containers = match p {
-            OneOrMany::One(p) => vec![env_container(&base, container_name(ctx, &p.container_name), &p)],
-            OneOrMany::Many { containers } => containers
-                .iter()
-                .map(|c| {
-                    if c.container_name.is_empty() {
-                        json!({"err": "containerName must be set for containers"})
-                    } else {
-                        env_container(&base, c.container_name.clone(), c)
-                    }
-                })
-                .collect(),
-        };
+        let containers = p.container_patches(
+            ctx,
+            |c| &c.container_name,
+            "containerName must be set for containers",
+            env_container,
+        );
         Ok(patch_containers(ctx, containers))
     }
 }
@@ -551,24 +570,12 @@ impl Native for Command {
         )
     }
     fn render(&self, ctx: &Context, p: Self::Params) -> Result<Rendered> {
-        let base = base_containers(ctx);
-        let containers = match p {
-            OneOrMany::One(p) => vec![command_container(
-                &base,
-                container_name(ctx, &p.container_name),
-                &p,
-            )],
-            OneOrMany::Many { containers } => containers
-                .iter()
-                .map(|c| {
-                    if c.container_name.is_empty() {
-                        json!({"err": "container name must be set for containers"})
-                    } else {
-                        command_container(&base, c.container_name.clone(), c)
-                    }
-                })
-                .collect(),
-        };
+        let containers = p.container_patches(
+            ctx,
+            |c| &c.container_name,
+            "container name must be set for containers",
+            command_container,
+        );
         let mut r = patch_containers(ctx, containers);
         if let Some(Patch::Strategic(n)) = r.patch.take() {
             r.patch = Some(Patch::Strategic(n.open_lists()));
@@ -625,20 +632,12 @@ impl Native for ContainerImage {
         )
     }
     fn render(&self, ctx: &Context, p: Self::Params) -> Result<Rendered> {
-        let base = base_containers(ctx);
-        let containers = match p {
-            OneOrMany::One(p) => vec![image_container(&base, container_name(ctx, &p.container_name), &p)],
-            OneOrMany::Many { containers } => containers
-                .iter()
-                .map(|c| {
-                    if c.container_name.is_empty() {
-                        json!({"err": "containerName must be set for containers"})
-                    } else {
-                        image_container(&base, c.container_name.clone(), c)
-                    }
-                })
-                .collect(),
-        };
+        let containers = p.container_patches(
+            ctx,
+            |c| &c.container_name,
+            "containerName must be set for containers",
+            image_container,
+        );
         Ok(patch_containers(ctx, containers))
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::components::Protocol;
 use super::pod::{EnvVar, put, to_json};
-use super::traits::{OneOrMany, trait_meta};
+use super::traits::{OneOrMany, base_containers, container_name, trait_meta};
 use crate::context::Context;
 use crate::definition::{Meta, Rendered};
 use crate::error::Result;
@@ -34,15 +34,6 @@ fn strategic(node: Node) -> Rendered {
     }
 }
 
-fn base_containers(ctx: &Context) -> Vec<Value> {
-    ctx.output
-        .as_ref()
-        .and_then(|o| o.pointer("/spec/template/spec/containers"))
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
 fn has_container(base: &[Value], name: &str) -> bool {
     base.iter()
         .any(|c| c.get("name").and_then(Value::as_str) == Some(name))
@@ -63,14 +54,6 @@ fn keyed_containers(containers: Vec<Value>) -> Rendered {
         patch: Some(Patch::Strategic(node)),
         errs,
         ..Default::default()
-    }
-}
-
-fn container_name(ctx: &Context, n: &str) -> String {
-    if n.is_empty() {
-        ctx.name.clone()
-    } else {
-        n.to_string()
     }
 }
 
@@ -594,24 +577,12 @@ impl Native for SecurityContext {
         )
     }
     fn render(&self, ctx: &Context, p: Self::Params) -> Result<Rendered> {
-        let base = base_containers(ctx);
-        let containers = match p {
-            OneOrMany::One(p) => vec![security_container(
-                &base,
-                container_name(ctx, &p.container_name),
-                &p,
-            )],
-            OneOrMany::Many { containers } => containers
-                .iter()
-                .map(|c| {
-                    if c.container_name.is_empty() {
-                        json!({"err": "containerName must be set for containers"})
-                    } else {
-                        security_container(&base, c.container_name.clone(), c)
-                    }
-                })
-                .collect(),
-        };
+        let containers = p.container_patches(
+            ctx,
+            |c| &c.container_name,
+            "containerName must be set for containers",
+            security_container,
+        );
         Ok(keyed_containers(containers))
     }
 }
@@ -724,20 +695,12 @@ impl Native for ContainerPorts {
         )
     }
     fn render(&self, ctx: &Context, p: Self::Params) -> Result<Rendered> {
-        let base = base_containers(ctx);
-        let containers = match p {
-            OneOrMany::One(p) => vec![ports_container(&base, container_name(ctx, &p.container_name), &p)],
-            OneOrMany::Many { containers } => containers
-                .iter()
-                .map(|c| {
-                    if c.container_name.is_empty() {
-                        json!({"err": "container name must be set for containers"})
-                    } else {
-                        ports_container(&base, c.container_name.clone(), c)
-                    }
-                })
-                .collect(),
-        };
+        let containers = p.container_patches(
+            ctx,
+            |c| &c.container_name,
+            "container name must be set for containers",
+            ports_container,
+        );
         Ok(keyed_containers(containers))
     }
 }
