@@ -14,7 +14,6 @@ use vela_cue::Program;
 /// that CUE itself fails to evaluate); any other difference fails the test. A listed case that
 /// starts to pass is reported so the list can shrink.
 const KNOWN_DIFFERENCES: &[&str] = &[
-    "trait/startup-probe/probes",
     "trait/gateway/status/just-created",
     "trait/gateway/status/lb-ip",
 ];

@@ -201,6 +201,20 @@ impl Ctx {
         }
     }
 
+    /// Whether every closedness group of the (expanded) struct allows a regular field `name`.
+    pub(crate) fn accepts(&self, id: NodeId, name: &str) -> bool {
+        if name.starts_with('_') || name.starts_with('#') {
+            return true;
+        }
+        let node = self.node(id);
+        let st = node.st.borrow();
+        st.groups.values().all(|info| {
+            info.open
+                || info.extra.iter().any(|n| n.as_ref() == name)
+                || info.patterns.iter().any(|p| self.label_matches(p, name))
+        })
+    }
+
     pub(crate) fn label_matches(&self, pattern: &Val, label: &str) -> bool {
         let v = self.unify(pattern.clone(), Val::Str(label.into()));
         !v.is_bottom()
