@@ -31,7 +31,7 @@ answer="$(printf '%s\n' '{"id":1,"program":"a: *1 | int\nb: a + 1"}' | "$oracle"
 [ "$answer" = '{"id":1,"ok":{"a":1,"b":2}}' ] || { echo "FAIL: serve answered $answer"; exit 1; }
 
 if [ -f crates/vela-cue/tests/differential.rs ]; then
-  VELA_CUE_ORACLE="$oracle" cargo test -p vela-cue --test differential -- --include-ignored
+  VELA_CUE_ORACLE="$oracle" cargo test -p vela-cue --test differential --test yaml_marshal -- --include-ignored
 else
   echo "crates/vela-cue/tests/differential.rs does not exist yet: only the oracle was built and checked"
 fi

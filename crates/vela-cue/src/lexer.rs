@@ -59,10 +59,22 @@ const OPS: &[&str] = &[
 
 /// Tokenise `src`; `base` is added to every offset (used for interpolated sub-expressions).
 pub fn tokenize(src: &str, base: usize) -> Result<Vec<Token>> {
+    // CUE skips a byte order mark at the start of a file and rejects one anywhere else
+    let start = if base == 0 && src.starts_with('\u{FEFF}') {
+        3
+    } else {
+        0
+    };
+    if let Some(at) = src[start..].find('\u{FEFF}') {
+        return Err(Error::Parse {
+            pos: Pos::Offset(base + start + at),
+            msg: "illegal byte order mark".into(),
+        });
+    }
     let mut lx = Lexer {
         src,
         b: src.as_bytes(),
-        i: 0,
+        i: start,
         base,
         out: Vec::new(),
         pending: Vec::new(),
@@ -564,6 +576,13 @@ fn dedent(parts: Vec<StrPart>, raw: &str) -> std::result::Result<Vec<StrPart>, S
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn byte_order_mark_only_at_the_start() {
+        assert!(super::tokenize("\u{FEFF}a: 1", 0).is_ok());
+        let err = super::tokenize("a: \"x\u{FEFF}\"", 0).unwrap_err().to_string();
+        assert!(err.contains("illegal byte order mark"), "{err}");
+    }
+
     use super::*;
 
     #[test]

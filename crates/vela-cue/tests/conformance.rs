@@ -13,10 +13,7 @@ use vela_cue::Program;
 /// Cases that differ from CUE v0.14.1 today (all in field order, or the `gateway` status program
 /// that CUE itself fails to evaluate); any other difference fails the test. A listed case that
 /// starts to pass is reported so the list can shrink.
-const KNOWN_DIFFERENCES: &[&str] = &[
-    "trait/gateway/status/just-created",
-    "trait/gateway/status/lb-ip",
-];
+const KNOWN_DIFFERENCES: &[&str] = &["trait/gateway/status/just-created", "trait/gateway/status/lb-ip"];
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -81,17 +81,14 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let indent = arg_str(ctx, a.get(2).unwrap_or(&Val::Str("  ".into())))?;
             Val::Str(write_json(&j, false, &indent).into())
         }
-        "yaml.Marshal" => {
-            let j = to_json(ctx, first)?;
-            Val::Str(serde_yaml::to_string(&j).map_err(|e| e.to_string())?.into())
-        }
+        "yaml.Marshal" => Val::Str(super::yaml_emit::marshal(&to_json(ctx, first)?).into()),
         "yaml.MarshalStream" => {
             let Val::List(l) = first else {
                 return Err("expected list".into());
             };
             let mut docs = Vec::new();
             for e in &l.elems {
-                docs.push(serde_yaml::to_string(&to_json(ctx, e)?).map_err(|e| e.to_string())?);
+                docs.push(super::yaml_emit::marshal(&to_json(ctx, e)?));
             }
             Val::Str(docs.join("---\n").into())
         }

@@ -3,6 +3,7 @@
 mod encoding;
 mod list;
 mod strings;
+mod yaml_emit;
 
 use std::rc::Rc;
 
