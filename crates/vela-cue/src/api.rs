@@ -465,10 +465,11 @@ impl<'a> Value<'a> {
             s @ Val::Struct(_) => s,
             other => ctx.resolve(other),
         };
+        let text = crate::ast::label_text(name);
         let path = if self.path.is_empty() {
-            name.to_string()
+            text.to_string()
         } else {
-            format!("{}.{name}", self.path)
+            format!("{}.{text}", self.path)
         };
         match v {
             Val::Struct(id) => match ctx.field(id, name) {
@@ -643,7 +644,7 @@ impl<'a> Value<'a> {
         names
             .into_iter()
             .filter(|(n, c)| all || !(n.starts_with('_') || n.starts_with('#') || *c == Constraint::Optional))
-            .map(|(n, _)| (n.to_string(), me.child(&n)))
+            .map(|(n, _)| (crate::ast::label_text(&n).to_string(), me.child(&n)))
             .collect()
     }
 

@@ -5,6 +5,27 @@ use std::sync::Arc;
 /// Shared, immutable string used for identifiers and labels.
 pub type Name = Arc<str>;
 
+/// First character of the internal name of a regular field whose text starts with `_` or `#`.
+///
+/// The identifiers `_x` and `#X` name a hidden field and a definition, but a quoted label
+/// `"_x"`, a dynamic label and a JSON key are regular fields with that text; the mark keeps
+/// the two apart inside the evaluator. [`label_text`] removes it wherever a name leaves it.
+pub(crate) const REGULAR_MARK: char = '\u{E000}';
+
+/// Internal name of a regular field labelled `text` (quoted, dynamic or JSON).
+pub(crate) fn regular_name(text: &str) -> Name {
+    if text.starts_with(['_', '#']) {
+        format!("{REGULAR_MARK}{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// The label text of an internal field name.
+pub(crate) fn label_text(name: &str) -> &str {
+    name.strip_prefix(REGULAR_MARK).unwrap_or(name)
+}
+
 /// Binary and unary operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {

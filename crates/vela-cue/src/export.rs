@@ -43,7 +43,7 @@ impl Ctx {
             Json::Object(m) => {
                 let fields: Vec<(Name, Val)> = m
                     .iter()
-                    .map(|(k, v)| (Name::from(k.as_str()), self.from_json(v)))
+                    .map(|(k, v)| (crate::ast::regular_name(k), self.from_json(v)))
                     .collect();
                 Val::Struct(self.new_node(vec![Conj::fields(fields)], None, None))
             }
@@ -159,10 +159,11 @@ impl Ctx {
             if n.starts_with('_') || n.starts_with('#') || c == Constraint::Optional {
                 continue;
             }
+            let text = crate::ast::label_text(&n);
             let sub = if path.is_empty() {
-                n.to_string()
+                text.to_string()
             } else {
-                format!("{path}.{n}")
+                format!("{path}.{text}")
             };
             if c == Constraint::Required {
                 return Err(Error::Eval {
@@ -177,7 +178,7 @@ impl Ctx {
             };
             *budget = budget.saturating_sub(n.len());
             let j = self.export_at(&fv, &sub, budget, depth + 1)?;
-            m.insert(n.to_string(), j);
+            m.insert(text.to_string(), j);
         }
         Ok(Json::Object(m))
     }

@@ -392,7 +392,7 @@ impl<'a> Parser<'a> {
             Tok::Str(parts, false) => {
                 self.bump();
                 match parts.as_slice() {
-                    [StrPart::Lit(s)] => Ok(Some(Label::Name(s.as_str().into()))),
+                    [StrPart::Lit(s)] => Ok(Some(Label::Name(crate::ast::regular_name(s)))),
                     _ => Ok(Some(Label::Dynamic(self.interp(pos, &parts, false)?))),
                 }
             }

@@ -193,10 +193,16 @@ impl Ctx {
         }
         if let Some(name) = bad {
             if st.error.is_none() {
-                st.error = Some(Val::bottom(format!("field not allowed: {name}"), u32::MAX));
+                st.error = Some(Val::bottom(
+                    format!("field not allowed: {}", crate::ast::label_text(&name)),
+                    u32::MAX,
+                ));
             }
             if let Some(slot) = st.fields.get_mut(&name) {
-                slot.value = Some(Val::bottom(format!("field not allowed: {name}"), u32::MAX));
+                slot.value = Some(Val::bottom(
+                    format!("field not allowed: {}", crate::ast::label_text(&name)),
+                    u32::MAX,
+                ));
             }
         }
     }
@@ -216,7 +222,7 @@ impl Ctx {
     }
 
     pub(crate) fn label_matches(&self, pattern: &Val, label: &str) -> bool {
-        let v = self.unify(pattern.clone(), Val::Str(label.into()));
+        let v = self.unify(pattern.clone(), Val::Str(crate::ast::label_text(label).into()));
         !v.is_bottom()
     }
 }

@@ -392,7 +392,9 @@ impl Ctx {
         let v = self.resolve(v);
         match (v, i) {
             (Val::Bottom(b), _) | (_, Val::Bottom(b)) => Val::Bottom(b),
-            (Val::Struct(id), Val::Str(s)) => self.select(Val::Struct(id), &s, pos),
+            (Val::Struct(id), Val::Str(s)) => {
+                self.select(Val::Struct(id), &crate::ast::regular_name(&s), pos)
+            }
             (Val::List(l), Val::Int(n)) => {
                 if n < 0 || n as usize >= l.elems.len() {
                     if n >= 0 && l.tail.is_some() {
@@ -599,7 +601,7 @@ impl Ctx {
                                 &env2,
                                 FrameKind::Var {
                                     name: k.clone(),
-                                    val: Val::Str(name.clone()),
+                                    val: Val::Str(crate::ast::label_text(&name).into()),
                                 },
                             );
                         }

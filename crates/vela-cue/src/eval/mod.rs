@@ -470,13 +470,14 @@ impl Ctx {
                     let v = self.resolve(self.eval(e, fenv));
                     match v {
                         Val::Str(s) => {
+                            let s = crate::ast::regular_name(&s);
                             let mut st = node.st.borrow_mut();
                             if let Some(i) = st.infos.get_mut(info) {
                                 i.set_dynamic(idx, s.clone());
                             }
                             add_field_conj(
                                 &mut st,
-                                s.as_ref().into(),
+                                s,
                                 f.constraint,
                                 &f.comments,
                                 FieldConj::Decl {

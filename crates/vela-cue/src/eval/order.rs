@@ -48,13 +48,15 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
     if !(2..=5000).contains(&n) {
         return;
     }
-    // one contributing struct: its declaration order is the insertion order already
+    // one contributing struct without dynamic labels: its declaration order is the insertion
+    // order already (a dynamic field is inserted when its label is known, after the others)
     if st
         .infos
         .iter()
         .filter(|i| i.decls.iter().any(|d| d.0.is_some()))
         .count()
         < 2
+        && !st.infos.iter().any(|i| i.has_dynamic)
     {
         return;
     }
