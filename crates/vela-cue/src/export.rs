@@ -147,6 +147,9 @@ impl Ctx {
         if let Some(e) = node.st.borrow().error.clone() {
             return Err(self.eval_error(&e, path));
         }
+        if let Some(e) = self.validator_error(id) {
+            return Err(self.eval_error(&e, path));
+        }
         let names: Vec<(Name, Constraint)> = node
             .st
             .borrow()

@@ -110,6 +110,17 @@ impl Disj {
     }
 }
 
+/// A builtin validator: the builtin `name` applied to the value first, then `args`.
+#[derive(Debug, Clone)]
+pub struct Validator {
+    /// Qualified builtin name, e.g. `list.MinItems`.
+    pub name: Name,
+    /// The arguments after the value.
+    pub args: Vec<Val>,
+    /// Kinds of value the validator applies to.
+    pub kind: u16,
+}
+
 /// A value.
 #[derive(Debug, Clone)]
 pub enum Val {
@@ -143,6 +154,9 @@ pub enum Val {
     Disj(Rc<Disj>),
     /// A builtin function (qualified name, e.g. `strings.ToLower`).
     Func(Name),
+    /// A builtin used as a validator: called without its first argument (`list.MinItems(2)`,
+    /// `struct.MinFields(1)`), it constrains the value it is unified with.
+    Validator(Rc<Validator>),
     /// An imported package that has no CUE source (stdlib).
     Pkg(Name),
 }
@@ -205,6 +219,7 @@ impl Val {
             Val::List(_) => kind::LIST,
             Val::Disj(d) => d.alts.iter().fold(0, |k, a| k | a.kind()),
             Val::Func(_) | Val::Pkg(_) => kind::STRUCT,
+            Val::Validator(v) => v.kind,
         }
     }
 }

@@ -77,8 +77,39 @@ pub fn supported_functions() -> Vec<&'static str> {
     v
 }
 
+/// Builtins that return a boolean and can be used as validators: called with every argument but
+/// the first, they constrain the value they are unified with. (name, full arity, kinds checked)
+const VALIDATORS: &[(&str, usize, u16)] = &[
+    ("list.MinItems", 2, kind::LIST),
+    ("list.MaxItems", 2, kind::LIST),
+    ("list.UniqueItems", 1, kind::LIST),
+    ("list.Contains", 2, kind::LIST),
+    ("strings.MinRunes", 2, kind::STRING),
+    ("strings.MaxRunes", 2, kind::STRING),
+    ("strings.HasPrefix", 2, kind::STRING),
+    ("strings.HasSuffix", 2, kind::STRING),
+    ("strings.Contains", 2, kind::STRING),
+    ("struct.MinFields", 2, kind::STRUCT),
+    ("struct.MaxFields", 2, kind::STRUCT),
+    ("json.Valid", 1, kind::STRING | kind::BYTES),
+    ("yaml.Validate", 2, kind::STRING | kind::BYTES),
+];
+
 /// Call builtin `name` with (unresolved) arguments.
 pub(crate) fn call(ctx: &Ctx, name: &Name, args: Vec<Val>, pos: u32) -> Val {
+    if let Some(&(_, arity, k)) = VALIDATORS.iter().find(|(n, ..)| *n == &**name)
+        && args.len() + 1 == arity
+    {
+        let args: Vec<Val> = args.into_iter().map(|a| ctx.resolve(a)).collect();
+        if let Some(b) = args.iter().find(|a| a.is_bottom()) {
+            return b.clone();
+        }
+        return Val::Validator(Rc::new(crate::value::Validator {
+            name: name.clone(),
+            args,
+            kind: k,
+        }));
+    }
     // arguments are resolved to their defaults except for `close`, `and`, `or`
     if let Some(b) = args.iter().find(|a| a.is_bottom())
         && !matches!(&**name, "and" | "or")

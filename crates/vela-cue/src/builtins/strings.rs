@@ -266,7 +266,17 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         "math.Log" => Val::Float(num(ctx, &a[0])?.ln()),
         "math.Exp" => Val::Float(num(ctx, &a[0])?.exp()),
         "struct.MinFields" | "struct.MaxFields" => {
-            return Err("struct.MinFields/MaxFields are validators and are not supported as calls".into());
+            // the struct argument is the value the validator is applied to
+            let Val::Struct(id) = &a[0] else {
+                return Err(format!("cannot use {} as struct", ctx.describe(&a[0])));
+            };
+            let n = ctx.regular_fields(*id).len() as i128;
+            let bound = int_at(1)?;
+            Val::Bool(if name == "struct.MinFields" {
+                n >= bound
+            } else {
+                n <= bound
+            })
         }
         _ => return Err(format!("unknown function {name}")),
     })

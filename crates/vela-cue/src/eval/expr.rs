@@ -254,6 +254,12 @@ impl Ctx {
                 {
                     return Some(e.clone());
                 }
+                if !node.label.as_deref().is_some_and(|l| l.starts_with('#'))
+                    && let Some(e) = self.validator_error(*id)
+                    && matches!(&e, Val::Bottom(b) if !b.incomplete)
+                {
+                    return Some(e);
+                }
                 if depth == 0 {
                     return None;
                 }
@@ -285,6 +291,11 @@ impl Ctx {
             (Val::Kind(x), Val::Kind(y)) => x == y,
             (Val::Top, Val::Top) => true,
             (Val::Bound(o1, v1), Val::Bound(o2, v2)) => o1 == o2 && self.same(v1, v2),
+            (Val::Validator(x), Val::Validator(y)) => {
+                x.name == y.name
+                    && x.args.len() == y.args.len()
+                    && x.args.iter().zip(y.args.iter()).all(|(p, q)| self.same(p, q))
+            }
             (Val::List(x), Val::List(y)) => {
                 x.elems.len() == y.elems.len()
                     && x.tail.is_none()
@@ -758,6 +769,15 @@ impl Ctx {
                 .collect::<Vec<_>>()
                 .join(" | "),
             Val::Func(n) => format!("function {n}"),
+            Val::Validator(v) => format!(
+                "{}({})",
+                v.name,
+                v.args
+                    .iter()
+                    .map(|a| self.describe(a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Val::Pkg(n) => format!("package {n}"),
         }
     }

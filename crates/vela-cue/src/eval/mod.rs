@@ -101,6 +101,16 @@ pub(crate) struct Conj {
 pub(crate) const FILL_POS: u32 = 1 << 30;
 
 impl Conj {
+    pub(crate) fn validator(v: Val) -> Conj {
+        Conj {
+            src: ConjSrc::Validator(v),
+            gid: None,
+            pos: FILL_POS,
+            ref_pos: false,
+            explicit: false,
+        }
+    }
+
     pub(crate) fn lit(lit: Arc<StructLit>, env: Env, gid: Option<u32>) -> Conj {
         let pos = lit.pos;
         Conj {
@@ -127,6 +137,8 @@ pub(crate) enum ConjSrc {
     Lit(Arc<StructLit>, Env),
     /// The already evaluated fields of another node (e.g. decoded JSON).
     Fields(Vec<(Name, Val)>),
+    /// A struct validator (`struct.MinFields(1)`), checked when the node is expanded.
+    Validator(Val),
 }
 
 /// One conjunct of a field value.
@@ -351,7 +363,9 @@ impl Ctx {
             };
             if let Some(c) = conj {
                 i += 1;
-                self.add_static(id, &node, c, &mut work);
+                if !matches!(c.src, ConjSrc::Validator(_)) {
+                    self.add_static(id, &node, c, &mut work);
+                }
                 continue;
             }
             if wi < work.len() {
@@ -373,6 +387,29 @@ impl Ctx {
         self.check_closed(id);
     }
 
+    /// The first failing struct validator among the node's conjuncts. Like CUE, validators are
+    /// checked when a struct is finalised (exported or validated), not while other values
+    /// still refer to it: `#S: struct.MinFields(1)` holds for `#S & {a: 1}`, not for `#S`.
+    pub(crate) fn validator_error(&self, id: NodeId) -> Option<Val> {
+        let node = self.node(id);
+        let validators: Vec<Val> = node
+            .conjs
+            .borrow()
+            .iter()
+            .filter_map(|c| match &c.src {
+                ConjSrc::Validator(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        validators.into_iter().find_map(|v| match v {
+            Val::Validator(v) => match self.run_validator(&v, Val::Struct(id)) {
+                b @ Val::Bottom(_) => Some(b),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
     fn add_static(&self, id: NodeId, node: &Node, c: Conj, work: &mut Vec<Work>) {
         let rpos = if c.ref_pos { Some(c.pos) } else { None };
         let info_idx = {
@@ -381,6 +418,8 @@ impl Ctx {
             st.infos.len() - 1
         };
         match c.src {
+            // checked by `check_validators` once the node is complete
+            ConjSrc::Validator(_) => {}
             ConjSrc::Fields(fields) => {
                 let mut st = node.st.borrow_mut();
                 for (i, (name, _)) in fields.iter().enumerate() {

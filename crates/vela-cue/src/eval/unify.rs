@@ -44,6 +44,18 @@ impl Ctx {
                 match &x {
                     Val::Kind(k) if k & kind::STRUCT != 0 => return Val::Struct(id),
                     Val::Bound(Op::Ne, _) => return Val::Struct(id),
+                    // a struct validator is checked once the struct is complete (end of expansion)
+                    Val::Validator(v) if v.kind & kind::STRUCT != 0 => {
+                        let n = self.node(id);
+                        let mut conjs = n.base_conjs();
+                        conjs.push(super::Conj::validator(x.clone()));
+                        return Val::Struct(self.new_node(conjs, n.parent, n.label.clone()));
+                    }
+                    Val::Conj(cs) if cs.iter().all(|c| c.kind() & kind::STRUCT != 0) => {
+                        return cs
+                            .iter()
+                            .fold(Val::Struct(id), |acc, c| self.unify(acc, c.clone()));
+                    }
                     _ => {}
                 }
                 let n = self.norm(Val::Struct(id));
@@ -56,6 +68,14 @@ impl Ctx {
             (Val::List(l), x) | (x, Val::List(l)) => match x {
                 Val::Kind(k) if k & kind::LIST != 0 => Val::List(l),
                 Val::Bound(Op::Ne, _) => Val::List(l),
+                // an open list may still get elements: keep the validator beside it
+                Val::Validator(v) if v.kind & kind::LIST != 0 && l.tail.is_some() => {
+                    Val::Conj(vec![Val::List(l), Val::Validator(v)].into())
+                }
+                Val::Validator(v) if v.kind & kind::LIST != 0 => self.run_validator(&v, Val::List(l)),
+                Val::Conj(cs) if cs.iter().all(|c| c.kind() & kind::LIST != 0) => {
+                    cs.iter().fold(Val::List(l), |acc, c| self.unify(acc, c.clone()))
+                }
                 x => self.conflict(&Val::List(l), &x),
             },
             (a, b) if a.is_scalar() && b.is_scalar() => {
@@ -130,8 +150,32 @@ impl Ctx {
                 }
                 x
             }
+            Val::Validator(v) if x.kind() & v.kind != 0 => self.run_validator(v, x),
             Val::Func(_) | Val::Pkg(_) => self.conflict(c, &x),
             other => self.conflict(other, &x),
+        }
+    }
+
+    /// Apply a builtin validator to a (complete) value: the value itself, or an error.
+    pub(crate) fn run_validator(&self, v: &crate::value::Validator, x: Val) -> Val {
+        let mut args = Vec::with_capacity(v.args.len() + 1);
+        args.push(x.clone());
+        args.extend(v.args.iter().cloned());
+        match crate::builtins::call(self, &v.name, args, u32::MAX) {
+            Val::Bool(true) => x,
+            Val::Bool(false) => Val::bottom(
+                format!(
+                    "invalid value {} (does not satisfy {})",
+                    self.describe(&x),
+                    self.describe(&Val::Validator(Rc::new(v.clone())))
+                ),
+                u32::MAX,
+            ),
+            Val::Bottom(b) => Val::Bottom(b),
+            other => Val::bottom(
+                format!("validator {} returned {}", v.name, self.describe(&other)),
+                u32::MAX,
+            ),
         }
     }
 
