@@ -7,6 +7,8 @@
 //! that became ready), record statuses, counters and the next execute time, and compute the run
 //! phase. The pass never sleeps: waiting is expressed as [`Outcome::requeue_after`].
 
+mod backoff;
+mod group;
 mod pass;
 mod validate;
 

@@ -1,5 +1,5 @@
 //! One pass: KubeVela's `engine` (`runAsDAG`, `steps`, the pre-check/pre-start/post-stop hooks,
-//! the step-group runner and the backoff bookkeeping), step by step.
+//! the step-group runner), step by step; the backoff bookkeeping is in [`super::backoff`].
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -20,17 +20,17 @@ use crate::time::{Timestamp, parse_duration};
 type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 pub(crate) struct Pass<'e> {
-    engine: &'e Engine,
-    workflow: &'e Workflow,
+    pub(super) engine: &'e Engine,
+    pub(super) workflow: &'e Workflow,
     context: &'e Value,
-    state: &'e mut RunState,
+    pub(super) state: &'e mut RunState,
     /// Flat view of statuses by name (top-level, sub-steps and `properties.name` aliases).
     step_status: HashMap<String, StepStatus>,
     depends_on: HashMap<&'e str, &'e [String]>,
-    step_timeout: HashMap<String, Timestamp>,
+    pub(super) step_timeout: HashMap<String, Timestamp>,
     parent: Option<String>,
-    failed_after_retries: bool,
-    waiting: bool,
+    pub(super) failed_after_retries: bool,
+    pub(super) waiting: bool,
     suspending: bool,
 }
 
@@ -70,11 +70,11 @@ impl<'e> Pass<'e> {
         }
     }
 
-    fn now(&self) -> Timestamp {
+    pub(super) fn now(&self) -> Timestamp {
         self.engine.clock.now()
     }
 
-    fn sof(&self) -> bool {
+    pub(super) fn sof(&self) -> bool {
         self.engine.config.suspend_on_failure
     }
 
@@ -582,7 +582,7 @@ impl<'e> Pass<'e> {
             .find(|s| s.status.name == step.name)
             .cloned();
         let (mut status, mut op) =
-            group_status(status, recorded.as_ref(), self.operation(), step.sub_steps.len());
+            super::group::group_status(status, recorded.as_ref(), self.operation(), step.sub_steps.len());
         if !step.outputs.is_empty() {
             let before = status.message.clone();
             self.outputs(step, &basic, &mut status);
@@ -684,111 +684,6 @@ impl<'e> Pass<'e> {
         self.step_status.insert(status.name.clone(), status);
     }
 
-    /// KubeVela's `handleBackoffTimes`.
-    fn handle_backoff_times(&mut self, status: &StepStatus, ok: bool) {
-        let c = &mut self.state.counters;
-        if ok {
-            c.backoff_times.remove(&status.id);
-            c.backoff_reason.remove(&status.id);
-        } else {
-            if c.backoff_reason.get(&status.id) != Some(&status.message) {
-                c.backoff_reason.insert(status.id.clone(), status.message.clone());
-                c.backoff_times.remove(&status.id);
-            }
-            Counters::increase(&mut c.backoff_times, &status.id);
-        }
-    }
-
-    fn check_failed_after_retries(&mut self) {
-        let sof = self.sof();
-        if !self.waiting && self.failed_after_retries && sof {
-            self.state.status.suspend = true;
-        }
-        if self.failed_after_retries && !sof {
-            self.state.status.terminated = true;
-        }
-    }
-
-    /// KubeVela's `getBackoffWaitTime`, in seconds.
-    fn backoff_wait_secs(&self) -> u64 {
-        let mut min_times = 15u32;
-        let mut found = false;
-        for s in &self.state.status.steps {
-            for st in std::iter::once(&s.status).chain(s.sub_steps.iter()) {
-                if let Some(&t) = self.state.counters.backoff_times.get(&st.id)
-                    && t > 0
-                {
-                    found = true;
-                    min_times = min_times.min(t);
-                }
-            }
-        }
-        if !found {
-            return 1;
-        }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let interval = (2f64.powi(min_times as i32) * 0.05) as u64;
-        let failed = self
-            .state
-            .status
-            .steps
-            .iter()
-            .any(|s| s.status.phase == StepPhase::Failed);
-        let cap = if failed {
-            self.engine.config.max_failed_backoff
-        } else {
-            self.engine.config.max_wait_backoff
-        };
-        interval.clamp(1, cap.as_secs().max(1))
-    }
-
-    /// KubeVela's `getNextTimeout`, in seconds (`None` when no running step has a timeout).
-    fn next_timeout_secs(&self) -> Option<u64> {
-        let now = self.now();
-        let mut min: Option<i64> = None;
-        for s in &self.state.status.steps {
-            if s.status.phase == StepPhase::Running
-                && let Some(deadline) = self.step_timeout.get(&s.status.name)
-            {
-                let left = deadline.as_millis() - now.as_millis();
-                min = Some(min.map_or(left, |m| m.min(left)));
-            }
-        }
-        let ms = min?;
-        if ms < 1000 {
-            return Some(1);
-        }
-        u64::try_from((ms + 999) / 1000).ok()
-    }
-
-    fn set_next_execute_time(&mut self) {
-        let mut interval = self.backoff_wait_secs();
-        if let Some(t) = self.next_timeout_secs()
-            && t > 0
-            && t < interval
-        {
-            interval = t;
-        }
-        let last = self
-            .state
-            .counters
-            .last_execute_time
-            .unwrap_or_else(|| self.now());
-        self.state.counters.next_execute_time = Some(last.plus(std::time::Duration::from_secs(interval)));
-    }
-
-    fn clean_backoff_for_terminated(&mut self) {
-        let c = &mut self.state.counters;
-        for s in &self.state.status.steps {
-            for st in std::iter::once(&s.status).chain(s.sub_steps.iter()) {
-                if st.reason == reason::TERMINATE {
-                    c.backoff_times.remove(&st.id);
-                    c.backoff_reason.remove(&st.id);
-                }
-            }
-        }
-    }
-
     /// KubeVela's `checkWorkflowPhase`.
     pub(crate) fn check_workflow_phase(&mut self) -> RunPhase {
         let sof = self.sof();
@@ -825,62 +720,6 @@ fn skip_next(phase: StepPhase, depends_on: bool) -> bool {
     } else {
         phase != StepPhase::Succeeded && phase != StepPhase::Skipped
     }
-}
-
-/// KubeVela's `getStepGroupStatus`.
-fn group_status(
-    mut status: StepStatus,
-    recorded: Option<&WorkflowStepStatus>,
-    op: Operation,
-    sub_count: usize,
-) -> (StepStatus, Operation) {
-    let subs: &[StepStatus] = recorded.map_or(&[], |r| r.sub_steps.as_slice());
-    let count_phase = |p: StepPhase| subs.iter().filter(|s| s.phase == p).count();
-    let count_reason = |r: &str| subs.iter().filter(|s| s.reason == r).count();
-    if status.phase == StepPhase::Skipped {
-        return (
-            status,
-            Operation {
-                skip: true,
-                ..Operation::default()
-            },
-        );
-    }
-    if status.phase == StepPhase::Failed && status.reason == reason::TIMEOUT {
-        return (
-            status,
-            Operation {
-                terminated: true,
-                ..Operation::default()
-            },
-        );
-    }
-    if count_phase(StepPhase::Suspending) > 0 {
-        status.phase = StepPhase::Suspending;
-    } else if subs.len() < sub_count || count_phase(StepPhase::Running) > 0 {
-        status.phase = StepPhase::Running;
-    } else if count_phase(StepPhase::Pending) > 0 {
-        status.phase = StepPhase::Pending;
-    } else if count_phase(StepPhase::Failed) > 0 {
-        status.phase = StepPhase::Failed;
-        for r in [
-            reason::FAILED_AFTER_RETRIES,
-            reason::TIMEOUT,
-            reason::ACTION,
-            reason::TERMINATE,
-        ] {
-            if count_reason(r) > 0 {
-                status.reason = r.to_owned();
-                break;
-            }
-        }
-    } else if count_phase(StepPhase::Skipped) > 0 && count_phase(StepPhase::Skipped) == sub_count {
-        status.phase = StepPhase::Skipped;
-        status.reason = reason::SKIP.to_owned();
-    } else {
-        status.phase = StepPhase::Succeeded;
-    }
-    (status, op)
 }
 
 /// Records the status under `properties.name` / `properties.component` too (KubeVela's
