@@ -5,26 +5,9 @@
 //! `VELA_CUE_ORACLE=$(tools/cue-oracle/build.sh) cargo test -p vela-cue --test differential -- --include-ignored`
 //! (`VELA_CUE_DIFF_CASES` sets the number of programs, default 300; `VELA_CUE_DIFF_SEED` the seed).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+mod oracle;
 
-/// Tiny deterministic PRNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
+use oracle::{Oracle, Rng};
 
 /// Generates programs from a grammar over the subset KubeVela uses: literals, defaults and
 /// disjunctions, references, arithmetic and string operators, interpolation, struct unification
@@ -207,8 +190,6 @@ fn json_text(v: &serde_json::Value) -> String {
 #[test]
 #[ignore = "needs the Go reference oracle: set VELA_CUE_ORACLE (see tools/cue-oracle/build.sh)"]
 fn random_programs_agree_with_cue() {
-    let oracle =
-        std::env::var("VELA_CUE_ORACLE").expect("VELA_CUE_ORACLE must point to the cue-oracle binary");
     let cases: usize = std::env::var("VELA_CUE_DIFF_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -217,14 +198,7 @@ fn random_programs_agree_with_cue() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5eed_cafe);
-    let mut child = Command::new(&oracle)
-        .arg("serve")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start oracle");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut oracle = Oracle::start();
     let mut failures = Vec::new();
     let mut agreed_ok = 0;
     let mut agreed_err = 0;
@@ -239,11 +213,7 @@ fn random_programs_agree_with_cue() {
         };
         let program = g.program();
         let req = serde_json::json!({"id": i, "program": program});
-        writeln!(stdin, "{req}").expect("write request");
-        stdin.flush().expect("flush");
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read answer");
-        let resp: serde_json::Value = serde_json::from_str(&line).expect("oracle answer is JSON");
+        let resp = oracle.ask(&req);
         let ours = vela_cue::Program::compile("gen.cue", &program)
             .and_then(|p| p.eval())
             .and_then(|inst| {
@@ -274,8 +244,7 @@ fn random_programs_agree_with_cue() {
             )),
         }
     }
-    drop(stdin);
-    let _ = child.wait();
+    drop(oracle);
     println!(
         "{cases} programs: {agreed_ok} equal outputs, {agreed_err} errors on both sides, {} differences",
         failures.len()

@@ -6,24 +6,13 @@
 //! `VELA_CUE_ORACLE=$(tools/cue-oracle/build.sh) cargo test -p vela-cue --test yaml_marshal -- --include-ignored`
 //! (`VELA_CUE_YAML_CASES` sets the number of values, default 400).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+mod oracle;
 
+use oracle::{Oracle, Rng};
 use serde_json::{Map, Value as Json, json};
 
-/// Tiny deterministic PRNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+fn below(rng: &mut Rng, n: usize) -> usize {
+    (rng.next() % n.max(1) as u64) as usize
 }
 
 /// Whole strings with a meaning of their own in YAML 1.1, YAML 1.2 or to CUE's quoting rule.
@@ -124,17 +113,17 @@ const CHARS: &[char] = &[
 ];
 
 fn string(rng: &mut Rng) -> String {
-    if rng.below(3) == 0 {
-        return WORDS[rng.below(WORDS.len())].to_string();
+    if below(rng, 3) == 0 {
+        return WORDS[below(rng, WORDS.len())].to_string();
     }
-    let n = 1 + rng.below(6);
-    (0..n).map(|_| CHARS[rng.below(CHARS.len())]).collect()
+    let n = 1 + below(rng, 6);
+    (0..n).map(|_| CHARS[below(rng, CHARS.len())]).collect()
 }
 
 fn value(rng: &mut Rng, depth: u32) -> Json {
-    match rng.below(if depth == 0 { 5 } else { 8 }) {
+    match below(rng, if depth == 0 { 5 } else { 8 }) {
         0..=2 => Json::String(string(rng)),
-        3 => json!(rng.below(2000) as i64 - 1000),
+        3 => json!(below(rng, 2000) as i64 - 1000),
         4 => [
             json!(true),
             json!(null),
@@ -142,16 +131,16 @@ fn value(rng: &mut Rng, depth: u32) -> Json {
             json!(-0.25),
             json!([]),
             json!({}),
-        ][rng.below(6)]
+        ][below(rng, 6)]
         .clone(),
         5 | 6 => {
             let mut m = Map::new();
-            for _ in 0..1 + rng.below(4) {
+            for _ in 0..1 + below(rng, 4) {
                 m.insert(string(rng), value(rng, depth - 1));
             }
             Json::Object(m)
         }
-        _ => Json::Array((0..1 + rng.below(3)).map(|_| value(rng, depth - 1)).collect()),
+        _ => Json::Array((0..1 + below(rng, 3)).map(|_| value(rng, depth - 1)).collect()),
     }
 }
 
@@ -172,20 +161,11 @@ fn ours(program: &str) -> Result<String, String> {
 #[test]
 #[ignore = "needs the Go reference oracle: set VELA_CUE_ORACLE (see tools/cue-oracle/build.sh)"]
 fn yaml_marshal_layout_agrees_with_cue() {
-    let oracle =
-        std::env::var("VELA_CUE_ORACLE").expect("VELA_CUE_ORACLE must point to the cue-oracle binary");
     let cases: usize = std::env::var("VELA_CUE_YAML_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(400);
-    let mut child = Command::new(&oracle)
-        .arg("serve")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start oracle");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut oracle = Oracle::start();
     let mut rng = Rng(0x9a41_11e5);
     let mut failures = Vec::new();
     let mut both_fail = 0;
@@ -198,11 +178,7 @@ fn yaml_marshal_layout_agrees_with_cue() {
             vela_cue::export::write_json(v, false, "")
         );
         let req = json!({"id": i, "program": program, "expr": "out"});
-        writeln!(stdin, "{req}").expect("write request");
-        stdin.flush().expect("flush");
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read answer");
-        let resp: Json = serde_json::from_str(&line).expect("oracle answer is JSON");
+        let resp = oracle.ask(&req);
         match (resp.get("ok"), ours(&program)) {
             (Some(Json::String(want)), Ok(got)) if *want == got => {}
             (Some(want), got) => failures.push(format!("{v}\n want {want}\n got  {got:?}")),
@@ -210,8 +186,6 @@ fn yaml_marshal_layout_agrees_with_cue() {
             (None, Ok(got)) => failures.push(format!("{v}\n CUE fails: {resp}\n we give {got:?}")),
         }
     }
-    drop(stdin);
-    let _ = child.wait();
     println!(
         "{} values: {} identical, {both_fail} fail on both sides, {} differ",
         values.len(),
