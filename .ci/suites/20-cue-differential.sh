@@ -26,6 +26,16 @@ if ! diff -r -q conformance/cue "$tmp" -x README.md -x cases >/dev/null; then
 fi
 echo "oracle reproduces the committed goldens"
 
+# Same for the OpenAPI parameter schemas (conformance/schema, KubeVela's schema ConfigMaps).
+"$oracle" schemas --defs ../shared/conformance/kubevela/definitions \
+  --providers ../shared/conformance/kubevela/providers --out "$tmp/schema"
+if ! diff -r -q conformance/schema "$tmp/schema" -x README.md -x known-differences.json >/dev/null; then
+  diff -r conformance/schema "$tmp/schema" -x README.md -x known-differences.json | head -40
+  echo "FAIL: regenerated schema goldens differ from the committed ones"
+  exit 1
+fi
+echo "oracle reproduces the committed schema goldens"
+
 # Smoke test of the serve protocol used by the property test.
 answer="$(printf '%s\n' '{"id":1,"program":"a: *1 | int\nb: a + 1"}' | "$oracle" serve)"
 [ "$answer" = '{"id":1,"ok":{"a":1,"b":2}}' ] || { echo "FAIL: serve answered $answer"; exit 1; }

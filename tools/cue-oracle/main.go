@@ -5,6 +5,7 @@
 //	cue-oracle serve                 one JSON request per stdin line, one JSON answer per line
 //	cue-oracle bench --defs DIR --examples DIR [--def component/webservice] [--n 2000]
 //	cue-oracle eval FILE.cue         print the JSON export of a CUE file (debugging)
+//	cue-oracle schemas --defs DIR --providers DIR --out DIR   OpenAPI v3 parameter schemas
 //	cue-oracle texts --defs DIR      dump every definition's template and status texts as JSON
 package main
 
@@ -19,7 +20,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: cue-oracle goldens|serve|bench|eval ...")
+		fmt.Fprintln(os.Stderr, "usage: cue-oracle goldens|schemas|serve|bench|eval ...")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -27,6 +28,7 @@ func main() {
 	examples := fs.String("examples", "../shared/conformance/kubevela/examples/def-doc", "def-doc examples directory")
 	cases := fs.String("cases", "conformance/cue/cases", "hand-written cases directory")
 	out := fs.String("out", "conformance/cue", "output directory")
+	providers := fs.String("providers", "../shared/conformance/kubevela/providers", "schemas: provider CUE packages directory")
 	def := fs.String("def", "component/webservice", "bench: definition to render")
 	n := fs.Int("n", 2000, "bench: evaluations")
 	_ = fs.Parse(os.Args[2:])
@@ -34,6 +36,11 @@ func main() {
 	switch os.Args[1] {
 	case "goldens":
 		err = RunGoldens(*defs, *examples, *cases, *out)
+	case "schemas":
+		if *out == "conformance/cue" {
+			*out = "conformance/schema"
+		}
+		err = RunSchemas(*defs, *providers, *out)
 	case "serve":
 		err = Serve(os.Stdin, os.Stdout)
 	case "bench":

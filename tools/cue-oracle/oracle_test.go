@@ -150,3 +150,51 @@ func TestGoldenFormatKeepsRawBytes(t *testing.T) {
 		t.Errorf("golden:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// The schema pipeline applies KubeVela's fix-ups: titles from property names (through array
+// items, not through oneOf), descriptions cut to the `+usage=` text before `+short`, and
+// `+immutable` lines turned into `x-immutable`.
+func TestParameterSchemaFixUps(t *testing.T) {
+	tmpl := `parameter: {
+	// +usage=The image
+	// +short=i
+	image: string
+	// +immutable
+	// +usage=Ports
+	ports?: [...{
+		// +usage=Port number
+		port: *80 | int
+		// +usage=Weight
+		weight: int & >=1 & <=100
+	}]
+}
+`
+	raw, err := ParameterSchema(tmpl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	props := got["properties"].(map[string]any)
+	image := props["image"].(map[string]any)
+	if image["title"] != "image" || image["description"] != "The image" {
+		t.Errorf("image: %v", image)
+	}
+	ports := props["ports"].(map[string]any)
+	if ports["x-immutable"] != true || ports["description"] != "Ports" {
+		t.Errorf("ports: %v", ports)
+	}
+	port := ports["items"].(map[string]any)["properties"].(map[string]any)["port"].(map[string]any)
+	if port["title"] != "port" || port["description"] != "Port number" || port["default"] != 80.0 {
+		t.Errorf("port: %v", port)
+	}
+	weight := ports["items"].(map[string]any)["properties"].(map[string]any)["weight"].(map[string]any)
+	if weight["minimum"] != 1.0 || weight["maximum"] != 100.0 || weight["type"] != "integer" {
+		t.Errorf("weight: %v", weight)
+	}
+	if req := got["required"].([]any); len(req) != 1 || req[0] != "image" {
+		t.Errorf("required: %v", req)
+	}
+}
