@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 use crate::eval::{Conj, Ctx, Env, FrameKind, Limits, push};
 use crate::value::{NodeId, Val, kind};
 
+mod inspect;
+pub use inspect::{DeclaredField, Disjunct};
+
 /// One source file of an importable package: file name, text, syntax tree.
 type PackageFile = (Arc<str>, Arc<str>, Arc<File>);
 

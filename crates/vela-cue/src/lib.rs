@@ -38,7 +38,7 @@ pub mod lexer;
 pub mod parser;
 pub mod value;
 
-pub use api::{Instance, Kind, Program, Task, Value};
+pub use api::{DeclaredField, Disjunct, Instance, Kind, Program, Task, Value};
 pub use builtins::{STDLIB, supported_functions};
 pub use error::{Error, Pos, Result};
 pub use eval::Limits;

@@ -27,6 +27,7 @@ struct StatusPrograms {
 pub struct CueDefinition {
     meta: Meta,
     schema: Value,
+    schema_error: Option<crate::openapi::Error>,
     template: String,
     program: Program,
     status: StatusPrograms,
@@ -155,15 +156,26 @@ impl CueDefinition {
     fn build(origin: &str, meta: Meta, template: String, source: Source) -> Result<Self> {
         let program = Program::compile(origin, &template).map_err(|e| load_err(origin, e))?;
         let status = compile_status(origin, &meta.attributes)?;
-        let schema = parameter_schema(&program);
+        let (schema, schema_error) = match crate::openapi::parameter_schema(&template) {
+            Ok(s) => (s, None),
+            // KubeVela stores no schema then; an open object keeps CLIs and UIs working
+            Err(e) => (json!({"type": "object"}), Some(e)),
+        };
         Ok(Self {
             meta,
             schema,
+            schema_error,
             template,
             program,
             status,
             source,
         })
+    }
+
+    /// Why no OpenAPI schema could be generated for the parameter (KubeVela stores no schema
+    /// ConfigMap then and [`Definition::schema`] is an open object).
+    pub fn schema_error(&self) -> Option<&crate::openapi::Error> {
+        self.schema_error.as_ref()
     }
 
     /// The template program text.
@@ -389,57 +401,5 @@ impl Definition for CueDefinition {
             }
         }
         Ok(result)
-    }
-}
-
-/// A best-effort OpenAPI schema of a CUE template's `parameter`: field names, which are
-/// optional, and the types and defaults of concrete fields.
-fn parameter_schema(program: &Program) -> Value {
-    let Ok(inst) = program.eval() else {
-        return json!({"type": "object"});
-    };
-    let Ok(p) = inst.lookup("parameter") else {
-        return json!({"type": "object"});
-    };
-    schema_of(&p, 0)
-}
-
-fn schema_of(v: &vela_cue::Value<'_>, depth: usize) -> Value {
-    match v.kind() {
-        CueKind::Struct if depth < 6 => {
-            let regular: Vec<String> = v.fields().into_iter().map(|(k, _)| k).collect();
-            let mut props = Map::new();
-            let mut required = Vec::new();
-            for (k, child) in v.all_fields() {
-                if k.starts_with('_') || k.starts_with('#') {
-                    continue;
-                }
-                let mut s = schema_of(&child, depth + 1);
-                if regular.contains(&k) {
-                    if child.is_concrete() {
-                        if let (Ok(d), Value::Object(m)) = (child.to_json(), &mut s) {
-                            m.insert("default".into(), d);
-                        }
-                    } else {
-                        required.push(json!(k));
-                    }
-                }
-                props.insert(k, s);
-            }
-            let mut m = Map::new();
-            m.insert("type".into(), json!("object"));
-            m.insert("properties".into(), Value::Object(props));
-            if !required.is_empty() {
-                m.insert("required".into(), Value::Array(required));
-            }
-            Value::Object(m)
-        }
-        CueKind::Struct => json!({"type": "object"}),
-        CueKind::List => json!({"type": "array"}),
-        CueKind::String => json!({"type": "string"}),
-        CueKind::Int => json!({"type": "integer"}),
-        CueKind::Float => json!({"type": "number"}),
-        CueKind::Bool => json!({"type": "boolean"}),
-        _ => json!({}),
     }
 }

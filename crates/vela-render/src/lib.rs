@@ -35,6 +35,7 @@ pub mod error;
 pub mod health;
 pub mod load;
 pub mod native;
+pub mod openapi;
 pub mod output;
 pub mod patch;
 pub mod registry;

@@ -657,7 +657,7 @@ impl Ctx {
     }
 
     /// Evaluate the conjuncts of a field into one value.
-    fn eval_field(&self, parent: NodeId, name: &Name, conjs: &[FieldConj]) -> Val {
+    pub(crate) fn eval_field(&self, parent: NodeId, name: &Name, conjs: &[FieldConj]) -> Val {
         let is_def = name.starts_with('#') || name.starts_with("_#");
         let def_gid = if is_def { Some(self.fresh_gid()) } else { None };
         let mut lits: Vec<Conj> = Vec::new();
