@@ -111,6 +111,34 @@ fn def_show_and_list() {
         out.contains("replicas  Specify the number of workload.  integer  false     1"),
         "{out}"
     );
+    // a CUE definition: descriptions, enums and defaults come from its OpenAPI schema
+    let web = conformance_dir().join("definitions/component/webservice.cue");
+    let (ok, out, err) = vela(&["def", "show", "webservice", "-d", web.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("exposeType "))
+        .unwrap_or_default();
+    for want in [
+        "Specify what kind of Service you want.",
+        "\"ClusterIP\" or \"NodePort\" or \"LoadBalancer\"",
+        "true",
+        "\"ClusterIP\"",
+    ] {
+        assert!(row.contains(want), "{want} missing in {row:?}");
+    }
+    assert!(out.lines().any(|l| l.starts_with("ports[].protocol ")), "{out}");
+    let (ok, out, _) = vela(&[
+        "def",
+        "show",
+        "webservice",
+        "--schema",
+        "-d",
+        web.to_str().unwrap(),
+    ]);
+    assert!(ok);
+    let schema: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(schema["properties"]["cpu"]["title"], "cpu");
     let (ok, out, _) = vela(&["def", "list", "-t", "policy"]);
     assert!(ok);
     assert_eq!(out.lines().count(), 10, "{out}");

@@ -190,6 +190,10 @@ pub struct Field {
     pub attrs: Vec<String>,
     /// Doc comments (text after `//`, one entry per line).
     pub comments: Arc<[String]>,
+    /// The comment group right before the `}` that closes the struct, when this is the
+    /// struct's last declaration and the group ends on the line before the `}`: CUE attaches
+    /// it to this field as a second doc comment.
+    pub trailing: Arc<[String]>,
 }
 
 /// A clause of a comprehension.

@@ -41,9 +41,11 @@ pub struct Token {
     pub tok: Tok,
     /// Byte offset of the first character.
     pub offset: usize,
-    /// Comments between the previous token and this one (text without `//`), with a flag telling
-    /// whether the comment group ended on the line right before this token.
+    /// Comments between the previous token and this one (text without `//`), one per line.
     pub comments: Vec<String>,
+    /// Index in `comments` where the comment group (comment lines on consecutive lines) that
+    /// ends on the line right before this token starts; `comments.len()` when there is none.
+    pub doc_start: usize,
     /// True when the token is the first on its line.
     pub line_start: bool,
 }
@@ -78,6 +80,8 @@ pub fn tokenize(src: &str, base: usize) -> Result<Vec<Token>> {
         base,
         out: Vec::new(),
         pending: Vec::new(),
+        group_start: 0,
+        newlines: 0,
     };
     lx.run()?;
     Ok(lx.out)
@@ -90,6 +94,10 @@ struct Lexer<'a> {
     base: usize,
     out: Vec<Token>,
     pending: Vec<String>,
+    /// Index in `pending` where the last comment group starts.
+    group_start: usize,
+    /// Newlines seen since the last comment line.
+    newlines: u32,
 }
 
 fn ident_start(c: u8) -> bool {
@@ -122,10 +130,17 @@ impl<'a> Lexer<'a> {
 
     fn push(&mut self, tok: Tok, offset: usize, line_start: bool) {
         let comments = std::mem::take(&mut self.pending);
+        let doc_start = if self.newlines == 1 {
+            self.group_start.min(comments.len())
+        } else {
+            comments.len()
+        };
+        self.group_start = 0;
         self.out.push(Token {
             tok,
             offset: self.base + offset,
             comments,
+            doc_start,
             line_start,
         });
     }
@@ -142,10 +157,12 @@ impl<'a> Lexer<'a> {
                             tok: Tok::Comma,
                             offset: self.base + self.i,
                             comments: vec![],
+                            doc_start: 0,
                             line_start: false,
                         });
                     }
                     line_start = true;
+                    self.newlines += 1;
                     self.i += 1;
                 } else if c == b' ' || c == b'\t' || c == b'\r' {
                     self.i += 1;
@@ -162,9 +179,14 @@ impl<'a> Lexer<'a> {
                             tok: Tok::Comma,
                             offset: self.base + self.i,
                             comments: vec![],
+                            doc_start: 0,
                             line_start: false,
                         });
                     } else {
+                        if self.newlines != 1 || self.pending.is_empty() {
+                            self.group_start = self.pending.len();
+                        }
+                        self.newlines = 0;
                         self.pending.push(text);
                     }
                     self.i = end;
@@ -598,6 +620,16 @@ mod tests {
         let toks = tokenize("a: 1 // trailing\n// +patchKey=name\nb: 2", 0).unwrap();
         let b = toks.iter().find(|t| t.tok == Tok::Ident("b".into())).unwrap();
         assert_eq!(b.comments, vec![" +patchKey=name".to_string()]);
+    }
+
+    #[test]
+    fn doc_group_is_the_one_ending_on_the_line_before() {
+        let toks = tokenize("// a\n\n// b\n// c\nx: 1\n// d\n\ny: 2", 0).unwrap();
+        let x = toks.iter().find(|t| t.tok == Tok::Ident("x".into())).unwrap();
+        assert_eq!(x.comments.len(), 3);
+        assert_eq!(x.doc_start, 1, "the group `b c`");
+        let y = toks.iter().find(|t| t.tok == Tok::Ident("y".into())).unwrap();
+        assert_eq!(y.doc_start, y.comments.len(), "a blank line ends the group");
     }
 
     #[test]

@@ -188,7 +188,16 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 Tok::Eof if top => return Ok(out),
                 Tok::Eof => return Err(self.err("expected '}'")),
-                Tok::Sym("}") if !top => return Ok(out),
+                Tok::Sym("}") if !top => {
+                    // the comment group ending right before `}` documents the last field
+                    let t = &self.toks[self.i.min(self.toks.len() - 1)];
+                    if t.doc_start < t.comments.len()
+                        && let Some(Decl::Field(f)) = out.last_mut()
+                    {
+                        f.trailing = t.comments[t.doc_start..].to_vec().into();
+                    }
+                    return Ok(out);
+                }
                 _ => {}
             }
             out.push(self.decl()?);
@@ -320,6 +329,7 @@ impl<'a> Parser<'a> {
                     value,
                     attrs,
                     comments,
+                    trailing: Arc::from(Vec::new()),
                 }));
             }
         }
@@ -363,6 +373,7 @@ impl<'a> Parser<'a> {
                     value,
                     attrs,
                     comments,
+                    trailing: Arc::from(Vec::new()),
                 };
                 let end = self.pos();
                 return Ok(Expr {

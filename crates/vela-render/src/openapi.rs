@@ -548,8 +548,12 @@ impl Gen {
             }
             return Ok(());
         }
+        if v.embeds_reference() {
+            // CUE reports the embedded reference as a conjunct of its own: a selector
+            return Err(self.fail("unsupported op . for object type"));
+        }
         if let Expr::And(_) | Expr::Or(_) = expr(v) {
-            return Err(self.fail(format!("unsupported op for object type ({v:?})")));
+            return Err(self.fail("unsupported op for object type"));
         }
         let fields = v.declared_fields();
         let required: Vec<Json> = fields
@@ -848,7 +852,8 @@ mod tests {
 
     #[test]
     fn enums_defaults_bounds_and_descriptions() {
-        let s = schema(
+        // ANCHOR: schema_example
+        let s = parameter_schema(
             r#"
 parameter: {
 	// +usage=Service type
@@ -871,6 +876,7 @@ parameter: {
         assert_eq!(p["name"]["pattern"], json!("^[a-z]+$"));
         assert_eq!(p["ratio"]["exclusiveMinimum"], json!(true));
         assert_eq!(s["required"], json!(["exposeType", "port", "ratio"]));
+        // ANCHOR_END: schema_example
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::ast::{Constraint, Decl, Label, Name, Op, StructLit};
+use crate::ast::{Constraint, Decl, ExprKind, Label, Name, Op, StructLit};
 use crate::eval::{ConjSrc, FieldConj, FrameKind, push};
 use crate::value::{Val, kind};
 
@@ -354,6 +354,48 @@ impl<'a> Value<'a> {
         any
     }
 
+    /// Whether the struct is declared by a single struct literal that embeds a reference
+    /// (`#A: {base, x: 1}` or `{#Base, ...}`). CUE's `Value.Expr` reports such a struct as the
+    /// conjunction of the embedded reference and the other fields.
+    ///
+    /// ```
+    /// use vela_cue::Program;
+    /// let inst = Program::compile("e.cue", "b: {x: 1}\na: {b, y: 2}\nc: {y: 2}").unwrap().eval().unwrap();
+    /// assert!(inst.lookup("a").unwrap().embeds_reference());
+    /// assert!(!inst.lookup("c").unwrap().embeds_reference());
+    /// ```
+    pub fn embeds_reference(&self) -> bool {
+        let ctx = &self.inst.ctx;
+        let Val::Struct(id) = self.raw() else {
+            return false;
+        };
+        ctx.expand(id);
+        let node = ctx.node(id);
+        let conjs = node.conjs.borrow();
+        let lits: Vec<&Arc<StructLit>> = conjs
+            .iter()
+            .take(node.orig.get())
+            .filter_map(|c| match &c.src {
+                ConjSrc::Lit(lit, _) => Some(lit),
+                _ => None,
+            })
+            .collect();
+        let [lit] = lits.as_slice() else {
+            return false;
+        };
+        lit.decls.iter().any(|d| match d {
+            Decl::Embed(e) => match &e.kind {
+                ExprKind::Ident(n) => !matches!(
+                    &**n,
+                    "_" | "null" | "bool" | "int" | "float" | "number" | "string" | "bytes"
+                ),
+                ExprKind::Select(..) => true,
+                _ => false,
+            },
+            _ => false,
+        })
+    }
+
     /// The unification of two values of the same evaluation (CUE's `Value.Unify`).
     ///
     /// ```
@@ -450,5 +492,26 @@ parameter: replicas: int
         );
         assert!(par.lookup("replicas").unwrap().validator().is_none());
         assert!(par.lookup("ports").unwrap().bound().is_none());
+    }
+
+    #[test]
+    fn comment_group_before_closing_brace_documents_the_last_field() {
+        let inst = Program::compile(
+            "c.cue",
+            "s: {\n\t// A\n\ta: 1\n\t// B\n\tb: 2\n\t// tail\n}\nt: {\n\tc: 1\n\t// loose\n\n}\n",
+        )
+        .unwrap()
+        .eval()
+        .unwrap();
+        let groups = |p: &str| inst.lookup(p).unwrap().comment_groups();
+        assert_eq!(groups("s.a"), vec![vec![" A".to_string()]]);
+        assert_eq!(
+            groups("s.b"),
+            vec![vec![" B".to_string()], vec![" tail".to_string()]]
+        );
+        assert!(
+            groups("t.c").is_empty(),
+            "a blank line before the closing brace detaches the group"
+        );
     }
 }

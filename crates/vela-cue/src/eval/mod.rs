@@ -455,7 +455,7 @@ impl Ctx {
                                     &mut st,
                                     n.clone(),
                                     f.constraint,
-                                    &f.comments,
+                                    [&f.comments, &f.trailing],
                                     FieldConj::Decl {
                                         lit: lit.clone(),
                                         idx: idx as u32,
@@ -518,7 +518,7 @@ impl Ctx {
                                 &mut st,
                                 s,
                                 f.constraint,
-                                &f.comments,
+                                [&f.comments, &f.trailing],
                                 FieldConj::Decl {
                                     lit: lit.clone(),
                                     idx,
@@ -821,7 +821,7 @@ fn add_field_conj(
     st: &mut NodeState,
     name: Name,
     constraint: Constraint,
-    comments: &Arc<[String]>,
+    comments: [&Arc<[String]>; 2],
     conj: FieldConj,
     gid: Option<u32>,
 ) {
@@ -839,8 +839,10 @@ fn add_field_conj(
     if fresh && constraint == Constraint::Optional {
         slot.constraint = Constraint::Optional;
     }
-    if !comments.is_empty() {
-        slot.comments.push(comments.clone());
+    for c in comments {
+        if !c.is_empty() {
+            slot.comments.push(c.clone());
+        }
     }
     if let Some(g) = gid
         && !slot.groups.contains(&g)
