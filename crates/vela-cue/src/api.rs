@@ -731,6 +731,21 @@ mod tests {
     }
 
     #[test]
+    fn sized_numbers_are_bounded() {
+        let p = Program::compile(
+            "n.cue",
+            "a: int32 & 5\nb: uint8 & 300\nc: float64 & 1.5\nd: rune & -1\ne: int8",
+        )
+        .unwrap();
+        let inst = p.eval().unwrap();
+        assert_eq!(inst.export("a").unwrap(), json!(5));
+        assert!(inst.export("b").is_err());
+        assert_eq!(inst.export("c").unwrap(), json!(1.5));
+        assert!(inst.export("d").is_err());
+        assert_eq!(inst.lookup("e").unwrap().kind(), Kind::Incomplete);
+    }
+
+    #[test]
     fn program_is_shareable_between_threads() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Program>();

@@ -188,8 +188,11 @@ pub struct Field {
     pub value: Expr,
     /// Attributes `@x(...)`, verbatim.
     pub attrs: Vec<String>,
-    /// Doc comments (text after `//`, one entry per line).
+    /// Comments before the field (text after `//`, one entry per line), every group.
     pub comments: Arc<[String]>,
+    /// The doc comment: the last group of `comments` when it ends on the line right before
+    /// the field (CUE's doc comment), else empty.
+    pub doc: Arc<[String]>,
     /// The comment group right before the `}` that closes the struct, when this is the
     /// struct's last declaration and the group ends on the line before the `}`: CUE attaches
     /// it to this field as a second doc comment.

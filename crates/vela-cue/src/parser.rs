@@ -211,7 +211,11 @@ impl<'a> Parser<'a> {
     }
 
     fn decl(&mut self) -> Result<Decl> {
-        let comments: Arc<[String]> = self.toks[self.i.min(self.toks.len() - 1)].comments.clone().into();
+        let tok = &self.toks[self.i.min(self.toks.len() - 1)];
+        let comments: Arc<[String]> = tok.comments.clone().into();
+        let doc: Arc<[String]> = tok.comments[tok.doc_start.min(tok.comments.len())..]
+            .to_vec()
+            .into();
         match self.peek().clone() {
             Tok::Attr(a) => {
                 self.bump();
@@ -234,7 +238,7 @@ impl<'a> Parser<'a> {
             Tok::Sym("for") | Tok::Sym("if") | Tok::Sym("let") => {
                 Ok(Decl::Comprehension(self.comprehension()?))
             }
-            _ => self.field_or_embed(comments),
+            _ => self.field_or_embed(comments, doc),
         }
     }
 
@@ -291,7 +295,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn field_or_embed(&mut self, comments: Arc<[String]>) -> Result<Decl> {
+    fn field_or_embed(&mut self, comments: Arc<[String]>, doc: Arc<[String]>) -> Result<Decl> {
         let start = self.i;
         let pos = self.pos();
         // alias `X=label:`
@@ -329,6 +333,7 @@ impl<'a> Parser<'a> {
                     value,
                     attrs,
                     comments,
+                    doc,
                     trailing: Arc::from(Vec::new()),
                 }));
             }
@@ -372,6 +377,7 @@ impl<'a> Parser<'a> {
                     constraint,
                     value,
                     attrs,
+                    doc: comments.clone(),
                     comments,
                     trailing: Arc::from(Vec::new()),
                 };

@@ -102,6 +102,7 @@ pub fn parameter_schema(template: &str) -> Result<Json, Error> {
 #[derive(Default)]
 struct Core<'a> {
     doc: Option<String>,
+    format: &'static str,
     kind: Vec<Kind>,
     values: Vec<Value<'a>>,
     keys: Vec<String>,
@@ -113,6 +114,7 @@ struct Core<'a> {
 #[derive(Default)]
 struct Builder<'c, 'a> {
     typ: &'static str,
+    format: &'static str,
     single: Map<String, Json>,
     all_of: Vec<Map<String, Json>>,
     current: Option<usize>,
@@ -182,16 +184,62 @@ fn subsumes(general: &Value<'_>, specific: &Value<'_>) -> bool {
     if general.possible_kinds().len() == 8 {
         return true;
     }
-    specific.to_json().is_ok() && general.unify(specific).exists()
+    match specific.to_json() {
+        Ok(s) => general.unify(specific).to_json().is_ok_and(|u| u == s),
+        Err(_) => false,
+    }
 }
 
 /// Splits `v` into its `&` (or `|`) parts, recursively (CUE's `appendSplit`).
 fn split_and<'a>(v: &Value<'a>) -> Vec<Value<'a>> {
     match expr(v) {
-        Expr::And(parts) => parts.iter().flat_map(split_and).collect(),
+        Expr::And(parts) => tightest_bounds(parts.iter().flat_map(split_and).collect()),
         Expr::Single(k) => vec![k],
         _ => vec![v.clone()],
     }
+}
+
+/// CUE keeps only the tightest lower and upper number bounds of a conjunction
+/// (`int32 & >=0` is `>=0 & <=2147483647 & int`).
+fn tightest_bounds(parts: Vec<Value<'_>>) -> Vec<Value<'_>> {
+    let num = |v: &Value<'_>| -> Option<(Op, f64)> {
+        let (op, x) = v.bound()?;
+        let n = x.to_json().ok()?.as_f64()?;
+        matches!(op, Op::Ge | Op::Gt | Op::Le | Op::Lt).then_some((op, n))
+    };
+    // (op, n) is tighter than (op2, m) on the same side
+    let tighter = |(op, n): (Op, f64), (op2, m): (Op, f64)| match op {
+        Op::Ge | Op::Gt => n > m || (n == m && op == Op::Gt && op2 == Op::Ge),
+        _ => n < m || (n == m && op == Op::Lt && op2 == Op::Le),
+    };
+    let lower = |op: Op| matches!(op, Op::Ge | Op::Gt);
+    let keep: Vec<bool> = parts
+        .iter()
+        .map(|p| match num(p) {
+            None => true,
+            Some(a) => !parts
+                .iter()
+                .filter_map(num)
+                .any(|b| lower(a.0) == lower(b.0) && tighter(b, a)),
+        })
+        .collect();
+    let mut seen: Vec<(Op, f64)> = Vec::new();
+    parts
+        .into_iter()
+        .zip(keep)
+        .filter(|(p, k)| {
+            *k && match num(p) {
+                // the same bound twice counts once
+                Some(b) if seen.contains(&b) => false,
+                Some(b) => {
+                    seen.push(b);
+                    true
+                }
+                None => true,
+            }
+        })
+        .map(|(p, _)| p)
+        .collect()
 }
 
 fn split_or<'a>(v: &Value<'a>) -> Vec<Value<'a>> {
@@ -221,7 +269,7 @@ fn is_null(v: &Value<'_>) -> bool {
 /// blank line, trimmed.
 fn doc(v: &Value<'_>) -> Option<String> {
     let groups: Vec<String> = v
-        .comment_groups()
+        .doc_comments()
         .iter()
         .map(|g| {
             let lines: Vec<&str> = g
@@ -246,6 +294,49 @@ fn doc(v: &Value<'_>) -> Option<String> {
     }
     let s = groups.join("\n\n").trim().to_string();
     Some(s)
+}
+
+/// The OpenAPI `format` of CUE's predeclared sized types (`int32`, `int64`, `float32`,
+/// `float64`) and of `bytes`, as CUE's encoder recognises them.
+fn extract_format(v: &Value<'_>) -> Option<&'static str> {
+    let kinds = v.possible_kinds();
+    if !kinds
+        .iter()
+        .any(|k| matches!(k, Kind::Int | Kind::Float | Kind::String | Kind::Bytes))
+    {
+        return None;
+    }
+    if !v.disjuncts().is_empty() {
+        return None;
+    }
+    let parts = v.conjuncts();
+    if parts.is_empty() {
+        return (kinds == [Kind::Bytes] && v.to_json().is_err()).then_some("binary");
+    }
+    let (mut int, mut lo, mut hi) = (false, None, None);
+    for p in &parts {
+        match p.bound() {
+            Some((Op::Ge, n)) => lo = n.to_json().ok().and_then(|n| n.as_f64()),
+            Some((Op::Le, n)) => hi = n.to_json().ok().and_then(|n| n.as_f64()),
+            Some(_) => return None,
+            None if p.possible_kinds() == [Kind::Int] && p.to_json().is_err() => int = true,
+            None => return None,
+        }
+    }
+    ["int32", "int64", "float", "double"]
+        .into_iter()
+        .find(|f| format_bounds(f) == lo.zip(hi) && int == matches!(*f, "int32" | "int64"))
+}
+
+/// The bounds a number format implies.
+fn format_bounds(format: &str) -> Option<(f64, f64)> {
+    match format {
+        "int32" => Some((i32::MIN.into(), i32::MAX.into())),
+        "int64" => Some((i64::MIN as f64, i64::MAX as f64)),
+        "float" => Some((-f64::from(f32::MAX), f64::from(f32::MAX))),
+        "double" => Some((-f64::MAX, f64::MAX)),
+        _ => None,
+    }
 }
 
 fn kind_is(kinds: &[Kind], k: Kind) -> bool {
@@ -293,6 +384,18 @@ impl Gen {
         if let Some(d) = doc(v) {
             c.doc = Some(d);
         }
+        if let Some(f) = extract_format(v) {
+            c.format = f;
+        } else {
+            self.gather(c, v);
+        }
+        if !c.values.iter().any(|x| same(x, v)) {
+            c.values.push(v.clone());
+        }
+    }
+
+    /// The kind, fields and element type part of [`Gen::build_core`].
+    fn gather<'a>(&mut self, c: &mut Core<'a>, v: &Value<'a>) {
         c.kind = v.possible_kinds();
         if kind_is(&c.kind, Kind::Struct) {
             if let Some(t) = v.any_field() {
@@ -321,9 +424,6 @@ impl Gen {
             let items = c.items.get_or_insert_with(Box::default);
             self.build_core(items, &t);
         }
-        if !c.values.iter().any(|x| same(x, v)) {
-            c.values.push(v.clone());
-        }
     }
 
     /// CUE's `coreSchema`: the structural part (type, properties, additionalProperties,
@@ -333,6 +433,7 @@ impl Gen {
     fn core_schema<'a>(&mut self, c: &Core<'a>, top: Option<&Value<'a>>) -> Result<Map<String, Json>, Error> {
         let mut b = Builder {
             me: Some(c),
+            format: c.format,
             ..Builder::default()
         };
         if let Some(d) = &c.doc {
@@ -404,6 +505,7 @@ impl Gen {
         {
             b.typ = t;
         }
+        b.format = extract_format(v).unwrap_or_default();
         if b.core.is_none_or(|c| c.values.len() > 1) {
             self.value(b, v)?;
         }
@@ -435,7 +537,13 @@ impl Gen {
                 _ => self.disjunction(b, &alts)?,
             }
         }
+        // a default equal to another alternative is no default (CUE merges equal alternatives:
+        // `*{} | {...}`)
+        let alts = v.disjuncts();
         if let Some(d) = v.default_value()
+            && !alts
+                .iter()
+                .any(|a| !a.is_default && subsumes(&a.value, &d) && subsumes(&d, &a.value))
             && let Ok(dj) = d.to_json()
             && !dj.is_null()
             && dj.as_array().is_none_or(|a| !a.is_empty())
@@ -480,9 +588,15 @@ impl Gen {
         }
         let core = b.core.or(b.me);
         for d in &disjuncts {
+            if d.embeds_reference() {
+                // CUE keeps an alternative that is a reference unevaluated and reports the
+                // reference its struct embeds as a conjunct of its own: a selector
+                return Err(self.fail("unsupported op . for object type"));
+            }
             let mut c = Builder {
                 core,
                 typ: b.typ,
+                format: b.format,
                 ..Builder::default()
             };
             self.value(&mut c, d)?;
@@ -548,10 +662,6 @@ impl Gen {
             }
             return Ok(());
         }
-        if v.embeds_reference() {
-            // CUE reports the embedded reference as a conjunct of its own: a selector
-            return Err(self.fail("unsupported op . for object type"));
-        }
         if let Expr::And(_) | Expr::Or(_) = expr(v) {
             return Err(self.fail("unsupported op for object type"));
         }
@@ -599,39 +709,27 @@ impl Gen {
 
     fn array<'a>(&mut self, b: &mut Builder<'_, 'a>, v: &Value<'a>) -> Result<(), Error> {
         if let Some((name, args)) = v.validator() {
-            match name.as_str() {
-                "list.UniqueItems" => b.set("uniqueItems", json!(true)),
-                "list.MinItems" => b.set("minItems", self.validator_int(&args, &name)?),
-                "list.MaxItems" => b.set("maxItems", self.validator_int(&args, &name)?),
-                _ => {}
+            // CUE evaluates the list first: its validators are gone, except that an open
+            // list that must not be empty fails
+            if name == "list.MinItems" && self.validator_int(&args, &name)?.as_i64() > Some(0) {
+                return Err(self.fail(format!("openapi: invalid value [] (does not satisfy {name})")));
             }
             return Ok(());
         }
         if let Expr::And(_) | Expr::Or(_) = expr(v) {
             return Err(self.fail("unsupported op for array type"));
         }
-        let elems = v.elements();
-        let mut items = Vec::new();
-        for (i, e) in elems.iter().enumerate() {
-            self.path.push(i.to_string());
-            items.push(Json::Object(self.schema(None, e)?));
-            self.path.pop();
-        }
-        if !items.is_empty() {
-            b.set("items", Json::Array(items.clone()));
+        if !v.elements().is_empty() {
+            // CUE's encoder writes one schema per element (`items: [...]`), which kin-openapi
+            // cannot load (or which conflicts with the open list's `items`)
+            return Err(self.fail("cannot unmarshal array into field Schema.items"));
         }
         if let Some(t) = v.list_tail() {
-            // an open list's length is `>=n`: minItems only when n > 0
-            if !elems.is_empty() {
-                b.set("minItems", json!(elems.len()));
-            }
             let core = b.core.and_then(|c| c.items.as_deref());
             self.path.push("*".into());
             let s = self.schema(core, &t)?;
             self.path.pop();
-            if !items.is_empty() {
-                b.set("additionalItems", Json::Object(s));
-            } else if b.core.is_none() || !s.is_empty() {
+            if b.core.is_none() || !s.is_empty() {
                 b.pending.retain(|(k, _)| *k != "items");
                 b.single.insert("items".into(), Json::Object(s));
             }
@@ -764,6 +862,20 @@ impl<'c, 'a> Builder<'c, 'a> {
         }
         if !self.typ.is_empty() && self.core.is_none() && !out.contains_key("type") {
             out.insert("type".into(), json!(self.typ));
+        }
+        if !self.format.is_empty() && self.core.is_none_or(|c| c.format != self.format) {
+            out.insert("format".into(), json!(self.format));
+        }
+        // bounds that only restate the format go
+        if matches!(self.typ, "number" | "integer")
+            && let Some((lo, hi)) = format_bounds(self.format)
+        {
+            if out.get("minimum").and_then(Json::as_f64) == Some(lo) {
+                out.remove("minimum");
+            }
+            if out.get("maximum").and_then(Json::as_f64) == Some(hi) {
+                out.remove("maximum");
+            }
         }
         out
     }

@@ -43,11 +43,11 @@ const KIND_BITS: [(u16, Kind); 8] = [
     (kind::LIST, Kind::List),
 ];
 
-/// The kind bits CUE reports: as [`Val::kind`], except that `=~` and `!~` take the kind of
-/// their operand (`=~"a"` is a string constraint).
+/// The kind bits CUE reports: as [`Val::kind`], except that `=~`, `!~` and `!=` take the
+/// kind of their operand (`=~"a"` and `!=""` are string constraints).
 fn cue_kind(v: &Val) -> u16 {
     match v {
-        Val::Bound(Op::Match | Op::NotMatch, x) => x.kind(),
+        Val::Bound(Op::Match | Op::NotMatch | Op::Ne, x) => x.kind(),
         Val::Conj(cs) => cs.iter().fold(kind::TOP, |k, c| k & cue_kind(c)),
         Val::Disj(d) => d.alts.iter().fold(0, |k, a| k | cue_kind(a)),
         v => v.kind(),
@@ -299,9 +299,11 @@ impl<'a> Value<'a> {
             .collect()
     }
 
-    /// The doc comments of this field, one group per declaration that has one (text after
-    /// `//`, one entry per line), as [`Value::comments`] but not flattened.
-    pub fn comment_groups(&self) -> Vec<Vec<String>> {
+    /// The doc comments of this field as CUE's `Value.Doc` gives them: per declaration, the
+    /// comment group that ends on the line right before it, and the group that ends right
+    /// before the `}` of its struct when it is the struct's last field (text after `//`, one
+    /// entry per line). [`Value::comments`] has every comment line instead.
+    pub fn doc_comments(&self) -> Vec<Vec<String>> {
         let Some((id, name)) = &self.parent else {
             return Vec::new();
         };
@@ -310,7 +312,7 @@ impl<'a> Value<'a> {
         st.fields
             .get(name)
             .map(|s| {
-                s.comments
+                s.docs
                     .iter()
                     .filter(|c| !c.is_empty())
                     .map(|c| c.to_vec())
@@ -464,7 +466,7 @@ parameter: replicas: int
 
         let replicas = par.lookup("replicas").unwrap();
         assert_eq!(
-            replicas.comment_groups(),
+            replicas.doc_comments(),
             vec![vec![" +usage=Replicas".to_string()]]
         );
         assert_eq!(replicas.default_value().unwrap().to_json().unwrap(), json!(1));
@@ -503,7 +505,7 @@ parameter: replicas: int
         .unwrap()
         .eval()
         .unwrap();
-        let groups = |p: &str| inst.lookup(p).unwrap().comment_groups();
+        let groups = |p: &str| inst.lookup(p).unwrap().doc_comments();
         assert_eq!(groups("s.a"), vec![vec![" A".to_string()]]);
         assert_eq!(
             groups("s.b"),

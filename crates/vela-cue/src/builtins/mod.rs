@@ -43,6 +43,46 @@ pub(crate) fn predeclared(name: &str) -> Option<Val> {
             .into(),
         ),
         "len" | "close" | "and" | "or" | "div" | "mod" | "quo" | "rem" => Val::Func(name.into()),
+        _ => return sized_number(name),
+    })
+}
+
+/// CUE's predeclared sized numbers: `int8` ... `int128`, `uint8` ... `uint64`, `rune`
+/// (integers with bounds), `float32`, `float64` (number bounds).
+fn sized_number(name: &str) -> Option<Val> {
+    use crate::ast::Op::{Ge, Le};
+    let int = |lo: i128, hi: i128| {
+        Val::Conj(
+            vec![
+                Val::Kind(kind::INT),
+                Val::Bound(Ge, Rc::new(Val::Int(lo))),
+                Val::Bound(Le, Rc::new(Val::Int(hi))),
+            ]
+            .into(),
+        )
+    };
+    let float = |m: f64| {
+        Val::Conj(
+            vec![
+                Val::Bound(Ge, Rc::new(Val::Float(-m))),
+                Val::Bound(Le, Rc::new(Val::Float(m))),
+            ]
+            .into(),
+        )
+    };
+    Some(match name {
+        "int8" => int(i8::MIN.into(), i8::MAX.into()),
+        "int16" => int(i16::MIN.into(), i16::MAX.into()),
+        "int32" => int(i32::MIN.into(), i32::MAX.into()),
+        "int64" => int(i64::MIN.into(), i64::MAX.into()),
+        "int128" => int(i128::MIN, i128::MAX),
+        "uint8" => int(0, u8::MAX.into()),
+        "uint16" => int(0, u16::MAX.into()),
+        "uint32" => int(0, u32::MAX.into()),
+        "uint64" => int(0, u64::MAX.into()),
+        "rune" => int(0, 0x10FFFF),
+        "float32" => float(f32::MAX.into()),
+        "float64" => float(f64::MAX),
         _ => return None,
     })
 }

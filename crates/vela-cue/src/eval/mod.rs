@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use crate::ast::{Constraint, Decl, Expr, ExprKind, Label, Name, StructLit};
+use crate::ast::{Constraint, Decl, Expr, ExprKind, Field, Label, Name, StructLit};
 use crate::hash::{FxBuild, FxHashMap};
 use crate::value::{NodeId, Val};
 
@@ -161,6 +161,8 @@ pub(crate) struct Slot {
     pub conjs: Vec<FieldConj>,
     pub constraint: Constraint,
     pub comments: Vec<Arc<[String]>>,
+    /// Doc comment groups of the declarations (see `ast::Field::doc`, `ast::Field::trailing`).
+    pub docs: Vec<Arc<[String]>>,
     pub value: Option<Val>,
     pub busy: bool,
     /// Closedness groups that declared this label.
@@ -455,7 +457,7 @@ impl Ctx {
                                     &mut st,
                                     n.clone(),
                                     f.constraint,
-                                    [&f.comments, &f.trailing],
+                                    f,
                                     FieldConj::Decl {
                                         lit: lit.clone(),
                                         idx: idx as u32,
@@ -518,7 +520,7 @@ impl Ctx {
                                 &mut st,
                                 s,
                                 f.constraint,
-                                [&f.comments, &f.trailing],
+                                f,
                                 FieldConj::Decl {
                                     lit: lit.clone(),
                                     idx,
@@ -811,6 +813,7 @@ fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> &mut Sl
         conjs: Vec::new(),
         constraint: Constraint::Optional,
         comments: Vec::new(),
+        docs: Vec::new(),
         value: None,
         busy: false,
         groups: Vec::new(),
@@ -821,7 +824,7 @@ fn add_field_conj(
     st: &mut NodeState,
     name: Name,
     constraint: Constraint,
-    comments: [&Arc<[String]>; 2],
+    f: &Field,
     conj: FieldConj,
     gid: Option<u32>,
 ) {
@@ -839,9 +842,14 @@ fn add_field_conj(
     if fresh && constraint == Constraint::Optional {
         slot.constraint = Constraint::Optional;
     }
-    for c in comments {
+    for c in [&f.comments, &f.trailing] {
         if !c.is_empty() {
             slot.comments.push(c.clone());
+        }
+    }
+    for c in [&f.doc, &f.trailing] {
+        if !c.is_empty() {
+            slot.docs.push(c.clone());
         }
     }
     if let Some(g) = gid
