@@ -743,6 +743,16 @@ mod tests {
         assert_eq!(inst.export("c").unwrap(), json!(1.5));
         assert!(inst.export("d").is_err());
         assert_eq!(inst.lookup("e").unwrap().kind(), Kind::Incomplete);
+        let p = Program::compile(
+            "m.cue",
+            "import \"math\"\na: math.MultipleOf(10, 5)\nb: math.MultipleOf(5) & 7\nc: math.MultipleOf(5) & int\nc: 15\nd: math.MultipleOf(1.5, 0.5)",
+        )
+        .unwrap();
+        let inst = p.eval().unwrap();
+        assert_eq!(inst.export("a").unwrap(), json!(true));
+        assert!(inst.export("b").is_err());
+        assert_eq!(inst.export("c").unwrap(), json!(15));
+        assert_eq!(inst.export("d").unwrap(), json!(true));
     }
 
     #[test]

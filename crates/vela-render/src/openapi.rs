@@ -85,7 +85,11 @@ pub fn parameter_schema(template: &str) -> Result<Json, Error> {
     let inst = program.eval().map_err(|e| Error::Eval(e.to_string()))?;
     let param = inst.lookup("parameter").map_err(|e| Error::Eval(e.to_string()))?;
     let mut schema = if param.exists() && !param.possible_kinds().is_empty() {
-        let mut g = Gen { path: Vec::new() };
+        let mut g = Gen {
+            path: Vec::new(),
+            depth: 0,
+            cyclic: false,
+        };
         Json::Object(g.schema(None, &param)?)
     } else {
         // KubeVela encodes `#parameter: {}` then
@@ -129,7 +133,15 @@ struct Builder<'c, 'a> {
 
 struct Gen {
     path: Vec<String>,
+    /// Nesting of `build_core`; past [`MAX_DEPTH`] the structure is taken as cyclic.
+    depth: usize,
+    cyclic: bool,
 }
+
+/// How deep schemas may nest. CUE's encoder overflows its stack on a recursive parameter
+/// type (`#Tree: {children?: [...#Tree]}`, KubeVela's controller then crashes); we stop
+/// with an error instead.
+const MAX_DEPTH: usize = 64;
 
 /// CUE's `Value.Expr` for an evaluated value: a disjunction (without the defaults another
 /// alternative already allows), a conjunction of constraints, or the value itself.
@@ -375,12 +387,28 @@ impl Gen {
             };
             return self.fill_schema(&mut b, v);
         }
+        if self.path.len() > MAX_DEPTH {
+            return Err(self.fail("cyclic structures are not supported"));
+        }
         let mut c = Core::default();
         self.build_core(&mut c, v);
+        if self.cyclic {
+            return Err(self.fail("cyclic structures are not supported"));
+        }
         self.core_schema(&c, Some(v))
     }
 
     fn build_core<'a>(&mut self, c: &mut Core<'a>, v: &Value<'a>) {
+        if self.depth > MAX_DEPTH {
+            self.cyclic = true;
+            return;
+        }
+        self.depth += 1;
+        self.build_core_at(c, v);
+        self.depth -= 1;
+    }
+
+    fn build_core_at<'a>(&mut self, c: &mut Core<'a>, v: &Value<'a>) {
         if let Some(d) = doc(v) {
             c.doc = Some(d);
         }
@@ -666,6 +694,22 @@ impl Gen {
             return Err(self.fail("unsupported op for object type"));
         }
         let fields = v.declared_fields();
+        // CUE evaluates the struct first: a struct validator it does not satisfy fails,
+        // the others are gone
+        for (name, args) in v.struct_validators() {
+            let regular = fields
+                .iter()
+                .filter(|f| f.constraint == Constraint::Regular)
+                .count();
+            if name == "struct.MinFields"
+                && self
+                    .validator_int(&args, &name)?
+                    .as_u64()
+                    .is_some_and(|n| regular < n as usize)
+            {
+                return Err(self.fail(format!("openapi: invalid value (does not satisfy {name})")));
+            }
+        }
         let required: Vec<Json> = fields
             .iter()
             .filter(|f| f.constraint == Constraint::Regular)
@@ -1025,5 +1069,8 @@ parameter: *#P | close({containers: [...#P]})
     fn unsupported_constructs_fail_like_cue() {
         let e = schema("parameter: port: *80 | int & >=1").unwrap_err();
         assert!(e.to_string().contains("port"), "{e}");
+        // CUE's encoder overflows its stack here; we report it
+        let e = schema("#Tree: {name: string, children?: [...#Tree]}\nparameter: tree: #Tree").unwrap_err();
+        assert!(e.to_string().contains("cyclic"), "{e}");
     }
 }

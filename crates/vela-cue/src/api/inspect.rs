@@ -172,6 +172,29 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The builtin validators unified into a struct (`struct.MinFields(1) & {...}`): their
+    /// qualified names and the arguments after the validated value.
+    pub fn struct_validators(&self) -> Vec<(String, Vec<Value<'a>>)> {
+        let Val::Struct(id) = self.raw() else {
+            return Vec::new();
+        };
+        let node = self.inst.ctx.node(id);
+        let conjs = node.conjs.borrow();
+        conjs
+            .iter()
+            .filter_map(|c| match &c.src {
+                ConjSrc::Validator(Val::Validator(v)) => Some((
+                    v.name.to_string(),
+                    v.args
+                        .iter()
+                        .map(|a| self.with(a.clone(), self.path.clone()))
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The element type of an open list (`string` for `[...string]` or `[1, ...string]`);
     /// `None` for a closed list or a value that is not a list (CUE's `LookupPath(AnyIndex)`).
     ///

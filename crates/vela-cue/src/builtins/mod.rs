@@ -129,6 +129,7 @@ const VALIDATORS: &[(&str, usize, u16)] = &[
     ("strings.HasPrefix", 2, kind::STRING),
     ("strings.HasSuffix", 2, kind::STRING),
     ("strings.Contains", 2, kind::STRING),
+    ("math.MultipleOf", 2, kind::NUMBER),
     ("struct.MinFields", 2, kind::STRUCT),
     ("struct.MaxFields", 2, kind::STRUCT),
     ("json.Valid", 1, kind::STRING | kind::BYTES),

@@ -55,6 +55,7 @@ pub(crate) const FUNCS: &[&str] = &[
     "math.Pow",
     "math.Log",
     "math.Exp",
+    "math.MultipleOf",
     "struct.MinFields",
     "struct.MaxFields",
 ];
@@ -253,6 +254,17 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let (r, x, rep) = (re(ctx, &str_at(0)?)?, str_at(1)?, str_at(2)?);
             s(r.replace_all(&x, regex::NoExpand(&rep)).into_owned())
         }
+        "math.MultipleOf" => match (&a[0], &a[1]) {
+            (_, Val::Int(0)) => return Err("division by zero".into()),
+            (Val::Int(x), Val::Int(m)) => Val::Bool(x % m == 0),
+            (x, m) => {
+                let m = num(ctx, m)?;
+                if m == 0.0 {
+                    return Err("division by zero".into());
+                }
+                Val::Bool(num(ctx, x)? % m == 0.0)
+            }
+        },
         "math.Floor" => float_to_int_val(num(ctx, &a[0])?.floor()),
         "math.Ceil" => float_to_int_val(num(ctx, &a[0])?.ceil()),
         "math.Round" => float_to_int_val(num(ctx, &a[0])?.round()),
