@@ -61,6 +61,9 @@ pub enum Error {
     /// The client could not be built.
     #[error("building the HTTP client failed")]
     Build(#[source] reqwest::Error),
+    /// A request's TLS settings are invalid (or TLS is not compiled in).
+    #[error("invalid TLS settings: {0}")]
+    Tls(String),
 }
 
 /// Result of HTTP calls.
@@ -304,6 +307,19 @@ pub struct Request {
     pub body: Option<String>,
     /// A shorter timeout for this request.
     pub timeout: Option<Duration>,
+    /// Request trailers, sent after a chunked body (announced in a `Trailer` header).
+    pub trailers: BTreeMap<String, String>,
+    /// Custom TLS settings for this request (a private CA, a client certificate).
+    pub tls: Option<Tls>,
+}
+
+/// TLS settings of one request (feature `tls`): PEM text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tls {
+    /// Extra trusted CA certificates, in addition to the client's roots.
+    pub ca: Option<String>,
+    /// A client certificate (chain) and its private key, presented to the server.
+    pub client_identity: Option<(String, String)>,
 }
 
 /// A response (body capped and read as UTF-8, lossy).
@@ -313,8 +329,130 @@ pub struct Response {
     pub status: u16,
     /// Headers (multi-valued).
     pub headers: BTreeMap<String, Vec<String>>,
+    /// Trailers received after the body (multi-valued).
+    pub trailers: BTreeMap<String, Vec<String>>,
     /// Body.
     pub body: String,
+}
+
+/// A reqwest client behind `guard` (resolver and redirect policy), with `config`'s roots and
+/// limits and, for one request, extra TLS settings.
+fn build(config: &Config, guard: &Arc<Guard>, tls: Option<&Tls>) -> Result<reqwest::Client> {
+    let redirect_guard = guard.clone();
+    let max = config.max_redirects;
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max {
+            return attempt.error(format!("redirect refused: at most {max} redirects are followed"));
+        }
+        let url = attempt.url();
+        if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host() {
+            let host = url
+                .host_str()
+                .unwrap_or_default()
+                .trim_matches(['[', ']'])
+                .to_owned();
+            if let Ok(ip) = host.parse::<IpAddr>()
+                && let Err(e) = redirect_guard.check(&host, ip)
+            {
+                return attempt.error(e);
+            }
+        }
+        attempt.follow()
+    });
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "tls")]
+    let builder = {
+        // reqwest uses the process-wide rustls provider; install ring unless one is set.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut certs = Vec::new();
+        for pem in &config.extra_root_certificates {
+            certs.push(reqwest::Certificate::from_pem(pem.as_bytes()).map_err(Error::Build)?);
+        }
+        let mut builder = builder;
+        if let Some(tls) = tls {
+            if let Some(ca) = &tls.ca {
+                let bundle = reqwest::Certificate::from_pem_bundle(ca.as_bytes())
+                    .map_err(|e| Error::Tls(format!("ca.crt: {e}")))?;
+                if bundle.is_empty() {
+                    return Err(Error::Tls("ca.crt: no PEM certificate".into()));
+                }
+                certs.extend(bundle);
+            }
+            if let Some((cert, key)) = &tls.client_identity {
+                let pem = format!("{}\n{}", cert.trim_end(), key);
+                let id = reqwest::Identity::from_pem(pem.as_bytes())
+                    .map_err(|e| Error::Tls(format!("client.crt/client.key: {e}")))?;
+                builder = builder.identity(id);
+            }
+        }
+        if certs.is_empty() {
+            builder
+        } else {
+            builder.tls_certs_merge(certs)
+        }
+    };
+    #[cfg(not(feature = "tls"))]
+    if tls.is_some() {
+        return Err(Error::Tls(
+            "TLS support (feature `tls`) is not compiled in".into(),
+        ));
+    }
+    builder
+        .redirect(policy)
+        .dns_resolver(Arc::new(GuardedResolver(guard.clone())))
+        .timeout(config.timeout)
+        .no_proxy()
+        .build()
+        .map_err(Error::Build)
+}
+
+/// A request body that sends its data in one chunk and then trailers (chunked encoding).
+struct WithTrailers {
+    data: Option<bytes::Bytes>,
+    trailers: Option<http::HeaderMap>,
+}
+
+impl http_body::Body for WithTrailers {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let frame = if let Some(d) = self.data.take() {
+            Some(Ok(http_body::Frame::data(d)))
+        } else {
+            self.trailers.take().map(|t| Ok(http_body::Frame::trailers(t)))
+        };
+        std::task::Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_none() && self.trailers.is_none()
+    }
+}
+
+fn header_map(h: &BTreeMap<String, String>, url_err: impl Fn(&str) -> Error) -> Result<http::HeaderMap> {
+    let mut map = http::HeaderMap::new();
+    for (k, v) in h {
+        let name = http::HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| url_err(&format!("invalid trailer name {k:?}")))?;
+        let value = http::HeaderValue::from_str(v)
+            .map_err(|_| url_err(&format!("invalid value of trailer {k:?}")))?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+fn multi_map(h: &http::HeaderMap) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in h {
+        out.entry(k.as_str().to_owned())
+            .or_default()
+            .push(String::from_utf8_lossy(v.as_bytes()).into_owned());
+    }
+    out
 }
 
 /// The guarded client. Cheap to clone.
@@ -335,49 +473,7 @@ impl Client {
         let guard = Arc::new(Guard {
             allow: config.allow.clone(),
         });
-        let redirect_guard = guard.clone();
-        let max = config.max_redirects;
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max {
-                return attempt.error(format!("redirect refused: at most {max} redirects are followed"));
-            }
-            let url = attempt.url();
-            if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host() {
-                let host = url
-                    .host_str()
-                    .unwrap_or_default()
-                    .trim_matches(['[', ']'])
-                    .to_owned();
-                if let Ok(ip) = host.parse::<IpAddr>()
-                    && let Err(e) = redirect_guard.check(&host, ip)
-                {
-                    return attempt.error(e);
-                }
-            }
-            attempt.follow()
-        });
-        let builder = reqwest::Client::builder();
-        #[cfg(feature = "tls")]
-        let builder = {
-            // reqwest uses the process-wide rustls provider; install ring unless one is set.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let mut certs = Vec::new();
-            for pem in &config.extra_root_certificates {
-                certs.push(reqwest::Certificate::from_pem(pem.as_bytes()).map_err(Error::Build)?);
-            }
-            if certs.is_empty() {
-                builder
-            } else {
-                builder.tls_certs_merge(certs)
-            }
-        };
-        let inner = builder
-            .redirect(policy)
-            .dns_resolver(Arc::new(GuardedResolver(guard.clone())))
-            .timeout(config.timeout)
-            .no_proxy()
-            .build()
-            .map_err(Error::Build)?;
+        let inner = build(&config, &guard, None)?;
         Ok(Self {
             inner,
             guard,
@@ -426,12 +522,32 @@ impl Client {
         }
         let method = reqwest::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| url_err(&format!("invalid method {:?}", req.method)))?;
-        let mut b = self.inner.request(method.clone(), url);
+        let custom;
+        let client = match &req.tls {
+            Some(tls) => {
+                custom = build(&self.config, &self.guard, Some(tls))?;
+                &custom
+            }
+            None => &self.inner,
+        };
+        let mut b = client.request(method.clone(), url);
         for (k, v) in &req.headers {
             b = b.header(k, v);
         }
-        if let Some(body) = &req.body {
-            b = b.body(body.clone());
+        if req.trailers.is_empty() {
+            if let Some(body) = &req.body {
+                b = b.body(body.clone());
+            }
+        } else {
+            let trailers = header_map(&req.trailers, url_err)?;
+            let names: Vec<&str> = trailers.keys().map(http::HeaderName::as_str).collect();
+            b = b
+                .header(http::header::TRAILER, names.join(", "))
+                .header(http::header::TRANSFER_ENCODING, "chunked")
+                .body(reqwest::Body::wrap(WithTrailers {
+                    data: req.body.clone().filter(|b| !b.is_empty()).map(bytes::Bytes::from),
+                    trailers: Some(trailers),
+                }));
         }
         if let Some(t) = req.timeout {
             b = b.timeout(t.min(self.config.timeout));
@@ -441,15 +557,9 @@ impl Client {
             url: req.url.clone(),
             source,
         };
-        let mut resp = b.send().await.map_err(wrap)?;
+        let resp = b.send().await.map_err(wrap)?;
         let status = resp.status().as_u16();
-        let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (k, v) in resp.headers() {
-            headers
-                .entry(k.as_str().to_owned())
-                .or_default()
-                .push(String::from_utf8_lossy(v.as_bytes()).into_owned());
-        }
+        let headers = multi_map(resp.headers());
         let limit = self.config.max_response_bytes;
         if resp.content_length().is_some_and(|l| l > limit as u64) {
             return Err(Error::TooLarge {
@@ -457,19 +567,32 @@ impl Client {
                 limit,
             });
         }
+        let mut stream = http::Response::from(resp).into_body();
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(wrap)? {
-            if body.len() + chunk.len() > limit {
-                return Err(Error::TooLarge {
-                    url: req.url.clone(),
-                    limit,
-                });
+        let mut trailers = BTreeMap::new();
+        while let Some(frame) = http_body_util::BodyExt::frame(&mut stream).await {
+            let frame = frame.map_err(wrap)?;
+            match frame.into_data() {
+                Ok(chunk) => {
+                    if body.len() + chunk.len() > limit {
+                        return Err(Error::TooLarge {
+                            url: req.url.clone(),
+                            limit,
+                        });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Err(frame) => {
+                    if let Ok(t) = frame.into_trailers() {
+                        trailers.extend(multi_map(&t));
+                    }
+                }
             }
-            body.extend_from_slice(&chunk);
         }
         Ok(Response {
             status,
             headers,
+            trailers,
             body: String::from_utf8_lossy(&body).into_owned(),
         })
     }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-pub use providers::{Builtin, Email, Http, Kube, Util};
+pub use providers::{Builtin, Config, Email, Http, Kube, Metrics, Time, Util, time};
 
 use crate::cluster::Objects;
 use crate::http as guarded;
@@ -67,15 +67,19 @@ impl Providers {
         Self::default()
     }
 
-    /// `builtin`, `kube`, `http`, `util` and `email` over these objects and HTTP client.
+    /// `builtin`, `kube`, `http`, `util`, `email`, `time`, `config` and `metrics` over these
+    /// objects and HTTP client.
     #[must_use]
     pub fn standard(objects: Arc<dyn Objects>, http: guarded::Client) -> Self {
         let mut p = Self::new();
         p.register("builtin", Builtin);
-        p.register("kube", Kube::new(objects));
-        p.register("http", Http::new(http.clone()));
+        p.register("kube", Kube::new(objects.clone()));
+        p.register("http", Http::new(http.clone(), objects.clone()));
         p.register("util", Util);
-        p.register("email", Email::new(http));
+        p.register("email", Email::new(http.clone()));
+        p.register("time", Time);
+        p.register("config", Config::new(objects));
+        p.register("metrics", Metrics::new(http));
         p
     }
 
@@ -94,6 +98,9 @@ impl Providers {
             "apply" | "apply-in-parallel" | "read" | "list" | "delete" | "patch" => "kube",
             "send" => "email",
             "string" | "log" => "util",
+            "timestamp" | "date" => "time",
+            "create-config" | "read-config" | "list-config" | "delete-config" => "config",
+            "promCheck" => "metrics",
             _ => "builtin",
         };
         self.by_name.get(target)

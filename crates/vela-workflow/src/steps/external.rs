@@ -141,6 +141,7 @@ async fn post_json(http: &http::Client, url: String, body: String) -> step::Resu
         headers,
         body: Some(body),
         timeout: None,
+        ..Request::default()
     })
     .await
     .map_err(|e| step::Error::new("post", e))

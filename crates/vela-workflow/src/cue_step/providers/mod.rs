@@ -1,4 +1,15 @@
-//! The standard providers: `vela/builtin`, `vela/kube`, `vela/http`, `vela/util`, `vela/email`.
+//! The standard providers: `vela/builtin`, `vela/kube`, `vela/util`, `vela/email` here;
+//! `vela/http`, `vela/time`, `vela/config` and `vela/metrics` in their modules.
+
+mod config;
+mod http_do;
+mod metrics;
+pub mod time;
+
+pub use config::Config;
+pub use http_do::Http;
+pub use metrics::Metrics;
+pub use time::Time;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +25,7 @@ use crate::step::{self, Context};
 use crate::time::parse_duration;
 use crate::{http, smtp};
 
-fn s<'a>(p: &'a Value, field: &str) -> Option<&'a str> {
+pub(super) fn s<'a>(p: &'a Value, field: &str) -> Option<&'a str> {
     p.get(field).and_then(Value::as_str)
 }
 
@@ -282,60 +293,6 @@ fn merge(into: &mut Value, from: Value) {
             }
         }
         (slot, v) => *slot = v,
-    }
-}
-
-/// `vela/http`: `#HTTPDo` (and `#HTTPGet`/`Post`/`Put`/`Delete`) through the guarded client.
-#[derive(Clone, Debug)]
-pub struct Http {
-    http: http::Client,
-}
-
-impl Http {
-    /// The provider over the guarded client.
-    #[must_use]
-    pub fn new(http: http::Client) -> Self {
-        Self { http }
-    }
-}
-
-#[async_trait]
-impl Provider for Http {
-    async fn call(&self, action: &str, p: Value, _label: &str, _ctx: &mut Context<'_>) -> step::Result<Call> {
-        if action != "do" {
-            return Err(step::Error::msg(format!(
-                "http provider has no action {action:?}"
-            )));
-        }
-        let req = p.get("request").cloned().unwrap_or(Value::Null);
-        let mut headers = BTreeMap::new();
-        if let Some(h) = req.get("header").and_then(Value::as_object) {
-            for (k, v) in h {
-                let v = match v {
-                    Value::String(s) => s.clone(),
-                    Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
-                    other => other.to_string(),
-                };
-                headers.insert(k.clone(), v);
-            }
-        }
-        let timeout = match s(&req, "timeout") {
-            Some(t) => Some(parse_duration(t).map_err(|e| step::Error::new("$params.request.timeout", e))?),
-            None => None,
-        };
-        let r = http::Request {
-            method: s(&p, "method").unwrap_or("GET").to_owned(),
-            url: s(&p, "url")
-                .ok_or_else(|| step::Error::msg("$params.url: expected a string"))?
-                .to_owned(),
-            headers,
-            body: s(&req, "body").map(str::to_owned),
-            timeout,
-        };
-        let resp = self.http.send(r).await.map_err(|e| step::Error::new("http", e))?;
-        Ok(Call::Returns(
-            json!({"body": resp.body, "header": resp.headers, "statusCode": resp.status}),
-        ))
     }
 }
 

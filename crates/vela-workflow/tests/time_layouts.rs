@@ -1,0 +1,61 @@
+//! `vela/time` against Go: every (timestamp, layout) formatted and every (layout, date) parsed
+//! as Go's `time` package does, from a table recorded once with Go (`tests/data/go_time_layouts.json`).
+#![cfg(feature = "cue")]
+
+use serde_json::Value;
+use vela_workflow::cue_step::time;
+
+fn table() -> Value {
+    serde_json::from_str(include_str!("data/go_time_layouts.json")).unwrap()
+}
+
+#[test]
+fn formatting_matches_go() {
+    let t = table();
+    let cases = t["format"].as_array().unwrap();
+    let mut wrong = Vec::new();
+    for c in cases {
+        let (ts, layout, want) = (
+            c["ts"].as_i64().unwrap(),
+            c["layout"].as_str().unwrap(),
+            c["date"].as_str().unwrap(),
+        );
+        let got = time::format(ts, layout).unwrap();
+        if got != want {
+            wrong.push(format!("{ts} as {layout:?}: got {got:?}, Go {want:?}"));
+        }
+    }
+    assert!(cases.len() > 150);
+    assert!(
+        wrong.is_empty(),
+        "{} of {}:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn parsing_matches_go() {
+    let t = table();
+    let cases = t["parse"].as_array().unwrap();
+    let mut wrong = Vec::new();
+    for c in cases {
+        let (layout, date) = (c["layout"].as_str().unwrap(), c["date"].as_str().unwrap());
+        let got = time::parse(layout, date);
+        let ok = match c.get("err").and_then(Value::as_str) {
+            Some(err) => got.as_ref().is_err_and(|e| e.to_string() == err),
+            None => got == Ok(c["ts"].as_i64().unwrap()),
+        };
+        if !ok {
+            wrong.push(format!("{date:?} as {layout:?}: got {got:?}, Go {c}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {}:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+}
