@@ -55,7 +55,13 @@ fn every_workflow_step_definition_in_the_corpus_loads() {
         }
     }
     assert!(names.len() >= 30, "corpus has {} definitions", names.len());
-    // Build each action graph: evaluate with no parameter and list the provider tasks.
+    // Build each action graph: evaluate with no parameter and list the provider tasks; every
+    // task must have a provider among the standard ones, with an action it implements.
+    let standard = Providers::standard(
+        Arc::new(cluster::Memory::new()),
+        http::Client::new(http::Config::default()).unwrap(),
+    );
+    let mut actions = std::collections::BTreeSet::new();
     let mut graphs = 0;
     for path in &names {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -70,14 +76,75 @@ fn every_workflow_step_definition_in_the_corpus_loads() {
             ("context", &json!({"name": "app", "namespace": "ns"})),
         ]);
         match inst.and_then(|i| i.tasks("")) {
-            Ok(_) => graphs += 1,
+            Ok(tasks) => {
+                graphs += 1;
+                for t in tasks {
+                    let provider = t.provider.unwrap_or_default();
+                    if !standard.contains(&provider, &t.action) {
+                        failures.push(format!(
+                            "{name}: {}: no provider {provider:?} for {:?}",
+                            t.path, t.action
+                        ));
+                    }
+                    actions.insert(format!("{provider}.{}", t.action));
+                }
+            }
             Err(e) => failures.push(format!("{name}: action graph: {e}")),
         }
     }
     eprintln!(
-        "{graphs} of {} definitions load and build their action graph",
+        "{graphs} of {} definitions load and build their action graph; actions: {actions:?}",
         names.len()
     );
+    // Every provider action the corpus calls is one the standard providers implement.
+    let implemented = [
+        "builtin.break",
+        "builtin.fail",
+        "builtin.message",
+        "builtin.steps",
+        "builtin.suspend",
+        "builtin.var",
+        "builtin.wait",
+        "config.create",
+        "config.delete",
+        "config.list",
+        "config.read",
+        "email.send",
+        "http.do",
+        "kube.apply",
+        "kube.apply-in-parallel",
+        "kube.delete",
+        "kube.list",
+        "kube.patch",
+        "kube.read",
+        "metrics.promCheck",
+        "time.date",
+        "time.timestamp",
+        "util.log",
+        "util.string",
+    ];
+    for a in &actions {
+        // The legacy `vela/op` package names an action without its provider.
+        let ok = match a.strip_prefix("op.") {
+            Some(action) => {
+                let action = action.strip_suffix("-config").unwrap_or(action);
+                implemented
+                    .iter()
+                    .any(|i| i.split_once('.').is_some_and(|(_, x)| x == action))
+            }
+            None => implemented.contains(&a.as_str()),
+        };
+        assert!(ok, "the corpus calls {a}, which is not implemented");
+    }
+    for a in [
+        "config.create",
+        "config.read",
+        "config.list",
+        "config.delete",
+        "metrics.promCheck",
+    ] {
+        assert!(actions.contains(a), "the corpus no longer calls {a}: {actions:?}");
+    }
     assert!(
         failures.is_empty(),
         "{} of {} definitions failed to load:\n{}",

@@ -89,6 +89,13 @@ impl Providers {
         self
     }
 
+    /// Whether a task with this `#provider` and `#do` has a registered provider (the legacy
+    /// `op` provider resolved by action, as when running).
+    #[must_use]
+    pub fn contains(&self, provider: &str, action: &str) -> bool {
+        self.get(provider, action).is_some()
+    }
+
     fn get(&self, provider: &str, action: &str) -> Option<&Arc<dyn Provider>> {
         if provider != "op" {
             return self.by_name.get(provider);

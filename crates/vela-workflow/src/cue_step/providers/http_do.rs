@@ -216,11 +216,11 @@ impl Http {
                 .pointer(&format!("/data/{}", key.replace('/', "~1")))
                 .and_then(Value::as_str)
             else {
-                return Ok(obj
+                return obj
                     .pointer(&format!("/stringData/{key}"))
                     .and_then(Value::as_str)
                     .map(|s| pem(s.as_bytes(), &format!("{field}: secret {ns}/{name} {key}")))
-                    .transpose()?);
+                    .transpose();
             };
             let raw = base64::engine::general_purpose::STANDARD
                 .decode(data)

@@ -598,9 +598,9 @@ pub fn parse(layout: &str, value: &str) -> Result<i64, Error> {
                 rest
             }
             Std::Tz => {
-                if value.starts_with("UTC") {
+                if let Some(rest) = value.strip_prefix("UTC") {
                     offset = 0;
-                    &value[3..]
+                    rest
                 } else {
                     let n = time_zone(value).ok_or_else(bad)?;
                     offset = 0;
