@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 use vela_render::cue::CueDefinition;
-use vela_render::{Application, Kind, Registry, Renderer, output};
+use vela_render::{Kind, Registry, Renderer, app, output};
 
 fn registry(extra: &[PathBuf]) -> Result<Registry> {
     let mut reg = Registry::builtin();
@@ -21,8 +21,7 @@ fn registry(extra: &[PathBuf]) -> Result<Registry> {
 pub fn dry_run(file: &Path, defs: &[PathBuf], json: bool, strict: bool) -> Result<String> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("read application file {}", file.display()))?;
-    let app =
-        Application::from_yaml(&text).with_context(|| format!("read application file {}", file.display()))?;
+    let app = app::parse(&text).with_context(|| format!("read application file {}", file.display()))?;
     let renderer = Renderer::new(registry(defs)?).with_options(vela_render::render::Options {
         strict,
         ..Default::default()

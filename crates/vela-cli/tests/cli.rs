@@ -88,6 +88,24 @@ fn dry_run_reports_bad_input_with_path() {
 }
 
 #[test]
+fn dry_run_reports_malformed_application_with_line() {
+    let dir = std::env::temp_dir().join(format!("vela-cli-parse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("malformed.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: w\n      type: worker\n      traits: {type: scaler}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = vela(&["dry-run", "-f", f.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("invalid value at `spec.components[0].traits` (line 8"),
+        "{err}"
+    );
+}
+
+#[test]
 fn def_render_round_trips_through_vet() {
     let cue = conformance_dir().join("definitions/trait/scaler.cue");
     let (ok, cr, err) = vela(&["def", "render", cue.to_str().unwrap()]);

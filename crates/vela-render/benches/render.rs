@@ -83,7 +83,7 @@ impl Measurement for CpuTime {
 
 fn renderers() -> (Application, Renderer, Option<Renderer>) {
     let text = include_str!("../tests/data/bench-app.yaml");
-    let app = Application::from_yaml(text).expect("bench app");
+    let app = vela_render::app::parse(text).expect("bench app");
     let native = Renderer::new(Registry::builtin());
     native.render(&app).expect("native render");
     let defs = conformance_dir().join("definitions");

@@ -1,144 +1,117 @@
-//! The part of an Application the renderer reads (components, traits, policies, workflow).
+//! The renderer's input: vela-model's typed [`Application`].
 //!
-//! This is a view over the wire format (`core.oam.dev/v1beta1` `Application`), parsed from
-//! YAML or JSON, so the renderer works with any typed model that serializes to it.
+//! The renderer reads an Application's components, traits, policies, workflow steps and
+//! metadata straight from the typed model ([`vela_model::application`]), so a program holding
+//! a `vela_model::Application` (a controller, an API server, a delivery engine) renders it
+//! without serializing it first. Text is parsed by vela-model's parser ([`parse`]), whose
+//! errors name the document, line, column and field path.
+//!
+//! ```
+//! use serde_json::json;
+//! use vela_model::application::{Component, Spec};
+//! use vela_render::{Application, Registry, Renderer};
+//!
+//! let app = Application::new(
+//!     "demo",
+//!     Spec::with_components(vec![
+//!         Component::new("web", "webservice", json!({"image": "nginx"}))
+//!             .with_trait("scaler", json!({"replicas": 2})),
+//!     ]),
+//! );
+//! let out = Renderer::new(Registry::builtin()).render(&app).unwrap();
+//! assert_eq!(out[0].workload["spec"]["replicas"], 2);
+//! ```
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+pub use vela_model::application::{Application, Component, Policy, Trait};
 
-/// An Application as the renderer sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Application {
-    /// `metadata.name`.
-    pub name: String,
-    /// `metadata.namespace` (empty means `default`).
-    #[serde(default)]
-    pub namespace: String,
-    /// `metadata.labels`.
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// `metadata.annotations`.
-    #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
-    /// `spec.components`.
-    pub components: Vec<Component>,
-    /// `spec.policies`.
-    #[serde(default)]
-    pub policies: Vec<Policy>,
-    /// `spec.workflow.steps` (raw).
-    #[serde(default)]
-    pub workflow_steps: Vec<Value>,
+use crate::error::Result;
+
+/// Parses a YAML or JSON text holding exactly one Application (unknown fields ignored, as
+/// KubeVela does), with vela-model's parser.
+///
+/// ```
+/// let app = vela_render::app::parse("
+/// apiVersion: core.oam.dev/v1beta1
+/// kind: Application
+/// metadata: {name: demo}
+/// spec:
+///   components:
+///     - {name: web, type: webservice, properties: {image: nginx}}
+/// ").unwrap();
+/// assert_eq!(app.spec.components[0].type_, "webservice");
+///
+/// let err = vela_render::app::parse("
+/// apiVersion: core.oam.dev/v1beta1
+/// kind: Application
+/// metadata: {name: demo}
+/// spec:
+///   components: {web: 1}
+/// ").unwrap_err();
+/// assert!(err.to_string().contains("spec.components` (line 6"), "{err}");
+/// ```
+///
+/// # Errors
+/// [`Error::Parse`](crate::Error::Parse) when the text is not exactly one valid Application.
+pub fn parse(text: &str) -> Result<Application> {
+    Ok(vela_model::parse::application(text)?)
 }
 
-/// One component.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Component {
-    /// Component name.
-    pub name: String,
-    /// Definition type, maybe `type@vN`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// User properties.
-    #[serde(default)]
-    pub properties: Value,
-    /// Traits in order.
-    #[serde(default)]
-    pub traits: Vec<Trait>,
-    /// `dependsOn`.
-    #[serde(default, rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<String>,
+static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+
+/// `metadata.name` (empty when unset).
+pub fn name(app: &Application) -> &str {
+    app.metadata.name.as_deref().unwrap_or_default()
 }
 
-/// One trait.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trait {
-    /// Definition type, maybe `type@vN`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// User properties.
-    #[serde(default)]
-    pub properties: Value,
+/// `metadata.namespace`, defaulting to `default`.
+pub fn namespace(app: &Application) -> &str {
+    match app.metadata.namespace.as_deref() {
+        None | Some("") => "default",
+        Some(ns) => ns,
+    }
 }
 
-/// One policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Policy {
-    /// Policy name.
-    pub name: String,
-    /// Definition type.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// User properties.
-    #[serde(default)]
-    pub properties: Value,
+/// `metadata.labels` (empty when unset).
+pub fn labels(app: &Application) -> &BTreeMap<String, String> {
+    app.metadata.labels.as_ref().unwrap_or(&EMPTY)
 }
 
-fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.get(key).filter(|v| !v.is_null())
+/// `metadata.annotations` (empty when unset).
+pub fn annotations(app: &Application) -> &BTreeMap<String, String> {
+    app.metadata.annotations.as_ref().unwrap_or(&EMPTY)
 }
 
-impl Application {
-    /// Parses an Application document (YAML or JSON text).
-    ///
-    /// ```
-    /// let app = vela_render::Application::from_yaml("
-    /// apiVersion: core.oam.dev/v1beta1
-    /// kind: Application
-    /// metadata: {name: demo}
-    /// spec:
-    ///   components:
-    ///     - {name: web, type: webservice, properties: {image: nginx}}
-    /// ").unwrap();
-    /// assert_eq!(app.components[0].type_, "webservice");
-    /// ```
-    pub fn from_yaml(text: &str) -> Result<Self> {
-        let v: Value = serde_yaml::from_str(text).map_err(|e| Error::Application(e.to_string()))?;
-        Self::from_value(&v)
+static NULL: Value = Value::Null;
+
+/// A component's or trait's `properties`, `null` when unset.
+pub fn properties(props: &Option<Value>) -> &Value {
+    props.as_ref().unwrap_or(&NULL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_carry_positions() {
+        let err = parse("apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: w\n      type: [x]\n")
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("spec.components[0].type"), "{text}");
+        assert!(text.contains("line 7"), "{text}");
+        assert!(parse("kind: ConfigMap\napiVersion: v1\n").is_err());
     }
 
-    /// Reads the Application from its wire-format JSON value.
-    pub fn from_value(v: &Value) -> Result<Self> {
-        let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
-        if kind != "Application" {
-            return Err(Error::Application(format!(
-                "kind: expected Application, got {kind:?}"
-            )));
-        }
-        let meta = field(v, "metadata").cloned().unwrap_or(Value::Null);
-        let spec =
-            field(v, "spec").ok_or_else(|| Error::Application("spec: required field is missing".into()))?;
-        let mut app = serde_json::json!({
-            "name": field(&meta, "name").cloned().unwrap_or(Value::Null),
-            "namespace": field(&meta, "namespace").cloned().unwrap_or(Value::from("")),
-            "labels": field(&meta, "labels").cloned().unwrap_or_default(),
-            "annotations": field(&meta, "annotations").cloned().unwrap_or_default(),
-            "components": field(spec, "components").cloned().unwrap_or_default(),
-            "policies": field(spec, "policies").cloned().unwrap_or_default(),
-            "workflow_steps": field(spec, "workflow").and_then(|w| field(w, "steps")).cloned().unwrap_or_default(),
-        });
-        for key in ["labels", "annotations"] {
-            if app[key].is_null() {
-                app[key] = serde_json::json!({});
-            }
-        }
-        for key in ["components", "policies", "workflow_steps"] {
-            if app[key].is_null() {
-                app[key] = serde_json::json!([]);
-            }
-        }
-        serde_json::from_value(app).map_err(|e| Error::Application(e.to_string()))
-    }
-
-    /// The namespace, defaulting to `default`.
-    pub fn namespace_or_default(&self) -> &str {
-        if self.namespace.is_empty() {
-            "default"
-        } else {
-            &self.namespace
-        }
+    #[test]
+    fn metadata_defaults() {
+        let app = Application::default();
+        assert_eq!(name(&app), "");
+        assert_eq!(namespace(&app), "default");
+        assert!(labels(&app).is_empty() && annotations(&app).is_empty());
+        assert!(properties(&None).is_null());
     }
 }

@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::definition::{Definition, Kind, Meta, Rendered, Source, StatusRequest, StatusResult};
 use crate::error::{Error, Result};
 use crate::patch::{Field, Node, Patch, Tags};
+use crate::resource::Resource;
 
 /// The programs of `attributes.status`.
 #[derive(Clone, Default)]
@@ -120,35 +121,52 @@ impl CueDefinition {
         Self::build(origin, meta, parts.template(), Source::Cue)
     }
 
-    /// Loads a definition custom resource (`ComponentDefinition`, `TraitDefinition`, ...)
-    /// with a `spec.schematic.cue.template`.
-    pub fn from_cr(origin: &str, cr: &Value) -> Result<Self> {
-        let kind_word = cr.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let kind = Kind::parse(kind_word)
-            .ok_or_else(|| load_err(origin, format!("kind: not a definition kind: {kind_word:?}")))?;
-        let md = cr.get("metadata").cloned().unwrap_or_default();
-        let name = md.get("name").and_then(Value::as_str).unwrap_or_default();
+    /// Loads a definition custom resource typed by vela-model (`ComponentDefinition`,
+    /// `TraitDefinition`, `PolicyDefinition`, `WorkflowStepDefinition`) with a
+    /// `spec.schematic.cue.template`; `origin` names it in errors (a file, or
+    /// `TraitDefinition/scaler`).
+    ///
+    /// ```
+    /// use vela_model::definition::{Schematic, TraitDefinition, TraitSpec};
+    /// use vela_render::{Definition, cue::CueDefinition};
+    ///
+    /// let cr = TraitDefinition::new(
+    ///     "replicas",
+    ///     TraitSpec::builder()
+    ///         .schematic(Schematic::cue("patch: spec: replicas: parameter.n\nparameter: n: *1 | int"))
+    ///         .build(),
+    /// );
+    /// let def = CueDefinition::from_resource("TraitDefinition/replicas", &cr).unwrap();
+    /// assert_eq!(def.meta().name, "replicas");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Load`] when the name or the CUE template is missing or does not compile.
+    pub fn from_resource<R: Resource>(origin: &str, cr: &R) -> Result<Self> {
+        let md = cr.metadata();
+        let name = md.name.as_deref().unwrap_or_default();
         if name.is_empty() {
             return Err(load_err(origin, "metadata.name: required field is missing"));
         }
-        let mut annotations = string_map(md.get("annotations"));
+        let mut annotations = md.annotations.clone().unwrap_or_default();
         let description = annotations
             .remove("definition.oam.dev/description")
             .unwrap_or_default();
-        let mut meta = Meta::new(name, kind, &description);
+        let mut meta = Meta::new(name, R::KIND, &description);
         meta.annotations = annotations;
-        meta.labels = string_map(md.get("labels"));
-        let mut spec = cr
-            .get("spec")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let template = spec
-            .remove("schematic")
-            .and_then(|s| s.pointer("/cue/template").cloned())
-            .and_then(|t| t.as_str().map(str::to_string))
-            .ok_or_else(|| load_err(origin, "spec.schematic.cue.template: required field is missing"))?;
-        meta.version = spec.get("version").and_then(Value::as_str).map(str::to_string);
+        meta.labels = md.labels.clone().unwrap_or_default();
+        let template = cr
+            .schematic()
+            .and_then(|s| s.cue_template())
+            .ok_or_else(|| load_err(origin, "spec.schematic.cue.template: required field is missing"))?
+            .to_string();
+        let mut spec = match cr.spec_json() {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        spec.remove("schematic");
+        let version = cr.version();
+        meta.version = (!version.is_empty()).then(|| version.to_string());
         meta.attributes = spec;
         Self::build(origin, meta, template, Source::Cr)
     }

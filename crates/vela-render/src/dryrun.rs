@@ -3,17 +3,19 @@
 
 use serde_json::Value;
 
-use crate::app::{Application, Component, Trait};
+use crate::app::{self, Application, Component, Trait};
 use crate::error::{Error, Result};
 use crate::patch::deep_merge;
 use crate::render::{ComponentManifest, Renderer};
+use vela_model::workflow::Step;
 
 /// One titled render: `(title, components)`; the title is what follows `Application(` in
 /// the dry-run headers (`app`, `app with topology <policy>`, `app only with override policies`).
 pub type Section = (String, Vec<ComponentManifest>);
 
-fn merge_props(base: &mut Value, patch: Option<&Value>) {
+fn merge_props(base: &mut Option<Value>, patch: Option<&Value>) {
     if let Some(p) = patch.filter(|p| !p.is_null()) {
+        let base = base.get_or_insert(Value::Null);
         if base.is_null() {
             *base = serde_json::json!({});
         }
@@ -46,7 +48,7 @@ fn merge_component(base: &Component, patch: &Value) -> Component {
             }
             None if !disable => traits.push(Some(Trait {
                 type_: ty.to_string(),
-                properties: t.get("properties").cloned().unwrap_or(Value::Null),
+                properties: t.get("properties").cloned(),
             })),
             None => {}
         }
@@ -67,7 +69,7 @@ fn component_from_patch(patch: &Value) -> Component {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        properties: patch.get("properties").cloned().unwrap_or(Value::Null),
+        properties: patch.get("properties").cloned(),
         traits: patch
             .get("traits")
             .and_then(Value::as_array)
@@ -80,10 +82,10 @@ fn component_from_patch(patch: &Value) -> Component {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
-                properties: t.get("properties").cloned().unwrap_or(Value::Null),
+                properties: t.get("properties").cloned(),
             })
             .collect(),
-        depends_on: Vec::new(),
+        ..Component::default()
     }
 }
 
@@ -135,26 +137,34 @@ pub fn apply_override(comps: &[Component], props: &Value) -> Result<Vec<Componen
 /// The `deploy` steps KubeVela generates for an Application without a workflow
 /// (`DeployWorkflowStepGenerator`): one per topology policy (with every override policy), or
 /// one with the override policies when there is no topology but overrides or `ref-objects`.
-pub fn default_deploy_steps(app: &Application) -> Vec<Value> {
-    let of = |t: &str| -> Vec<&str> {
-        app.policies
+pub fn default_deploy_steps(app: &Application) -> Vec<Step> {
+    let of = |t: &str| -> Vec<String> {
+        app.spec
+            .policies
             .iter()
-            .filter(|p| p.type_ == t)
-            .map(|p| p.name.as_str())
+            .enumerate()
+            .filter(|(_, p)| p.type_ == t)
+            .map(|(i, p)| p.effective_name(i))
             .collect()
     };
     let (topologies, overrides) = (of("topology"), of("override"));
     let mut steps = Vec::new();
     for t in &topologies {
         let mut policies = overrides.clone();
-        policies.push(t);
-        steps.push(serde_json::json!({"name": format!("deploy-{t}"), "type": "deploy", "properties": {"policies": policies}}));
+        policies.push(t.clone());
+        steps.push(Step::new(
+            format!("deploy-{t}"),
+            "deploy",
+            serde_json::json!({"policies": policies}),
+        ));
     }
-    let ref_objects = app.components.iter().any(|c| c.type_ == "ref-objects");
+    let ref_objects = app.spec.components.iter().any(|c| c.type_ == "ref-objects");
     if topologies.is_empty() && (ref_objects || !overrides.is_empty()) {
-        steps.push(
-            serde_json::json!({"name": "deploy", "type": "deploy", "properties": {"policies": overrides}}),
-        );
+        steps.push(Step::new(
+            "deploy",
+            "deploy",
+            serde_json::json!({"policies": overrides}),
+        ));
     }
     steps
 }
@@ -164,20 +174,30 @@ pub fn default_deploy_steps(app: &Application) -> Vec<Value> {
 pub fn run(renderer: &Renderer, app: &Application) -> Result<Vec<Section>> {
     let mut sections = Vec::new();
     let mut deploys = 0;
+    let name = app::name(app);
+    let written = app
+        .spec
+        .workflow
+        .as_ref()
+        .map(|w| w.steps.as_slice())
+        .unwrap_or_default();
     let generated;
-    let steps = if app.workflow_steps.is_empty() {
+    let (steps, base) = if written.is_empty() {
         generated = default_deploy_steps(app);
-        &generated
+        (generated.as_slice(), "generated workflow")
     } else {
-        &app.workflow_steps
+        (written, "spec.workflow")
     };
-    for step in steps {
-        if step.get("type").and_then(Value::as_str) != Some("deploy") {
+    for (i, step) in steps.iter().enumerate() {
+        if step.type_ != "deploy" {
             continue;
         }
         deploys += 1;
+        let path = format!("{base}.steps[{i}].properties.policies");
         let names: Vec<&str> = step
-            .pointer("/properties/policies")
+            .properties
+            .as_ref()
+            .and_then(|p| p.get("policies"))
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -185,40 +205,47 @@ pub fn run(renderer: &Renderer, app: &Application) -> Result<Vec<Section>> {
             .collect();
         let mut topologies = Vec::new();
         let mut overrides = Vec::new();
-        for n in names {
-            let p = app
+        for (j, n) in names.into_iter().enumerate() {
+            let (k, p) = app
+                .spec
                 .policies
                 .iter()
-                .find(|p| p.name == n)
-                .ok_or_else(|| Error::Application(format!("policy {n} not found")))?;
+                .enumerate()
+                .find(|(k, p)| p.effective_name(*k) == n)
+                .ok_or_else(|| {
+                    Error::Application(format!(
+                        "{path}[{j}]: policy {n:?} is not declared in spec.policies"
+                    ))
+                })?;
             match p.type_.as_str() {
-                "topology" => topologies.push(p),
-                "override" => overrides.push(p),
+                "topology" => topologies.push(p.effective_name(k)),
+                "override" => overrides.push((k, p)),
                 _ => {}
             }
         }
         let mut patched = app.clone();
-        for o in &overrides {
-            if o.properties.is_null() {
+        for (k, o) in &overrides {
+            let props = app::properties(&o.properties);
+            if props.is_null() {
                 return Err(Error::Application(format!(
-                    "override policy {} must not have empty properties",
-                    o.name
+                    "spec.policies[{k}].properties: override policy {} must not have empty properties",
+                    o.effective_name(*k)
                 )));
             }
-            patched.components = apply_override(&patched.components, &o.properties)?;
+            patched.spec.components = apply_override(&patched.spec.components, props)?;
         }
         if topologies.is_empty() {
             let comps = renderer.render(&patched)?;
-            sections.push((format!("{} only with override policies", app.name), comps));
+            sections.push((format!("{name} only with override policies"), comps));
         } else {
             for t in topologies {
                 let comps = renderer.render(&patched)?;
-                sections.push((format!("{} with topology {}", app.name, t.name), comps));
+                sections.push((format!("{name} with topology {t}"), comps));
             }
         }
     }
     if deploys == 0 {
-        sections.push((app.name.clone(), renderer.render(app)?));
+        sections.push((name.to_string(), renderer.render(app)?));
     }
     Ok(sections)
 }
@@ -232,12 +259,9 @@ mod tests {
         Component {
             name: name.into(),
             type_: ty.into(),
-            properties: json!({"image": "a", "env": {"x": 1}}),
-            traits: vec![Trait {
-                type_: "scaler".into(),
-                properties: json!({"replicas": 1}),
-            }],
-            depends_on: vec![],
+            properties: Some(json!({"image": "a", "env": {"x": 1}})),
+            traits: vec![Trait::new("scaler", json!({"replicas": 1}))],
+            ..Component::default()
         }
     }
 
@@ -253,10 +277,32 @@ mod tests {
             ]}),
         )
         .unwrap();
-        assert_eq!(out[0].properties, json!({"image": "b", "env": {"x": 1}}));
+        assert_eq!(out[0].properties, Some(json!({"image": "b", "env": {"x": 1}})));
         assert_eq!(out[0].traits.len(), 1);
         assert_eq!(out[0].traits[0].type_, "labels");
-        assert_eq!(out[1].properties["cpu"], "1");
+        assert_eq!(out[1].properties.as_ref().unwrap()["cpu"], "1");
         assert_eq!(out[2].name, "extra");
+    }
+
+    #[test]
+    fn deploy_steps_resolve_policies_by_effective_name() {
+        let reg = crate::Registry::builtin();
+        let renderer = Renderer::new(reg);
+        let app = crate::app::parse(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - {name: w, type: worker, properties: {image: x}}\n  policies:\n    - {type: topology, properties: {clusters: [local]}}\n",
+        )
+        .unwrap();
+        let sections = run(&renderer, &app).unwrap();
+        assert_eq!(sections[0].0, "a with topology topology-auto-gen-0");
+
+        let app = crate::app::parse(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - {name: w, type: worker, properties: {image: x}}\n  workflow:\n    steps:\n      - {name: d, type: deploy, properties: {policies: [nope]}}\n",
+        )
+        .unwrap();
+        let err = run(&renderer, &app).unwrap_err().to_string();
+        assert!(
+            err.contains("spec.workflow.steps[0].properties.policies[0]: policy \"nope\" is not declared"),
+            "{err}"
+        );
     }
 }

@@ -67,9 +67,22 @@ pub enum Error {
         /// What failed.
         message: String,
     },
-    /// The application document is not valid.
+    /// The application text could not be parsed (vela-model's parser: document, line,
+    /// column and field path).
+    #[error("parse application: {0}")]
+    Parse(vela_model::parse::Error),
+    /// The application is not valid for rendering (e.g. a `deploy` step names a policy the
+    /// application does not declare); the message starts with the field path.
     #[error("invalid application: {0}")]
     Application(String),
+}
+
+// Not `#[from]`: that would make the parse error the source too, and `chain()` would print
+// its message twice.
+impl From<vela_model::parse::Error> for Error {
+    fn from(e: vela_model::parse::Error) -> Self {
+        Error::Parse(e)
+    }
 }
 
 /// Result with the crate's [`Error`].

@@ -45,7 +45,7 @@ pub fn evaluate(
     let component = def.status(&StatusRequest {
         output: workload.clone(),
         outputs: aux,
-        parameter: comp.properties.clone(),
+        parameter: crate::app::properties(&comp.properties).clone(),
     })?;
     let mut traits = Vec::new();
     for t in &comp.traits {
@@ -60,7 +60,7 @@ pub fn evaluate(
         let s = tdef.status(&StatusRequest {
             output: workload.clone(),
             outputs,
-            parameter: t.properties.clone(),
+            parameter: crate::app::properties(&t.properties).clone(),
         })?;
         traits.push((name, s));
     }
@@ -70,13 +70,12 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::Application;
     use crate::render::Renderer;
     use serde_json::json;
 
     #[test]
     fn component_and_trait_health() {
-        let app = Application::from_yaml(
+        let app = crate::app::parse(
             "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: w\n      type: webservice\n      properties: {image: x}\n      traits: [{type: scaler, properties: {replicas: 2}}, {type: expose, properties: {port: [80], type: LoadBalancer}}]\n",
         )
         .unwrap();
@@ -94,7 +93,7 @@ mod tests {
                 _ => None,
             }
         };
-        let r = evaluate(&reg, &app.components[0], &m[0], live).unwrap();
+        let r = evaluate(&reg, &app.spec.components[0], &m[0], live).unwrap();
         assert!(r.component.healthy);
         assert_eq!(r.component.message, "Ready:2/2");
         assert_eq!(r.traits[1].0, "expose");

@@ -2,15 +2,17 @@
 //!
 //! * [`Definition`] — one abstraction over CUE `vela def` files, definition CRs and native Rust
 //!   definitions ([`native::Native`]); a [`Registry`] resolves `type` and `type@vN`.
-//! * [`Renderer`] — renders an [`Application`]'s components and traits into labelled
-//!   Kubernetes objects with KubeVela's rules (context variables, parameter validation with
-//!   field paths, the [`patch`] engine, names, labels and annotations).
+//! * [`Renderer`] — renders a typed [`Application`] (vela-model's, re-exported here with the
+//!   whole [`vela_model`] crate) into labelled Kubernetes objects with KubeVela's rules
+//!   (context variables, parameter validation with field paths, the [`patch`] engine, names,
+//!   labels and annotations). [`app::parse`] reads one from YAML or JSON with vela-model's
+//!   parser; definition CRs typed by vela-model load with [`Registry::insert_resource`].
 //! * [`output`] — KubeVela's `vela dry-run` layout; [`testing`] — snapshot helpers for
 //!   platform teams testing their own definitions.
 //!
 //! ```
-//! use vela_render::{Application, Registry, Renderer, output};
-//! let app = Application::from_yaml(r#"
+//! use vela_render::{Registry, Renderer, app, output};
+//! let app = app::parse(r#"
 //! apiVersion: core.oam.dev/v1beta1
 //! kind: Application
 //! metadata: {name: demo}
@@ -40,6 +42,7 @@ pub mod output;
 pub mod patch;
 pub mod registry;
 pub mod render;
+pub mod resource;
 pub mod schema;
 pub mod testing;
 pub mod vet;
@@ -50,3 +53,4 @@ pub use definition::{Definition, Kind, Meta, Rendered, Source, StatusRequest, St
 pub use error::{Error, Result};
 pub use registry::Registry;
 pub use render::{ComponentManifest, Renderer};
+pub use vela_model;

@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::Value;
+use vela_model::parse::Document;
 
 use crate::cue::CueDefinition;
-use crate::definition::{Definition, Kind};
+use crate::definition::Definition;
 use crate::error::{Error, Result};
 use crate::registry::Registry;
 
@@ -40,22 +40,31 @@ fn strip_helm(text: &str) -> String {
 }
 
 /// Parses definitions from text; `origin` names the file (its extension picks the format).
+///
+/// YAML and JSON files are read by vela-model's parser (so errors name the document, line
+/// and field path); their `ComponentDefinition`, `TraitDefinition`, `PolicyDefinition` and
+/// `WorkflowStepDefinition` documents are loaded with [`CueDefinition::from_resource`] and
+/// every other document is skipped.
+///
+/// # Errors
+/// [`Error::Load`] naming `origin`.
 pub fn from_text(origin: &Path, text: &str) -> Result<Vec<Arc<dyn Definition>>> {
     let o = origin.display().to_string();
     match origin.extension().and_then(|e| e.to_str()) {
         Some("cue") => Ok(vec![Arc::new(CueDefinition::from_cue(&o, text)?)]),
         Some("yaml" | "yml" | "json") => {
             let text = strip_helm(text);
+            let docs = vela_model::parse::documents(&text).map_err(|e| load_err(origin, e))?;
             let mut defs: Vec<Arc<dyn Definition>> = Vec::new();
-            for doc in serde_yaml::Deserializer::from_str(&text) {
-                let v: Value = serde::Deserialize::deserialize(doc).map_err(|e| load_err(origin, e))?;
-                if v.is_null() {
-                    continue;
-                }
-                let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
-                if Kind::parse(kind).is_some() && kind.ends_with("Definition") {
-                    defs.push(Arc::new(CueDefinition::from_cr(&o, &v)?));
-                }
+            for doc in docs {
+                let def = match doc {
+                    Document::ComponentDefinition(d) => CueDefinition::from_resource(&o, d.as_ref())?,
+                    Document::TraitDefinition(d) => CueDefinition::from_resource(&o, d.as_ref())?,
+                    Document::PolicyDefinition(d) => CueDefinition::from_resource(&o, d.as_ref())?,
+                    Document::WorkflowStepDefinition(d) => CueDefinition::from_resource(&o, d.as_ref())?,
+                    _ => continue,
+                };
+                defs.push(Arc::new(def));
             }
             Ok(defs)
         }

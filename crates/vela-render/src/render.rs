@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::app::{Application, Component};
+use crate::app::{self, Application, Component};
 use crate::context::Context;
 use crate::definition::{Definition, Kind, Rendered};
 use crate::error::{Error, Result};
@@ -78,18 +78,17 @@ pub struct Options {
 /// Renders applications with a registry.
 ///
 /// ```
-/// use vela_render::{Application, Registry, Renderer};
-/// let app = Application::from_yaml("
-/// apiVersion: core.oam.dev/v1beta1
-/// kind: Application
-/// metadata: {name: demo}
-/// spec:
-///   components:
-///     - name: web
-///       type: webservice
-///       properties: {image: nginx}
-///       traits: [{type: scaler, properties: {replicas: 2}}]
-/// ").unwrap();
+/// use serde_json::json;
+/// use vela_model::application::{Application, Component, Spec};
+/// use vela_render::{Registry, Renderer};
+///
+/// let app = Application::new(
+///     "demo",
+///     Spec::with_components(vec![
+///         Component::new("web", "webservice", json!({"image": "nginx"}))
+///             .with_trait("scaler", json!({"replicas": 2})),
+///     ]),
+/// );
 /// let out = Renderer::new(Registry::builtin()).render(&app).unwrap();
 /// assert_eq!(out[0].workload["spec"]["replicas"], 2);
 /// assert_eq!(out[0].workload["metadata"]["labels"]["app.oam.dev/name"], "demo");
@@ -196,9 +195,15 @@ impl Renderer {
     }
 
     /// Renders every component of the application, in order.
+    ///
+    /// # Errors
+    /// The first component that fails, wrapped in [`Error::Component`] with its path
+    /// (`components[0].traits[1]`), or [`Error::Invalid`] with every parameter problem and
+    /// its field path (`components[0].traits[1].properties.replicas`).
     pub fn render(&self, app: &Application) -> Result<Vec<ComponentManifest>> {
-        let comps_json = Arc::new(serde_json::to_value(&app.components).unwrap_or_default());
-        app.components
+        let comps_json = Arc::new(serde_json::to_value(&app.spec.components).unwrap_or_default());
+        app.spec
+            .components
             .iter()
             .enumerate()
             .map(|(i, c)| {
@@ -255,7 +260,12 @@ impl Renderer {
         Ok(Cow::Borrowed(props))
     }
 
-    /// Renders component `index` of `app`.
+    /// Renders component `comp`, at `index` of `app` (it may differ from
+    /// `app.spec.components[index]`, e.g. after an override policy); `components_json` is
+    /// `context.components`, the application's components as JSON.
+    ///
+    /// # Errors
+    /// See [`Renderer::render`].
     pub fn render_component(
         &self,
         app: &Application,
@@ -263,24 +273,24 @@ impl Renderer {
         comp: &Component,
         components_json: &Arc<Value>,
     ) -> Result<ComponentManifest> {
-        let ns = app.namespace_or_default().to_string();
+        let ns = app::namespace(app).to_string();
+        let app_name = app::name(app);
+        let app_annotations = app::annotations(app);
         let path = format!("components[{index}]");
         let def = self.resolve(Kind::Component, &comp.type_, &path)?;
-        let props = self.check(def.as_ref(), &comp.properties, &path)?;
+        let props = self.check(def.as_ref(), app::properties(&comp.properties), &path)?;
 
-        let mut ctx = Context::new(&app.name, &ns, &comp.name);
+        let mut ctx = Context::new(app_name, &ns, &comp.name);
         ctx.app_revision.clone_from(&self.options.app_revision);
         ctx.cluster.clone_from(&self.options.cluster);
-        ctx.app_labels = app.labels.clone();
-        ctx.app_annotations = app.annotations.clone();
+        ctx.app_labels = app::labels(app).clone();
+        ctx.app_annotations = app_annotations.clone();
         ctx.components = Arc::clone(components_json);
-        ctx.workflow_name = app
-            .annotations
+        ctx.workflow_name = app_annotations
             .get("app.oam.dev/workflowName")
             .cloned()
             .unwrap_or_default();
-        ctx.publish_version = app
-            .annotations
+        ctx.publish_version = app_annotations
             .get("app.oam.dev/publishVersion")
             .cloned()
             .unwrap_or_default();
@@ -308,7 +318,7 @@ impl Renderer {
         for (j, tr) in comp.traits.iter().enumerate() {
             let tpath = format!("{path}.traits[{j}]");
             let tdef = self.resolve(Kind::Trait, &tr.type_, &tpath)?;
-            let tprops = self.check(tdef.as_ref(), &tr.properties, &tpath)?;
+            let tprops = self.check(tdef.as_ref(), app::properties(&tr.properties), &tpath)?;
             // Move (not copy) the workload and the objects into the context and back.
             ctx.output = Some(std::mem::take(&mut workload));
             let unique = objects
@@ -375,7 +385,7 @@ impl Renderer {
 
         // labels from the render phase
         let mut common = BTreeMap::new();
-        common.insert("app.oam.dev/name".to_string(), app.name.clone());
+        common.insert("app.oam.dev/name".to_string(), app_name.to_string());
         common.insert("app.oam.dev/component".to_string(), comp.name.clone());
         common.insert(
             "app.oam.dev/appRevision".to_string(),
@@ -396,7 +406,7 @@ impl Renderer {
         // the OAM contract
         let final_labels = self.final_labels(app, &ns, &comp.name);
         let mut filters: Vec<String> = DEFAULT_FILTER_ANNOTATIONS.iter().map(|s| s.to_string()).collect();
-        if let Some(f) = app.annotations.get("filter.oam.dev/annotation-keys") {
+        if let Some(f) = app_annotations.get("filter.oam.dev/annotation-keys") {
             filters.extend(f.split(',').map(str::to_string));
         }
         if meta_str(&workload, "name").is_empty() {
@@ -407,7 +417,7 @@ impl Renderer {
         l.insert("app.oam.dev/resourceType".to_string(), "WORKLOAD".to_string());
         add_labels(&mut workload, &l);
         add_labels(&mut workload, &final_labels);
-        add_annotations(&mut workload, &app.annotations, &filters);
+        add_annotations(&mut workload, app_annotations, &filters);
 
         let wl_ref = json!({
             "apiVersion": workload.get("apiVersion").cloned().unwrap_or(json!("")),
@@ -427,7 +437,7 @@ impl Renderer {
             l.insert("app.oam.dev/resourceType".to_string(), "TRAIT".to_string());
             add_labels(&mut o.value, &l);
             add_labels(&mut o.value, &final_labels);
-            add_annotations(&mut o.value, &app.annotations, &filters);
+            add_annotations(&mut o.value, app_annotations, &filters);
             set_default_namespace(&mut o.value, &ns);
             if o.trait_type != AUXILIARY_WORKLOAD
                 && let Some(def) = trait_defs.iter().find(|d| d.meta().name == o.trait_type)
@@ -447,15 +457,15 @@ impl Renderer {
     }
 
     fn final_labels(&self, app: &Application, ns: &str, comp: &str) -> BTreeMap<String, String> {
-        let mut l = app.labels.clone();
-        l.insert("app.oam.dev/name".into(), app.name.clone());
+        let mut l = app::labels(app).clone();
+        l.insert("app.oam.dev/name".into(), app::name(app).to_string());
         l.insert("app.oam.dev/namespace".into(), ns.to_string());
         l.insert(
             "app.oam.dev/appRevision".into(),
             self.options.app_revision.clone(),
         );
         l.insert("app.oam.dev/component".into(), comp.to_string());
-        if let Some(f) = app.annotations.get("filter.oam.dev/label-keys") {
+        if let Some(f) = app::annotations(app).get("filter.oam.dev/label-keys") {
             for k in f.split(',') {
                 l.remove(k.trim());
             }

@@ -23,6 +23,7 @@ use crate::native::{Def, Native};
 use crate::output;
 use crate::registry::Registry;
 use crate::render::{ComponentManifest, Options, Renderer};
+use vela_model::application::Spec;
 
 /// A registry to render test applications with.
 #[derive(Debug, Clone)]
@@ -85,34 +86,38 @@ impl Harness {
     pub fn component(&self, type_: &str, properties: Value) -> AppBuilder<'_> {
         AppBuilder {
             harness: self,
-            app: Application {
-                name: "app".into(),
-                namespace: "default".into(),
-                labels: Default::default(),
-                annotations: Default::default(),
-                components: vec![Component {
-                    name: type_.to_string(),
-                    type_: type_.to_string(),
-                    properties,
-                    traits: Vec::new(),
-                    depends_on: Vec::new(),
-                }],
-                policies: Vec::new(),
-                workflow_steps: Vec::new(),
+            app: {
+                let mut app = Application::new(
+                    "app",
+                    Spec::with_components(vec![Component::new(type_, type_, properties)]),
+                );
+                app.metadata.namespace = Some("default".into());
+                app
             },
         }
     }
 
-    /// Renders an Application document.
+    /// Renders an Application document (parsed by [`crate::app::parse`]).
+    ///
+    /// # Errors
+    /// A parse error or the first render error.
     pub fn render_yaml(&self, app_yaml: &str) -> crate::Result<Vec<ComponentManifest>> {
-        let app = Application::from_yaml(app_yaml)?;
-        self.renderer().render(&app)
+        let app = crate::app::parse(app_yaml)?;
+        self.render(&app)
+    }
+
+    /// Renders a typed Application.
+    ///
+    /// # Errors
+    /// The first render error.
+    pub fn render(&self, app: &Application) -> crate::Result<Vec<ComponentManifest>> {
+        self.renderer().render(app)
     }
 
     /// Renders an Application document to KubeVela's dry-run text; errors become the
     /// text `Error: <chain>` so failures can be snapshotted too.
     pub fn dry_run_yaml(&self, app_yaml: &str) -> String {
-        match Application::from_yaml(app_yaml) {
+        match crate::app::parse(app_yaml) {
             Ok(app) => self.dry_run_app(&app),
             Err(e) => format!("Error: {}\n", e.chain()),
         }
@@ -138,16 +143,19 @@ pub struct AppBuilder<'a> {
 impl AppBuilder<'_> {
     /// Adds a trait to the component.
     pub fn with_trait(mut self, type_: &str, properties: Value) -> Self {
-        self.app.components[0].traits.push(Trait {
-            type_: type_.to_string(),
-            properties,
-        });
+        self.app.spec.components[0]
+            .traits
+            .push(Trait::new(type_, properties));
         self
     }
 
     /// Sets an application label (propagated to every object).
     pub fn app_label(mut self, key: &str, value: &str) -> Self {
-        self.app.labels.insert(key.into(), value.into());
+        self.app
+            .metadata
+            .labels
+            .get_or_insert_default()
+            .insert(key.into(), value.into());
         self
     }
 

@@ -16,7 +16,7 @@ fn conformance_dir() -> PathBuf {
 }
 
 fn covered(reg: &Registry, app: &Application) -> bool {
-    app.components.iter().all(|c| {
+    app.spec.components.iter().all(|c| {
         reg.get(Kind::Component, &c.type_).is_ok()
             && c.traits.iter().all(|t| reg.get(Kind::Trait, &t.type_).is_ok())
     })
@@ -38,7 +38,7 @@ fn def_doc_examples_render_with_builtins() {
         for f in files {
             let md = std::fs::read_to_string(&f).unwrap();
             let Some(yaml) = yaml_block(&md) else { continue };
-            let Ok(app) = Application::from_yaml(&yaml) else {
+            let Ok(app) = vela_render::app::parse(&yaml) else {
                 continue;
             };
             if !covered(&reg, &app) {
@@ -110,7 +110,7 @@ fn user_errors_are_reported() {
 
 #[test]
 fn app_labels_and_filters_are_stamped() {
-    let app = Application::from_yaml(
+    let app = vela_render::app::parse(
         r#"
 apiVersion: core.oam.dev/v1beta1
 kind: Application

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use vela_render::output::{parse_dry_run, sorted};
 use vela_render::testing::{Harness, yaml_block};
-use vela_render::{Application, Kind, Registry};
+use vela_render::{Kind, Registry};
 
 fn conformance_dir() -> PathBuf {
     std::env::var_os("VELA_CONFORMANCE_DIR")
@@ -87,10 +87,10 @@ fn native_builtins_match_kubevela_cue_definitions() {
     let mut pass = 0;
     let mut failures = Vec::new();
     for (name, yaml) in examples() {
-        let Ok(app) = Application::from_yaml(&yaml) else {
+        let Ok(app) = vela_render::app::parse(&yaml) else {
             continue;
         };
-        let covered = app.components.iter().all(|c| {
+        let covered = app.spec.components.iter().all(|c| {
             native.get(Kind::Component, &c.type_).is_ok()
                 && c.traits.iter().all(|t| native.get(Kind::Trait, &t.type_).is_ok())
         });
