@@ -275,14 +275,20 @@ pub fn node_from_cue(v: &vela_cue::Value<'_>) -> std::result::Result<Node, vela_
             }
             Ok(Node::Struct(fields))
         }
-        CueKind::List => Ok(Node::List {
-            items: v
-                .elements()
-                .iter()
-                .map(node_from_cue)
-                .collect::<std::result::Result<_, _>>()?,
-            open: false,
-        }),
+        CueKind::List => {
+            // `[...T]`: the element type, unless it is `_` (a bare `...`)
+            // (a type that is not concrete, like `[...{name: string}]`, only opens the list)
+            let tail = v.list_tail().and_then(|t| node_from_cue(&t).ok()).map(Box::new);
+            Ok(Node::List {
+                items: v
+                    .elements()
+                    .iter()
+                    .map(node_from_cue)
+                    .collect::<std::result::Result<_, _>>()?,
+                open: v.list_tail().is_some(),
+                tail,
+            })
+        }
         _ => Ok(Node::Scalar(v.to_json()?)),
     }
 }

@@ -55,6 +55,20 @@ pub trait Native: Send + Sync + 'static {
     }
 }
 
+/// Outputs that share a name are one CUE field: they unify into the first one (a conflict is
+/// an error), as when two `storage` entries name the same claim.
+fn merge_same_names(outputs: Vec<(String, Value)>) -> std::result::Result<Vec<(String, Value)>, String> {
+    let mut merged: Vec<(String, Value)> = Vec::with_capacity(outputs.len());
+    for (name, value) in outputs {
+        match merged.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, first)) => crate::patch::strategy_unify(first, &crate::patch::Node::from_json(value))
+                .map_err(|e| format!("outputs.{name}: {e}"))?,
+            None => merged.push((name, value)),
+        }
+    }
+    Ok(merged)
+}
+
 /// Adapter from [`Native`] to [`Definition`], caching metadata and schema.
 pub struct Def<N: Native> {
     inner: N,
@@ -93,7 +107,12 @@ impl<N: Native> Definition for Def<N> {
                 message: e.to_string(),
             }])
         })?;
-        let out = self.inner.render(ctx, typed)?;
+        let mut out = self.inner.render(ctx, typed)?;
+        out.outputs = merge_same_names(out.outputs).map_err(|message| Error::Render {
+            kind: self.meta.kind,
+            name: self.meta.name.clone(),
+            message,
+        })?;
         if !out.errs.is_empty() {
             return Err(Error::User {
                 kind: self.meta.kind,

@@ -178,6 +178,9 @@ pub enum Node {
         items: Vec<Node>,
         /// Whether the list ends in `...`.
         open: bool,
+        /// The element type of `...T`: base elements beyond `items` are unified with it
+        /// (`containers: [...{lifecycle: ...}]` patches every container).
+        tail: Option<Box<Node>>,
     },
 }
 
@@ -197,6 +200,7 @@ impl Node {
             Value::Array(items) => Node::List {
                 items: items.into_iter().map(Node::from_json).collect(),
                 open: false,
+                tail: None,
             },
             v => Node::Scalar(v),
         }
@@ -286,9 +290,10 @@ impl Node {
     /// Marks every list in the tree open (`+patchStrategy=open`).
     pub fn open_lists(self) -> Node {
         match self {
-            Node::List { items, .. } => Node::List {
+            Node::List { items, tail, .. } => Node::List {
                 items: items.into_iter().map(Node::open_lists).collect(),
                 open: true,
+                tail,
             },
             Node::Struct(fields) => Node::Struct(
                 fields
@@ -382,7 +387,7 @@ impl Base {
                     .map(|f| (f.name.clone(), Base::from_node(&f.value)))
                     .collect(),
             ),
-            Node::List { items, open } => Base::List {
+            Node::List { items, open, .. } => Base::List {
                 items: items.iter().map(Base::from_node).collect(),
                 open: *open,
             },
@@ -515,6 +520,7 @@ fn list_merge(key: &str, retain: bool, base: &mut [Base], patch: &mut Node) {
     let Node::List {
         items: patch_items,
         open,
+        tail,
     } = patch
     else {
         return;
@@ -536,7 +542,8 @@ fn list_merge(key: &str, retain: bool, base: &mut [Base], patch: &mut Node) {
             kmap.push((format!("{key}={s}"), i));
         }
         if !found_patch {
-            if patch_items.is_empty() {
+            // KubeVela counts the `...T` element: a list holding only it is left alone
+            if patch_items.is_empty() && tail.is_none() {
                 continue;
             }
             return;
@@ -567,7 +574,9 @@ fn list_merge(key: &str, retain: bool, base: &mut [Base], patch: &mut Node) {
         }
     }
     *patch_items = new_items;
+    // the rewritten list ends in a bare `...` (KubeVela drops the ellipsis' type)
     *open = true;
+    *tail = None;
 }
 
 fn path_str(path: &[String]) -> String {
@@ -601,6 +610,7 @@ fn unify(base: Base, patch: &Node, path: &mut Vec<String>) -> Result<Base> {
             Node::List {
                 items: pi,
                 open: popen,
+                tail,
             },
         ) => {
             if (!popen && pi.len() < bi.len()) || (!bopen && bi.len() < pi.len()) {
@@ -620,7 +630,16 @@ fn unify(base: Base, patch: &Node, path: &mut Vec<String>) -> Result<Base> {
                 }
                 path.pop();
             }
-            out.extend(bit);
+            for (i, b) in bit.enumerate() {
+                match tail {
+                    Some(t) => {
+                        path.push((pi.len() + i).to_string());
+                        out.push(unify(b, t, path)?);
+                        path.pop();
+                    }
+                    None => out.push(b),
+                }
+            }
             Ok(Base::List {
                 items: out,
                 open: bopen && *popen,
@@ -804,6 +823,40 @@ mod tests {
         ]);
         assert_eq!(t.patch_key.as_deref(), Some("name"));
         assert_eq!(t.strategy, Some(Strategy::RetainKeys));
+    }
+
+    #[test]
+    fn open_list_type_patches_every_base_element() {
+        // `containers: [...{lifecycle: {...}}]` (KubeVela's lifecycle trait)
+        let mut base = json!({"containers": [{"name": "a"}, {"name": "b"}]});
+        let tail = Node::from_json(json!({"lifecycle": {"preStop": {"exec": {"command": ["x"]}}}}));
+        let patch = Node::Struct(vec![Field {
+            name: "containers".into(),
+            value: Node::List {
+                items: Vec::new(),
+                open: true,
+                tail: Some(Box::new(tail)),
+            },
+            tags: Tags::default(),
+        }]);
+        strategy_unify(&mut base, &patch).unwrap();
+        let want = json!({"lifecycle": {"preStop": {"exec": {"command": ["x"]}}}});
+        assert_eq!(base["containers"][0]["lifecycle"], want["lifecycle"]);
+        assert_eq!(base["containers"][1]["lifecycle"], want["lifecycle"]);
+        assert_eq!(base["containers"][1]["name"], "b");
+        // a conflicting element type is an error at the element's path
+        let mut base = json!({"containers": [{"name": "a"}]});
+        let patch = Node::Struct(vec![Field {
+            name: "containers".into(),
+            value: Node::List {
+                items: Vec::new(),
+                open: true,
+                tail: Some(Box::new(Node::from_json(json!({"name": "z"})))),
+            },
+            tags: Tags::default(),
+        }]);
+        let err = strategy_unify(&mut base, &patch).unwrap_err().to_string();
+        assert!(err.contains("containers.0.name"), "{err}");
     }
 
     #[test]
