@@ -423,12 +423,11 @@ impl Ctx {
             // checked by `check_validators` once the node is complete
             ConjSrc::Validator(_) => {}
             ConjSrc::Fields(fields) => {
-                let mut st = node.st.borrow_mut();
-                for (i, (name, _)) in fields.iter().enumerate() {
-                    st.infos[info_idx].push_label(name.clone(), c.pos.saturating_add(i as u32 + 1));
-                }
-                for (name, v) in fields {
-                    let slot = slot_entry(&mut st.fields, name);
+                let mut guard = node.st.borrow_mut();
+                let st = &mut *guard;
+                for (i, (name, v)) in fields.into_iter().enumerate() {
+                    let (fi, slot) = slot_entry(&mut st.fields, name);
+                    st.infos[info_idx].push_label(fi, c.pos.saturating_add(i as u32 + 1));
                     slot.conjs.push(FieldConj::Val(v));
                     slot.value = None;
                     if slot.constraint != Constraint::Regular {
@@ -452,8 +451,7 @@ impl Ctx {
                     match d {
                         Decl::Field(f) => match &f.label {
                             Label::Name(n) => {
-                                st.infos[info_idx].push_label(n.clone(), f.pos);
-                                add_field_conj(
+                                let fi = add_field_conj(
                                     &mut st,
                                     n.clone(),
                                     f.constraint,
@@ -467,6 +465,7 @@ impl Ctx {
                                     },
                                     c.gid,
                                 );
+                                st.infos[info_idx].push_label(fi, f.pos);
                             }
                             Label::Dynamic(_) => {
                                 st.infos[info_idx].push_dynamic(idx as u32, f.pos);
@@ -513,10 +512,7 @@ impl Ctx {
                         Val::Str(s) => {
                             let s = crate::ast::regular_name(&s);
                             let mut st = node.st.borrow_mut();
-                            if let Some(i) = st.infos.get_mut(info) {
-                                i.set_dynamic(idx, s.clone());
-                            }
-                            add_field_conj(
+                            let fi = add_field_conj(
                                 &mut st,
                                 s,
                                 f.constraint,
@@ -530,6 +526,9 @@ impl Ctx {
                                 },
                                 gid,
                             );
+                            if let Some(i) = st.infos.get_mut(info) {
+                                i.set_dynamic(idx, fi);
+                            }
                         }
                         Val::Bottom(b) => {
                             self.set_error(node, Val::Bottom(b));
@@ -808,8 +807,10 @@ pub(crate) fn derived(mut c: Conj, rpos: Option<u32>) -> Conj {
     c
 }
 
-fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> &mut Slot {
-    fields.entry(name).or_insert_with(|| Slot {
+fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> (usize, &mut Slot) {
+    let e = fields.entry(name);
+    let i = e.index();
+    (i, e.or_insert_with(|| Slot {
         conjs: Vec::new(),
         constraint: Constraint::Optional,
         comments: Vec::new(),
@@ -817,7 +818,7 @@ fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> &mut Sl
         value: None,
         busy: false,
         groups: Vec::new(),
-    })
+    }))
 }
 
 fn add_field_conj(
@@ -827,9 +828,9 @@ fn add_field_conj(
     f: &Field,
     conj: FieldConj,
     gid: Option<u32>,
-) {
+) -> usize {
     let fresh = !st.fields.contains_key(&name);
-    let slot = slot_entry(&mut st.fields, name);
+    let (fi, slot) = slot_entry(&mut st.fields, name);
     slot.conjs.push(conj);
     slot.value = None;
     match constraint {
@@ -857,6 +858,7 @@ fn add_field_conj(
     {
         slot.groups.push(g);
     }
+    fi
 }
 
 impl Node {

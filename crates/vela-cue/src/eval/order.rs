@@ -2,10 +2,13 @@
 //! struct literal contributes "declared before" edges between its labels; literals are visited in
 //! source order; cycles and ties are broken by comparing label names.
 
-use crate::hash::FxHashMap as HashMap;
+use crate::hash::FxHashSet as HashSet;
 
 use super::{Conj, NodeState};
 use crate::ast::Name;
+
+/// No field index (a dynamic field not resolved yet).
+const NONE: u32 = u32::MAX;
 
 /// What one conjunct struct contributed to a node, for ordering.
 pub(crate) struct StructInfo {
@@ -13,9 +16,12 @@ pub(crate) struct StructInfo {
     pos: u32,
     ref_pos: bool,
     explicit: bool,
-    /// Labels in declaration order; `None` for a dynamic field not (yet) resolved.
-    decls: Vec<(Option<Name>, u32, Option<u32>)>,
+    /// Labels in declaration order as (index in the node's fields, position, dynamic declaration
+    /// index); the field index is [`NONE`] for a dynamic field not (yet) resolved.
+    decls: Vec<(u32, u32, u32)>,
     has_dynamic: bool,
+    /// Number of resolved labels in `decls`.
+    named: u32,
 }
 
 impl StructInfo {
@@ -26,18 +32,62 @@ impl StructInfo {
             explicit: c.explicit,
             decls: Vec::new(),
             has_dynamic: false,
+            named: 0,
         }
     }
-    pub(crate) fn push_label(&mut self, name: Name, pos: u32) {
-        self.decls.push((Some(name), pos, None));
+    /// Record the label of field number `field` (its index in the node's fields).
+    pub(crate) fn push_label(&mut self, field: usize, pos: u32) {
+        self.decls.push((field as u32, pos, NONE));
+        self.named += 1;
     }
     pub(crate) fn push_dynamic(&mut self, idx: u32, pos: u32) {
-        self.decls.push((None, pos, Some(idx)));
+        self.decls.push((NONE, pos, idx));
     }
-    pub(crate) fn set_dynamic(&mut self, idx: u32, name: Name) {
-        if let Some(d) = self.decls.iter_mut().find(|d| d.2 == Some(idx) && d.0.is_none()) {
-            d.0 = Some(name);
+    pub(crate) fn set_dynamic(&mut self, idx: u32, field: usize) {
+        if let Some(d) = self.decls.iter_mut().find(|d| d.2 == idx && d.0 == NONE) {
+            d.0 = field as u32;
             self.has_dynamic = true;
+            self.named += 1;
+        }
+    }
+    fn labels(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        self.decls
+            .iter()
+            .filter(|d| d.0 != NONE)
+            .map(|d| (d.0 as usize, d.1))
+    }
+}
+
+/// "Declared before" edges, deduplicated: a bit matrix for small structs, a set otherwise.
+struct Edges {
+    n: usize,
+    bits: Vec<u64>,
+    set: HashSet<(u32, u32)>,
+    list: Vec<(u32, u32)>,
+}
+
+impl Edges {
+    fn new(n: usize) -> Edges {
+        let small = n <= 256;
+        Edges {
+            n,
+            bits: if small { vec![0; (n * n).div_ceil(64)] } else { Vec::new() },
+            set: HashSet::default(),
+            list: Vec::new(),
+        }
+    }
+    fn add(&mut self, p: usize, l: usize) {
+        let fresh = if self.bits.is_empty() {
+            self.set.insert((p as u32, l as u32))
+        } else {
+            let b = p * self.n + l;
+            let (w, m) = (b / 64, 1u64 << (b % 64));
+            let fresh = self.bits[w] & m == 0;
+            self.bits[w] |= m;
+            fresh
+        };
+        if fresh {
+            self.list.push((p as u32, l as u32));
         }
     }
 }
@@ -50,106 +100,115 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
     }
     // one contributing struct without dynamic labels: its declaration order is the insertion
     // order already (a dynamic field is inserted when its label is known, after the others)
-    if st
-        .infos
-        .iter()
-        .filter(|i| i.decls.iter().any(|d| d.0.is_some()))
-        .count()
-        < 2
-        && !st.infos.iter().any(|i| i.has_dynamic)
-    {
+    if st.infos.iter().filter(|i| i.named > 0).count() < 2 && !st.infos.iter().any(|i| i.has_dynamic) {
         return;
     }
-    let arc: HashMap<&str, usize> = st.fields.keys().enumerate().map(|(i, k)| (&**k, i)).collect();
-    // position of each struct info: the declaration whose arc comes last
+    // position of each struct info: the declaration whose field index comes last
     let mut metas: Vec<(u32, bool, usize)> = Vec::with_capacity(st.infos.len());
     for (i, info) in st.infos.iter().enumerate() {
         let mut pos = info.pos;
         if !info.ref_pos {
             let mut best: Option<usize> = None;
-            for (name, p, _) in &info.decls {
-                let Some(name) = name else { continue };
-                let Some(a) = arc.get(&**name) else { continue };
-                if best.is_none_or(|b| *a >= b) {
-                    best = Some(*a);
-                    pos = *p;
+            for (a, p) in info.labels() {
+                if best.is_none_or(|b| a >= b) {
+                    best = Some(a);
+                    pos = p;
                 }
             }
         }
         metas.push((pos, info.has_dynamic, i));
     }
     metas.sort_by(|a, b| a.0.cmp(&b.0).then((a.1 as u8).cmp(&(b.1 as u8))));
-    // batches of equal position; consecutive explicit batches merge
-    let mut batches: Vec<Vec<usize>> = Vec::new();
-    let mut batch: Vec<usize> = Vec::new();
-    let explicit_of =
-        |b: &Vec<usize>, st: &NodeState| b.len() > 1 || (b.len() == 1 && st.infos[b[0]].explicit);
-    let push_batch = |b: Vec<usize>, batches: &mut Vec<Vec<usize>>| {
-        if b.is_empty() {
+    // batches of equal position (ranges of `metas`); consecutive explicit batches merge
+    let infos = &st.infos;
+    let explicit_of = |r: (usize, usize)| r.1 - r.0 > 1 || (r.1 - r.0 == 1 && infos[metas[r.0].2].explicit);
+    let mut batches: Vec<(usize, usize)> = Vec::new();
+    let push_batch = |b: (usize, usize), batches: &mut Vec<(usize, usize)>| {
+        if b.1 == b.0 {
             return;
         }
         if let Some(last) = batches.last_mut()
-            && explicit_of(&b, st)
-            && explicit_of(last, st)
+            && explicit_of(b)
+            && explicit_of(*last)
         {
-            last.extend(b);
+            last.1 = b.1;
         } else {
             batches.push(b);
         }
     };
+    let mut batch = (0usize, 0usize);
     let mut batch_pos = 0u32;
-    for (pos, dynamic, i) in metas {
-        if batch.is_empty() || (batch_pos == pos && !dynamic) {
-            if batch.is_empty() {
+    for (k, &(pos, dynamic, _)) in metas.iter().enumerate() {
+        if batch.1 == batch.0 || (batch_pos == pos && !dynamic) {
+            if batch.1 == batch.0 {
                 batch_pos = pos;
             }
-            batch.push(i);
+            batch.1 = k + 1;
         } else {
-            push_batch(std::mem::take(&mut batch), &mut batches);
+            push_batch(batch, &mut batches);
             batch_pos = pos;
-            batch.push(i);
+            batch = (k, k + 1);
         }
     }
     push_batch(batch, &mut batches);
 
-    // graph over label indices (arc order)
-    let names: Vec<Name> = st.fields.keys().cloned().collect();
-    let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut edge_set: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
-    let mut owner: Vec<Option<usize>> = vec![None; n];
+    // graph over field indices
+    let mut edges = Edges::new(n);
+    let mut owner: Vec<usize> = vec![usize::MAX; n];
     let mut previous: Vec<usize> = Vec::new();
-    for b in &batches {
-        let explicit = explicit_of(b, st);
-        let mut next: Vec<usize> = Vec::new();
-        for &si in b {
-            let info = &st.infos[si];
-            let mut prev = previous.clone();
-            let mut nxt: Vec<usize> = Vec::new();
-            for (name, _, _) in &info.decls {
-                let Some(name) = name else { continue };
-                let Some(&l) = arc.get(&**name) else { continue };
+    let mut next: Vec<usize> = Vec::new();
+    for &b in &batches {
+        let explicit = explicit_of(b);
+        next.clear();
+        for &(_, _, si) in &metas[b.0..b.1] {
+            let info = &infos[si];
+            // the chain starts at every field of the previous batch, then runs through the labels
+            let mut last: Option<usize> = None;
+            for (l, _) in info.labels() {
                 let skip = match owner[l] {
-                    Some(o) if o == si => true,
-                    Some(_) => !explicit,
-                    None => false,
+                    o if o == si => true,
+                    usize::MAX => false,
+                    _ => !explicit,
                 };
                 if skip {
                     continue;
                 }
-                owner[l] = Some(si);
-                nxt.push(l);
-                for &p in &prev {
-                    if p != l && edge_set.insert((p, l)) {
-                        out_edges[p].push(l);
+                owner[l] = si;
+                match last {
+                    None => {
+                        for &p in &previous {
+                            if p != l {
+                                edges.add(p, l);
+                            }
+                        }
+                    }
+                    Some(p) => {
+                        if p != l {
+                            edges.add(p, l);
+                        }
                     }
                 }
-                prev = std::mem::take(&mut nxt);
+                last = Some(l);
             }
-            next.extend(prev);
+            match last {
+                Some(l) => next.push(l),
+                None => next.extend_from_slice(&previous),
+            }
         }
-        previous = next;
+        std::mem::swap(&mut previous, &mut next);
     }
-    let order = topo(&names, &out_edges);
+    let names: Vec<&str> = st.fields.keys().map(|k| &**k).collect();
+    let order = match kahn(&names, &edges.list) {
+        Some(order) => order,
+        None => {
+            let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+            for &(p, l) in &edges.list {
+                out_edges[p as usize].push(l as usize);
+            }
+            topo(&names, &out_edges)
+        }
+    };
+    drop(names);
     if order.iter().enumerate().all(|(r, i)| r == *i) {
         return;
     }
@@ -168,9 +227,44 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
     st.fields = fields;
 }
 
+/// Topological order of an acyclic graph, choosing the ready label with the smallest name
+/// (what [`topo`] computes when every component is a single label); `None` on a cycle.
+fn kahn(names: &[&str], edges: &[(u32, u32)]) -> Option<Vec<usize>> {
+    let n = names.len();
+    // adjacency in compressed rows
+    let mut start = vec![0u32; n + 1];
+    let mut indeg = vec![0u32; n];
+    for &(p, l) in edges {
+        start[p as usize + 1] += 1;
+        indeg[l as usize] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut adj = vec![0u32; edges.len()];
+    for &(p, l) in edges {
+        adj[fill[p as usize] as usize] = l;
+        fill[p as usize] += 1;
+    }
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(&str, usize)>> =
+        (0..n).filter(|&i| indeg[i] == 0).map(|i| std::cmp::Reverse((names[i], i))).collect();
+    let mut result = Vec::with_capacity(n);
+    while let Some(std::cmp::Reverse((_, cur))) = ready.pop() {
+        result.push(cur);
+        for &nx in &adj[start[cur] as usize..start[cur + 1] as usize] {
+            indeg[nx as usize] -= 1;
+            if indeg[nx as usize] == 0 {
+                ready.push(std::cmp::Reverse((names[nx as usize], nx as usize)));
+            }
+        }
+    }
+    (result.len() == n).then_some(result)
+}
+
 /// Strongly connected components (Tarjan), then Kahn's algorithm choosing the ready component
 /// with the smallest sorted label list.
-fn topo(names: &[Name], out: &[Vec<usize>]) -> Vec<usize> {
+fn topo(names: &[&str], out: &[Vec<usize>]) -> Vec<usize> {
     let n = names.len();
     // Tarjan, iterative
     let mut index = vec![usize::MAX; n];
@@ -239,7 +333,7 @@ fn topo(names: &[Name], out: &[Vec<usize>]) -> Vec<usize> {
     }
     let keys: Vec<Vec<&str>> = comps
         .iter()
-        .map(|c| c.iter().map(|i| &*names[*i]).collect())
+        .map(|c| c.iter().map(|i| names[*i]).collect())
         .collect();
     let mut ready: Vec<usize> = (0..c).filter(|ci| indeg[*ci] == 0).collect();
     let mut result = Vec::with_capacity(n);
