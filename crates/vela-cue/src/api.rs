@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 use crate::ast::{Constraint, File, Name};
 use crate::error::{Error, Result};
 use crate::eval::{Conj, Ctx, Env, FrameKind, Limits, push};
+use crate::export::Data;
 use crate::value::{NodeId, Val, kind};
 
 mod inspect;
@@ -106,7 +107,7 @@ impl Program {
             root: 0,
         };
         for (p, v) in inputs {
-            inst.fills.push((parse_path(p)?, (*v).clone()));
+            inst.fills.push((parse_path(p)?, Data::from_json(v)));
         }
         inst.rebuild()?;
         Ok(inst)
@@ -143,7 +144,7 @@ fn check_imports_used(file: &File, src: &str) -> Result<()> {
 /// One evaluation of a [`Program`]: values are computed lazily on lookup and memoised.
 pub struct Instance {
     program: Program,
-    fills: Vec<(Vec<PathElem>, Json)>,
+    fills: Vec<(Vec<PathElem>, Data)>,
     ctx: Ctx,
     root: NodeId,
 }
@@ -212,7 +213,7 @@ impl Instance {
         )?;
         let mut conjs = vec![Conj::lit(self.program.file.root.clone(), env, None)];
         for (path, v) in &self.fills {
-            let mut val = ctx.from_json(v);
+            let mut val = ctx.from_data(v);
             for el in path.iter().rev() {
                 match el {
                     PathElem::Field(f) => {
@@ -239,7 +240,7 @@ impl Instance {
 
     /// Unify a JSON value into the field at `path` and re-evaluate.
     pub fn fill(&mut self, path: &str, value: &Json) -> Result<()> {
-        self.fills.push((parse_path(path)?, value.clone()));
+        self.fills.push((parse_path(path)?, Data::from_json(value)));
         self.rebuild()
     }
 
@@ -576,7 +577,11 @@ impl<'a> Value<'a> {
 
     /// Whether the value (recursively) is concrete, i.e. exports without error.
     pub fn is_concrete(&self) -> bool {
-        self.to_json().is_ok()
+        let mut budget = self.inst.ctx.limits.max_output;
+        self.inst
+            .ctx
+            .export_check(&self.val, &self.path, &mut budget)
+            .is_ok()
     }
 
     /// Export as JSON in CUE field order.
@@ -590,7 +595,11 @@ impl<'a> Value<'a> {
 
     /// Export as compact JSON text exactly like CUE's `Value.MarshalJSON` (no HTML escaping).
     pub fn to_json_string(&self) -> Result<String> {
-        Ok(crate::export::write_json(&self.to_json()?, false, ""))
+        let mut budget = self.inst.ctx.limits.max_output;
+        self.inst
+            .ctx
+            .export_text(&self.val, &self.path, &mut budget)
+            .map_err(|e| self.inst.error(e))
     }
 
     /// Decode into a Rust type.

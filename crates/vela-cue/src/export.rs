@@ -19,7 +19,63 @@ pub fn format_float(f: f64) -> String {
     }
 }
 
+/// A JSON value converted once for injection into evaluations (labels and strings as shared
+/// names, so each evaluation only copies references).
+pub(crate) enum Data {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(Name),
+    List(Vec<Data>),
+    Obj(Vec<(Name, Data)>),
+}
+
+impl Data {
+    pub(crate) fn from_json(j: &Json) -> Data {
+        match j {
+            Json::Null => Data::Null,
+            Json::Bool(b) => Data::Bool(*b),
+            Json::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Data::Int(i as i128)
+                } else if let Some(u) = n.as_u64() {
+                    Data::Int(u as i128)
+                } else {
+                    Data::Float(n.as_f64().unwrap_or(0.0))
+                }
+            }
+            Json::String(s) => Data::Str(Name::from(s.as_str())),
+            Json::Array(a) => Data::List(a.iter().map(Data::from_json).collect()),
+            Json::Object(m) => Data::Obj(
+                m.iter()
+                    .map(|(k, v)| (crate::ast::regular_name(k), Data::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 impl Ctx {
+    /// Convert injected data into an evaluator value.
+    pub(crate) fn from_data(&self, d: &Data) -> Val {
+        match d {
+            Data::Null => Val::Null,
+            Data::Bool(b) => Val::Bool(*b),
+            Data::Int(i) => Val::Int(*i),
+            Data::Float(f) => Val::Float(*f),
+            Data::Str(s) => Val::Str(s.clone()),
+            Data::List(a) => Val::List(Rc::new(List {
+                elems: a.iter().map(|e| self.from_data(e)).collect(),
+                tail: None,
+            })),
+            Data::Obj(m) => {
+                let fields: Vec<(Name, Val)> = m.iter().map(|(k, v)| (k.clone(), self.from_data(v))).collect();
+                Val::Struct(self.new_node(vec![Conj::fields(fields)], None, None))
+            }
+        }
+    }
+
     /// Convert a JSON value into an evaluator value.
     #[allow(clippy::wrong_self_convention)]
     pub(crate) fn from_json(&self, j: &Json) -> Val {
@@ -52,14 +108,36 @@ impl Ctx {
 
     /// Export a value as concrete JSON; `path` names it in errors.
     pub(crate) fn export(&self, v: &Val, path: &str, budget: &mut usize) -> Result<Json, Error> {
-        self.export_at(v, path, budget, 0)
+        let mut sink = JsonSink::default();
+        self.emit(v, &Path::Root(path), budget, 0, &mut sink)?;
+        Ok(sink.finish())
     }
 
-    fn export_at(&self, v: &Val, path: &str, budget: &mut usize, depth: u32) -> Result<Json, Error> {
+    /// Export a value as compact JSON text (like [`write_json`] of [`Ctx::export`], without
+    /// building the JSON tree).
+    pub(crate) fn export_text(&self, v: &Val, path: &str, budget: &mut usize) -> Result<String, Error> {
+        let mut sink = TextSink::default();
+        self.emit(v, &Path::Root(path), budget, 0, &mut sink)?;
+        Ok(sink.out)
+    }
+
+    /// Check that a value exports (is concrete), without producing output.
+    pub(crate) fn export_check(&self, v: &Val, path: &str, budget: &mut usize) -> Result<(), Error> {
+        self.emit(v, &Path::Root(path), budget, 0, &mut NullSink)
+    }
+
+    fn emit<S: Sink>(
+        &self,
+        v: &Val,
+        path: &Path<'_>,
+        budget: &mut usize,
+        depth: u32,
+        sink: &mut S,
+    ) -> Result<(), Error> {
         if depth > self.limits.max_depth {
             return Err(Error::Eval {
                 pos: Pos::None,
-                path: path.to_string(),
+                path: path.render(),
                 msg: format!(
                     "structural cycle (value nested deeper than {})",
                     self.limits.max_depth
@@ -78,77 +156,85 @@ impl Ctx {
         if let Some(l) = self.limit_hit.borrow().as_ref() {
             return Err(Error::Limit(l.clone()));
         }
-        Ok(match v {
-            Val::Null => Json::Null,
-            Val::Bool(b) => Json::Bool(b),
+        match v {
+            Val::Null => sink.null(),
+            Val::Bool(b) => sink.bool(b),
             Val::Int(i) => {
                 if let Ok(x) = i64::try_from(i) {
-                    Json::Number(x.into())
+                    sink.i64(x)
                 } else if let Ok(x) = u64::try_from(i) {
-                    Json::Number(x.into())
+                    sink.u64(x)
                 } else {
-                    return Err(self.eval_error(&Val::bottom("integer too large for JSON", u32::MAX), path));
+                    return Err(self.eval_error(
+                        &Val::bottom("integer too large for JSON", u32::MAX),
+                        &path.render(),
+                    ));
                 }
             }
-            Val::Float(f) => match Number::from_f64(f) {
-                Some(n) => Json::Number(n),
-                None => return Err(self.eval_error(&Val::bottom("invalid float for JSON", u32::MAX), path)),
-            },
+            Val::Float(f) => {
+                if !f.is_finite() {
+                    return Err(self.eval_error(&Val::bottom("invalid float for JSON", u32::MAX), &path.render()));
+                }
+                sink.f64(f)
+            }
             Val::Str(s) => {
                 *budget = budget.saturating_sub(s.len());
-                Json::String(s.to_string())
+                sink.str(&s)
             }
             Val::Bytes(b) => {
                 use base64::Engine;
-                Json::String(base64::engine::general_purpose::STANDARD.encode(&*b))
+                sink.str(&base64::engine::general_purpose::STANDARD.encode(&*b))
             }
             Val::List(l) => {
-                let mut out = Vec::with_capacity(l.elems.len());
+                sink.begin_list(l.elems.len());
                 for (i, e) in l.elems.iter().enumerate() {
-                    out.push(self.export_at(e, &format!("{path}.{i}"), budget, depth + 1)?);
+                    sink.elem(i);
+                    self.emit(e, &Path::Index(path, i), budget, depth + 1, sink)?;
                 }
-                Json::Array(out)
+                sink.end_list();
             }
             Val::Struct(id) => {
                 if self.export_stack.borrow().contains(&id) {
                     return Err(Error::Eval {
                         pos: Pos::None,
-                        path: path.to_string(),
+                        path: path.render(),
                         msg: "structural cycle".into(),
                         incomplete: false,
                     });
                 }
                 self.export_stack.borrow_mut().push(id);
-                let r = self.export_struct(id, path, budget, depth);
+                let r = self.emit_struct(id, path, budget, depth, sink);
                 self.export_stack.borrow_mut().pop();
                 r?
             }
-            Val::Bottom(_) => return Err(self.eval_error(&v, path)),
+            Val::Bottom(_) => return Err(self.eval_error(&v, &path.render())),
             other => {
                 return Err(Error::Eval {
                     pos: Pos::None,
-                    path: path.to_string(),
+                    path: path.render(),
                     msg: format!("incomplete value {}", self.describe(&other)),
                     incomplete: true,
                 });
             }
-        })
+        }
+        Ok(())
     }
 
-    fn export_struct(
+    fn emit_struct<S: Sink>(
         &self,
         id: crate::value::NodeId,
-        path: &str,
+        path: &Path<'_>,
         budget: &mut usize,
         depth: u32,
-    ) -> Result<Json, Error> {
+        sink: &mut S,
+    ) -> Result<(), Error> {
         self.expand(id);
         let node = self.node(id);
         if let Some(e) = node.st.borrow().error.clone() {
-            return Err(self.eval_error(&e, path));
+            return Err(self.eval_error(&e, &path.render()));
         }
         if let Some(e) = self.validator_error(id) {
-            return Err(self.eval_error(&e, path));
+            return Err(self.eval_error(&e, &path.render()));
         }
         let names: Vec<(Name, Constraint)> = node
             .st
@@ -157,21 +243,18 @@ impl Ctx {
             .iter()
             .map(|(k, s)| (k.clone(), s.constraint))
             .collect();
-        let mut m = Map::new();
+        sink.begin_obj();
+        let mut count = 0;
         for (n, c) in names {
             if n.starts_with('_') || n.starts_with('#') || c == Constraint::Optional {
                 continue;
             }
             let text = crate::ast::label_text(&n);
-            let sub = if path.is_empty() {
-                text.to_string()
-            } else {
-                format!("{path}.{text}")
-            };
+            let sub = Path::Field(path, text);
             if c == Constraint::Required {
                 return Err(Error::Eval {
                     pos: Pos::None,
-                    path: sub,
+                    path: sub.render(),
                     msg: "field is required but not present".into(),
                     incomplete: true,
                 });
@@ -180,10 +263,12 @@ impl Ctx {
                 continue;
             };
             *budget = budget.saturating_sub(n.len());
-            let j = self.export_at(&fv, &sub, budget, depth + 1)?;
-            m.insert(text.to_string(), j);
+            sink.key(count, text);
+            count += 1;
+            self.emit(&fv, &sub, budget, depth + 1, sink)?;
         }
-        Ok(Json::Object(m))
+        sink.end_obj();
+        Ok(())
     }
 
     /// Turn an error value into an [`Error`].
@@ -217,6 +302,187 @@ impl Ctx {
             },
         }
     }
+}
+
+/// Path of the value being exported, rendered only when an error names it.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root(&'a str),
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    fn render(&self) -> String {
+        match self {
+            Path::Root(p) => p.to_string(),
+            Path::Field(p, n) => {
+                let p = p.render();
+                if p.is_empty() {
+                    n.to_string()
+                } else {
+                    format!("{p}.{n}")
+                }
+            }
+            Path::Index(p, i) => format!("{}.{i}", p.render()),
+        }
+    }
+}
+
+/// Receiver of an export walk: values in order, `elem`/`key` before each list element or field.
+trait Sink {
+    fn null(&mut self);
+    fn bool(&mut self, b: bool);
+    fn i64(&mut self, x: i64);
+    fn u64(&mut self, x: u64);
+    /// A finite float.
+    fn f64(&mut self, f: f64);
+    fn str(&mut self, s: &str);
+    fn begin_list(&mut self, len: usize);
+    /// Before element `i` of the current list.
+    fn elem(&mut self, i: usize);
+    fn end_list(&mut self);
+    fn begin_obj(&mut self);
+    /// Before the value of the `i`th exported field `k` of the current struct.
+    fn key(&mut self, i: usize, k: &str);
+    fn end_obj(&mut self);
+}
+
+/// Builds a [`Json`] tree.
+#[derive(Default)]
+struct JsonSink {
+    /// Open lists and objects (with the key of the pending field).
+    stack: Vec<(Json, Option<String>)>,
+    out: Option<Json>,
+}
+
+impl JsonSink {
+    fn put(&mut self, v: Json) {
+        match self.stack.last_mut() {
+            Some((Json::Array(a), _)) => a.push(v),
+            Some((Json::Object(m), k)) => {
+                m.insert(k.take().unwrap_or_default(), v);
+            }
+            _ => self.out = Some(v),
+        }
+    }
+    fn finish(self) -> Json {
+        self.out.unwrap_or(Json::Null)
+    }
+}
+
+impl Sink for JsonSink {
+    fn null(&mut self) {
+        self.put(Json::Null)
+    }
+    fn bool(&mut self, b: bool) {
+        self.put(Json::Bool(b))
+    }
+    fn i64(&mut self, x: i64) {
+        self.put(Json::Number(x.into()))
+    }
+    fn u64(&mut self, x: u64) {
+        self.put(Json::Number(x.into()))
+    }
+    fn f64(&mut self, f: f64) {
+        self.put(Number::from_f64(f).map(Json::Number).unwrap_or(Json::Null))
+    }
+    fn str(&mut self, s: &str) {
+        self.put(Json::String(s.to_string()))
+    }
+    fn begin_list(&mut self, len: usize) {
+        self.stack.push((Json::Array(Vec::with_capacity(len)), None))
+    }
+    fn elem(&mut self, _i: usize) {}
+    fn end_list(&mut self) {
+        if let Some((v, _)) = self.stack.pop() {
+            self.put(v)
+        }
+    }
+    fn begin_obj(&mut self) {
+        self.stack.push((Json::Object(Map::new()), None))
+    }
+    fn key(&mut self, _i: usize, k: &str) {
+        if let Some((_, key)) = self.stack.last_mut() {
+            *key = Some(k.to_string());
+        }
+    }
+    fn end_obj(&mut self) {
+        if let Some((v, _)) = self.stack.pop() {
+            self.put(v)
+        }
+    }
+}
+
+/// Writes compact JSON text, exactly as [`write_json`] writes the tree [`JsonSink`] builds.
+#[derive(Default)]
+struct TextSink {
+    out: String,
+}
+
+impl Sink for TextSink {
+    fn null(&mut self) {
+        self.out.push_str("null")
+    }
+    fn bool(&mut self, b: bool) {
+        self.out.push_str(if b { "true" } else { "false" })
+    }
+    fn i64(&mut self, x: i64) {
+        use std::fmt::Write;
+        let _ = write!(self.out, "{x}");
+    }
+    fn u64(&mut self, x: u64) {
+        use std::fmt::Write;
+        let _ = write!(self.out, "{x}");
+    }
+    fn f64(&mut self, f: f64) {
+        self.out.push_str(&go_float(f))
+    }
+    fn str(&mut self, s: &str) {
+        write_str(&mut self.out, s, false)
+    }
+    fn begin_list(&mut self, _len: usize) {
+        self.out.push('[')
+    }
+    fn elem(&mut self, i: usize) {
+        if i > 0 {
+            self.out.push(',')
+        }
+    }
+    fn end_list(&mut self) {
+        self.out.push(']')
+    }
+    fn begin_obj(&mut self) {
+        self.out.push('{')
+    }
+    fn key(&mut self, i: usize, k: &str) {
+        if i > 0 {
+            self.out.push(',')
+        }
+        write_str(&mut self.out, k, false);
+        self.out.push(':');
+    }
+    fn end_obj(&mut self) {
+        self.out.push('}')
+    }
+}
+
+/// Discards the output (concreteness checks).
+struct NullSink;
+
+impl Sink for NullSink {
+    fn null(&mut self) {}
+    fn bool(&mut self, _b: bool) {}
+    fn i64(&mut self, _x: i64) {}
+    fn u64(&mut self, _x: u64) {}
+    fn f64(&mut self, _f: f64) {}
+    fn str(&mut self, _s: &str) {}
+    fn begin_list(&mut self, _len: usize) {}
+    fn elem(&mut self, _i: usize) {}
+    fn end_list(&mut self) {}
+    fn begin_obj(&mut self) {}
+    fn key(&mut self, _i: usize, _k: &str) {}
+    fn end_obj(&mut self) {}
 }
 
 /// Write JSON like Go's `encoding/json` (`json.Marshal` when `indent` is empty, otherwise
@@ -314,19 +580,33 @@ fn go_float(f: f64) -> String {
 
 fn write_str(out: &mut String, s: &str, html: bool) {
     out.push('"');
-    for c in s.chars() {
+    // copy runs of bytes that need no escaping in one go
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let special = b < 0x20 || b == b'"' || b == b'\\' || b == 0xE2 || (html && matches!(b, b'<' | b'>' | b'&'));
+        if !special {
+            continue;
+        }
+        if b == 0xE2 && !(s[i..].starts_with('\u{2028}') || s[i..].starts_with('\u{2029}')) {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        let c = s[i..].chars().next().unwrap_or('\0');
+        run = i + c.len_utf8();
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+            c => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
@@ -338,6 +618,31 @@ pub(crate) fn bytes_val(b: Vec<u8>) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_export_matches_tree_export() {
+        let src = r#"
+a: "quote \" backslash \\ tab \t nl \n ctl \u0001 ls \u2028 ps \u2029 é ✓ <&>"
+b: [1, -2, 3.5, 1e30, 0.000001, 1e-7, 9223372036854775807, 18446744073709551615, true, false, null]
+c: {x: {}, y: [], z: [{p: 1}, [2, [3]]], _h: 1, #d: 2, o?: 3}
+d: 'bytes'
+"#;
+        let p = crate::Program::compile("t.cue", src).unwrap();
+        let inst = p.eval().unwrap();
+        let root = inst.root();
+        let text = root.to_json_string().unwrap();
+        assert_eq!(text, write_json(&root.to_json().unwrap(), false, ""));
+        assert!(text.contains(r#"ls \u2028 ps \u2029 é ✓ <&>","b"#), "{text}");
+        assert!(root.is_concrete());
+        // errors name the same path either way
+        let p = crate::Program::compile("t.cue", "a: b: [1, {c: int}]").unwrap();
+        let inst = p.eval().unwrap();
+        let e1 = inst.root().to_json_string().unwrap_err().to_string();
+        let e2 = inst.root().to_json().unwrap_err().to_string();
+        assert_eq!(e1, e2);
+        assert!(e1.contains("a.b.1.c"), "{e1}");
+        assert!(!inst.root().is_concrete());
+    }
 
     #[test]
     fn go_json_escapes_html() {
