@@ -13,6 +13,7 @@ mod order;
 mod unify;
 
 pub(crate) use order::StructInfo;
+use order::Scratch;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+use smallvec::SmallVec;
 
 use crate::ast::{Constraint, Decl, Expr, ExprKind, Field, Label, Name, StructLit};
 use crate::hash::{FxBuild, FxHashMap};
@@ -158,15 +160,15 @@ pub(crate) enum FieldConj {
 
 /// A field slot of an expanded node.
 pub(crate) struct Slot {
-    pub conjs: Vec<FieldConj>,
+    pub conjs: SmallVec<[FieldConj; 1]>,
     pub constraint: Constraint,
-    pub comments: Vec<Arc<[String]>>,
+    pub comments: SmallVec<[Arc<[String]>; 1]>,
     /// Doc comment groups of the declarations (see `ast::Field::doc`, `ast::Field::trailing`).
-    pub docs: Vec<Arc<[String]>>,
+    pub docs: SmallVec<[Arc<[String]>; 1]>,
     pub value: Option<Val>,
     pub busy: bool,
     /// Closedness groups that declared this label.
-    pub groups: Vec<u32>,
+    pub groups: SmallVec<[u32; 2]>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -232,6 +234,8 @@ pub(crate) struct Ctx {
     pub cur_rpos: Cell<Option<u32>>,
     /// Structs being exported (structural cycle detection).
     pub export_stack: RefCell<Vec<NodeId>>,
+    /// Buffers of the field sort.
+    order_scratch: RefCell<Scratch>,
 }
 
 impl Ctx {
@@ -248,6 +252,7 @@ impl Ctx {
             export_stack: RefCell::new(Vec::new()),
             cur_rpos: Cell::new(None),
             conj_total: Cell::new(0),
+            order_scratch: RefCell::new(Scratch::default()),
         }
     }
 
@@ -384,7 +389,7 @@ impl Ctx {
         {
             let mut st = node.st.borrow_mut();
             st.status = Status::Done;
-            order::sort_fields(&mut st);
+            order::sort_fields(&mut st, &mut self.order_scratch.borrow_mut());
         }
         self.check_closed(id);
     }
@@ -425,6 +430,8 @@ impl Ctx {
             ConjSrc::Fields(fields) => {
                 let mut guard = node.st.borrow_mut();
                 let st = &mut *guard;
+                st.fields.reserve(fields.len());
+                st.infos[info_idx].reserve(fields.len());
                 for (i, (name, v)) in fields.into_iter().enumerate() {
                     let (fi, slot) = slot_entry(&mut st.fields, name);
                     st.infos[info_idx].push_label(fi, c.pos.saturating_add(i as u32 + 1));
@@ -447,6 +454,8 @@ impl Ctx {
                 if let Some(g) = c.gid {
                     st.groups.entry(g).or_default();
                 }
+                st.fields.reserve(lit.decls.len());
+                st.infos[info_idx].reserve(lit.decls.len());
                 for (idx, d) in lit.decls.iter().enumerate() {
                     match d {
                         Decl::Field(f) => match &f.label {
@@ -589,9 +598,10 @@ impl Ctx {
     pub(crate) fn field(&self, id: NodeId, name: &str) -> Option<(Val, Constraint)> {
         self.expand(id);
         let node = self.node(id);
-        let (conjs, constraint) = {
+        let (conjs, constraint, name) = {
             let mut st = node.st.borrow_mut();
-            let slot = st.fields.get_mut(name)?;
+            let (_, key, slot) = st.fields.get_full_mut(name)?;
+            let key = key.clone();
             if let Some(v) = &slot.value {
                 return Some((v.clone(), slot.constraint));
             }
@@ -603,9 +613,8 @@ impl Ctx {
             }
             slot.busy = true;
             // moved out while evaluating (no copy); put back below
-            (std::mem::take(&mut slot.conjs), slot.constraint)
+            (std::mem::take(&mut slot.conjs), slot.constraint, key)
         };
-        let name: Name = name.into();
         // pattern constraints apply to regular labels
         let mut extra = Vec::new();
         if !name.starts_with('#') && !name.starts_with('_') {
@@ -811,13 +820,13 @@ fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> (usize,
     let e = fields.entry(name);
     let i = e.index();
     (i, e.or_insert_with(|| Slot {
-        conjs: Vec::new(),
+        conjs: SmallVec::new(),
         constraint: Constraint::Optional,
-        comments: Vec::new(),
-        docs: Vec::new(),
+        comments: SmallVec::new(),
+        docs: SmallVec::new(),
         value: None,
         busy: false,
-        groups: Vec::new(),
+        groups: SmallVec::new(),
     }))
 }
 

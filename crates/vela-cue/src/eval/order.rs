@@ -35,6 +35,9 @@ impl StructInfo {
             named: 0,
         }
     }
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.decls.reserve(n);
+    }
     /// Record the label of field number `field` (its index in the node's fields).
     pub(crate) fn push_label(&mut self, field: usize, pos: u32) {
         self.decls.push((field as u32, pos, NONE));
@@ -58,42 +61,48 @@ impl StructInfo {
     }
 }
 
-/// "Declared before" edges, deduplicated: a bit matrix for small structs, a set otherwise.
-struct Edges {
-    n: usize,
+/// Buffers of [`sort_fields`], reused between the structs of one evaluation.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    metas: Vec<(u32, bool, usize)>,
+    batches: Vec<(usize, usize)>,
+    /// "Declared before" edges, deduplicated by a bit matrix (small structs) or a set.
     bits: Vec<u64>,
     set: HashSet<(u32, u32)>,
-    list: Vec<(u32, u32)>,
+    edges: Vec<(u32, u32)>,
+    owner: Vec<usize>,
+    previous: Vec<usize>,
+    next: Vec<usize>,
+    start: Vec<u32>,
+    indeg: Vec<u32>,
+    fill: Vec<u32>,
+    adj: Vec<u32>,
+    ready: Vec<usize>,
+    order: Vec<usize>,
 }
 
-impl Edges {
-    fn new(n: usize) -> Edges {
-        let small = n <= 256;
-        Edges {
-            n,
-            bits: if small { vec![0; (n * n).div_ceil(64)] } else { Vec::new() },
-            set: HashSet::default(),
-            list: Vec::new(),
-        }
-    }
-    fn add(&mut self, p: usize, l: usize) {
-        let fresh = if self.bits.is_empty() {
+/// Structs with at most this many fields deduplicate edges with a bit matrix.
+const BIT_MATRIX_MAX: usize = 256;
+
+impl Scratch {
+    fn add_edge(&mut self, n: usize, p: usize, l: usize) {
+        let fresh = if n > BIT_MATRIX_MAX {
             self.set.insert((p as u32, l as u32))
         } else {
-            let b = p * self.n + l;
+            let b = p * n + l;
             let (w, m) = (b / 64, 1u64 << (b % 64));
             let fresh = self.bits[w] & m == 0;
             self.bits[w] |= m;
             fresh
         };
         if fresh {
-            self.list.push((p as u32, l as u32));
+            self.edges.push((p as u32, l as u32));
         }
     }
 }
 
 /// Reorder `st.fields` in CUE's export order.
-pub(crate) fn sort_fields(st: &mut NodeState) {
+pub(crate) fn sort_fields(st: &mut NodeState, sc: &mut Scratch) {
     let n = st.fields.len();
     if !(2..=5000).contains(&n) {
         return;
@@ -104,7 +113,7 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
         return;
     }
     // position of each struct info: the declaration whose field index comes last
-    let mut metas: Vec<(u32, bool, usize)> = Vec::with_capacity(st.infos.len());
+    sc.metas.clear();
     for (i, info) in st.infos.iter().enumerate() {
         let mut pos = info.pos;
         if !info.ref_pos {
@@ -116,13 +125,15 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
                 }
             }
         }
-        metas.push((pos, info.has_dynamic, i));
+        sc.metas.push((pos, info.has_dynamic, i));
     }
-    metas.sort_by(|a, b| a.0.cmp(&b.0).then((a.1 as u8).cmp(&(b.1 as u8))));
+    sc.metas
+        .sort_by(|a, b| a.0.cmp(&b.0).then((a.1 as u8).cmp(&(b.1 as u8))));
     // batches of equal position (ranges of `metas`); consecutive explicit batches merge
     let infos = &st.infos;
+    let metas_buf = std::mem::take(&mut sc.metas);
+    let metas = &metas_buf;
     let explicit_of = |r: (usize, usize)| r.1 - r.0 > 1 || (r.1 - r.0 == 1 && infos[metas[r.0].2].explicit);
-    let mut batches: Vec<(usize, usize)> = Vec::new();
     let push_batch = |b: (usize, usize), batches: &mut Vec<(usize, usize)>| {
         if b.1 == b.0 {
             return;
@@ -136,6 +147,7 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
             batches.push(b);
         }
     };
+    sc.batches.clear();
     let mut batch = (0usize, 0usize);
     let mut batch_pos = 0u32;
     for (k, &(pos, dynamic, _)) in metas.iter().enumerate() {
@@ -145,27 +157,34 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
             }
             batch.1 = k + 1;
         } else {
-            push_batch(batch, &mut batches);
+            push_batch(batch, &mut sc.batches);
             batch_pos = pos;
             batch = (k, k + 1);
         }
     }
-    push_batch(batch, &mut batches);
+    push_batch(batch, &mut sc.batches);
 
     // graph over field indices
-    let mut edges = Edges::new(n);
-    let mut owner: Vec<usize> = vec![usize::MAX; n];
-    let mut previous: Vec<usize> = Vec::new();
-    let mut next: Vec<usize> = Vec::new();
-    for &b in &batches {
+    sc.edges.clear();
+    sc.set.clear();
+    sc.bits.clear();
+    if n <= BIT_MATRIX_MAX {
+        sc.bits.resize((n * n).div_ceil(64), 0);
+    }
+    sc.owner.clear();
+    sc.owner.resize(n, usize::MAX);
+    sc.previous.clear();
+    for bi in 0..sc.batches.len() {
+        let b = sc.batches[bi];
         let explicit = explicit_of(b);
-        next.clear();
-        for &(_, _, si) in &metas[b.0..b.1] {
+        sc.next.clear();
+        for k in b.0..b.1 {
+            let si = metas[k].2;
             let info = &infos[si];
             // the chain starts at every field of the previous batch, then runs through the labels
             let mut last: Option<usize> = None;
             for (l, _) in info.labels() {
-                let skip = match owner[l] {
+                let skip = match sc.owner[l] {
                     o if o == si => true,
                     usize::MAX => false,
                     _ => !explicit,
@@ -173,49 +192,52 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
                 if skip {
                     continue;
                 }
-                owner[l] = si;
+                sc.owner[l] = si;
                 match last {
                     None => {
-                        for &p in &previous {
+                        for pi in 0..sc.previous.len() {
+                            let p = sc.previous[pi];
                             if p != l {
-                                edges.add(p, l);
+                                sc.add_edge(n, p, l);
                             }
                         }
                     }
                     Some(p) => {
                         if p != l {
-                            edges.add(p, l);
+                            sc.add_edge(n, p, l);
                         }
                     }
                 }
                 last = Some(l);
             }
             match last {
-                Some(l) => next.push(l),
-                None => next.extend_from_slice(&previous),
+                Some(l) => sc.next.push(l),
+                None => {
+                    let Scratch { previous, next, .. } = &mut *sc;
+                    next.extend_from_slice(previous)
+                }
             }
         }
-        std::mem::swap(&mut previous, &mut next);
+        std::mem::swap(&mut sc.previous, &mut sc.next);
     }
-    let names: Vec<&str> = st.fields.keys().map(|k| &**k).collect();
-    let order = match kahn(&names, &edges.list) {
-        Some(order) => order,
-        None => {
-            let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
-            for &(p, l) in &edges.list {
-                out_edges[p as usize].push(l as usize);
-            }
-            topo(&names, &out_edges)
+    sc.metas = metas_buf;
+    let fields = &st.fields;
+    let name = |i: usize| -> &str { fields.get_index(i).map(|(k, _)| &**k).unwrap_or("") };
+    if !kahn(n, &name, sc) {
+        let names: Vec<&str> = (0..n).map(name).collect();
+        let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for &(p, l) in &sc.edges {
+            out_edges[p as usize].push(l as usize);
         }
-    };
-    drop(names);
-    if order.iter().enumerate().all(|(r, i)| r == *i) {
+        sc.order = topo(&names, &out_edges);
+    }
+    if sc.order.iter().enumerate().all(|(r, i)| r == *i) {
         return;
     }
     let mut entries: Vec<Option<(Name, super::Slot)>> =
         std::mem::take(&mut st.fields).into_iter().map(Some).collect();
     let mut fields = indexmap::IndexMap::with_capacity_and_hasher(n, Default::default());
-    for i in order {
+    for &i in &sc.order {
         if let Some((k, v)) = entries.get_mut(i).and_then(Option::take) {
             fields.insert(k, v);
         }
@@ -227,39 +249,69 @@ pub(crate) fn sort_fields(st: &mut NodeState) {
     st.fields = fields;
 }
 
-/// Topological order of an acyclic graph, choosing the ready label with the smallest name
-/// (what [`topo`] computes when every component is a single label); `None` on a cycle.
-fn kahn(names: &[&str], edges: &[(u32, u32)]) -> Option<Vec<usize>> {
-    let n = names.len();
+/// Topological order of `sc.edges` into `sc.order` when the graph is acyclic, choosing the
+/// ready label with the smallest name (what [`topo`] computes when every component is a single
+/// label); false on a cycle.
+fn kahn<'a>(n: usize, name: &dyn Fn(usize) -> &'a str, sc: &mut Scratch) -> bool {
     // adjacency in compressed rows
-    let mut start = vec![0u32; n + 1];
-    let mut indeg = vec![0u32; n];
-    for &(p, l) in edges {
-        start[p as usize + 1] += 1;
-        indeg[l as usize] += 1;
+    sc.start.clear();
+    sc.start.resize(n + 1, 0);
+    sc.indeg.clear();
+    sc.indeg.resize(n, 0);
+    for &(p, l) in &sc.edges {
+        sc.start[p as usize + 1] += 1;
+        sc.indeg[l as usize] += 1;
     }
     for i in 0..n {
-        start[i + 1] += start[i];
+        sc.start[i + 1] += sc.start[i];
     }
-    let mut fill = start.clone();
-    let mut adj = vec![0u32; edges.len()];
-    for &(p, l) in edges {
-        adj[fill[p as usize] as usize] = l;
-        fill[p as usize] += 1;
+    sc.fill.clear();
+    sc.fill.extend_from_slice(&sc.start);
+    sc.adj.clear();
+    sc.adj.resize(sc.edges.len(), 0);
+    for &(p, l) in &sc.edges {
+        sc.adj[sc.fill[p as usize] as usize] = l;
+        sc.fill[p as usize] += 1;
     }
-    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(&str, usize)>> =
-        (0..n).filter(|&i| indeg[i] == 0).map(|i| std::cmp::Reverse((names[i], i))).collect();
-    let mut result = Vec::with_capacity(n);
-    while let Some(std::cmp::Reverse((_, cur))) = ready.pop() {
-        result.push(cur);
-        for &nx in &adj[start[cur] as usize..start[cur + 1] as usize] {
-            indeg[nx as usize] -= 1;
-            if indeg[nx as usize] == 0 {
-                ready.push(std::cmp::Reverse((names[nx as usize], nx as usize)));
+    sc.order.clear();
+    if n <= 64 {
+        // few labels: pick the smallest ready name by a scan
+        sc.ready.clear();
+        sc.ready.extend((0..n).filter(|&i| sc.indeg[i] == 0));
+        while !sc.ready.is_empty() {
+            let mut best = 0;
+            for k in 1..sc.ready.len() {
+                if name(sc.ready[k]) < name(sc.ready[best]) {
+                    best = k;
+                }
+            }
+            let cur = sc.ready.swap_remove(best);
+            sc.order.push(cur);
+            for e in sc.start[cur]..sc.start[cur + 1] {
+                let nx = sc.adj[e as usize] as usize;
+                sc.indeg[nx] -= 1;
+                if sc.indeg[nx] == 0 {
+                    sc.ready.push(nx);
+                }
+            }
+        }
+    } else {
+        let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<(&str, usize)>> = (0..n)
+            .filter(|&i| sc.indeg[i] == 0)
+            .map(|i| std::cmp::Reverse((name(i), i)))
+            .collect();
+        while let Some(std::cmp::Reverse((_, cur))) = ready.pop() {
+            sc.order.push(cur);
+            for e in sc.start[cur]..sc.start[cur + 1] {
+                let nx = sc.adj[e as usize] as usize;
+                sc.indeg[nx] -= 1;
+                if sc.indeg[nx] == 0 {
+                    ready.push(std::cmp::Reverse((name(nx), nx)));
+                }
             }
         }
     }
-    (result.len() == n).then_some(result)
+    sc.order.len() == n
 }
 
 /// Strongly connected components (Tarjan), then Kahn's algorithm choosing the ready component
