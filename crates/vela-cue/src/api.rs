@@ -213,7 +213,7 @@ impl Instance {
         )?;
         let mut conjs = vec![Conj::lit(self.program.file.root.clone(), env, None)];
         for (path, v) in &self.fills {
-            let mut val = ctx.from_data(v);
+            let mut val = ctx.inject(v);
             for el in path.iter().rev() {
                 match el {
                     PathElem::Field(f) => {

@@ -58,7 +58,7 @@ impl Data {
 
 impl Ctx {
     /// Convert injected data into an evaluator value.
-    pub(crate) fn from_data(&self, d: &Data) -> Val {
+    pub(crate) fn inject(&self, d: &Data) -> Val {
         match d {
             Data::Null => Val::Null,
             Data::Bool(b) => Val::Bool(*b),
@@ -66,11 +66,11 @@ impl Ctx {
             Data::Float(f) => Val::Float(*f),
             Data::Str(s) => Val::Str(s.clone()),
             Data::List(a) => Val::List(Rc::new(List {
-                elems: a.iter().map(|e| self.from_data(e)).collect(),
+                elems: a.iter().map(|e| self.inject(e)).collect(),
                 tail: None,
             })),
             Data::Obj(m) => {
-                let fields: Vec<(Name, Val)> = m.iter().map(|(k, v)| (k.clone(), self.from_data(v))).collect();
+                let fields: Vec<(Name, Val)> = m.iter().map(|(k, v)| (k.clone(), self.inject(v))).collect();
                 Val::Struct(self.new_node(vec![Conj::fields(fields)], None, None))
             }
         }
@@ -173,7 +173,9 @@ impl Ctx {
             }
             Val::Float(f) => {
                 if !f.is_finite() {
-                    return Err(self.eval_error(&Val::bottom("invalid float for JSON", u32::MAX), &path.render()));
+                    return Err(
+                        self.eval_error(&Val::bottom("invalid float for JSON", u32::MAX), &path.render())
+                    );
                 }
                 sink.f64(f)
             }
@@ -584,7 +586,8 @@ fn write_str(out: &mut String, s: &str, html: bool) {
     let bytes = s.as_bytes();
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let special = b < 0x20 || b == b'"' || b == b'\\' || b == 0xE2 || (html && matches!(b, b'<' | b'>' | b'&'));
+        let special =
+            b < 0x20 || b == b'"' || b == b'\\' || b == 0xE2 || (html && matches!(b, b'<' | b'>' | b'&'));
         if !special {
             continue;
         }

@@ -12,8 +12,8 @@ mod ops;
 mod order;
 mod unify;
 
-pub(crate) use order::StructInfo;
 use order::Scratch;
+pub(crate) use order::StructInfo;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -819,15 +819,18 @@ pub(crate) fn derived(mut c: Conj, rpos: Option<u32>) -> Conj {
 fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> (usize, &mut Slot) {
     let e = fields.entry(name);
     let i = e.index();
-    (i, e.or_insert_with(|| Slot {
-        conjs: SmallVec::new(),
-        constraint: Constraint::Optional,
-        comments: SmallVec::new(),
-        docs: SmallVec::new(),
-        value: None,
-        busy: false,
-        groups: SmallVec::new(),
-    }))
+    (
+        i,
+        e.or_insert_with(|| Slot {
+            conjs: SmallVec::new(),
+            constraint: Constraint::Optional,
+            comments: SmallVec::new(),
+            docs: SmallVec::new(),
+            value: None,
+            busy: false,
+            groups: SmallVec::new(),
+        }),
+    )
 }
 
 fn add_field_conj(

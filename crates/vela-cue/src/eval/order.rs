@@ -178,8 +178,7 @@ pub(crate) fn sort_fields(st: &mut NodeState, sc: &mut Scratch) {
         let b = sc.batches[bi];
         let explicit = explicit_of(b);
         sc.next.clear();
-        for k in b.0..b.1 {
-            let si = metas[k].2;
+        for &(_, _, si) in &metas[b.0..b.1] {
             let info = &infos[si];
             // the chain starts at every field of the previous batch, then runs through the labels
             let mut last: Option<usize> = None;
@@ -365,7 +364,7 @@ fn topo(names: &[&str], out: &[Vec<usize>]) -> Vec<usize> {
                             break;
                         }
                     }
-                    comp.sort_by(|a, b| names[*a].cmp(&names[*b]));
+                    comp.sort_by(|a, b| names[*a].cmp(names[*b]));
                     comps.push(comp);
                 }
             }
