@@ -925,18 +925,23 @@ impl<'c, 'a> Builder<'c, 'a> {
     }
 }
 
-/// Go's `encoding/json` (through kin-openapi's `float64` fields and `any` defaults) writes
-/// integral numbers without a fraction: make them integers.
+/// kin-openapi decodes numbers into `float64` (`default` and `enum` through `any`, the bounds
+/// directly) and Go's `encoding/json` writes them back: integral values without a fraction
+/// (as integers here), integers beyond 2^53 rounded to the nearest `float64`.
 fn normalize_numbers(v: &mut Json) {
     match v {
         Json::Number(n) => {
-            if let Some(f) = n.as_f64()
-                && n.as_i64().is_none()
-                && n.as_u64().is_none()
-                && f.fract() == 0.0
-                && f.abs() < 1e21
-            {
-                *v = json!(f as i64);
+            let Some(f) = n.as_f64() else {
+                return;
+            };
+            if f.fract() == 0.0 && f.abs() < 1e21 {
+                let exact = n
+                    .as_i64()
+                    .is_some_and(|i| i as f64 == f && i.unsigned_abs() <= 1 << 53)
+                    || n.as_u64().is_some_and(|u| u <= 1 << 53);
+                if !exact {
+                    *v = if f < 0.0 { json!(f as i64) } else { json!(f as u64) };
+                }
             }
         }
         Json::Array(a) => a.iter_mut().for_each(normalize_numbers),
