@@ -416,3 +416,53 @@ mod config_round_trip;
 async fn config_definitions_create_read_list_and_delete_configs() {
     config_round_trip::run(Arc::new(cluster::Memory::new()), "prod", "vela-system").await;
 }
+
+#[tokio::test]
+async fn http_do_keeps_the_guard_with_tls_settings_and_trailers() {
+    let pki = pki();
+    let (tls_base, tls_log) = mtls_server(&pki).await;
+    let objects = Arc::new(cluster::Memory::new());
+    objects
+        .apply(
+            "",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "mtls", "namespace": "prod"},
+                   "data": {"ca.crt": b64(&pki.ca), "client.crt": b64(&pki.client_cert),
+                            "client.key": b64(&pki.client_key)}}),
+        )
+        .await
+        .unwrap();
+    // The default client refuses loopback, also for a request with its own TLS settings.
+    let guarded = http::Client::new(http::Config::default()).unwrap();
+    let engine_guarded = engine(objects.clone(), guarded, Manual::default());
+    let wf = Workflow::new(vec![Step::new("call", "http-do").with_properties(
+        json!({"url": format!("{tls_base}/x"), "tls_config": {"secret": "mtls"}}),
+    )]);
+    let mut state = RunState::default();
+    pass(&engine_guarded, &wf, &mut state).await;
+    let (phase, message) = status_of(&state, "call");
+    assert_eq!(phase, StepPhase::Failed);
+    assert!(message.contains("loopback addresses are blocked"), "{message}");
+    assert!(tls_log.lock().unwrap().is_empty());
+    // The body cap holds for a response with trailers.
+    let (base, _) = http_server(Arc::new(|_: &Seen| {
+        format!(
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: X-T\r\nconnection: close\r\n\r\n40\r\n{}\r\n0\r\nX-T: 1\r\n\r\n",
+            "a".repeat(64)
+        )
+    }))
+    .await;
+    let small = http::Client::new(http::Config {
+        max_response_bytes: 16,
+        ..http::Config::default().allowing(["127.0.0.1"])
+    })
+    .unwrap();
+    let engine_small = engine(objects, small, Manual::default());
+    let wf = Workflow::new(vec![Step::new("call", "http-do").with_properties(
+        json!({"url": format!("{base}/big"), "request": {"trailer": {"X-Sum": "1"}}}),
+    )]);
+    let mut state = RunState::default();
+    pass(&engine_small, &wf, &mut state).await;
+    let (phase, message) = status_of(&state, "call");
+    assert_eq!(phase, StepPhase::Failed);
+    assert!(message.contains("is larger than 16 bytes"), "{message}");
+}

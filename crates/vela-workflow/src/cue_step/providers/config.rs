@@ -77,6 +77,18 @@ fn sorted(v: &Value) -> Value {
     }
 }
 
+/// JSON text as Go's `json.Marshal` writes it: keys sorted, `<`, `>`, `&`, U+2028 and U+2029
+/// escaped (they only occur inside strings, so replacing them in the text is exact).
+fn go_json(v: &Value) -> String {
+    sorted(v)
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
@@ -209,7 +221,7 @@ impl Config {
                 .map(std::mem::take)
                 .unwrap_or_else(|| json!({}));
             secret["data"] = data;
-            secret["data"][DATA_OBJECT_REFERENCE] = json!(b64(&Value::Array(refs).to_string()));
+            secret["data"][DATA_OBJECT_REFERENCE] = json!(b64(&go_json(&Value::Array(refs))));
         }
         Ok((secret, objects))
     }
@@ -254,7 +266,7 @@ impl Config {
         if !secret.get("data").is_some_and(Value::is_object) {
             secret["data"] = json!({});
         }
-        secret["data"][DATA_PROPERTIES] = json!(b64(&props.to_string()));
+        secret["data"][DATA_PROPERTIES] = json!(b64(&go_json(&props)));
         let secret_name = secret["metadata"]["name"].as_str().unwrap_or(name).to_owned();
         let existing = self
             .objects
@@ -282,7 +294,7 @@ impl Config {
                 )));
             }
         }
-        let applied = sorted(&secret).to_string();
+        let applied = go_json(&secret);
         secret["metadata"]["annotations"][ANNO_LAST_APPLIED] = json!(applied);
         self.objects.apply("", secret).await.map_err(|e| {
             step::Error::new(format!("fail to apply the config {namespace}/{secret_name}"), e)
@@ -420,5 +432,21 @@ impl Provider for Config {
                 "config provider has no action {other:?}"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_are_written_like_go_json_marshal() {
+        let v = json!({"z": 1, "a": {"y": [{"b": 2, "a": 1}], "x": "<a&b>\u{2028}"}});
+        assert_eq!(
+            go_json(&v),
+            r#"{"a":{"x":"\u003ca\u0026b\u003e\u2028","y":[{"a":1,"b":2}]},"z":1}"#
+        );
+        let back: Value = serde_json::from_str(&go_json(&v)).unwrap();
+        assert_eq!(back, v);
     }
 }
