@@ -14,6 +14,8 @@
 
 use std::path::PathBuf;
 
+pub mod corpus;
+
 /// The reason every end-to-end test is ignored by default.
 pub const NEEDS_CLUSTERS: &str = "needs test clusters: scripts/test-clusters.sh up 3";
 
@@ -27,6 +29,14 @@ pub fn crds_dir() -> PathBuf {
     std::env::var_os("VELA_CRDS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("charts/vela-crds"))
+}
+
+/// Where KubeVela's conformance corpus is: `$VELA_CONFORMANCE_DIR`, or
+/// `../shared/conformance/kubevela` beside the repository.
+pub fn conformance_dir() -> PathBuf {
+    std::env::var_os("VELA_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/conformance/kubevela"))
 }
 
 #[cfg(test)]
