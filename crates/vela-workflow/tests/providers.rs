@@ -143,7 +143,7 @@ async fn http_do_sends_trailers_and_returns_response_trailers() {
         state.status
     );
     assert_eq!(state.var("body"), Some(&json!("ok")));
-    assert_eq!(state.var("trailer"), Some(&json!({"x-checksum": ["abc123"]})));
+    assert_eq!(state.var("trailer"), Some(&json!({"X-Checksum": ["abc123"]})));
     let seen = log.lock().unwrap()[0].clone();
     assert_eq!((seen.method.as_str(), seen.body.as_str()), ("POST", "payload"));
     assert_eq!(seen.header("x-kind"), Some("demo"));

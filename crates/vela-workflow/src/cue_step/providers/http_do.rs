@@ -334,17 +334,58 @@ impl Provider for Http {
             tls,
         };
         let resp = self.http.send(r).await.map_err(|e| step::Error::new("http", e))?;
-        let mut out = json!({"body": resp.body, "header": resp.headers, "statusCode": resp.status});
+        let mut out =
+            json!({"body": resp.body, "header": canonical(resp.headers), "statusCode": resp.status});
         if !resp.trailers.is_empty() {
-            out["trailer"] = json!(resp.trailers);
+            out["trailer"] = json!(canonical(resp.trailers));
         }
         Ok(Call::Returns(out))
     }
 }
 
+/// Header names as Go's `http.Header` keys them (`CanonicalMIMEHeaderKey`: `content-type` is
+/// `Content-Type`), so templates read `header["Content-Type"]` as with KubeVela.
+fn canonical(h: BTreeMap<String, Vec<String>>) -> BTreeMap<String, Vec<String>> {
+    let key = |k: &str| {
+        if k.bytes()
+            .any(|c| !(c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)))
+        {
+            return k.to_owned();
+        }
+        let mut upper = true;
+        k.chars()
+            .map(|c| {
+                let c = if upper {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                };
+                upper = c == '-';
+                c
+            })
+            .collect()
+    };
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in h {
+        out.entry(key(&k)).or_default().extend(v);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_names_are_canonical_like_go() {
+        let h = BTreeMap::from([
+            ("content-type".to_owned(), vec!["a".to_owned()]),
+            ("x-request-id".to_owned(), vec!["b".to_owned()]),
+            ("bad key".to_owned(), vec!["c".to_owned()]),
+        ]);
+        let keys: Vec<_> = canonical(h).into_keys().collect();
+        assert_eq!(keys, ["Content-Type", "X-Request-Id", "bad key"]);
+    }
 
     #[test]
     fn rate_limiter_is_a_token_bucket_per_method_and_url() {
