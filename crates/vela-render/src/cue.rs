@@ -351,6 +351,9 @@ impl Definition for CueDefinition {
                 });
             }
         }
+        // KubeVela validates the whole template (conflicts anywhere, e.g. a parameter outside
+        // its enum that no output reads) before reading `output`
+        inst.validate().map_err(|e| self.render_err(e))?;
         if let Ok(o) = inst.lookup("output")
             && o.exists()
         {

@@ -183,6 +183,7 @@ fn cue_goldens_per_definition() {
     let native = Registry::builtin();
     let defs = conformance_dir().join("definitions");
     let mut report = Vec::new();
+    let mut unexpected = Vec::new();
     let (mut nn, mut pn, mut nc, mut pc) = (0, 0, 0, 0);
     for (kind_dir, kind) in [("component", Kind::Component), ("trait", Kind::Trait)] {
         let mut names: Vec<PathBuf> = std::fs::read_dir(goldens_dir().join(kind_dir))
@@ -201,9 +202,13 @@ fn cue_goldens_per_definition() {
                 if let Some(d) = &native_def {
                     nn += 1;
                     let got = run(d.as_ref(), &input);
+                    let id = format!("{kind_dir}/{name}/{case}");
                     if matches(&golden, &got) {
                         pn += 1;
                     } else {
+                        if !KNOWN_NATIVE_DIFFERENCES.contains(&id.as_str()) {
+                            unexpected.push(format!("native {id}"));
+                        }
                         report.push(format!(
                             "  NATIVE {kind_dir}/{name}/{case}: {}",
                             first_difference(&golden, &got).replace('\n', " ")
@@ -215,7 +220,12 @@ fn cue_goldens_per_definition() {
                     if matches(&golden, &run(d, &input)) {
                         pc += 1;
                     } else {
-                        report.push(format!("  CUE    {kind_dir}/{name}/{case}"));
+                        unexpected.push(format!("CUE {kind_dir}/{name}/{case}"));
+                        let got = run(d, &input);
+                        report.push(format!(
+                            "  CUE    {kind_dir}/{name}/{case}: {}",
+                            first_difference(&golden, &got).replace('\n', " ")
+                        ));
                     }
                 }
             }
@@ -228,7 +238,13 @@ fn cue_goldens_per_definition() {
         println!("{r}");
     }
     assert!(nn >= 100 && nc >= 100, "too few cases: {nn} native, {nc} cue");
-    // regression floors: raise them as the built-ins and vela-cue converge
-    assert!(pn >= 195, "native pass rate fell to {pn}/{nn}");
-    assert!(pc >= 180, "CUE pass rate fell to {pc}/{nc}");
+    assert!(unexpected.is_empty(), "unexpected differences: {unexpected:#?}");
 }
+
+/// Cases where the native built-ins deliberately differ from KubeVela, with the reason; any
+/// other difference fails the test (KubeVela's own CUE definitions must match every golden).
+const KNOWN_NATIVE_DIFFERENCES: &[&str] = &[
+    // KubeVela cannot render `securitycontext` without parameters (its parameter is an
+    // unresolved disjunction of two closed structs); the native trait renders the defaults
+    "trait/securitycontext/defaults",
+];
