@@ -114,13 +114,7 @@ impl Ctx {
                 _ => None,
             })
             .collect();
-        node.st
-            .borrow_mut()
-            .groups
-            .entry(g)
-            .or_default()
-            .extra
-            .extend(labels);
+        node.st.borrow_mut().groups.get_or_default(g).extra.extend(labels);
         Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
     }
 

@@ -8,6 +8,7 @@
 
 mod embed;
 mod expr;
+mod groups;
 mod ops;
 mod order;
 mod unify;
@@ -125,7 +126,7 @@ impl Conj {
     }
     pub(crate) fn fields(fields: Vec<(Name, Val)>) -> Conj {
         Conj {
-            src: ConjSrc::Fields(fields),
+            src: ConjSrc::Fields(fields.into()),
             gid: None,
             pos: FILL_POS,
             ref_pos: false,
@@ -138,7 +139,7 @@ impl Conj {
 pub(crate) enum ConjSrc {
     Lit(Arc<StructLit>, Env),
     /// The already evaluated fields of another node (e.g. decoded JSON).
-    Fields(Vec<(Name, Val)>),
+    Fields(Rc<[(Name, Val)]>),
     /// A struct validator (`struct.MinFields(1)`), checked when the node is expanded.
     Validator(Val),
 }
@@ -200,7 +201,7 @@ pub(crate) struct NodeState {
     pub fields: IndexMap<Name, Slot, FxBuild>,
     pub patterns: Vec<Pattern>,
     pub embedded: Vec<Val>,
-    pub groups: FxHashMap<u32, Group>,
+    pub groups: groups::GroupMap,
     pub error: Option<Val>,
     pub lets: FxHashMap<(usize, Name), Val>,
     /// Set when a comprehension or embedding was processed (struct is not a plain literal).
@@ -284,7 +285,7 @@ impl Ctx {
                 fields: IndexMap::default(),
                 patterns: Vec::new(),
                 embedded: Vec::new(),
-                groups: FxHashMap::default(),
+                groups: groups::GroupMap::default(),
                 error: None,
                 lets: FxHashMap::default(),
                 has_regular_decl: false,
@@ -432,10 +433,10 @@ impl Ctx {
                 let st = &mut *guard;
                 st.fields.reserve(fields.len());
                 st.infos[info_idx].reserve(fields.len());
-                for (i, (name, v)) in fields.into_iter().enumerate() {
-                    let (fi, slot) = slot_entry(&mut st.fields, name);
+                for (i, (name, v)) in fields.iter().enumerate() {
+                    let (fi, slot) = slot_entry(&mut st.fields, name.clone());
                     st.infos[info_idx].push_label(fi, c.pos.saturating_add(i as u32 + 1));
-                    slot.conjs.push(FieldConj::Val(v));
+                    slot.conjs.push(FieldConj::Val(v.clone()));
                     slot.value = None;
                     if slot.constraint != Constraint::Regular {
                         slot.constraint = Constraint::Regular;
@@ -452,7 +453,7 @@ impl Ctx {
                 );
                 let mut st = node.st.borrow_mut();
                 if let Some(g) = c.gid {
-                    st.groups.entry(g).or_default();
+                    st.groups.get_or_default(g);
                 }
                 st.fields.reserve(lit.decls.len());
                 st.infos[info_idx].reserve(lit.decls.len());
@@ -486,7 +487,7 @@ impl Ctx {
                         },
                         Decl::Ellipsis(_) => {
                             if let Some(g) = c.gid {
-                                st.groups.entry(g).or_default().open = true;
+                                st.groups.get_or_default(g).open = true;
                             }
                         }
                         Decl::Embed(_) | Decl::Comprehension(_) => {
@@ -558,7 +559,7 @@ impl Ctx {
                     };
                     let mut st = node.st.borrow_mut();
                     if let Some(g) = gid {
-                        st.groups.entry(g).or_default().patterns.push(pv.clone());
+                        st.groups.get_or_default(g).patterns.push(pv.clone());
                     }
                     st.patterns.push(Pattern {
                         pattern: pv,
