@@ -131,7 +131,61 @@ fn cpu(c: &mut Criterion<CpuTime>) {
     bench_group(c, "render-cpu");
 }
 
-criterion_group!(wall_benches, wall);
+/// KubeVela's Go render of the same Application, timed by `tools/kubevela-oracle bench` in this
+/// run when `VELA_KUBEVELA_ORACLE` names the binary (`bash tools/kubevela-oracle/build.sh`),
+/// beside a median of our CUE render taken the same way (warm, one render at a time).
+fn versus_kubevela(_: &mut Criterion<WallTime>) {
+    let Some(oracle) = std::env::var_os("VELA_KUBEVELA_ORACLE") else {
+        eprintln!(
+            "KubeVela comparison skipped: set VELA_KUBEVELA_ORACLE=$(bash tools/kubevela-oracle/build.sh)"
+        );
+        return;
+    };
+    let (app, _, Some(cue)) = renderers() else {
+        return;
+    };
+    let mut ours: Vec<f64> = (0..200)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            black_box(cue.render(black_box(&app)).unwrap());
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    ours.sort_by(f64::total_cmp);
+    let ours = ours[ours.len() / 2];
+    let app_file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/bench-app.yaml");
+    let defs = conformance_dir().join("definitions");
+    let out = std::process::Command::new(&oracle)
+        .args(["bench", "-lenient", "-d"])
+        .arg(&defs)
+        .arg("-f")
+        .arg(&app_file)
+        .args(["-n", "100"])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            println!("kubevela-oracle: {}", text.trim());
+            let go = serde_json::from_str::<serde_json::Value>(text.trim())
+                .ok()
+                .and_then(|v| v.get("median_us").and_then(serde_json::Value::as_f64));
+            match go {
+                Some(go) => println!(
+                    "KubeVela (Go) median {go:.0} µs, vela-render with KubeVela's CUE definitions {ours:.0} µs: {:.1}x",
+                    go / ours
+                ),
+                None => println!("vela-render with KubeVela's CUE definitions: median {ours:.0} µs"),
+            }
+        }
+        Ok(o) => eprintln!(
+            "kubevela-oracle bench failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => eprintln!("kubevela-oracle bench could not start: {e}"),
+    }
+}
+
+criterion_group!(wall_benches, wall, versus_kubevela);
 criterion_group! {
     name = cpu_benches;
     config = Criterion::default().with_measurement(CpuTime).sample_size(10).measurement_time(Duration::from_secs(10));
