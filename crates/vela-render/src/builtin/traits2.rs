@@ -563,11 +563,35 @@ fn security_container(base: &[Value], name: String, p: &SecurityParams) -> Value
     json!({"name": name, "securityContext": sc})
 }
 
+/// Parameters of securitycontext: one container's fields or `containers`.
+///
+/// KubeVela's `parameter: #PatchParams | close({containers: [...#PatchParams]})` has no
+/// default, and `{}` satisfies both sides (every `#PatchParams` field has a default, and
+/// `containers` may be empty), so CUE cannot resolve it and the render fails; empty
+/// properties are refused the same way here.
+#[derive(Debug, JsonSchema)]
+#[schemars(transparent)]
+pub struct SecurityContextParams(pub OneOrMany<SecurityParams>);
+
+impl<'de> Deserialize<'de> for SecurityContextParams {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        if v.as_object().is_some_and(Map::is_empty) {
+            return Err(serde::de::Error::custom(
+                "ambiguous: set the container's fields or `containers` (KubeVela's parameter disjunction has no default)",
+            ));
+        }
+        OneOrMany::deserialize(v)
+            .map(Self)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// `securitycontext`: a container's securityContext.
 pub struct SecurityContext;
 
 impl Native for SecurityContext {
-    type Params = OneOrMany<SecurityParams>;
+    type Params = SecurityContextParams;
     fn meta(&self) -> Meta {
         trait_meta(
             "securitycontext",
@@ -577,7 +601,7 @@ impl Native for SecurityContext {
         )
     }
     fn render(&self, ctx: &Context, p: Self::Params) -> Result<Rendered> {
-        let containers = p.container_patches(
+        let containers = p.0.container_patches(
             ctx,
             |c| &c.container_name,
             "containerName must be set for containers",
