@@ -88,7 +88,7 @@ impl Base {
 }
 
 /// Unifies `patch` into `base` with KubeVela's strategies (see the module docs).
-/// On error `base` is left as `null`; use [`Patch::apply`] to keep it.
+/// On error `base` is left as `null`; use [`Patch::apply`](super::Patch::apply) to keep it.
 pub fn strategy_unify(base: &mut Value, patch: &Node) -> Result<()> {
     let mut b = Base::from_json(std::mem::take(base));
     let mut path = Vec::new();
