@@ -384,7 +384,10 @@ impl Definition for CueDefinition {
     }
 
     fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
-        let mut ctx = Map::new();
+        let mut ctx = match &req.context {
+            Value::Object(m) => m.clone(),
+            _ => Map::new(),
+        };
         ctx.insert("output".into(), req.output.clone());
         ctx.insert("outputs".into(), Value::Object(req.outputs.clone()));
         let ctx = Value::Object(ctx);

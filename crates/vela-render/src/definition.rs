@@ -159,6 +159,8 @@ pub struct StatusRequest {
     pub outputs: Map<String, Value>,
     /// `parameter`: the user's properties as written (no defaults).
     pub parameter: Value,
+    /// The rest of `context` (`name`, `appName`, `namespace`, ...) as a JSON object, or null.
+    pub context: Value,
 }
 
 /// Result of a status evaluation (`isHealth`, `message`, `details`).

@@ -34,6 +34,11 @@ pub fn evaluate(
     live: impl Fn(&Value) -> Option<Value>,
 ) -> Result<Report> {
     let get = |v: &Value| live(v).unwrap_or_else(|| Value::Object(Map::new()));
+    let mut context = manifest.context.to_json();
+    if let Value::Object(m) = &mut context {
+        m.remove("output");
+        m.remove("outputs");
+    }
     let workload = get(&manifest.workload);
     let aux: Map<String, Value> = manifest
         .objects
@@ -46,6 +51,7 @@ pub fn evaluate(
         output: workload.clone(),
         outputs: aux,
         parameter: crate::app::properties(&comp.properties).clone(),
+        context: context.clone(),
     })?;
     let mut traits = Vec::new();
     for t in &comp.traits {
@@ -61,6 +67,7 @@ pub fn evaluate(
             output: workload.clone(),
             outputs,
             parameter: crate::app::properties(&t.properties).clone(),
+            context: context.clone(),
         })?;
         traits.push((name, s));
     }
@@ -100,5 +107,32 @@ mod tests {
         assert!(!r.traits[1].1.healthy);
         assert_eq!(r.traits[1].1.message, "ExternalIP: Pending");
         assert!(!r.healthy());
+    }
+
+    #[test]
+    fn status_programs_see_the_render_context() {
+        // like KubeVela's gateway trait: the message names the component and the app
+        let src = r##"
+hello: {
+	type: "trait"
+	attributes: status: customStatus: #"""
+		message: "\(context.name) of \(context.appName) in \(context.namespace)"
+		"""#
+}
+template: {
+	patch: metadata: labels: hello: "yes"
+	parameter: {}
+}
+"##;
+        let def = crate::cue::CueDefinition::from_cue("hello", src).unwrap();
+        let mut reg = Registry::builtin();
+        reg.insert(std::sync::Arc::new(def));
+        let app = crate::app::parse(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: shop, namespace: prod}\nspec:\n  components:\n    - name: web\n      type: webservice\n      properties: {image: x}\n      traits: [{type: hello}]\n",
+        )
+        .unwrap();
+        let m = Renderer::new(reg.clone()).render(&app).unwrap();
+        let r = evaluate(&reg, &app.spec.components[0], &m[0], |o| Some(o.clone())).unwrap();
+        assert_eq!(r.traits[0].1.message, "web of shop in prod");
     }
 }

@@ -53,6 +53,9 @@ pub struct ComponentManifest {
     pub workload: Value,
     /// Component outputs and trait objects, in render order.
     pub objects: Vec<Object>,
+    /// The context the component was rendered with (`output`/`outputs` left empty): status
+    /// programs see it as `context` (`context.name`, `context.appName`, ...).
+    pub context: Context,
 }
 
 impl ComponentManifest {
@@ -447,12 +450,15 @@ impl Renderer {
             }
         }
 
+        ctx.output = None;
+        ctx.outputs = Default::default();
         Ok(ComponentManifest {
             name: comp.name.clone(),
             type_: comp.type_.clone(),
             namespace: ns,
             workload,
             objects,
+            context: ctx,
         })
     }
 

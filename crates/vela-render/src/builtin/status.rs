@@ -83,6 +83,7 @@ mod tests {
 
     fn req(output: Value) -> StatusRequest {
         StatusRequest {
+            context: Value::Null,
             output,
             ..Default::default()
         }
