@@ -235,7 +235,11 @@ impl<'a> Parser<'a> {
                 self.expect("=")?;
                 Ok(Decl::Let(n, self.expr()?))
             }
-            Tok::Sym("for") | Tok::Sym("if") | Tok::Sym("let") => {
+            // `if: 1`, `for?: x`: a keyword used as a field label
+            Tok::Sym("for") | Tok::Sym("if") | Tok::Sym("let")
+                if !(sym(self.peek_at(1), ":")
+                    || (matches!(self.peek_at(1), Tok::Sym("?" | "!")) && sym(self.peek_at(2), ":"))) =>
+            {
                 Ok(Decl::Comprehension(self.comprehension()?))
             }
             _ => self.field_or_embed(comments, doc),
