@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release -p vela-cue --example memory_flat -- [N]`
 
+#[path = "../benches/common/webservice.rs"]
+mod fixture;
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -16,15 +19,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000);
-    let dir = std::env::var("VELA_CONFORMANCE_DIR").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/conformance/kubevela"
-        )
-        .to_string()
-    });
-    let src = std::fs::read_to_string(format!("{dir}/definitions/component/webservice.cue")).expect("corpus");
-    let template = vela_cue::definition::split(&src).expect("definition").template();
+    let template = fixture::template();
     let program = vela_cue::Program::compile("webservice.cue", &template).expect("compile");
     let parameter = serde_json::json!({"cmd": ["node", "server.js"], "cpu": "0.1",
         "env": [{"name": "FOO", "value": "bar"}], "image": "oamdev/testapp:v1",

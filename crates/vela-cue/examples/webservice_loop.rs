@@ -3,38 +3,17 @@
 //!
 //! `cargo run --release -p vela-cue --example webservice_loop -- [N]` (default N = 1,000)
 
+#[path = "../benches/common/webservice.rs"]
+mod fixture;
+
 fn main() {
     let n: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000);
-    let dir = std::env::var("VELA_CONFORMANCE_DIR").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/conformance/kubevela"
-        )
-        .to_string()
-    });
-    let src = std::fs::read_to_string(format!("{dir}/definitions/component/webservice.cue")).expect("corpus");
-    let template = vela_cue::definition::split(&src).expect("definition").template();
+    let template = fixture::template();
     let program = vela_cue::Program::compile("webservice.cue", &template).expect("compile");
-    let parameter = serde_json::json!({
-        "cmd": ["node", "server.js"],
-        "cpu": "0.1",
-        "env": [
-            {"name": "FOO", "value": "bar"},
-            {"name": "FOO", "valueFrom": {"secretKeyRef": {"key": "bar", "name": "bar"}}}
-        ],
-        "image": "oamdev/testapp:v1",
-        "ports": [{"expose": true, "port": 8080}]
-    });
-    let context = serde_json::json!({
-        "appAnnotations": {}, "appLabels": {}, "appName": "website", "appRevision": "website-v1",
-        "appRevisionNum": 1, "cluster": "",
-        "clusterVersion": {"gitVersion": "v1.29.0", "major": "1", "minor": 29, "platform": ""},
-        "name": "frontend", "namespace": "default", "publishVersion": "", "replicaKey": "",
-        "revision": "", "workflowName": ""
-    });
+    let (parameter, context) = fixture::inputs();
     let mut total = 0usize;
     for _ in 0..n {
         let inst = program
