@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use crate::ast::{Constraint, File, Name};
 use crate::error::{Error, Result};
-use crate::eval::{Conj, Ctx, Env, FrameKind, Limits, push};
+use crate::eval::{Conj, Ctx, Env, FrameKind, Limits};
 use crate::export::Data;
 use crate::value::{NodeId, Val, kind};
 
@@ -202,7 +202,7 @@ impl Instance {
     fn rebuild(&mut self) -> Result<()> {
         let ctx = Ctx::new(self.program.limits);
         let mut pkg_cache: HashMap<String, Val> = HashMap::new();
-        let root = ctx.new_node(Vec::new(), None, None);
+        let root = ctx.new_node(Default::default(), None, None);
         let env = file_env(
             &ctx,
             &self.program,
@@ -211,14 +211,16 @@ impl Instance {
             &mut pkg_cache,
             0,
         )?;
-        let mut conjs = vec![Conj::lit(self.program.file.root.clone(), env, None)];
+        let mut conjs: crate::eval::Conjs =
+            smallvec::smallvec![Conj::lit(self.program.file.root.clone(), env, None)];
         for (path, v) in &self.fills {
             let mut val = ctx.inject(v);
             for el in path.iter().rev() {
                 match el {
                     PathElem::Field(f) => {
                         let fields = vec![(Name::from(f.as_str()), val)];
-                        val = Val::Struct(ctx.new_node(vec![Conj::fields(fields)], None, None));
+                        val =
+                            Val::Struct(ctx.new_node(smallvec::smallvec![Conj::fields(fields)], None, None));
                     }
                     PathElem::Index(_) => {
                         return Err(Error::Path {
@@ -373,8 +375,8 @@ fn file_env(
         };
         imports.insert(imp.name.clone(), v);
     }
-    Ok(push(
-        &None,
+    Ok(ctx.push(
+        &Env::default(),
         FrameKind::File {
             imports: Rc::new(imports),
             root,
@@ -399,9 +401,9 @@ fn import_value(
                 msg: "import cycle".into(),
             }));
         }
-        let node = ctx.new_node(Vec::new(), None, None);
+        let node = ctx.new_node(Default::default(), None, None);
         cache.insert(path.to_string(), Val::Struct(node));
-        let mut conjs = Vec::new();
+        let mut conjs = crate::eval::Conjs::new();
         for (_, _, f) in files {
             let env = match file_env(ctx, program, f, Some(node), cache, depth + 1) {
                 Ok(e) => e,

@@ -254,17 +254,27 @@ pub struct StructLit {
 impl StructLit {
     /// Whether this literal declares `name` as a field label or `let` (used for scoping).
     pub fn declares(&self, name: &str) -> Option<&Decl> {
+        self.declared(name).map(|(_, d)| d)
+    }
+
+    /// The declaration of `name` as a field label or `let`, with its index in `decls`.
+    pub fn declared(&self, name: &str) -> Option<(u32, &Decl)> {
         if !self.index.is_empty() || self.decls.is_empty() {
-            return self.index.get(name).and_then(|i| self.decls.get(*i as usize));
+            let i = *self.index.get(name)?;
+            return self.decls.get(i as usize).map(|d| (i, d));
         }
-        self.decls.iter().find(|d| match d {
-            Decl::Field(f) => match &f.label {
-                Label::Name(n) => &**n == name || f.alias.as_deref() == Some(name),
-                _ => f.alias.as_deref() == Some(name),
-            },
-            Decl::Let(n, _) => &**n == name,
-            _ => false,
-        })
+        self.decls
+            .iter()
+            .enumerate()
+            .find(|(_, d)| match d {
+                Decl::Field(f) => match &f.label {
+                    Label::Name(n) => &**n == name || f.alias.as_deref() == Some(name),
+                    _ => f.alias.as_deref() == Some(name),
+                },
+                Decl::Let(n, _) => &**n == name,
+                _ => false,
+            })
+            .map(|(i, d)| (i as u32, d))
     }
 }
 

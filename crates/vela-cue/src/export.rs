@@ -71,7 +71,7 @@ impl Ctx {
             })),
             Data::Obj(m) => {
                 let fields: Vec<(Name, Val)> = m.iter().map(|(k, v)| (k.clone(), self.inject(v))).collect();
-                Val::Struct(self.new_node(vec![Conj::fields(fields)], None, None))
+                Val::Struct(self.new_node(smallvec::smallvec![Conj::fields(fields)], None, None))
             }
         }
     }
@@ -101,7 +101,7 @@ impl Ctx {
                     .iter()
                     .map(|(k, v)| (crate::ast::regular_name(k), self.from_json(v)))
                     .collect();
-                Val::Struct(self.new_node(vec![Conj::fields(fields)], None, None))
+                Val::Struct(self.new_node(smallvec::smallvec![Conj::fields(fields)], None, None))
             }
         }
     }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::ast::{Constraint, Decl, ExprKind, Label, Name, Op, StructLit};
-use crate::eval::{ConjSrc, FieldConj, FrameKind, push};
+use crate::eval::{ConjSrc, FieldConj, FrameKind};
 use crate::value::{Val, kind};
 
 use super::{Kind, Value};
@@ -245,7 +245,7 @@ impl<'a> Value<'a> {
                 .map(|p| {
                     let env = match p.lit.decls.get(p.idx as usize) {
                         Some(Decl::Field(f)) => match &f.label {
-                            Label::Pattern(Some(alias), _) => push(
+                            Label::Pattern(Some(alias), _) => ctx.push(
                                 &p.env,
                                 FrameKind::Var {
                                     name: alias.clone(),

@@ -8,7 +8,7 @@ mod yaml_emit;
 use std::rc::Rc;
 
 use crate::ast::Name;
-use crate::eval::{Conj, Ctx};
+use crate::eval::Ctx;
 use crate::value::{List, Val, kind};
 
 /// Standard-library packages known to the evaluator.
@@ -262,7 +262,7 @@ fn close(ctx: &Ctx, args: Vec<Val>, pos: u32) -> Val {
         Val::Struct(id) => {
             let g = ctx.fresh_gid();
             let n = ctx.node(id);
-            let conjs: Vec<Conj> = n
+            let conjs: crate::eval::Conjs = n
                 .base_conjs()
                 .into_iter()
                 .map(|mut c| {

@@ -44,7 +44,7 @@ impl Ctx {
             return false;
         };
         let mut cur = env.clone();
-        while let Some(f) = cur {
+        while let Some(f) = self.frame(&cur) {
             match &f.kind {
                 FrameKind::Struct { lit, .. } => {
                     if let Some(d) = lit.declares(name) {
@@ -54,7 +54,9 @@ impl Ctx {
                 FrameKind::Var { name: n, .. } if n == name => return false,
                 _ => {}
             }
-            cur = f.parent.clone();
+            let parent = f.parent.clone();
+            drop(f);
+            cur = parent;
         }
         false
     }
@@ -70,7 +72,7 @@ impl Ctx {
         }
         let Val::Struct(id) = v else { return v };
         let n = self.node(id);
-        let conjs: Vec<Conj> = n
+        let conjs: super::Conjs = n
             .base_conjs()
             .into_iter()
             .map(|mut c| {
@@ -94,7 +96,7 @@ impl Ctx {
             return v;
         }
         let g = self.fresh_gid();
-        let conjs: Vec<Conj> = base
+        let conjs: super::Conjs = base
             .into_iter()
             .map(|mut c| {
                 if c.gid.is_some() {

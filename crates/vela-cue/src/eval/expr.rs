@@ -3,8 +3,10 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::{Conj, Ctx, Env, FrameKind, push};
-use crate::ast::{Clause, Constraint, Decl, Expr, ExprKind, InterpPart, ListElem, ListLit, Name, Op};
+use super::{Conj, Ctx, Env, FrameKind};
+use crate::ast::{
+    Clause, Constraint, Decl, Expr, ExprKind, InterpPart, ListElem, ListLit, Name, Op, StructLit,
+};
 use crate::value::{Disj, List, NodeId, Val, kind};
 
 impl Ctx {
@@ -59,7 +61,7 @@ impl Ctx {
                     None => (None, None),
                 };
                 Val::Struct(self.new_node(
-                    vec![super::derived(
+                    smallvec::smallvec![super::derived(
                         Conj::lit(lit.clone(), env.clone(), gid),
                         self.cur_rpos.get(),
                     )],
@@ -311,47 +313,60 @@ impl Ctx {
     }
 
     fn lookup(&self, name: &Name, env: &Env, pos: u32) -> Val {
-        let mut cur = env.clone();
-        while let Some(f) = cur {
-            match &f.kind {
-                FrameKind::Struct { lit, node } => {
-                    if let Some(d) = lit.declares(name) {
-                        match d {
-                            Decl::Field(fd) => {
-                                let label = match &fd.label {
-                                    crate::ast::Label::Name(l) => l.clone(),
-                                    _ => name.clone(),
-                                };
-                                return self.ref_field(*node, &label, pos);
-                            }
-                            Decl::Let(n, x) => {
-                                let fenv = Some(f.clone());
-                                return self.let_value(lit, *node, n, x, &fenv);
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                FrameKind::Var { name: n, val } => {
-                    if n == name {
-                        return val.clone();
-                    }
-                }
-                FrameKind::File { imports, root } => {
-                    if let Some(v) = imports.get(name) {
-                        return v.clone();
-                    }
-                    if let Some(r) = root
-                        && self.field(*r, name).is_some()
-                    {
-                        return self.ref_field(*r, name, pos);
-                    }
-                }
-            }
-            cur = f.parent.clone();
+        match self.find(name, env) {
+            Found::Field(node, label) => self.ref_field(node, &label, pos),
+            Found::Let(lit, node, idx, fenv) => match lit.decls.get(idx as usize) {
+                Some(Decl::Let(n, x)) => self.let_value(&lit, node, n, x, &fenv),
+                _ => Val::bottom(format!("reference {name:?} not found"), pos),
+            },
+            Found::Val(v) => v,
+            Found::Root(r) => self.ref_field(r, name, pos),
+            Found::None => crate::builtins::predeclared(name)
+                .unwrap_or_else(|| Val::bottom(format!("reference {name:?} not found"), pos)),
         }
-        crate::builtins::predeclared(name)
-            .unwrap_or_else(|| Val::bottom(format!("reference {name:?} not found"), pos))
+    }
+
+    /// What the identifier `name` refers to in `env`: the innermost frame declaring it.
+    pub(crate) fn find(&self, name: &Name, env: &Env) -> Found {
+        let mut cur = env.clone();
+        loop {
+            let (parent, root) = {
+                let Some(f) = self.frame(&cur) else {
+                    return Found::None;
+                };
+                match &f.kind {
+                    FrameKind::Struct { lit, node } => match lit.declared(name) {
+                        Some((_, Decl::Field(fd))) => {
+                            let label = match &fd.label {
+                                crate::ast::Label::Name(l) => l.clone(),
+                                _ => name.clone(),
+                            };
+                            return Found::Field(*node, label);
+                        }
+                        Some((i, Decl::Let(..))) => return Found::Let(lit.clone(), *node, i, cur.clone()),
+                        _ => (f.parent.clone(), None),
+                    },
+                    FrameKind::Var { name: n, val } => {
+                        if n == name {
+                            return Found::Val(val.clone());
+                        }
+                        (f.parent.clone(), None)
+                    }
+                    FrameKind::File { imports, root } => {
+                        if let Some(v) = imports.get(name) {
+                            return Found::Val(v.clone());
+                        }
+                        (f.parent.clone(), *root)
+                    }
+                }
+            };
+            if let Some(r) = root
+                && self.field(r, name).is_some()
+            {
+                return Found::Root(r);
+            }
+            cur = parent;
+        }
     }
 
     fn ref_field(&self, node: NodeId, name: &Name, pos: u32) -> Val {
@@ -363,6 +378,44 @@ impl Ctx {
                 Val::incomplete(format!("cannot reference optional field: {name}"), pos)
             }
             Some((v, _)) => v,
+        }
+    }
+
+    /// Whether `e` evaluates to an error: the test `e == _|_` / `e != _|_`. A selector of a
+    /// field that is missing, optional or an error answers without building the error value
+    /// (with its message) that evaluating the selector would return.
+    pub(crate) fn is_error(&self, e: &Expr, env: &Env) -> bool {
+        let (x, name, index) = match &e.kind {
+            ExprKind::Select(x, name) => (x, name.clone(), None),
+            ExprKind::Index(x, i) => match &i.kind {
+                ExprKind::Str(s) => (x, field_name(s.clone()), Some(s)),
+                _ => return self.value_is_error(self.eval(e, env)),
+            },
+            _ => return self.value_is_error(self.eval(e, env)),
+        };
+        let v = self.resolve(self.eval(x, env));
+        let Val::Struct(id) = v else {
+            let v = match index {
+                Some(s) => self.index(v, Val::Str(s.clone()), e.pos),
+                None => self.select(v, &name, e.pos),
+            };
+            return self.value_is_error(v);
+        };
+        self.expand(id);
+        if self.node(id).st.borrow().error.is_some() {
+            return true;
+        }
+        match self.field(id, &name) {
+            None => true,
+            Some((fv, Constraint::Optional)) if !fv.is_bottom() => true,
+            Some((fv, _)) => self.value_is_error(fv),
+        }
+    }
+
+    fn value_is_error(&self, v: Val) -> bool {
+        match v {
+            Val::Struct(_) => self.norm(v).is_bottom(),
+            v => v.is_bottom(),
         }
     }
 
@@ -403,9 +456,7 @@ impl Ctx {
         let v = self.resolve(v);
         match (v, i) {
             (Val::Bottom(b), _) | (_, Val::Bottom(b)) => Val::Bottom(b),
-            (Val::Struct(id), Val::Str(s)) => {
-                self.select(Val::Struct(id), &crate::ast::regular_name(&s), pos)
-            }
+            (Val::Struct(id), Val::Str(s)) => self.select(Val::Struct(id), &field_name(s), pos),
             (Val::List(l), Val::Int(n)) => {
                 if n < 0 || n as usize >= l.elems.len() {
                     if n >= 0 && l.tail.is_some() {
@@ -527,7 +578,7 @@ impl Ctx {
                     }
                     for env in envs {
                         let n = self.new_node(
-                            vec![super::derived(
+                            smallvec::smallvec![super::derived(
                                 Conj::lit(c.body.clone(), env, gid),
                                 self.cur_rpos.get(),
                             )],
@@ -571,7 +622,7 @@ impl Ctx {
             },
             Clause::Let(n, x) => {
                 let v = self.eval(x, &env);
-                let env = push(
+                let env = self.push(
                     &env,
                     FrameKind::Var {
                         name: n.clone(),
@@ -585,7 +636,7 @@ impl Ctx {
                     for (idx, e) in l.elems.iter().enumerate() {
                         let mut env2 = env.clone();
                         if let Some(k) = k {
-                            env2 = push(
+                            env2 = self.push(
                                 &env2,
                                 FrameKind::Var {
                                     name: k.clone(),
@@ -593,7 +644,7 @@ impl Ctx {
                                 },
                             );
                         }
-                        env2 = push(
+                        env2 = self.push(
                             &env2,
                             FrameKind::Var {
                                 name: v.clone(),
@@ -608,7 +659,7 @@ impl Ctx {
                     for (name, val) in self.regular_fields(id) {
                         let mut env2 = env.clone();
                         if let Some(k) = k {
-                            env2 = push(
+                            env2 = self.push(
                                 &env2,
                                 FrameKind::Var {
                                     name: k.clone(),
@@ -616,7 +667,7 @@ impl Ctx {
                                 },
                             );
                         }
-                        env2 = push(&env2, FrameKind::Var { name: v.clone(), val });
+                        env2 = self.push(&env2, FrameKind::Var { name: v.clone(), val });
                         self.clauses(cl, i + 1, env2, out)?;
                     }
                     Ok(())
@@ -781,6 +832,29 @@ impl Ctx {
             Val::Pkg(n) => format!("package {n}"),
         }
     }
+}
+
+/// Internal name of the field selected by the string `s` (`x["s"]`): a regular field.
+fn field_name(s: Name) -> Name {
+    if s.starts_with(['_', '#']) {
+        crate::ast::regular_name(&s)
+    } else {
+        s
+    }
+}
+
+/// The declaration an identifier refers to (see `Ctx::find`).
+pub(crate) enum Found {
+    /// Field `label` of a struct node.
+    Field(NodeId, Name),
+    /// The `let` declaration `idx` of a literal expanded in a node, with the literal's scope.
+    Let(Arc<StructLit>, NodeId, u32, Env),
+    /// A variable (`for`, `let` clause, pattern alias) or an import.
+    Val(Val),
+    /// A field of the root of another file of the package.
+    Root(NodeId),
+    /// Nothing: a predeclared identifier or an error.
+    None,
 }
 
 fn flatten_or<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {

@@ -54,8 +54,11 @@ impl Default for Limits {
     }
 }
 
-/// Lexical environment: a linked list of frames.
-pub(crate) type Env = Option<Rc<Frame>>;
+/// Lexical environment: the innermost of a linked list of frames, an index into the frame
+/// arena of the [`Ctx`] (`Env::default()`: no frame). Frames live as long as the context, so an
+/// environment is a plain number: no reference count, no allocation per scope.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Env(u32);
 
 /// One scope.
 pub(crate) struct Frame {
@@ -75,16 +78,12 @@ pub(crate) enum FrameKind {
     },
 }
 
-pub(crate) fn push(env: &Env, kind: FrameKind) -> Env {
-    Some(Rc::new(Frame {
-        parent: env.clone(),
-        kind,
-    }))
-}
-
 /// Queued dynamic declaration: literal, declaration index, scope, closedness group, struct-info
 /// index, reference position.
 type Work = (Arc<StructLit>, u32, Env, Option<u32>, usize, Option<u32>);
+
+/// The conjuncts of a node (most nodes have one or two).
+pub(crate) type Conjs = SmallVec<[Conj; 2]>;
 
 /// A struct conjunct.
 #[derive(Clone)]
@@ -211,7 +210,7 @@ pub(crate) struct NodeState {
 }
 
 pub(crate) struct Node {
-    pub conjs: RefCell<Vec<Conj>>,
+    pub conjs: RefCell<Conjs>,
     /// Number of conjuncts the node was created with (expansion appends embedded ones).
     pub orig: Cell<usize>,
     pub st: RefCell<NodeState>,
@@ -222,6 +221,8 @@ pub(crate) struct Node {
 /// The evaluation context: arena of nodes, counters, limits.
 pub(crate) struct Ctx {
     pub nodes: RefCell<Vec<Rc<Node>>>,
+    /// Frame arena of the environments ([`Env`]).
+    frames: RefCell<Vec<Frame>>,
     pub steps: Cell<u64>,
     pub depth: Cell<u32>,
     pub limits: Limits,
@@ -243,6 +244,7 @@ impl Ctx {
     pub(crate) fn new(limits: Limits) -> Ctx {
         Ctx {
             nodes: RefCell::new(Vec::new()),
+            frames: RefCell::new(Vec::with_capacity(64)),
             steps: Cell::new(0),
             depth: Cell::new(0),
             limits,
@@ -257,11 +259,27 @@ impl Ctx {
         }
     }
 
+    /// A new frame `kind` inside `env`.
+    pub(crate) fn push(&self, env: &Env, kind: FrameKind) -> Env {
+        let mut frames = self.frames.borrow_mut();
+        frames.push(Frame {
+            parent: env.clone(),
+            kind,
+        });
+        Env(frames.len() as u32)
+    }
+
+    /// The innermost frame of `env`; the borrow must end before any evaluation.
+    pub(crate) fn frame(&self, env: &Env) -> Option<std::cell::Ref<'_, Frame>> {
+        let i = env.0.checked_sub(1)?;
+        Some(std::cell::Ref::map(self.frames.borrow(), |f| &f[i as usize]))
+    }
+
     pub(crate) fn node(&self, id: NodeId) -> Rc<Node> {
         self.nodes.borrow()[id as usize].clone()
     }
 
-    pub(crate) fn new_node(&self, conjs: Vec<Conj>, parent: Option<NodeId>, label: Option<Name>) -> NodeId {
+    pub(crate) fn new_node(&self, conjs: Conjs, parent: Option<NodeId>, label: Option<Name>) -> NodeId {
         let mut nodes = self.nodes.borrow_mut();
         if nodes.len() >= self.limits.max_nodes {
             self.hit_limit(format!("more than {} struct values", self.limits.max_nodes));
@@ -275,7 +293,7 @@ impl Ctx {
                 self.limits.max_nodes.saturating_mul(8)
             ));
         }
-        let conjs = if self.limited() { Vec::new() } else { conjs };
+        let conjs = if self.limited() { Conjs::new() } else { conjs };
         let orig = conjs.len();
         nodes.push(Rc::new(Node {
             orig: Cell::new(orig),
@@ -353,7 +371,9 @@ impl Ctx {
                 return;
             }
             st.status = Status::Expanding;
-            node.orig.set(node.conjs.borrow().len());
+            let n = node.conjs.borrow().len();
+            node.orig.set(n);
+            st.infos.reserve(n);
         }
         let mut i = 0;
         // Pass 1 adds static fields of every literal; dynamic work is queued and run afterwards so
@@ -444,7 +464,7 @@ impl Ctx {
                 }
             }
             ConjSrc::Lit(lit, env) => {
-                let fenv = push(
+                let fenv = self.push(
                     &env,
                     FrameKind::Struct {
                         lit: lit.clone(),
@@ -630,7 +650,7 @@ impl Ctx {
             if self.label_matches(&pat, &name) {
                 let env = match lit.decls.get(idx as usize) {
                     Some(Decl::Field(f)) => match &f.label {
-                        Label::Pattern(Some(alias), _) => push(
+                        Label::Pattern(Some(alias), _) => self.push(
                             &env,
                             FrameKind::Var {
                                 name: alias.clone(),
@@ -671,7 +691,7 @@ impl Ctx {
     pub(crate) fn eval_field(&self, parent: NodeId, name: &Name, conjs: &[FieldConj]) -> Val {
         let is_def = name.starts_with('#') || name.starts_with("_#");
         let def_gid = if is_def { Some(self.fresh_gid()) } else { None };
-        let mut lits: Vec<Conj> = Vec::new();
+        let mut lits = Conjs::new();
         let mut acc = Val::Top;
         for c in conjs {
             match c {
@@ -876,9 +896,9 @@ fn add_field_conj(
 
 impl Node {
     /// The conjuncts the node was built from (without those its expansion embedded).
-    pub(crate) fn base_conjs(&self) -> Vec<Conj> {
+    pub(crate) fn base_conjs(&self) -> Conjs {
         let c = self.conjs.borrow();
-        c[..self.orig.get().min(c.len())].to_vec()
+        c[..self.orig.get().min(c.len())].iter().cloned().collect()
     }
 }
 

@@ -49,12 +49,7 @@ impl Ctx {
         // existence tests `x == _|_` / `x != _|_`
         if matches!(op, Op::Eq | Op::Ne) && (is_bottom_lit(a) || is_bottom_lit(b)) {
             let other = if is_bottom_lit(a) { b } else { a };
-            let v = self.eval(other, env);
-            let v = match v {
-                Val::Struct(_) => self.norm(v),
-                v => v,
-            };
-            let is_err = v.is_bottom();
+            let is_err = self.is_error(other, env);
             return Val::Bool(if op == Op::Eq { is_err } else { !is_err });
         }
         if matches!(op, Op::LAnd | Op::LOr) {
