@@ -117,6 +117,8 @@ impl Ctx {
     /// building the JSON tree).
     pub(crate) fn export_text(&self, v: &Val, path: &str, budget: &mut usize) -> Result<String, Error> {
         let mut sink = TextSink::default();
+        // most exported structs are a few hundred bytes: skip the first doublings
+        sink.out.reserve(512);
         self.emit(v, &Path::Root(path), budget, 0, &mut sink)?;
         Ok(sink.out)
     }
@@ -238,16 +240,20 @@ impl Ctx {
         if let Some(e) = self.validator_error(id) {
             return Err(self.eval_error(&e, &path.render()));
         }
-        let names: Vec<(Name, Constraint)> = node
-            .st
-            .borrow()
-            .fields
-            .iter()
-            .map(|(k, s)| (k.clone(), s.constraint))
-            .collect();
+        // the fields of an expanded node are fixed: walk them by index, without a copy
+        let len = node.st.borrow().fields.len();
         sink.begin_obj();
         let mut count = 0;
-        for (n, c) in names {
+        for i in 0..len {
+            let Some((n, c)) = node
+                .st
+                .borrow()
+                .fields
+                .get_index(i)
+                .map(|(k, s)| (k.clone(), s.constraint))
+            else {
+                break;
+            };
             if n.starts_with('_') || n.starts_with('#') || c == Constraint::Optional {
                 continue;
             }

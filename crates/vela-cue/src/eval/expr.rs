@@ -1,6 +1,8 @@
 //! Expression evaluation: references, selectors, comprehensions, lists, calls.
 
 use std::rc::Rc;
+
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 use super::{Conj, Ctx, Env, FrameKind};
@@ -120,10 +122,10 @@ impl Ctx {
     }
 
     fn eval_disj(&self, e: &Expr, env: &Env, gid: Option<u32>, owner: Option<(NodeId, &Name)>) -> Val {
-        let mut terms: Vec<&Expr> = Vec::new();
+        let mut terms: SmallVec<[&Expr; 4]> = SmallVec::new();
         flatten_or(e, &mut terms);
-        let mut alts = Vec::new();
-        let mut dflt = Vec::new();
+        let mut alts = Vec::with_capacity(terms.len());
+        let mut dflt = Vec::with_capacity(terms.len());
         for t in terms {
             let (marked, x) = match &t.kind {
                 ExprKind::Default(x) => (true, &**x),
@@ -153,35 +155,42 @@ impl Ctx {
 
     /// Build a normalised disjunction (drops errors, merges duplicates, unwraps single values).
     pub(crate) fn make_disj(&self, alts: Vec<Val>, dflt: Vec<bool>, first_err: Option<Val>, pos: u32) -> Val {
-        let mut oa: Vec<Val> = Vec::new();
-        let mut od: Vec<bool> = Vec::new();
-        let mut errs: Vec<Val> = first_err.into_iter().collect();
-        for (a, d) in alts.into_iter().zip(dflt) {
+        // the kept alternatives are compacted to the front of the vectors they came in
+        let (mut oa, mut od) = (alts, dflt);
+        let len = oa.len().min(od.len());
+        let mut errs: SmallVec<[Val; 2]> = first_err.into_iter().collect();
+        let mut n = 0;
+        for i in 0..len {
+            let a = std::mem::replace(&mut oa[i], Val::Top);
+            let d = od[i];
             if a.is_bottom() {
                 errs.push(a);
                 continue;
             }
-            if let Some(k) = oa.iter().position(|x| self.same(x, &a)) {
+            if let Some(k) = oa[..n].iter().position(|x| self.same(x, &a)) {
                 od[k] |= d;
                 continue;
             }
-            oa.push(a);
-            od.push(d);
+            oa[n] = a;
+            od[n] = d;
+            n += 1;
         }
+        oa.truncate(n);
+        od.truncate(n);
         if oa.len() > 1 && oa.iter().any(|a| a.is_struct()) {
             // eliminate struct alternatives that fail (closedness, conflicts)
-            let mut ka = Vec::new();
-            let mut kd = Vec::new();
-            for (a, d) in oa.into_iter().zip(od) {
-                if let Some(err) = self.deep_error(&a, 6) {
+            let mut n = 0;
+            for i in 0..oa.len() {
+                if let Some(err) = self.deep_error(&oa[i], 6) {
                     errs.push(err);
                     continue;
                 }
-                ka.push(a);
-                kd.push(d);
+                oa.swap(n, i);
+                od.swap(n, i);
+                n += 1;
             }
-            oa = ka;
-            od = kd;
+            oa.truncate(n);
+            od.truncate(n);
         }
         match oa.len() {
             0 => {
@@ -559,7 +568,7 @@ impl Ctx {
     }
 
     fn eval_list(&self, lit: &ListLit, env: &Env, gid: Option<u32>) -> Val {
-        let mut elems = Vec::new();
+        let mut elems = Vec::with_capacity(lit.elems.len());
         for el in &lit.elems {
             match el {
                 ListElem::Expr(x) => {
@@ -572,7 +581,7 @@ impl Ctx {
                     elems.push(self.norm(v));
                 }
                 ListElem::Comprehension(c) => {
-                    let mut envs = Vec::new();
+                    let mut envs = Envs::new();
                     if let Err(b) = self.clauses(&c.clauses, 0, env.clone(), &mut envs) {
                         return b;
                     }
@@ -599,7 +608,7 @@ impl Ctx {
     }
 
     /// Run comprehension clauses from `i`, collecting the environment of every produced body.
-    pub(crate) fn clauses(&self, cl: &[Clause], i: usize, env: Env, out: &mut Vec<Env>) -> Result<(), Val> {
+    pub(crate) fn clauses(&self, cl: &[Clause], i: usize, env: Env, out: &mut Envs) -> Result<(), Val> {
         let Some(c) = cl.get(i) else {
             out.push(env);
             return Ok(());
@@ -755,6 +764,10 @@ impl Ctx {
     /// The default of a value (the value itself when it has none).
     pub(crate) fn default_of(&self, v: &Val) -> Val {
         match v {
+            Val::Disj(d) if d.dflt.iter().filter(|f| **f).count() == 1 => {
+                let i = d.dflt.iter().position(|f| *f).unwrap_or(0);
+                d.alts.get(i).cloned().unwrap_or(Val::Top)
+            }
             Val::Disj(d) if d.has_default() => {
                 let ds: Vec<Val> = d
                     .alts
@@ -843,6 +856,9 @@ fn field_name(s: Name) -> Name {
     }
 }
 
+/// The scopes of the bodies a comprehension produces.
+pub(crate) type Envs = SmallVec<[Env; 4]>;
+
 /// The declaration an identifier refers to (see `Ctx::find`).
 pub(crate) enum Found {
     /// Field `label` of a struct node.
@@ -857,7 +873,7 @@ pub(crate) enum Found {
     None,
 }
 
-fn flatten_or<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+fn flatten_or<'a>(e: &'a Expr, out: &mut SmallVec<[&'a Expr; 4]>) {
     match &e.kind {
         ExprKind::Binary(Op::Or, a, b) => {
             flatten_or(a, out);

@@ -13,8 +13,7 @@ mod ops;
 mod order;
 mod unify;
 
-use order::Scratch;
-pub(crate) use order::StructInfo;
+use order::{Infos, Scratch};
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -206,7 +205,6 @@ pub(crate) struct NodeState {
     /// Set when a comprehension or embedding was processed (struct is not a plain literal).
     pub has_regular_decl: bool,
     pub closed_checked: bool,
-    pub infos: Vec<StructInfo>,
 }
 
 pub(crate) struct Node {
@@ -238,13 +236,15 @@ pub(crate) struct Ctx {
     pub export_stack: RefCell<Vec<NodeId>>,
     /// Buffers of the field sort.
     order_scratch: RefCell<Scratch>,
+    /// Struct-info buffers of finished expansions, for reuse.
+    infos_pool: RefCell<Vec<Infos>>,
 }
 
 impl Ctx {
     pub(crate) fn new(limits: Limits) -> Ctx {
         Ctx {
             nodes: RefCell::new(Vec::new()),
-            frames: RefCell::new(Vec::with_capacity(64)),
+            frames: RefCell::new(Vec::new()),
             steps: Cell::new(0),
             depth: Cell::new(0),
             limits,
@@ -256,6 +256,7 @@ impl Ctx {
             cur_rpos: Cell::new(None),
             conj_total: Cell::new(0),
             order_scratch: RefCell::new(Scratch::default()),
+            infos_pool: RefCell::new(Vec::new()),
         }
     }
 
@@ -308,7 +309,6 @@ impl Ctx {
                 lets: FxHashMap::default(),
                 has_regular_decl: false,
                 closed_checked: false,
-                infos: Vec::new(),
             }),
             parent,
             label,
@@ -371,14 +371,13 @@ impl Ctx {
                 return;
             }
             st.status = Status::Expanding;
-            let n = node.conjs.borrow().len();
-            node.orig.set(n);
-            st.infos.reserve(n);
+            node.orig.set(node.conjs.borrow().len());
         }
         let mut i = 0;
         // Pass 1 adds static fields of every literal; dynamic work is queued and run afterwards so
         // that comprehensions see the fields declared after them.
-        let mut work: Vec<Work> = Vec::new();
+        let mut work: SmallVec<[Work; 4]> = SmallVec::new();
+        let mut infos = self.infos_pool.borrow_mut().pop().unwrap_or_default();
         let mut wi = 0;
         loop {
             let conj = {
@@ -392,7 +391,7 @@ impl Ctx {
             if let Some(c) = conj {
                 i += 1;
                 if !matches!(c.src, ConjSrc::Validator(_)) {
-                    self.add_static(id, &node, c, &mut work);
+                    self.add_static(id, &node, c, &mut work, &mut infos);
                 }
                 continue;
             }
@@ -402,7 +401,7 @@ impl Ctx {
                 if self.limited() {
                     break;
                 }
-                self.run_dynamic(id, &node, &lit, idx, &env, gid, (info, rpos));
+                self.run_dynamic(id, &node, &lit, idx, &env, gid, (info, rpos), &mut infos);
                 continue;
             }
             break;
@@ -410,8 +409,10 @@ impl Ctx {
         {
             let mut st = node.st.borrow_mut();
             st.status = Status::Done;
-            order::sort_fields(&mut st, &mut self.order_scratch.borrow_mut());
+            order::sort_fields(&mut st, &infos, &mut self.order_scratch.borrow_mut());
         }
+        infos.clear();
+        self.infos_pool.borrow_mut().push(infos);
         self.check_closed(id);
     }
 
@@ -438,13 +439,21 @@ impl Ctx {
         })
     }
 
-    fn add_static(&self, id: NodeId, node: &Node, c: Conj, work: &mut Vec<Work>) {
+    fn add_static(
+        &self,
+        id: NodeId,
+        node: &Node,
+        c: Conj,
+        work: &mut SmallVec<[Work; 4]>,
+        infos: &mut Infos,
+    ) {
         let rpos = if c.ref_pos { Some(c.pos) } else { None };
-        let info_idx = {
-            let mut st = node.st.borrow_mut();
-            st.infos.push(StructInfo::new(&c));
-            st.infos.len() - 1
+        let labels = match &c.src {
+            ConjSrc::Fields(f) => f.len(),
+            ConjSrc::Lit(lit, _) => lit.decls.len(),
+            ConjSrc::Validator(_) => 0,
         };
+        let info_idx = infos.begin(&c, labels);
         match c.src {
             // checked by `check_validators` once the node is complete
             ConjSrc::Validator(_) => {}
@@ -452,10 +461,9 @@ impl Ctx {
                 let mut guard = node.st.borrow_mut();
                 let st = &mut *guard;
                 st.fields.reserve(fields.len());
-                st.infos[info_idx].reserve(fields.len());
                 for (i, (name, v)) in fields.iter().enumerate() {
                     let (fi, slot) = slot_entry(&mut st.fields, name.clone());
-                    st.infos[info_idx].push_label(fi, c.pos.saturating_add(i as u32 + 1));
+                    infos.push_label(info_idx, fi, c.pos.saturating_add(i as u32 + 1));
                     slot.conjs.push(FieldConj::Val(v.clone()));
                     slot.value = None;
                     if slot.constraint != Constraint::Regular {
@@ -476,7 +484,6 @@ impl Ctx {
                     st.groups.get_or_default(g);
                 }
                 st.fields.reserve(lit.decls.len());
-                st.infos[info_idx].reserve(lit.decls.len());
                 for (idx, d) in lit.decls.iter().enumerate() {
                     match d {
                         Decl::Field(f) => match &f.label {
@@ -495,10 +502,10 @@ impl Ctx {
                                     },
                                     c.gid,
                                 );
-                                st.infos[info_idx].push_label(fi, f.pos);
+                                infos.push_label(info_idx, fi, f.pos);
                             }
                             Label::Dynamic(_) => {
-                                st.infos[info_idx].push_dynamic(idx as u32, f.pos);
+                                infos.push_dynamic(info_idx, idx as u32, f.pos);
                                 work.push((lit.clone(), idx as u32, fenv.clone(), c.gid, info_idx, rpos))
                             }
                             Label::Pattern(..) => {
@@ -530,6 +537,7 @@ impl Ctx {
         fenv: &Env,
         gid: Option<u32>,
         (info, rpos): (usize, Option<u32>),
+        infos: &mut Infos,
     ) {
         let Some(d) = lit.decls.get(idx as usize) else {
             return;
@@ -556,9 +564,7 @@ impl Ctx {
                                 },
                                 gid,
                             );
-                            if let Some(i) = st.infos.get_mut(info) {
-                                i.set_dynamic(idx, fi);
-                            }
+                            infos.set_dynamic(info, idx, fi);
                         }
                         Val::Bottom(b) => {
                             self.set_error(node, Val::Bottom(b));
@@ -599,7 +605,7 @@ impl Ctx {
                 self.embed(id, node, e, fenv, gid, (lit.end, rpos, lit));
             }
             Decl::Comprehension(c) => {
-                let mut envs = Vec::new();
+                let mut envs = expr::Envs::new();
                 if let Err(b) = self.clauses(&c.clauses, 0, fenv.clone(), &mut envs) {
                     self.set_error(node, b);
                     return;

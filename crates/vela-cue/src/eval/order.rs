@@ -16,45 +16,83 @@ pub(crate) struct StructInfo {
     pos: u32,
     ref_pos: bool,
     explicit: bool,
-    /// Labels in declaration order as (index in the node's fields, position, dynamic declaration
-    /// index); the field index is [`NONE`] for a dynamic field not (yet) resolved.
-    decls: Vec<(u32, u32, u32)>,
+    /// Its labels: the range `start..end` of [`Infos::decls`].
+    start: u32,
+    end: u32,
     has_dynamic: bool,
-    /// Number of resolved labels in `decls`.
+    /// Number of resolved labels in its range.
     named: u32,
 }
 
-impl StructInfo {
-    pub(crate) fn new(c: &Conj) -> StructInfo {
-        StructInfo {
+/// A label in declaration order: (index in the node's fields, position, dynamic declaration
+/// index); the field index is [`NONE`] for a dynamic field not (yet) resolved.
+type LabelDecl = (u32, u32, u32);
+
+/// The struct infos of one node being expanded, their labels in one buffer. Used only while the
+/// node expands; the buffers are recycled between expansions (see `Ctx::expand`).
+#[derive(Default)]
+pub(crate) struct Infos {
+    infos: Vec<StructInfo>,
+    decls: Vec<LabelDecl>,
+}
+
+impl Infos {
+    /// Start the info of conjunct `c`; its labels are pushed next (before another info starts).
+    pub(crate) fn begin(&mut self, c: &Conj, labels: usize) -> usize {
+        self.decls.reserve(labels);
+        let at = self.decls.len() as u32;
+        self.infos.push(StructInfo {
             pos: c.pos,
             ref_pos: c.ref_pos,
             explicit: c.explicit,
-            decls: Vec::new(),
+            start: at,
+            end: at,
             has_dynamic: false,
             named: 0,
+        });
+        self.infos.len() - 1
+    }
+    /// Record the label of field number `field` (its index in the node's fields) in the latest
+    /// info `info`.
+    pub(crate) fn push_label(&mut self, info: usize, field: usize, pos: u32) {
+        self.push(info, (field as u32, pos, NONE));
+        if let Some(i) = self.infos.get_mut(info) {
+            i.named += 1;
         }
     }
-    pub(crate) fn reserve(&mut self, n: usize) {
-        self.decls.reserve(n);
+    /// Record a dynamic label (declaration `idx`) not resolved yet in the latest info `info`.
+    pub(crate) fn push_dynamic(&mut self, info: usize, idx: u32, pos: u32) {
+        self.push(info, (NONE, pos, idx));
     }
-    /// Record the label of field number `field` (its index in the node's fields).
-    pub(crate) fn push_label(&mut self, field: usize, pos: u32) {
-        self.decls.push((field as u32, pos, NONE));
-        self.named += 1;
+    fn push(&mut self, info: usize, d: LabelDecl) {
+        debug_assert_eq!(info + 1, self.infos.len(), "labels go to the latest info");
+        self.decls.push(d);
+        if let Some(i) = self.infos.get_mut(info) {
+            i.end = self.decls.len() as u32;
+        }
     }
-    pub(crate) fn push_dynamic(&mut self, idx: u32, pos: u32) {
-        self.decls.push((NONE, pos, idx));
-    }
-    pub(crate) fn set_dynamic(&mut self, idx: u32, field: usize) {
-        if let Some(d) = self.decls.iter_mut().find(|d| d.2 == idx && d.0 == NONE) {
+    /// The dynamic label of declaration `idx` of info `info` resolved to field number `field`.
+    pub(crate) fn set_dynamic(&mut self, info: usize, idx: u32, field: usize) {
+        let Some(i) = self.infos.get_mut(info) else {
+            return;
+        };
+        let decls = &mut self.decls[i.start as usize..i.end as usize];
+        if let Some(d) = decls.iter_mut().find(|d| d.2 == idx && d.0 == NONE) {
             d.0 = field as u32;
-            self.has_dynamic = true;
-            self.named += 1;
+            i.has_dynamic = true;
+            i.named += 1;
         }
     }
-    fn labels(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
-        self.decls
+    /// Forget everything (keeping the buffers).
+    pub(crate) fn clear(&mut self) {
+        self.infos.clear();
+        self.decls.clear();
+    }
+}
+
+impl StructInfo {
+    fn labels<'a>(&self, decls: &'a [LabelDecl]) -> impl Iterator<Item = (usize, u32)> + 'a {
+        decls[self.start as usize..self.end as usize]
             .iter()
             .filter(|d| d.0 != NONE)
             .map(|d| (d.0 as usize, d.1))
@@ -102,23 +140,24 @@ impl Scratch {
 }
 
 /// Reorder `st.fields` in CUE's export order.
-pub(crate) fn sort_fields(st: &mut NodeState, sc: &mut Scratch) {
+pub(crate) fn sort_fields(st: &mut NodeState, all: &Infos, sc: &mut Scratch) {
+    let decls = &all.decls;
     let n = st.fields.len();
     if !(2..=5000).contains(&n) {
         return;
     }
     // one contributing struct without dynamic labels: its declaration order is the insertion
     // order already (a dynamic field is inserted when its label is known, after the others)
-    if st.infos.iter().filter(|i| i.named > 0).count() < 2 && !st.infos.iter().any(|i| i.has_dynamic) {
+    if all.infos.iter().filter(|i| i.named > 0).count() < 2 && !all.infos.iter().any(|i| i.has_dynamic) {
         return;
     }
     // position of each struct info: the declaration whose field index comes last
     sc.metas.clear();
-    for (i, info) in st.infos.iter().enumerate() {
+    for (i, info) in all.infos.iter().enumerate() {
         let mut pos = info.pos;
         if !info.ref_pos {
             let mut best: Option<usize> = None;
-            for (a, p) in info.labels() {
+            for (a, p) in info.labels(decls) {
                 if best.is_none_or(|b| a >= b) {
                     best = Some(a);
                     pos = p;
@@ -130,7 +169,7 @@ pub(crate) fn sort_fields(st: &mut NodeState, sc: &mut Scratch) {
     sc.metas
         .sort_by(|a, b| a.0.cmp(&b.0).then((a.1 as u8).cmp(&(b.1 as u8))));
     // batches of equal position (ranges of `metas`); consecutive explicit batches merge
-    let infos = &st.infos;
+    let infos = &all.infos;
     let metas_buf = std::mem::take(&mut sc.metas);
     let metas = &metas_buf;
     let explicit_of = |r: (usize, usize)| r.1 - r.0 > 1 || (r.1 - r.0 == 1 && infos[metas[r.0].2].explicit);
@@ -182,7 +221,7 @@ pub(crate) fn sort_fields(st: &mut NodeState, sc: &mut Scratch) {
             let info = &infos[si];
             // the chain starts at every field of the previous batch, then runs through the labels
             let mut last: Option<usize> = None;
-            for (l, _) in info.labels() {
+            for (l, _) in info.labels(decls) {
                 let skip = match sc.owner[l] {
                     o if o == si => true,
                     usize::MAX => false,
