@@ -8,6 +8,7 @@
 
 mod embed;
 mod expr;
+mod fields;
 mod groups;
 mod ops;
 mod order;
@@ -20,11 +21,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 use smallvec::SmallVec;
 
 use crate::ast::{Constraint, Decl, Expr, ExprKind, Field, Label, Name, StructLit};
-use crate::hash::{FxBuild, FxHashMap};
+use crate::hash::FxHashMap;
 use crate::value::{NodeId, Val};
 
 pub(crate) use ops::{compare_eq, order_vals};
@@ -196,7 +196,7 @@ pub(crate) struct Group {
 
 pub(crate) struct NodeState {
     pub status: Status,
-    pub fields: IndexMap<Name, Slot, FxBuild>,
+    pub fields: fields::FieldMap,
     pub patterns: Vec<Pattern>,
     pub embedded: Vec<Val>,
     pub groups: groups::GroupMap,
@@ -301,7 +301,7 @@ impl Ctx {
             conjs: RefCell::new(conjs),
             st: RefCell::new(NodeState {
                 status: Status::Fresh,
-                fields: IndexMap::default(),
+                fields: fields::FieldMap::default(),
                 patterns: Vec::new(),
                 embedded: Vec::new(),
                 groups: groups::GroupMap::default(),
@@ -462,7 +462,7 @@ impl Ctx {
                 let st = &mut *guard;
                 st.fields.reserve(fields.len());
                 for (i, (name, v)) in fields.iter().enumerate() {
-                    let (fi, slot) = slot_entry(&mut st.fields, name.clone());
+                    let (fi, _, slot) = st.fields.slot(name.clone());
                     infos.push_label(info_idx, fi, c.pos.saturating_add(i as u32 + 1));
                     slot.conjs.push(FieldConj::Val(v.clone()));
                     slot.value = None;
@@ -678,7 +678,7 @@ impl Ctx {
         }
         let v = self.eval_field(id, &name, &all);
         let mut st = node.st.borrow_mut();
-        if let Some(slot) = st.fields.get_mut(&*name) {
+        if let Some(slot) = st.fields.get_mut(&name) {
             slot.busy = false;
             all.truncate(own);
             let added = std::mem::take(&mut slot.conjs);
@@ -843,12 +843,10 @@ pub(crate) fn derived(mut c: Conj, rpos: Option<u32>) -> Conj {
     c
 }
 
-fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> (usize, &mut Slot) {
-    let e = fields.entry(name);
-    let i = e.index();
-    (
-        i,
-        e.or_insert_with(|| Slot {
+impl Slot {
+    /// An empty slot (optional until a declaration says otherwise).
+    pub(crate) fn new() -> Slot {
+        Slot {
             conjs: SmallVec::new(),
             constraint: Constraint::Optional,
             comments: SmallVec::new(),
@@ -856,8 +854,8 @@ fn slot_entry(fields: &mut IndexMap<Name, Slot, FxBuild>, name: Name) -> (usize,
             value: None,
             busy: false,
             groups: SmallVec::new(),
-        }),
-    )
+        }
+    }
 }
 
 fn add_field_conj(
@@ -868,8 +866,7 @@ fn add_field_conj(
     conj: FieldConj,
     gid: Option<u32>,
 ) -> usize {
-    let fresh = !st.fields.contains_key(&name);
-    let (fi, slot) = slot_entry(&mut st.fields, name);
+    let (fi, fresh, slot) = st.fields.slot(name);
     slot.conjs.push(conj);
     slot.value = None;
     match constraint {

@@ -5,7 +5,6 @@
 use crate::hash::FxHashSet as HashSet;
 
 use super::{Conj, NodeState};
-use crate::ast::Name;
 
 /// No field index (a dynamic field not resolved yet).
 const NONE: u32 = u32::MAX;
@@ -117,6 +116,8 @@ pub(crate) struct Scratch {
     adj: Vec<u32>,
     ready: Vec<usize>,
     order: Vec<usize>,
+    seen: Vec<bool>,
+    perm: Vec<usize>,
 }
 
 /// Structs with at most this many fields deduplicate edges with a bit matrix.
@@ -272,19 +273,21 @@ pub(crate) fn sort_fields(st: &mut NodeState, all: &Infos, sc: &mut Scratch) {
     if sc.order.iter().enumerate().all(|(r, i)| r == *i) {
         return;
     }
-    let mut entries: Vec<Option<(Name, super::Slot)>> =
-        std::mem::take(&mut st.fields).into_iter().map(Some).collect();
-    let mut fields = indexmap::IndexMap::with_capacity_and_hasher(n, Default::default());
-    for &i in &sc.order {
-        if let Some((k, v)) = entries.get_mut(i).and_then(Option::take) {
-            fields.insert(k, v);
+    // the order as a permutation: anything the sort missed keeps its place at the end
+    let Scratch {
+        order, seen, perm, ..
+    } = sc;
+    seen.clear();
+    seen.resize(n, false);
+    perm.clear();
+    for &i in order.iter() {
+        if i < n && !seen[i] {
+            seen[i] = true;
+            perm.push(i);
         }
     }
-    // anything the sort missed keeps its place at the end
-    for (k, v) in entries.into_iter().flatten() {
-        fields.insert(k, v);
-    }
-    st.fields = fields;
+    perm.extend((0..n).filter(|&i| !seen[i]));
+    st.fields.permute(perm, seen);
 }
 
 /// Topological order of `sc.edges` into `sc.order` when the graph is acyclic, choosing the
