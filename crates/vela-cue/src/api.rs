@@ -11,6 +11,7 @@ use crate::ast::{Constraint, File, Name};
 use crate::error::{Error, Result};
 use crate::eval::{Conj, Ctx, Env, FrameKind, Limits};
 use crate::export::Data;
+use crate::hash::FxHashSet;
 use crate::value::{NodeId, Val, kind};
 
 mod inspect;
@@ -37,6 +38,8 @@ pub struct Program {
     file: Arc<File>,
     packages: Arc<HashMap<String, Vec<PackageFile>>>,
     limits: Limits,
+    /// Every regular field label of the file: injected JSON keys reuse these names.
+    labels: Arc<FxHashSet<Name>>,
 }
 
 impl std::fmt::Debug for Program {
@@ -62,7 +65,10 @@ impl Program {
     pub fn compile(name: &str, src: &str) -> Result<Program> {
         let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, name, src))?;
         check_imports_used(&file, src).map_err(|e| resolve_err(e, name, src))?;
+        let mut labels = FxHashSet::default();
+        crate::ast::collect_labels(&file.root, &mut labels);
         Ok(Program {
+            labels: Arc::new(labels),
             name: name.into(),
             src: src.into(),
             file: Arc::new(file),
@@ -107,7 +113,8 @@ impl Program {
             root: 0,
         };
         for (p, v) in inputs {
-            inst.fills.push((parse_path(p)?, Data::from_json(v)));
+            inst.fills
+                .push((parse_path(p)?, Data::from_json(v, &self.labels)));
         }
         inst.rebuild()?;
         Ok(inst)
@@ -242,7 +249,8 @@ impl Instance {
 
     /// Unify a JSON value into the field at `path` and re-evaluate.
     pub fn fill(&mut self, path: &str, value: &Json) -> Result<()> {
-        self.fills.push((parse_path(path)?, Data::from_json(value)));
+        self.fills
+            .push((parse_path(path)?, Data::from_json(value, &self.program.labels)));
         self.rebuild()
     }
 

@@ -249,7 +249,13 @@ pub struct StructLit {
     pub end: u32,
     /// Declaration index of every field label / `let` name (first declaration wins).
     pub index: std::collections::HashMap<Name, u32, crate::hash::FxBuild>,
+    /// The entries of `index` in declaration order when there are at most [`LINEAR_NAMES`]:
+    /// comparing a few names is cheaper than hashing one.
+    names: Vec<(Name, u32)>,
 }
+
+/// Struct literals with at most this many names are searched without hashing.
+const LINEAR_NAMES: usize = 8;
 
 impl StructLit {
     /// Whether this literal declares `name` as a field label or `let` (used for scoping).
@@ -259,6 +265,13 @@ impl StructLit {
 
     /// The declaration of `name` as a field label or `let`, with its index in `decls`.
     pub fn declared(&self, name: &str) -> Option<(u32, &Decl)> {
+        if !self.names.is_empty() {
+            let (_, i) = self
+                .names
+                .iter()
+                .find(|(n, _)| n.len() == name.len() && **n == *name)?;
+            return self.decls.get(*i as usize).map(|d| (*i, d));
+        }
         if !self.index.is_empty() || self.decls.is_empty() {
             let i = *self.index.get(name)?;
             return self.decls.get(i as usize).map(|d| (i, d));
@@ -282,8 +295,9 @@ impl StructLit {
     /// Build a struct literal and its name index.
     pub fn new(decls: Vec<Decl>, pos: u32, end: u32) -> StructLit {
         let mut index = std::collections::HashMap::default();
+        let mut names = Vec::new();
         for (i, d) in decls.iter().enumerate() {
-            let names: [Option<&Name>; 2] = match d {
+            let labels: [Option<&Name>; 2] = match d {
                 Decl::Field(f) => [
                     match &f.label {
                         Label::Name(n) => Some(n),
@@ -294,15 +308,22 @@ impl StructLit {
                 Decl::Let(n, _) => [Some(n), None],
                 _ => [None, None],
             };
-            for n in names.into_iter().flatten() {
-                index.entry(n.clone()).or_insert(i as u32);
+            for n in labels.into_iter().flatten() {
+                if !index.contains_key(n) {
+                    index.insert(n.clone(), i as u32);
+                    names.push((n.clone(), i as u32));
+                }
             }
+        }
+        if names.len() > LINEAR_NAMES {
+            names = Vec::new();
         }
         StructLit {
             decls,
             pos,
             end,
             index,
+            names,
         }
     }
 }
@@ -347,4 +368,100 @@ pub struct File {
     pub imports: Vec<Import>,
     /// Top-level declarations as a struct literal.
     pub root: Arc<StructLit>,
+}
+
+/// Collect the name of every regular field label declared anywhere under `lit` (shared
+/// [`Name`]s that JSON keys with the same text can reuse instead of allocating their own).
+pub(crate) fn collect_labels(lit: &StructLit, out: &mut crate::hash::FxHashSet<Name>) {
+    for d in &lit.decls {
+        match d {
+            Decl::Field(f) => {
+                if let Label::Name(n) = &f.label
+                    && !n.starts_with(['_', '#'])
+                    && !out.contains(n)
+                {
+                    out.insert(n.clone());
+                }
+                collect_expr_labels(&f.value, out);
+            }
+            Decl::Let(_, e) | Decl::Embed(e) | Decl::Ellipsis(Some(e)) => collect_expr_labels(e, out),
+            Decl::Comprehension(c) => collect_comprehension_labels(c, out),
+            Decl::Ellipsis(None) | Decl::Attr(_) => {}
+        }
+    }
+}
+
+fn collect_comprehension_labels(c: &Comprehension, out: &mut crate::hash::FxHashSet<Name>) {
+    for cl in &c.clauses {
+        match cl {
+            Clause::For(_, _, e) | Clause::If(e) | Clause::Let(_, e) => collect_expr_labels(e, out),
+        }
+    }
+    collect_labels(&c.body, out);
+}
+
+fn collect_expr_labels(e: &Expr, out: &mut crate::hash::FxHashSet<Name>) {
+    match &e.kind {
+        ExprKind::Struct(lit) => collect_labels(lit, out),
+        ExprKind::List(l) => {
+            for el in &l.elems {
+                match el {
+                    ListElem::Expr(x) => collect_expr_labels(x, out),
+                    ListElem::Comprehension(c) => collect_comprehension_labels(c, out),
+                }
+            }
+        }
+        ExprKind::Unary(_, x) | ExprKind::Default(x) | ExprKind::Paren(x) | ExprKind::Select(x, _) => {
+            collect_expr_labels(x, out)
+        }
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+            collect_expr_labels(a, out);
+            collect_expr_labels(b, out);
+        }
+        ExprKind::Call(f, args) => {
+            collect_expr_labels(f, out);
+            for a in args {
+                collect_expr_labels(a, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(src: &str) -> Arc<StructLit> {
+        crate::parser::parse_file(src).unwrap().root
+    }
+
+    #[test]
+    fn declared_finds_the_first_declaration_with_and_without_the_hash_index() {
+        for extra in [0usize, 20] {
+            let mut src = String::from("a: 1\nX=b: 2\nlet c = 3\na: 4\n");
+            for i in 0..extra {
+                src.push_str(&format!("f{i}: {i}\n"));
+            }
+            let l = lit(&src);
+            assert_eq!(l.declared("a").map(|(i, _)| i), Some(0));
+            assert_eq!(l.declared("X").map(|(i, _)| i), Some(1));
+            assert_eq!(l.declared("b").map(|(i, _)| i), Some(1));
+            assert!(matches!(l.declared("c"), Some((2, Decl::Let(..)))));
+            assert!(l.declared("d").is_none());
+            if extra > 0 {
+                assert_eq!(l.declared("f19").map(|(i, _)| i), Some(23));
+            }
+        }
+    }
+
+    #[test]
+    fn labels_are_collected_from_nested_structs_lists_and_comprehensions() {
+        let l = lit("a: {b: [{c: 1}]}\nif true {d: 1}\n_h: 1\n#D: {e: 1}\nx: y.z\n");
+        let mut out = crate::hash::FxHashSet::default();
+        collect_labels(&l, &mut out);
+        let mut got: Vec<&str> = out.iter().map(|n| &**n).collect();
+        got.sort();
+        assert_eq!(got, ["a", "b", "c", "d", "e", "x"]);
+    }
 }

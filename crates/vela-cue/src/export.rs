@@ -8,6 +8,7 @@ use serde_json::{Map, Number, Value as Json};
 use crate::ast::{Constraint, Name};
 use crate::error::{Error, Pos};
 use crate::eval::{Conj, Ctx};
+use crate::hash::FxHashSet;
 use crate::value::{List, Val};
 
 /// Format a float the way CUE prints it (shortest representation, always with a dot or exponent).
@@ -32,7 +33,8 @@ pub(crate) enum Data {
 }
 
 impl Data {
-    pub(crate) fn from_json(j: &Json) -> Data {
+    /// Convert `j`; object keys equal to a label in `labels` share its name.
+    pub(crate) fn from_json(j: &Json, labels: &FxHashSet<Name>) -> Data {
         match j {
             Json::Null => Data::Null,
             Json::Bool(b) => Data::Bool(*b),
@@ -46,10 +48,16 @@ impl Data {
                 }
             }
             Json::String(s) => Data::Str(Name::from(s.as_str())),
-            Json::Array(a) => Data::List(a.iter().map(Data::from_json).collect()),
+            Json::Array(a) => Data::List(a.iter().map(|e| Data::from_json(e, labels)).collect()),
             Json::Object(m) => Data::Obj(
                 m.iter()
-                    .map(|(k, v)| (crate::ast::regular_name(k), Data::from_json(v)))
+                    .map(|(k, v)| {
+                        let name = match labels.get(k.as_str()) {
+                            Some(n) => n.clone(),
+                            None => crate::ast::regular_name(k),
+                        };
+                        (name, Data::from_json(v, labels))
+                    })
                     .collect(),
             ),
         }
@@ -70,7 +78,7 @@ impl Ctx {
                 tail: None,
             })),
             Data::Obj(m) => {
-                let fields: Vec<(Name, Val)> = m.iter().map(|(k, v)| (k.clone(), self.inject(v))).collect();
+                let fields: Rc<[(Name, Val)]> = m.iter().map(|(k, v)| (k.clone(), self.inject(v))).collect();
                 Val::Struct(self.new_node(smallvec::smallvec![Conj::fields(fields)], None, None))
             }
         }

@@ -122,7 +122,7 @@ impl Conj {
             explicit: false,
         }
     }
-    pub(crate) fn fields(fields: Vec<(Name, Val)>) -> Conj {
+    pub(crate) fn fields(fields: impl Into<Rc<[(Name, Val)]>>) -> Conj {
         Conj {
             src: ConjSrc::Fields(fields.into()),
             gid: None,
