@@ -1,6 +1,6 @@
 //! Embedding, reference positions for field order, and closedness checks.
 
-use super::{Conj, Ctx, Env, FrameKind, Node, derived};
+use super::{Conj, Ctx, Env, Node, derived};
 use crate::ast::{Decl, Expr, ExprKind, Label, Name, StructLit};
 use crate::value::{NodeId, Val};
 
@@ -36,29 +36,6 @@ impl Ctx {
             rpos
         };
         self.embed_val(id, node, v, gid, at);
-    }
-
-    /// Whether `e` is an identifier naming a `let` (struct-level or comprehension clause).
-    pub(crate) fn is_let_ref(&self, e: &Expr, env: &Env) -> bool {
-        let ExprKind::Ident(name) = &e.kind else {
-            return false;
-        };
-        let mut cur = env.clone();
-        while let Some(f) = self.frame(&cur) {
-            match &f.kind {
-                FrameKind::Struct { lit, .. } => {
-                    if let Some(d) = lit.declares(name) {
-                        return matches!(d, Decl::Let(..));
-                    }
-                }
-                FrameKind::Var { name: n, .. } if n == name => return false,
-                _ => {}
-            }
-            let parent = f.parent.clone();
-            drop(f);
-            cur = parent;
-        }
-        false
     }
 
     /// When `e` is a reference to a struct, give the struct's conjuncts position `pos` (CUE orders

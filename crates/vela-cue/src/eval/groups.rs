@@ -2,7 +2,7 @@
 
 use smallvec::SmallVec;
 
-use super::Group;
+use super::node::Group;
 
 /// Groups by id, in the order they were first seen (a node rarely has more than two).
 #[derive(Default)]

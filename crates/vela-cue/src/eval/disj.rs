@@ -1,0 +1,240 @@
+//! Disjunctions: evaluation with default marks, normalisation, elimination of failing struct
+//! alternatives.
+
+use std::rc::Rc;
+
+use smallvec::SmallVec;
+
+use super::{Ctx, Env};
+use crate::ast::{Constraint, Expr, ExprKind, Name, Op};
+use crate::value::{Disj, NodeId, Val};
+
+impl Ctx {
+    pub(super) fn eval_disj(
+        &self,
+        e: &Expr,
+        env: &Env,
+        gid: Option<u32>,
+        owner: Option<(NodeId, &Name)>,
+    ) -> Val {
+        let mut terms: SmallVec<[&Expr; 4]> = SmallVec::new();
+        flatten_or(e, &mut terms);
+        let mut alts = Vec::with_capacity(terms.len());
+        let mut dflt = Vec::with_capacity(terms.len());
+        for t in terms {
+            let (marked, x) = match &t.kind {
+                ExprKind::Default(x) => (true, &**x),
+                _ => (false, t),
+            };
+            let v = self.eval_closed(x, env, gid, owner);
+            match v {
+                Val::Bottom(_) => {
+                    alts.push(v);
+                    dflt.push(false);
+                }
+                Val::Disj(d) => {
+                    let has = d.has_default();
+                    for (a, f) in d.alts.iter().zip(d.dflt.iter()) {
+                        alts.push(a.clone());
+                        dflt.push(if has { *f } else { marked });
+                    }
+                }
+                v => {
+                    alts.push(v);
+                    dflt.push(marked);
+                }
+            }
+        }
+        self.make_disj(alts, dflt, None, e.pos)
+    }
+
+    /// Build a normalised disjunction (drops errors, merges duplicates, unwraps single values).
+    pub(crate) fn make_disj(&self, alts: Vec<Val>, dflt: Vec<bool>, first_err: Option<Val>, pos: u32) -> Val {
+        // the kept alternatives are compacted to the front of the vectors they came in
+        let (mut oa, mut od) = (alts, dflt);
+        let len = oa.len().min(od.len());
+        let mut errs: SmallVec<[Val; 2]> = first_err.into_iter().collect();
+        let mut n = 0;
+        for i in 0..len {
+            let a = std::mem::replace(&mut oa[i], Val::Top);
+            let d = od[i];
+            if a.is_bottom() {
+                errs.push(a);
+                continue;
+            }
+            if let Some(k) = oa[..n].iter().position(|x| self.same(x, &a)) {
+                od[k] |= d;
+                continue;
+            }
+            oa[n] = a;
+            od[n] = d;
+            n += 1;
+        }
+        oa.truncate(n);
+        od.truncate(n);
+        if oa.len() > 1 && oa.iter().any(|a| a.is_struct()) {
+            // eliminate struct alternatives that fail (closedness, conflicts)
+            let mut n = 0;
+            for i in 0..oa.len() {
+                if let Some(err) = self.deep_error(&oa[i], 6) {
+                    errs.push(err);
+                    continue;
+                }
+                oa.swap(n, i);
+                od.swap(n, i);
+                n += 1;
+            }
+            oa.truncate(n);
+            od.truncate(n);
+        }
+        match oa.len() {
+            0 => {
+                let bs: Vec<&crate::value::Bottom> = errs
+                    .iter()
+                    .filter_map(|e| if let Val::Bottom(b) = e { Some(&**b) } else { None })
+                    .collect();
+                match bs.as_slice() {
+                    [] => Val::bottom("empty disjunction", pos),
+                    [one] => Val::Bottom(Rc::new((*one).clone())),
+                    many => {
+                        let mut msgs: Vec<String> = Vec::new();
+                        for b in many {
+                            if !msgs.contains(&b.msg) {
+                                msgs.push(b.msg.clone());
+                            }
+                        }
+                        let incomplete = many.iter().all(|b| b.incomplete);
+                        let msg = if msgs.len() == 1 {
+                            msgs.remove(0)
+                        } else {
+                            format!("{} errors in empty disjunction: {}", msgs.len(), msgs.join("; "))
+                        };
+                        let pos = many.iter().map(|b| b.pos).find(|p| *p != u32::MAX).unwrap_or(pos);
+                        Val::Bottom(Rc::new(crate::value::Bottom {
+                            msg,
+                            pos,
+                            incomplete,
+                            path: None,
+                            at: None,
+                        }))
+                    }
+                }
+            }
+            1 => oa.pop().unwrap_or(Val::Top),
+            _ => Val::Disj(Rc::new(Disj { alts: oa, dflt: od })),
+        }
+    }
+
+    /// Find a non-incomplete error inside a value (used to eliminate disjuncts and by
+    /// `Instance::validate`). Every struct is visited once.
+    pub(crate) fn deep_error(&self, v: &Val, depth: u32) -> Option<Val> {
+        let mut seen = crate::hash::FxHashMap::default();
+        self.deep_error_in(v, depth, &mut seen)
+    }
+
+    fn deep_error_in(
+        &self,
+        v: &Val,
+        depth: u32,
+        seen: &mut crate::hash::FxHashMap<NodeId, ()>,
+    ) -> Option<Val> {
+        if self.limited() {
+            return None;
+        }
+        match v {
+            Val::Bottom(b) if !b.incomplete => Some(v.clone()),
+            Val::Struct(id) => {
+                if seen.insert(*id, ()).is_some() {
+                    return None;
+                }
+                let s = self.steps.get() + 1;
+                self.steps.set(s);
+                if s > self.limits.max_steps {
+                    self.hit_limit(format!("more than {} evaluation steps", self.limits.max_steps));
+                    return None;
+                }
+                self.expand(*id);
+                let node = self.node(*id);
+                if let Some(e @ Val::Bottom(b)) = &node.st.borrow().error
+                    && !b.incomplete
+                {
+                    return Some(e.clone());
+                }
+                if !node.label.as_deref().is_some_and(|l| l.starts_with('#'))
+                    && let Some(e) = self.validator_error(*id)
+                    && matches!(&e, Val::Bottom(b) if !b.incomplete)
+                {
+                    return Some(e);
+                }
+                if depth == 0 {
+                    return None;
+                }
+                let names: Vec<Name> = node.st.borrow().fields.keys().cloned().collect();
+                for n in names {
+                    if let Some((fv, c)) = self.field(*id, &n) {
+                        if c == Constraint::Optional && !fv.is_bottom() {
+                            continue;
+                        }
+                        if let Some(e) = self.deep_error_in(&fv, depth - 1, seen) {
+                            return Some(e);
+                        }
+                    }
+                }
+                None
+            }
+            Val::List(l) if depth > 0 => l
+                .elems
+                .iter()
+                .find_map(|e| self.deep_error_in(e, depth - 1, seen)),
+            _ => None,
+        }
+    }
+
+    /// Structural identity used for disjunction deduplication.
+    pub(crate) fn same(&self, a: &Val, b: &Val) -> bool {
+        match (a, b) {
+            (Val::Struct(x), Val::Struct(y)) => x == y,
+            (Val::Kind(x), Val::Kind(y)) => x == y,
+            (Val::Top, Val::Top) => true,
+            (Val::Bound(o1, v1), Val::Bound(o2, v2)) => o1 == o2 && self.same(v1, v2),
+            (Val::Validator(x), Val::Validator(y)) => {
+                x.name == y.name
+                    && x.args.len() == y.args.len()
+                    && x.args.iter().zip(y.args.iter()).all(|(p, q)| self.same(p, q))
+            }
+            (Val::List(x), Val::List(y)) => {
+                x.elems.len() == y.elems.len()
+                    && x.tail.is_none()
+                    && y.tail.is_none()
+                    && x.elems
+                        .iter()
+                        .zip(y.elems.iter())
+                        .all(|(p, q)| p.is_scalar() && q.is_scalar() && self.same(p, q))
+            }
+            _ if a.is_scalar() && b.is_scalar() => super::compare_eq(a, b) == Some(true),
+            _ => false,
+        }
+    }
+
+    pub(super) fn ref_field(&self, node: NodeId, name: &Name, pos: u32) -> Val {
+        match self.field(node, name) {
+            None => Val::incomplete(format!("undefined field: {name}"), pos),
+            Some((v, Constraint::Optional)) if !v.is_bottom() => {
+                // an optional field is only a constraint; referencing it is incomplete
+                let _ = v;
+                Val::incomplete(format!("cannot reference optional field: {name}"), pos)
+            }
+            Some((v, _)) => v,
+        }
+    }
+}
+
+fn flatten_or<'a>(e: &'a Expr, out: &mut SmallVec<[&'a Expr; 4]>) {
+    match &e.kind {
+        ExprKind::Binary(Op::Or, a, b) => {
+            flatten_or(a, out);
+            flatten_or(b, out);
+        }
+        _ => out.push(e),
+    }
+}

@@ -1,0 +1,184 @@
+//! Struct nodes: their conjuncts, field slots and expansion state.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::scope::Env;
+use super::{fields, groups};
+use crate::ast::{Constraint, Name, StructLit};
+use crate::hash::FxHashMap;
+use crate::value::{NodeId, Val};
+
+/// The conjuncts of a node (most nodes have one or two).
+pub(crate) type Conjs = SmallVec<[Conj; 2]>;
+
+/// A struct conjunct.
+#[derive(Clone)]
+pub(crate) struct Conj {
+    pub src: ConjSrc,
+    /// Closedness group the conjunct belongs to (definitions, `close()`).
+    pub gid: Option<u32>,
+    /// Source position used for field ordering (struct literal, or the reference that reached it).
+    pub pos: u32,
+    /// `pos` is the position of a reference.
+    pub ref_pos: bool,
+    /// Part of an explicit unification `a & b` (field ordering).
+    pub explicit: bool,
+}
+
+/// Position base of values injected from JSON (after any source text).
+pub(crate) const FILL_POS: u32 = 1 << 30;
+
+impl Conj {
+    pub(crate) fn validator(v: Val) -> Conj {
+        Conj {
+            src: ConjSrc::Validator(v),
+            gid: None,
+            pos: FILL_POS,
+            ref_pos: false,
+            explicit: false,
+        }
+    }
+
+    pub(crate) fn lit(lit: Arc<StructLit>, env: Env, gid: Option<u32>) -> Conj {
+        let pos = lit.pos;
+        Conj {
+            src: ConjSrc::Lit(lit, env),
+            gid,
+            pos,
+            ref_pos: false,
+            explicit: false,
+        }
+    }
+    pub(crate) fn fields(fields: impl Into<Rc<[(Name, Val)]>>) -> Conj {
+        Conj {
+            src: ConjSrc::Fields(fields.into()),
+            gid: None,
+            pos: FILL_POS,
+            ref_pos: false,
+            explicit: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum ConjSrc {
+    Lit(Arc<StructLit>, Env),
+    /// The already evaluated fields of another node (e.g. decoded JSON).
+    Fields(Rc<[(Name, Val)]>),
+    /// A struct validator (`struct.MinFields(1)`), checked when the node is expanded.
+    Validator(Val),
+}
+
+/// One conjunct of a field value.
+#[derive(Clone)]
+pub(crate) enum FieldConj {
+    /// The value expression of the field declaration `lit.decls[idx]` (or the pattern value).
+    Decl {
+        lit: Arc<StructLit>,
+        idx: u32,
+        env: Env,
+        gid: Option<u32>,
+        rpos: Option<u32>,
+    },
+    /// A value.
+    Val(Val),
+}
+
+/// A field slot of an expanded node.
+pub(crate) struct Slot {
+    pub conjs: SmallVec<[FieldConj; 1]>,
+    pub constraint: Constraint,
+    pub comments: SmallVec<[Arc<[String]>; 1]>,
+    /// Doc comment groups of the declarations (see `ast::Field::doc`, `ast::Field::trailing`).
+    pub docs: SmallVec<[Arc<[String]>; 1]>,
+    pub value: Option<Val>,
+    pub busy: bool,
+    /// Closedness groups that declared this label.
+    pub groups: SmallVec<[u32; 2]>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Fresh,
+    Expanding,
+    Done,
+}
+
+pub(crate) struct Pattern {
+    pub pattern: Val,
+    pub lit: Arc<StructLit>,
+    pub idx: u32,
+    pub env: Env,
+    pub gid: Option<u32>,
+}
+
+/// Closedness group info gathered during expansion.
+#[derive(Default)]
+pub(crate) struct Group {
+    pub open: bool,
+    pub patterns: Vec<Val>,
+    /// Labels of an open struct that embeds this closed one (allowed too).
+    pub extra: Vec<Name>,
+}
+
+pub(crate) struct NodeState {
+    pub status: Status,
+    pub fields: fields::FieldMap,
+    pub patterns: Vec<Pattern>,
+    pub embedded: Vec<Val>,
+    pub groups: groups::GroupMap,
+    pub error: Option<Val>,
+    pub lets: FxHashMap<(usize, Name), Val>,
+    /// Set when a comprehension or embedding was processed (struct is not a plain literal).
+    pub has_regular_decl: bool,
+    pub closed_checked: bool,
+}
+
+pub(crate) struct Node {
+    pub conjs: RefCell<Conjs>,
+    /// Number of conjuncts the node was created with (expansion appends embedded ones).
+    pub orig: Cell<usize>,
+    pub st: RefCell<NodeState>,
+    pub parent: Option<NodeId>,
+    pub label: Option<Name>,
+}
+
+/// A conjunct produced while expanding one reached through a reference keeps its position.
+pub(crate) fn derived(mut c: Conj, rpos: Option<u32>) -> Conj {
+    if let Some(p) = rpos {
+        c.pos = p;
+        c.ref_pos = true;
+    }
+    c
+}
+impl Slot {
+    /// An empty slot (optional until a declaration says otherwise).
+    pub(crate) fn new() -> Slot {
+        Slot {
+            conjs: SmallVec::new(),
+            constraint: Constraint::Optional,
+            comments: SmallVec::new(),
+            docs: SmallVec::new(),
+            value: None,
+            busy: false,
+            groups: SmallVec::new(),
+        }
+    }
+}
+impl Node {
+    /// The conjuncts the node was built from (without those its expansion embedded).
+    pub(crate) fn base_conjs(&self) -> Conjs {
+        let c = self.conjs.borrow();
+        c[..self.orig.get().min(c.len())].iter().cloned().collect()
+    }
+}
+
+impl Val {
+    pub(crate) fn is_struct(&self) -> bool {
+        matches!(self, Val::Struct(_))
+    }
+}
