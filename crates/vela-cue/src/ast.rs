@@ -61,6 +61,14 @@ pub enum Op {
     Mul,
     /// `/`
     Div,
+    /// `div` (Euclidean integer division)
+    IntDiv,
+    /// `mod` (Euclidean modulus)
+    IntMod,
+    /// `quo` (truncated integer division)
+    IntQuo,
+    /// `rem` (truncated remainder)
+    IntRem,
     /// `!`
     Not,
 }
@@ -85,6 +93,10 @@ impl Op {
             Op::Sub => "-",
             Op::Mul => "*",
             Op::Div => "/",
+            Op::IntDiv => "div",
+            Op::IntMod => "mod",
+            Op::IntQuo => "quo",
+            Op::IntRem => "rem",
             Op::Not => "!",
         }
     }
@@ -121,8 +133,8 @@ pub enum ExprKind {
     Bool(bool),
     /// Integer literal.
     Int(i128),
-    /// Float literal.
-    Float(f64),
+    /// Any other number literal: a float, or an integer beyond `i128`.
+    Num(std::sync::Arc<crate::num::Num>),
     /// String literal without interpolation.
     Str(Name),
     /// Bytes literal.

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use serde_json::{Map, Number, Value as Json};
 
 use crate::ast::{Constraint, Name};
+use crate::builtins::yaml_emit::Node as YamlNode;
 use crate::error::{Error, Pos};
 use crate::eval::{Conj, Ctx};
 use crate::hash::FxHashSet;
+use crate::num::Num;
 use crate::value::{List, Val};
 
 /// Format a float the way CUE prints it (shortest representation, always with a dot or exponent).
@@ -20,13 +22,21 @@ pub fn format_float(f: f64) -> String {
     }
 }
 
+/// The float for a JSON number that is not a 64-bit integer.
+fn json_float(n: &Number) -> Val {
+    match n.as_f64().and_then(Num::from_json_f64) {
+        Some(n) => Val::Num(Arc::new(n)),
+        None => Val::Null,
+    }
+}
+
 /// A JSON value converted once for injection into evaluations (labels and strings as shared
 /// names, so each evaluation only copies references).
 pub(crate) enum Data {
     Null,
     Bool(bool),
     Int(i128),
-    Float(f64),
+    Num(Arc<Num>),
     Str(Name),
     List(Vec<Data>),
     Obj(Vec<(Name, Data)>),
@@ -44,7 +54,10 @@ impl Data {
                 } else if let Some(u) = n.as_u64() {
                     Data::Int(u as i128)
                 } else {
-                    Data::Float(n.as_f64().unwrap_or(0.0))
+                    match json_float(n) {
+                        Val::Num(n) => Data::Num(n),
+                        _ => Data::Null,
+                    }
                 }
             }
             Json::String(s) => Data::Str(Name::from(s.as_str())),
@@ -71,7 +84,7 @@ impl Ctx {
             Data::Null => Val::Null,
             Data::Bool(b) => Val::Bool(*b),
             Data::Int(i) => Val::Int(*i),
-            Data::Float(f) => Val::Float(*f),
+            Data::Num(n) => Val::Num(n.clone()),
             Data::Str(s) => Val::Str(s.clone()),
             Data::List(a) => Val::List(Rc::new(List {
                 elems: a.iter().map(|e| self.inject(e)).collect(),
@@ -96,7 +109,7 @@ impl Ctx {
                 } else if let Some(u) = n.as_u64() {
                     Val::Int(u as i128)
                 } else {
-                    Val::Float(n.as_f64().unwrap_or(0.0))
+                    json_float(n)
                 }
             }
             Json::String(s) => Val::Str(Name::from(s.as_str())),
@@ -129,6 +142,13 @@ impl Ctx {
         sink.out.reserve(512);
         self.emit(v, &Path::Root(path), budget, 0, &mut sink)?;
         Ok(sink.out)
+    }
+
+    /// Export a value as the tree `yaml.Marshal` lays out (numbers as CUE's text).
+    pub(crate) fn export_node(&self, v: &Val, path: &str, budget: &mut usize) -> Result<YamlNode, Error> {
+        let mut sink = NodeSink::default();
+        self.emit(v, &Path::Root(path), budget, 0, &mut sink)?;
+        Ok(sink.out.unwrap_or(YamlNode::Null))
     }
 
     /// Check that a value exports (is concrete), without producing output.
@@ -175,19 +195,14 @@ impl Ctx {
                 } else if let Ok(x) = u64::try_from(i) {
                     sink.u64(x)
                 } else {
-                    return Err(self.eval_error(
-                        &Val::bottom("integer too large for JSON", u32::MAX),
-                        &path.render(),
-                    ));
+                    sink.num(&Num::from_i128(i))
+                        .map_err(|m| self.eval_error(&Val::bottom(m, u32::MAX), &path.render()))?
                 }
             }
-            Val::Float(f) => {
-                if !f.is_finite() {
-                    return Err(
-                        self.eval_error(&Val::bottom("invalid float for JSON", u32::MAX), &path.render())
-                    );
-                }
-                sink.f64(f)
+            Val::Num(n) => {
+                *budget = budget.saturating_sub(n.coeff.bits() as usize / 3);
+                sink.num(&n)
+                    .map_err(|m| self.eval_error(&Val::bottom(m, u32::MAX), &path.render()))?
             }
             Val::Str(s) => {
                 *budget = budget.saturating_sub(s.len());
@@ -351,8 +366,8 @@ trait Sink {
     fn bool(&mut self, b: bool);
     fn i64(&mut self, x: i64);
     fn u64(&mut self, x: u64);
-    /// A finite float.
-    fn f64(&mut self, f: f64);
+    /// A number that is not a small integer (an error when the sink cannot hold it).
+    fn num(&mut self, n: &Num) -> Result<(), String>;
     fn str(&mut self, s: &str);
     fn begin_list(&mut self, len: usize);
     /// Before element `i` of the current list.
@@ -400,8 +415,26 @@ impl Sink for JsonSink {
     fn u64(&mut self, x: u64) {
         self.put(Json::Number(x.into()))
     }
-    fn f64(&mut self, f: f64) {
-        self.put(Number::from_f64(f).map(Json::Number).unwrap_or(Json::Null))
+    fn num(&mut self, n: &Num) -> Result<(), String> {
+        // serde_json holds 64-bit integers and f64s (as it does when parsing CUE's JSON text)
+        if let Some(i) = n.to_i128().filter(|_| n.int) {
+            if let Ok(x) = i64::try_from(i) {
+                self.put(Json::Number(x.into()));
+                return Ok(());
+            }
+            if let Ok(x) = u64::try_from(i) {
+                self.put(Json::Number(x.into()));
+                return Ok(());
+            }
+        }
+        let f = n.to_f64();
+        match Number::from_f64(f).filter(|_| f.is_finite()) {
+            Some(x) => {
+                self.put(Json::Number(x));
+                Ok(())
+            }
+            None => Err(format!("number {n} is out of the range of a JSON float")),
+        }
     }
     fn str(&mut self, s: &str) {
         self.put(Json::String(s.to_string()))
@@ -451,8 +484,10 @@ impl Sink for TextSink {
         use std::fmt::Write;
         let _ = write!(self.out, "{x}");
     }
-    fn f64(&mut self, f: f64) {
-        self.out.push_str(&go_float(f))
+    fn num(&mut self, n: &Num) -> Result<(), String> {
+        use std::fmt::Write;
+        let _ = write!(self.out, "{n}");
+        Ok(())
     }
     fn str(&mut self, s: &str) {
         write_str(&mut self.out, s, false)
@@ -483,6 +518,68 @@ impl Sink for TextSink {
     }
 }
 
+/// Builds a [`YamlNode`] tree.
+#[derive(Default)]
+struct NodeSink {
+    /// Open sequences and mappings (with the key of the pending entry).
+    stack: Vec<(YamlNode, Option<String>)>,
+    out: Option<YamlNode>,
+}
+
+impl NodeSink {
+    fn put(&mut self, v: YamlNode) {
+        match self.stack.last_mut() {
+            Some((YamlNode::Seq(a), _)) => a.push(v),
+            Some((YamlNode::Map(m), k)) => m.push((k.take().unwrap_or_default(), v)),
+            _ => self.out = Some(v),
+        }
+    }
+}
+
+impl Sink for NodeSink {
+    fn null(&mut self) {
+        self.put(YamlNode::Null)
+    }
+    fn bool(&mut self, b: bool) {
+        self.put(YamlNode::Bool(b))
+    }
+    fn i64(&mut self, x: i64) {
+        self.put(YamlNode::Num(x.to_string()))
+    }
+    fn u64(&mut self, x: u64) {
+        self.put(YamlNode::Num(x.to_string()))
+    }
+    fn num(&mut self, n: &Num) -> Result<(), String> {
+        self.put(YamlNode::Num(n.to_string()));
+        Ok(())
+    }
+    fn str(&mut self, s: &str) {
+        self.put(YamlNode::Str(s.to_string()))
+    }
+    fn begin_list(&mut self, len: usize) {
+        self.stack.push((YamlNode::Seq(Vec::with_capacity(len)), None))
+    }
+    fn elem(&mut self, _i: usize) {}
+    fn end_list(&mut self) {
+        if let Some((v, _)) = self.stack.pop() {
+            self.put(v)
+        }
+    }
+    fn begin_obj(&mut self) {
+        self.stack.push((YamlNode::Map(Vec::new()), None))
+    }
+    fn key(&mut self, _i: usize, k: &str) {
+        if let Some((_, key)) = self.stack.last_mut() {
+            *key = Some(k.to_string());
+        }
+    }
+    fn end_obj(&mut self) {
+        if let Some((v, _)) = self.stack.pop() {
+            self.put(v)
+        }
+    }
+}
+
 /// Discards the output (concreteness checks).
 struct NullSink;
 
@@ -491,7 +588,9 @@ impl Sink for NullSink {
     fn bool(&mut self, _b: bool) {}
     fn i64(&mut self, _x: i64) {}
     fn u64(&mut self, _x: u64) {}
-    fn f64(&mut self, _f: f64) {}
+    fn num(&mut self, _n: &Num) -> Result<(), String> {
+        Ok(())
+    }
     fn str(&mut self, _s: &str) {}
     fn begin_list(&mut self, _len: usize) {}
     fn elem(&mut self, _i: usize) {}
@@ -648,7 +747,18 @@ d: 'bytes'
         let inst = p.eval().unwrap();
         let root = inst.root();
         let text = root.to_json_string().unwrap();
-        assert_eq!(text, write_json(&root.to_json().unwrap(), false, ""));
+        // the text keeps CUE's number digits; the tree holds what serde_json reads from it
+        let tree = root.to_json().unwrap();
+        assert_eq!(serde_json::from_str::<Json>(&text).unwrap(), tree);
+        assert!(
+            text.contains(r#""b":[1,-2,3.5,1E+30,0.000001,1E-7,9223372036854775807,18446744073709551615,"#),
+            "{text}"
+        );
+        let no_floats = inst.lookup("c").unwrap();
+        assert_eq!(
+            no_floats.to_json_string().unwrap(),
+            write_json(&no_floats.to_json().unwrap(), false, "")
+        );
         assert!(text.contains(r#"ls \u2028 ps \u2029 é ✓ <&>","b"#), "{text}");
         assert!(root.is_concrete());
         // errors name the same path either way

@@ -11,6 +11,26 @@ pub enum StrPart {
     Expr(usize, usize),
 }
 
+/// The token for a number: [`Tok::Int`] when it is an integer that fits `i128`.
+fn num_tok(n: crate::num::Num) -> Tok {
+    match n.to_i128() {
+        Some(i) if n.int && n.exp == 0 && !(n.neg && i == 0) => Tok::Int(i),
+        _ => Tok::Num(std::sync::Arc::new(n)),
+    }
+}
+
+/// CUE allows `_` only between digits (after a radix prefix, also right after it).
+fn underscores_ok(raw: &str, radix: bool) -> bool {
+    let b = raw.as_bytes();
+    b.iter().enumerate().all(|(i, c)| {
+        *c != b'_'
+            || ((i > 0 || radix)
+                && i + 1 < b.len()
+                && b[i + 1].is_ascii_alphanumeric()
+                && (radix || b[i - 1].is_ascii_digit()))
+    })
+}
+
 /// The kind of a token.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
@@ -18,8 +38,8 @@ pub enum Tok {
     Ident(String),
     /// Integer literal (value already scaled by any multiplier suffix).
     Int(i128),
-    /// Floating point literal.
-    Float(f64),
+    /// Any other number literal: a float, or an integer beyond `i128`.
+    Num(std::sync::Arc<crate::num::Num>),
     /// String literal: parts (a single `Lit` when there is no interpolation); bool = bytes literal.
     Str(Vec<StrPart>, bool),
     /// `_|_`
@@ -118,9 +138,7 @@ impl<'a> Lexer<'a> {
     fn needs_comma(&self) -> bool {
         match self.out.last() {
             Some(t) => match &t.tok {
-                Tok::Ident(_) | Tok::Int(_) | Tok::Float(_) | Tok::Str(..) | Tok::Bottom | Tok::Attr(_) => {
-                    true
-                }
+                Tok::Ident(_) | Tok::Int(_) | Tok::Num(_) | Tok::Str(..) | Tok::Bottom | Tok::Attr(_) => true,
                 Tok::Sym(s) => matches!(*s, ")" | "]" | "}" | "..." | "true" | "false" | "null"),
                 _ => false,
             },
@@ -302,9 +320,13 @@ impl<'a> Lexer<'a> {
                 self.i += 1;
             }
             let digits: String = self.src[ds..self.i].chars().filter(|c| *c != '_').collect();
-            return i128::from_str_radix(&digits, radix)
-                .map(Tok::Int)
-                .map_err(|_| self.err(start, format!("invalid number {:?}", &self.src[start..self.i])));
+            let bad = || self.err(start, format!("invalid number {:?}", &self.src[start..self.i]));
+            if digits.is_empty() || !underscores_ok(&self.src[ds..self.i], true) {
+                return Err(bad());
+            }
+            return crate::num::Num::parse_radix(&digits, radix)
+                .map(num_tok)
+                .map_err(|_| bad());
         }
         let mut is_float = false;
         while self.i < b.len() && (b[self.i].is_ascii_digit() || b[self.i] == b'_') {
@@ -317,8 +339,12 @@ impl<'a> Lexer<'a> {
                 self.i += 1;
             }
         } else if self.i < b.len() && b[self.i] == b'.' && b.get(self.i + 1).is_none_or(|d| *d != b'.') {
-            // `1.` is a float
-            if !b.get(self.i + 1).is_some_and(|c| ident_start(*c)) {
+            // `1.` is a float (and `1.e3`)
+            let exp_next = matches!(b.get(self.i + 1), Some(b'e' | b'E'))
+                && (b.get(self.i + 2).is_some_and(|d| d.is_ascii_digit())
+                    || (matches!(b.get(self.i + 2), Some(b'+' | b'-'))
+                        && b.get(self.i + 3).is_some_and(|d| d.is_ascii_digit())));
+            if exp_next || !b.get(self.i + 1).is_some_and(|c| ident_start(*c)) {
                 is_float = true;
                 self.i += 1;
             }
@@ -338,20 +364,21 @@ impl<'a> Lexer<'a> {
                 self.i = save;
             }
         }
-        let text: String = self.src[start..self.i].chars().filter(|c| *c != '_').collect();
+        let raw = &self.src[start..self.i];
+        let text: String = raw.chars().filter(|c| *c != '_').collect();
         // multiplier suffix
-        let mut mult: Option<f64> = None;
+        let mut mult: Option<(u32, u32)> = None;
         for (suf, m) in [
-            ("Ki", 1024f64),
-            ("Mi", 1048576.0),
-            ("Gi", 1073741824.0),
-            ("Ti", 1099511627776.0),
-            ("Pi", 1125899906842624.0),
-            ("K", 1e3),
-            ("M", 1e6),
-            ("G", 1e9),
-            ("T", 1e12),
-            ("P", 1e15),
+            ("Ki", (1024, 1)),
+            ("Mi", (1024, 2)),
+            ("Gi", (1024, 3)),
+            ("Ti", (1024, 4)),
+            ("Pi", (1024, 5)),
+            ("K", (1000, 1)),
+            ("M", (1000, 2)),
+            ("G", (1000, 3)),
+            ("T", (1000, 4)),
+            ("P", (1000, 5)),
         ] {
             if self.src[self.i..].starts_with(suf)
                 && !self.b.get(self.i + suf.len()).is_some_and(|c| ident_char(*c))
@@ -362,23 +389,22 @@ impl<'a> Lexer<'a> {
             }
         }
         let bad = || self.err(start, format!("invalid number {:?}", &self.src[start..self.i]));
-        if let Some(m) = mult {
-            let f: f64 = text.parse().map_err(|_| bad())?;
-            let v = f * m;
-            if v.fract() != 0.0 {
-                return Err(bad());
-            }
-            return Ok(Tok::Int(v as i128));
+        if !underscores_ok(raw, false) {
+            return Err(bad());
         }
-        if is_float {
-            text.parse::<f64>().map(Tok::Float).map_err(|_| bad())
-        } else {
-            if text.len() > 1 && text.starts_with('0') {
-                // legacy octal is not allowed
-                return Err(bad());
-            }
-            text.parse::<i128>().map(Tok::Int).map_err(|_| bad())
+        if let Some((base, power)) = mult {
+            return crate::num::Num::parse_with_multiplier(&text, base, power)
+                .map(num_tok)
+                .map_err(|e| self.err(start, format!("{e}: {:?}", &self.src[start..self.i])));
         }
+        if !is_float && text.len() > 1 && text.starts_with('0') {
+            // legacy octal is not allowed
+            return Err(bad());
+        }
+        if let Some(i) = text.parse::<i128>().ok().filter(|_| !is_float) {
+            return Ok(Tok::Int(i));
+        }
+        crate::num::Num::parse(&text).map(num_tok).map_err(|_| bad())
     }
 
     fn string(&mut self, ls: bool) -> Result<()> {
@@ -647,6 +673,6 @@ mod tests {
         assert_eq!(toks[0].tok, Tok::Int(1024));
         assert_eq!(toks[1].tok, Tok::Int(16));
         assert_eq!(toks[2].tok, Tok::Int(1000));
-        assert_eq!(toks[3].tok, Tok::Float(1.5));
+        assert!(matches!(&toks[3].tok, Tok::Num(n) if n.to_string() == "1.5"));
     }
 }

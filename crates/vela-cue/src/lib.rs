@@ -35,6 +35,7 @@ mod eval;
 pub mod export;
 mod hash;
 pub mod lexer;
+pub mod num;
 pub mod parser;
 pub mod value;
 

@@ -75,7 +75,7 @@ impl<'a> Parser<'a> {
         let found = match self.peek() {
             Tok::Ident(s) => format!("identifier {s}"),
             Tok::Int(i) => format!("integer {i}"),
-            Tok::Float(f) => format!("float {f}"),
+            Tok::Num(n) => format!("number {n}"),
             Tok::Str(..) => "string".to_string(),
             Tok::Bottom => "_|_".to_string(),
             Tok::Sym(s) => format!("'{s}'"),
@@ -518,8 +518,19 @@ impl<'a> Parser<'a> {
     }
 
     fn binop(&self) -> Option<(Op, u8)> {
-        let Tok::Sym(s) = self.peek() else { return None };
-        Some(match *s {
+        let s = match self.peek() {
+            Tok::Sym(s) => *s,
+            // CUE's infix integer operators
+            Tok::Ident(w) => match w.as_str() {
+                "div" => return Some((Op::IntDiv, 7)),
+                "mod" => return Some((Op::IntMod, 7)),
+                "quo" => return Some((Op::IntQuo, 7)),
+                "rem" => return Some((Op::IntRem, 7)),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(match s {
             "|" => (Op::Or, 1),
             "&" => (Op::And, 2),
             "||" => (Op::LOr, 3),
@@ -691,9 +702,9 @@ impl<'a> Parser<'a> {
                 self.bump();
                 ExprKind::Int(i)
             }
-            Tok::Float(f) => {
+            Tok::Num(n) => {
                 self.bump();
-                ExprKind::Float(f)
+                ExprKind::Num(n)
             }
             Tok::Bottom => {
                 self.bump();

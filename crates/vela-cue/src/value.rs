@@ -3,7 +3,10 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
 use crate::ast::{Name, Op};
+use crate::num::Num;
 
 /// Index of a struct node in an evaluation arena.
 pub type NodeId = u32;
@@ -132,10 +135,12 @@ pub enum Val {
     Null,
     /// Boolean.
     Bool(bool),
-    /// Integer.
+    /// Integer (the fast path: an exact integer that fits `i128`).
     Int(i128),
-    /// Float.
-    Float(f64),
+    /// Any other number: a float, or an integer that is beyond `i128`, has an exponent
+    /// (`1.2E+40` after rounding) or is a negative zero. Built with [`Val::num`], which keeps
+    /// the integers that fit in [`Val::Int`].
+    Num(Arc<Num>),
     /// String.
     Str(Name),
     /// Bytes.
@@ -182,6 +187,36 @@ impl Val {
             at: None,
         }))
     }
+    /// A number value: [`Val::Int`] for an integer with no exponent that fits `i128` (and is not
+    /// a negative zero), [`Val::Num`] otherwise.
+    pub fn num(n: Num) -> Val {
+        if let Some(i) = n
+            .to_i128()
+            .filter(|_| n.int && n.exp == 0 && !(n.neg && n.is_zero()))
+        {
+            return Val::Int(i);
+        }
+        Val::Num(Arc::new(n))
+    }
+    /// The float for an `f64` computed by a builtin (an error for NaN and infinities).
+    pub fn from_f64(f: f64, pos: u32) -> Val {
+        match Num::from_f64(f) {
+            Some(n) => Val::Num(Arc::new(n)),
+            None => Val::bottom(format!("invalid float result {f}"), pos),
+        }
+    }
+    /// Is this a number (`int` or `float`)?
+    pub fn is_number(&self) -> bool {
+        matches!(self, Val::Int(_) | Val::Num(_))
+    }
+    /// The number in a number value.
+    pub fn as_num(&self) -> Option<Cow<'_, Num>> {
+        match self {
+            Val::Int(i) => Some(Cow::Owned(Num::from_i128(*i))),
+            Val::Num(n) => Some(Cow::Borrowed(n)),
+            _ => None,
+        }
+    }
     /// Is this `_|_`?
     pub fn is_bottom(&self) -> bool {
         matches!(self, Val::Bottom(_))
@@ -190,7 +225,7 @@ impl Val {
     pub fn is_scalar(&self) -> bool {
         matches!(
             self,
-            Val::Null | Val::Bool(_) | Val::Int(_) | Val::Float(_) | Val::Str(_) | Val::Bytes(_)
+            Val::Null | Val::Bool(_) | Val::Int(_) | Val::Num(_) | Val::Str(_) | Val::Bytes(_)
         )
     }
     /// The kind bits of a value (0 for bottom, all for top).
@@ -201,7 +236,13 @@ impl Val {
             Val::Null => kind::NULL,
             Val::Bool(_) => kind::BOOL,
             Val::Int(_) => kind::INT,
-            Val::Float(_) => kind::FLOAT,
+            Val::Num(n) => {
+                if n.int {
+                    kind::INT
+                } else {
+                    kind::FLOAT
+                }
+            }
             Val::Str(_) => kind::STRING,
             Val::Bytes(_) => kind::BYTES,
             Val::Kind(k) => *k,

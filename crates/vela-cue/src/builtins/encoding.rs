@@ -25,16 +25,27 @@ pub(crate) const FUNCS: &[&str] = &[
     "base64.DecodedLen",
 ];
 
-fn to_json(ctx: &Ctx, v: &Val) -> Result<serde_json::Value, String> {
-    let mut budget = ctx.limits.max_output;
-    ctx.export(v, "", &mut budget).map_err(|e| match e {
+fn export_err(e: crate::Error) -> String {
+    match e {
         crate::Error::Eval {
             incomplete: true,
             msg,
             ..
         } => format!("incomplete: {msg}"),
         e => e.to_string(),
-    })
+    }
+}
+
+/// Compact JSON text with CUE's number digits (what `json.Marshal` returns).
+fn to_json_text(ctx: &Ctx, v: &Val) -> Result<String, String> {
+    let mut budget = ctx.limits.max_output;
+    ctx.export_text(v, "", &mut budget).map_err(export_err)
+}
+
+/// The tree `yaml.Marshal` lays out.
+fn to_yaml_node(ctx: &Ctx, v: &Val) -> Result<super::yaml_emit::Node, String> {
+    let mut budget = ctx.limits.max_output;
+    ctx.export_node(v, "", &mut budget).map_err(export_err)
 }
 
 fn bytes_or_str(ctx: &Ctx, v: &Val) -> Result<Vec<u8>, String> {
@@ -49,14 +60,14 @@ fn bytes_or_str(ctx: &Ctx, v: &Val) -> Result<Vec<u8>, String> {
 pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
     let first = a.first().ok_or_else(|| "missing argument".to_string())?;
     Ok(match name {
-        "json.Marshal" => Val::Str(write_json(&to_json(ctx, first)?, false, "").into()),
+        "json.Marshal" => Val::Str(to_json_text(ctx, first)?.into()),
         "json.MarshalStream" => {
             let Val::List(l) = first else {
                 return Err("expected list".into());
             };
             let mut out = String::new();
             for e in &l.elems {
-                out.push_str(&write_json(&to_json(ctx, e)?, false, ""));
+                out.push_str(&to_json_text(ctx, e)?);
                 out.push('\n');
             }
             Val::Str(out.into())
@@ -81,14 +92,14 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let indent = arg_str(ctx, a.get(2).unwrap_or(&Val::Str("  ".into())))?;
             Val::Str(write_json(&j, false, &indent).into())
         }
-        "yaml.Marshal" => Val::Str(super::yaml_emit::marshal(&to_json(ctx, first)?).into()),
+        "yaml.Marshal" => Val::Str(super::yaml_emit::marshal(&to_yaml_node(ctx, first)?).into()),
         "yaml.MarshalStream" => {
             let Val::List(l) = first else {
                 return Err("expected list".into());
             };
             let mut docs = Vec::new();
             for e in &l.elems {
-                docs.push(super::yaml_emit::marshal(&to_json(ctx, e)?));
+                docs.push(super::yaml_emit::marshal(&to_yaml_node(ctx, e)?));
             }
             Val::Str(docs.join("---\n").into())
         }

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use super::{R, arg_int, arg_list, not_concrete, want_args};
+use super::{R, arg_int, arg_list, want_args};
 use crate::eval::Ctx;
 use crate::value::{List, Val};
 
@@ -66,29 +66,31 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         "list.Sum" | "list.Max" | "list.Min" => {
             let l = arg_list(ctx, &a[0])?;
             let vals: Vec<Val> = l.elems.iter().map(|e| ctx.resolve(e.clone())).collect();
-            if vals.iter().all(|v| matches!(v, Val::Int(_))) {
-                let ints: Vec<i128> = vals
-                    .iter()
-                    .map(|v| if let Val::Int(i) = v { *i } else { 0 })
-                    .collect();
-                match name {
-                    "list.Sum" => Val::Int(ints.iter().sum()),
-                    "list.Max" => Val::Int(*ints.iter().max().ok_or("empty list")?),
-                    _ => Val::Int(*ints.iter().min().ok_or("empty list")?),
+            let mut nums = Vec::with_capacity(vals.len());
+            for v in &vals {
+                nums.push(super::strings::num_arg(ctx, v)?.into_owned());
+            }
+            let mut it = nums.into_iter();
+            match name {
+                "list.Sum" => {
+                    let mut acc = crate::num::Num::from_i128(0);
+                    for n in it {
+                        acc = acc.add(&n).map_err(|e| e.to_string())?;
+                    }
+                    super::strings::decimal_result(acc)
                 }
-            } else {
-                let mut fs = Vec::new();
-                for v in &vals {
-                    fs.push(match v {
-                        Val::Int(i) => *i as f64,
-                        Val::Float(f) => *f,
-                        v => return Err(not_concrete(ctx, v)),
+                _ => {
+                    let first = it.next().ok_or("empty list")?;
+                    let best = it.fold(first, |b, n| {
+                        let o = n.cmp_value(&b);
+                        let better = if name == "list.Max" {
+                            o == std::cmp::Ordering::Greater
+                        } else {
+                            o == std::cmp::Ordering::Less
+                        };
+                        if better { n } else { b }
                     });
-                }
-                match name {
-                    "list.Sum" => Val::Float(fs.iter().sum()),
-                    "list.Max" => Val::Float(fs.iter().cloned().fold(f64::NEG_INFINITY, f64::max)),
-                    _ => Val::Float(fs.iter().cloned().fold(f64::INFINITY, f64::min)),
+                    super::strings::decimal_result(best)
                 }
             }
         }
@@ -102,7 +104,10 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let mut i = s;
             while (st > 0 && i < e) || (st < 0 && i > e) {
                 out.push(Val::Int(i));
-                i += st;
+                i = match i.checked_add(st) {
+                    Some(i) => i,
+                    None => break,
+                };
                 if out.len() > 1_000_000 {
                     return Err("range too large".into());
                 }
@@ -148,7 +153,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let mut vals: Vec<Val> = l.elems.iter().map(|e| ctx.resolve(e.clone())).collect();
             if !vals
                 .iter()
-                .all(|v| matches!(v, Val::Str(_) | Val::Int(_) | Val::Float(_)))
+                .all(|v| matches!(v, Val::Str(_) | Val::Int(_) | Val::Num(_)))
             {
                 return Err("only lists of strings or numbers can be sorted".into());
             }

@@ -3,7 +3,7 @@
 mod encoding;
 mod list;
 mod strings;
-mod yaml_emit;
+pub(crate) mod yaml_emit;
 
 use std::rc::Rc;
 
@@ -61,11 +61,12 @@ fn sized_number(name: &str) -> Option<Val> {
             .into(),
         )
     };
-    let float = |m: f64| {
+    let float = |m: &str| {
+        let m = crate::num::Num::parse(m).expect("float bound literal");
         Val::Conj(
             vec![
-                Val::Bound(Ge, Rc::new(Val::Float(-m))),
-                Val::Bound(Le, Rc::new(Val::Float(m))),
+                Val::Bound(Ge, Rc::new(Val::num(m.neg()))),
+                Val::Bound(Le, Rc::new(Val::num(m))),
             ]
             .into(),
         )
@@ -81,8 +82,9 @@ fn sized_number(name: &str) -> Option<Val> {
         "uint32" => int(0, u32::MAX.into()),
         "uint64" => int(0, u64::MAX.into()),
         "rune" => int(0, 0x10FFFF),
-        "float32" => float(f32::MAX.into()),
-        "float64" => float(f64::MAX),
+        // Go's math.MaxFloat32 and math.MaxFloat64, exactly
+        "float32" => float("3.40282346638528859811704183484516925440e+38"),
+        "float64" => float("1.79769313486231570814527423731704356798070e+308"),
         _ => return None,
     })
 }
@@ -95,12 +97,19 @@ pub(crate) fn package_member(_ctx: &Ctx, pkg: &str, name: &str, pos: u32) -> Val
         return Val::Func(q.into());
     }
     match q.as_str() {
-        "math.Pi" => Val::Float(std::f64::consts::PI),
-        "math.E" => Val::Float(std::f64::consts::E),
+        // Go's untyped constants, with the digits CUE keeps
+        "math.Pi" => num_const("3.14159265358979323846264338327950288419716939937510582097494459"),
+        "math.E" => num_const("2.71828182845904523536028747135266249775724709369995957496696763"),
+        "math.Sqrt2" => num_const("1.41421356237309504880168872420969807856967187537694807317667974"),
+        "math.Ln2" => num_const("0.693147180559945309417232121458176568075500134360255254120680009"),
         "math.MaxInt64" => Val::Int(i64::MAX as i128),
         "math.MinInt64" => Val::Int(i64::MIN as i128),
         _ => Val::bottom(format!("undefined: {pkg}.{name}"), pos),
     }
+}
+
+fn num_const(text: &str) -> Val {
+    crate::num::Num::parse(text).map(Val::num).unwrap_or(Val::Top)
 }
 
 fn has_function(q: &str) -> bool {
@@ -210,6 +219,7 @@ pub(crate) fn arg_str(ctx: &Ctx, v: &Val) -> Result<Name, String> {
 pub(crate) fn arg_int(ctx: &Ctx, v: &Val) -> Result<i128, String> {
     match v {
         Val::Int(i) => Ok(*i),
+        Val::Num(n) if n.int => Err(format!("integer {n} out of range")),
         v if !ctx.is_concrete(v) => Err(not_concrete(ctx, v)),
         v => Err(format!("cannot use {} as int", ctx.describe(v))),
     }
@@ -236,22 +246,46 @@ fn len(ctx: &Ctx, args: &[Val]) -> R {
 }
 
 fn int_div(name: &str, args: &[Val]) -> R {
+    use crate::num::IntOp;
     want_args(args, 2)?;
-    let (Val::Int(a), Val::Int(b)) = (&args[0], &args[1]) else {
-        return Err("expected two integers".into());
+    let op = match name {
+        "div" => IntOp::Div,
+        "mod" => IntOp::Mod,
+        "quo" => IntOp::Quo,
+        _ => IntOp::Rem,
     };
-    let (a, b) = (*a, *b);
-    if b == 0 {
-        return Err("division by zero".into());
+    if let (Val::Int(a), Val::Int(b)) = (&args[0], &args[1]) {
+        let (a, b) = (*a, *b);
+        if b == 0 {
+            return Err("division by zero".into());
+        }
+        // (i128::MIN / -1 overflows: the decimal path below handles it)
+        let r = match op {
+            IntOp::Div => a.checked_div_euclid(b),
+            IntOp::Mod => a.checked_rem_euclid(b),
+            IntOp::Quo => a.checked_div(b),
+            IntOp::Rem => a.checked_rem(b),
+        };
+        if let Some(r) = r {
+            return Ok(Val::Int(r));
+        }
     }
-    Ok(Val::Int(match name {
-        // Euclidean division and modulo
-        "div" => a.div_euclid(b),
-        "mod" => a.rem_euclid(b),
-        // truncated
-        "quo" => a / b,
-        _ => a % b,
-    }))
+    match (&args[0], &args[1]) {
+        (a @ (Val::Int(_) | Val::Num(_)), b @ (Val::Int(_) | Val::Num(_)))
+            if a.kind() == crate::value::kind::INT && b.kind() == crate::value::kind::INT =>
+        {
+            let (x, y) = (
+                a.as_num().ok_or("expected int")?,
+                b.as_num().ok_or("expected int")?,
+            );
+            x.int_op(op, &y).map(Val::num).map_err(|e| e.to_string())
+        }
+        (a, b) => Err(format!(
+            "invalid operands to '{name}' (type {} and {})",
+            crate::value::kind::name(a.kind()),
+            crate::value::kind::name(b.kind())
+        )),
+    }
 }
 
 fn close(ctx: &Ctx, args: Vec<Val>, pos: u32) -> Val {

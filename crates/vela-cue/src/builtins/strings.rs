@@ -2,6 +2,7 @@
 
 use super::{R, arg_int, arg_list, arg_str, not_concrete, want_args};
 use crate::eval::Ctx;
+use crate::num::{GoFormat, Num, Rounding, format_go_float};
 use crate::value::{List, Val};
 use std::rc::Rc;
 
@@ -50,6 +51,7 @@ pub(crate) const FUNCS: &[&str] = &[
     "math.Ceil",
     "math.Round",
     "math.Trunc",
+    "math.RoundToEven",
     "math.Abs",
     "math.Sqrt",
     "math.Pow",
@@ -71,21 +73,43 @@ fn strs(v: Vec<String>) -> Val {
     }))
 }
 
-fn num(ctx: &Ctx, v: &Val) -> Result<f64, String> {
-    match v {
-        Val::Int(i) => Ok(*i as f64),
-        Val::Float(f) => Ok(*f),
-        v if !ctx.is_concrete(v) => Err(not_concrete(ctx, v)),
-        v => Err(format!("cannot use {} as number", ctx.describe(v))),
+/// A number argument.
+pub(crate) fn num_arg<'v>(ctx: &Ctx, v: &'v Val) -> Result<std::borrow::Cow<'v, Num>, String> {
+    match v.as_num() {
+        Some(n) => Ok(n),
+        None if !ctx.is_concrete(v) => Err(not_concrete(ctx, v)),
+        None => Err(format!("cannot use {} as number", ctx.describe(v))),
     }
 }
 
-fn float_to_int_val(f: f64) -> Val {
-    if f.is_finite() && f.abs() < 1e30 {
-        Val::Int(f as i128)
-    } else {
-        Val::Float(f)
+/// A number argument as Go's `float64` (CUE converts such arguments the same way).
+fn f64_arg(ctx: &Ctx, v: &Val) -> Result<f64, String> {
+    Ok(num_arg(ctx, v)?.to_f64())
+}
+
+/// The value of a builtin's decimal result: CUE makes a whole number an int.
+pub(crate) fn decimal_result(n: Num) -> Val {
+    match n.to_integral_exact() {
+        Some(i) => Val::num(i),
+        None => Val::num(n.with_kind(false)),
     }
+}
+
+/// The float of a builtin's `float64` result (an error for NaN and infinities).
+fn float_result(f: f64) -> R {
+    Num::from_f64(f)
+        .map(|n| Val::Num(std::sync::Arc::new(n)))
+        .ok_or_else(|| format!("invalid float result {f}"))
+}
+
+/// Go's `strconv.ParseFloat` syntax (decimal forms, `inf`, `nan`).
+fn go_parse_float(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok()
+}
+
+fn rounded(ctx: &Ctx, a: &[Val], mode: Rounding) -> R {
+    let n = num_arg(ctx, a.first().ok_or("missing argument")?)?;
+    n.round_integral(mode).map(Val::num).map_err(|e| e.to_string())
 }
 
 pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
@@ -208,11 +232,23 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let x = str_at(0)?;
             s(serde_json::from_str::<String>(&x).map_err(|_| "invalid syntax".to_string())?)
         }
-        "strconv.FormatFloat" => s(crate::export::format_float(num(
-            ctx,
-            a.first().unwrap_or(&Val::Top),
-        )?)),
-        "strconv.ParseFloat" => Val::Float(str_at(0)?.parse::<f64>().map_err(|e| e.to_string())?),
+        "strconv.FormatFloat" => {
+            let f = f64_arg(ctx, a.first().ok_or("missing argument")?)?;
+            let (fmt, prec, bits) = (int_at(1)?, int_at(2)?, int_at(3)?);
+            let fmt = u8::try_from(fmt)
+                .ok()
+                .and_then(GoFormat::from_byte)
+                .ok_or_else(|| format!("strconv.FormatFloat: unsupported format {fmt}"))?;
+            let prec = i32::try_from(prec.clamp(-1, 10_000)).unwrap_or(-1);
+            s(format_go_float(f, fmt, prec, bits == 32))
+        }
+        "strconv.ParseFloat" => {
+            let x = str_at(0)?;
+            let f = go_parse_float(&x)
+                .ok_or_else(|| format!("strconv.ParseFloat: parsing {x:?}: invalid syntax"))?;
+            let f = if int_at(1)? == 32 { f as f32 as f64 } else { f };
+            float_result(f)?
+        }
         "regexp.Match" => Val::Bool(re(ctx, &str_at(0)?)?.is_match(&str_at(1)?)),
         "regexp.Valid" => Val::Bool(ctx.regex(&str_at(0)?).is_some()),
         "regexp.Find" => {
@@ -254,29 +290,37 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let (r, x, rep) = (re(ctx, &str_at(0)?)?, str_at(1)?, str_at(2)?);
             s(r.replace_all(&x, regex::NoExpand(&rep)).into_owned())
         }
-        "math.MultipleOf" => match (&a[0], &a[1]) {
-            (_, Val::Int(0)) => return Err("division by zero".into()),
-            (Val::Int(x), Val::Int(m)) => Val::Bool(x % m == 0),
-            (x, m) => {
-                let m = num(ctx, m)?;
-                if m == 0.0 {
-                    return Err("division by zero".into());
-                }
-                Val::Bool(num(ctx, x)? % m == 0.0)
-            }
-        },
-        "math.Floor" => float_to_int_val(num(ctx, &a[0])?.floor()),
-        "math.Ceil" => float_to_int_val(num(ctx, &a[0])?.ceil()),
-        "math.Round" => float_to_int_val(num(ctx, &a[0])?.round()),
-        "math.Trunc" => float_to_int_val(num(ctx, &a[0])?.trunc()),
+        "math.MultipleOf" => {
+            let (x, m) = (
+                num_arg(ctx, &a[0])?,
+                num_arg(ctx, a.get(1).ok_or("missing argument")?)?,
+            );
+            let q = x.quo(&m).map_err(|e| e.to_string())?;
+            Val::Bool(q.is_integral())
+        }
+        "math.Floor" => rounded(ctx, a, Rounding::Floor)?,
+        "math.Ceil" => rounded(ctx, a, Rounding::Ceil)?,
+        "math.Round" => rounded(ctx, a, Rounding::HalfUp)?,
+        "math.RoundToEven" => rounded(ctx, a, Rounding::HalfEven)?,
+        "math.Trunc" => rounded(ctx, a, Rounding::Down)?,
         "math.Abs" => match &a[0] {
-            Val::Int(i) => Val::Int(i.abs()),
-            v => Val::Float(num(ctx, v)?.abs()),
+            Val::Int(i) if *i != i128::MIN => Val::Int(i.abs()),
+            v => decimal_result(num_arg(ctx, v)?.abs()),
         },
-        "math.Sqrt" => Val::Float(num(ctx, &a[0])?.sqrt()),
-        "math.Pow" => Val::Float(num(ctx, &a[0])?.powf(num(ctx, a.get(1).unwrap_or(&Val::Int(1)))?)),
-        "math.Log" => Val::Float(num(ctx, &a[0])?.ln()),
-        "math.Exp" => Val::Float(num(ctx, &a[0])?.exp()),
+        "math.Sqrt" => float_result(f64_arg(ctx, &a[0])?.sqrt())?,
+        "math.Pow" => {
+            let (x, y) = (
+                num_arg(ctx, &a[0])?,
+                num_arg(ctx, a.get(1).ok_or("missing argument")?)?,
+            );
+            match x.pow_int(&y) {
+                Some(r) => decimal_result(r.map_err(|e| e.to_string())?),
+                // (CUE computes fractional powers with 34-digit logarithms; float64 here)
+                None => float_result(x.to_f64().powf(y.to_f64()))?,
+            }
+        }
+        "math.Log" => float_result(f64_arg(ctx, &a[0])?.ln())?,
+        "math.Exp" => float_result(f64_arg(ctx, &a[0])?.exp())?,
         "struct.MinFields" | "struct.MaxFields" => {
             // the struct argument is the value the validator is applied to
             let Val::Struct(id) = &a[0] else {

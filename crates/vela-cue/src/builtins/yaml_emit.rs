@@ -8,7 +8,17 @@
 //! double quotes (with YAML escapes) where single quotes are not allowed either, and literal
 //! blocks (`|`, `|-`, `|+`, indentation indicator) for strings with line breaks.
 
-use serde_json::Value as Json;
+/// A value to marshal: JSON's shapes, with numbers as the text CUE prints for them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    Null,
+    Bool(bool),
+    /// A number's text (`1.0`, `1E+10`).
+    Num(String),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
 
 /// Width of one indentation level.
 const INDENT: usize = 2;
@@ -16,11 +26,11 @@ const INDENT: usize = 2;
 const MAX_SIMPLE_KEY: usize = 128;
 
 /// The YAML text of `v`, ending with a newline.
-pub(crate) fn marshal(v: &Json) -> String {
+pub(crate) fn marshal(v: &Node) -> String {
     let mut e = Emitter::default();
     match v {
         // a document's block scalar is indented one level
-        Json::String(s) => e.string(s, INDENT, false),
+        Node::Str(s) => e.string(s, INDENT, false),
         v => e.value(v, 0),
     }
     if e.col != 0 {
@@ -105,23 +115,20 @@ impl Emitter {
 
     /// A value whose first line continues the current one (after `key:` or `- `); block
     /// content is at `indent`.
-    fn value(&mut self, v: &Json, indent: usize) {
+    fn value(&mut self, v: &Node, indent: usize) {
         match v {
-            Json::Object(m) if !m.is_empty() => self.mapping(m, indent),
-            Json::Array(a) if !a.is_empty() => self.sequence(a, indent),
-            Json::Object(_) => self.push("{}"),
-            Json::Array(_) => self.push("[]"),
-            Json::Null => self.push("null"),
-            Json::Bool(b) => self.push(if *b { "true" } else { "false" }),
-            Json::Number(n) => match n.as_f64().filter(|_| n.is_f64()) {
-                Some(f) => self.push(&crate::export::format_float(f)),
-                None => self.push(&n.to_string()),
-            },
-            Json::String(s) => self.string(s, indent, false),
+            Node::Map(m) if !m.is_empty() => self.mapping(m, indent),
+            Node::Seq(a) if !a.is_empty() => self.sequence(a, indent),
+            Node::Map(_) => self.push("{}"),
+            Node::Seq(_) => self.push("[]"),
+            Node::Null => self.push("null"),
+            Node::Bool(b) => self.push(if *b { "true" } else { "false" }),
+            Node::Num(n) => self.push(n),
+            Node::Str(s) => self.string(s, indent, false),
         }
     }
 
-    fn mapping(&mut self, m: &serde_json::Map<String, Json>, indent: usize) {
+    fn mapping(&mut self, m: &[(String, Node)], indent: usize) {
         for (i, (k, v)) in m.iter().enumerate() {
             if i > 0 {
                 self.indent_to(indent);
@@ -138,11 +145,11 @@ impl Emitter {
                 self.indicator(":");
             }
             match v {
-                Json::Object(o) if !o.is_empty() => {
+                Node::Map(o) if !o.is_empty() => {
                     self.indent_to(indent + INDENT);
                     self.mapping(o, indent + INDENT);
                 }
-                Json::Array(a) if !a.is_empty() => {
+                Node::Seq(a) if !a.is_empty() => {
                     self.indent_to(indent + INDENT);
                     self.sequence(a, indent + INDENT);
                 }
@@ -154,7 +161,7 @@ impl Emitter {
         }
     }
 
-    fn sequence(&mut self, a: &[Json], indent: usize) {
+    fn sequence(&mut self, a: &[Node], indent: usize) {
         for (i, v) in a.iter().enumerate() {
             if i > 0 {
                 self.indent_to(indent);
@@ -568,7 +575,22 @@ fn is_printable(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value as Json, json};
+
+    fn node(j: &Json) -> Node {
+        match j {
+            Json::Null => Node::Null,
+            Json::Bool(b) => Node::Bool(*b),
+            Json::Number(n) => Node::Num(n.to_string()),
+            Json::String(s) => Node::Str(s.clone()),
+            Json::Array(a) => Node::Seq(a.iter().map(node).collect()),
+            Json::Object(m) => Node::Map(m.iter().map(|(k, v)| (k.clone(), node(v))).collect()),
+        }
+    }
+
+    fn marshal(j: &Json) -> String {
+        super::marshal(&node(j))
+    }
 
     #[test]
     fn nested_collections_are_laid_out_like_go_yaml() {

@@ -51,7 +51,7 @@ impl Ctx {
             ExprKind::Null => Val::Null,
             ExprKind::Bool(b) => Val::Bool(*b),
             ExprKind::Int(i) => Val::Int(*i),
-            ExprKind::Float(f) => Val::Float(*f),
+            ExprKind::Num(n) => Val::Num(n.clone()),
             ExprKind::Str(s) => Val::Str(s.clone()),
             ExprKind::Bytes(b) => Val::Bytes(b.clone()),
             ExprKind::Interp(parts, bytes) => self.interp(parts, *bytes, env, e.pos),
@@ -266,7 +266,7 @@ impl Ctx {
                 InterpPart::Expr(x) => match self.resolve(self.eval(x, env)) {
                     Val::Str(s) => out.push_str(&s),
                     Val::Int(i) => out.push_str(&i.to_string()),
-                    Val::Float(f) => out.push_str(&crate::export::format_float(f)),
+                    Val::Num(n) => out.push_str(&n.to_string()),
                     Val::Bool(b) => out.push_str(if b { "true" } else { "false" }),
                     Val::Bytes(b) => out.push_str(&String::from_utf8_lossy(&b)),
                     Val::Bottom(b) => return Val::Bottom(b),
@@ -457,8 +457,11 @@ impl Ctx {
                 v => Val::bottom(format!("invalid operand {} for !", self.describe(&v)), pos),
             },
             Op::Sub => match v {
-                Val::Int(i) => Val::Int(-i),
-                Val::Float(f) => Val::Float(-f),
+                Val::Int(i) => match i.checked_neg() {
+                    Some(n) => Val::Int(n),
+                    None => Val::num(crate::num::Num::from_i128(i).neg()),
+                },
+                Val::Num(n) => Val::num(n.neg()),
                 v if !self.is_concrete(&v) => Val::incomplete("operand of - is incomplete", pos),
                 v => Val::bottom(format!("invalid operand {} for -", self.describe(&v)), pos),
             },
@@ -486,7 +489,7 @@ impl Ctx {
     pub(crate) fn is_concrete(&self, v: &Val) -> bool {
         matches!(
             v,
-            Val::Null | Val::Bool(_) | Val::Int(_) | Val::Float(_) | Val::Str(_) | Val::Bytes(_)
+            Val::Null | Val::Bool(_) | Val::Int(_) | Val::Num(_) | Val::Str(_) | Val::Bytes(_)
         ) || matches!(v, Val::Struct(_) | Val::List(_) | Val::Bottom(_))
     }
 
@@ -542,7 +545,7 @@ impl Ctx {
             Val::Null => "null".into(),
             Val::Bool(b) => b.to_string(),
             Val::Int(i) => i.to_string(),
-            Val::Float(f) => crate::export::format_float(*f),
+            Val::Num(n) => n.to_string(),
             Val::Str(s) => format!("{:?}", &**s),
             Val::Bytes(b) => format!("'{}'", String::from_utf8_lossy(b)),
             Val::Kind(k) => kind::name(*k),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::{Ctx, Env};
 use crate::ast::{Expr, ExprKind, Op};
+use crate::num::Num;
 use crate::value::{List, Val};
 
 /// Equality of two concrete scalars (`None` when not comparable).
@@ -14,8 +15,9 @@ pub(crate) fn compare_eq(a: &Val, b: &Val) -> Option<bool> {
         (Val::Null, Val::Null) => true,
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Int(x), Val::Int(y)) => x == y,
-        (Val::Float(x), Val::Float(y)) => x == y,
-        (Val::Int(x), Val::Float(y)) | (Val::Float(y), Val::Int(x)) => (*x as f64) == *y,
+        (Val::Num(_), Val::Int(_) | Val::Num(_)) | (Val::Int(_), Val::Num(_)) => {
+            num_cmp(a, b)? == Ordering::Equal
+        }
         (Val::Str(x), Val::Str(y)) => x == y,
         (Val::Bytes(x), Val::Bytes(y)) => x == y,
         (x, y) if x.is_scalar() && y.is_scalar() => false,
@@ -27,9 +29,7 @@ pub(crate) fn compare_eq(a: &Val, b: &Val) -> Option<bool> {
 pub(crate) fn order(a: &Val, b: &Val) -> Option<Ordering> {
     match (a, b) {
         (Val::Int(x), Val::Int(y)) => Some(x.cmp(y)),
-        (Val::Float(x), Val::Float(y)) => x.partial_cmp(y),
-        (Val::Int(x), Val::Float(y)) => (*x as f64).partial_cmp(y),
-        (Val::Float(x), Val::Int(y)) => x.partial_cmp(&(*y as f64)),
+        (Val::Num(_), Val::Int(_) | Val::Num(_)) | (Val::Int(_), Val::Num(_)) => num_cmp(a, b),
         (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
         (Val::Bytes(x), Val::Bytes(y)) => Some(x.cmp(y)),
         _ => None,
@@ -153,9 +153,10 @@ impl Ctx {
                 _ => mismatch(),
             },
             Op::Add => match (&x, &y) {
-                (Val::Int(a), Val::Int(b)) => {
-                    a.checked_add(*b).map(Val::Int).unwrap_or_else(|| overflow(pos))
-                }
+                (Val::Int(a), Val::Int(b)) => match a.checked_add(*b) {
+                    Some(c) if c.unsigned_abs() < EXACT => Val::Int(c),
+                    _ => num_op(&x, &y, pos, Num::add).unwrap_or_else(mismatch),
+                },
                 (Val::Str(a), Val::Str(b)) => {
                     let mut s = String::with_capacity(a.len() + b.len());
                     s.push_str(a);
@@ -172,18 +173,21 @@ impl Ctx {
                     elems.extend(b.elems.iter().cloned());
                     Val::List(Rc::new(List { elems, tail: None }))
                 }
-                _ => float_op(&x, &y, |a, b| a + b).unwrap_or_else(mismatch),
+                _ => num_op(&x, &y, pos, Num::add).unwrap_or_else(mismatch),
             },
             Op::Sub => match (&x, &y) {
-                (Val::Int(a), Val::Int(b)) => {
-                    a.checked_sub(*b).map(Val::Int).unwrap_or_else(|| overflow(pos))
-                }
-                _ => float_op(&x, &y, |a, b| a - b).unwrap_or_else(mismatch),
+                (Val::Int(a), Val::Int(b)) => match a.checked_sub(*b) {
+                    Some(c) if c.unsigned_abs() < EXACT => Val::Int(c),
+                    _ => num_op(&x, &y, pos, Num::sub).unwrap_or_else(mismatch),
+                },
+                _ => num_op(&x, &y, pos, Num::sub).unwrap_or_else(mismatch),
             },
             Op::Mul => match (&x, &y) {
-                (Val::Int(a), Val::Int(b)) => {
-                    a.checked_mul(*b).map(Val::Int).unwrap_or_else(|| overflow(pos))
-                }
+                // (a zero product of a negative operand is `-0`: the slow path keeps its sign)
+                (Val::Int(a), Val::Int(b)) => match a.checked_mul(*b) {
+                    Some(c) if c.unsigned_abs() < EXACT && (c != 0 || (*a >= 0 && *b >= 0)) => Val::Int(c),
+                    _ => num_op(&x, &y, pos, Num::mul).unwrap_or_else(mismatch),
+                },
                 (Val::Str(s), Val::Int(n)) | (Val::Int(n), Val::Str(s)) => {
                     if *n < 0 || (*n as usize).saturating_mul(s.len()) > self.limits.max_output {
                         return Val::bottom("string repeat count out of range", pos);
@@ -200,16 +204,31 @@ impl Ctx {
                     }
                     Val::List(Rc::new(List { elems, tail: None }))
                 }
-                _ => float_op(&x, &y, |a, b| a * b).unwrap_or_else(mismatch),
+                _ => num_op(&x, &y, pos, Num::mul).unwrap_or_else(mismatch),
             },
-            Op::Div => {
-                let (Some(a), Some(b)) = (num(&x), num(&y)) else {
-                    return mismatch();
-                };
-                if b == 0.0 {
-                    return Val::bottom("division by zero", pos);
+            Op::Div => num_op(&x, &y, pos, Num::quo).unwrap_or_else(mismatch),
+            Op::IntDiv | Op::IntMod | Op::IntQuo | Op::IntRem => {
+                let kinds = (x.kind(), y.kind());
+                if kinds != (crate::value::kind::INT, crate::value::kind::INT) {
+                    return Val::bottom(
+                        format!(
+                            "invalid operands {} and {} to '{}' (type {} and {})",
+                            self.describe(&x),
+                            self.describe(&y),
+                            op.text(),
+                            crate::value::kind::name(kinds.0),
+                            crate::value::kind::name(kinds.1)
+                        ),
+                        pos,
+                    );
                 }
-                Val::Float(a / b)
+                let f = match op {
+                    Op::IntDiv => crate::num::IntOp::Div,
+                    Op::IntMod => crate::num::IntOp::Mod,
+                    Op::IntQuo => crate::num::IntOp::Quo,
+                    _ => crate::num::IntOp::Rem,
+                };
+                num_op(&x, &y, pos, |a, b| a.int_op(f, b)).unwrap_or_else(mismatch)
             }
             _ => mismatch(),
         }
@@ -261,7 +280,7 @@ impl Ctx {
                 Some(true)
             }
             (a, b) if a.is_scalar() && b.is_scalar() => {
-                if a.kind() != b.kind() && !(num(a).is_some() && num(b).is_some()) {
+                if a.kind() != b.kind() && !(a.is_number() && b.is_number()) {
                     return Some(false);
                 }
                 compare_eq(a, b)
@@ -273,20 +292,29 @@ impl Ctx {
     }
 }
 
-fn overflow(pos: u32) -> Val {
-    Val::bottom("integer overflow", pos)
+/// Integer results below this magnitude (`10^34`, CUE's 34 significant digits) are exact in
+/// the fast `i128` path; larger ones take the decimal path, which rounds like CUE.
+const EXACT: u128 = 10u128.pow(crate::num::PRECISION as u32);
+
+/// Numeric order of two number values.
+fn num_cmp(a: &Val, b: &Val) -> Option<Ordering> {
+    let (x, y) = (a.as_num()?, b.as_num()?);
+    Some(x.cmp_value(&y))
 }
 
-fn num(v: &Val) -> Option<f64> {
-    match v {
-        Val::Int(i) => Some(*i as f64),
-        Val::Float(f) => Some(*f),
-        _ => None,
-    }
-}
-
-fn float_op(x: &Val, y: &Val, f: impl Fn(f64, f64) -> f64) -> Option<Val> {
-    Some(Val::Float(f(num(x)?, num(y)?)))
+/// A number operation on two number values (`None` when one is not a number).
+fn num_op(
+    x: &Val,
+    y: &Val,
+    pos: u32,
+    f: impl Fn(&Num, &Num) -> Result<Num, crate::num::Error>,
+) -> Option<Val> {
+    let (a, b) = (x.as_num()?, y.as_num()?);
+    let r = f(&a, &b);
+    Some(match r {
+        Ok(n) => Val::num(n),
+        Err(e) => Val::bottom(e.to_string(), pos),
+    })
 }
 
 /// Total order used for sorting lists of scalars.
