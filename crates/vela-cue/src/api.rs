@@ -630,7 +630,7 @@ impl<'a> Value<'a> {
         let st = node.st.borrow();
         st.fields
             .get(name)
-            .map(|s| s.comments.iter().flat_map(|c| c.iter().cloned()).collect())
+            .map(|s| s.comment_groups(false).flat_map(|c| c.iter().cloned()).collect())
             .unwrap_or_default()
     }
 

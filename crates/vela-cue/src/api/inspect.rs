@@ -334,13 +334,7 @@ impl<'a> Value<'a> {
         let st = node.st.borrow();
         st.fields
             .get(name)
-            .map(|s| {
-                s.docs
-                    .iter()
-                    .filter(|c| !c.is_empty())
-                    .map(|c| c.to_vec())
-                    .collect()
-            })
+            .map(|s| s.comment_groups(true).map(|c| c.to_vec()).collect())
             .unwrap_or_default()
     }
 

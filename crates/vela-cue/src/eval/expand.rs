@@ -9,7 +9,7 @@ use super::Ctx;
 use super::node::{Conj, ConjSrc, FieldConj, Node, NodeState, Pattern, Status, derived};
 use super::order::{self, Infos};
 use super::scope::{Env, FrameKind};
-use crate::ast::{Constraint, Decl, Field, Label, Name, StructLit};
+use crate::ast::{Constraint, Decl, Label, Name, StructLit};
 use crate::value::{NodeId, Val};
 
 /// Queued dynamic declaration: literal, declaration index, scope, closedness group, struct-info
@@ -147,7 +147,6 @@ impl Ctx {
                                     &mut st,
                                     n.clone(),
                                     f.constraint,
-                                    f,
                                     FieldConj::Decl {
                                         lit: lit.clone(),
                                         idx: idx as u32,
@@ -209,7 +208,6 @@ impl Ctx {
                                 &mut st,
                                 s,
                                 f.constraint,
-                                f,
                                 FieldConj::Decl {
                                     lit: lit.clone(),
                                     idx,
@@ -280,7 +278,6 @@ fn add_field_conj(
     st: &mut NodeState,
     name: Name,
     constraint: Constraint,
-    f: &Field,
     conj: FieldConj,
     gid: Option<u32>,
 ) -> usize {
@@ -296,16 +293,6 @@ fn add_field_conj(
     }
     if fresh && constraint == Constraint::Optional {
         slot.constraint = Constraint::Optional;
-    }
-    for c in [&f.comments, &f.trailing] {
-        if !c.is_empty() {
-            slot.comments.push(c.clone());
-        }
-    }
-    for c in [&f.doc, &f.trailing] {
-        if !c.is_empty() {
-            slot.docs.push(c.clone());
-        }
     }
     if let Some(g) = gid
         && !slot.groups.contains(&g)

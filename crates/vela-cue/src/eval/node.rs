@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 
 use super::scope::Env;
 use super::{fields, groups};
-use crate::ast::{Constraint, Name, StructLit};
+use crate::ast::{Constraint, Decl, Name, StructLit};
 use crate::hash::FxHashMap;
 use crate::value::{NodeId, Val};
 
@@ -92,9 +92,6 @@ pub(crate) enum FieldConj {
 pub(crate) struct Slot {
     pub conjs: SmallVec<[FieldConj; 1]>,
     pub constraint: Constraint,
-    pub comments: SmallVec<[Arc<[String]>; 1]>,
-    /// Doc comment groups of the declarations (see `ast::Field::doc`, `ast::Field::trailing`).
-    pub docs: SmallVec<[Arc<[String]>; 1]>,
     pub value: Option<Val>,
     pub busy: bool,
     /// Closedness groups that declared this label.
@@ -161,12 +158,28 @@ impl Slot {
         Slot {
             conjs: SmallVec::new(),
             constraint: Constraint::Optional,
-            comments: SmallVec::new(),
-            docs: SmallVec::new(),
             value: None,
             busy: false,
             groups: SmallVec::new(),
         }
+    }
+
+    /// The non-empty comment groups of the field's declarations, in declaration order: with
+    /// `doc`, the doc comments (`ast::Field::doc`), else every comment (`ast::Field::comments`);
+    /// each followed by its `ast::Field::trailing` group. Read from the declarations, so
+    /// expanding a node copies no comments.
+    pub(crate) fn comment_groups(&self, doc: bool) -> impl Iterator<Item = &Arc<[String]>> {
+        self.conjs
+            .iter()
+            .filter_map(|c| match c {
+                FieldConj::Decl { lit, idx, .. } => match lit.decls.get(*idx as usize) {
+                    Some(Decl::Field(f)) => Some(f),
+                    _ => None,
+                },
+                FieldConj::Val(_) => None,
+            })
+            .flat_map(move |f| [if doc { &f.doc } else { &f.comments }, &f.trailing])
+            .filter(|c| !c.is_empty())
     }
 }
 impl Node {
