@@ -266,7 +266,13 @@ fn int_div(name: &str, args: &[Val]) -> R {
             IntOp::Quo => a.checked_div(b),
             IntOp::Rem => a.checked_rem(b),
         };
-        if let Some(r) = r {
+        // (a truncated zero of a negative operand is `-0`: the decimal path keeps its sign)
+        let neg_zero = match op {
+            IntOp::Quo => (a < 0) != (b < 0),
+            IntOp::Rem => a < 0,
+            IntOp::Div | IntOp::Mod => false,
+        };
+        if let Some(r) = r.filter(|r| *r != 0 || !neg_zero) {
             return Ok(Val::Int(r));
         }
     }

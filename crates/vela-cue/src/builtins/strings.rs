@@ -304,8 +304,9 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         "math.RoundToEven" => rounded(ctx, a, Rounding::HalfEven)?,
         "math.Trunc" => rounded(ctx, a, Rounding::Down)?,
         "math.Abs" => match &a[0] {
-            Val::Int(i) if *i != i128::MIN => Val::Int(i.abs()),
-            v => decimal_result(num_arg(ctx, v)?.abs()),
+            Val::Int(i) if i.unsigned_abs() < 10u128.pow(crate::num::PRECISION as u32) => Val::Int(i.abs()),
+            // (in the 34-digit context, like CUE)
+            v => decimal_result(num_arg(ctx, v)?.abs().rounded().map_err(|e| e.to_string())?),
         },
         "math.Sqrt" => float_result(f64_arg(ctx, &a[0])?.sqrt())?,
         "math.Pow" => {

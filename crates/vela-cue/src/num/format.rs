@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use num_traits::Zero;
+
 use super::Num;
 
 impl fmt::Display for Num {
@@ -10,7 +12,13 @@ impl fmt::Display for Num {
     /// not positive and the number is not below `1e-6`, scientific otherwise.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = self.coeff.to_string();
-        let adj = self.exp + c.len() as i64 - 1;
+        // a zero with decimals prints them all (`0.0000000`), down to 2000 places
+        let zero_places = if self.coeff.is_zero() && (-2000..0).contains(&self.exp) {
+            -self.exp
+        } else {
+            0
+        };
+        let adj = self.exp + c.len() as i64 - 1 + zero_places;
         let mut out = String::with_capacity(c.len() + 8);
         if self.neg {
             out.push('-');

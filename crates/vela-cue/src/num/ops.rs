@@ -59,7 +59,7 @@ fn shift_round(c: &BigUint, k: u64, neg: bool, mode: Rounding) -> (BigUint, bool
 
 impl Num {
     /// Round the coefficient to [`PRECISION`] digits (half up) and check the exponent.
-    fn rounded(mut self) -> Result<Num, Error> {
+    pub(crate) fn rounded(mut self) -> Result<Num, Error> {
         let d = digits(&self.coeff);
         if d > PRECISION {
             let k = d - PRECISION;
@@ -153,7 +153,8 @@ impl Num {
         };
         let mut n = Num {
             int: false,
-            neg,
+            // (CUE's reduction of the quotient drops the sign of a zero)
+            neg: neg && !coeff.is_zero(),
             coeff,
             exp,
         };
@@ -216,9 +217,14 @@ impl Num {
                 (shift_round(&self.coeff, k, self.neg, mode).0, self.neg)
             }
         };
+        // CUE's Floor and Ceil work in the 34-digit context: a result with more digits cannot
+        // be written with exponent 0 there, and CUE then returns 0
+        let lost = matches!(mode, Rounding::Floor | Rounding::Ceil) && digits(&coeff) > PRECISION;
+        let coeff = if lost { BigUint::zero() } else { coeff };
+        // a zero result keeps the sign (`math.Round(-0.2)` is `-0`)
         Ok(Num {
             int: true,
-            neg: neg && !coeff.is_zero(),
+            neg: neg && !lost,
             coeff,
             exp: 0,
         })
@@ -244,7 +250,15 @@ impl Num {
             .round_integral(Rounding::HalfEven)?
             .to_bigint()
             .ok_or_else(too_big)?;
-        Ok(Num::from_bigint(&int_op_big(op, &x, &y)))
+        let mut r = Num::from_bigint(&int_op_big(op, &x, &y));
+        // CUE keeps the sign of a truncated zero: `quo(-4, 7)` and `rem(-4, 2)` are `-0`
+        r.neg |= r.is_zero()
+            && match op {
+                IntOp::Quo => x.is_negative() != y.is_negative(),
+                IntOp::Rem => x.is_negative(),
+                IntOp::Div | IntOp::Mod => false,
+            };
+        Ok(r)
     }
 
     /// `self ** other` for an integer exponent (CUE's `math.Pow`); `None` when the exponent

@@ -19,6 +19,8 @@ fn literals_keep_their_digits() {
         ("123.456e5", "1.23456E+7"),
         ("1.5e+3", "1.5E+3"),
         ("1E3", "1E+3"),
+        ("0e-7", "0.0000000"),
+        ("0e3", "0E+3"),
         (
             "12345678901234567890123456789012345678901234567890.5",
             "12345678901234567890123456789012345678901234567890.5",
@@ -60,6 +62,7 @@ fn arithmetic_matches_cue() {
         ("1", '/', "8", "0.125"),
         ("0.0", '/', "5", "0.0"),
         ("0", '/', "5", "0"),
+        ("0.0", '/', "-1", "0.0"),
         ("1e21", '+', "0.0", "1000000000000000000000.0"),
         ("1e2", '+', "1e2", "2E+2"),
         (
@@ -109,7 +112,17 @@ fn rounding_and_integer_division() {
     assert_eq!(r("-2.7", Rounding::Down), "-2");
     assert_eq!(r("2.5", Rounding::HalfEven), "2");
     assert_eq!(r("0.001", Rounding::Ceil), "1");
-    assert_eq!(r("-0.001", Rounding::Ceil), "0");
+    assert_eq!(r("-0.001", Rounding::Ceil), "-0");
+    assert_eq!(r("-0.2", Rounding::HalfUp), "-0");
+    assert_eq!(r("-0.5", Rounding::HalfUp), "-1");
+    // CUE's Floor and Ceil give 0 beyond 34 digits; Round and Trunc stay exact
+    assert_eq!(r("99999999999999999999999999999999999", Rounding::Floor), "0");
+    assert_eq!(r("1e34", Rounding::Ceil), "0");
+    assert_eq!(r("1e33", Rounding::Floor), "1000000000000000000000000000000000");
+    assert_eq!(
+        r("99999999999999999999999999999999999", Rounding::HalfUp),
+        "99999999999999999999999999999999999"
+    );
     let i = |a: &str, op, b: &str| n(a).int_op(op, &n(b)).unwrap().to_string();
     assert_eq!(i("-7", IntOp::Div, "2"), "-4");
     assert_eq!(i("-7", IntOp::Mod, "2"), "1");
@@ -118,6 +131,13 @@ fn rounding_and_integer_division() {
     assert_eq!(i("7", IntOp::Div, "-2"), "-3");
     assert_eq!(i("-7", IntOp::Mod, "-2"), "1");
     assert!(n("1").int_op(IntOp::Div, &n("0")).is_err());
+    // truncated zeros keep a sign
+    assert_eq!(i("-4", IntOp::Quo, "7"), "-0");
+    assert_eq!(i("0", IntOp::Quo, "-1"), "-0");
+    assert_eq!(i("-4", IntOp::Rem, "2"), "-0");
+    assert_eq!(i("4", IntOp::Rem, "-2"), "0");
+    assert_eq!(i("-4", IntOp::Mod, "2"), "0");
+    assert_eq!(i("0", IntOp::Div, "-3"), "0");
 }
 
 #[test]

@@ -53,13 +53,19 @@ impl Oracle {
     }
 
     /// Send one request (`{"id", "program", "expr"?}`) and read its answer.
+    #[allow(dead_code)]
     pub fn ask(&mut self, req: &Json) -> Json {
+        serde_json::from_str(&self.ask_line(req)).expect("oracle answer is JSON")
+    }
+
+    /// Send one request and return the answer line as the oracle wrote it (number digits kept).
+    pub fn ask_line(&mut self, req: &Json) -> String {
         let stdin = self.stdin.as_mut().expect("oracle stdin");
         writeln!(stdin, "{req}").expect("write request");
         stdin.flush().expect("flush");
         let mut line = String::new();
         self.stdout.read_line(&mut line).expect("read answer");
-        serde_json::from_str(&line).expect("oracle answer is JSON")
+        line
     }
 }
 
