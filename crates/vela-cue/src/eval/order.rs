@@ -118,6 +118,24 @@ pub(crate) struct Scratch {
     order: Vec<usize>,
     seen: Vec<bool>,
     perm: Vec<usize>,
+    topo: TopoScratch,
+}
+
+/// Buffers of [`topo`].
+#[derive(Default)]
+struct TopoScratch {
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+    comp_of: Vec<u32>,
+    stack: Vec<u32>,
+    call: Vec<(u32, u32)>,
+    /// Members of every component (each sorted by name), `comp_start` delimits them.
+    members: Vec<u32>,
+    comp_start: Vec<u32>,
+    cedges: Vec<(u32, u32)>,
+    cindeg: Vec<u32>,
+    ready: Vec<u32>,
 }
 
 /// Structs with at most this many fields deduplicate edges with a bit matrix.
@@ -263,12 +281,7 @@ pub(crate) fn sort_fields(st: &mut NodeState, all: &Infos, sc: &mut Scratch) {
     let fields = &st.fields;
     let name = |i: usize| -> &str { fields.get_index(i).map(|(k, _)| &**k).unwrap_or("") };
     if !kahn(n, &name, sc) {
-        let names: Vec<&str> = (0..n).map(name).collect();
-        let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for &(p, l) in &sc.edges {
-            out_edges[p as usize].push(l as usize);
-        }
-        sc.order = topo(&names, &out_edges);
+        topo(n, &name, sc);
     }
     if sc.order.iter().enumerate().all(|(r, i)| r == *i) {
         return;
@@ -356,90 +369,252 @@ fn kahn<'a>(n: usize, name: &dyn Fn(usize) -> &'a str, sc: &mut Scratch) -> bool
 }
 
 /// Strongly connected components (Tarjan), then Kahn's algorithm choosing the ready component
-/// with the smallest sorted label list.
-fn topo(names: &[&str], out: &[Vec<usize>]) -> Vec<usize> {
-    let n = names.len();
-    // Tarjan, iterative
-    let mut index = vec![usize::MAX; n];
-    let mut low = vec![0usize; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<usize> = Vec::new();
-    let mut comp_of = vec![usize::MAX; n];
-    let mut comps: Vec<Vec<usize>> = Vec::new();
-    let mut counter = 0usize;
+/// with the smallest sorted label list; the order goes to `sc.order`. Runs on the adjacency rows
+/// (`sc.start`, `sc.adj`) that [`kahn`] built, with the scratch buffers only.
+fn topo<'a>(n: usize, name: &dyn Fn(usize) -> &'a str, sc: &mut Scratch) {
+    const UNSEEN: u32 = u32::MAX;
+    let t = &mut sc.topo;
+    t.index.clear();
+    t.index.resize(n, UNSEEN);
+    t.low.clear();
+    t.low.resize(n, 0);
+    t.on_stack.clear();
+    t.on_stack.resize(n, false);
+    t.comp_of.clear();
+    t.comp_of.resize(n, UNSEEN);
+    t.stack.clear();
+    t.members.clear();
+    t.comp_start.clear();
+    t.comp_start.push(0);
+    let mut counter = 0u32;
     for s in 0..n {
-        if index[s] != usize::MAX {
+        if t.index[s] != UNSEEN {
             continue;
         }
-        let mut call: Vec<(usize, usize)> = vec![(s, 0)];
-        index[s] = counter;
-        low[s] = counter;
+        t.call.clear();
+        t.call.push((s as u32, sc.start[s]));
+        t.index[s] = counter;
+        t.low[s] = counter;
         counter += 1;
-        stack.push(s);
-        on_stack[s] = true;
-        while let Some(&mut (v, ref mut ei)) = call.last_mut() {
-            if *ei < out[v].len() {
-                let w = out[v][*ei];
+        t.stack.push(s as u32);
+        t.on_stack[s] = true;
+        while let Some(&mut (v, ref mut ei)) = t.call.last_mut() {
+            let v = v as usize;
+            if *ei < sc.start[v + 1] {
+                let w = sc.adj[*ei as usize] as usize;
                 *ei += 1;
-                if index[w] == usize::MAX {
-                    index[w] = counter;
-                    low[w] = counter;
+                if t.index[w] == UNSEEN {
+                    t.index[w] = counter;
+                    t.low[w] = counter;
                     counter += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    call.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
+                    t.stack.push(w as u32);
+                    t.on_stack[w] = true;
+                    t.call.push((w as u32, sc.start[w]));
+                } else if t.on_stack[w] {
+                    t.low[v] = t.low[v].min(t.index[w]);
                 }
             } else {
-                call.pop();
-                if let Some(&(u, _)) = call.last() {
-                    low[u] = low[u].min(low[v]);
+                t.call.pop();
+                if let Some(&(u, _)) = t.call.last() {
+                    t.low[u as usize] = t.low[u as usize].min(t.low[v]);
                 }
-                if low[v] == index[v] {
-                    let mut comp = Vec::new();
-                    while let Some(w) = stack.pop() {
-                        on_stack[w] = false;
-                        comp_of[w] = comps.len();
-                        comp.push(w);
-                        if w == v {
+                if t.low[v] == t.index[v] {
+                    let c = (t.comp_start.len() - 1) as u32;
+                    let from = t.members.len();
+                    while let Some(w) = t.stack.pop() {
+                        t.on_stack[w as usize] = false;
+                        t.comp_of[w as usize] = c;
+                        t.members.push(w);
+                        if w as usize == v {
                             break;
                         }
                     }
-                    comp.sort_by(|a, b| names[*a].cmp(names[*b]));
-                    comps.push(comp);
+                    t.members[from..].sort_by(|a, b| name(*a as usize).cmp(name(*b as usize)));
+                    t.comp_start.push(t.members.len() as u32);
                 }
             }
         }
     }
-    let c = comps.len();
-    let mut indeg = vec![0usize; c];
-    let mut cout: Vec<Vec<usize>> = vec![Vec::new(); c];
+    // edges between components, without duplicates
+    let c = t.comp_start.len() - 1;
+    t.cedges.clear();
     for v in 0..n {
-        for &w in &out[v] {
-            let (a, b) = (comp_of[v], comp_of[w]);
-            if a != b && !cout[a].contains(&b) {
-                cout[a].push(b);
-                indeg[b] += 1;
+        for e in sc.start[v]..sc.start[v + 1] {
+            let w = sc.adj[e as usize] as usize;
+            let (a, b) = (t.comp_of[v], t.comp_of[w]);
+            if a != b {
+                t.cedges.push((a, b));
             }
         }
     }
-    let keys: Vec<Vec<&str>> = comps
+    t.cedges.sort_unstable();
+    t.cedges.dedup();
+    t.cindeg.clear();
+    t.cindeg.resize(c, 0);
+    for &(_, b) in &t.cedges {
+        t.cindeg[b as usize] += 1;
+    }
+    // a component's key is its sorted label list
+    let members = &t.members;
+    let starts = &t.comp_start;
+    let key = |ci: u32| {
+        members[starts[ci as usize] as usize..starts[ci as usize + 1] as usize]
+            .iter()
+            .map(|m| name(*m as usize))
+    };
+    t.ready.clear();
+    t.ready
+        .extend((0..c as u32).filter(|ci| t.cindeg[*ci as usize] == 0));
+    sc.order.clear();
+    while !t.ready.is_empty() {
+        let mut best = 0;
+        for k in 1..t.ready.len() {
+            if key(t.ready[k]).lt(key(t.ready[best])) {
+                best = k;
+            }
+        }
+        let cur = t.ready.swap_remove(best);
+        sc.order.extend(key_members(members, starts, cur));
+        // the component's outgoing edges are a run of the sorted edge list
+        let from = t.cedges.partition_point(|&(a, _)| a < cur);
+        for &(_, nx) in t.cedges[from..].iter().take_while(|(a, _)| *a == cur) {
+            t.cindeg[nx as usize] -= 1;
+            if t.cindeg[nx as usize] == 0 {
+                t.ready.push(nx);
+            }
+        }
+    }
+}
+
+fn key_members<'m>(members: &'m [u32], starts: &[u32], c: u32) -> impl Iterator<Item = usize> + 'm {
+    members[starts[c as usize] as usize..starts[c as usize + 1] as usize]
         .iter()
-        .map(|c| c.iter().map(|i| names[*i]).collect())
-        .collect();
-    let mut ready: Vec<usize> = (0..c).filter(|ci| indeg[*ci] == 0).collect();
-    let mut result = Vec::with_capacity(n);
-    while !ready.is_empty() {
-        ready.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
-        let cur = ready.remove(0);
-        result.extend(comps[cur].iter().copied());
-        for &nx in &cout[cur] {
-            indeg[nx] -= 1;
-            if indeg[nx] == 0 {
-                ready.push(nx);
+        .map(|m| *m as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first implementation of [`topo`] (vectors per node and component), kept as the
+    /// reference the scratch-buffer version must match.
+    fn reference_topo(names: &[&str], out: &[Vec<usize>]) -> Vec<usize> {
+        let n = names.len();
+        // Tarjan, iterative
+        let mut index = vec![usize::MAX; n];
+        let mut low = vec![0usize; n];
+        let mut on_stack = vec![false; n];
+        let mut stack: Vec<usize> = Vec::new();
+        let mut comp_of = vec![usize::MAX; n];
+        let mut comps: Vec<Vec<usize>> = Vec::new();
+        let mut counter = 0usize;
+        for s in 0..n {
+            if index[s] != usize::MAX {
+                continue;
+            }
+            let mut call: Vec<(usize, usize)> = vec![(s, 0)];
+            index[s] = counter;
+            low[s] = counter;
+            counter += 1;
+            stack.push(s);
+            on_stack[s] = true;
+            while let Some(&mut (v, ref mut ei)) = call.last_mut() {
+                if *ei < out[v].len() {
+                    let w = out[v][*ei];
+                    *ei += 1;
+                    if index[w] == usize::MAX {
+                        index[w] = counter;
+                        low[w] = counter;
+                        counter += 1;
+                        stack.push(w);
+                        on_stack[w] = true;
+                        call.push((w, 0));
+                    } else if on_stack[w] {
+                        low[v] = low[v].min(index[w]);
+                    }
+                } else {
+                    call.pop();
+                    if let Some(&(u, _)) = call.last() {
+                        low[u] = low[u].min(low[v]);
+                    }
+                    if low[v] == index[v] {
+                        let mut comp = Vec::new();
+                        while let Some(w) = stack.pop() {
+                            on_stack[w] = false;
+                            comp_of[w] = comps.len();
+                            comp.push(w);
+                            if w == v {
+                                break;
+                            }
+                        }
+                        comp.sort_by(|a, b| names[*a].cmp(names[*b]));
+                        comps.push(comp);
+                    }
+                }
             }
         }
+        let c = comps.len();
+        let mut indeg = vec![0usize; c];
+        let mut cout: Vec<Vec<usize>> = vec![Vec::new(); c];
+        for v in 0..n {
+            for &w in &out[v] {
+                let (a, b) = (comp_of[v], comp_of[w]);
+                if a != b && !cout[a].contains(&b) {
+                    cout[a].push(b);
+                    indeg[b] += 1;
+                }
+            }
+        }
+        let keys: Vec<Vec<&str>> = comps
+            .iter()
+            .map(|c| c.iter().map(|i| names[*i]).collect())
+            .collect();
+        let mut ready: Vec<usize> = (0..c).filter(|ci| indeg[*ci] == 0).collect();
+        let mut result = Vec::with_capacity(n);
+        while !ready.is_empty() {
+            ready.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+            let cur = ready.remove(0);
+            result.extend(comps[cur].iter().copied());
+            for &nx in &cout[cur] {
+                indeg[nx] -= 1;
+                if indeg[nx] == 0 {
+                    ready.push(nx);
+                }
+            }
+        }
+        result
     }
-    result
+
+    #[test]
+    fn topo_matches_the_reference_on_random_graphs() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        let names: Vec<String> = (0..40).map(|i| format!("n{:02}", (i * 17) % 40)).collect();
+        for _ in 0..300 {
+            let n = 1 + next(30) as usize;
+            let mut sc = Scratch::default();
+            sc.bits.resize((n * n).div_ceil(64), 0);
+            for _ in 0..next(3 * n as u64 + 1) {
+                let (p, l) = (next(n as u64) as usize, next(n as u64) as usize);
+                if p != l {
+                    sc.add_edge(n, p, l);
+                }
+            }
+            let refs: Vec<&str> = names[..n].iter().map(|s| s.as_str()).collect();
+            let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+            for &(p, l) in &sc.edges {
+                out[p as usize].push(l as usize);
+            }
+            let want = reference_topo(&refs, &out);
+            let name = |i: usize| refs[i];
+            kahn(n, &name, &mut sc);
+            topo(n, &name, &mut sc);
+            assert_eq!(sc.order, want, "edges {:?}", sc.edges);
+        }
+    }
 }
