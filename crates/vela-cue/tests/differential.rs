@@ -198,32 +198,52 @@ impl Gen {
             fields.push(format!("if {cond} {{ extra: {v} }}"));
         }
         let body = fields.join(", ");
-        match self.rng.below(5) {
-            // embedding another field's struct: `{other, q: 1}` (inside `&` the order of embedded
-            // fields is a known difference, see the book, so not combined with `&` here)
+        match self.rng.below(7) {
+            // a field holding another field's struct
             0 if !self.structs.is_empty() => {
-                let other = self.structs[self.rng.below(self.structs.len() as u64) as usize].clone();
+                let other = self.pick_struct();
                 format!("{{{body}, q: {other}}}")
+            }
+            // embedding another field's struct, before or after the fields, alone or inside `&`
+            // (field order then depends on where the reference is, as in CUE's toposort)
+            2 if !self.structs.is_empty() => {
+                let other = self.pick_struct();
+                match self.rng.below(4) {
+                    0 => format!("{{{other}, {body}}}"),
+                    1 => format!("{{{body}, {other}}}"),
+                    2 => format!("{{{other}, {body}}} & {{w: 1}}"),
+                    _ => format!("{{{other} & {{w: 1}}, {body}}}"),
+                }
             }
             1 => format!("{{{body}}} & {{w: 1}}"),
             _ => format!("{{{body}}}"),
         }
     }
 
+    fn pick_struct(&mut self) -> String {
+        self.structs[self.rng.below(self.structs.len() as u64) as usize].clone()
+    }
+
     fn list_expr(&mut self) -> String {
-        match self.rng.below(4) {
+        match self.rng.below(5) {
             0 => format!("[{}, {}]", self.int_expr(0), self.int_expr(0)),
             1 if !self.lists.is_empty() => {
                 let l = self.lists[self.rng.below(self.lists.len() as u64) as usize].clone();
                 format!("[for i, x in {l} if i >= {} {{x}}]", self.rng.below(2))
             }
-            // (field order of a struct built by `&` with an embedded reference inside a `for`
-            // source is a known difference, see the book; sources here are plain literals)
             2 => format!(
                 "[for k, v in {{{}: 1, {}: 2}} {{k}}]",
                 self.rng.pick(&["b", "y"]),
                 self.rng.pick(&["a", "z"])
             ),
+            // keys of a struct that embeds another field's struct, in iteration order
+            3 if !self.structs.is_empty() => {
+                let other = self.pick_struct();
+                format!(
+                    "[for k, v in {{{other}, {}: 1}} {{k}}]",
+                    self.rng.pick(&["b", "y"])
+                )
+            }
             _ => format!("[{}]", self.str_expr(0)),
         }
     }

@@ -1,7 +1,7 @@
 //! Embedding, reference positions for field order, and closedness checks.
 
 use super::{Conj, Ctx, Env, Node, derived};
-use crate::ast::{Decl, Expr, ExprKind, Label, Name, StructLit};
+use crate::ast::{Decl, Expr, ExprKind, Label, Name, Op, StructLit};
 use crate::value::{NodeId, Val};
 
 impl Ctx {
@@ -12,30 +12,50 @@ impl Ctx {
         e: &Expr,
         fenv: &Env,
         gid: Option<u32>,
-        (host_end, rpos, lit): (u32, Option<u32>, &StructLit),
+        (host, inherited, rpos, lit): (usize, u32, Option<u32>, &StructLit),
     ) {
         if let ExprKind::Struct(l) = &e.kind {
-            node.conjs
-                .borrow_mut()
-                .push(derived(Conj::lit(l.clone(), fenv.clone(), gid), rpos));
+            let mut c = derived(Conj::lit(l.clone(), fenv.clone(), gid), rpos);
+            c.host = inherited;
+            node.conjs.borrow_mut().push(c);
             return;
         }
-        let v = self.eval(e, fenv);
-        // embedded references are ordered after the fields of the embedding struct
+        let v = self.eval_embedded(e, fenv);
         let v = if gid.is_none() {
             self.open_embed(node, v, lit)
         } else {
             v
         };
-        let at = if matches!(
+        // For field order, the fields of an embedded reference sit where the outermost
+        // reference that reached them is; a reference embedded directly in the literal also
+        // moves the literal there (CUE's toposort gives every struct reached through a
+        // reference the reference's position, and the literal declares that reference).
+        let is_ref = matches!(
             e.kind,
             ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..)
-        ) {
-            Some(host_end)
-        } else {
-            rpos
+        );
+        let at = match rpos {
+            Some(p) => Some((p, inherited)),
+            None if is_ref => Some((e.pos, host as u32)),
+            None => None,
         };
         self.embed_val(id, node, v, gid, at);
+    }
+
+    /// Evaluate an embedded expression: the operands of `&` in it are explicitly unified (field
+    /// order), as CUE marks every `&` operand reached from a struct's declarations.
+    fn eval_embedded(&self, e: &Expr, env: &Env) -> Val {
+        let ExprKind::Binary(Op::And, a, b) = &e.kind else {
+            return self.eval(e, env);
+        };
+        let av = self.eval_embedded(a, env);
+        if av.is_bottom() {
+            return av;
+        }
+        let av = self.at_ref(av, a, a.pos, true);
+        let bv = self.eval_embedded(b, env);
+        let bv = self.at_ref(bv, b, b.pos, true);
+        self.unify(av, bv)
     }
 
     /// When `e` is a reference to a struct, give the struct's conjuncts position `pos` (CUE orders
@@ -97,7 +117,16 @@ impl Ctx {
         Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
     }
 
-    pub(crate) fn embed_val(&self, _id: NodeId, node: &Node, v: Val, gid: Option<u32>, at: Option<u32>) {
+    /// Add the conjuncts of `v` to `node`; with `at`, they are moved to that reference position
+    /// and linked to their host struct info (see [`Conj::host`]).
+    pub(crate) fn embed_val(
+        &self,
+        _id: NodeId,
+        node: &Node,
+        v: Val,
+        gid: Option<u32>,
+        at: Option<(u32, u32)>,
+    ) {
         match v {
             Val::Struct(other) => {
                 let on = self.node(other);
@@ -107,9 +136,10 @@ impl Ctx {
                     if c.gid.is_none() {
                         c.gid = gid;
                     }
-                    if let Some(p) = at {
+                    if let Some((p, host)) = at {
                         c.pos = p;
                         c.ref_pos = true;
+                        c.host = host;
                     }
                     conjs.push(c);
                 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::Ctx;
-use super::node::{Conj, ConjSrc, FieldConj, Node, NodeState, Pattern, Status, derived};
+use super::node::{Conj, ConjSrc, FieldConj, Node, NodeState, Pattern, Status, derived, inherited_host};
 use super::order::{self, Infos};
 use super::scope::{Env, FrameKind};
 use crate::ast::{Constraint, Decl, Label, Name, StructLit};
@@ -255,7 +255,8 @@ impl Ctx {
                 Label::Name(_) => {}
             },
             Decl::Embed(e) => {
-                self.embed(id, node, e, fenv, gid, (lit.end, rpos, lit));
+                let inherited = inherited_host(infos, info, rpos);
+                self.embed(id, node, e, fenv, gid, (info, inherited, rpos, lit));
             }
             Decl::Comprehension(c) => {
                 let mut envs = super::expr::Envs::new();
@@ -263,9 +264,12 @@ impl Ctx {
                     self.set_error(node, b);
                     return;
                 }
+                let host = inherited_host(infos, info, rpos);
                 let mut conjs = node.conjs.borrow_mut();
                 for env in envs {
-                    conjs.push(derived(Conj::lit(c.body.clone(), env, gid), rpos));
+                    let mut c = derived(Conj::lit(c.body.clone(), env, gid), rpos);
+                    c.host = host;
+                    conjs.push(c);
                 }
                 node.st.borrow_mut().has_regular_decl = true;
             }

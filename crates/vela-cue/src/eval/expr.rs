@@ -394,7 +394,7 @@ impl Ctx {
                     Ok(())
                 }
                 Val::Struct(id) => {
-                    for (name, val) in self.regular_fields(id) {
+                    for (name, val) in self.regular_fields_in_arc_order(id) {
                         let mut env2 = env.clone();
                         if let Some(k) = k {
                             env2 = self.push(
@@ -433,6 +433,25 @@ impl Ctx {
             .iter()
             .map(|(k, s)| (k.clone(), s.constraint))
             .collect();
+        self.regular_values(id, names)
+    }
+
+    /// The regular fields of a struct in the order they were added (CUE's arc order), which is
+    /// the order a `for` clause iterates them in: the export order can differ.
+    pub(crate) fn regular_fields_in_arc_order(&self, id: NodeId) -> Vec<(Name, Val)> {
+        self.expand(id);
+        let node = self.node(id);
+        let names: Vec<(Name, Constraint)> = {
+            let st = node.st.borrow();
+            super::order::arc_order(&node.conjs.borrow(), node.orig.get(), &st)
+                .into_iter()
+                .filter_map(|i| st.fields.get_index(i).map(|(k, s)| (k.clone(), s.constraint)))
+                .collect()
+        };
+        self.regular_values(id, names)
+    }
+
+    fn regular_values(&self, id: NodeId, names: Vec<(Name, Constraint)>) -> Vec<(Name, Val)> {
         let mut out = Vec::new();
         for (n, c) in names {
             if n.starts_with('_') || n.starts_with('#') || c == Constraint::Optional {

@@ -36,7 +36,7 @@ use crate::ast::Name;
 use crate::hash::FxHashMap;
 use crate::value::NodeId;
 
-pub(crate) use node::{Conj, ConjSrc, Conjs, FieldConj, Node, NodeState, Slot, Status, derived};
+pub(crate) use node::{Conj, ConjSrc, Conjs, FieldConj, NO_HOST, Node, NodeState, Slot, Status, derived};
 pub(crate) use ops::{compare_eq, order_vals};
 pub(crate) use scope::{Env, Frame, FrameKind};
 
@@ -141,6 +141,7 @@ impl Ctx {
                 lets: FxHashMap::default(),
                 has_regular_decl: false,
                 closed_checked: false,
+                arc_order: None,
             }),
             parent,
             label,

@@ -27,7 +27,14 @@ pub(crate) struct Conj {
     pub ref_pos: bool,
     /// Part of an explicit unification `a & b` (field ordering).
     pub explicit: bool,
+    /// For a struct embedded by a reference: the index of the struct info (of the same node)
+    /// whose literal declares that embedding, else [`NO_HOST`]. CUE gives that literal the
+    /// reference's position too (field ordering).
+    pub host: u32,
 }
+
+/// No embedding host (see [`Conj::host`]).
+pub(crate) const NO_HOST: u32 = u32::MAX;
 
 /// Position base of values injected from JSON (after any source text).
 pub(crate) const FILL_POS: u32 = 1 << 30;
@@ -40,6 +47,7 @@ impl Conj {
             pos: FILL_POS,
             ref_pos: false,
             explicit: false,
+            host: NO_HOST,
         }
     }
 
@@ -51,6 +59,7 @@ impl Conj {
             pos,
             ref_pos: false,
             explicit: false,
+            host: NO_HOST,
         }
     }
     pub(crate) fn fields(fields: impl Into<Rc<[(Name, Val)]>>) -> Conj {
@@ -60,6 +69,7 @@ impl Conj {
             pos: FILL_POS,
             ref_pos: false,
             explicit: false,
+            host: NO_HOST,
         }
     }
 }
@@ -133,6 +143,9 @@ pub(crate) struct NodeState {
     /// Set when a comprehension or embedding was processed (struct is not a plain literal).
     pub has_regular_decl: bool,
     pub closed_checked: bool,
+    /// When `order::sort_fields` moved fields: for each field in the order it was added (CUE's
+    /// arc order, which `for` clauses iterate in), its index in `fields`.
+    pub arc_order: Option<Box<[u32]>>,
 }
 
 pub(crate) struct Node {
@@ -142,6 +155,16 @@ pub(crate) struct Node {
     pub st: RefCell<NodeState>,
     pub parent: Option<NodeId>,
     pub label: Option<Name>,
+}
+
+/// The embedding host a struct derived from struct info `info` (a comprehension body, an
+/// embedded literal or reference) inherits: the same as `info`'s when `info` was reached through
+/// a reference (`rpos`), since CUE tracks the outermost reference.
+pub(crate) fn inherited_host(infos: &super::order::Infos, info: usize, rpos: Option<u32>) -> u32 {
+    match rpos {
+        Some(_) => infos.host(info),
+        None => NO_HOST,
+    }
 }
 
 /// A conjunct produced while expanding one reached through a reference keeps its position.
@@ -186,7 +209,14 @@ impl Node {
     /// The conjuncts the node was built from (without those its expansion embedded).
     pub(crate) fn base_conjs(&self) -> Conjs {
         let c = self.conjs.borrow();
-        c[..self.orig.get().min(c.len())].iter().cloned().collect()
+        // a host index means something only in the node it was embedded into
+        c[..self.orig.get().min(c.len())]
+            .iter()
+            .map(|c| Conj {
+                host: NO_HOST,
+                ..c.clone()
+            })
+            .collect()
     }
 }
 

@@ -4,7 +4,8 @@
 
 use crate::hash::FxHashSet as HashSet;
 
-use super::{Conj, NodeState};
+use super::{Conj, ConjSrc, NO_HOST, NodeState};
+use crate::ast::{Decl, Expr, ExprKind, Label, Op, StructLit};
 
 /// No field index (a dynamic field not resolved yet).
 const NONE: u32 = u32::MAX;
@@ -15,6 +16,8 @@ pub(crate) struct StructInfo {
     pos: u32,
     ref_pos: bool,
     explicit: bool,
+    /// Struct info whose literal embeds this one by a reference ([`NO_HOST`] if none).
+    host: u32,
     /// Its labels: the range `start..end` of [`Infos::decls`].
     start: u32,
     end: u32,
@@ -44,6 +47,7 @@ impl Infos {
             pos: c.pos,
             ref_pos: c.ref_pos,
             explicit: c.explicit,
+            host: c.host,
             start: at,
             end: at,
             has_dynamic: false,
@@ -62,6 +66,10 @@ impl Infos {
     /// Record a dynamic label (declaration `idx`) not resolved yet in the latest info `info`.
     pub(crate) fn push_dynamic(&mut self, info: usize, idx: u32, pos: u32) {
         self.push(info, (NONE, pos, idx));
+    }
+    /// The struct info whose literal embeds info `info` by a reference ([`NO_HOST`] if none).
+    pub(crate) fn host(&self, info: usize) -> u32 {
+        self.infos.get(info).map_or(NO_HOST, |i| i.host)
     }
     fn push(&mut self, info: usize, d: LabelDecl) {
         debug_assert_eq!(info + 1, self.infos.len(), "labels go to the latest info");
@@ -102,6 +110,8 @@ impl StructInfo {
 #[derive(Default)]
 pub(crate) struct Scratch {
     metas: Vec<(u32, bool, usize)>,
+    /// Per struct info: the index of its last field.
+    last: Vec<Option<usize>>,
     batches: Vec<(usize, usize)>,
     /// "Declared before" edges, deduplicated by a bit matrix (small structs) or a set.
     bits: Vec<u64>,
@@ -170,20 +180,38 @@ pub(crate) fn sort_fields(st: &mut NodeState, all: &Infos, sc: &mut Scratch) {
     if all.infos.iter().filter(|i| i.named > 0).count() < 2 && !all.infos.iter().any(|i| i.has_dynamic) {
         return;
     }
-    // position of each struct info: the declaration whose field index comes last
+    // Position of each struct info, as CUE's toposort assigns it while visiting the fields in
+    // order: the position of the declaration whose field comes last, or the position of the
+    // reference that reached the struct. A literal that embeds a reference takes the
+    // reference's position when a field reached through it comes last (ties go to the
+    // embedded conjunct, which CUE visits after the literal's own).
     sc.metas.clear();
+    sc.last.clear();
     for (i, info) in all.infos.iter().enumerate() {
-        let mut pos = info.pos;
-        if !info.ref_pos {
-            let mut best: Option<usize> = None;
-            for (a, p) in info.labels(decls) {
-                if best.is_none_or(|b| a >= b) {
-                    best = Some(a);
-                    pos = p;
-                }
-            }
-        }
+        let last = info.labels(decls).map(|(a, _)| a).max();
+        let pos = match (info.ref_pos, last) {
+            (false, Some(_)) => info
+                .labels(decls)
+                .filter(|(a, _)| Some(*a) == last)
+                .map(|(_, p)| p)
+                .last()
+                .unwrap_or(info.pos),
+            _ => info.pos,
+        };
         sc.metas.push((pos, info.has_dynamic, i));
+        sc.last.push(last);
+    }
+    for i in 0..all.infos.len() {
+        let host = all.infos[i].host as usize;
+        if host == i || host >= all.infos.len() || all.infos[host].ref_pos {
+            continue;
+        }
+        if let Some(l) = sc.last[i]
+            && sc.last[host].is_none_or(|h| l >= h)
+        {
+            sc.metas[host].0 = sc.metas[i].0;
+            sc.last[host] = Some(l);
+        }
     }
     sc.metas
         .sort_by(|a, b| a.0.cmp(&b.0).then((a.1 as u8).cmp(&(b.1 as u8))));
@@ -300,7 +328,97 @@ pub(crate) fn sort_fields(st: &mut NodeState, all: &Infos, sc: &mut Scratch) {
         }
     }
     perm.extend((0..n).filter(|&i| !seen[i]));
+    // where each field went, for iterating in the order fields were added
+    let mut arc_order = vec![0u32; n];
+    for (r, &i) in perm.iter().enumerate() {
+        arc_order[i] = r as u32;
+    }
+    st.arc_order = Some(arc_order.into_boxed_slice());
     st.fields.permute(perm, seen);
+}
+
+/// The order of a node's fields as CUE v0.14 creates its arcs, which is the order a `for`
+/// clause iterates them in (the export order can differ): the conjuncts that did not come through
+/// a reference first, then those that did; in each literal, its fields in declaration order,
+/// with the fields of embedded literals (also as operands of `&`) and the static fields of
+/// comprehension bodies in place. The conjuncts added while evaluating (embedded references,
+/// comprehension bodies) follow in the order they were added, walked the same way, then anything
+/// else (dynamic labels) in the order it was evaluated.
+pub(crate) fn arc_order(conjs: &[Conj], orig: usize, st: &NodeState) -> Vec<usize> {
+    let (base, derived) = conjs.split_at(orig.min(conjs.len()));
+    let n = st.fields.len();
+    let inserted = |k: usize| -> usize {
+        match &st.arc_order {
+            Some(o) => o.get(k).map_or(k, |&i| i as usize),
+            None => k,
+        }
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    let mut push = |name: &str, out: &mut Vec<usize>| {
+        if let Some(i) = st.fields.position(name)
+            && !seen[i]
+        {
+            seen[i] = true;
+            out.push(i);
+        }
+    };
+    let first = base.iter().filter(|c| !c.ref_pos);
+    let then = base.iter().filter(|c| c.ref_pos);
+    for c in first.chain(then).chain(derived) {
+        match &c.src {
+            ConjSrc::Lit(lit, _) => walk_lit(lit, &mut |name| push(name, &mut out)),
+            ConjSrc::Fields(fields) => {
+                for (name, _) in fields.iter() {
+                    push(name, &mut out)
+                }
+            }
+            ConjSrc::Validator(_) => {}
+        }
+    }
+    for k in 0..n {
+        let i = inserted(k);
+        if i < n && !seen[i] {
+            seen[i] = true;
+            out.push(i);
+        }
+    }
+    out
+}
+
+fn walk_lit(lit: &StructLit, f: &mut dyn FnMut(&str)) {
+    for d in &lit.decls {
+        match d {
+            Decl::Field(fd) => {
+                if let Label::Name(name) = &fd.label {
+                    f(name)
+                }
+            }
+            Decl::Embed(e) => walk_embed(e, f),
+            Decl::Comprehension(c) => {
+                for d in &c.body.decls {
+                    if let Decl::Field(fd) = d
+                        && let Label::Name(name) = &fd.label
+                    {
+                        f(name)
+                    }
+                }
+            }
+            Decl::Let(..) | Decl::Ellipsis(_) | Decl::Attr(_) => {}
+        }
+    }
+}
+
+fn walk_embed(e: &Expr, f: &mut dyn FnMut(&str)) {
+    match &e.kind {
+        ExprKind::Struct(lit) => walk_lit(lit, f),
+        ExprKind::Binary(Op::And, a, b) => {
+            walk_embed(a, f);
+            walk_embed(b, f);
+        }
+        ExprKind::Paren(x) => walk_embed(x, f),
+        _ => {}
+    }
 }
 
 /// Topological order of `sc.edges` into `sc.order` when the graph is acyclic, choosing the
