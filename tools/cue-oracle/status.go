@@ -21,6 +21,10 @@ type StatusResult struct {
 	Message string            `json:"message"`
 	Details map[string]string `json:"details"`
 	Errors  map[string]string `json:"errors,omitempty"`
+	// EvalV2 is the result of CUE v0.14.1's previous evaluator (evalv2, the one KubeVela's
+	// CUE v0.5 line descends from), recorded only when the default evaluator (evalv3) reports
+	// an error and evalv2 answers differently: a hint that evalv3 hit one of its bugs.
+	EvalV2 *StatusResult `json:"evalv2,omitempty"`
 }
 
 // runtimeContext is health.formatRuntimeContext.
@@ -35,15 +39,15 @@ func runtimeContext(tctx map[string]any, parameter any) string {
 
 // GetStatus follows KubeVela's health.GetStatus: details, then healthPolicy, then customStatus,
 // each compiled alone with the context as it has grown so far.
-func GetStatus(tctx map[string]any, d *Def, parameter any) *StatusResult {
+func GetStatus(tctx map[string]any, d *Def, parameter any, opts ...cuecontext.Option) *StatusResult {
 	res := &StatusResult{Details: map[string]string{}, Errors: map[string]string{}}
 	if tctx["status"] == nil {
 		tctx["status"] = map[string]any{}
 	}
-	if err := statusDetails(tctx, d.Details, parameter, res); err != nil {
+	if err := statusDetails(tctx, d.Details, parameter, res, opts...); err != nil {
 		res.Errors["details"] = err.Error()
 	}
-	healthy, err := checkHealth(tctx, d.HealthPolicy, parameter)
+	healthy, err := checkHealth(tctx, d.HealthPolicy, parameter, opts...)
 	if err != nil {
 		res.Errors["healthPolicy"] = err.Error()
 	}
@@ -52,7 +56,7 @@ func GetStatus(tctx map[string]any, d *Def, parameter any) *StatusResult {
 		sm["healthy"] = healthy
 	}
 	if d.CustomStatus != "" {
-		val := cuecontext.New().CompileString(d.CustomStatus + "\n" + runtimeContext(tctx, parameter))
+		val := cuecontext.New(opts...).CompileString(d.CustomStatus + "\n" + runtimeContext(tctx, parameter))
 		if val.Err() != nil {
 			res.Errors["customStatus"] = "compile status template: " + val.Err().Error()
 		} else if msg, err := val.LookupPath(cue.ParsePath("message")).String(); err != nil {
@@ -67,11 +71,11 @@ func GetStatus(tctx map[string]any, d *Def, parameter any) *StatusResult {
 	return res
 }
 
-func checkHealth(tctx map[string]any, policy string, parameter any) (bool, error) {
+func checkHealth(tctx map[string]any, policy string, parameter any, opts ...cuecontext.Option) (bool, error) {
 	if policy == "" {
 		return true, nil
 	}
-	val := cuecontext.New().CompileString(policy + "\n" + runtimeContext(tctx, parameter))
+	val := cuecontext.New(opts...).CompileString(policy + "\n" + runtimeContext(tctx, parameter))
 	if val.Err() != nil {
 		return false, fmt.Errorf("compile health template: %w", val.Err())
 	}
@@ -82,12 +86,12 @@ func checkHealth(tctx map[string]any, policy string, parameter any) (bool, error
 	return h, nil
 }
 
-func statusDetails(tctx map[string]any, fields string, parameter any, res *StatusResult) error {
+func statusDetails(tctx map[string]any, fields string, parameter any, res *StatusResult, opts ...cuecontext.Option) error {
 	if fields == "" {
 		return nil
 	}
 	rc := runtimeContext(tctx, parameter)
-	cctx := cuecontext.New()
+	cctx := cuecontext.New(opts...)
 	var ctxLabels []string
 	it, err := cctx.CompileString(rc).Fields(cue.All())
 	if err != nil {
@@ -283,6 +287,13 @@ func (rc *Recorder) runStatusCases(casesDir, out string) error {
 		}
 		input := []Field{{"context", []byte(marshalGo(tctx))}, {"parameter", []byte(marshalGo(param))}}
 		res := GetStatus(tctx, d, param)
+		if len(res.Errors) > 0 {
+			tctx2, param2, _ := liveContext(kind, c, &sc)
+			v2 := GetStatus(tctx2, d, param2, cuecontext.EvaluatorVersion(cuecontext.EvalV2))
+			if observable(v2) != observable(res) {
+				res.EvalV2 = v2
+			}
+		}
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		dir := filepath.Join(out, def, "status")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -299,4 +310,16 @@ func (rc *Recorder) runStatusCases(casesDir, out string) error {
 		rc.statusCount[def]++
 	}
 	return nil
+}
+
+// observable is what a status result shows a user: health, message, details and which phases
+// failed (the wording of an error is not compared).
+func observable(r *StatusResult) string {
+	keys := make([]string, 0, len(r.Errors))
+	for k := range r.Errors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b, _ := json.Marshal([]any{r.Healthy, r.Message, r.Details, keys})
+	return string(b)
 }
