@@ -264,12 +264,20 @@ pub struct StructLit {
     /// The entries of `index` in declaration order when there are at most [`LINEAR_NAMES`]:
     /// comparing a few names is cheaper than hashing one.
     names: Vec<(Name, u32)>,
+    /// No field label is declared twice (set by [`StructLit::new`]).
+    distinct: bool,
 }
 
 /// Struct literals with at most this many names are searched without hashing.
 const LINEAR_NAMES: usize = 8;
 
 impl StructLit {
+    /// Whether no field label is declared twice in this literal (known for literals built by
+    /// [`StructLit::new`]; false otherwise).
+    pub fn distinct_labels(&self) -> bool {
+        self.distinct
+    }
+
     /// Whether this literal declares `name` as a field label or `let` (used for scoping).
     pub fn declares(&self, name: &str) -> Option<&Decl> {
         self.declared(name).map(|(_, d)| d)
@@ -308,7 +316,17 @@ impl StructLit {
     pub fn new(decls: Vec<Decl>, pos: u32, end: u32) -> StructLit {
         let mut index = std::collections::HashMap::default();
         let mut names = Vec::new();
+        let mut labels_seen = crate::hash::FxHashSet::default();
+        let mut distinct = true;
         for (i, d) in decls.iter().enumerate() {
+            if let Decl::Field(Field {
+                label: Label::Name(n),
+                ..
+            }) = d
+                && !labels_seen.insert(n)
+            {
+                distinct = false;
+            }
             let labels: [Option<&Name>; 2] = match d {
                 Decl::Field(f) => [
                     match &f.label {
@@ -336,6 +354,7 @@ impl StructLit {
             end,
             index,
             names,
+            distinct,
         }
     }
 }
@@ -465,6 +484,13 @@ mod tests {
                 assert_eq!(l.declared("f19").map(|(i, _)| i), Some(23));
             }
         }
+    }
+
+    #[test]
+    fn distinct_labels_is_false_when_a_label_repeats() {
+        assert!(lit("a: 1\nb: 2\nX=c: 3\nlet d = 1").distinct_labels());
+        assert!(!lit("a: 1\nb: 2\na: int").distinct_labels());
+        assert!(!StructLit::default().distinct_labels());
     }
 
     #[test]

@@ -138,6 +138,8 @@ impl Ctx {
                 if let Some(g) = c.gid {
                     st.groups.get_or_default(g);
                 }
+                // the first literal of a node, without repeated labels, adds each label anew
+                let new = st.fields.len() == 0 && lit.distinct_labels();
                 st.fields.reserve(lit.decls.len());
                 for (idx, d) in lit.decls.iter().enumerate() {
                     match d {
@@ -145,7 +147,7 @@ impl Ctx {
                             Label::Name(n) => {
                                 let fi = add_field_conj(
                                     &mut st,
-                                    n.clone(),
+                                    (n.clone(), new),
                                     f.constraint,
                                     FieldConj::Decl {
                                         lit: lit.clone(),
@@ -206,7 +208,7 @@ impl Ctx {
                             let mut st = node.st.borrow_mut();
                             let fi = add_field_conj(
                                 &mut st,
-                                s,
+                                (s, false),
                                 f.constraint,
                                 FieldConj::Decl {
                                     lit: lit.clone(),
@@ -278,14 +280,20 @@ impl Ctx {
     }
 }
 
+/// Add a conjunct to field `name` (`new`: known not to be a field yet).
 fn add_field_conj(
     st: &mut NodeState,
-    name: Name,
+    (name, new): (Name, bool),
     constraint: Constraint,
     conj: FieldConj,
     gid: Option<u32>,
 ) -> usize {
-    let (fi, fresh, slot) = st.fields.slot(name);
+    let (fi, fresh, slot) = if new {
+        let (fi, slot) = st.fields.push_new(name);
+        (fi, true, slot)
+    } else {
+        st.fields.slot(name)
+    };
     slot.conjs.push(conj);
     slot.value = None;
     match constraint {

@@ -14,9 +14,9 @@ impl Ctx {
     pub(crate) fn field(&self, id: NodeId, name: &str) -> Option<(Val, Constraint)> {
         self.expand(id);
         let node = self.node(id);
-        let (conjs, constraint, name) = {
+        let (conjs, constraint, name, at) = {
             let mut st = node.st.borrow_mut();
-            let (_, key, slot) = st.fields.get_full_mut(name)?;
+            let (at, key, slot) = st.fields.get_full_mut(name)?;
             let key = key.clone();
             if let Some(v) = &slot.value {
                 return Some((v.clone(), slot.constraint));
@@ -29,7 +29,7 @@ impl Ctx {
             }
             slot.busy = true;
             // moved out while evaluating (no copy); put back below
-            (std::mem::take(&mut slot.conjs), slot.constraint, key)
+            (std::mem::take(&mut slot.conjs), slot.constraint, key, at)
         };
         // pattern constraints apply to regular labels
         let mut extra = Vec::new();
@@ -67,7 +67,12 @@ impl Ctx {
         }
         let v = self.eval_field(id, &name, &all);
         let mut st = node.st.borrow_mut();
-        if let Some(slot) = st.fields.get_mut(&name) {
+        // fields are only appended while the node is in use: the slot is where it was found
+        let slot = match st.fields.at_mut(at, &name) {
+            Some(s) => Some(s),
+            None => st.fields.get_mut(&name),
+        };
+        if let Some(slot) = slot {
             slot.busy = false;
             all.truncate(own);
             let added = std::mem::take(&mut slot.conjs);

@@ -81,6 +81,28 @@ impl FieldMap {
         (i, fresh, &mut self.entries[i].1)
     }
 
+    /// Add field `name`, known to be missing; its position and slot.
+    pub(crate) fn push_new(&mut self, name: Name) -> (usize, &mut Slot) {
+        debug_assert!(self.position(&name).is_none(), "{name} is already a field");
+        let i = self.entries.len();
+        if let Some(ix) = &mut self.index {
+            ix.insert(name.clone(), i as u32);
+        }
+        self.entries.push((name, Slot::new()));
+        if self.index.is_none() && self.entries.len() > INDEXED {
+            self.reindex();
+        }
+        (i, &mut self.entries[i].1)
+    }
+
+    /// The field at position `i` if it is stored under exactly `name` (the same shared name).
+    pub(crate) fn at_mut(&mut self, i: usize, name: &Name) -> Option<&mut Slot> {
+        match self.entries.get_mut(i) {
+            Some((k, s)) if std::sync::Arc::ptr_eq(k, name) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Room for `n` more fields.
     pub(crate) fn reserve(&mut self, n: usize) {
         self.entries.reserve(n);
@@ -164,6 +186,22 @@ mod tests {
             assert!(m.get("f0").is_some_and(|s| s.busy));
             let (i, k, _) = m.get_full_mut(&format!("f{}", n - 1)).unwrap();
             assert_eq!((i, &**k), (n - 1, format!("f{}", n - 1).as_str()));
+        }
+    }
+
+    #[test]
+    fn new_fields_are_appended_and_found_again_by_position_and_name() {
+        for n in [4usize, 20] {
+            let mut m = FieldMap::default();
+            let names: Vec<Name> = (0..n).map(|i| Name::from(format!("f{i}"))).collect();
+            for (i, k) in names.iter().enumerate() {
+                assert_eq!(m.push_new(k.clone()).0, i);
+            }
+            assert_eq!(m.position(&format!("f{}", n - 1)), Some(n - 1));
+            assert!(m.at_mut(1, &names[1]).is_some());
+            // the same text under another shared name is not the stored one
+            assert!(m.at_mut(1, &Name::from("f1")).is_none());
+            assert!(m.at_mut(n, &names[1]).is_none());
         }
     }
 
