@@ -66,6 +66,7 @@ impl Program {
         let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, name, src))?;
         check_imports_used(&file, src).map_err(|e| resolve_err(e, name, src))?;
         let mut labels = FxHashSet::default();
+        labels.insert(Name::from(""));
         crate::ast::collect_labels(&file.root, &mut labels);
         Ok(Program {
             labels: Arc::new(labels),

@@ -401,8 +401,9 @@ pub struct File {
     pub root: Arc<StructLit>,
 }
 
-/// Collect the name of every regular field label declared anywhere under `lit` (shared
-/// [`Name`]s that JSON keys with the same text can reuse instead of allocating their own).
+/// Collect the name of every regular field label declared anywhere under `lit`, and of every
+/// field selected by `x.name` or `x["name"]` (shared [`Name`]s that JSON keys and strings with
+/// the same text can reuse instead of allocating their own).
 pub(crate) fn collect_labels(lit: &StructLit, out: &mut crate::hash::FxHashSet<Name>) {
     for d in &lit.decls {
         match d {
@@ -442,10 +443,24 @@ fn collect_expr_labels(e: &Expr, out: &mut crate::hash::FxHashSet<Name>) {
                 }
             }
         }
-        ExprKind::Unary(_, x) | ExprKind::Default(x) | ExprKind::Paren(x) | ExprKind::Select(x, _) => {
+        ExprKind::Select(x, n) => {
+            if !n.starts_with(['_', '#']) && !out.contains(n) {
+                out.insert(n.clone());
+            }
             collect_expr_labels(x, out)
         }
-        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
+        ExprKind::Index(x, i) => {
+            if let ExprKind::Str(n) = &i.kind
+                && !n.starts_with(['_', '#'])
+                && !out.contains(n)
+            {
+                out.insert(n.clone());
+            }
+            collect_expr_labels(x, out);
+            collect_expr_labels(i, out);
+        }
+        ExprKind::Unary(_, x) | ExprKind::Default(x) | ExprKind::Paren(x) => collect_expr_labels(x, out),
+        ExprKind::Binary(_, a, b) => {
             collect_expr_labels(a, out);
             collect_expr_labels(b, out);
         }
@@ -500,6 +515,6 @@ mod tests {
         collect_labels(&l, &mut out);
         let mut got: Vec<&str> = out.iter().map(|n| &**n).collect();
         got.sort();
-        assert_eq!(got, ["a", "b", "c", "d", "e", "x"]);
+        assert_eq!(got, ["a", "b", "c", "d", "e", "x", "z"]);
     }
 }

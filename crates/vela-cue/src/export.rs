@@ -60,7 +60,11 @@ impl Data {
                     }
                 }
             }
-            Json::String(s) => Data::Str(Name::from(s.as_str())),
+            // a string with the text of a label (or empty) shares its name
+            Json::String(s) => Data::Str(match labels.get(s.as_str()) {
+                Some(n) => n.clone(),
+                None => Name::from(s.as_str()),
+            }),
             Json::Array(a) => Data::List(a.iter().map(|e| Data::from_json(e, labels)).collect()),
             Json::Object(m) => Data::Obj(
                 m.iter()

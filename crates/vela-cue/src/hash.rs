@@ -26,11 +26,23 @@ impl Hasher for FxHasher {
             b.copy_from_slice(c);
             self.add(u64::from_le_bytes(b));
         }
+        // the tail, zero-padded, read in fixed-size pieces (a variable-length copy is a
+        // memcpy call)
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(b));
+            let (mut w, mut i) = (0u64, 0usize);
+            if let Some(b) = rest.first_chunk::<4>() {
+                w = u32::from_le_bytes(*b) as u64;
+                i = 4;
+            }
+            if let Some(b) = rest[i..].first_chunk::<2>() {
+                w |= (u16::from_le_bytes(*b) as u64) << (i * 8);
+                i += 2;
+            }
+            if let Some(b) = rest.get(i) {
+                w |= (*b as u64) << (i * 8);
+            }
+            self.add(w);
         }
     }
     #[inline]
@@ -62,3 +74,24 @@ pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
 
 /// A `HashSet` with [`FxHasher`].
 pub type FxHashSet<K> = std::collections::HashSet<K, FxBuild>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tails_hash_like_zero_padded_words() {
+        let text = b"abcdefghijklmnopq";
+        for n in 0..text.len() {
+            let mut h = FxHasher::default();
+            h.write(&text[..n]);
+            let mut want = FxHasher::default();
+            for c in text[..n].chunks(8) {
+                let mut b = [0u8; 8];
+                b[..c.len()].copy_from_slice(c);
+                want.add(u64::from_le_bytes(b));
+            }
+            assert_eq!(h.finish(), want.finish(), "{n} bytes");
+        }
+    }
+}
