@@ -123,7 +123,7 @@ impl Gen {
             10 => format!("(*{} | number)", self.num_expr(0)),
             _ => format!(
                 "list.{}([{}, {}])",
-                self.rng.pick(&["Sum", "Max", "Min"]),
+                self.rng.pick(&["Sum", "Max", "Min", "Avg"]),
                 self.num_expr(0),
                 self.num_expr(0)
             ),

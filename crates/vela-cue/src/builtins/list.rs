@@ -12,6 +12,7 @@ pub(crate) const FUNCS: &[&str] = &[
     "list.FlattenN",
     "list.Contains",
     "list.Sum",
+    "list.Avg",
     "list.Max",
     "list.Min",
     "list.Range",
@@ -63,7 +64,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             }
             Val::Bool(found)
         }
-        "list.Sum" | "list.Max" | "list.Min" => {
+        "list.Sum" | "list.Max" | "list.Min" | "list.Avg" => {
             let l = arg_list(ctx, &a[0])?;
             let vals: Vec<Val> = l.elems.iter().map(|e| ctx.resolve(e.clone())).collect();
             let mut nums = Vec::with_capacity(vals.len());
@@ -72,10 +73,18 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             }
             let mut it = nums.into_iter();
             match name {
-                "list.Sum" => {
+                "list.Sum" | "list.Avg" => {
+                    let count = it.len();
+                    if name == "list.Avg" && count == 0 {
+                        return Err("empty list".into());
+                    }
                     let mut acc = crate::num::Num::from_i128(0);
                     for n in it {
                         acc = acc.add(&n).map_err(|e| e.to_string())?;
+                    }
+                    if name == "list.Avg" {
+                        let n = crate::num::Num::from_i128(count as i128);
+                        acc = acc.quo(&n).map_err(|e| e.to_string())?;
                     }
                     super::strings::decimal_result(acc)
                 }

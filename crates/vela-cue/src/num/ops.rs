@@ -59,13 +59,18 @@ fn shift_round(c: &BigUint, k: u64, neg: bool, mode: Rounding) -> (BigUint, bool
 
 impl Num {
     /// Round the coefficient to [`PRECISION`] digits (half up) and check the exponent.
-    pub(crate) fn rounded(mut self) -> Result<Num, Error> {
+    pub(crate) fn rounded(self) -> Result<Num, Error> {
+        self.rounded_to(PRECISION)
+    }
+
+    /// Round the coefficient to `prec` digits (half up) and check the exponent.
+    fn rounded_to(mut self, prec: u64) -> Result<Num, Error> {
         let d = digits(&self.coeff);
-        if d > PRECISION {
-            let k = d - PRECISION;
+        if d > prec {
+            let k = d - prec;
             let (mut q, _) = shift_round(&self.coeff, k, self.neg, Rounding::HalfUp);
             self.exp += k as i64;
-            if digits(&q) > PRECISION {
+            if digits(&q) > prec {
                 q /= 10u32;
                 self.exp += 1;
             }
@@ -77,17 +82,23 @@ impl Num {
 
     /// `self + other` (kind: int only when both are ints).
     pub fn add(&self, other: &Num) -> Result<Num, Error> {
-        let e = self.exp.min(other.exp);
-        let a = &self.coeff * pow10((self.exp - e) as u64);
-        let b = &other.coeff * pow10((other.exp - e) as u64);
-        let (coeff, neg) = if self.neg == other.neg {
-            (a + b, self.neg)
+        // (apd refuses to align exponents further apart than its exponent range)
+        if (self.exp - other.exp).abs() > super::MAX_EXPONENT {
+            return Err(Error::ExponentRange);
+        }
+        let (a, b) = far_apart(self, other);
+        let (x, y) = (a.as_ref().unwrap_or(self), b.as_ref().unwrap_or(other));
+        let e = x.exp.min(y.exp);
+        let a = &x.coeff * pow10((x.exp - e) as u64);
+        let b = &y.coeff * pow10((y.exp - e) as u64);
+        let (coeff, neg) = if x.neg == y.neg {
+            (a + b, x.neg)
         } else if a >= b {
             let c = a - b;
-            let neg = !c.is_zero() && self.neg;
+            let neg = !c.is_zero() && x.neg;
             (c, neg)
         } else {
-            (b - a, other.neg)
+            (b - a, y.neg)
         };
         Num {
             int: self.int && other.int,
@@ -123,6 +134,16 @@ impl Num {
     /// `self / other`: always a float, rounded to 34 digits; trailing zeros are removed except
     /// one after the point when the quotient had decimals (`6 / 3` is `2.0`).
     pub fn quo(&self, other: &Num) -> Result<Num, Error> {
+        let mut n = self.quo_digits(other, PRECISION)?;
+        // (CUE's reduction of the quotient drops the sign of a zero)
+        n.neg &= !n.is_zero();
+        n.reduce_keeping_float();
+        n.check_range()?;
+        Ok(n)
+    }
+
+    /// The quotient rounded (half up) to exactly `prec` significant digits.
+    fn quo_digits(&self, other: &Num, prec: u64) -> Result<Num, Error> {
         if other.is_zero() {
             return Err(if self.is_zero() {
                 Error::DivisionUndefined
@@ -134,33 +155,27 @@ impl Num {
         let (coeff, exp) = if self.is_zero() {
             (BigUint::zero(), self.exp - other.exp)
         } else {
-            // scale the dividend so the integer quotient has at least PRECISION + 1 digits
+            // scale the dividend so the integer quotient has at least prec + 1 digits; the
+            // remainder only matters for exact halves, which half-up rounds up anyway
             let (dx, dy) = (digits(&self.coeff), digits(&other.coeff));
-            let s = (PRECISION + 1 + dy).saturating_sub(dx);
-            let (q, r) = (&self.coeff * pow10(s)).div_rem(&other.coeff);
+            let s = (prec + 1 + dy).saturating_sub(dx);
+            let q = (&self.coeff * pow10(s)) / &other.coeff;
             let mut exp = self.exp - other.exp - s as i64;
-            let dq = digits(&q);
-            let k = dq - PRECISION;
-            // the remainder only matters for exact halves, which half-up rounds up anyway
-            let _ = r;
+            let k = digits(&q) - prec;
             let (mut c, _) = shift_round(&q, k, neg, Rounding::HalfUp);
             exp += k as i64;
-            if digits(&c) > PRECISION {
+            if digits(&c) > prec {
                 c /= 10u32;
                 exp += 1;
             }
             (c, exp)
         };
-        let mut n = Num {
+        Ok(Num {
             int: false,
-            // (CUE's reduction of the quotient drops the sign of a zero)
-            neg: neg && !coeff.is_zero(),
+            neg,
             coeff,
             exp,
-        };
-        n.reduce_keeping_float();
-        n.check_range()?;
-        Ok(n)
+        })
     }
 
     /// Remove trailing zeros, keeping one decimal place when there were decimals (CUE's
@@ -264,20 +279,72 @@ impl Num {
     /// `self ** other` for an integer exponent (CUE's `math.Pow`); `None` when the exponent
     /// is not a small integer.
     pub fn pow_int(&self, other: &Num) -> Option<Result<Num, Error>> {
-        let e = other.to_i128().filter(|e| e.unsigned_abs() <= 100_000)?;
-        let mut r = Num {
-            int: self.int,
-            neg: self.neg && e % 2 != 0,
-            coeff: num_traits::pow(self.coeff.clone(), e.unsigned_abs() as usize),
-            exp: self.exp * e.abs() as i64,
-        };
-        if e < 0 {
-            let one = Num::from_i128(1);
-            return Some(one.quo(&r));
-        }
-        r.int = self.int && other.int;
-        Some(r.rounded())
+        let e = other.to_i128()?;
+        Some(
+            self.pow_i128(e)
+                .map(|r| r.with_kind(self.int && other.int && e >= 0)),
+        )
     }
+
+    /// apd's integer power: squaring with `max(34, digits) + 10` digits, then 34.
+    fn pow_i128(&self, e: i128) -> Result<Num, Error> {
+        if e == 0 {
+            return Ok(Num::from_i128(1));
+        }
+        if self.is_zero() {
+            return if e > 0 {
+                Ok(Num::from_i128(0))
+            } else {
+                Err(Error::DivisionByZero)
+            };
+        }
+        let p = PRECISION.max(digits(&self.coeff)) + 10;
+        let mut n = e.unsigned_abs();
+        let mut base = self.clone();
+        let mut z = Num::from_i128(1);
+        while n > 0 {
+            if n & 1 == 1 {
+                z = z.mul_exact(&base).rounded_to(p)?;
+            }
+            n >>= 1;
+            if n > 0 {
+                base = base.mul_exact(&base).rounded_to(p)?;
+            }
+        }
+        if e < 0 {
+            z = Num::from_i128(1).quo_digits(&z, p)?;
+        }
+        z.rounded()
+    }
+}
+
+/// For an addition whose smaller operand lies wholly below the 34 digits the result keeps (or is
+/// a zero far below the other operand), a stand-in that rounds the same way without writing out
+/// the gap (`1e100000 + 1e-100000`): a zero moves up, a non-zero becomes a sticky unit.
+fn far_apart(a: &Num, b: &Num) -> (Option<Num>, Option<Num>) {
+    let gap = PRECISION as i64 + 3;
+    let stand_in = |big: &Num, small: &Num| -> Option<Num> {
+        if big.is_zero() {
+            return None;
+        }
+        let floor = big.exp.min(big.adjusted() - gap);
+        // (all of the small operand must lie below every digit of the big one and below
+        // the rounding position, so any value in (0, 10^floor) rounds the same)
+        if small.exp >= floor || !small.is_zero() && small.adjusted() >= floor {
+            return None;
+        }
+        Some(Num {
+            int: small.int,
+            neg: small.neg,
+            coeff: if small.is_zero() {
+                BigUint::zero()
+            } else {
+                BigUint::one()
+            },
+            exp: floor - 1,
+        })
+    };
+    (stand_in(b, a), stand_in(a, b))
 }
 
 /// Go's `big.Int` `Div`/`Mod` (Euclidean) and `Quo`/`Rem` (truncated); `y` is not zero.
