@@ -117,7 +117,7 @@ impl Gen {
             9 => format!(
                 "({} & {})",
                 self.rng
-                    .pick(&["number", ">=0.5", "<100", "int", "float", "!=1.5", ">-1e3"]),
+                    .pick(&["number", ">=0.5", "<100", "int", "float", ">-1e3"]),
                 self.num_expr(sub)
             ),
             10 => format!("(*{} | number)", self.num_expr(0)),
