@@ -211,7 +211,10 @@ impl Ctx {
                         .zip(y.elems.iter())
                         .all(|(p, q)| p.is_scalar() && q.is_scalar() && self.same(p, q))
             }
-            _ if a.is_scalar() && b.is_scalar() => super::compare_eq(a, b) == Some(true),
+            // (an int and a float with the same value are different alternatives: `1 | 1.0`)
+            _ if a.is_scalar() && b.is_scalar() => {
+                a.kind() == b.kind() && super::compare_eq(a, b) == Some(true)
+            }
             _ => false,
         }
     }
