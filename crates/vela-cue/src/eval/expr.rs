@@ -302,7 +302,7 @@ impl Ctx {
             match el {
                 ListElem::Expr(x) => {
                     let v = self.eval_closed(x, env, gid, None);
-                    let v = if self.is_let_ref(x, env) {
+                    let v = if v.is_struct() && self.is_let_ref(x, env) {
                         self.at_ref(v, x, x.pos, false)
                     } else {
                         v

@@ -114,7 +114,10 @@ impl Ctx {
                     let saved = self.cur_rpos.replace(*rpos);
                     let v = self.eval_closed(&f.value, env, g, Some((parent, name)));
                     self.cur_rpos.set(saved);
-                    let v = if self.is_let_ref(&f.value, env) {
+                    // (`at_ref` only changes structs: skip the scope walk for other values)
+                    let v = if !v.is_struct() {
+                        v
+                    } else if self.is_let_ref(&f.value, env) {
                         self.at_ref(v, &f.value, f.value.pos, false)
                     } else if let Some(p) = rpos {
                         // inside a struct reached through a reference, referenced values take
