@@ -22,6 +22,43 @@ pub fn format_float(f: f64) -> String {
     }
 }
 
+/// The number tokens of a JSON text in document order (outside strings), as written.
+fn json_number_tokens(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    i += 1;
+                }
+                out.push(&text[start..i]);
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// How many numbers a JSON value holds.
+fn count_numbers(j: &Json) -> usize {
+    match j {
+        Json::Number(_) => 1,
+        Json::Array(a) => a.iter().map(count_numbers).sum(),
+        Json::Object(m) => m.values().map(count_numbers).sum(),
+        _ => 0,
+    }
+}
+
 /// The float for a JSON number that is not a 64-bit integer.
 fn json_float(n: &Number) -> Val {
     match n.as_f64().and_then(Num::from_json_f64) {
@@ -104,11 +141,33 @@ impl Ctx {
     /// Convert a JSON value into an evaluator value.
     #[allow(clippy::wrong_self_convention)]
     pub(crate) fn from_json(&self, j: &Json) -> Val {
+        self.json_val(j, &mut None)
+    }
+
+    /// Convert JSON parsed from `text` (`json.Unmarshal`), with every number as written there
+    /// (`1.50` stays `1.50`, `1e3` is `1E+3`, big integers stay exact), as CUE reads JSON.
+    #[allow(clippy::wrong_self_convention)]
+    pub(crate) fn from_json_text(&self, j: &Json, text: &str) -> Val {
+        let tokens = json_number_tokens(text);
+        // (duplicate keys make serde_json keep fewer numbers than the text has: then its f64s)
+        let mut it = (tokens.len() == count_numbers(j)).then(|| tokens.into_iter());
+        self.json_val(j, &mut it)
+    }
+
+    fn json_val(&self, j: &Json, nums: &mut Option<std::vec::IntoIter<&str>>) -> Val {
         match j {
             Json::Null => Val::Null,
             Json::Bool(b) => Val::Bool(*b),
             Json::Number(n) => {
-                if let Some(i) = n.as_i64() {
+                if let Some(mut num) = nums
+                    .as_mut()
+                    .and_then(|t| t.next())
+                    .and_then(|t| Num::parse(t).ok())
+                {
+                    // (CUE reads `-0.0` as a negated literal: a plain zero)
+                    num.neg &= !num.is_zero();
+                    Val::num(num)
+                } else if let Some(i) = n.as_i64() {
                     Val::Int(i as i128)
                 } else if let Some(u) = n.as_u64() {
                     Val::Int(u as i128)
@@ -118,13 +177,13 @@ impl Ctx {
             }
             Json::String(s) => Val::Str(Name::from(s.as_str())),
             Json::Array(a) => Val::List(Rc::new(List {
-                elems: a.iter().map(|e| self.from_json(e)).collect(),
+                elems: a.iter().map(|e| self.json_val(e, nums)).collect(),
                 tail: None,
             })),
             Json::Object(m) => {
                 let fields: Vec<(Name, Val)> = m
                     .iter()
-                    .map(|(k, v)| (crate::ast::regular_name(k), self.from_json(v)))
+                    .map(|(k, v)| (crate::ast::regular_name(k), self.json_val(v, nums)))
                     .collect();
                 Val::Struct(self.new_node(smallvec::smallvec![Conj::fields(fields)], None, None))
             }

@@ -76,7 +76,8 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let b = bytes_or_str(ctx, first)?;
             let j: serde_json::Value =
                 serde_json::from_slice(&b).map_err(|e| format!("invalid JSON: {e}"))?;
-            ctx.from_json(&j)
+            // (valid JSON is UTF-8)
+            ctx.from_json_text(&j, std::str::from_utf8(&b).unwrap_or_default())
         }
         "json.Valid" => {
             Val::Bool(serde_json::from_slice::<serde_json::Value>(&bytes_or_str(ctx, first)?).is_ok())
