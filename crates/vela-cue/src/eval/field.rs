@@ -119,10 +119,20 @@ impl Ctx {
                         v
                     } else if self.is_let_ref(&f.value, env) {
                         self.at_ref(v, &f.value, f.value.pos, false)
+                    } else if conjs.len() == 1
+                        && matches!(f.value.kind, ExprKind::Ident(_) | ExprKind::Select(..))
+                    {
+                        // a field whose sole conjunct is a reference shares the referenced
+                        // struct, field order included (CUE's structure sharing)
+                        v
                     } else if let Some(p) = rpos {
                         // inside a struct reached through a reference, referenced values take
                         // that reference's position too
                         self.at_ref(v, &f.value, *p, false)
+                    } else if conjs.len() > 1 {
+                        // a referenced struct unified with other conjuncts sits where the
+                        // reference is
+                        self.at_ref(v, &f.value, f.value.pos, false)
                     } else {
                         v
                     };
