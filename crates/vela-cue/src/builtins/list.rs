@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use super::{R, arg_int, arg_list, want_args};
+use super::{R, arg, arg_int, arg_list, want_args};
 use crate::eval::Ctx;
 use crate::value::{List, Val};
 
@@ -36,7 +36,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
     Ok(match name {
         "list.Concat" => {
             want_args(a, 1)?;
-            let outer = arg_list(ctx, &a[0])?;
+            let outer = arg_list(ctx, arg(a, 0)?)?;
             let mut out = Vec::new();
             for l in &outer.elems {
                 let l = arg_list(ctx, &ctx.resolve(l.clone()))?;
@@ -46,18 +46,18 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         }
         "list.FlattenN" => {
             want_args(a, 2)?;
-            let l = arg_list(ctx, &a[0])?;
-            let depth = arg_int(ctx, &a[1])?;
+            let l = arg_list(ctx, arg(a, 0)?)?;
+            let depth = arg_int(ctx, arg(a, 1)?)?;
             let mut out = Vec::new();
             flatten(ctx, &l.elems, depth, &mut out);
             mk(out)
         }
         "list.Contains" => {
             want_args(a, 2)?;
-            let l = arg_list(ctx, &a[0])?;
+            let l = arg_list(ctx, arg(a, 0)?)?;
             let mut found = false;
             for e in &l.elems {
-                if ctx.deep_eq(&ctx.resolve(e.clone()), &a[1]) == Some(true) {
+                if ctx.deep_eq(&ctx.resolve(e.clone()), arg(a, 1)?) == Some(true) {
                     found = true;
                     break;
                 }
@@ -65,7 +65,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             Val::Bool(found)
         }
         "list.Sum" | "list.Max" | "list.Min" | "list.Avg" => {
-            let l = arg_list(ctx, &a[0])?;
+            let l = arg_list(ctx, arg(a, 0)?)?;
             let vals: Vec<Val> = l.elems.iter().map(|e| ctx.resolve(e.clone())).collect();
             let mut nums = Vec::with_capacity(vals.len());
             for v in &vals {
@@ -105,7 +105,11 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         }
         "list.Range" => {
             want_args(a, 3)?;
-            let (s, e, st) = (arg_int(ctx, &a[0])?, arg_int(ctx, &a[1])?, arg_int(ctx, &a[2])?);
+            let (s, e, st) = (
+                arg_int(ctx, arg(a, 0)?)?,
+                arg_int(ctx, arg(a, 1)?)?,
+                arg_int(ctx, arg(a, 2)?)?,
+            );
             if st == 0 {
                 return Err("step must be non zero".into());
             }
@@ -124,26 +128,26 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             mk(out)
         }
         "list.Slice" => {
-            let l = arg_list(ctx, &a[0])?;
-            let (i, j) = (arg_int(ctx, &a[1])?, arg_int(ctx, &a[2])?);
+            let l = arg_list(ctx, arg(a, 0)?)?;
+            let (i, j) = (arg_int(ctx, arg(a, 1)?)?, arg_int(ctx, arg(a, 2)?)?);
             if i < 0 || j < i || j as usize > l.elems.len() {
                 return Err("slice out of range".into());
             }
             mk(l.elems[i as usize..j as usize].to_vec())
         }
         "list.Take" => {
-            let l = arg_list(ctx, &a[0])?;
-            let n = arg_int(ctx, &a[1])?.max(0) as usize;
+            let l = arg_list(ctx, arg(a, 0)?)?;
+            let n = arg_int(ctx, arg(a, 1)?)?.max(0) as usize;
             mk(l.elems.iter().take(n).cloned().collect())
         }
         "list.Drop" => {
-            let l = arg_list(ctx, &a[0])?;
-            let n = arg_int(ctx, &a[1])?.max(0) as usize;
+            let l = arg_list(ctx, arg(a, 0)?)?;
+            let n = arg_int(ctx, arg(a, 1)?)?.max(0) as usize;
             mk(l.elems.iter().skip(n).cloned().collect())
         }
         "list.Repeat" => {
-            let l = arg_list(ctx, &a[0])?;
-            let n = arg_int(ctx, &a[1])?;
+            let l = arg_list(ctx, arg(a, 0)?)?;
+            let n = arg_int(ctx, arg(a, 1)?)?;
             if n < 0 || (n as usize).saturating_mul(l.elems.len()) > 1_000_000 {
                 return Err("count out of range".into());
             }
@@ -154,11 +158,11 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             mk(out)
         }
         "list.Reverse" => {
-            let l = arg_list(ctx, &a[0])?;
+            let l = arg_list(ctx, arg(a, 0)?)?;
             mk(l.elems.iter().rev().cloned().collect())
         }
         "list.SortStrings" | "list.Sort" => {
-            let l = arg_list(ctx, &a[0])?;
+            let l = arg_list(ctx, arg(a, 0)?)?;
             let mut vals: Vec<Val> = l.elems.iter().map(|e| ctx.resolve(e.clone())).collect();
             if !vals
                 .iter()
@@ -170,7 +174,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             mk(vals)
         }
         "list.UniqueItems" => {
-            let l = arg_list(ctx, &a[0])?;
+            let l = arg_list(ctx, arg(a, 0)?)?;
             let vals: Vec<Val> = l.elems.iter().map(|e| ctx.resolve(e.clone())).collect();
             let mut ok = true;
             for i in 0..vals.len() {
@@ -182,8 +186,12 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             }
             Val::Bool(ok)
         }
-        "list.MinItems" => Val::Bool(arg_list(ctx, &a[0])?.elems.len() as i128 >= arg_int(ctx, &a[1])?),
-        "list.MaxItems" => Val::Bool(arg_list(ctx, &a[0])?.elems.len() as i128 <= arg_int(ctx, &a[1])?),
+        "list.MinItems" => {
+            Val::Bool(arg_list(ctx, arg(a, 0)?)?.elems.len() as i128 >= arg_int(ctx, arg(a, 1)?)?)
+        }
+        "list.MaxItems" => {
+            Val::Bool(arg_list(ctx, arg(a, 0)?)?.elems.len() as i128 <= arg_int(ctx, arg(a, 1)?)?)
+        }
         _ => return Err(format!("unknown function {name}")),
     })
 }

@@ -197,6 +197,13 @@ pub(crate) fn call(ctx: &Ctx, name: &Name, args: Vec<Val>, pos: u32) -> Val {
 
 pub(crate) type R = Result<Val, String>;
 
+/// Argument `i` of a builtin call, or an error naming the missing one (never a panic: a call
+/// may have fewer arguments than the builtin takes).
+pub(crate) fn arg(args: &[Val], i: usize) -> Result<&Val, String> {
+    args.get(i)
+        .ok_or_else(|| format!("not enough arguments: argument {} is missing", i + 1))
+}
+
 pub(crate) fn want_args(args: &[Val], n: usize) -> Result<(), String> {
     if args.len() != n {
         return Err(format!("expected {n} arguments, got {}", args.len()));

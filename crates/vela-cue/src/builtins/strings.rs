@@ -1,6 +1,6 @@
 //! `strings`, `strconv`, `regexp`, `math` and `struct` packages.
 
-use super::{R, arg_int, arg_list, arg_str, not_concrete, want_args};
+use super::{R, arg, arg_int, arg_list, arg_str, not_concrete, want_args};
 use crate::eval::Ctx;
 use crate::num::{GoFormat, Num, Rounding, format_go_float};
 use crate::value::{List, Val};
@@ -163,7 +163,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         }
         "strings.Join" => {
             want_args(a, 2)?;
-            let l = arg_list(ctx, &a[0])?;
+            let l = arg_list(ctx, arg(a, 0)?)?;
             let sep = str_at(1)?;
             let mut parts = Vec::new();
             for e in &l.elems {
@@ -292,7 +292,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         }
         "math.MultipleOf" => {
             let (x, m) = (
-                num_arg(ctx, &a[0])?,
+                num_arg(ctx, arg(a, 0)?)?,
                 num_arg(ctx, a.get(1).ok_or("missing argument")?)?,
             );
             let q = x.quo(&m).map_err(|e| e.to_string())?;
@@ -303,15 +303,15 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         "math.Round" => rounded(ctx, a, Rounding::HalfUp)?,
         "math.RoundToEven" => rounded(ctx, a, Rounding::HalfEven)?,
         "math.Trunc" => rounded(ctx, a, Rounding::Down)?,
-        "math.Abs" => match &a[0] {
+        "math.Abs" => match arg(a, 0)? {
             Val::Int(i) if i.unsigned_abs() < 10u128.pow(crate::num::PRECISION as u32) => Val::Int(i.abs()),
             // (in the 34-digit context, like CUE)
             v => decimal_result(num_arg(ctx, v)?.abs().rounded().map_err(|e| e.to_string())?),
         },
-        "math.Sqrt" => float_result(f64_arg(ctx, &a[0])?.sqrt())?,
+        "math.Sqrt" => float_result(f64_arg(ctx, arg(a, 0)?)?.sqrt())?,
         "math.Pow" => {
             let (x, y) = (
-                num_arg(ctx, &a[0])?,
+                num_arg(ctx, arg(a, 0)?)?,
                 num_arg(ctx, a.get(1).ok_or("missing argument")?)?,
             );
             match x.pow_int(&y) {
@@ -320,12 +320,12 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
                 None => float_result(x.to_f64().powf(y.to_f64()))?,
             }
         }
-        "math.Log" => float_result(f64_arg(ctx, &a[0])?.ln())?,
-        "math.Exp" => float_result(f64_arg(ctx, &a[0])?.exp())?,
+        "math.Log" => float_result(f64_arg(ctx, arg(a, 0)?)?.ln())?,
+        "math.Exp" => float_result(f64_arg(ctx, arg(a, 0)?)?.exp())?,
         "struct.MinFields" | "struct.MaxFields" => {
             // the struct argument is the value the validator is applied to
-            let Val::Struct(id) = &a[0] else {
-                return Err(format!("cannot use {} as struct", ctx.describe(&a[0])));
+            let Val::Struct(id) = arg(a, 0)? else {
+                return Err(format!("cannot use {} as struct", ctx.describe(arg(a, 0)?)));
             };
             let n = ctx.regular_fields(*id).len() as i128;
             let bound = int_at(1)?;
