@@ -22,8 +22,13 @@ pub fn format_float(f: f64) -> String {
     }
 }
 
-/// The number tokens of a JSON text in document order (outside strings), as written.
-fn json_number_tokens(text: &str) -> Vec<&str> {
+/// The number tokens of a JSON text in document order (outside strings), as written: what to
+/// compare when numbers must agree digit for digit (`1E+10` is not `10000000000`).
+///
+/// ```
+/// assert_eq!(vela_cue::export::number_tokens(r#"{"a":1E+10,"b":"7","c":[-0,2.50]}"#), ["1E+10", "-0", "2.50"]);
+/// ```
+pub fn number_tokens(text: &str) -> Vec<&str> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -148,7 +153,7 @@ impl Ctx {
     /// (`1.50` stays `1.50`, `1e3` is `1E+3`, big integers stay exact), as CUE reads JSON.
     #[allow(clippy::wrong_self_convention)]
     pub(crate) fn from_json_text(&self, j: &Json, text: &str) -> Val {
-        let tokens = json_number_tokens(text);
+        let tokens = number_tokens(text);
         // (duplicate keys make serde_json keep fewer numbers than the text has: then its f64s)
         let mut it = (tokens.len() == count_numbers(j)).then(|| tokens.into_iter());
         self.json_val(j, &mut it)

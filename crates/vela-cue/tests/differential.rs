@@ -8,6 +8,7 @@
 mod oracle;
 
 use oracle::{Oracle, Rng};
+use vela_cue::export::number_tokens;
 
 /// Generates programs from a grammar over the subset KubeVela uses: literals, defaults and
 /// disjunctions, references, arithmetic and string operators, interpolation, struct unification
@@ -298,33 +299,6 @@ impl Gen {
             format!("import ({})\n{body}", imports.join(", "))
         }
     }
-}
-
-/// The number tokens of a JSON text, outside strings, as written (`1E+10`, `0.30`, `-0`).
-fn number_tokens(text: &str) -> Vec<&str> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'-' | b'0'..=b'9' => {
-                let start = i;
-                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
-                    i += 1;
-                }
-                out.push(&text[start..i]);
-            }
-            _ => i += 1,
-        }
-    }
-    out
 }
 
 /// The `ok` member of an oracle answer line, as the oracle wrote it.

@@ -162,15 +162,7 @@ impl Provider for Kube {
             "list" => {
                 let r = p.get("resource").cloned().unwrap_or(Value::Null);
                 let f = p.get("filter").cloned().unwrap_or(Value::Null);
-                let labels: BTreeMap<String, String> = f
-                    .get("matchingLabels")
-                    .and_then(Value::as_object)
-                    .map(|m| {
-                        m.iter()
-                            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let labels = matching_labels(&f);
                 let items = self
                     .objects
                     .list(
@@ -246,15 +238,7 @@ impl Provider for Kube {
                 }
                 // No name: delete what the filter selects (namespace and labels).
                 let f = p.get("filter").cloned().unwrap_or(Value::Null);
-                let labels: BTreeMap<String, String> = f
-                    .get("matchingLabels")
-                    .and_then(Value::as_object)
-                    .map(|m| {
-                        m.iter()
-                            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let labels = matching_labels(&f);
                 let items = self
                     .objects
                     .list(
@@ -389,4 +373,17 @@ impl Provider for Email {
             .map_err(|e| step::Error::new("send email", e))?;
         Ok(Call::Done)
     }
+}
+
+/// The `matchingLabels` of a list/delete `filter` (string values only).
+fn matching_labels(filter: &Value) -> BTreeMap<String, String> {
+    filter
+        .get("matchingLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
