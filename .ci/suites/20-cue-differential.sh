@@ -11,13 +11,15 @@ echo "oracle: $oracle"
 # The oracle's own tests (template extraction equals the definition CRs, text layout, serve classes).
 go="$(bash tools/cue-oracle/ensure-go.sh)"
 if [ -n "${VELA_CONFORMANCE_DIR:-}" ]; then export VELA_CONFORMANCE_DIR="$(cd "$VELA_CONFORMANCE_DIR" && pwd)"; fi
+# KubeVela's data: ../shared beside the checkout, or wherever VELA_CONFORMANCE_DIR points
+corpus="${VELA_CONFORMANCE_DIR:-../shared/conformance/kubevela}"
 (cd tools/cue-oracle && GOFLAGS=-mod=mod "$go" test ./...)
 
 # The oracle must agree with the committed goldens (guards against a changed Go toolchain/deps).
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-"$oracle" goldens --defs ../shared/conformance/kubevela/definitions \
-  --examples ../shared/conformance/kubevela/examples/def-doc \
+"$oracle" goldens --defs "$corpus"/definitions \
+  --examples "$corpus"/examples/def-doc \
   --cases conformance/cue/cases --out "$tmp" 2>/dev/null
 if ! diff -r -q conformance/cue "$tmp" -x README.md -x cases >/dev/null; then
   diff -r conformance/cue "$tmp" -x README.md -x cases | head -40
@@ -27,11 +29,11 @@ fi
 echo "oracle reproduces the committed goldens"
 
 # Same for the OpenAPI parameter schemas (conformance/schema, KubeVela's schema ConfigMaps).
-"$oracle" schemas --defs ../shared/conformance/kubevela/definitions \
-  --providers ../shared/conformance/kubevela/providers --out "$tmp/schema"
+"$oracle" schemas --defs "$corpus"/definitions \
+  --providers "$corpus"/providers --out "$tmp/schema"
 # hand-written cases: conformance/schema/cases/<kind>/<name>.cue with <name>.json beside them
 "$oracle" schemas --defs conformance/schema/cases \
-  --providers ../shared/conformance/kubevela/providers --out "$tmp/schema/cases"
+  --providers "$corpus"/providers --out "$tmp/schema/cases"
 schema_diff() { diff -r conformance/schema "$tmp/schema" -x README.md -x known-differences.json -x '*.cue' "$@"; }
 if ! schema_diff -q >/dev/null; then
   schema_diff | head -40
