@@ -46,8 +46,8 @@ echo "oracle reproduces the committed schema goldens"
 answer="$(printf '%s\n' '{"id":1,"program":"a: *1 | int\nb: a + 1"}' | "$oracle" serve)"
 [ "$answer" = '{"id":1,"ok":{"a":1,"b":2}}' ] || { echo "FAIL: serve answered $answer"; exit 1; }
 
-if [ -f crates/vela-cue/tests/differential.rs ]; then
+if [ -f vela-cue/tests/differential.rs ]; then
   VELA_CUE_ORACLE="$oracle" cargo test -p vela-cue --test differential --test yaml_marshal -- --include-ignored
 else
-  echo "crates/vela-cue/tests/differential.rs does not exist yet: only the oracle was built and checked"
+  echo "vela-cue/tests/differential.rs does not exist yet: only the oracle was built and checked"
 fi

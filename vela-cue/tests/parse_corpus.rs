@@ -1,0 +1,73 @@
+//! Every `.cue` file of the KubeVela corpus (definitions and provider packages) and every status
+//! program embedded in a definition parses.
+
+use std::path::{Path, PathBuf};
+
+fn corpus() -> PathBuf {
+    std::env::var_os("VELA_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela"))
+}
+
+fn cue_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            cue_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "cue") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_file_and_status_snippet_parses() {
+    let root = corpus();
+    if !root.exists() {
+        panic!(
+            "conformance corpus not found at {} (set VELA_CONFORMANCE_DIR)",
+            root.display()
+        );
+    }
+    let mut files = Vec::new();
+    cue_files(&root.join("definitions"), &mut files);
+    let defs = files.len();
+    cue_files(&root.join("providers"), &mut files);
+    let providers = files.len() - defs;
+    let mut failures = Vec::new();
+    let mut snippets = 0;
+    for f in &files {
+        let src = std::fs::read_to_string(f).unwrap();
+        if let Err(e) = vela_cue::parser::parse_file(&src) {
+            failures.push(format!("{}: {e}", f.display()));
+            continue;
+        }
+        if f.starts_with(root.join("definitions")) {
+            // status programs are strings in the metadata struct: evaluate it to get them
+            let prog = vela_cue::Program::compile(&f.display().to_string(), &src).unwrap();
+            let inst = prog.eval().unwrap();
+            for (_, def) in inst.root().fields() {
+                if def.lookup("attributes").map(|a| a.exists()).unwrap_or(false) {
+                    for key in ["customStatus", "healthPolicy", "details"] {
+                        let v = def.lookup(&format!("attributes.status.{key}")).unwrap();
+                        if let Ok(serde_json::Value::String(s)) = v.to_json() {
+                            snippets += 1;
+                            if let Err(e) = vela_cue::parser::parse_file(&s) {
+                                failures.push(format!("{} {key}: {e}", f.display()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("parsed {defs} definition files, {providers} provider files, {snippets} status programs");
+    assert!(failures.is_empty(), "parse failures:\n{}", failures.join("\n"));
+    assert!(defs >= 78, "expected at least 78 definitions, found {defs}");
+    assert!(
+        snippets >= 19,
+        "expected at least 19 status programs, found {snippets}"
+    );
+}
