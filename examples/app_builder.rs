@@ -50,8 +50,7 @@ pub fn storefront(image: &str, replicas: u32) -> Application {
 
 fn main() -> anyhow::Result<()> {
     let app = storefront("ghcr.io/acme/storefront:1.4.2", 3);
-    let problems = app.validate();
-    anyhow::ensure!(problems.is_empty(), "invalid: {problems:?}");
+    app.validate()?;
     print!("{}", serde_yaml::to_string(&app)?);
     Ok(())
 }

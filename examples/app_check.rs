@@ -48,7 +48,7 @@ pub fn check(source: &str, text: &str, mode: Mode) -> Report {
     }
     for doc in docs {
         let problems = match &doc {
-            Document::Application(app) => app.validate(),
+            Document::Application(app) => app.problems(),
             Document::WorkflowRun(run) => validate::workflow_run(run),
             _ => Vec::new(),
         };

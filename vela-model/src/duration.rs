@@ -11,6 +11,7 @@ use std::time::Duration;
 
 /// Why a duration did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The text is empty.
     #[error("empty duration")]

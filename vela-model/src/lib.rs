@@ -34,7 +34,7 @@
 //!       properties: {image: nginx}
 //! "#).unwrap();
 //! assert_eq!(app.spec.components[0].type_, "webservice");
-//! assert!(app.validate().is_empty());
+//! assert!(app.validate().is_ok());
 //! ```
 
 // kube's `printcolumn(name = .., type_ = ..)` repeats keys across columns, which this lint

@@ -45,6 +45,7 @@ pub enum Mode {
 /// Why text did not parse. Documents are numbered from 1, lines and columns from 1, in the whole
 /// text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The text is not valid YAML or JSON.
     #[error("document {document}: syntax error at line {line}, column {column}: {message}")]

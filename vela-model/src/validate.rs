@@ -31,9 +31,11 @@
 //!   components:
 //!     - {name: Web, type: webservice}
 //! "#).unwrap();
-//! let problems = app.validate();
+//! let problems = app.validate().unwrap_err();
 //! assert_eq!(problems[0].rule, Rule::InvalidName);
 //! assert_eq!(problems[0].path, "spec.components[0].name");
+//! // `Problems` is an error: `?` works, and its message lists every problem.
+//! assert!(problems.to_string().contains("spec.components[0].name"));
 //! ```
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -46,8 +48,9 @@ use crate::labels::annotation;
 use crate::policy;
 use crate::workflow::{self, Input, Output, Step, SubStep};
 
-/// The rule a [`Problem`] breaks.
+/// The rule a [`Problem`] breaks. New rules may be added in minor releases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Rule {
     /// A name is not an RFC 1123 DNS label (components, policies) or subdomain (the object).
     InvalidName,
@@ -101,10 +104,38 @@ impl fmt::Display for Problem {
     }
 }
 
-#[derive(Default)]
-struct Problems(Vec<Problem>);
+/// Every problem of one object, as an error: what [`Application::validate`] returns when the
+/// object is not valid, so that `?` works.
+///
+/// It dereferences to the list of [`Problem`]s (in the order the checks found them); its message
+/// names the number of problems and then lists each one on its own line.
+///
+/// ```
+/// fn check(text: &str) -> Result<(), Box<dyn std::error::Error>> {
+///     let app = vela_model::parse::application(text)?;
+///     app.validate()?;
+///     Ok(())
+/// }
+/// let err = check("apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components: [{name: A, type: webservice}]\n").unwrap_err();
+/// assert!(err.to_string().starts_with("1 validation problem:\n  spec.components[0].name: "), "{err}");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problems(Vec<Problem>);
 
 impl Problems {
+    /// `Ok(())` when there is no problem, else `Err(self)`.
+    ///
+    /// # Errors
+    /// `self`, when it holds at least one problem.
+    pub fn into_result(self) -> Result<(), Problems> {
+        if self.0.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    /// The problems, in the order they were found.
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.0
+    }
+
     fn push(
         &mut self,
         rule: Rule,
@@ -120,6 +151,57 @@ impl Problems {
         });
     }
 }
+
+impl std::ops::Deref for Problems {
+    type Target = [Problem];
+
+    fn deref(&self) -> &[Problem] {
+        &self.0
+    }
+}
+
+impl From<Vec<Problem>> for Problems {
+    fn from(problems: Vec<Problem>) -> Self {
+        Problems(problems)
+    }
+}
+
+impl From<Problems> for Vec<Problem> {
+    fn from(problems: Problems) -> Self {
+        problems.0
+    }
+}
+
+impl IntoIterator for Problems {
+    type Item = Problem;
+    type IntoIter = std::vec::IntoIter<Problem>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Problems {
+    type Item = &'a Problem;
+    type IntoIter = std::slice::Iter<'a, Problem>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "{n} validation problem{}:", if n == 1 { "" } else { "s" })?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
 
 /// Whether `name` is an RFC 1123 DNS label: at most 63 characters, lowercase letters, digits
 /// and `-`, starting and ending with a letter or digit.
@@ -141,7 +223,8 @@ pub fn is_dns_subdomain(name: &str) -> bool {
 const LABEL_HINT: &str =
     "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
 
-/// Validates an Application; see the [module docs](self) for the rules.
+/// Every problem of an Application, empty when it is valid; see the [module docs](self) for the
+/// rules. [`Application::validate`] gives the same list as a `Result`.
 pub fn application(app: &Application) -> Vec<Problem> {
     let mut p = Problems::default();
     if let Some(name) = &app.metadata.name

@@ -72,7 +72,7 @@ spec:
 "#,
     )
     .expect("parses");
-    let problems = app.validate();
+    let problems = app.validate().unwrap_err();
     let found: Vec<(Rule, &str)> = problems.iter().map(|p| (p.rule, p.path.as_str())).collect();
     assert_eq!(
         found,
@@ -139,6 +139,6 @@ fn short_constructors() {
         ..Workflow::default()
     });
     let app = Application::new("shop", spec);
-    assert!(app.validate().is_empty());
+    assert!(app.validate().is_ok());
     // ANCHOR_END: short
 }

@@ -252,7 +252,7 @@ fn every_corpus_application_parses_round_trips_and_validates() {
         // Nothing meaningful is dropped: the serialized form equals the input minus empties.
         let input: Value = serde_yaml::from_str(&case.text).expect("input yaml");
         let output = serde_json::to_value(&app).expect("to value");
-        let rejected_already = !app.validate().is_empty();
+        let rejected_already = app.validate().is_err();
         if !rejected_already && normalize_app(&input) != normalize_app(&output) {
             lossy.push(format!(
                 "{}\n  input:  {}\n  output: {}",
@@ -264,8 +264,7 @@ fn every_corpus_application_parses_round_trips_and_validates() {
         if let Err(e) = parse::application_with(&case.text, Mode::Strict) {
             strict_unknown.push(format!("{}: {e}", case.source));
         }
-        let problems = app.validate();
-        if !problems.is_empty() {
+        if let Err(problems) = app.validate() {
             rejected.insert(
                 case.source.clone(),
                 problems.iter().map(|p| format!("{:?} {p}", p.rule)).collect(),

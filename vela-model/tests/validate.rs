@@ -13,7 +13,7 @@ fn app(metadata_extra: &str, spec: &str) -> vela_model::Application {
 }
 
 fn problems(app: &vela_model::Application) -> Vec<(Rule, String)> {
-    app.validate().into_iter().map(|p| (p.rule, p.path)).collect()
+    app.problems().into_iter().map(|p| (p.rule, p.path)).collect()
 }
 
 /// (case name, extra metadata lines, spec lines, expected problems)
@@ -183,7 +183,7 @@ fn every_problem_has_a_message_and_a_hint() {
         "",
         "  components:\n    - {name: A, type: \"\", dependsOn: [x]}\n  workflow:\n    ref: r\n    steps:\n      - {name: s, type: step-group, timeout: x}\n",
     );
-    let ps = a.validate();
+    let ps = a.validate().unwrap_err();
     assert!(ps.len() >= 5, "{ps:?}");
     for p in ps {
         assert!(!p.message.is_empty() && !p.hint.is_empty(), "{p:?}");

@@ -18,7 +18,7 @@
 //!         ])
 //!         .build(),
 //! );
-//! assert!(app.validate().is_empty());
+//! assert!(app.validate().is_ok());
 //! ```
 
 mod status;
@@ -260,9 +260,19 @@ impl Spec {
 }
 
 impl Application {
+    /// Checks everything KubeVela would reject this Application for (see [`crate::validate`]
+    /// for the rules), so that `app.validate()?` stops at an invalid Application.
+    ///
+    /// # Errors
+    /// [`Problems`](crate::validate::Problems) holding every problem found, each with its field
+    /// path; [`problems`](Self::problems) gives the same list without the `Result`.
+    pub fn validate(&self) -> Result<(), crate::validate::Problems> {
+        crate::validate::Problems::from(self.problems()).into_result()
+    }
+
     /// Every problem KubeVela would reject this Application for; empty when it is valid.
     /// See [`crate::validate`] for the rules.
-    pub fn validate(&self) -> Vec<crate::validate::Problem> {
+    pub fn problems(&self) -> Vec<crate::validate::Problem> {
         crate::validate::application(self)
     }
 

@@ -56,6 +56,7 @@ pub mod names {
 
 /// Why a policy's properties do not fit its type.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The properties do not match the typed spec.
     #[error("invalid properties for policy type {policy_type:?} at `{path}`")]

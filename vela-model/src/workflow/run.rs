@@ -101,3 +101,14 @@ pub struct RunStatus {
     #[schemars(schema_with = "crate::schema::timestamp")]
     pub end_time: Option<Time>,
 }
+
+impl WorkflowRun {
+    /// Checks that exactly one of `workflowRef` and `workflowSpec` is set and that the steps are
+    /// valid (see [`crate::validate::workflow_run`]), so that `run.validate()?` works.
+    ///
+    /// # Errors
+    /// [`Problems`](crate::validate::Problems) holding every problem found.
+    pub fn validate(&self) -> Result<(), crate::validate::Problems> {
+        crate::validate::Problems::from(crate::validate::workflow_run(self)).into_result()
+    }
+}
