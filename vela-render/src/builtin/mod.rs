@@ -1,23 +1,30 @@
 //! The project's built-in definitions, written in Rust and parameter-compatible with
 //! KubeVela's CUE originals (`vela-templates/definitions/internal`).
+//!
+//! - [`components`]: the workload types (webservice, worker, daemon, statefulset, task,
+//!   cron-task, k8s-objects);
+//! - [`traits`]: grouped by what they touch: a container, the pod, the network, storage,
+//!   scaling, the rollout strategy, or raw JSON patches;
+//! - [`policies`]: the schema-only policies the workflow interprets;
+//! - [`pod`]: parameter types and pod-spec builders shared by components and traits;
+//! - [`status`]: the health rules of the workloads.
 
 use std::sync::Arc;
 
 use crate::native::Def;
 use crate::registry::Registry;
 
-pub mod affinity;
 pub mod components;
-pub mod outputs;
+mod json;
 pub mod pod;
 pub mod policies;
 pub mod status;
-pub mod storage;
 pub mod traits;
-pub mod traits2;
 
 /// Registers every built-in component, trait and policy.
 pub fn register(r: &mut Registry) {
+    use traits::{container, networking, pod, scaling};
+
     r.insert(Arc::new(Def::new(components::Webservice)));
     r.insert(Arc::new(Def::new(components::Worker)));
     r.insert(Arc::new(Def::new(components::Daemon)));
@@ -26,33 +33,33 @@ pub fn register(r: &mut Registry) {
     r.insert(Arc::new(Def::new(components::K8sObjects)));
     r.insert(Arc::new(Def::new(components::CronTask)));
 
-    r.insert(Arc::new(Def::new(traits::Scaler)));
-    r.insert(Arc::new(Def::new(traits::MetaMerge::labels())));
-    r.insert(Arc::new(Def::new(traits::MetaMerge::annotations())));
-    r.insert(Arc::new(Def::new(traits::JsonPatchTrait)));
-    r.insert(Arc::new(Def::new(traits::JsonMergePatchTrait)));
-    r.insert(Arc::new(Def::new(traits::Sidecar)));
-    r.insert(Arc::new(Def::new(traits::HostAliasTrait)));
-    r.insert(Arc::new(Def::new(traits::Env)));
-    r.insert(Arc::new(Def::new(traits::Command)));
-    r.insert(Arc::new(Def::new(traits::ContainerImage)));
-    r.insert(Arc::new(Def::new(traits::K8sUpdateStrategy)));
-    r.insert(Arc::new(Def::new(traits::Resource)));
-    r.insert(Arc::new(Def::new(traits2::InitContainer)));
-    r.insert(Arc::new(Def::new(traits2::Lifecycle)));
-    r.insert(Arc::new(Def::new(traits2::PodSecurityContext)));
-    r.insert(Arc::new(Def::new(traits2::TopologySpread)));
-    r.insert(Arc::new(Def::new(traits2::StartupProbeTrait)));
-    r.insert(Arc::new(Def::new(traits2::SecurityContext)));
-    r.insert(Arc::new(Def::new(traits2::ContainerPorts)));
-    r.insert(Arc::new(Def::new(affinity::Affinity)));
-    r.insert(Arc::new(Def::new(storage::Storage)));
-    r.insert(Arc::new(Def::new(outputs::Gateway)));
-    r.insert(Arc::new(Def::new(outputs::Expose)));
-    r.insert(Arc::new(Def::new(outputs::CpuScaler)));
-    r.insert(Arc::new(Def::new(outputs::Hpa)));
-    r.insert(Arc::new(Def::new(outputs::PureIngress)));
-    r.insert(Arc::new(Def::new(outputs::ServiceAccount)));
+    r.insert(Arc::new(Def::new(scaling::Scaler)));
+    r.insert(Arc::new(Def::new(pod::MetaMerge::labels())));
+    r.insert(Arc::new(Def::new(pod::MetaMerge::annotations())));
+    r.insert(Arc::new(Def::new(traits::patches::JsonPatchTrait)));
+    r.insert(Arc::new(Def::new(traits::patches::JsonMergePatchTrait)));
+    r.insert(Arc::new(Def::new(container::Sidecar)));
+    r.insert(Arc::new(Def::new(pod::HostAliasTrait)));
+    r.insert(Arc::new(Def::new(container::Env)));
+    r.insert(Arc::new(Def::new(container::Command)));
+    r.insert(Arc::new(Def::new(container::ContainerImage)));
+    r.insert(Arc::new(Def::new(traits::update_strategy::K8sUpdateStrategy)));
+    r.insert(Arc::new(Def::new(container::Resource)));
+    r.insert(Arc::new(Def::new(container::InitContainer)));
+    r.insert(Arc::new(Def::new(container::Lifecycle)));
+    r.insert(Arc::new(Def::new(pod::PodSecurityContext)));
+    r.insert(Arc::new(Def::new(pod::TopologySpread)));
+    r.insert(Arc::new(Def::new(container::StartupProbeTrait)));
+    r.insert(Arc::new(Def::new(container::SecurityContext)));
+    r.insert(Arc::new(Def::new(container::ContainerPorts)));
+    r.insert(Arc::new(Def::new(pod::Affinity)));
+    r.insert(Arc::new(Def::new(traits::storage::Storage)));
+    r.insert(Arc::new(Def::new(networking::Gateway)));
+    r.insert(Arc::new(Def::new(networking::Expose)));
+    r.insert(Arc::new(Def::new(scaling::CpuScaler)));
+    r.insert(Arc::new(Def::new(scaling::Hpa)));
+    r.insert(Arc::new(Def::new(networking::PureIngress)));
+    r.insert(Arc::new(Def::new(pod::ServiceAccount)));
 
     policies::register(r);
 }

@@ -1,10 +1,14 @@
-//! Parameter types and pod-spec builders shared by the workload components.
+//! Parameter types and pod-spec builders shared by the built-in components and traits.
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+
+use vela_model::labels::label;
+
+use super::json::to_json;
 
 /// Environment variable (`env[]`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -42,19 +46,77 @@ pub struct KeyRef {
     pub key: String,
 }
 
-fn d0() -> i64 {
+/// Port protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Protocol {
+    /// TCP.
+    #[serde(rename = "TCP")]
+    Tcp,
+    /// UDP.
+    #[serde(rename = "UDP")]
+    Udp,
+    /// SCTP.
+    #[serde(rename = "SCTP")]
+    Sctp,
+}
+
+impl Protocol {
+    /// The Kubernetes spelling (`TCP`, `UDP`, `SCTP`).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Sctp => "SCTP",
+        }
+    }
+}
+
+/// The default `protocol` of a port: TCP.
+pub(crate) fn default_protocol() -> Protocol {
+    Protocol::Tcp
+}
+
+/// Image pull policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PullPolicy {
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+    /// IfNotPresent.
+    IfNotPresent,
+}
+
+impl PullPolicy {
+    /// The Kubernetes spelling (`Always`, `Never`, `IfNotPresent`).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "Always",
+            PullPolicy::Never => "Never",
+            PullPolicy::IfNotPresent => "IfNotPresent",
+        }
+    }
+}
+
+// The defaults of a Kubernetes probe, as KubeVela's `#HealthProbe` declares them.
+pub(crate) fn default_initial_delay_seconds() -> i64 {
     0
 }
-fn d1() -> i64 {
-    1
-}
-fn d3() -> i64 {
-    3
-}
-fn d10() -> i64 {
+pub(crate) fn default_period_seconds() -> i64 {
     10
 }
-fn d511() -> i64 {
+pub(crate) fn default_timeout_seconds() -> i64 {
+    1
+}
+pub(crate) fn default_success_threshold() -> i64 {
+    1
+}
+pub(crate) fn default_failure_threshold() -> i64 {
+    3
+}
+
+/// The default file mode of a projected key (0777 octal, as KubeVela's templates declare it).
+fn default_item_mode() -> i64 {
     511
 }
 
@@ -72,19 +134,19 @@ pub struct HealthProbe {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tcp_socket: Option<Value>,
     /// Seconds after start before the first probe.
-    #[serde(default = "d0")]
+    #[serde(default = "default_initial_delay_seconds")]
     pub initial_delay_seconds: i64,
     /// How often, in seconds, to probe.
-    #[serde(default = "d10")]
+    #[serde(default = "default_period_seconds")]
     pub period_seconds: i64,
     /// Seconds after which the probe times out.
-    #[serde(default = "d1")]
+    #[serde(default = "default_timeout_seconds")]
     pub timeout_seconds: i64,
     /// Minimum consecutive successes.
-    #[serde(default = "d1")]
+    #[serde(default = "default_success_threshold")]
     pub success_threshold: i64,
     /// Consecutive failures before failing.
-    #[serde(default = "d3")]
+    #[serde(default = "default_failure_threshold")]
     pub failure_threshold: i64,
 }
 
@@ -97,7 +159,7 @@ pub struct KeyItem {
     /// Path.
     pub path: String,
     /// Mode.
-    #[serde(default = "d511")]
+    #[serde(default = "default_item_mode")]
     pub mode: i64,
 }
 
@@ -110,7 +172,7 @@ pub struct LegacyVolume {
     /// Mount path.
     pub mount_path: String,
     /// Volume type: pvc, configMap, secret or emptyDir (default).
-    #[serde(default = "empty_dir", rename = "type")]
+    #[serde(default = "default_volume_type", rename = "type")]
     pub type_: VolumeType,
     /// PVC claim name (pvc).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,7 +194,7 @@ pub struct LegacyVolume {
     pub medium: Option<String>,
 }
 
-fn empty_dir() -> VolumeType {
+fn default_volume_type() -> VolumeType {
     VolumeType::EmptyDir
 }
 
@@ -219,10 +281,6 @@ pub struct HostAlias {
     pub ip: String,
     /// Host names.
     pub hostnames: Vec<String>,
-}
-
-pub(crate) fn to_json<T: Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 fn items_json(items: &Option<Vec<KeyItem>>, m: &mut Map<String, Value>) {
@@ -372,8 +430,8 @@ pub fn pod_labels(
     for (k, v) in extra {
         m.insert((*k).to_string(), json!(v));
     }
-    m.insert("app.oam.dev/name".into(), json!(app));
-    m.insert("app.oam.dev/component".into(), json!(comp));
+    m.insert(label::APP_NAME.into(), json!(app));
+    m.insert(label::APP_COMPONENT.into(), json!(comp));
     Value::Object(m)
 }
 
@@ -385,11 +443,4 @@ pub fn pod_metadata(labels: Value, annotations: &Option<BTreeMap<String, String>
         m.insert("annotations".into(), to_json(a));
     }
     Value::Object(m)
-}
-
-/// Inserts `key: value` when `value` is `Some`.
-pub fn put<T: Serialize>(m: &mut Map<String, Value>, key: &str, value: &Option<T>) {
-    if let Some(v) = value {
-        m.insert(key.to_string(), to_json(v));
-    }
 }

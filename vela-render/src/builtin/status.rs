@@ -1,6 +1,7 @@
 //! Health policies and custom status of the built-in definitions, on live objects.
 
 use serde_json::Value;
+use vela_model::labels::annotation;
 
 use crate::definition::{StatusRequest, StatusResult};
 
@@ -31,7 +32,7 @@ pub fn replicas_ready(req: &StatusRequest, honour_disable: bool) -> StatusResult
     if honour_disable
         && o.get("metadata")
             .and_then(|m| m.get("annotations"))
-            .and_then(|a| a.get("app.oam.dev/disable-health-check"))
+            .and_then(|a| a.get(annotation::DISABLE_HEALTH_CHECK))
             .is_some()
     {
         healthy = true;

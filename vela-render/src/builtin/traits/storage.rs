@@ -5,24 +5,25 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::pod::{KeyItem, put, to_json};
-use super::traits::trait_meta;
+use crate::builtin::json::{insert_some, to_json};
+use crate::builtin::pod::KeyItem;
+use crate::builtin::traits::trait_meta;
 use crate::context::Context;
 use crate::definition::{Meta, Rendered};
 use crate::error::Result;
 use crate::native::Native;
 use crate::patch::{Node, Patch, Tags};
 
-fn filesystem() -> String {
+fn default_volume_mode() -> String {
     "Filesystem".into()
 }
-fn rwo() -> Vec<String> {
+fn default_access_modes() -> Vec<String> {
     vec!["ReadWriteOnce".into()]
 }
-fn d420() -> i64 {
+fn default_file_mode() -> i64 {
     420
 }
-fn directory() -> String {
+fn default_host_path_type() -> String {
     "Directory".into()
 }
 
@@ -41,13 +42,13 @@ pub struct Pvc {
     #[serde(default)]
     pub sub_path: Option<String>,
     /// Filesystem (default) or Block.
-    #[serde(default = "filesystem")]
+    #[serde(default = "default_volume_mode")]
     pub volume_mode: String,
     /// Volume name.
     #[serde(default)]
     pub volume_name: Option<String>,
     /// Access modes.
-    #[serde(default = "rwo")]
+    #[serde(default = "default_access_modes")]
     pub access_modes: Vec<String>,
     /// Storage class.
     #[serde(default)]
@@ -128,7 +129,7 @@ pub struct ConfigMapVol {
     #[serde(default)]
     pub sub_path: Option<String>,
     /// Default mode.
-    #[serde(default = "d420")]
+    #[serde(default = "default_file_mode")]
     pub default_mode: i64,
     /// Read-only.
     #[serde(default)]
@@ -162,7 +163,7 @@ pub struct SecretVol {
     #[serde(default)]
     pub sub_path: Option<String>,
     /// Default mode.
-    #[serde(default = "d420")]
+    #[serde(default = "default_file_mode")]
     pub default_mode: i64,
     /// Read-only.
     #[serde(default)]
@@ -205,7 +206,7 @@ pub struct HostPathVol {
     /// Mount path.
     pub mount_path: String,
     /// Directory (default), DirectoryOrCreate, FileOrCreate, File, Socket, CharDevice, BlockDevice.
-    #[serde(default = "directory", rename = "type")]
+    #[serde(default = "default_host_path_type", rename = "type")]
     pub type_: String,
 }
 
@@ -234,7 +235,7 @@ fn mount(name: String, path: &str, sub: &Option<String>) -> Value {
     let mut m = Map::new();
     m.insert("name".into(), json!(name));
     m.insert("mountPath".into(), json!(path));
-    put(&mut m, "subPath", sub);
+    insert_some(&mut m, "subPath", sub);
     Value::Object(m)
 }
 
@@ -276,14 +277,14 @@ impl Native for Storage {
             let mut c = Map::new();
             c.insert("defaultMode".into(), json!(v.default_mode));
             c.insert("name".into(), json!(v.name));
-            put(&mut c, "items", &v.items);
+            insert_some(&mut c, "items", &v.items);
             volumes.push(json!({"name": format!("configmap-{}", v.name), "configMap": c}));
         }
         for v in secrets {
             let mut c = Map::new();
             c.insert("defaultMode".into(), json!(v.default_mode));
             c.insert("secretName".into(), json!(v.name));
-            put(&mut c, "items", &v.items);
+            insert_some(&mut c, "items", &v.items);
             volumes.push(json!({"name": format!("secret-{}", v.name), "secret": c}));
         }
         for v in eds {
@@ -344,7 +345,7 @@ impl Native for Storage {
                 let mut m = Map::new();
                 m.insert("name".into(), json!(format!("pvc-{}", v.name)));
                 m.insert("devicePath".into(), json!(v.mount_path));
-                put(&mut m, "subPath", &v.sub_path);
+                insert_some(&mut m, "subPath", &v.sub_path);
                 Value::Object(m)
             })
             .collect();
@@ -367,8 +368,8 @@ impl Native for Storage {
             let mut spec = Map::new();
             spec.insert("accessModes".into(), json!(v.access_modes));
             spec.insert("volumeMode".into(), json!(v.volume_mode));
-            put(&mut spec, "volumeName", &v.volume_name);
-            put(&mut spec, "storageClassName", &v.storage_class_name);
+            insert_some(&mut spec, "volumeName", &v.volume_name);
+            insert_some(&mut spec, "storageClassName", &v.storage_class_name);
             let mut resources = match &v.resources {
                 Some(r) => json!({"requests": {"storage": r.requests.storage}}),
                 None => json!({"requests": {"storage": "8Gi"}}),
@@ -377,8 +378,8 @@ impl Native for Storage {
                 resources["limits"] = json!({"storage": l.storage});
             }
             spec.insert("resources".into(), resources);
-            put(&mut spec, "dataSourceRef", &v.data_source_ref);
-            put(&mut spec, "dataSource", &v.data_source);
+            insert_some(&mut spec, "dataSourceRef", &v.data_source_ref);
+            insert_some(&mut spec, "dataSource", &v.data_source);
             if let Some(s) = &v.selector {
                 spec.insert("dataSource".into(), to_json(s));
             }
@@ -392,7 +393,7 @@ impl Native for Storage {
             o.insert("apiVersion".into(), json!("v1"));
             o.insert("kind".into(), json!("ConfigMap"));
             o.insert("metadata".into(), json!({"name": v.name}));
-            put(&mut o, "data", &v.data);
+            insert_some(&mut o, "data", &v.data);
             outputs.push((format!("configmap-{}", v.name), Value::Object(o)));
         }
         for v in secrets.iter().filter(|v| !v.mount_only) {
@@ -400,8 +401,8 @@ impl Native for Storage {
             o.insert("apiVersion".into(), json!("v1"));
             o.insert("kind".into(), json!("Secret"));
             o.insert("metadata".into(), json!({"name": v.name}));
-            put(&mut o, "data", &v.data);
-            put(&mut o, "stringData", &v.string_data);
+            insert_some(&mut o, "data", &v.data);
+            insert_some(&mut o, "stringData", &v.string_data);
             outputs.push((format!("secret-{}", v.name), Value::Object(o)));
         }
         Ok(Rendered {

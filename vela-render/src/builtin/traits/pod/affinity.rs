@@ -4,14 +4,15 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::pod::{put, to_json};
-use super::traits::trait_meta;
-use super::traits2::LabelSelector;
+use crate::builtin::json::{insert_some, to_json};
+use crate::builtin::traits::trait_meta;
 use crate::context::Context;
 use crate::definition::{Meta, Rendered};
 use crate::error::Result;
 use crate::native::Native;
 use crate::patch::{Node, Patch};
+
+use super::label_selector::LabelSelector;
 
 /// A pod affinity term.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -56,7 +57,7 @@ pub struct PodAffinity {
     pub preferred: Option<Vec<WeightedPodAffinityTerm>>,
 }
 
-fn op_in() -> String {
+fn default_operator() -> String {
     "In".into()
 }
 
@@ -67,7 +68,7 @@ pub struct NodeSelector {
     /// Key.
     pub key: String,
     /// In (default), NotIn, Exists, DoesNotExist, Gt, Lt.
-    #[serde(default = "op_in")]
+    #[serde(default = "default_operator")]
     pub operator: String,
     /// Values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,7 +118,7 @@ pub struct NodeAffinity {
     pub preferred: Option<Vec<NodePreferred>>,
 }
 
-fn equal() -> String {
+fn default_toleration_operator() -> String {
     "Equal".into()
 }
 
@@ -129,7 +130,7 @@ pub struct Toleration {
     #[serde(default)]
     pub key: Option<String>,
     /// Equal (default) or Exists.
-    #[serde(default = "equal")]
+    #[serde(default = "default_toleration_operator")]
     pub operator: String,
     /// Value.
     #[serde(default)]
@@ -162,12 +163,12 @@ pub struct AffinityParams {
 
 fn pod_affinity(p: &PodAffinity) -> Value {
     let mut m = Map::new();
-    put(
+    insert_some(
         &mut m,
         "requiredDuringSchedulingIgnoredDuringExecution",
         &p.required,
     );
-    put(
+    insert_some(
         &mut m,
         "preferredDuringSchedulingIgnoredDuringExecution",
         &p.preferred,
@@ -225,11 +226,11 @@ impl Native for Affinity {
                 .iter()
                 .map(|t| {
                     let mut m = Map::new();
-                    put(&mut m, "key", &t.key);
-                    put(&mut m, "effect", &t.effect);
-                    put(&mut m, "value", &t.value);
+                    insert_some(&mut m, "key", &t.key);
+                    insert_some(&mut m, "effect", &t.effect);
+                    insert_some(&mut m, "value", &t.value);
                     m.insert("operator".into(), json!(t.operator));
-                    put(&mut m, "tolerationSeconds", &t.toleration_seconds);
+                    insert_some(&mut m, "tolerationSeconds", &t.toleration_seconds);
                     Value::Object(m)
                 })
                 .collect();

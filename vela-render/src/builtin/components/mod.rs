@@ -1,0 +1,31 @@
+//! Built-in components: the workload a component renders, plus its auxiliary objects.
+
+use serde_json::json;
+
+use crate::definition::{Kind, Meta};
+
+mod cron_task;
+mod daemon;
+mod k8s_objects;
+mod service;
+mod statefulset;
+mod task;
+mod webservice;
+mod worker;
+
+pub use cron_task::{CronTask, CronTaskParams};
+pub use daemon::Daemon;
+pub use k8s_objects::{K8sObjects, ObjectsParams};
+pub use service::{ExposeType, Limit, Port, ServiceParams};
+pub use statefulset::StatefulSet;
+pub use task::{Task, TaskParams};
+pub use webservice::Webservice;
+pub use worker::{Worker, WorkerParams};
+
+/// A component's metadata with its `workload` attribute (`definition` and `type`).
+fn workload_meta(name: &str, desc: &str, api_version: &str, kind: &str, ty: &str) -> Meta {
+    Meta::new(name, Kind::Component, desc).attr(
+        "workload",
+        json!({"definition": {"apiVersion": api_version, "kind": kind}, "type": ty}),
+    )
+}
