@@ -1,19 +1,11 @@
 //! Snapshots of the native built-ins rendering every KubeVela `def-doc` example whose
 //! definitions they cover, plus error cases with field paths.
 
-use std::path::PathBuf;
+use crate::conformance_dir;
 
 use serde_json::json;
 use vela_render::testing::{Harness, yaml_block};
 use vela_render::{Application, Kind, Registry};
-
-fn conformance_dir() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        })
-}
 
 fn covered(reg: &Registry, app: &Application) -> bool {
     app.spec.components.iter().all(|c| {
@@ -55,7 +47,7 @@ fn def_doc_examples_render_with_builtins() {
 
 #[test]
 fn bench_app_snapshot() {
-    let text = Harness::builtin().dry_run_yaml(include_str!("data/bench-app.yaml"));
+    let text = Harness::builtin().dry_run_yaml(include_str!("../data/bench-app.yaml"));
     insta::assert_snapshot!(text);
 }
 

@@ -3,20 +3,13 @@
 //! When KubeVela's `vela dry-run --offline` goldens exist (`conformance/dry-run/`), both are
 //! also compared with them. Pass rates are printed (`cargo test -- --nocapture`).
 
+use crate::conformance_dir;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use vela_render::output::{parse_dry_run, sorted};
 use vela_render::testing::{Harness, yaml_block};
 use vela_render::{Kind, Registry};
-
-fn conformance_dir() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        })
-}
 
 fn examples() -> Vec<(String, String)> {
     let mut out = Vec::new();

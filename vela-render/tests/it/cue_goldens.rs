@@ -4,20 +4,13 @@
 //! `output`, `outputs` and `patchedOutput` (KubeVela's own `sets.StrategyUnify` result) as
 //! JSON values. Error cases must fail. Pass rates are printed (`-- --nocapture`).
 
+use crate::conformance_dir;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use vela_render::cue::CueDefinition;
 use vela_render::{Context, Definition, Kind, Registry};
-
-fn conformance_dir() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        })
-}
 
 fn goldens_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/cue")

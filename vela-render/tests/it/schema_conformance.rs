@@ -5,20 +5,13 @@
 //! (`-- --nocapture`); `conformance/schema/known-differences.json` lists the definitions that
 //! may differ, with the reason: the list may only shrink.
 
+use crate::conformance_dir;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use vela_render::cue::CueDefinition;
 use vela_render::{Definition, openapi};
-
-fn conformance_dir() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        })
-}
 
 fn goldens_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/schema")

@@ -3,15 +3,7 @@
 //! parameter. The failures are exactly the known ones below; a new failure or a fixed one fails
 //! the test.
 
-use std::path::PathBuf;
-
-fn conformance_dir() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        })
-}
+use crate::conformance_dir;
 
 /// The definitions that do not vet, with a fragment of the message and why.
 const EXPECTED_FAILURES: &[(&str, &str)] = &[
