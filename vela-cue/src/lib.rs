@@ -43,3 +43,8 @@ pub use api::{DeclaredField, Disjunct, Instance, Kind, Program, Task, Value};
 pub use builtins::{STDLIB, supported_functions};
 pub use error::{Error, Pos, Result};
 pub use eval::Limits;
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

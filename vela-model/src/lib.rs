@@ -72,3 +72,8 @@ pub const GROUP: &str = "core.oam.dev";
 pub const V1BETA1: &str = "core.oam.dev/v1beta1";
 /// The API version of `Policy`, `Workflow` and `WorkflowRun`.
 pub const V1ALPHA1: &str = "core.oam.dev/v1alpha1";
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -54,3 +54,8 @@ pub use error::{Error, Result};
 pub use registry::Registry;
 pub use render::{ComponentManifest, Renderer};
 pub use vela_model;
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -9,6 +9,19 @@
 //! - [`operation`]: suspend, resume, terminate, restart.
 //! - [`cluster`]: Kubernetes objects for steps; [`http`]: the guarded HTTP client; [`smtp`]: email.
 //! - [`time`]: timestamps, Go durations and the injectable clock.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `cue` | yes | `if` conditions and `outputs[].valueFrom` evaluated as CUE (`expr::Cue`), and KubeVela's CUE step definitions (`cue_step`) |
+//! | `model` | yes | conversions from vela-model's workflow types (`model`) |
+//! | `tls` | yes | `https://` in the guarded HTTP client and STARTTLS for email (rustls with ring; the system's roots through the platform verifier, plus extra roots) |
+//! | `kube` | no | the Kubernetes backends: `cluster::Kube` (server-side apply, any kind through discovery) and `store::ConfigMaps` |
+//!
+//! Items that need a feature are marked with it on docs.rs.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cluster;
 #[cfg(feature = "cue")]
@@ -32,3 +45,8 @@ pub use engine::{Config, Engine, Outcome};
 pub use spec::{Mode, Step, Workflow};
 pub use state::RunState;
 pub use status::{RunPhase, StepPhase};
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
