@@ -1,138 +1,144 @@
-//! Acme's platform: one component (`web-app`) and one trait (`public`), written against the
-//! vela-render API as it is today.
+//! Acme's platform: the developers of Acme deploy with one component type, `web-app`, that has
+//! three knobs (image, port, size), and one trait, `public`, that puts it behind a Service.
+//! Everything else (labels, probes, resource limits, replicas per size) is the platform
+//! team's decision, written once here in Rust.
+//!
+//! ```sh
+//! cargo run -p vela-examples --example custom_paas -- examples/apps/acme-shop.yaml
+//! ```
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::process::ExitCode;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::api::core::v1::{
+use schemars::JsonSchema;
+use serde::Deserialize;
+use vela_render::k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use vela_render::k8s_openapi::api::core::v1::{
     Container, ContainerPort, PodSpec, PodTemplateSpec, ResourceRequirements, Service, ServicePort,
     ServiceSpec,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
-use vela_render::native::{Def, Native};
-use vela_render::{Context, Error, Kind, Meta, Registry, Rendered, Renderer, Result, app, output};
+use vela_render::k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use vela_render::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use vela_render::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use vela_render::{Context, Kind, Meta, Native, Registry, Rendered, Renderer, Result, app, output};
 
+// ANCHOR: params
+/// What a developer may set on a `web-app`: nothing else.
 #[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebAppParams {
+    /// The container image.
+    pub image: String,
+    /// The port the application listens on.
+    #[serde(default = "default_port")]
+    pub port: i32,
+    /// How much capacity: replicas and memory follow from it.
+    #[serde(default)]
+    pub size: Size,
+}
+
+/// The three sizes the platform team offers.
+#[derive(Deserialize, JsonSchema, Default, Clone, Copy)]
 #[serde(rename_all = "lowercase")]
-enum Size {
+pub enum Size {
+    /// One replica, 256Mi.
+    #[default]
     Small,
+    /// Two replicas, 512Mi.
     Medium,
+    /// Four replicas, 1Gi.
     Large,
 }
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct WebAppParams {
-    image: String,
-    #[serde(default = "default_port")]
-    port: i32,
-    #[serde(default = "default_size")]
-    size: Size,
-}
 fn default_port() -> i32 {
     8080
 }
-fn default_size() -> Size {
-    Size::Small
-}
+// ANCHOR_END: params
 
-struct WebApp;
+// ANCHOR: component
+/// `type: web-app`: a Deployment whose pods carry the selector labels of the component.
+pub struct WebApp;
 
 impl Native for WebApp {
     type Params = WebAppParams;
+
     fn meta(&self) -> Meta {
-        Meta::new("web-app", Kind::Component, "An Acme web application")
-            .attr("workload", json!({"definition": {"apiVersion": "apps/v1", "kind": "Deployment"}, "type": "deployments.apps"}))
+        Meta::new("web-app", Kind::Component, "An Acme web application").workload("apps/v1", "Deployment")
     }
+
     fn render(&self, ctx: &Context, p: WebAppParams) -> Result<Rendered> {
-        let labels: BTreeMap<String, String> =
-            [("app.oam.dev/component".to_string(), ctx.name.clone())].into();
         let (replicas, memory) = match p.size {
             Size::Small => (1, "256Mi"),
             Size::Medium => (2, "512Mi"),
             Size::Large => (4, "1Gi"),
         };
-        let deployment = Deployment {
+        let container = Container {
+            name: ctx.name.clone(),
+            image: Some(p.image),
+            ports: Some(vec![ContainerPort {
+                name: Some("http".into()),
+                container_port: p.port,
+                ..Default::default()
+            }]),
+            resources: Some(ResourceRequirements {
+                limits: Some([("memory".to_string(), Quantity(memory.into()))].into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        Rendered::output(Deployment {
             spec: DeploymentSpec {
                 replicas: Some(replicas),
-                selector: LabelSelector {
-                    match_labels: Some(labels.clone()),
-                    ..Default::default()
-                },
+                selector: ctx.label_selector(),
                 template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(labels),
-                        ..Default::default()
-                    }),
+                    metadata: Some(ctx.pod_metadata()),
                     spec: Some(PodSpec {
-                        containers: vec![Container {
-                            name: ctx.name.clone(),
-                            image: Some(p.image),
-                            ports: Some(vec![ContainerPort {
-                                name: Some("http".into()),
-                                container_port: p.port,
-                                ..Default::default()
-                            }]),
-                            resources: Some(ResourceRequirements {
-                                limits: Some([("memory".to_string(), Quantity(memory.into()))].into()),
-                                ..Default::default()
-                            }),
-                            ..Default::default()
-                        }],
+                        containers: vec![container],
                         ..Default::default()
                     }),
                 },
                 ..Default::default()
             },
             ..Default::default()
-        };
-        let output = serde_json::to_value(&deployment).map_err(|e| Error::Render {
-            kind: Kind::Component,
-            name: "web-app".into(),
-            message: e.to_string(),
-        })?;
-        Ok(Rendered {
-            output: Some(output),
-            ..Default::default()
         })
     }
 }
+// ANCHOR_END: component
 
+// ANCHOR: trait
+/// What a developer may set on `public`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PublicParams {
+pub struct PublicParams {
+    /// The port the Service listens on.
     #[serde(default = "default_public_port")]
-    port: i32,
+    pub port: i32,
 }
+
 fn default_public_port() -> i32 {
     80
 }
 
-struct Public;
+/// `type: public`: a Service in front of the component's pods, found by their selector labels
+/// whatever the component type.
+pub struct Public;
 
 impl Native for Public {
     type Params = PublicParams;
+
     fn meta(&self) -> Meta {
         Meta::new("public", Kind::Trait, "Expose a web-app on a Service")
-            .attr("appliesToWorkloads", json!(["deployments.apps"]))
-            .attr("podDisruptive", json!(false))
+            .applies_to_workloads(["deployments.apps"])
+            .pod_disruptive(false)
     }
+
     fn render(&self, ctx: &Context, p: PublicParams) -> Result<Rendered> {
-        let labels: BTreeMap<String, String> =
-            [("app.oam.dev/component".to_string(), ctx.name.clone())].into();
         let service = Service {
             metadata: ObjectMeta {
                 name: Some(ctx.name.clone()),
                 ..Default::default()
             },
             spec: Some(ServiceSpec {
-                selector: Some(labels),
+                selector: Some(ctx.selector_labels()),
                 ports: Some(vec![ServicePort {
                     port: p.port,
                     target_port: Some(IntOrString::String("http".into())),
@@ -142,35 +148,44 @@ impl Native for Public {
             }),
             ..Default::default()
         };
-        let service = serde_json::to_value(&service).map_err(|e| Error::Render {
-            kind: Kind::Trait,
-            name: "public".into(),
-            message: e.to_string(),
-        })?;
-        Ok(Rendered {
-            outputs: vec![("service".into(), service)],
-            ..Default::default()
-        })
+        Rendered::new().add_output("service", service)
     }
 }
+// ANCHOR_END: trait
 
-fn main() {
+// ANCHOR: platform
+/// Acme's registry: only its own two definitions, none of the built-ins.
+pub fn platform() -> Registry {
     let mut registry = Registry::new();
-    registry.insert(Arc::new(Def::new(WebApp)));
-    registry.insert(Arc::new(Def::new(Public)));
-    let application = app::parse(include_str!("apps/acme-shop.yaml")).unwrap();
-    let problems = application.validate();
-    if !problems.is_empty() {
-        for p in problems {
-            eprintln!("{p}");
+    registry.register(WebApp).register(Public);
+    registry
+}
+
+/// Checks and renders one Application document to `vela dry-run` text.
+pub fn render(text: &str) -> anyhow::Result<String> {
+    let application = app::parse(text)?;
+    application.validate()?;
+    let components = Renderer::new(platform()).render(&application)?;
+    Ok(output::dry_run_text(app::name(&application), &components))
+}
+// ANCHOR_END: platform
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: custom_paas APPLICATION.yaml");
+        return ExitCode::from(2);
+    };
+    match std::fs::read_to_string(&path)
+        .map_err(anyhow::Error::from)
+        .and_then(|t| render(&t))
+    {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
         }
-        std::process::exit(1);
-    }
-    match Renderer::new(registry).render(&application) {
-        Ok(components) => print!("{}", output::dry_run_text(app::name(&application), &components)),
         Err(e) => {
-            eprintln!("error: {}", e.chain());
-            std::process::exit(1);
+            eprintln!("{path}: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -93,3 +93,58 @@ fn yaml_1_1_differences_are_warned_about() {
         report.text
     );
 }
+
+#[path = "../custom_paas.rs"]
+mod custom_paas;
+
+#[test]
+fn custom_paas_renders_the_shop_with_two_definitions() {
+    let text = custom_paas::render(&app_file("acme-shop.yaml")).unwrap();
+    let docs = vela_render::output::parse_dry_run(&text);
+    assert_eq!(docs.len(), 1, "one component:\n{text}");
+    let (title, objects) = &docs[0];
+    assert_eq!(title, "Application(shop) -- Component(storefront)");
+    assert_eq!(
+        objects.len(),
+        2,
+        "the Deployment and the trait's Service:\n{text}"
+    );
+    let (deployment, service) = (&objects[0], &objects[1]);
+    assert_eq!(deployment["kind"], "Deployment");
+    assert_eq!(deployment["spec"]["replicas"], 2, "size: medium");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["resources"]["limits"]["memory"], "512Mi");
+    assert_eq!(container["ports"][0]["containerPort"], 8080, "the default port");
+    // The label contract: the Service selects what the pod template carries.
+    let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
+    assert_eq!(
+        pod_labels,
+        &serde_json::json!({"app.oam.dev/component": "storefront"})
+    );
+    assert_eq!(&service["spec"]["selector"], pod_labels);
+    assert_eq!(&deployment["spec"]["selector"]["matchLabels"], pod_labels);
+    assert_eq!(service["metadata"]["labels"]["trait.oam.dev/type"], "public");
+    assert_eq!(service["spec"]["ports"][0]["targetPort"], "http");
+}
+
+#[test]
+fn custom_paas_rejects_knobs_it_does_not_offer() {
+    let text = app_file("acme-shop.yaml").replace("size: medium", "size: huge");
+    let err = format!("{:#}", custom_paas::render(&text).unwrap_err());
+    assert!(
+        err.contains("components[0].properties.size: "),
+        "the field path is named: {err}"
+    );
+    let text = app_file("acme-shop.yaml").replace("type: public", "type: ingress");
+    let err = format!("{:#}", custom_paas::render(&text).unwrap_err());
+    assert!(
+        err.contains("components[0].traits[0].type: trait definition \"ingress\" not found"),
+        "only Acme's definitions exist: {err}"
+    );
+    let text = app_file("acme-shop.yaml").replace("name: storefront", "name: Storefront");
+    let err = format!("{:#}", custom_paas::render(&text).unwrap_err());
+    assert!(
+        err.starts_with("1 validation problem:\n  spec.components[0].name: "),
+        "Application::validate lists the problems: {err}"
+    );
+}

@@ -66,6 +66,10 @@ pub use resource_tracker::ResourceTracker;
 pub use revision::ApplicationRevision;
 pub use workflow::{Workflow, WorkflowRun};
 
+// The versions this crate is built with, so users do not match them by hand.
+pub use k8s_openapi;
+pub use serde_json;
+
 /// The API group of every OAM kind.
 pub const GROUP: &str = "core.oam.dev";
 /// The API version of `Application`, the X-Definitions, revisions and the ResourceTracker.

@@ -3,7 +3,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::{Map, Value, json};
+
+/// The label every component's pods carry with the component name; see
+/// [`Context::selector_labels`].
+pub const SELECTOR_LABEL: &str = vela_model::labels::label::APP_COMPONENT;
 
 /// Render context for one component (and its traits).
 ///
@@ -66,6 +71,45 @@ impl Context {
             .rsplit_once("-v")
             .and_then(|(_, n)| n.parse().ok())
             .unwrap_or(0)
+    }
+
+    /// The selector labels of this component's pods: the contract between components and
+    /// traits.
+    ///
+    /// A component definition puts these labels on its pod template (and selects on them in
+    /// its workload's `selector`); a trait that needs the component's pods (a Service, a
+    /// PodDisruptionBudget, a NetworkPolicy) selects them with the same labels, whatever the
+    /// component. Today the set is one label, [`SELECTOR_LABEL`] = the component name, as in
+    /// KubeVela's built-ins (`webservice`, `expose`, ...).
+    ///
+    /// ```
+    /// let ctx = vela_render::Context::new("shop", "default", "web");
+    /// assert_eq!(ctx.selector_labels()["app.oam.dev/component"], "web");
+    /// ```
+    pub fn selector_labels(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([(SELECTOR_LABEL.to_string(), self.name.clone())])
+    }
+
+    /// [`Context::selector_labels`] as a typed `LabelSelector`, for a workload's `selector`.
+    pub fn label_selector(&self) -> LabelSelector {
+        LabelSelector {
+            match_labels: Some(self.selector_labels()),
+            ..LabelSelector::default()
+        }
+    }
+
+    /// Metadata for a pod template: [`Context::selector_labels`] as its labels.
+    ///
+    /// ```
+    /// let ctx = vela_render::Context::new("shop", "default", "web");
+    /// let meta = ctx.pod_metadata();
+    /// assert_eq!(meta.labels, ctx.label_selector().match_labels);
+    /// ```
+    pub fn pod_metadata(&self) -> ObjectMeta {
+        ObjectMeta {
+            labels: Some(self.selector_labels()),
+            ..ObjectMeta::default()
+        }
     }
 
     /// The context as the JSON object templates see.

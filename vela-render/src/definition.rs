@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::patch::Patch;
 
 /// The four X-Definition kinds.
@@ -120,10 +121,180 @@ impl Meta {
         }
     }
 
-    /// Adds a spec attribute.
+    /// Adds a spec attribute by its wire name, for the fields without a typed setter below
+    /// (prefer those: a misspelt key here passes silently).
     pub fn attr(mut self, key: &str, value: Value) -> Self {
         self.attributes.insert(key.to_string(), value);
         self
+    }
+
+    /// Sets `spec.version`, resolved by `type@vN`.
+    pub fn version(mut self, version: &str) -> Self {
+        self.version = Some(version.to_string());
+        self
+    }
+
+    /// Adds a label to the definition.
+    pub fn label(mut self, key: &str, value: &str) -> Self {
+        self.labels.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// Adds an annotation to the definition.
+    pub fn annotation(mut self, key: &str, value: &str) -> Self {
+        self.annotations.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// A component's workload kind (`spec.workload`): `workload.definition` is
+    /// `{apiVersion, kind}` and `workload.type` the resource name KubeVela matches
+    /// `appliesToWorkloads` against (`apps/v1` `Deployment` → `deployments.apps`; the plural is
+    /// the lower-case kind plus `s`, `es` after `s`, `ies` for a final `y`: override it with
+    /// [`Meta::workload_type`] when the resource's plural is irregular).
+    ///
+    /// ```
+    /// use vela_render::{Kind, Meta};
+    /// let meta = Meta::new("web-app", Kind::Component, "A web app").workload("apps/v1", "Deployment");
+    /// assert_eq!(meta.attributes["workload"]["type"], "deployments.apps");
+    /// assert_eq!(meta.attributes["workload"]["definition"]["kind"], "Deployment");
+    /// ```
+    pub fn workload(self, api_version: &str, kind: &str) -> Self {
+        let lower = kind.to_lowercase();
+        let plural = if lower.ends_with('s') {
+            format!("{lower}es")
+        } else if let Some(stem) = lower.strip_suffix('y') {
+            format!("{stem}ies")
+        } else {
+            format!("{lower}s")
+        };
+        let type_ = match api_version.rsplit_once('/') {
+            Some((group, _)) => format!("{plural}.{group}"),
+            None => plural,
+        };
+        let mut meta = self.workload_type(&type_);
+        if let Some(Value::Object(w)) = meta.attributes.get_mut("workload") {
+            w.insert(
+                "definition".into(),
+                serde_json::json!({"apiVersion": api_version, "kind": kind}),
+            );
+        }
+        meta
+    }
+
+    /// Sets `spec.workload.type` alone (e.g. `autodetects.core.oam.dev`).
+    pub fn workload_type(mut self, type_: &str) -> Self {
+        let w = self
+            .attributes
+            .entry("workload")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !w.is_object() {
+            *w = Value::Object(Map::new());
+        }
+        if let Value::Object(w) = w {
+            w.insert("type".into(), Value::String(type_.to_string()));
+        }
+        self
+    }
+
+    /// A trait's `spec.appliesToWorkloads`: the workload types (`deployments.apps`), component
+    /// types or `*` it may be attached to.
+    pub fn applies_to_workloads<S: AsRef<str>>(self, workloads: impl IntoIterator<Item = S>) -> Self {
+        self.set_strings("appliesToWorkloads", workloads)
+    }
+
+    /// A trait's `spec.conflictsWith`: traits it cannot be attached together with.
+    pub fn conflicts_with<S: AsRef<str>>(self, traits: impl IntoIterator<Item = S>) -> Self {
+        self.set_strings("conflictsWith", traits)
+    }
+
+    /// A trait's `spec.podDisruptive`: whether changing its parameters restarts the pods.
+    pub fn pod_disruptive(mut self, disruptive: bool) -> Self {
+        self.attributes
+            .insert("podDisruptive".into(), Value::Bool(disruptive));
+        self
+    }
+
+    /// A trait's `spec.workloadRefPath`: where its objects get a reference to the workload
+    /// (`{apiVersion, kind, name}`), e.g. `spec.workloadRef`.
+    pub fn workload_ref_at(mut self, path: &str) -> Self {
+        self.attributes
+            .insert("workloadRefPath".into(), Value::String(path.to_string()));
+        self
+    }
+
+    /// A trait's `spec.stage`: when it is dispatched relative to the workload.
+    pub fn stage(mut self, stage: vela_model::definition::Stage) -> Self {
+        let wire = match stage {
+            vela_model::definition::Stage::PreDispatch => "PreDispatch",
+            vela_model::definition::Stage::DefaultDispatch => "DefaultDispatch",
+            vela_model::definition::Stage::PostDispatch => "PostDispatch",
+        };
+        self.attributes.insert("stage".into(), Value::String(wire.into()));
+        self
+    }
+
+    /// `spec.status.healthPolicy`: a CUE program setting `isHealth` from `context.output`
+    /// (used by CUE definitions; a native definition implements
+    /// [`Native::status`](crate::native::Native::status) instead).
+    pub fn health_policy(self, cue: &str) -> Self {
+        self.set_status("healthPolicy", cue)
+    }
+
+    /// `spec.status.customStatus`: a CUE program setting `message` (see
+    /// [`Meta::health_policy`]).
+    pub fn custom_status(self, cue: &str) -> Self {
+        self.set_status("customStatus", cue)
+    }
+
+    fn set_strings<S: AsRef<str>>(mut self, key: &str, items: impl IntoIterator<Item = S>) -> Self {
+        let list = items
+            .into_iter()
+            .map(|s| Value::String(s.as_ref().to_string()))
+            .collect();
+        self.attributes.insert(key.to_string(), Value::Array(list));
+        self
+    }
+
+    fn set_status(mut self, key: &str, cue: &str) -> Self {
+        let status = self
+            .attributes
+            .entry("status")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !status.is_object() {
+            *status = Value::Object(Map::new());
+        }
+        if let Value::Object(s) = status {
+            s.insert(key.to_string(), Value::String(cue.to_string()));
+        }
+        self
+    }
+
+    /// The trait's `spec.appliesToWorkloads` (empty when unset).
+    pub fn applies_to(&self) -> Vec<&str> {
+        self.strings("appliesToWorkloads")
+    }
+
+    /// The trait's `spec.conflictsWith` (empty when unset).
+    pub fn conflicts(&self) -> Vec<&str> {
+        self.strings("conflictsWith")
+    }
+
+    /// The trait's `spec.podDisruptive` (false when unset).
+    pub fn is_pod_disruptive(&self) -> bool {
+        self.attributes.get("podDisruptive").and_then(Value::as_bool) == Some(true)
+    }
+
+    /// The component's `spec.workload.type`, if any.
+    pub fn workload_type_name(&self) -> Option<&str> {
+        self.attributes.get("workload")?.get("type")?.as_str()
+    }
+
+    fn strings(&self, key: &str) -> Vec<&str> {
+        self.attributes
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
     }
 
     /// `spec.workloadRefPath` of a trait, if any.
@@ -148,6 +319,64 @@ pub struct Rendered {
     pub patch_outputs: Vec<(String, Patch)>,
     /// `errs`: user errors; non-empty fails the render.
     pub errs: Vec<String>,
+}
+
+impl Rendered {
+    /// Nothing rendered yet: start a trait's result here and add objects with
+    /// [`Rendered::add_output`] or set [`Rendered::patch`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A component's result with its main workload `output`: any serializable object, such as
+    /// a typed `k8s_openapi` `Deployment` (which serializes its `apiVersion` and `kind`).
+    ///
+    /// ```
+    /// use vela_render::Rendered;
+    /// use vela_render::k8s_openapi::api::core::v1::ConfigMap;
+    /// let r = Rendered::output(ConfigMap::default())?;
+    /// assert_eq!(r.output.unwrap()["kind"], "ConfigMap");
+    /// # Ok::<(), vela_render::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Serialize`] when the object does not serialize to JSON.
+    pub fn output(object: impl Serialize) -> Result<Self> {
+        Ok(Self {
+            output: Some(to_json("output", object)?),
+            ..Self::default()
+        })
+    }
+
+    /// Adds an auxiliary object `outputs.<name>` (a component's Service, a trait's Ingress).
+    /// Objects that share a name are one CUE field: they unify into the first one.
+    ///
+    /// # Errors
+    /// [`Error::Serialize`] when the object does not serialize to JSON.
+    pub fn add_output(mut self, name: &str, object: impl Serialize) -> Result<Self> {
+        let value = to_json(&format!("outputs.{name}"), object)?;
+        self.outputs.push((name.to_string(), value));
+        Ok(self)
+    }
+
+    /// Sets the patch applied to the workload (traits).
+    pub fn with_patch(mut self, patch: Patch) -> Self {
+        self.patch = Some(patch);
+        self
+    }
+
+    /// Adds a patch applied to the auxiliary objects named `name` (traits).
+    pub fn add_patch_output(mut self, name: &str, patch: Patch) -> Self {
+        self.patch_outputs.push((name.to_string(), patch));
+        self
+    }
+}
+
+fn to_json(field: &str, object: impl Serialize) -> Result<Value> {
+    serde_json::to_value(object).map_err(|source| Error::Serialize {
+        field: field.to_string(),
+        source,
+    })
 }
 
 /// Input of a status evaluation: the live objects and the user's raw parameters.

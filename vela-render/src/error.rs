@@ -5,7 +5,17 @@ use crate::schema::Issue;
 
 /// Everything that can go wrong while rendering.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
+    /// A native definition's object did not serialize to JSON ([`crate::Rendered::output`]).
+    #[error("serialize {field}")]
+    Serialize {
+        /// `output` or `outputs.<name>`.
+        field: String,
+        /// serde_json's error.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The parameters do not match the definition's schema.
     #[error("invalid parameters:{}", Issue::list(.0))]
     Invalid(Vec<Issue>),

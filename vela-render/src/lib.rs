@@ -51,9 +51,16 @@ pub use app::Application;
 pub use context::Context;
 pub use definition::{Definition, Kind, Meta, Rendered, Source, StatusRequest, StatusResult};
 pub use error::{Error, Result};
+pub use native::Native;
 pub use registry::Registry;
 pub use render::{ComponentManifest, Renderer};
 pub use vela_model;
+
+// The versions this crate is built with, so users do not match them by hand.
+pub use k8s_openapi;
+pub use schemars;
+pub use serde;
+pub use serde_json;
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -1,14 +1,14 @@
 //! Native Rust definitions: typed parameters (serde + schemars) behind [`Definition`].
 //!
-//! Implement [`Native`] for a type and register `native::Def::new(it)`: the schema comes from
-//! the parameter type, validation from the schema, and parameters arrive deserialized.
+//! Implement [`Native`] for a type and add it with [`Registry::register`](crate::Registry::register):
+//! the schema comes from the parameter type, validation from the schema, and parameters arrive
+//! deserialized.
 //!
 //! ```
 //! use schemars::JsonSchema;
 //! use serde::Deserialize;
-//! use serde_json::json;
-//! use vela_render::{Context, Kind, Meta, Rendered, Result};
-//! use vela_render::native::{Def, Native};
+//! use vela_render::k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
+//! use vela_render::{Context, Definition, Kind, Meta, Native, Registry, Rendered, Result};
 //!
 //! #[derive(Deserialize, JsonSchema)]
 //! #[serde(deny_unknown_fields)]
@@ -19,13 +19,18 @@
 //!     type Params = Params;
 //!     fn meta(&self) -> Meta { Meta::new("hello", Kind::Component, "A pod") }
 //!     fn render(&self, ctx: &Context, p: Params) -> Result<Rendered> {
-//!         Ok(Rendered { output: Some(json!({"apiVersion": "v1", "kind": "Pod",
-//!             "spec": {"containers": [{"name": ctx.name, "image": p.image}]}})), ..Default::default() })
+//!         let container = Container { name: ctx.name.clone(), image: Some(p.image), ..Default::default() };
+//!         Rendered::output(Pod {
+//!             spec: Some(PodSpec { containers: vec![container], ..Default::default() }),
+//!             ..Default::default()
+//!         })
 //!     }
 //! }
-//! let def = Def::new(Hello);
-//! # use vela_render::Definition;
+//! let mut registry = Registry::new();
+//! registry.register(Hello);
+//! let def = registry.get(Kind::Component, "hello")?;
 //! assert_eq!(def.schema()["required"][0], "image");
+//! # Ok::<(), vela_render::Error>(())
 //! ```
 
 use schemars::JsonSchema;

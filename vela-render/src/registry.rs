@@ -51,7 +51,30 @@ impl Registry {
         r
     }
 
-    /// Adds (or replaces) a definition.
+    /// Adds (or replaces) a native Rust definition; returns the registry for chaining.
+    ///
+    /// ```
+    /// # use vela_render::{Context, Kind, Meta, Registry, Rendered, Result};
+    /// # use vela_render::k8s_openapi::api::core::v1::ConfigMap;
+    /// struct Settings;
+    /// impl vela_render::Native for Settings {
+    ///     type Params = std::collections::BTreeMap<String, String>;
+    ///     fn meta(&self) -> Meta { Meta::new("settings", Kind::Component, "Settings") }
+    ///     fn render(&self, _: &Context, data: Self::Params) -> Result<Rendered> {
+    ///         Rendered::output(ConfigMap { data: Some(data), ..Default::default() })
+    ///     }
+    /// }
+    /// let mut registry = Registry::new();
+    /// registry.register(Settings);
+    /// assert!(registry.get(Kind::Component, "settings").is_ok());
+    /// ```
+    pub fn register<N: crate::native::Native>(&mut self, def: N) -> &mut Self {
+        self.insert(Arc::new(crate::native::Def::new(def)));
+        self
+    }
+
+    /// Adds (or replaces) a definition of any source (see [`Registry::register`] for native
+    /// ones).
     pub fn insert(&mut self, def: Arc<dyn Definition>) {
         let meta = def.meta();
         let slot = self.defs.entry((meta.kind, meta.name.clone())).or_default();

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::app::{Application, Component, Trait};
 use crate::definition::Definition;
-use crate::native::{Def, Native};
+use crate::native::Native;
 use crate::output;
 use crate::registry::Registry;
 use crate::render::{ComponentManifest, Options, Renderer};
@@ -61,7 +61,7 @@ impl Harness {
 
     /// Adds a native Rust definition.
     pub fn with_native<N: Native>(mut self, def: N) -> Self {
-        self.registry.insert(Arc::new(Def::new(def)));
+        self.registry.register(def);
         self
     }
 
