@@ -15,7 +15,7 @@ use crate::hash::FxHashSet;
 use crate::value::{NodeId, Val, kind};
 
 mod inspect;
-pub use inspect::{DeclaredField, Disjunct};
+pub use inspect::{Bound, DeclaredField, Disjunct};
 
 /// One source file of an importable package: file name, text, syntax tree.
 type PackageFile = (Arc<str>, Arc<str>, Arc<File>);
@@ -50,7 +50,7 @@ impl std::fmt::Debug for Program {
     }
 }
 
-fn resolve_err(e: Error, name: &str, src: &str) -> Error {
+pub(crate) fn resolve_err(e: Error, name: &str, src: &str) -> Error {
     match e {
         Error::Parse { pos, msg } => Error::Parse {
             pos: pos.resolve(name, src),
@@ -63,6 +63,7 @@ fn resolve_err(e: Error, name: &str, src: &str) -> Error {
 impl Program {
     /// Parse `src` (named `name` in error messages).
     pub fn compile(name: &str, src: &str) -> Result<Program> {
+        let _span = tracing::debug_span!("cue.compile", file = name).entered();
         let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, name, src))?;
         check_imports_used(&file, src).map_err(|e| resolve_err(e, name, src))?;
         let mut labels = FxHashSet::default();
@@ -81,6 +82,7 @@ impl Program {
     /// Register a CUE source file of the package imported as `import_path` (e.g. `vela/op`).
     /// Several files of one package are unified.
     pub fn add_package(&mut self, import_path: &str, file_name: &str, src: &str) -> Result<()> {
+        let _span = tracing::debug_span!("cue.compile", package = import_path, file = file_name).entered();
         let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, file_name, src))?;
         Arc::make_mut(&mut self.packages)
             .entry(import_path.to_string())
@@ -94,11 +96,6 @@ impl Program {
         self.limits = limits;
     }
 
-    /// The parsed syntax tree.
-    pub fn file(&self) -> &File {
-        &self.file
-    }
-
     /// Evaluate with no injected values.
     pub fn eval(&self) -> Result<Instance> {
         self.eval_with(&[])
@@ -107,6 +104,7 @@ impl Program {
     /// Evaluate with values injected at top-level paths (e.g. `parameter`, `context`), each
     /// unified with whatever the program declares there.
     pub fn eval_with(&self, inputs: &[(&str, &Json)]) -> Result<Instance> {
+        let _span = tracing::debug_span!("cue.eval", file = &*self.name).entered();
         let mut inst = Instance {
             program: self.clone(),
             fills: Vec::new(),
@@ -250,6 +248,7 @@ impl Instance {
 
     /// Unify a JSON value into the field at `path` and re-evaluate.
     pub fn fill(&mut self, path: &str, value: &Json) -> Result<()> {
+        let _span = tracing::debug_span!("cue.fill", file = &*self.program.name, path).entered();
         self.fills
             .push((parse_path(path)?, Data::from_json(value, &self.program.labels)));
         self.rebuild()
@@ -618,7 +617,7 @@ impl<'a> Value<'a> {
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_value(self.to_json()?).map_err(|e| Error::Decode {
             path: self.path.clone(),
-            msg: e.to_string(),
+            source: Arc::new(e),
         })
     }
 

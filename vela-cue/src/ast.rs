@@ -176,6 +176,7 @@ pub enum Label {
 
 /// Optional / required marker on a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Constraint {
     /// Regular field `a:`.
     Regular,
@@ -199,6 +200,10 @@ pub struct Field {
     /// The value (for `a: b: c` the nested fields are nested struct literals).
     pub value: Expr,
     /// Attributes `@x(...)`, verbatim.
+    #[expect(
+        dead_code,
+        reason = "recorded by the parser for tools over the syntax tree; the evaluator does not read it"
+    )]
     pub attrs: Vec<String>,
     /// Comments before the field (text after `//`, one entry per line), every group.
     pub comments: Arc<[String]>,
@@ -230,6 +235,10 @@ pub struct Comprehension {
     /// The body.
     pub body: Arc<StructLit>,
     /// Position of the first clause.
+    #[expect(
+        dead_code,
+        reason = "recorded by the parser for tools over the syntax tree; the evaluator does not read it"
+    )]
     pub pos: u32,
 }
 
@@ -247,6 +256,10 @@ pub enum Decl {
     /// A comprehension.
     Comprehension(Comprehension),
     /// A declaration-level attribute.
+    #[expect(
+        dead_code,
+        reason = "recorded by the parser for tools over the syntax tree; the evaluator does not read it"
+    )]
     Attr(String),
 }
 
@@ -376,6 +389,10 @@ pub struct ListLit {
     /// `...` tail with optional element type.
     pub ellipsis: Option<Option<Expr>>,
     /// Position.
+    #[expect(
+        dead_code,
+        reason = "recorded by the parser for tools over the syntax tree; the evaluator does not read it"
+    )]
     pub pos: u32,
 }
 
@@ -394,6 +411,13 @@ pub struct Import {
 #[derive(Debug, Clone)]
 pub struct File {
     /// `package` name, if any.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "recorded by the parser for tools over the syntax tree; the evaluator does not read it"
+        )
+    )]
     pub package: Option<String>,
     /// Imports.
     pub imports: Vec<Import>,

@@ -1,9 +1,11 @@
 //! Errors returned by the parser, the evaluator and the API.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A source position: a byte offset while parsing, resolved to `file:line:col` for reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Pos {
     /// Byte offset into the source text.
     Offset(usize),
@@ -56,7 +58,13 @@ impl Pos {
 }
 
 /// Everything that can go wrong in this crate.
+///
+/// It is `Clone` (an error value is kept in the evaluated tree and reported from every path that
+/// reaches it), so the one foreign source error it keeps, serde's, is shared through an `Arc`.
+/// Evaluation errors carry CUE's message text and no source: they are CUE values (`_|_`), not
+/// Rust errors.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The source text is not valid CUE syntax.
     #[error("{pos}: syntax error: {msg}")]
@@ -90,12 +98,13 @@ pub enum Error {
         msg: String,
     },
     /// A value could not be decoded into the requested Rust type.
-    #[error("decoding {path}: {msg}")]
+    #[error("decoding {path}: {source}")]
     Decode {
         /// Path of the decoded value.
         path: String,
-        /// The serde error text.
-        msg: String,
+        /// What serde reported.
+        #[source]
+        source: Arc<serde_json::Error>,
     },
 }
 

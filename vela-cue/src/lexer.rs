@@ -67,6 +67,10 @@ pub struct Token {
     /// ends on the line right before this token starts; `comments.len()` when there is none.
     pub doc_start: usize,
     /// True when the token is the first on its line.
+    #[expect(
+        dead_code,
+        reason = "recorded by the parser for tools over the syntax tree; the evaluator does not read it"
+    )]
     pub line_start: bool,
 }
 

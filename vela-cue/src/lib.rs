@@ -26,20 +26,28 @@
 //! assert_eq!(out.lookup("spec").unwrap().comments(), vec![" +patchKey=name".to_string()]);
 //! ```
 
-pub mod api;
-pub mod ast;
+//!
+//! The public API is the evaluator: [`Program`], [`Instance`], [`Value`] and what they return,
+//! [`Error`], [`Limits`], the [`definition`] splitter, the [`export`] helpers and a [`syntax`]
+//! check. The lexer, parser, syntax tree and the evaluator's internal values are private: they
+//! change whenever the evaluator does.
+
+mod api;
+mod ast;
 mod builtins;
 pub mod definition;
-pub mod error;
+mod error;
 mod eval;
 pub mod export;
 mod hash;
-pub mod lexer;
-pub mod num;
-pub mod parser;
-pub mod value;
+mod lexer;
+mod num;
+mod parser;
+pub mod syntax;
+mod value;
 
-pub use api::{DeclaredField, Disjunct, Instance, Kind, Program, Task, Value};
+pub use api::{Bound, DeclaredField, Disjunct, Instance, Kind, Program, Task, Value};
+pub use ast::Constraint;
 pub use builtins::{STDLIB, supported_functions};
 pub use error::{Error, Pos, Result};
 pub use eval::Limits;

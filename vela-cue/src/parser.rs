@@ -10,11 +10,6 @@ use crate::lexer::{StrPart, Tok, Token, tokenize};
 const MAX_DEPTH: usize = 80;
 
 /// Parse a whole CUE file.
-///
-/// ```
-/// let f = vela_cue::parser::parse_file("a: 1\nb: a + 1").unwrap();
-/// assert_eq!(f.root.decls.len(), 2);
-/// ```
 pub fn parse_file(src: &str) -> Result<File> {
     let toks = tokenize(src, 0)?;
     let mut p = Parser {
@@ -798,6 +793,14 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two declarations, two entries (was the doc example of `parse_file` before the parser
+    /// became private).
+    #[test]
+    fn a_file_parses_to_its_declarations() {
+        let f = parse_file("a: 1\nb: a + 1").unwrap();
+        assert_eq!(f.root.decls.len(), 2);
+    }
 
     #[test]
     fn parses_fields_of_every_kind() {

@@ -198,13 +198,6 @@ impl Val {
         }
         Val::Num(Arc::new(n))
     }
-    /// The float for an `f64` computed by a builtin (an error for NaN and infinities).
-    pub fn from_f64(f: f64, pos: u32) -> Val {
-        match Num::from_f64(f) {
-            Some(n) => Val::Num(Arc::new(n)),
-            None => Val::bottom(format!("invalid float result {f}"), pos),
-        }
-    }
     /// Is this a number (`int` or `float`)?
     pub fn is_number(&self) -> bool {
         matches!(self, Val::Int(_) | Val::Num(_))

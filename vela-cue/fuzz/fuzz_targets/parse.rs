@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(src) = std::str::from_utf8(data) {
-        let _ = vela_cue::parser::parse_file(src);
-        let _ = vela_cue::parser::parse_expr(src);
+        let _ = vela_cue::syntax::check_file("fuzz.cue", src);
+        let _ = vela_cue::syntax::check_expression(src);
     }
 });

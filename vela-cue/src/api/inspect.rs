@@ -12,6 +12,55 @@ use crate::value::{Val, kind};
 
 use super::{Kind, Value};
 
+/// The operator of a bound or regular-expression constraint, see [`Value::bound`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Bound {
+    /// `<x`
+    Lt,
+    /// `<=x`
+    Le,
+    /// `>x`
+    Gt,
+    /// `>=x`
+    Ge,
+    /// `!=x`
+    Ne,
+    /// `=~x` (the string matches the regular expression)
+    Match,
+    /// `!~x` (the string does not match the regular expression)
+    NotMatch,
+}
+
+impl Bound {
+    /// The operator as written in CUE (`<`, `<=`, `>`, `>=`, `!=`, `=~`, `!~`).
+    #[must_use]
+    pub fn text(self) -> &'static str {
+        match self {
+            Bound::Lt => "<",
+            Bound::Le => "<=",
+            Bound::Gt => ">",
+            Bound::Ge => ">=",
+            Bound::Ne => "!=",
+            Bound::Match => "=~",
+            Bound::NotMatch => "!~",
+        }
+    }
+
+    fn from_op(op: Op) -> Option<Bound> {
+        Some(match op {
+            Op::Lt => Bound::Lt,
+            Op::Le => Bound::Le,
+            Op::Gt => Bound::Gt,
+            Op::Ge => Bound::Ge,
+            Op::Ne => Bound::Ne,
+            Op::Match => Bound::Match,
+            Op::NotMatch => Bound::NotMatch,
+            _ => return None,
+        })
+    }
+}
+
 /// One alternative of a disjunction, see [`Value::disjuncts`].
 #[derive(Debug, Clone)]
 pub struct Disjunct<'a> {
@@ -145,14 +194,14 @@ impl<'a> Value<'a> {
     /// its operator and operand.
     ///
     /// ```
-    /// use vela_cue::{Program, ast::Op};
+    /// use vela_cue::{Bound, Program};
     /// let inst = Program::compile("b.cue", "a: >=1").unwrap().eval().unwrap();
     /// let (op, n) = inst.lookup("a").unwrap().bound().unwrap();
-    /// assert_eq!((op, n.to_json().unwrap()), (Op::Ge, serde_json::json!(1)));
+    /// assert_eq!((op, n.to_json().unwrap()), (Bound::Ge, serde_json::json!(1)));
     /// ```
-    pub fn bound(&self) -> Option<(Op, Value<'a>)> {
+    pub fn bound(&self) -> Option<(Bound, Value<'a>)> {
         match self.raw() {
-            Val::Bound(op, v) => Some((op, self.with((*v).clone(), self.path.clone()))),
+            Val::Bound(op, v) => Some((Bound::from_op(op)?, self.with((*v).clone(), self.path.clone()))),
             _ => None,
         }
     }
@@ -282,7 +331,7 @@ impl<'a> Value<'a> {
     /// with their constraint.
     ///
     /// ```
-    /// use vela_cue::{Program, ast::Constraint};
+    /// use vela_cue::{Constraint, Program};
     /// let inst = Program::compile("f.cue", "a: {x: int, y?: string, _h: 1, #d: 2}").unwrap().eval().unwrap();
     /// let f = inst.lookup("a").unwrap().declared_fields();
     /// assert_eq!(f.iter().map(|f| (f.label.as_str(), f.constraint)).collect::<Vec<_>>(),
@@ -445,9 +494,10 @@ fn collect_bodies(lit: &Arc<StructLit>, out: &mut Vec<*const StructLit>, depth: 
 
 #[cfg(test)]
 mod tests {
+    use super::Bound;
     use crate::Program;
     use crate::api::Kind;
-    use crate::ast::{Constraint, Op};
+    use crate::ast::Constraint;
     use serde_json::json;
 
     #[test]
@@ -496,14 +546,14 @@ parameter: replicas: int
             .filter_map(|c| c.bound())
             .map(|(op, v)| (op, v.to_json().unwrap()))
             .collect();
-        assert_eq!(bounds, vec![(Op::Ge, json!(0))]);
+        assert_eq!(bounds, vec![(Bound::Ge, json!(0))]);
 
         let tail = par.lookup("ports").unwrap().list_tail().unwrap();
         assert_eq!(tail.declared_fields()[0].value.possible_kinds(), vec![Kind::Int]);
         let any = par.lookup("labels").unwrap().any_field().unwrap();
         assert_eq!(any.possible_kinds(), vec![Kind::String]);
         let (op, re) = par.lookup("name").unwrap().bound().unwrap();
-        assert_eq!((op, re.to_json().unwrap()), (Op::Match, json!("^[a-z]+$")));
+        assert_eq!((op, re.to_json().unwrap()), (Bound::Match, json!("^[a-z]+$")));
         let (name, args) = par.lookup("m").unwrap().validator().unwrap();
         assert_eq!(
             (name.as_str(), args[0].to_json().unwrap()),

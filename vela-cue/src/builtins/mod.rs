@@ -195,6 +195,10 @@ pub(crate) fn call(ctx: &Ctx, name: &Name, args: Vec<Val>, pos: u32) -> Val {
     }
 }
 
+/// What a builtin returns. The error is CUE's message text, not a Rust error: it becomes an
+/// error value (`_|_`, "error in call to base64.Decode: ...") inside the evaluated tree, which
+/// a program may discard (`*x | default`) or report as a [`crate::Error::Eval`] message. A
+/// foreign error (base64, number rounding) is therefore rendered to text where it happens.
 pub(crate) type R = Result<Val, String>;
 
 /// Argument `i` of a builtin call, or an error naming the missing one (never a panic: a call

@@ -217,3 +217,16 @@ fn go_format_float() {
     assert_eq!(g(100.0, b'g', 2, false), "1e+02");
     assert_eq!(g(0.5, b'g', 5, false), "0.5");
 }
+
+/// The decimal context in three lines (was this module's doc example before `num` became private).
+#[test]
+fn decimal_context() {
+    let a = Num::parse("0.1").unwrap();
+    let b = Num::parse("0.2").unwrap();
+    assert_eq!(a.add(&b).unwrap().to_string(), "0.3");
+    assert_eq!(Num::parse("1e10").unwrap().to_string(), "1E+10");
+    assert_eq!(
+        Num::from_i128(1).quo(&Num::from_i128(3)).unwrap().to_string(),
+        "0.3333333333333333333333333333333333"
+    );
+}

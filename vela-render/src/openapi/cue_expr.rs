@@ -2,7 +2,7 @@
 //! value, its alternatives and conjuncts, its doc comment, its number format and `type`.
 
 use serde_json::Value as Json;
-use vela_cue::ast::Op;
+use vela_cue::Bound;
 use vela_cue::{Kind, Value};
 
 /// CUE's `Value.Expr` for an evaluated value: a disjunction (without the defaults another
@@ -76,17 +76,17 @@ pub(super) fn split_and<'a>(v: &Value<'a>) -> Vec<Value<'a>> {
 /// CUE keeps only the tightest lower and upper number bounds of a conjunction
 /// (`int32 & >=0` is `>=0 & <=2147483647 & int`).
 pub(super) fn tightest_bounds(parts: Vec<Value<'_>>) -> Vec<Value<'_>> {
-    let num = |v: &Value<'_>| -> Option<(Op, f64)> {
+    let num = |v: &Value<'_>| -> Option<(Bound, f64)> {
         let (op, x) = v.bound()?;
         let n = x.to_json().ok()?.as_f64()?;
-        matches!(op, Op::Ge | Op::Gt | Op::Le | Op::Lt).then_some((op, n))
+        matches!(op, Bound::Ge | Bound::Gt | Bound::Le | Bound::Lt).then_some((op, n))
     };
     // (op, n) is tighter than (op2, m) on the same side
-    let tighter = |(op, n): (Op, f64), (op2, m): (Op, f64)| match op {
-        Op::Ge | Op::Gt => n > m || (n == m && op == Op::Gt && op2 == Op::Ge),
-        _ => n < m || (n == m && op == Op::Lt && op2 == Op::Le),
+    let tighter = |(op, n): (Bound, f64), (op2, m): (Bound, f64)| match op {
+        Bound::Ge | Bound::Gt => n > m || (n == m && op == Bound::Gt && op2 == Bound::Ge),
+        _ => n < m || (n == m && op == Bound::Lt && op2 == Bound::Le),
     };
-    let lower = |op: Op| matches!(op, Op::Ge | Op::Gt);
+    let lower = |op: Bound| matches!(op, Bound::Ge | Bound::Gt);
     let keep: Vec<bool> = parts
         .iter()
         .map(|p| match num(p) {
@@ -97,7 +97,7 @@ pub(super) fn tightest_bounds(parts: Vec<Value<'_>>) -> Vec<Value<'_>> {
                 .any(|b| lower(a.0) == lower(b.0) && tighter(b, a)),
         })
         .collect();
-    let mut seen: Vec<(Op, f64)> = Vec::new();
+    let mut seen: Vec<(Bound, f64)> = Vec::new();
     parts
         .into_iter()
         .zip(keep)
@@ -190,8 +190,8 @@ pub(super) fn extract_format(v: &Value<'_>) -> Option<&'static str> {
     let (mut int, mut lo, mut hi) = (false, None, None);
     for p in &parts {
         match p.bound() {
-            Some((Op::Ge, n)) => lo = n.to_json().ok().and_then(|n| n.as_f64()),
-            Some((Op::Le, n)) => hi = n.to_json().ok().and_then(|n| n.as_f64()),
+            Some((Bound::Ge, n)) => lo = n.to_json().ok().and_then(|n| n.as_f64()),
+            Some((Bound::Le, n)) => hi = n.to_json().ok().and_then(|n| n.as_f64()),
             Some(_) => return None,
             None if p.possible_kinds() == [Kind::Int] && p.to_json().is_err() => int = true,
             None => return None,

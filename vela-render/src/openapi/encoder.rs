@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json, json};
-use vela_cue::ast::{Constraint, Op};
+use vela_cue::{Bound, Constraint};
 use vela_cue::{Kind, Value};
 
 use super::Error;
@@ -474,17 +474,17 @@ impl Gen {
         if let Some((op, x)) = v.bound() {
             let n = self.bound_number(&x)?;
             match op {
-                Op::Lt => {
+                Bound::Lt => {
                     b.set("exclusiveMaximum", json!(true));
                     b.set("maximum", n);
                 }
-                Op::Le => b.set("maximum", n),
-                Op::Gt => {
+                Bound::Le => b.set("maximum", n),
+                Bound::Gt => {
                     b.set("exclusiveMinimum", json!(true));
                     b.set("minimum", n);
                 }
-                Op::Ge => b.set("minimum", n),
-                Op::Ne => b.add(json!({"not": {"allOff": [{"minimum": n}, {"maximum": n}]}})),
+                Bound::Ge => b.set("minimum", n),
+                Bound::Ne => b.add(json!({"not": {"allOff": [{"minimum": n}, {"maximum": n}]}})),
                 _ => return Err(self.fail(format!("unsupported op for number {}", op.text()))),
             }
             return Ok(());
@@ -509,8 +509,8 @@ impl Gen {
                 _ => return Err(self.fail("regexp value must be a string")),
             };
             match op {
-                Op::Match => b.set("pattern", json!(re)),
-                Op::NotMatch => b.add(json!({"not": {"pattern": re}})),
+                Bound::Match => b.set("pattern", json!(re)),
+                Bound::NotMatch => b.add(json!({"not": {"pattern": re}})),
                 _ => return Err(self.fail(format!("unsupported op {} for string type", op.text()))),
             }
             return Ok(());

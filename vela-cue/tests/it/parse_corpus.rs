@@ -40,8 +40,8 @@ fn every_corpus_file_and_status_snippet_parses() {
     let mut snippets = 0;
     for f in &files {
         let src = std::fs::read_to_string(f).unwrap();
-        if let Err(e) = vela_cue::parser::parse_file(&src) {
-            failures.push(format!("{}: {e}", f.display()));
+        if let Err(e) = vela_cue::syntax::check_file(&f.display().to_string(), &src) {
+            failures.push(e.to_string());
             continue;
         }
         if f.starts_with(root.join("definitions")) {
@@ -54,7 +54,7 @@ fn every_corpus_file_and_status_snippet_parses() {
                         let v = def.lookup(&format!("attributes.status.{key}")).unwrap();
                         if let Ok(serde_json::Value::String(s)) = v.to_json() {
                             snippets += 1;
-                            if let Err(e) = vela_cue::parser::parse_file(&s) {
+                            if let Err(e) = vela_cue::syntax::check_file(key, &s) {
                                 failures.push(format!("{} {key}: {e}", f.display()));
                             }
                         }

@@ -18,12 +18,10 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     /// A number below `n`.
-    #[allow(dead_code)]
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
     /// One of `xs`.
-    #[allow(dead_code)]
     pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[self.below(xs.len() as u64) as usize]
     }
@@ -53,7 +51,6 @@ impl Oracle {
     }
 
     /// Send one request (`{"id", "program", "expr"?}`) and read its answer.
-    #[allow(dead_code)]
     pub fn ask(&mut self, req: &Json) -> Json {
         serde_json::from_str(&self.ask_line(req)).expect("oracle answer is JSON")
     }

@@ -2,12 +2,10 @@
 //! evaluated by vela-cue and by CUE v0.14.1 (`tools/cue-oracle serve`, path in
 //! `VELA_CUE_ORACLE`); any difference is a failure.
 //!
-//! `VELA_CUE_ORACLE=$(tools/cue-oracle/build.sh) cargo test -p vela-cue --test differential -- --include-ignored`
+//! `VELA_CUE_ORACLE=$(tools/cue-oracle/build.sh) cargo test -p vela-cue --test it -- --include-ignored differential::`
 //! (`VELA_CUE_DIFF_CASES` sets the number of programs, default 300; `VELA_CUE_DIFF_SEED` the seed).
 
-mod oracle;
-
-use oracle::{Oracle, Rng};
+use crate::oracle::{Oracle, Rng};
 use vela_cue::export::number_tokens;
 
 /// Generates programs from a grammar over the subset KubeVela uses: literals, defaults and
@@ -395,7 +393,7 @@ fn random_programs_agree_with_cue() {
     );
 }
 
-/// The committed goldens of `tests/programs` (which `tests/programs.rs` holds vela-cue to) must
+/// The committed goldens of `tests/programs` (which `tests/it/programs.rs` holds vela-cue to) must
 /// be what CUE v0.14.1 answers today: same value, same number digits, or an error where CUE
 /// fails.
 #[test]

@@ -3,12 +3,10 @@
 //! marshalled by vela-cue and by CUE v0.14.1 (`tools/cue-oracle serve`, path in
 //! `VELA_CUE_ORACLE`); the texts must be identical.
 //!
-//! `VELA_CUE_ORACLE=$(tools/cue-oracle/build.sh) cargo test -p vela-cue --test yaml_marshal -- --include-ignored`
+//! `VELA_CUE_ORACLE=$(tools/cue-oracle/build.sh) cargo test -p vela-cue --test it -- --include-ignored yaml_marshal::`
 //! (`VELA_CUE_YAML_CASES` sets the number of values, default 400).
 
-mod oracle;
-
-use oracle::{Oracle, Rng};
+use crate::oracle::{Oracle, Rng};
 use serde_json::{Map, Value as Json, json};
 
 fn below(rng: &mut Rng, n: usize) -> usize {
