@@ -1,48 +1,118 @@
-//! The command implementations; each returns the text to print.
+//! The command implementations; each returns the text to print on stdout.
 
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use serde_json::Value;
+use serde_json::{Value, json};
 use vela_render::cue::CueDefinition;
 use vela_render::{Kind, Registry, Renderer, app, output};
+
+use crate::cli::{DocumentFormat, ListingFormat};
 
 fn registry(extra: &[PathBuf]) -> Result<Registry> {
     let mut reg = Registry::builtin();
     for p in extra {
         reg.load_path(p)
             .with_context(|| format!("load definitions from {}", p.display()))?;
+        tracing::info!(path = %p.display(), "loaded definitions");
     }
     Ok(reg)
 }
 
-/// `vela dry-run`.
-pub fn dry_run(file: &Path, defs: &[PathBuf], json: bool, strict: bool) -> Result<String> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("read application file {}", file.display()))?;
-    let app = app::parse(&text).with_context(|| format!("read application file {}", file.display()))?;
-    let renderer = Renderer::new(registry(defs)?).with_options(vela_render::render::Options {
-        strict,
-        ..Default::default()
-    });
-    let result = vela_render::dryrun::run(&renderer, &app).map_err(|e| anyhow::anyhow!(e.chain()))?;
-    if json {
-        let all: Vec<Value> = result
-            .iter()
-            .map(|(title, comps)| serde_json::json!({"title": title, "components": output::dry_run_json(comps)}))
-            .collect();
-        Ok(serde_json::to_string_pretty(&all)? + "\n")
+/// Reads a file, or standard input when the path is `-`.
+fn read_input(path: &Path, what: &str) -> Result<String> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .with_context(|| format!("read {what} from standard input"))?;
+        tracing::debug!(bytes = text.len(), "read {what} from standard input");
+        return Ok(text);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {what} {}", path.display()))?;
+    tracing::debug!(path = %path.display(), bytes = text.len(), "read {what}");
+    Ok(text)
+}
+
+/// Where the input came from, for error messages.
+fn source_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "<stdin>".to_owned()
     } else {
-        Ok(result
-            .iter()
-            .map(|(title, comps)| output::dry_run_text(title, comps))
-            .collect())
+        path.display().to_string()
     }
 }
 
+/// `vela dry-run`.
+pub struct DryRun<'a> {
+    /// The Application file, or `-`.
+    pub file: &'a Path,
+    /// Extra definitions.
+    pub definitions: &'a [PathBuf],
+    /// `-n`: the namespace when the file names none.
+    pub namespace: Option<&'a str>,
+    /// `-o`.
+    pub format: DocumentFormat,
+    /// `--strict`.
+    pub strict: bool,
+}
+
+impl DryRun<'_> {
+    /// Renders the Application and returns the text to print.
+    pub fn run(&self) -> Result<String> {
+        let source = source_name(self.file);
+        let text = read_input(self.file, "application file")?;
+        let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
+        set_namespace(&mut app, self.namespace)?;
+        let renderer =
+            Renderer::new(registry(self.definitions)?).with_options(vela_render::render::Options {
+                strict: self.strict,
+                ..Default::default()
+            });
+        let result = vela_render::dryrun::run(&renderer, &app).map_err(|e| anyhow::anyhow!(e.chain()))?;
+        tracing::info!(
+            application = app::name(&app),
+            namespace = app::namespace(&app),
+            sections = result.len(),
+            "rendered"
+        );
+        match self.format {
+            DocumentFormat::Json => {
+                let all: Vec<Value> = result
+                    .iter()
+                    .map(|(title, comps)| json!({"title": title, "components": output::dry_run_json(comps)}))
+                    .collect();
+                Ok(serde_json::to_string_pretty(&all)? + "\n")
+            }
+            DocumentFormat::Yaml => Ok(result
+                .iter()
+                .map(|(title, comps)| output::dry_run_text(title, comps))
+                .collect()),
+        }
+    }
+}
+
+/// `-n`: fills in the Application's namespace when its file names none; a file naming another
+/// namespace is an error, as kubectl reports it.
+fn set_namespace(app: &mut vela_render::Application, namespace: Option<&str>) -> Result<()> {
+    let Some(wanted) = namespace else {
+        return Ok(());
+    };
+    match app.metadata.namespace.as_deref() {
+        None | Some("") => app.metadata.namespace = Some(wanted.to_owned()),
+        Some(ns) if ns == wanted => {}
+        Some(ns) => bail!(
+            "metadata.namespace: the application file says {ns:?} but --namespace says {wanted:?}; \
+             pass --namespace={ns} or remove the namespace from the file"
+        ),
+    }
+    Ok(())
+}
+
 /// `vela def list`.
-pub fn def_list(defs: &[PathBuf], kind: Option<&str>) -> Result<String> {
+pub fn def_list(defs: &[PathBuf], kind: Option<&str>, format: ListingFormat) -> Result<String> {
     let reg = registry(defs)?;
     let want = match kind {
         Some(k) => Some(Kind::parse(k).with_context(|| format!("unknown definition type {k:?}"))?),
@@ -61,7 +131,32 @@ pub fn def_list(defs: &[PathBuf], kind: Option<&str>) -> Result<String> {
             ]
         })
         .collect();
-    Ok(table(&["NAME", "TYPE", "SOURCE", "DESCRIPTION"], &rows))
+    let header = ["NAME", "TYPE", "SOURCE", "DESCRIPTION"];
+    if format == ListingFormat::Table {
+        return Ok(table(&header, &rows));
+    }
+    let items: Vec<Value> = rows.iter().map(|r| record(&header, r)).collect();
+    document(&Value::Array(items), format)
+}
+
+/// A table row as an object keyed by the lower-cased column names.
+fn record<const N: usize>(header: &[&str; N], row: &[String; N]) -> Value {
+    Value::Object(
+        header
+            .iter()
+            .zip(row)
+            .map(|(h, c)| (h.to_lowercase(), Value::from(c.as_str())))
+            .collect(),
+    )
+}
+
+/// A value printed as JSON or YAML (`-o json|yaml`).
+fn document(value: &Value, format: ListingFormat) -> Result<String> {
+    match format {
+        ListingFormat::Json => Ok(serde_json::to_string_pretty(value)? + "\n"),
+        ListingFormat::Yaml => Ok(output::to_yaml(value)),
+        ListingFormat::Table => bail!("a table cannot show this output"),
+    }
 }
 
 fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
@@ -160,27 +255,51 @@ fn param_rows(schema: &Value, prefix: &str, rows: &mut Vec<[String; 5]>) {
     }
 }
 
-/// `vela def show`.
-pub fn def_show(name: &str, defs: &[PathBuf], schema: bool) -> Result<String> {
+/// `vela def show`: the parameters as a table or a document, or (`schema`) the OpenAPI schema.
+pub fn def_show(name: &str, defs: &[PathBuf], schema: bool, format: ListingFormat) -> Result<String> {
     let reg = registry(defs)?;
     let def = [Kind::Component, Kind::Trait, Kind::Policy, Kind::WorkflowStep]
         .into_iter()
         .find_map(|k| reg.get(k, name).ok())
         .with_context(|| format!("definition {name:?} not found"))?;
     if schema {
-        return Ok(serde_json::to_string_pretty(def.schema())? + "\n");
+        return document(def.schema(), format);
     }
     let m = def.meta();
+    let version = m.version.as_deref().unwrap_or("latest");
+    let mut rows = Vec::new();
+    param_rows(def.schema(), "", &mut rows);
+    if format != ListingFormat::Table {
+        let parameters: Vec<Value> = rows
+            .iter()
+            .map(|[name, description, ty, required, default]| {
+                json!({
+                    "name": name,
+                    "description": description,
+                    "type": ty,
+                    "required": required == "true",
+                    // `param_rows` printed the default as JSON text: give it back its type.
+                    "default": serde_json::from_str::<Value>(default).unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+        let shown = json!({
+            "name": m.name,
+            "type": m.kind.to_string(),
+            "version": version,
+            "source": def.source().to_string(),
+            "description": m.description,
+            "parameters": parameters,
+        });
+        return document(&shown, format);
+    }
     let mut out = format!(
-        "# {} ({} {}, {})\n\n{}\n\n",
+        "# {} ({} {version}, {})\n\n{}\n\n",
         m.name,
         m.kind,
-        m.version.as_deref().unwrap_or("latest"),
         def.source(),
         m.description
     );
-    let mut rows = Vec::new();
-    param_rows(def.schema(), "", &mut rows);
     out.push_str(&table(
         &["NAME", "DESCRIPTION", "TYPE", "REQUIRED", "DEFAULT"],
         &rows,
@@ -188,11 +307,14 @@ pub fn def_show(name: &str, defs: &[PathBuf], schema: bool) -> Result<String> {
     Ok(out)
 }
 
-/// `vela def render`: CUE file to CR YAML.
-pub fn def_render(file: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("read {}", file.display()))?;
-    let def = CueDefinition::from_cue(&file.display().to_string(), &text)?;
+/// `vela def render`: a CUE file (or standard input) to its CR, as YAML or JSON.
+pub fn def_render(file: &Path, format: DocumentFormat) -> Result<String> {
+    let text = read_input(file, "definition file")?;
+    let def = CueDefinition::from_cue(&source_name(file), &text)?;
     let mut cr = def.to_cr();
+    if format == DocumentFormat::Json {
+        return Ok(serde_json::to_string_pretty(&cr)? + "\n");
+    }
     // serde_yaml quotes strings with tabs; print the template as a block scalar like KubeVela.
     let template = cr
         .pointer("/spec/schematic/cue/template")

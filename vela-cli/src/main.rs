@@ -1,96 +1,25 @@
 //! `vela`: the command line of Vela-rs.
 //!
-//! First commands: `vela dry-run` (render an Application offline, KubeVela's output layout)
-//! and `vela def list|show|render|vet` (definition tooling).
+//! `vela dry-run` (render an Application offline, KubeVela's output layout), `vela def
+//! list|show|render|vet` (definition tooling) and `vela completion` (shell completion scripts).
+//! Results go to stdout, logs and errors to stderr; the exit codes are in [`cli::EXIT_CODES`].
 
-use std::path::PathBuf;
+use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, Parser as _};
 
+mod cli;
 mod commands;
+mod logging;
 
-/// Vela-rs: KubeVela's application delivery, as a Rust SDK.
-#[derive(Debug, Parser)]
-#[command(name = "vela", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-/// Output format of `dry-run`.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Format {
-    /// KubeVela's dry-run layout: comment headers and YAML documents.
-    Yaml,
-    /// A JSON array of `{component, objects}`.
-    Json,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Render an Application to Kubernetes objects without a cluster.
-    DryRun {
-        /// The Application file (YAML or JSON).
-        #[arg(short = 'f', long = "file", default_value = "app.yaml")]
-        file: PathBuf,
-        /// Definition files or directories (`.cue`, `.yaml`); they override the built-ins.
-        #[arg(short = 'd', long = "definition")]
-        definitions: Vec<PathBuf>,
-        /// Offline mode (always on: no cluster is contacted). Accepted for KubeVela compatibility.
-        #[arg(long)]
-        offline: bool,
-        /// Output format.
-        #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
-        output: Format,
-        /// Reject properties a definition does not declare (KubeVela ignores them).
-        #[arg(long)]
-        strict: bool,
-    },
-    /// Definition tooling.
-    Def {
-        #[command(subcommand)]
-        command: DefCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum DefCommand {
-    /// List the available definitions.
-    List {
-        /// Extra definition files or directories.
-        #[arg(short = 'd', long = "definition")]
-        definitions: Vec<PathBuf>,
-        /// Only this kind: component, trait, policy, workflow-step.
-        #[arg(short = 't', long = "type")]
-        kind: Option<String>,
-    },
-    /// Show a definition's parameters as a table.
-    Show {
-        /// The definition name.
-        name: String,
-        /// Extra definition files or directories.
-        #[arg(short = 'd', long = "definition")]
-        definitions: Vec<PathBuf>,
-        /// Print the OpenAPI v3 JSON schema instead of the table.
-        #[arg(long)]
-        schema: bool,
-    },
-    /// Convert a `vela def` CUE file to its definition CR (YAML).
-    Render {
-        /// The CUE file.
-        file: PathBuf,
-    },
-    /// Check definition files: parse, evaluate with defaults, report every error.
-    Vet {
-        /// The files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
-}
+use cli::{Cli, Command, DefCommand, ListingFormat};
 
 fn main() -> ExitCode {
+    // Usage errors exit with 2 inside `parse` (clap's convention); `--help` and `--version` with 0.
     let cli = Cli::parse();
+    logging::init(cli.verbose, cli.log_format);
+    let namespace = cli.namespace.as_deref();
     let result = match cli.command {
         Command::DryRun {
             file,
@@ -98,25 +27,70 @@ fn main() -> ExitCode {
             offline: _,
             output,
             strict,
-        } => commands::dry_run(&file, &definitions, output == Format::Json, strict),
+        } => commands::DryRun {
+            file: &file,
+            definitions: &definitions,
+            namespace,
+            format: output,
+            strict,
+        }
+        .run(),
         Command::Def { command } => match command {
-            DefCommand::List { definitions, kind } => commands::def_list(&definitions, kind.as_deref()),
+            DefCommand::List {
+                definitions,
+                kind,
+                output,
+            } => commands::def_list(&definitions, kind.as_deref(), output),
             DefCommand::Show {
                 name,
                 definitions,
                 schema,
-            } => commands::def_show(&name, &definitions, schema),
-            DefCommand::Render { file } => commands::def_render(&file),
+                output,
+            } => {
+                let format = match (schema, output) {
+                    (true, Some(ListingFormat::Table)) => {
+                        usage_error("`--schema` prints a document: use `-o json` (the default) or `-o yaml`")
+                    }
+                    (true, None) => ListingFormat::Json,
+                    (false, None) => ListingFormat::Table,
+                    (_, Some(format)) => format,
+                };
+                commands::def_show(&name, &definitions, schema, format)
+            }
+            DefCommand::Render { file, output } => commands::def_render(&file, output),
             DefCommand::Vet { files } => commands::def_vet(&files),
         },
+        Command::Completion { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vela", &mut script);
+            Ok(String::from_utf8_lossy(&script).into_owned())
+        }
     };
     match result {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) => print_stdout(&text),
         Err(e) => {
+            tracing::debug!(error = ?e, "command failed");
             eprintln!("Error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Exits with clap's usage error (status 2) for a combination of flags clap cannot express.
+fn usage_error(message: &str) -> ! {
+    Cli::command()
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
+}
+
+/// Writes the result; a closed pipe (`vela def list | head -1`) is not an error.
+fn print_stdout(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: write the output: {e}");
             ExitCode::FAILURE
         }
     }

@@ -1,18 +1,53 @@
 //! End-to-end tests of the `vela` binary.
 
+use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 fn vela(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vela"))
-        .args(args)
-        .output()
-        .expect("run vela");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = run(args, None, &[]);
+    (out.code == 0, out.stdout, out.stderr)
+}
+
+/// What one run of the binary did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `vela` with `args`, feeding `stdin` and setting `env` (`RUST_LOG` is cleared first so the
+/// caller's environment does not change what is logged).
+fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vela"));
+    cmd.args(args)
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run vela");
+    if let Some(text) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().expect("vela exited with a code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn hello_app() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/apps/hello.yaml")
+        .display()
+        .to_string()
 }
 
 fn data(name: &str) -> String {
@@ -160,4 +195,280 @@ fn def_show_and_list() {
     let (ok, out, _) = vela(&["def", "list", "-t", "policy"]);
     assert!(ok);
     assert_eq!(out.lines().count(), 10, "{out}");
+}
+
+/// An Application whose file names no namespace.
+const NO_NAMESPACE_APP: &str = "\
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop}
+spec:
+  components:
+    - {name: api, type: worker, properties: {image: shop:1}}
+";
+
+/// The `metadata.namespace` of every object `-o json` printed.
+fn namespaces(json: &str) -> Vec<String> {
+    let sections: serde_json::Value = serde_json::from_str(json).unwrap();
+    let mut found = Vec::new();
+    for section in sections.as_array().unwrap() {
+        for component in section["components"].as_array().unwrap() {
+            for object in component["objects"].as_array().unwrap() {
+                found.push(object["metadata"]["namespace"].as_str().unwrap_or("").to_owned());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn help_documents_the_exit_codes_and_the_global_flags() {
+    let out = run(&["--help"], None, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for want in [
+        "Exit codes:\n  0  success\n  1  the command failed",
+        "  2  usage error",
+        "-n, --namespace <NAMESPACE>",
+        "-v, --verbose...",
+        "--log-format <LOG_FORMAT>",
+        "completion",
+    ] {
+        assert!(out.stdout.contains(want), "{want:?} missing in\n{}", out.stdout);
+    }
+    // `-o json` is described as what it prints (the help said `{component, objects}`).
+    let out = run(&["dry-run", "--help"], None, &[]);
+    assert!(
+        out.stdout
+            .contains("[{title, components: [{component, objects}]}]"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn usage_errors_exit_with_2_and_failures_with_1() {
+    for args in [
+        &["dry-run", "-o", "xml"][..],
+        &["no-such-command"],
+        &["def", "show"],
+        &["def", "list", "-o", "wide"],
+        &["completion", "tcsh"],
+        &["def", "show", "scaler", "--schema", "-o", "table"],
+    ] {
+        let out = run(args, None, &[]);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?} printed {}", out.stdout);
+    }
+    let out = run(&["def", "show", "scaler", "--schema", "-o", "table"], None, &[]);
+    assert!(
+        out.stderr.contains("`--schema` prints a document"),
+        "{}",
+        out.stderr
+    );
+
+    let missing = run(&["dry-run", "-f", "/nonexistent/app.yaml"], None, &[]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("Error: read application file /nonexistent/app.yaml"),
+        "{}",
+        missing.stderr
+    );
+    let unknown = run(&["def", "show", "no-such-definition"], None, &[]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown
+            .stderr
+            .contains("definition \"no-such-definition\" not found")
+    );
+
+    // one of KubeVela's own definitions that does not vet (see the book's cli chapter)
+    let bad = conformance_dir().join("definitions/trait/k8s-update-strategy.cue");
+    let vet = run(&["def", "vet", bad.to_str().unwrap()], None, &[]);
+    assert_eq!(vet.code, 1, "{}", vet.stderr);
+    assert!(
+        vet.stderr
+            .contains("cannot reference optional field: rollingStrategy"),
+        "{}",
+        vet.stderr
+    );
+    assert!(
+        vet.stderr.contains("1 file(s) failed validation"),
+        "{}",
+        vet.stderr
+    );
+}
+
+#[test]
+fn dry_run_reads_the_application_from_stdin() {
+    let from_file = run(&["dry-run", "-f", &hello_app()], None, &[]);
+    assert_eq!(from_file.code, 0, "{}", from_file.stderr);
+    let text = std::fs::read_to_string(hello_app()).unwrap();
+    let from_stdin = run(&["dry-run", "-f", "-"], Some(&text), &[]);
+    assert_eq!(from_stdin.code, 0, "{}", from_stdin.stderr);
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+
+    let broken = run(&["dry-run", "-f", "-"], Some("kind: Application\nspec: ["), &[]);
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken.stderr.contains("Error: read application file <stdin>"),
+        "{}",
+        broken.stderr
+    );
+}
+
+#[test]
+fn namespace_flag_fills_in_a_missing_namespace_and_refuses_a_different_one() {
+    let default = run(&["dry-run", "-f", "-", "-o", "json"], Some(NO_NAMESPACE_APP), &[]);
+    assert_eq!(default.code, 0, "{}", default.stderr);
+    assert_eq!(namespaces(&default.stdout), ["default"]);
+
+    // global: before or after the subcommand
+    for args in [
+        &["-n", "dev", "dry-run", "-f", "-", "-o", "json"][..],
+        &["dry-run", "-f", "-", "-o", "json", "--namespace", "dev"],
+    ] {
+        let out = run(args, Some(NO_NAMESPACE_APP), &[]);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_eq!(namespaces(&out.stdout), ["dev"], "{args:?}");
+    }
+
+    // hello.yaml says `namespace: default`
+    let same = run(&["dry-run", "-f", &hello_app(), "-n", "default"], None, &[]);
+    assert_eq!(same.code, 0, "{}", same.stderr);
+    let conflict = run(&["dry-run", "-f", &hello_app(), "-n", "dev"], None, &[]);
+    assert_eq!(conflict.code, 1);
+    assert!(
+        conflict.stderr.contains(
+            "metadata.namespace: the application file says \"default\" but --namespace says \"dev\""
+        ),
+        "{}",
+        conflict.stderr
+    );
+}
+
+#[test]
+fn completion_scripts_for_bash_zsh_and_fish() {
+    for (shell, want) in [
+        ("bash", "complete -F _vela"),
+        ("zsh", "#compdef vela"),
+        ("fish", "complete -c vela"),
+    ] {
+        let out = run(&["completion", shell], None, &[]);
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        assert!(out.stdout.contains(want), "{shell}: {want:?} missing");
+        for word in ["dry-run", "namespace", "log-format"] {
+            assert!(out.stdout.contains(word), "{shell}: {word} missing");
+        }
+    }
+}
+
+#[test]
+fn def_list_and_show_print_json_and_yaml() {
+    let table = run(&["def", "list", "-t", "policy"], None, &[]);
+    let json = run(&["def", "list", "-t", "policy", "-o", "json"], None, &[]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let items: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let items = items.as_array().unwrap();
+    // the table has a header line
+    assert_eq!(items.len(), table.stdout.lines().count() - 1);
+    assert!(items.iter().all(|i| i["type"] == "policy"));
+    let topology = items.iter().find(|i| i["name"] == "topology").unwrap();
+    assert_eq!(topology["source"], "native");
+    assert_eq!(
+        topology.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["name", "type", "source", "description"]
+    );
+    let yaml = run(&["def", "list", "-t", "policy", "-o", "yaml"], None, &[]);
+    assert_eq!(yaml.code, 0, "{}", yaml.stderr);
+    let from_yaml: serde_json::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
+    assert_eq!(from_yaml.as_array().unwrap().len(), items.len());
+
+    let shown = run(&["def", "show", "scaler", "-o", "json"], None, &[]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let shown: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(shown["name"], "scaler");
+    assert_eq!(shown["type"], "trait");
+    assert_eq!(
+        shown["parameters"],
+        serde_json::json!([{"name": "replicas", "description": "Specify the number of workload.",
+            "type": "integer", "required": false, "default": 1}])
+    );
+    let schema = run(&["def", "show", "scaler", "--schema", "-o", "yaml"], None, &[]);
+    assert_eq!(schema.code, 0, "{}", schema.stderr);
+    let schema: serde_json::Value = serde_yaml::from_str(&schema.stdout).unwrap();
+    assert_eq!(schema["properties"]["replicas"]["default"], 1);
+}
+
+#[test]
+fn def_render_reads_stdin_and_prints_json() {
+    let cue = conformance_dir().join("definitions/trait/scaler.cue");
+    let text = std::fs::read_to_string(&cue).unwrap();
+    let yaml = run(&["def", "render", cue.to_str().unwrap()], None, &[]);
+    assert_eq!(yaml.code, 0, "{}", yaml.stderr);
+    let from_stdin = run(&["def", "render", "-"], Some(&text), &[]);
+    assert_eq!(from_stdin.code, 0, "{}", from_stdin.stderr);
+    assert_eq!(from_stdin.stdout, yaml.stdout);
+    let json = run(&["def", "render", cue.to_str().unwrap(), "-o", "json"], None, &[]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let cr: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(cr["kind"], "TraitDefinition");
+    assert_eq!(cr["metadata"]["name"], "scaler");
+    let from_yaml: serde_json::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
+    assert_eq!(from_yaml, cr, "the YAML and the JSON are the same CR");
+}
+
+#[test]
+fn logs_go_to_stderr_at_the_chosen_level_and_format() {
+    let args = ["dry-run", "-f", &hello_app(), "-o", "json"];
+    let quiet = run(&args, None, &[]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert_eq!(quiet.stderr, "", "no logs by default");
+
+    let verbose = run(&[&["-v"][..], &args].concat(), None, &[]);
+    assert_eq!(verbose.code, 0);
+    assert_eq!(verbose.stdout, quiet.stdout, "stdout is the same with logs on");
+    assert!(verbose.stderr.contains("INFO"), "{}", verbose.stderr);
+    assert!(verbose.stderr.contains("rendered"), "{}", verbose.stderr);
+    assert!(!verbose.stderr.contains("DEBUG"), "{}", verbose.stderr);
+
+    let debug = run(&[&["-vv"][..], &args].concat(), None, &[]);
+    assert!(debug.stderr.contains("DEBUG"), "{}", debug.stderr);
+
+    // RUST_LOG replaces the level of -v
+    let env = run(&args, None, &[("RUST_LOG", "debug")]);
+    assert!(env.stderr.contains("DEBUG"), "{}", env.stderr);
+    let env = run(&[&["-vv"][..], &args].concat(), None, &[("RUST_LOG", "error")]);
+    assert_eq!(env.stderr, "");
+
+    let json = run(&[&["-v", "--log-format", "json"][..], &args].concat(), None, &[]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(json.stdout, quiet.stdout);
+    let events: Vec<serde_json::Value> = json
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    let rendered = events
+        .iter()
+        .find(|e| e["fields"]["message"] == "rendered")
+        .expect("a `rendered` event");
+    assert_eq!(rendered["level"], "INFO");
+    assert_eq!(rendered["fields"]["application"], "hello");
+    assert_eq!(rendered["fields"]["sections"], 1);
+}
+
+#[test]
+fn a_closed_stdout_pipe_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vela"))
+        .args(["completion", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }

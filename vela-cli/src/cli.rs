@@ -1,0 +1,151 @@
+//! The command line's grammar: commands, flags and their help text (clap).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
+
+/// The exit codes, printed after `--help` and documented in the book (`book/src/cli.md`).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the command failed: unreadable file, invalid Application or definition, render error,
+     `def vet` found errors, output could not be written
+  2  usage error: unknown command or flag, invalid flag value, missing argument
+
+Logs go to stderr, results to stdout.";
+
+/// Vela-rs: KubeVela's application delivery, as a Rust SDK.
+#[derive(Debug, Parser)]
+#[command(name = "vela", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Namespace of the Application when its file names none (otherwise `default`); a file that
+    /// names a different namespace is an error, as with kubectl.
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Log more on stderr: -v info, -vv debug, -vvv trace (default: warnings). `RUST_LOG`
+    /// (e.g. `RUST_LOG=vela_render=debug`) replaces it when set.
+    #[arg(short = 'v', long = "verbose", action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Format of the log lines on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Format of the log lines.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event (`timestamp`, `level`, `fields`, `target`, `spans`).
+    Json,
+}
+
+/// Output format of commands that print documents (`dry-run`, `def render`).
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DocumentFormat {
+    /// YAML.
+    Yaml,
+    /// JSON.
+    Json,
+}
+
+/// Output format of commands that print a listing (`def list`, `def show`).
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListingFormat {
+    /// An aligned text table.
+    Table,
+    /// YAML.
+    Yaml,
+    /// JSON.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render an Application to Kubernetes objects without a cluster.
+    DryRun {
+        /// The Application file (YAML or JSON); `-` reads standard input.
+        #[arg(short = 'f', long = "file", default_value = "app.yaml")]
+        file: PathBuf,
+        /// Definition files or directories (`.cue`, `.yaml`); they override the built-ins.
+        #[arg(short = 'd', long = "definition")]
+        definitions: Vec<PathBuf>,
+        /// Offline mode (always on: no cluster is contacted). Accepted for KubeVela compatibility.
+        #[arg(long)]
+        offline: bool,
+        /// Output format. `yaml`: KubeVela's dry-run layout (comment headers and YAML
+        /// documents). `json`: an array with one entry per section,
+        /// `[{title, components: [{component, objects}]}]`.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = DocumentFormat::Yaml)]
+        output: DocumentFormat,
+        /// Reject properties a definition does not declare (KubeVela ignores them).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Definition tooling.
+    Def {
+        #[command(subcommand)]
+        command: DefCommand,
+    },
+    /// Print a shell completion script.
+    ///
+    /// `vela completion bash > /etc/bash_completion.d/vela` (or `source <(vela completion
+    /// bash)`), `vela completion zsh > "${fpath[1]}/_vela"`, `vela completion fish >
+    /// ~/.config/fish/completions/vela.fish`.
+    Completion {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The `def` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DefCommand {
+    /// List the available definitions.
+    List {
+        /// Extra definition files or directories.
+        #[arg(short = 'd', long = "definition")]
+        definitions: Vec<PathBuf>,
+        /// Only this kind: component, trait, policy, workflow-step.
+        #[arg(short = 't', long = "type")]
+        kind: Option<String>,
+        /// Output format: a table of name, type, source and description, or the same fields
+        /// as an array of objects (`[{name, type, source, description}]`).
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Table)]
+        output: ListingFormat,
+    },
+    /// Show a definition's parameters.
+    Show {
+        /// The definition name.
+        name: String,
+        /// Extra definition files or directories.
+        #[arg(short = 'd', long = "definition")]
+        definitions: Vec<PathBuf>,
+        /// Print the OpenAPI v3 schema of the parameters (JSON, or YAML with `-o yaml`).
+        #[arg(long)]
+        schema: bool,
+        /// Output format: a table of the parameters, or the definition's name, type, version,
+        /// source, description and `parameters: [{name, description, type, required,
+        /// default}]` as one object. With `--schema`: json (the default) or yaml.
+        #[arg(short = 'o', long = "output", value_enum)]
+        output: Option<ListingFormat>,
+    },
+    /// Convert a `vela def` CUE file to its definition CR.
+    Render {
+        /// The CUE file; `-` reads standard input.
+        file: PathBuf,
+        /// Output format of the CR (YAML prints the template as a block, as KubeVela does).
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = DocumentFormat::Yaml)]
+        output: DocumentFormat,
+    },
+    /// Check definition files: parse, evaluate with defaults, report every error.
+    Vet {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
