@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 use vela_cue::{Kind as CueKind, Program};
+use vela_model::labels::annotation;
 
 use crate::context::Context;
 use crate::definition::{Definition, Kind, Meta, Rendered, Source, StatusRequest, StatusResult};
@@ -150,7 +151,7 @@ impl CueDefinition {
         }
         let mut annotations = md.annotations.clone().unwrap_or_default();
         let description = annotations
-            .remove("definition.oam.dev/description")
+            .remove(annotation::DEFINITION_DESCRIPTION)
             .unwrap_or_default();
         let mut meta = Meta::new(name, R::KIND, &description);
         meta.annotations = annotations;
@@ -210,7 +211,7 @@ impl CueDefinition {
             .map(|(k, v)| (k.clone(), json!(v)))
             .collect();
         annotations.insert(
-            "definition.oam.dev/description".into(),
+            annotation::DEFINITION_DESCRIPTION.into(),
             json!(self.meta.description),
         );
         let mut spec = self.meta.attributes.clone();

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::app::{self, Application, Component};
+use vela_model::labels::{annotation, label};
+
+use crate::app::{self, Application, Component, Trait};
 use crate::context::Context;
 use crate::definition::{Definition, Kind, Rendered};
 use crate::error::{Error, Result};
@@ -23,10 +25,10 @@ pub const AUXILIARY_WORKLOAD: &str = "AuxiliaryWorkload";
 
 /// Annotations never propagated from the Application to rendered objects.
 pub const DEFAULT_FILTER_ANNOTATIONS: [&str; 4] = [
-    "app.oam.dev/inplace-upgrade",
-    "filter.oam.dev/label-keys",
-    "filter.oam.dev/annotation-keys",
-    "kubectl.kubernetes.io/last-applied-configuration",
+    annotation::INPLACE_UPGRADE,
+    annotation::FILTER_LABEL_KEYS,
+    annotation::FILTER_ANNOTATION_KEYS,
+    annotation::KUBECTL_LAST_APPLIED,
 ];
 
 /// An object rendered beside the workload: a component output or a trait object.
@@ -267,8 +269,18 @@ impl Renderer {
     /// `app.spec.components[index]`, e.g. after an override policy); `components_json` is
     /// `context.components`, the application's components as JSON.
     ///
+    /// The steps: resolve the definition, validate the properties, build the context, render
+    /// the workload and its outputs, apply each trait in order, stamp the render labels, then
+    /// the OAM contract (names, namespaces, labels, annotations, workload references).
+    ///
     /// # Errors
     /// See [`Renderer::render`].
+    #[tracing::instrument(
+        level = "debug",
+        name = "render_component",
+        skip_all,
+        fields(component = %comp.name, component_type = %comp.type_)
+    )]
     pub fn render_component(
         &self,
         app: &Application,
@@ -276,179 +288,23 @@ impl Renderer {
         comp: &Component,
         components_json: &Arc<Value>,
     ) -> Result<ComponentManifest> {
-        let ns = app::namespace(app).to_string();
-        let app_name = app::name(app);
-        let app_annotations = app::annotations(app);
         let path = format!("components[{index}]");
         let def = self.resolve(Kind::Component, &comp.type_, &path)?;
         let props = self.check(def.as_ref(), app::properties(&comp.properties), &path)?;
-
-        let mut ctx = Context::new(app_name, &ns, &comp.name);
-        ctx.app_revision.clone_from(&self.options.app_revision);
-        ctx.cluster.clone_from(&self.options.cluster);
-        ctx.app_labels = app::labels(app).clone();
-        ctx.app_annotations = app_annotations.clone();
-        ctx.components = Arc::clone(components_json);
-        ctx.workflow_name = app_annotations
-            .get("app.oam.dev/workflowName")
-            .cloned()
-            .unwrap_or_default();
-        ctx.publish_version = app_annotations
-            .get("app.oam.dev/publishVersion")
-            .cloned()
-            .unwrap_or_default();
-
-        let rendered: Rendered = def.render(&ctx, &props)?;
-        let Some(mut workload) = rendered.output else {
-            return Err(Error::Render {
-                kind: Kind::Component,
-                name: comp.type_.clone(),
-                message: "invalid output: the definition produced no `output`".into(),
-            });
-        };
-        let mut objects: Vec<Object> = rendered
-            .outputs
-            .into_iter()
-            .map(|(resource, value)| Object {
-                trait_type: AUXILIARY_WORKLOAD.to_string(),
-                resource,
-                value,
-            })
-            .collect();
+        let mut ctx = self.component_context(app, comp, components_json);
+        let (mut workload, mut objects) = render_workload(def.as_ref(), &ctx, &props, comp)?;
 
         ctx.component_type.clone_from(&comp.type_);
-        let mut trait_defs = Vec::new();
+        let mut trait_defs = Vec::with_capacity(comp.traits.len());
         for (j, tr) in comp.traits.iter().enumerate() {
             let tpath = format!("{path}.traits[{j}]");
-            let tdef = self.resolve(Kind::Trait, &tr.type_, &tpath)?;
-            let tprops = self.check(tdef.as_ref(), app::properties(&tr.properties), &tpath)?;
-            // Move (not copy) the workload and the objects into the context and back.
-            ctx.output = Some(std::mem::take(&mut workload));
-            let unique = objects
-                .iter()
-                .enumerate()
-                .all(|(i, o)| objects[..i].iter().all(|p| p.resource != o.resource));
-            ctx.outputs = objects
-                .iter_mut()
-                .map(|o| {
-                    let v = if unique {
-                        std::mem::take(&mut o.value)
-                    } else {
-                        o.value.clone()
-                    };
-                    (o.resource.clone(), v)
-                })
-                .collect();
-            let wrap = |e: Error| Error::Component {
-                path: tpath.clone(),
-                name: comp.name.clone(),
-                source: Box::new(e),
-            };
-            let r = tdef.render(&ctx, &tprops);
-            workload = ctx.output.take().unwrap_or_default();
-            if unique {
-                for o in objects.iter_mut() {
-                    if let Some(v) = ctx.outputs.shift_remove(&o.resource) {
-                        o.value = v;
-                    }
-                }
-            }
-            ctx.outputs.clear();
-            let r = r.map_err(wrap)?;
-            let trait_type = tdef.meta().name.clone();
-            for (resource, value) in r.outputs {
-                objects.push(Object {
-                    trait_type: trait_type.clone(),
-                    resource,
-                    value,
-                });
-            }
-            if let Some(p) = &r.patch {
-                p.apply_unguarded(&mut workload).map_err(|source| {
-                    wrap(Error::Patch {
-                        name: trait_type.clone(),
-                        target: "workload".into(),
-                        source: Box::new(source),
-                    })
-                })?;
-            }
-            for (name, p) in &r.patch_outputs {
-                for o in objects.iter_mut().filter(|o| &o.resource == name) {
-                    p.apply_unguarded(&mut o.value).map_err(|source| {
-                        wrap(Error::Patch {
-                            name: trait_type.clone(),
-                            target: format!("outputs.{name}"),
-                            source: Box::new(source),
-                        })
-                    })?;
-                }
-            }
+            let tdef = self.apply_trait(&mut ctx, comp, tr, &tpath, &mut workload, &mut objects)?;
             trait_defs.push(tdef);
         }
 
-        // labels from the render phase
-        let mut common = BTreeMap::new();
-        common.insert("app.oam.dev/name".to_string(), app_name.to_string());
-        common.insert("app.oam.dev/component".to_string(), comp.name.clone());
-        common.insert(
-            "app.oam.dev/appRevision".to_string(),
-            self.options.app_revision.clone(),
-        );
-        let mut wl_labels = common.clone();
-        wl_labels.insert("workload.oam.dev/type".into(), comp.type_.clone());
-        add_labels(&mut workload, &wl_labels);
-        for o in &mut objects {
-            let mut l = common.clone();
-            l.insert("trait.oam.dev/type".into(), o.trait_type.clone());
-            if !o.resource.is_empty() {
-                l.insert("trait.oam.dev/resource".into(), o.resource.clone());
-            }
-            add_labels(&mut o.value, &l);
-        }
-
-        // the OAM contract
-        let final_labels = self.final_labels(app, &ns, &comp.name);
-        let mut filters: Vec<String> = DEFAULT_FILTER_ANNOTATIONS.iter().map(|s| s.to_string()).collect();
-        if let Some(f) = app_annotations.get("filter.oam.dev/annotation-keys") {
-            filters.extend(f.split(',').map(str::to_string));
-        }
-        if meta_str(&workload, "name").is_empty() {
-            set_meta(&mut workload, "name", &comp.name);
-        }
-        set_default_namespace(&mut workload, &ns);
-        let mut l = BTreeMap::new();
-        l.insert("app.oam.dev/resourceType".to_string(), "WORKLOAD".to_string());
-        add_labels(&mut workload, &l);
-        add_labels(&mut workload, &final_labels);
-        add_annotations(&mut workload, app_annotations, &filters);
-
-        let wl_ref = json!({
-            "apiVersion": workload.get("apiVersion").cloned().unwrap_or(json!("")),
-            "kind": workload.get("kind").cloned().unwrap_or(json!("")),
-            "name": meta_str(&workload, "name"),
-        });
-        for o in &mut objects {
-            if meta_str(&o.value, "name").is_empty() {
-                let mut copy = o.value.clone();
-                if let Some(l) = labels_mut(&mut copy, "labels") {
-                    l.shift_remove("app.oam.dev/appRevision");
-                }
-                let name = trait_name(&comp.name, &o.trait_type, &copy);
-                set_meta(&mut o.value, "name", &name);
-            }
-            let mut l = BTreeMap::new();
-            l.insert("app.oam.dev/resourceType".to_string(), "TRAIT".to_string());
-            add_labels(&mut o.value, &l);
-            add_labels(&mut o.value, &final_labels);
-            add_annotations(&mut o.value, app_annotations, &filters);
-            set_default_namespace(&mut o.value, &ns);
-            if o.trait_type != AUXILIARY_WORKLOAD
-                && let Some(def) = trait_defs.iter().find(|d| d.meta().name == o.trait_type)
-                && let Some(p) = def.meta().workload_ref_path()
-            {
-                set_path(&mut o.value, p, wl_ref.clone());
-            }
-        }
+        let ns = app::namespace(app).to_string();
+        self.stamp_render_labels(app, comp, &mut workload, &mut objects);
+        self.stamp_oam_contract(app, comp, &ns, &trait_defs, &mut workload, &mut objects);
 
         ctx.output = None;
         ctx.outputs = Default::default();
@@ -462,22 +318,256 @@ impl Renderer {
         })
     }
 
+    /// The context a component renders with: application name, namespace, labels and
+    /// annotations, the run's options, and `context.components`.
+    fn component_context(
+        &self,
+        app: &Application,
+        comp: &Component,
+        components_json: &Arc<Value>,
+    ) -> Context {
+        let app_annotations = app::annotations(app);
+        let mut ctx = Context::new(app::name(app), app::namespace(app), &comp.name);
+        ctx.app_revision.clone_from(&self.options.app_revision);
+        ctx.cluster.clone_from(&self.options.cluster);
+        ctx.app_labels = app::labels(app).clone();
+        ctx.app_annotations = app_annotations.clone();
+        ctx.components = Arc::clone(components_json);
+        ctx.workflow_name = app_annotations
+            .get(annotation::WORKFLOW_NAME)
+            .cloned()
+            .unwrap_or_default();
+        ctx.publish_version = app_annotations
+            .get(annotation::PUBLISH_VERSION)
+            .cloned()
+            .unwrap_or_default();
+        ctx
+    }
+
+    /// Resolves, validates and renders trait `tr` (at `path`) against the workload and objects
+    /// rendered so far, appends its objects and applies its patches. Returns its definition.
+    #[tracing::instrument(
+        level = "debug",
+        name = "render_trait",
+        skip_all,
+        fields(component = %comp.name, trait_type = %tr.type_)
+    )]
+    fn apply_trait(
+        &self,
+        ctx: &mut Context,
+        comp: &Component,
+        tr: &Trait,
+        path: &str,
+        workload: &mut Value,
+        objects: &mut Vec<Object>,
+    ) -> Result<Arc<dyn Definition>> {
+        let tdef = self.resolve(Kind::Trait, &tr.type_, path)?;
+        let tprops = self.check(tdef.as_ref(), app::properties(&tr.properties), path)?;
+        let wrap = |e: Error| Error::Component {
+            path: path.to_string(),
+            name: comp.name.clone(),
+            source: Box::new(e),
+        };
+        let rendered = render_with_outputs(tdef.as_ref(), ctx, &tprops, workload, objects).map_err(wrap)?;
+        let trait_type = tdef.meta().name.clone();
+        for (resource, value) in rendered.outputs {
+            objects.push(Object {
+                trait_type: trait_type.clone(),
+                resource,
+                value,
+            });
+        }
+        if let Some(p) = &rendered.patch {
+            p.apply_unguarded(workload).map_err(|source| {
+                wrap(Error::Patch {
+                    name: trait_type.clone(),
+                    target: "workload".into(),
+                    source: Box::new(source),
+                })
+            })?;
+        }
+        for (name, p) in &rendered.patch_outputs {
+            for o in objects.iter_mut().filter(|o| &o.resource == name) {
+                p.apply_unguarded(&mut o.value).map_err(|source| {
+                    wrap(Error::Patch {
+                        name: trait_type.clone(),
+                        target: format!("outputs.{name}"),
+                        source: Box::new(source),
+                    })
+                })?;
+            }
+        }
+        Ok(tdef)
+    }
+
+    /// The labels of the render phase: application, component and revision on every object,
+    /// the component type on the workload, the trait type and `outputs` key on the others.
+    fn stamp_render_labels(
+        &self,
+        app: &Application,
+        comp: &Component,
+        workload: &mut Value,
+        objects: &mut [Object],
+    ) {
+        let mut common = BTreeMap::new();
+        common.insert(label::APP_NAME.to_string(), app::name(app).to_string());
+        common.insert(label::APP_COMPONENT.to_string(), comp.name.clone());
+        common.insert(label::APP_REVISION.to_string(), self.options.app_revision.clone());
+        let mut wl_labels = common.clone();
+        wl_labels.insert(label::WORKLOAD_TYPE.into(), comp.type_.clone());
+        add_labels(workload, &wl_labels);
+        for o in objects {
+            let mut l = common.clone();
+            l.insert(label::TRAIT_TYPE.into(), o.trait_type.clone());
+            if !o.resource.is_empty() {
+                l.insert(label::TRAIT_RESOURCE.into(), o.resource.clone());
+            }
+            add_labels(&mut o.value, &l);
+        }
+    }
+
+    /// The OAM contract: default names and namespaces, the resource type and final labels,
+    /// the application's annotations (minus the filtered keys), and the workload reference of
+    /// traits whose definition names a `workloadRefPath`.
+    fn stamp_oam_contract(
+        &self,
+        app: &Application,
+        comp: &Component,
+        ns: &str,
+        trait_defs: &[Arc<dyn Definition>],
+        workload: &mut Value,
+        objects: &mut [Object],
+    ) {
+        let app_annotations = app::annotations(app);
+        let final_labels = self.final_labels(app, ns, &comp.name);
+        let mut filters: Vec<String> = DEFAULT_FILTER_ANNOTATIONS.iter().map(|s| s.to_string()).collect();
+        if let Some(f) = app_annotations.get(annotation::FILTER_ANNOTATION_KEYS) {
+            filters.extend(f.split(',').map(str::to_string));
+        }
+        if meta_str(workload, "name").is_empty() {
+            set_meta(workload, "name", &comp.name);
+        }
+        set_default_namespace(workload, ns);
+        let mut l = BTreeMap::new();
+        l.insert(
+            label::RESOURCE_TYPE.to_string(),
+            label::RESOURCE_TYPE_WORKLOAD.to_string(),
+        );
+        add_labels(workload, &l);
+        add_labels(workload, &final_labels);
+        add_annotations(workload, app_annotations, &filters);
+
+        let wl_ref = json!({
+            "apiVersion": workload.get("apiVersion").cloned().unwrap_or(json!("")),
+            "kind": workload.get("kind").cloned().unwrap_or(json!("")),
+            "name": meta_str(workload, "name"),
+        });
+        for o in objects {
+            if meta_str(&o.value, "name").is_empty() {
+                let mut copy = o.value.clone();
+                if let Some(l) = labels_mut(&mut copy, "labels") {
+                    l.shift_remove(label::APP_REVISION);
+                }
+                let name = trait_name(&comp.name, &o.trait_type, &copy);
+                set_meta(&mut o.value, "name", &name);
+            }
+            let mut l = BTreeMap::new();
+            l.insert(
+                label::RESOURCE_TYPE.to_string(),
+                label::RESOURCE_TYPE_TRAIT.to_string(),
+            );
+            add_labels(&mut o.value, &l);
+            add_labels(&mut o.value, &final_labels);
+            add_annotations(&mut o.value, app_annotations, &filters);
+            set_default_namespace(&mut o.value, ns);
+            if o.trait_type != AUXILIARY_WORKLOAD
+                && let Some(def) = trait_defs.iter().find(|d| d.meta().name == o.trait_type)
+                && let Some(p) = def.meta().workload_ref_path()
+            {
+                set_path(&mut o.value, p, wl_ref.clone());
+            }
+        }
+    }
+
     fn final_labels(&self, app: &Application, ns: &str, comp: &str) -> BTreeMap<String, String> {
         let mut l = app::labels(app).clone();
-        l.insert("app.oam.dev/name".into(), app::name(app).to_string());
-        l.insert("app.oam.dev/namespace".into(), ns.to_string());
-        l.insert(
-            "app.oam.dev/appRevision".into(),
-            self.options.app_revision.clone(),
-        );
-        l.insert("app.oam.dev/component".into(), comp.to_string());
-        if let Some(f) = app::annotations(app).get("filter.oam.dev/label-keys") {
+        l.insert(label::APP_NAME.into(), app::name(app).to_string());
+        l.insert(label::APP_NAMESPACE.into(), ns.to_string());
+        l.insert(label::APP_REVISION.into(), self.options.app_revision.clone());
+        l.insert(label::APP_COMPONENT.into(), comp.to_string());
+        if let Some(f) = app::annotations(app).get(annotation::FILTER_LABEL_KEYS) {
             for k in f.split(',') {
                 l.remove(k.trim());
             }
         }
         l
     }
+}
+
+/// Renders the component's workload and its `outputs` (as [`AUXILIARY_WORKLOAD`] objects).
+fn render_workload(
+    def: &dyn Definition,
+    ctx: &Context,
+    props: &Value,
+    comp: &Component,
+) -> Result<(Value, Vec<Object>)> {
+    let rendered: Rendered = def.render(ctx, props)?;
+    let Some(workload) = rendered.output else {
+        return Err(Error::Render {
+            kind: Kind::Component,
+            name: comp.type_.clone(),
+            message: "invalid output: the definition produced no `output`".into(),
+        });
+    };
+    let objects = rendered
+        .outputs
+        .into_iter()
+        .map(|(resource, value)| Object {
+            trait_type: AUXILIARY_WORKLOAD.to_string(),
+            resource,
+            value,
+        })
+        .collect();
+    Ok((workload, objects))
+}
+
+/// Renders a trait with `context.output` = the workload and `context.outputs` = the objects
+/// so far. Both are moved (not copied) into the context and back; objects are copied only
+/// when two share an `outputs` key.
+fn render_with_outputs(
+    def: &dyn Definition,
+    ctx: &mut Context,
+    props: &Value,
+    workload: &mut Value,
+    objects: &mut [Object],
+) -> Result<Rendered> {
+    ctx.output = Some(std::mem::take(workload));
+    let unique = objects
+        .iter()
+        .enumerate()
+        .all(|(i, o)| objects[..i].iter().all(|p| p.resource != o.resource));
+    ctx.outputs = objects
+        .iter_mut()
+        .map(|o| {
+            let v = if unique {
+                std::mem::take(&mut o.value)
+            } else {
+                o.value.clone()
+            };
+            (o.resource.clone(), v)
+        })
+        .collect();
+    let rendered = def.render(ctx, props);
+    *workload = ctx.output.take().unwrap_or_default();
+    if unique {
+        for o in objects.iter_mut() {
+            if let Some(v) = ctx.outputs.shift_remove(&o.resource) {
+                o.value = v;
+            }
+        }
+    }
+    ctx.outputs.clear();
+    rendered
 }
 
 fn set_path(obj: &mut Value, dotted: &str, v: Value) {
