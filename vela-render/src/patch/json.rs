@@ -1,4 +1,10 @@
-//! RFC 7396 (JSON merge patch) and RFC 6902 (JSON patch) on `serde_json` values.
+//! RFC 7396 (JSON merge patch) and RFC 6902 (JSON patch) on `serde_json` values, applied by
+//! the `json-patch` crate; this module keeps our error shape (the index, op and path of the
+//! failing operation).
+//!
+//! Objects are `serde_json`'s insertion-ordered maps here, and the crate removes keys with
+//! `swap_remove`, so a removed key's place may be taken by the last key: key order after a
+//! patch is not part of the contract (every printer sorts keys, as Go's `yaml.Marshal` does).
 
 use serde_json::Value;
 
@@ -7,142 +13,18 @@ use super::{Error, Result};
 /// Applies an RFC 7396 JSON merge patch: objects merge recursively, `null` deletes,
 /// everything else replaces.
 pub fn json_merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(p) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Default::default());
-    }
-    let Value::Object(t) = target else {
-        return;
-    };
-    for (k, v) in p {
-        if v.is_null() {
-            t.shift_remove(k);
-        } else {
-            json_merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-        }
-    }
+    json_patch::merge(target, patch);
 }
 
-fn unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
-}
-
-fn split_pointer(path: &str) -> std::result::Result<Vec<String>, String> {
-    if path.is_empty() {
-        return Ok(Vec::new());
-    }
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err(format!("path {path:?} must start with '/'"));
-    };
-    Ok(rest.split('/').map(unescape).collect())
-}
-
-fn parent_mut<'a>(root: &'a mut Value, tokens: &[String]) -> std::result::Result<&'a mut Value, String> {
-    let mut cur = root;
-    for t in tokens {
-        cur = match cur {
-            Value::Object(m) => m.get_mut(t).ok_or_else(|| format!("missing key {t:?}"))?,
-            Value::Array(a) => {
-                let i: usize = t.parse().map_err(|_| format!("bad index {t:?}"))?;
-                a.get_mut(i).ok_or_else(|| format!("index {i} out of range"))?
-            }
-            _ => return Err(format!("cannot descend into a scalar at {t:?}")),
-        };
-    }
-    Ok(cur)
-}
-
-fn get(root: &Value, path: &str) -> std::result::Result<Value, String> {
-    root.pointer(path)
-        .cloned()
-        .ok_or_else(|| format!("no value at {path:?}"))
-}
-
-fn add(root: &mut Value, path: &str, value: Value) -> std::result::Result<(), String> {
-    let tokens = split_pointer(path)?;
-    let Some((last, parents)) = tokens.split_last() else {
-        *root = value;
-        return Ok(());
-    };
-    match parent_mut(root, parents)? {
-        Value::Object(m) => {
-            m.insert(last.clone(), value);
-            Ok(())
-        }
-        Value::Array(a) => {
-            if last == "-" {
-                a.push(value);
-                return Ok(());
-            }
-            let i: usize = last.parse().map_err(|_| format!("bad index {last:?}"))?;
-            if i > a.len() {
-                return Err(format!("index {i} out of range"));
-            }
-            a.insert(i, value);
-            Ok(())
-        }
-        _ => Err("parent is not a container".to_string()),
-    }
-}
-
-fn remove(root: &mut Value, path: &str) -> std::result::Result<Value, String> {
-    let tokens = split_pointer(path)?;
-    let Some((last, parents)) = tokens.split_last() else {
-        return Err("cannot remove the root".to_string());
-    };
-    match parent_mut(root, parents)? {
-        Value::Object(m) => m
-            .shift_remove(last)
-            .ok_or_else(|| format!("missing key {last:?}")),
-        Value::Array(a) => {
-            let i: usize = last.parse().map_err(|_| format!("bad index {last:?}"))?;
-            if i >= a.len() {
-                return Err(format!("index {i} out of range"));
-            }
-            Ok(a.remove(i))
-        }
-        _ => Err("parent is not a container".to_string()),
-    }
-}
-
-fn apply_op(root: &mut Value, op: &Value) -> std::result::Result<(), String> {
-    let kind = op.get("op").and_then(Value::as_str).unwrap_or_default();
-    let path = op.get("path").and_then(Value::as_str).ok_or("missing \"path\"")?;
-    let value = || op.get("value").cloned().ok_or("missing \"value\"");
-    let from = || op.get("from").and_then(Value::as_str).ok_or("missing \"from\"");
-    match kind {
-        "add" => add(root, path, value()?),
-        "remove" => remove(root, path).map(|_| ()),
-        "replace" => {
-            remove(root, path)?;
-            add(root, path, value()?)
-        }
-        "move" => {
-            let v = remove(root, from()?)?;
-            add(root, path, v)
-        }
-        "copy" => {
-            let v = get(root, from()?)?;
-            add(root, path, v)
-        }
-        "test" => {
-            if get(root, path)? == value()? {
-                Ok(())
-            } else {
-                Err("test failed".to_string())
-            }
-        }
-        other => Err(format!("unknown op {other:?}")),
-    }
-}
-
-/// Applies RFC 6902 operations in order. The first failing operation stops the patch.
+/// Applies RFC 6902 operations in order. The first failing operation stops the patch (the
+/// operations before it stay applied); the error names its index, op and path.
+///
+/// # Errors
+/// [`Error::JsonPatch`] for an operation that is malformed (unknown `op`, missing `path`,
+/// `value` or `from`) or cannot apply (a missing location, a failed `test`).
 pub fn json_patch(target: &mut Value, ops: &[Value]) -> Result<()> {
     for (index, op) in ops.iter().enumerate() {
-        apply_op(target, op).map_err(|reason| Error::JsonPatch {
+        let failed = |reason: String| Error::JsonPatch {
             index,
             op: op
                 .get("op")
@@ -155,7 +37,11 @@ pub fn json_patch(target: &mut Value, ops: &[Value]) -> Result<()> {
                 .unwrap_or_default()
                 .to_string(),
             reason,
-        })?;
+        };
+        let operation: json_patch::PatchOperation =
+            serde_json::from_value(op.clone()).map_err(|e| failed(e.to_string()))?;
+        json_patch::patch_unsafe(target, std::slice::from_ref(&operation))
+            .map_err(|e| failed(e.kind.to_string()))?;
     }
     Ok(())
 }
@@ -202,5 +88,18 @@ mod tests {
         let mut t = json!({});
         let err = json_patch(&mut t, &[json!({"op": "remove", "path": "/a/b"})]).unwrap_err();
         assert!(err.to_string().contains("operation 0 (remove /a/b)"), "{err}");
+        let ops = [
+            json!({"op": "add", "path": "/a", "value": 1}),
+            json!({"op": "frobnicate", "path": "/a"}),
+        ];
+        let err = json_patch(&mut t, &ops).unwrap_err();
+        assert!(err.to_string().contains("operation 1 (frobnicate /a)"), "{err}");
+        assert_eq!(
+            t,
+            json!({"a": 1}),
+            "operations before the failing one stay applied"
+        );
+        let err = json_patch(&mut t, &[json!({"op": "test", "path": "/a", "value": 2})]).unwrap_err();
+        assert!(err.to_string().contains("operation 0 (test /a)"), "{err}");
     }
 }
