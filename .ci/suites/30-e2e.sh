@@ -24,5 +24,5 @@ echo "30-e2e: clusters up after $((SECONDS - start))s"
 # cannot reach the clusters fails.
 cargo test -p vela-e2e -- --include-ignored
 # vela-workflow's kube-rs object backend and ConfigMap run store, against the first cluster.
-cargo test -p vela-workflow --features kube --test kube_objects -- --include-ignored
+cargo test -p vela-workflow --features kube --test it -- --include-ignored kube_objects::
 echo "30-e2e: done after $((SECONDS - start))s"

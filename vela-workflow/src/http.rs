@@ -20,6 +20,7 @@ use tokio::sync::Mutex;
 
 /// An outbound call failed or was refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The URL is invalid.
     #[error("invalid url {url:?}: {message}")]

@@ -9,13 +9,13 @@
 //! - [`operation`]: suspend, resume, terminate, restart.
 //! - [`cluster`]: Kubernetes objects for steps; [`http`]: the guarded HTTP client; [`smtp`]: email.
 //! - [`time`]: timestamps, Go durations and the injectable clock.
+//! - [`model`]: conversions from vela-model's `Application.spec.workflow`, `Workflow` and `WorkflowRun`.
 //!
 //! # Features
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `cue` | yes | `if` conditions and `outputs[].valueFrom` evaluated as CUE (`expr::Cue`), and KubeVela's CUE step definitions (`cue_step`) |
-//! | `model` | yes | conversions from vela-model's workflow types (`model`) |
 //! | `tls` | yes | `https://` in the guarded HTTP client and STARTTLS for email (rustls with ring; the system's roots through the platform verifier, plus extra roots) |
 //! | `kube` | no | the Kubernetes backends: `cluster::Kube` (server-side apply, any kind through discovery) and `store::ConfigMaps` |
 //!
@@ -29,7 +29,6 @@ pub mod cue_step;
 pub mod engine;
 pub mod expr;
 pub mod http;
-#[cfg(feature = "model")]
 pub mod model;
 pub mod operation;
 pub mod smtp;
@@ -42,7 +41,7 @@ pub mod store;
 pub mod time;
 
 pub use engine::{Config, Engine, Outcome};
-pub use spec::{Mode, Step, Workflow};
+pub use spec::{Step, StepMode, Workflow};
 pub use state::RunState;
 pub use status::{RunPhase, StepPhase};
 

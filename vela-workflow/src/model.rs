@@ -1,45 +1,15 @@
-//! Conversions from the typed OAM model (`vela-model`, feature `model`): an Application's
+//! Conversions from the typed OAM model (`vela-model`): an Application's
 //! `spec.workflow`, a `Workflow` template or a `WorkflowRun` become the engine's [`spec`](crate::spec) types.
 
 use vela_model::workflow as model;
 
-use crate::spec::{ExecuteMode, Input, Meta, Mode, Output, Step, Workflow, WorkflowRunSpec};
-
-impl From<model::StepMode> for Mode {
-    fn from(m: model::StepMode) -> Self {
-        match m {
-            model::StepMode::StepByStep => Mode::StepByStep,
-            model::StepMode::Dag => Mode::Dag,
-        }
-    }
-}
+use crate::spec::{ExecuteMode, Step, Workflow, WorkflowRunSpec};
 
 impl From<&model::Mode> for ExecuteMode {
     fn from(m: &model::Mode) -> Self {
         let (steps, sub_steps) = model::Mode::resolved(Some(m));
-        ExecuteMode {
-            steps: steps.into(),
-            sub_steps: sub_steps.into(),
-        }
+        ExecuteMode { steps, sub_steps }
     }
-}
-
-fn inputs(i: &[model::Input]) -> Vec<Input> {
-    i.iter()
-        .map(|i| Input {
-            from: i.from.clone(),
-            parameter_key: i.parameter_key.clone(),
-        })
-        .collect()
-}
-
-fn outputs(o: &[model::Output]) -> Vec<Output> {
-    o.iter()
-        .map(|o| Output {
-            name: o.name.clone(),
-            value_from: o.value_from.clone(),
-        })
-        .collect()
 }
 
 impl From<&model::SubStep> for Step {
@@ -47,14 +17,12 @@ impl From<&model::SubStep> for Step {
         Step {
             name: s.name.clone(),
             type_: s.type_.clone(),
-            meta: s.meta.as_ref().map(|m| Meta {
-                alias: m.alias.clone(),
-            }),
+            meta: s.meta.clone(),
             if_: s.if_.clone().unwrap_or_default(),
             timeout: s.timeout.clone().unwrap_or_default(),
             depends_on: s.depends_on.clone(),
-            inputs: inputs(&s.inputs),
-            outputs: outputs(&s.outputs),
+            inputs: s.inputs.clone(),
+            outputs: s.outputs.clone(),
             properties: s.properties.clone(),
             sub_steps: Vec::new(),
             mode: None,
@@ -66,7 +34,7 @@ impl From<&model::Step> for Step {
     fn from(s: &model::Step) -> Self {
         let mut step = Step::from(&s.to_sub_step());
         step.sub_steps = s.sub_steps.iter().map(Step::from).collect();
-        step.mode = s.mode.map(Mode::from);
+        step.mode = s.mode;
         step
     }
 }
@@ -113,8 +81,8 @@ mod tests {
         assert_eq!(
             w.mode,
             Some(ExecuteMode {
-                steps: Mode::Dag,
-                sub_steps: Mode::Dag
+                steps: model::StepMode::Dag,
+                sub_steps: model::StepMode::Dag
             })
         );
     }

@@ -5,12 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::spec::{Mode, Workflow};
+use crate::spec::{StepMode, Workflow};
 use crate::state::RunState;
 use crate::status::{StepPhase, StepStatus, WorkflowStepStatus, is_finished, reason};
 
 /// An operation could not be applied.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// No step with this name (in the phase the operation needs).
     #[error("can not find step {0:?}")]
@@ -140,7 +141,7 @@ pub fn restart_from(state: &mut RunState, workflow: &Workflow, step: &str) -> Re
                 state.status.steps = statuses;
                 return Err(Error::NotFailed(step.to_owned()));
             }
-            dependency = step_dependency(workflow, step, mode.steps == Mode::Dag);
+            dependency = step_dependency(workflow, step, mode.steps == StepMode::Dag);
             statuses.retain(|s| {
                 let drop = s.status.name == step || dependency.contains(&s.status.name);
                 if drop {
@@ -157,7 +158,7 @@ pub fn restart_from(state: &mut RunState, workflow: &Workflow, step: &str) -> Re
                 state.status.steps = statuses;
                 return Err(Error::NotFailed(step.to_owned()));
             }
-            let sub_dep = step_dependency(workflow, step, mode.sub_steps == Mode::Dag);
+            let sub_dep = step_dependency(workflow, step, mode.sub_steps == StepMode::Dag);
             statuses[i].sub_steps.retain(|s| {
                 let drop = s.name == step || sub_dep.contains(&s.name);
                 if drop {
@@ -168,7 +169,7 @@ pub fn restart_from(state: &mut RunState, workflow: &Workflow, step: &str) -> Re
             statuses[i].status.phase = StepPhase::Running;
             statuses[i].status.reason.clear();
             let group = statuses[i].status.name.clone();
-            let step_dep = step_dependency(workflow, &group, mode.steps == Mode::Dag);
+            let step_dep = step_dependency(workflow, &group, mode.steps == StepMode::Dag);
             statuses.retain(|s| {
                 let drop = step_dep.contains(&s.status.name);
                 if drop {

@@ -3,6 +3,11 @@
 //! The connection goes through the HTTP client's address guard. When the server offers STARTTLS
 //! the session is upgraded (feature `tls`; the certificate is verified against the system roots
 //! and the client's extra roots). A password is never sent in clear, except to a loopback server.
+//!
+//! Why not an SMTP crate such as lettre: the SSRF guard must check the address a name resolves to
+//! and then connect to exactly that address (no second lookup that a hostile DNS server could
+//! answer differently), so the connection has to be ours; what is left on top of it is four
+//! commands and STARTTLS, small enough to keep here.
 
 use std::time::Duration;
 
@@ -14,6 +19,7 @@ use crate::http;
 
 /// Sending an email failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The server address is refused or does not resolve.
     #[error("email server refused")]

@@ -2,71 +2,39 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+pub use vela_model::workflow::{Input, Output, StepMeta, StepMode};
 
-/// How a list of steps is executed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Mode {
-    /// In array order; the next step starts only after the previous one finished.
-    #[default]
-    StepByStep,
-    /// All steps whose `dependsOn` and inputs are ready run in each pass.
-    #[serde(rename = "DAG")]
-    Dag,
-}
+// `StepMode`, `Input`, `Output` and `StepMeta` are vela-model's (one set of types for the wire
+// format). `Step` and `Workflow` stay the engine's own for now: a group's sub-steps are `Step`s
+// here (vela-model has a separate `SubStep`), and `if`/`timeout` are plain strings.
 
 /// The modes of the top-level steps and of the sub-steps of step groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecuteMode {
     /// Mode of the top-level steps (default StepByStep).
-    #[serde(default)]
-    pub steps: Mode,
+    #[serde(default = "step_by_step")]
+    pub steps: StepMode,
     /// Mode of sub-steps (default DAG).
     #[serde(default = "dag")]
-    pub sub_steps: Mode,
+    pub sub_steps: StepMode,
 }
 
-fn dag() -> Mode {
-    Mode::Dag
+fn step_by_step() -> StepMode {
+    StepMode::StepByStep
+}
+
+fn dag() -> StepMode {
+    StepMode::Dag
 }
 
 impl Default for ExecuteMode {
     fn default() -> Self {
         Self {
-            steps: Mode::StepByStep,
-            sub_steps: Mode::Dag,
+            steps: StepMode::StepByStep,
+            sub_steps: StepMode::Dag,
         }
     }
-}
-
-/// A value the step reads from the workflow context before it runs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Input {
-    /// A context variable (dotted path) or a path in the step's basic value (`context.x`).
-    pub from: String,
-    /// When set, the value is written to `parameter.<parameterKey>`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub parameter_key: String,
-}
-
-/// A value the step writes to the workflow context after it finished.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Output {
-    /// Name of the context variable.
-    pub name: String,
-    /// Expression over the step's evaluated value (`output.value.status`, with the
-    /// `output.$returns.value` fallback of KubeVela).
-    pub value_from: String,
-}
-
-/// Display-only metadata of a step.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Meta {
-    /// A display name.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub alias: String,
 }
 
 /// One workflow step, or a sub-step of a `step-group` (which has no `subSteps` of its own).
@@ -80,7 +48,7 @@ pub struct Step {
     pub type_: String,
     /// Display metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Meta>,
+    pub meta: Option<StepMeta>,
     /// `always`, or a CUE boolean expression over `status`, `inputs`, `context`, `parameter`.
     #[serde(default, rename = "if", skip_serializing_if = "String::is_empty")]
     pub if_: String,
@@ -104,7 +72,7 @@ pub struct Step {
     pub sub_steps: Vec<Step>,
     /// Mode of this group's sub-steps, overriding the workflow's `mode.subSteps`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<Mode>,
+    pub mode: Option<StepMode>,
 }
 
 impl Step {
@@ -179,7 +147,7 @@ impl Step {
 
     /// Sets the mode of this group's sub-steps.
     #[must_use]
-    pub fn with_mode(mut self, mode: Mode) -> Self {
+    pub fn with_mode(mut self, mode: StepMode) -> Self {
         self.mode = Some(mode);
         self
     }
@@ -212,7 +180,7 @@ impl Workflow {
 
     /// Sets the top-level mode.
     #[must_use]
-    pub fn with_mode(mut self, steps: Mode) -> Self {
+    pub fn with_mode(mut self, steps: StepMode) -> Self {
         let mut m = self.mode.unwrap_or_default();
         m.steps = steps;
         self.mode = Some(m);
@@ -247,6 +215,7 @@ pub struct WorkflowRunSpec {
 
 /// A `WorkflowRun` could not be resolved to a workflow.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RunError {
     /// Neither or both of `workflowSpec` and `workflowRef` are set.
     #[error("spec: expected exactly one of workflowSpec and workflowRef")]
@@ -302,14 +271,14 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(s.if_, "status.a.succeeded");
-        assert_eq!(s.mode, Some(Mode::StepByStep));
+        assert_eq!(s.mode, Some(StepMode::StepByStep));
         assert_eq!(s.sub_steps[0].properties.as_ref().unwrap()["duration"], "1s");
         let m: ExecuteMode = serde_json::from_str(r#"{"steps":"DAG"}"#).unwrap();
         assert_eq!(
             m,
             ExecuteMode {
-                steps: Mode::Dag,
-                sub_steps: Mode::Dag
+                steps: StepMode::Dag,
+                sub_steps: StepMode::Dag
             }
         );
     }
@@ -325,7 +294,7 @@ mod tests {
         let wf = run
             .workflow(|n| (n == "deploy").then(|| template.clone()))
             .unwrap();
-        assert_eq!(wf.mode.unwrap().steps, Mode::Dag);
+        assert_eq!(wf.mode.unwrap().steps, StepMode::Dag);
         assert_eq!(run.workflow(|_| None), Err(RunError::UnknownRef("deploy".into())));
         assert_eq!(
             WorkflowRunSpec::default().workflow(|_| None),

@@ -11,6 +11,7 @@ use crate::state::RunState;
 
 /// A store failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The stored state could not be decoded.
     #[error("stored state of run {key:?} is corrupt")]

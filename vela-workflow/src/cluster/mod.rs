@@ -14,6 +14,7 @@ pub use self::kube::Kube;
 
 /// An object operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The object is not a Kubernetes object.
     #[error("{field}: {message}")]

@@ -182,6 +182,7 @@ impl Packages {
 
 /// Loading a definition failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The definition or a package is not valid CUE.
     #[error("{what} is not valid CUE")]

@@ -29,6 +29,7 @@ pub use validate::validate;
 
 /// The engine failed (not a step: steps fail inside the run status).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The workflow is invalid.
     #[error("{path}: {message}")]
@@ -198,7 +199,7 @@ impl Engine {
         if all_succeeded {
             return RunPhase::Succeeded;
         }
-        let dag = status.mode.steps == crate::spec::Mode::Dag;
+        let dag = status.mode.steps == crate::spec::StepMode::Dag;
         let mut pass = pass::Pass::new(self, workflow, context, state);
         pass.run(&workflow.steps, dag).await;
         pass.check_workflow_phase()

@@ -6,9 +6,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use serde_json::{Map, Value, json};
+use tracing::Instrument as _;
 
 use super::Engine;
-use crate::spec::{Mode, Step, Workflow};
+use crate::spec::{Step, StepMode, Workflow};
 use crate::state::{Counters, RunState, lookup, set_path};
 use crate::status::{
     MESSAGE_SUSPEND_FAILED_AFTER_RETRIES, RunPhase, StepPhase, StepStatus, WorkflowStepStatus, is_finished,
@@ -18,6 +19,18 @@ use crate::step::{Context, Operation};
 use crate::time::{Timestamp, parse_duration};
 
 type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// A pre-check hook failed; the step is skipped with `pre check error: <this>` as its message,
+/// like KubeVela (the message text is the source's, the source is kept for callers that log it).
+#[derive(Debug, thiserror::Error)]
+enum PreCheckError {
+    /// The `if` condition could not be evaluated.
+    #[error(transparent)]
+    Condition(#[from] crate::expr::Error),
+    /// The `timeout` is not a Go duration.
+    #[error(transparent)]
+    Timeout(#[from] crate::time::ParseError),
+}
 
 pub(crate) struct Pass<'e> {
     pub(super) engine: &'e Engine,
@@ -160,13 +173,19 @@ impl<'e> Pass<'e> {
                 return;
             }
             let depend_phase = self.find_depend_phase(steps, index, dag);
+            // one span per step run (a group's span encloses its sub-steps' spans); the phase is
+            // recorded when the step returns
+            let span = tracing::debug_span!("workflow.step", step = %step.name, r#type = %step.type_,
+                phase = tracing::field::Empty);
             let (status, op) = if step.is_group() {
-                self.run_group(step).await
+                self.run_group(step).instrument(span.clone()).await
             } else {
-                self.run_task(step, depend_phase).await
+                self.run_task(step, depend_phase).instrument(span.clone()).await
             };
-            tracing::debug!(step = %step.name, r#type = %step.type_, phase = status.phase.as_str(),
-                reason = %status.reason, message = %status.message, "workflow step ran");
+            span.record("phase", status.phase.as_str());
+            span.in_scope(|| {
+                tracing::debug!(reason = %status.reason, message = %status.message, "workflow step ran");
+            });
             self.finish_step(op);
             if !self.finished(&status) && status.phase != StepPhase::Suspending {
                 self.handle_backoff_times(&status, false);
@@ -317,7 +336,12 @@ impl<'e> Pass<'e> {
     }
 
     /// The first pre-check hook: should the step be skipped? `Err` carries a pre-check error.
-    fn pre_check_skip(&self, step: &Step, depend_phase: StepPhase, basic: &Value) -> Result<bool, String> {
+    fn pre_check_skip(
+        &self,
+        step: &Step,
+        depend_phase: StepPhase,
+        basic: &Value,
+    ) -> Result<bool, PreCheckError> {
         if self.sof() {
             return Ok(false);
         }
@@ -335,13 +359,13 @@ impl<'e> Pass<'e> {
                     .evaluator
                     .eval_bool(expr, &scope)
                     .map(|b| !b)
-                    .map_err(|e| e.to_string())
+                    .map_err(PreCheckError::from)
             }
         }
     }
 
     /// The second pre-check hook: did the step (or its group) time out?
-    fn pre_check_timeout(&mut self, step: &Step) -> Result<bool, String> {
+    fn pre_check_timeout(&mut self, step: &Step) -> Result<bool, PreCheckError> {
         if let Some(p) = &self.parent
             && let Some(ps) = self.step_status.get(p)
             && ps.phase == StepPhase::Failed
@@ -354,7 +378,7 @@ impl<'e> Pass<'e> {
             .get(&step.name)
             .and_then(|s| s.first_execute_time);
         if let (Some(first), false) = (first, step.timeout.is_empty()) {
-            let d = parse_duration(&step.timeout).map_err(|e| e.to_string())?;
+            let d = parse_duration(&step.timeout)?;
             let deadline = first.plus(d);
             self.step_timeout.insert(step.name.clone(), deadline);
             if self.now() > deadline {
@@ -385,7 +409,7 @@ impl<'e> Pass<'e> {
             Some(_) => Ok(false),
             None => self.pre_check_timeout(step),
         };
-        let timed_out = timeout == Ok(true);
+        let timed_out = matches!(timeout, Ok(true));
         let skip = match timeout {
             Err(e) => Some(format!("pre check error: {e}")),
             Ok(_) => skip,
@@ -571,7 +595,7 @@ impl<'e> Pass<'e> {
         if !step.sub_steps.is_empty() {
             let outer = self.parent.replace(step.name.clone());
             let mode = step.mode.unwrap_or(self.state.status.mode.sub_steps);
-            self.run(&step.sub_steps, mode != Mode::StepByStep).await;
+            self.run(&step.sub_steps, mode != StepMode::StepByStep).await;
             self.parent = outer;
         }
         let recorded = self
@@ -601,7 +625,7 @@ impl<'e> Pass<'e> {
     fn group_depend_phase(&self, step: &Step) -> StepPhase {
         let steps: Vec<&Step> = self.workflow.steps.iter().collect();
         let index = steps.iter().position(|s| s.name == step.name).unwrap_or(0);
-        self.find_depend_phase(&steps, index, self.state.status.mode.steps == Mode::Dag)
+        self.find_depend_phase(&steps, index, self.state.status.mode.steps == StepMode::Dag)
     }
 
     fn operation(&self) -> Operation {

@@ -16,6 +16,7 @@ pub use cue::Cue;
 
 /// An expression could not be evaluated.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// The evaluator does not support this kind of expression.
     #[error(

@@ -1,6 +1,10 @@
 //! `vela/time`: `#DateToTimestamp` and `#TimestampToDate`, with Go's reference-time layouts
 //! (`Mon Jan 2 15:04:05 MST 2006`; `layout: ""` is RFC 3339), as KubeVela's `time` provider
 //! does with Go's `time.Parse` and `time.Unix(ts, 0).UTC().Format`.
+//!
+//! The layout engine is ours on purpose: no Rust crate formats or parses Go's reference-time
+//! layouts (chrono and jiff use strftime directives), and the 392 cases recorded with Go
+//! (`tests/data/go_time_layouts.json`) hold it to Go's exact behaviour.
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -8,7 +12,6 @@ use serde_json::{Value, json};
 use super::s;
 use crate::cue_step::{Call, Provider};
 use crate::step::{self, Context};
-use crate::time::{civil_from_days, days_from_civil};
 
 /// Go's `time.RFC3339`, the layout used when `layout` is empty.
 pub const RFC3339: &str = "2006-01-02T15:04:05Z07:00";
@@ -50,6 +53,7 @@ impl Provider for Time {
 
 /// A date did not match its layout, or a field was out of range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Part of the value does not match the layout element (Go's wording).
     #[error("parsing time {value:?} as {layout:?}: cannot parse {rest:?} as {elem:?}")]
@@ -662,6 +666,39 @@ pub fn parse(layout: &str, value: &str) -> Result<i64, Error> {
     }
     let days = days_from_civil(year, month, day);
     Ok(days * 86_400 + hour * 3600 + min * 60 + sec - offset)
+}
+
+// Calendar arithmetic for the Go layouts: Howard Hinnant's civil-calendar algorithms (public
+// domain), not jiff, because Go's `time` formats and parses years far outside jiff's -9999..=9999
+// (this module accepts ±10^14 s, about ±3 million years, as the Go-recorded table checks).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 #[cfg(test)]

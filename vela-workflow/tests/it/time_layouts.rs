@@ -6,7 +6,7 @@ use serde_json::Value;
 use vela_workflow::cue_step::time;
 
 fn table() -> Value {
-    serde_json::from_str(include_str!("data/go_time_layouts.json")).unwrap()
+    serde_json::from_str(include_str!("../data/go_time_layouts.json")).unwrap()
 }
 
 #[test]

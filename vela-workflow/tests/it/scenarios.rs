@@ -1,16 +1,14 @@
 //! The scenario table: what KubeVela's executor tests (`pkg/executor/workflow_test.go`) cover,
 //! replayed on this engine with real step types and tokio's paused clock.
 
-#[path = "../common/mod.rs"]
-mod common;
 mod table;
 
 use std::time::Duration;
 
-use common::{engine_with, render};
+use crate::common::{self, engine_with, render};
 use serde_json::{Value, json};
 use vela_workflow::status::RunPhase;
-use vela_workflow::{Config, Mode, RunState, Step, Workflow, operation};
+use vela_workflow::{Config, RunState, Step, StepMode, Workflow, operation};
 
 #[derive(Debug, Clone)]
 pub(crate) enum Act {
@@ -79,7 +77,7 @@ pub(crate) fn wf(steps: Vec<Step>) -> Workflow {
 }
 
 pub(crate) fn dag(steps: Vec<Step>) -> Workflow {
-    Workflow::new(steps).with_mode(Mode::Dag)
+    Workflow::new(steps).with_mode(StepMode::Dag)
 }
 
 #[tokio::test(start_paused = true)]

@@ -19,7 +19,7 @@ use vela_workflow::status::{RunPhase, StepPhase};
 use vela_workflow::step::{self, Context, Registry, StepType};
 use vela_workflow::store::{self, Store};
 use vela_workflow::time::{Timestamp, TokioClock};
-use vela_workflow::{Engine, Mode, RunState, Step, Workflow, operation, steps};
+use vela_workflow::{Engine, RunState, Step, StepMode, Workflow, operation, steps};
 
 #[derive(Clone, Copy, Debug)]
 enum Behaviour {
@@ -180,7 +180,7 @@ fn workflow(case: &Case) -> Workflow {
         steps.push(Step::new("g", "step-group").with_sub_steps(subs));
     }
     let w = Workflow::new(steps);
-    if case.dag { w.with_mode(Mode::Dag) } else { w }
+    if case.dag { w.with_mode(StepMode::Dag) } else { w }
 }
 
 async fn check(case: Case) -> Result<(), TestCaseError> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::common::no_retries;
 use serde_json::{Value, json};
 use vela_workflow::status::RunPhase;
-use vela_workflow::{Config, Mode};
+use vela_workflow::{Config, StepMode};
 
 pub(crate) fn table() -> Vec<Scenario> {
     let d = Config::default;
@@ -470,7 +470,7 @@ pub(crate) fn table() -> Vec<Scenario> {
                     .with_timeout("30s")
                     .with_properties(json!({"duration": "1m"})),
             ])
-            .with_mode(Mode::Dag),
+            .with_mode(StepMode::Dag),
             vec![Pass, Pass, Requeue(Some(secs(30)))],
         ),
         sc(

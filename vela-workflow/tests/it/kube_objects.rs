@@ -122,9 +122,7 @@ async fn run_state_survives_in_a_configmap() {
 }
 
 #[cfg(all(feature = "cue", feature = "tls"))]
-mod config_round_trip;
-#[cfg(all(feature = "cue", feature = "tls"))]
-mod loopback;
+use crate::{config_round_trip, loopback};
 
 #[cfg(all(feature = "cue", feature = "tls"))]
 async fn namespace(objects: &Kube, name: &str) -> Key {

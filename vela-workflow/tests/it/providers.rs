@@ -30,9 +30,7 @@ fn packages() -> Packages {
         .expect("provider packages")
 }
 
-mod loopback;
-
-use loopback::{Log, Seen, b64, http_server, mtls_server, ok_json, pki};
+use crate::loopback::{Log, Seen, b64, http_server, mtls_server, ok_json, pki};
 
 /// A step type calling `http.#HTTPDo` with its properties as `$params`.
 const HTTP_DO: &str = r#"
@@ -410,7 +408,7 @@ async fn check_metrics_succeeds_after_duration_and_fails_after_fail_duration() {
     assert!(message.contains("bad_data: parse error at char 4"), "{message}");
 }
 
-mod config_round_trip;
+use crate::config_round_trip;
 
 #[tokio::test]
 async fn config_definitions_create_read_list_and_delete_configs() {

@@ -1,0 +1,19 @@
+//! vela-workflow's integration tests, one binary with a module per concern (as cargo does: one
+//! link instead of one per file). Filter by module: `cargo test -p vela-workflow --test it --
+//! scenarios::`. The Kubernetes tests need `--features kube` and a cluster:
+//! `cargo test -p vela-workflow --features kube --test it -- --include-ignored kube_objects::`
+//! (what `.ci/suites/30-e2e.sh` runs).
+
+mod book;
+mod builtin_steps;
+mod common;
+#[cfg(all(feature = "cue", feature = "tls"))]
+mod config_round_trip;
+mod cue_steps;
+mod kube_objects;
+#[cfg(all(feature = "cue", feature = "tls"))]
+mod loopback;
+mod model;
+mod providers;
+mod scenarios;
+mod time_layouts;
