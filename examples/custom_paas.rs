@@ -19,7 +19,8 @@ use vela_render::k8s_openapi::api::core::v1::{
 use vela_render::k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use vela_render::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use vela_render::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use vela_render::{Context, Kind, Meta, Native, Registry, Rendered, Renderer, Result, app, output};
+use vela_render::ops::output;
+use vela_render::{Context, Kind, Meta, Native, Registry, Rendered, Renderer, Result, app};
 
 // ANCHOR: params
 /// What a developer may set on a `web-app`: nothing else.

@@ -100,7 +100,7 @@ mod custom_paas;
 #[test]
 fn custom_paas_renders_the_shop_with_two_definitions() {
     let text = custom_paas::render(&app_file("acme-shop.yaml")).unwrap();
-    let docs = vela_render::output::parse_dry_run(&text);
+    let docs = vela_render::ops::output::parse_dry_run(&text);
     assert_eq!(docs.len(), 1, "one component:\n{text}");
     let (title, objects) = &docs[0];
     assert_eq!(title, "Application(shop) -- Component(storefront)");

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use serde_json::{Value, json};
 use vela_render::cue::CueDefinition;
-use vela_render::{Kind, Registry, Renderer, app, output};
+use vela_render::ops::output;
+use vela_render::{Kind, Registry, Renderer, app};
 
 use crate::cli::{DocumentFormat, ListingFormat};
 
@@ -71,7 +72,8 @@ impl DryRun<'_> {
                 strict: self.strict,
                 ..Default::default()
             });
-        let result = vela_render::dryrun::run(&renderer, &app).map_err(|e| anyhow::anyhow!(e.chain()))?;
+        let result =
+            vela_render::ops::dryrun::run(&renderer, &app).map_err(|e| anyhow::anyhow!(e.chain()))?;
         tracing::info!(
             application = app::name(&app),
             namespace = app::namespace(&app),
@@ -355,7 +357,7 @@ pub fn def_vet(files: &[PathBuf]) -> Result<String> {
     let mut out = String::new();
     let mut failed = 0;
     for f in files {
-        match vela_render::vet::vet_path(f) {
+        match vela_render::ops::vet::vet_path(f) {
             Ok(n) => {
                 let _ = writeln!(out, "{}: ok ({n} definition(s))", f.display());
             }

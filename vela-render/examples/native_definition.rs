@@ -6,9 +6,8 @@
 // ANCHOR: definition
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
-use vela_render::native::Native;
-use vela_render::{Context, Kind, Meta, Rendered, Result};
+use vela_render::serde_json::json;
+use vela_render::{Context, Kind, Meta, Native, Rendered, Result};
 
 /// Parameters users write under `properties:`; the schema, validation and
 /// OpenAPI output all come from this type.
@@ -38,39 +37,37 @@ impl Native for Cache {
     type Params = CacheParams;
 
     fn meta(&self) -> Meta {
-        Meta::new("cache", Kind::Component, "An in-memory Redis cache")
+        Meta::new("cache", Kind::Component, "An in-memory Redis cache").workload("apps/v1", "Deployment")
     }
 
     fn render(&self, ctx: &Context, p: CacheParams) -> Result<Rendered> {
-        let labels = json!({"app.oam.dev/component": ctx.name});
-        Ok(Rendered {
-            output: Some(json!({
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "spec": {
-                    "replicas": p.replicas,
-                    "selector": {"matchLabels": labels},
-                    "template": {
-                        "metadata": {"labels": labels},
-                        "spec": {"containers": [{
-                            "name": ctx.name,
-                            "image": "redis:7",
-                            "resources": {"limits": {"memory": p.memory}},
-                        }]},
-                    },
+        // The selector labels are the contract with traits that find the pods.
+        let labels = ctx.selector_labels();
+        Rendered::output(json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "spec": {
+                "replicas": p.replicas,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{
+                        "name": ctx.name,
+                        "image": "redis:7",
+                        "resources": {"limits": {"memory": p.memory}},
+                    }]},
                 },
-            })),
-            outputs: vec![(
-                "service".into(),
-                json!({
-                    "apiVersion": "v1",
-                    "kind": "Service",
-                    "metadata": {"name": ctx.name},
-                    "spec": {"selector": labels, "ports": [{"port": 6379}]},
-                }),
-            )],
-            ..Default::default()
-        })
+            },
+        }))?
+        .add_output(
+            "service",
+            json!({
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": ctx.name},
+                "spec": {"selector": labels, "ports": [{"port": 6379}]},
+            }),
+        )
     }
 }
 // ANCHOR_END: definition

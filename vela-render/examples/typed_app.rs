@@ -7,7 +7,8 @@
 use serde_json::json;
 use vela_model::application::{Application, Component, Spec};
 use vela_model::definition::{Schematic, TraitDefinition, TraitSpec};
-use vela_render::{Registry, Renderer, app, output};
+use vela_render::ops::output;
+use vela_render::{Registry, Renderer, app};
 
 // ANCHOR: definition_cr
 /// A trait a platform team keeps as a `TraitDefinition` CR.

@@ -7,11 +7,16 @@
 //!   (context variables, parameter validation with field paths, the [`patch`] engine, names,
 //!   labels and annotations). [`app::parse`] reads one from YAML or JSON with vela-model's
 //!   parser; definition CRs typed by vela-model load with [`Registry::insert_resource`].
-//! * [`output`] — KubeVela's `vela dry-run` layout; [`testing`] — snapshot helpers for
+//! * [`Native`] — a definition written in Rust: typed parameters, typed objects
+//!   ([`Rendered::output`]), typed metadata ([`Meta`]); added with [`Registry::register`].
+//! * The core is [`Definition`], [`Registry`], [`Renderer`], [`Context`], [`patch`] and
+//!   [`health`]; [`ops`] holds the command line's operations on top of it (`load` definitions
+//!   from files, `dryrun`, its `output` layout, `vet`); [`testing`] — snapshot helpers for
 //!   platform teams testing their own definitions.
 //!
 //! ```
-//! use vela_render::{Registry, Renderer, app, output};
+//! use vela_render::ops::output;
+//! use vela_render::{Registry, Renderer, app};
 //! let app = app::parse(r#"
 //! apiVersion: core.oam.dev/v1beta1
 //! kind: Application
@@ -28,24 +33,21 @@
 //! ```
 
 pub mod app;
-pub mod builtin;
+mod builtin;
 pub mod context;
 pub mod cue;
 pub mod definition;
-pub mod dryrun;
 pub mod error;
 pub mod health;
-pub mod load;
 pub mod native;
 pub mod openapi;
-pub mod output;
+pub mod ops;
 pub mod patch;
 pub mod registry;
 pub mod render;
 pub mod resource;
 pub mod schema;
 pub mod testing;
-pub mod vet;
 
 pub use app::Application;
 pub use context::Context;

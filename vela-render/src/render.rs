@@ -166,7 +166,7 @@ fn set_default_namespace(obj: &mut Value, ns: &str) {
 /// byte-compatible with KubeVela's spew dump).
 pub fn trait_name(component: &str, trait_type: &str, obj: &Value) -> String {
     let mut h: u32 = 0x811c_9dc5;
-    for b in crate::output::canonical_json(obj).bytes() {
+    for b in crate::ops::output::canonical_json(obj).bytes() {
         h ^= u32::from(b);
         h = h.wrapping_mul(0x0100_0193);
     }

@@ -3,7 +3,7 @@
 //! A controller or API server that reads `ComponentDefinition`s, `TraitDefinition`s,
 //! `PolicyDefinition`s and `WorkflowStepDefinition`s from a cluster holds them as
 //! [`vela_model::definition`] types; [`Registry::insert_resource`] compiles one into a
-//! [`CueDefinition`] and registers it, the same way files are loaded ([`crate::load`] parses
+//! [`CueDefinition`] and registers it, the same way files are loaded ([`crate::ops::load`] parses
 //! YAML with vela-model's parser and goes through here too).
 //!
 //! ```

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::app::{Application, Component, Trait};
 use crate::definition::Definition;
 use crate::native::Native;
-use crate::output;
+use crate::ops::output;
 use crate::registry::Registry;
 use crate::render::{ComponentManifest, Options, Renderer};
 use vela_model::application::Spec;
@@ -126,7 +126,7 @@ impl Harness {
     /// Renders an [`Application`] to dry-run text (errors as `Error: ...`).
     pub fn dry_run_app(&self, app: &Application) -> String {
         let renderer = self.renderer();
-        match crate::dryrun::run(&renderer, app) {
+        match crate::ops::dryrun::run(&renderer, app) {
             Ok(sections) => sections.iter().map(|(t, c)| output::dry_run_text(t, c)).collect(),
             Err(e) => format!("Error: {}\n", e.chain()),
         }

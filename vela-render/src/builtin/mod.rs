@@ -1,6 +1,9 @@
 //! The project's built-in definitions, written in Rust and parameter-compatible with
 //! KubeVela's CUE originals (`vela-templates/definitions/internal`).
 //!
+//! Private to the crate: users reach them through [`Registry::builtin`] by name, and their
+//! parameter types through each definition's schema, so the Rust types can change freely.
+//!
 //! - [`components`]: the workload types (webservice, worker, daemon, statefulset, task,
 //!   cron-task, k8s-objects);
 //! - [`traits`]: grouped by what they touch: a container, the pod, the network, storage,
@@ -9,9 +12,6 @@
 //! - [`pod`]: parameter types and pod-spec builders shared by components and traits;
 //! - [`status`]: the health rules of the workloads.
 
-use std::sync::Arc;
-
-use crate::native::Def;
 use crate::registry::Registry;
 
 pub mod components;
@@ -25,41 +25,41 @@ pub mod traits;
 pub fn register(r: &mut Registry) {
     use traits::{container, networking, pod, scaling};
 
-    r.insert(Arc::new(Def::new(components::Webservice)));
-    r.insert(Arc::new(Def::new(components::Worker)));
-    r.insert(Arc::new(Def::new(components::Daemon)));
-    r.insert(Arc::new(Def::new(components::StatefulSet)));
-    r.insert(Arc::new(Def::new(components::Task)));
-    r.insert(Arc::new(Def::new(components::K8sObjects)));
-    r.insert(Arc::new(Def::new(components::CronTask)));
+    r.register(components::Webservice);
+    r.register(components::Worker);
+    r.register(components::Daemon);
+    r.register(components::StatefulSet);
+    r.register(components::Task);
+    r.register(components::K8sObjects);
+    r.register(components::CronTask);
 
-    r.insert(Arc::new(Def::new(scaling::Scaler)));
-    r.insert(Arc::new(Def::new(pod::MetaMerge::labels())));
-    r.insert(Arc::new(Def::new(pod::MetaMerge::annotations())));
-    r.insert(Arc::new(Def::new(traits::patches::JsonPatchTrait)));
-    r.insert(Arc::new(Def::new(traits::patches::JsonMergePatchTrait)));
-    r.insert(Arc::new(Def::new(container::Sidecar)));
-    r.insert(Arc::new(Def::new(pod::HostAliasTrait)));
-    r.insert(Arc::new(Def::new(container::Env)));
-    r.insert(Arc::new(Def::new(container::Command)));
-    r.insert(Arc::new(Def::new(container::ContainerImage)));
-    r.insert(Arc::new(Def::new(traits::update_strategy::K8sUpdateStrategy)));
-    r.insert(Arc::new(Def::new(container::Resource)));
-    r.insert(Arc::new(Def::new(container::InitContainer)));
-    r.insert(Arc::new(Def::new(container::Lifecycle)));
-    r.insert(Arc::new(Def::new(pod::PodSecurityContext)));
-    r.insert(Arc::new(Def::new(pod::TopologySpread)));
-    r.insert(Arc::new(Def::new(container::StartupProbeTrait)));
-    r.insert(Arc::new(Def::new(container::SecurityContext)));
-    r.insert(Arc::new(Def::new(container::ContainerPorts)));
-    r.insert(Arc::new(Def::new(pod::Affinity)));
-    r.insert(Arc::new(Def::new(traits::storage::Storage)));
-    r.insert(Arc::new(Def::new(networking::Gateway)));
-    r.insert(Arc::new(Def::new(networking::Expose)));
-    r.insert(Arc::new(Def::new(scaling::CpuScaler)));
-    r.insert(Arc::new(Def::new(scaling::Hpa)));
-    r.insert(Arc::new(Def::new(networking::PureIngress)));
-    r.insert(Arc::new(Def::new(pod::ServiceAccount)));
+    r.register(scaling::Scaler);
+    r.register(pod::MetaMerge::labels());
+    r.register(pod::MetaMerge::annotations());
+    r.register(traits::patches::JsonPatchTrait);
+    r.register(traits::patches::JsonMergePatchTrait);
+    r.register(container::Sidecar);
+    r.register(pod::HostAliasTrait);
+    r.register(container::Env);
+    r.register(container::Command);
+    r.register(container::ContainerImage);
+    r.register(traits::update_strategy::K8sUpdateStrategy);
+    r.register(container::Resource);
+    r.register(container::InitContainer);
+    r.register(container::Lifecycle);
+    r.register(pod::PodSecurityContext);
+    r.register(pod::TopologySpread);
+    r.register(container::StartupProbeTrait);
+    r.register(container::SecurityContext);
+    r.register(container::ContainerPorts);
+    r.register(pod::Affinity);
+    r.register(traits::storage::Storage);
+    r.register(networking::Gateway);
+    r.register(networking::Expose);
+    r.register(scaling::CpuScaler);
+    r.register(scaling::Hpa);
+    r.register(networking::PureIngress);
+    r.register(pod::ServiceAccount);
 
     policies::register(r);
 }

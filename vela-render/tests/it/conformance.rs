@@ -7,7 +7,7 @@ use crate::conformance_dir;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use vela_render::output::{parse_dry_run, sorted};
+use vela_render::ops::output::{parse_dry_run, sorted};
 use vela_render::testing::{Harness, yaml_block};
 use vela_render::{Kind, Registry};
 

@@ -47,7 +47,7 @@ fn every_kubevela_definition_vets_except_the_known_ones() {
     let mut ok = 0;
     for f in &files {
         let rel = f.strip_prefix(&root).unwrap().display().to_string();
-        match vela_render::vet::vet_path(f) {
+        match vela_render::ops::vet::vet_path(f) {
             Ok(n) => ok += n,
             Err(errors) => failures.push((rel, errors.join("; "))),
         }

@@ -13,14 +13,13 @@ mod task;
 mod webservice;
 mod worker;
 
-pub use cron_task::{CronTask, CronTaskParams};
+pub use cron_task::CronTask;
 pub use daemon::Daemon;
-pub use k8s_objects::{K8sObjects, ObjectsParams};
-pub use service::{ExposeType, Limit, Port, ServiceParams};
+pub use k8s_objects::K8sObjects;
 pub use statefulset::StatefulSet;
-pub use task::{Task, TaskParams};
+pub use task::Task;
 pub use webservice::Webservice;
-pub use worker::{Worker, WorkerParams};
+pub use worker::Worker;
 
 /// A component's metadata with its `workload` attribute (`definition` and `type`).
 fn workload_meta(name: &str, desc: &str, api_version: &str, kind: &str, ty: &str) -> Meta {

@@ -133,6 +133,10 @@ pub struct ConfigMapVol {
     pub default_mode: i64,
     /// Read-only.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "in KubeVela's schema; this definition's rendering does not read it"
+    )]
     pub read_only: bool,
     /// Data.
     #[serde(default)]
@@ -167,6 +171,10 @@ pub struct SecretVol {
     pub default_mode: i64,
     /// Read-only.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "in KubeVela's schema; this definition's rendering does not read it"
+    )]
     pub read_only: bool,
     /// String data.
     #[serde(default)]

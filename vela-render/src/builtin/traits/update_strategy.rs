@@ -68,6 +68,10 @@ fn default_target_kind() -> String {
 pub struct UpdateStrategyParams {
     /// Target API version.
     #[serde(default = "default_target_api_version", rename = "targetAPIVersion")]
+    #[allow(
+        dead_code,
+        reason = "in KubeVela's schema; this definition's rendering does not read it"
+    )]
     pub target_api_version: String,
     /// Deployment (default), StatefulSet or DaemonSet.
     #[serde(default = "default_target_kind")]

@@ -55,6 +55,10 @@ pub struct StartupProbe {
 
 /// Several probes.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[allow(
+    dead_code,
+    reason = "in KubeVela's schema; rendering `probes` fails as KubeVela's template does, so nothing reads it"
+)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {
     /// Per-container probes.
@@ -63,6 +67,7 @@ pub struct Probes {
 
 /// `probes: [...]` or a single probe.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[allow(dead_code, reason = "see `Probes`")]
 #[serde(untagged)]
 pub enum ProbeParams {
     /// Several.

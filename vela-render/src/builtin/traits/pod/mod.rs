@@ -10,7 +10,6 @@ mod topology_spread;
 
 pub use affinity::*;
 pub use host_alias::*;
-pub use label_selector::*;
 pub use metadata::*;
 pub use security_context::*;
 pub use service_account::*;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::context::Context;
 use crate::definition::{Definition, Kind};
-use crate::load;
+use crate::ops::load;
 
 /// A minimal parameter object: every required field of the schema that has no default (no
 /// `default`, not `nullable`) filled with its first `enum` value, else a placeholder of its
