@@ -97,6 +97,7 @@ fn yaml_1_1_differences_are_warned_about() {
 #[path = "../custom_paas.rs"]
 mod custom_paas;
 
+// ANCHOR: paas_test
 #[test]
 fn custom_paas_renders_the_shop_with_two_definitions() {
     let text = custom_paas::render(&app_file("acme-shop.yaml")).unwrap();
@@ -126,6 +127,7 @@ fn custom_paas_renders_the_shop_with_two_definitions() {
     assert_eq!(service["metadata"]["labels"]["trait.oam.dev/type"], "public");
     assert_eq!(service["spec"]["ports"][0]["targetPort"], "http");
 }
+// ANCHOR_END: paas_test
 
 #[test]
 fn custom_paas_rejects_knobs_it_does_not_offer() {
