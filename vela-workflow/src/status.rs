@@ -138,37 +138,8 @@ pub struct WorkflowStepStatus {
     pub sub_steps: Vec<StepStatus>,
 }
 
-/// The phase of a whole run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum RunPhase {
-    /// Not started.
-    #[default]
-    Initializing,
-    /// Running steps.
-    Executing,
-    /// Suspended until resumed.
-    Suspending,
-    /// Terminated by a user or a `#Break`.
-    Terminated,
-    /// Failed.
-    Failed,
-    /// All steps succeeded or were skipped.
-    Succeeded,
-    /// Skipped.
-    Skipped,
-}
-
-impl RunPhase {
-    /// Whether the run is over (terminated, failed, succeeded or skipped).
-    #[must_use]
-    pub const fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Self::Terminated | Self::Failed | Self::Succeeded | Self::Skipped
-        )
-    }
-}
+/// The phase of a whole run: vela-model's (`Initializing` by default).
+pub use vela_model::workflow::RunPhase;
 
 /// The status of a run (`status.workflow` of an App, `status` of a WorkflowRun).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,10 +7,11 @@ use typed_builder::TypedBuilder;
 use crate::common::Time;
 
 /// The phase of a whole workflow run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum RunPhase {
     /// Not started yet.
+    #[default]
     Initializing,
     /// Steps are running.
     Executing,
@@ -24,6 +25,23 @@ pub enum RunPhase {
     Succeeded,
     /// Skipped.
     Skipped,
+}
+
+impl RunPhase {
+    /// Whether the run is over (terminated, failed, succeeded or skipped).
+    ///
+    /// ```
+    /// use vela_model::workflow::RunPhase;
+    /// assert!(RunPhase::Succeeded.is_terminal());
+    /// assert!(!RunPhase::Suspending.is_terminal());
+    /// ```
+    #[must_use]
+    pub const fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Self::Terminated | Self::Failed | Self::Succeeded | Self::Skipped
+        )
+    }
 }
 
 /// The phase of one step.
