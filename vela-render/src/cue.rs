@@ -49,6 +49,13 @@ fn load_err(origin: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
+fn compile_err(origin: &str, source: vela_cue::Error) -> Error {
+    Error::Compile {
+        origin: origin.to_string(),
+        source,
+    }
+}
+
 fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
         .map(|m| {
@@ -73,7 +80,7 @@ fn compile_status(origin: &str, attrs: &Map<String, Value>) -> Result<StatusProg
         {
             Some(src) if !src.trim().is_empty() => Program::compile(&format!("{origin}#status.{key}"), src)
                 .map(Some)
-                .map_err(|e| load_err(origin, e)),
+                .map_err(|e| compile_err(origin, e)),
             _ => Ok(None),
         }
     };
@@ -88,16 +95,16 @@ impl CueDefinition {
     /// Loads a `vela def` CUE file (`<name>: {type, description, attributes, ...}` plus
     /// `template: {...}`).
     pub fn from_cue(origin: &str, src: &str) -> Result<Self> {
-        let parts = vela_cue::definition::split(src).map_err(|e| load_err(origin, e))?;
-        let whole = Program::compile(origin, src).map_err(|e| load_err(origin, e))?;
-        let inst = whole.eval().map_err(|e| load_err(origin, e))?;
+        let parts = vela_cue::definition::split(src).map_err(|e| compile_err(origin, e))?;
+        let whole = Program::compile(origin, src).map_err(|e| compile_err(origin, e))?;
+        let inst = whole.eval().map_err(|e| compile_err(origin, e))?;
         let root = inst.root();
         let (name, header) = root
             .fields()
             .into_iter()
             .find(|(k, _)| k != "template")
             .ok_or_else(|| load_err(origin, "no definition header (`<name>: {type: ...}`)"))?;
-        let header = header.to_json().map_err(|e| load_err(origin, e))?;
+        let header = header.to_json().map_err(|e| compile_err(origin, e))?;
         let kind_word = header.get("type").and_then(Value::as_str).unwrap_or_default();
         let kind = Kind::parse(kind_word)
             .ok_or_else(|| load_err(origin, format!("{name}.type: unknown kind {kind_word:?}")))?;
@@ -173,7 +180,7 @@ impl CueDefinition {
     }
 
     fn build(origin: &str, meta: Meta, template: String, source: Source) -> Result<Self> {
-        let program = Program::compile(origin, &template).map_err(|e| load_err(origin, e))?;
+        let program = Program::compile(origin, &template).map_err(|e| compile_err(origin, e))?;
         let status = compile_status(origin, &meta.attributes)?;
         let (schema, schema_error) = match crate::openapi::parameter_schema(&template) {
             Ok(s) => (s, None),
@@ -231,6 +238,14 @@ impl CueDefinition {
             "metadata": metadata,
             "spec": spec,
         })
+    }
+
+    fn eval_err(&self, source: vela_cue::Error) -> Error {
+        Error::Evaluate {
+            kind: self.meta.kind,
+            name: self.meta.name.clone(),
+            source,
+        }
     }
 
     fn render_err(&self, e: impl std::fmt::Display) -> Error {
@@ -338,7 +353,7 @@ impl Definition for CueDefinition {
         let inst = self
             .program
             .eval_with(&[("parameter", &params), ("context", &ctx_json)])
-            .map_err(|e| self.render_err(e))?;
+            .map_err(|e| self.eval_err(e))?;
         let mut out = Rendered::default();
         if let Ok(errs) = inst.lookup("errs")
             && errs.exists()
@@ -354,31 +369,31 @@ impl Definition for CueDefinition {
         }
         // KubeVela validates the whole template (conflicts anywhere, e.g. a parameter outside
         // its enum that no output reads) before reading `output`
-        inst.validate().map_err(|e| self.render_err(e))?;
+        inst.validate().map_err(|e| self.eval_err(e))?;
         if let Ok(o) = inst.lookup("output")
             && o.exists()
         {
-            out.output = Some(o.to_json().map_err(|e| self.render_err(e))?);
+            out.output = Some(o.to_json().map_err(|e| self.eval_err(e))?);
         }
         if let Ok(os) = inst.lookup("outputs")
             && os.exists()
         {
             for (name, v) in os.fields() {
                 out.outputs
-                    .push((name, v.to_json().map_err(|e| self.render_err(e))?));
+                    .push((name, v.to_json().map_err(|e| self.eval_err(e))?));
             }
         }
         if let Ok(p) = inst.lookup("patch")
             && p.exists()
         {
-            out.patch = Some(patch_from_cue(&p).map_err(|e| self.render_err(e))?);
+            out.patch = Some(patch_from_cue(&p).map_err(|e| self.eval_err(e))?);
         }
         if let Ok(po) = inst.lookup("patchOutputs")
             && po.exists()
         {
             for (name, v) in po.fields() {
                 out.patch_outputs
-                    .push((name, patch_from_cue(&v).map_err(|e| self.render_err(e))?));
+                    .push((name, patch_from_cue(&v).map_err(|e| self.eval_err(e))?));
             }
         }
         Ok(out)
@@ -400,7 +415,7 @@ impl Definition for CueDefinition {
         let inputs = [("context", &ctx), ("parameter", &param)];
         let mut result = StatusResult::default();
         if let Some(p) = &self.status.details {
-            let inst = p.eval_with(&inputs).map_err(|e| self.render_err(e))?;
+            let inst = p.eval_with(&inputs).map_err(|e| self.eval_err(e))?;
             for (k, v) in inst.root().fields() {
                 if k.starts_with('$') || k.len() >= 32 {
                     continue;
@@ -418,7 +433,7 @@ impl Definition for CueDefinition {
         ctx["status"] = json!({"details": result.details});
         let inputs = [("context", &ctx), ("parameter", &param)];
         if let Some(p) = &self.status.health {
-            let inst = p.eval_with(&inputs).map_err(|e| self.render_err(e))?;
+            let inst = p.eval_with(&inputs).map_err(|e| self.eval_err(e))?;
             result.healthy = inst
                 .decode::<bool>("isHealth")
                 .map_err(|e| self.render_err(format!("evaluate health status: {e}")))?;
@@ -426,11 +441,50 @@ impl Definition for CueDefinition {
         ctx["status"]["healthy"] = json!(result.healthy);
         let inputs = [("context", &ctx), ("parameter", &param)];
         if let Some(p) = &self.status.custom {
-            let inst = p.eval_with(&inputs).map_err(|e| self.render_err(e))?;
+            let inst = p.eval_with(&inputs).map_err(|e| self.eval_err(e))?;
             if let Ok(m) = inst.decode::<String>("message") {
                 result.message = m;
             }
         }
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source_is_cue_error(e: &Error) -> bool {
+        std::error::Error::source(e).is_some_and(|s| s.downcast_ref::<vela_cue::Error>().is_some())
+    }
+
+    #[test]
+    fn compile_and_evaluation_errors_keep_vela_cues_error_as_their_source() {
+        let err = CueDefinition::from_cue("bad.cue", "broken: {").unwrap_err();
+        assert!(matches!(err, Error::Compile { .. }), "{err:?}");
+        assert!(source_is_cue_error(&err), "{err:?}");
+        assert!(
+            err.chain().starts_with("load definition from bad.cue: "),
+            "{}",
+            err.chain()
+        );
+
+        let def = CueDefinition::from_cue(
+            "cm.cue",
+            r#"
+cm: {type: "component", attributes: {}}
+template: {
+  output: {apiVersion: "v1", kind: "ConfigMap", data: n: parameter.n + 1}
+  parameter: n: int
+}
+"#,
+        )
+        .unwrap();
+        let err = def
+            .render(&Context::new("app", "default", "c"), &json!({"n": "one"}))
+            .unwrap_err();
+        assert!(matches!(err, Error::Evaluate { .. }), "{err:?}");
+        assert!(source_is_cue_error(&err), "{err:?}");
+        assert!(err.chain().starts_with("component cm: "), "{}", err.chain());
     }
 }

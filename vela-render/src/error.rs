@@ -69,6 +69,44 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A CUE definition's template failed to evaluate (or its output is not concrete).
+    #[error("{kind} {name}")]
+    Evaluate {
+        /// The definition kind.
+        kind: Kind,
+        /// The definition name.
+        name: String,
+        /// vela-cue's error (position and CUE's message).
+        #[source]
+        source: vela_cue::Error,
+    },
+    /// A definition's CUE (file, CR template or status program) does not compile.
+    #[error("load definition from {origin}")]
+    Compile {
+        /// The file or object the definition came from.
+        origin: String,
+        /// vela-cue's error.
+        #[source]
+        source: vela_cue::Error,
+    },
+    /// A definition file or directory could not be read.
+    #[error("load definition from {origin}")]
+    Read {
+        /// The path.
+        origin: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A definition CR file is not valid YAML or JSON for its kind.
+    #[error("load definition from {origin}")]
+    ParseDefinition {
+        /// The path.
+        origin: String,
+        /// vela-model's parse error (document, line, column, field path).
+        #[source]
+        source: vela_model::parse::Error,
+    },
     /// A definition source (file, CR, CUE) could not be loaded.
     #[error("load definition from {origin}: {message}")]
     Load {

@@ -41,6 +41,7 @@ pub use strategy::strategy_unify;
 
 /// Errors of the patch engine.
 #[derive(Debug, thiserror::Error, PartialEq)]
+#[non_exhaustive]
 pub enum Error {
     /// Two different scalar (or differently typed) values met at the same path.
     #[error("conflicting values at {path}: {base} != {patch}")]

@@ -52,6 +52,7 @@ use kubevela_fix::{fix, normalize_numbers};
 
 /// Generating the schema failed (KubeVela stores no schema ConfigMap then).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The template does not evaluate.
     #[error("evaluating the template: {0}")]

@@ -12,10 +12,10 @@ use crate::definition::Definition;
 use crate::error::{Error, Result};
 use crate::registry::Registry;
 
-fn load_err(origin: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Load {
+fn read_err(origin: &Path, source: std::io::Error) -> Error {
+    Error::Read {
         origin: origin.display().to_string(),
-        message: e.to_string(),
+        source,
     }
 }
 
@@ -54,7 +54,10 @@ pub fn from_text(origin: &Path, text: &str) -> Result<Vec<Arc<dyn Definition>>> 
         Some("cue") => Ok(vec![Arc::new(CueDefinition::from_cue(&o, text)?)]),
         Some("yaml" | "yml" | "json") => {
             let text = strip_helm(text);
-            let docs = vela_model::parse::documents(&text).map_err(|e| load_err(origin, e))?;
+            let docs = vela_model::parse::documents(&text).map_err(|source| Error::ParseDefinition {
+                origin: o.clone(),
+                source,
+            })?;
             let mut defs: Vec<Arc<dyn Definition>> = Vec::new();
             for doc in docs {
                 let def = match doc {
@@ -75,10 +78,10 @@ pub fn from_text(origin: &Path, text: &str) -> Result<Vec<Arc<dyn Definition>>> 
 /// Loads every definition under `path` (a file, or a directory walked recursively in name
 /// order). Files of other types are skipped.
 pub fn from_path(path: &Path) -> Result<Vec<Arc<dyn Definition>>> {
-    let meta = std::fs::metadata(path).map_err(|e| load_err(path, e))?;
+    let meta = std::fs::metadata(path).map_err(|e| read_err(path, e))?;
     if meta.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(|e| load_err(path, e))?
+            .map_err(|e| read_err(path, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         entries.sort();
@@ -88,7 +91,7 @@ pub fn from_path(path: &Path) -> Result<Vec<Arc<dyn Definition>>> {
         }
         Ok(out)
     } else {
-        let text = std::fs::read_to_string(path).map_err(|e| load_err(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| read_err(path, e))?;
         from_text(path, &text)
     }
 }
