@@ -3,14 +3,7 @@
 
 use vela_model::workflow as model;
 
-use crate::spec::{ExecuteMode, Step, Workflow, WorkflowRunSpec};
-
-impl From<&model::Mode> for ExecuteMode {
-    fn from(m: &model::Mode) -> Self {
-        let (steps, sub_steps) = model::Mode::resolved(Some(m));
-        ExecuteMode { steps, sub_steps }
-    }
-}
+use crate::spec::{Step, Workflow, WorkflowRunSpec};
 
 impl From<&model::SubStep> for Step {
     fn from(s: &model::SubStep) -> Self {
@@ -44,7 +37,7 @@ impl From<&model::Step> for Step {
 #[must_use]
 pub fn workflow(mode: Option<&model::Mode>, steps: &[model::Step]) -> Workflow {
     Workflow {
-        mode: mode.map(ExecuteMode::from),
+        mode: mode.copied(),
         steps: steps.iter().map(Step::from).collect(),
     }
 }
@@ -53,7 +46,7 @@ impl From<&model::RunSpec> for WorkflowRunSpec {
     fn from(r: &model::RunSpec) -> Self {
         WorkflowRunSpec {
             context: r.context.clone(),
-            mode: r.mode.as_ref().map(ExecuteMode::from),
+            mode: r.mode,
             workflow_spec: r.workflow_spec.as_ref().map(|w| workflow(None, &w.steps)),
             workflow_ref: r.workflow_ref.clone(),
         }
@@ -78,12 +71,14 @@ mod tests {
         assert_eq!(e.sub_steps[0].timeout, "1m");
         let mode: model::Mode = serde_json::from_str(r#"{"steps":"DAG"}"#).unwrap();
         let w = workflow(Some(&mode), &[s]);
+        // the workflow keeps the mode as written; the run resolves KubeVela's defaults
+        assert_eq!(w.mode, Some(mode));
         assert_eq!(
-            w.mode,
-            Some(ExecuteMode {
+            crate::spec::ExecuteMode::resolve(w.mode.as_ref()),
+            crate::spec::ExecuteMode {
                 steps: model::StepMode::Dag,
                 sub_steps: model::StepMode::Dag
-            })
+            }
         );
     }
 }

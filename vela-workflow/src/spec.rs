@@ -2,13 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-pub use vela_model::workflow::{Input, Output, StepMeta, StepMode};
+pub use vela_model::workflow::{Input, Mode, Output, StepMeta, StepMode};
 
-// `StepMode`, `Input`, `Output` and `StepMeta` are vela-model's (one set of types for the wire
+// `Mode`, `StepMode`, `Input`, `Output` and `StepMeta` are vela-model's (one set of types for the wire
 // format). `Step` and `Workflow` stay the engine's own for now: a group's sub-steps are `Step`s
 // here (vela-model has a separate `SubStep`), and `if`/`timeout` are plain strings.
 
-/// The modes of the top-level steps and of the sub-steps of step groups.
+/// The modes in effect for a run, KubeVela's defaults filled in (what a run status records,
+/// `mode.steps` and `mode.subSteps` always set); a workflow's [`Mode`] leaves them optional.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecuteMode {
@@ -28,12 +29,18 @@ fn dag() -> StepMode {
     StepMode::Dag
 }
 
+impl ExecuteMode {
+    /// The modes of a workflow with KubeVela's defaults (`StepByStep` steps, `DAG` sub-steps).
+    #[must_use]
+    pub fn resolve(mode: Option<&Mode>) -> Self {
+        let (steps, sub_steps) = Mode::resolved(mode);
+        Self { steps, sub_steps }
+    }
+}
+
 impl Default for ExecuteMode {
     fn default() -> Self {
-        Self {
-            steps: StepMode::StepByStep,
-            sub_steps: StepMode::Dag,
-        }
+        Self::resolve(None)
     }
 }
 
@@ -165,7 +172,7 @@ impl Step {
 pub struct Workflow {
     /// Execution modes (`mode.steps`, `mode.subSteps`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<ExecuteMode>,
+    pub mode: Option<Mode>,
     /// The steps.
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -182,7 +189,7 @@ impl Workflow {
     #[must_use]
     pub fn with_mode(mut self, steps: StepMode) -> Self {
         let mut m = self.mode.unwrap_or_default();
-        m.steps = steps;
+        m.steps = Some(steps);
         self.mode = Some(m);
         self
     }
@@ -204,7 +211,7 @@ pub struct WorkflowRunSpec {
     pub context: Option<Value>,
     /// Execution modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<ExecuteMode>,
+    pub mode: Option<Mode>,
     /// Inline steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_spec: Option<Workflow>,
@@ -294,7 +301,7 @@ mod tests {
         let wf = run
             .workflow(|n| (n == "deploy").then(|| template.clone()))
             .unwrap();
-        assert_eq!(wf.mode.unwrap().steps, StepMode::Dag);
+        assert_eq!(wf.mode.unwrap().steps, Some(StepMode::Dag));
         assert_eq!(run.workflow(|_| None), Err(RunError::UnknownRef("deploy".into())));
         assert_eq!(
             WorkflowRunSpec::default().workflow(|_| None),

@@ -158,7 +158,7 @@ impl Engine {
         let now = self.clock.now();
         let status = &mut state.status;
         if status.start_time.is_none() && status.steps.is_empty() {
-            status.mode = workflow.mode.unwrap_or_default();
+            status.mode = crate::spec::ExecuteMode::resolve(workflow.mode.as_ref());
             status.start_time = Some(now);
             state.counters = Default::default();
         }
