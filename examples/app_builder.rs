@@ -51,6 +51,6 @@ pub fn storefront(image: &str, replicas: u32) -> Application {
 fn main() -> anyhow::Result<()> {
     let app = storefront("ghcr.io/acme/storefront:1.4.2", 3);
     app.validate()?;
-    print!("{}", serde_yaml::to_string(&app)?);
+    print!("{}", vela_model::yaml::to_string(&app)?);
     Ok(())
 }

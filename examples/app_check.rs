@@ -57,7 +57,7 @@ pub fn check(source: &str, text: &str, mode: Mode) -> Report {
             out.push_str(&format!("{source}: {} {name}: valid\n", doc.kind()));
             if let Document::Application(app) = &doc {
                 out.push_str(&summary(app));
-                out.push_str(&serde_yaml::to_string(app).unwrap_or_default());
+                out.push_str(&vela_model::yaml::to_string(app).unwrap_or_default());
             }
         } else {
             ok = false;

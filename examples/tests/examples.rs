@@ -75,7 +75,7 @@ fn syntax_errors_name_the_line() {
 fn builder_example_is_valid_and_round_trips() {
     let app = app_builder::storefront("nginx", 2);
     assert_eq!(app.validate(), Ok(()));
-    let yaml = serde_yaml::to_string(&app).unwrap();
+    let yaml = vela_model::yaml::to_string(&app).unwrap();
     assert_eq!(parse::application_with(&yaml, Mode::Strict).unwrap(), app);
     assert!(yaml.contains("type: webservice"));
 }

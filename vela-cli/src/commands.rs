@@ -317,7 +317,7 @@ pub fn def_render(file: &Path, format: DocumentFormat) -> Result<String> {
     if format == DocumentFormat::Json {
         return Ok(serde_json::to_string_pretty(&cr)? + "\n");
     }
-    // serde_yaml quotes strings with tabs; print the template as a block scalar like KubeVela.
+    // The YAML writer quotes strings with tabs; print the template as a block scalar like KubeVela.
     let template = cr
         .pointer("/spec/schematic/cue/template")
         .and_then(Value::as_str)
@@ -327,7 +327,7 @@ pub fn def_render(file: &Path, format: DocumentFormat) -> Result<String> {
     if let Some(t) = cr.pointer_mut("/spec/schematic/cue/template") {
         *t = Value::from(MARK);
     }
-    let yaml = serde_yaml::to_string(&cr)?;
+    let yaml = vela_render::vela_model::yaml::to_string(&cr)?;
     let mut out = String::new();
     for line in yaml.lines() {
         match line.find(MARK) {

@@ -86,9 +86,9 @@ fn readme_main_job_renders_the_hello_app() {
     let (ok, out, err) = vela(&["dry-run", "-f", &app.display().to_string()]);
     assert!(ok, "{err}");
     assert!(out.starts_with("---\n# Application(hello with topology local) -- Component(hello-web)\n"));
-    let docs: Vec<serde_yaml::Value> = out
+    let docs: Vec<serde_json::Value> = out
         .split("\n---\n")
-        .filter_map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).ok())
+        .filter_map(|d| vela_render::vela_model::yaml::from_str::<serde_json::Value>(d).ok())
         .filter(|v| v.get("kind").is_some())
         .collect();
     let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
@@ -382,7 +382,7 @@ fn def_list_and_show_print_json_and_yaml() {
     );
     let yaml = run(&["def", "list", "-t", "policy", "-o", "yaml"], None, &[]);
     assert_eq!(yaml.code, 0, "{}", yaml.stderr);
-    let from_yaml: serde_json::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
+    let from_yaml: serde_json::Value = vela_render::vela_model::yaml::from_str(&yaml.stdout).unwrap();
     assert_eq!(from_yaml.as_array().unwrap().len(), items.len());
 
     let shown = run(&["def", "show", "scaler", "-o", "json"], None, &[]);
@@ -397,7 +397,7 @@ fn def_list_and_show_print_json_and_yaml() {
     );
     let schema = run(&["def", "show", "scaler", "--schema", "-o", "yaml"], None, &[]);
     assert_eq!(schema.code, 0, "{}", schema.stderr);
-    let schema: serde_json::Value = serde_yaml::from_str(&schema.stdout).unwrap();
+    let schema: serde_json::Value = vela_render::vela_model::yaml::from_str(&schema.stdout).unwrap();
     assert_eq!(schema["properties"]["replicas"]["default"], 1);
 }
 
@@ -415,7 +415,7 @@ fn def_render_reads_stdin_and_prints_json() {
     let cr: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(cr["kind"], "TraitDefinition");
     assert_eq!(cr["metadata"]["name"], "scaler");
-    let from_yaml: serde_json::Value = serde_yaml::from_str(&yaml.stdout).unwrap();
+    let from_yaml: serde_json::Value = vela_render::vela_model::yaml::from_str(&yaml.stdout).unwrap();
     assert_eq!(from_yaml, cr, "the YAML and the JSON are the same CR");
 }
 

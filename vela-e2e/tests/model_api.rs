@@ -271,7 +271,8 @@ async fn every_corpus_application_is_accepted_strictly_and_reads_back_equal() {
         }
 
         // The same document as written, only renamed into the test namespace.
-        let mut raw: Value = serde_yaml::from_str(&doc.text).expect("vela-model parsed it, so it is YAML");
+        let mut raw: Value =
+            vela_model::yaml::from_str(&doc.text).expect("vela-model parsed it, so it is YAML");
         raw["metadata"]["name"] = Value::from(format!("raw-{i}"));
         raw["metadata"]["namespace"] = Value::from(ns.name());
         if let Some(m) = raw.as_object_mut() {

@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
     assert!(app.validate().is_ok());
     c.bench_function("validate 500-component app", |b| b.iter(|| app.validate()));
     c.bench_function("serialize 500-component app to YAML", |b| {
-        b.iter(|| serde_yaml::to_string(&app).unwrap())
+        b.iter(|| vela_model::yaml::to_string(&app).unwrap())
     });
 }
 

@@ -49,7 +49,7 @@ pub fn file_name(crd: &CustomResourceDefinition) -> String {
 /// A CRD as YAML, with a header saying it is generated.
 pub fn to_yaml(crd: &CustomResourceDefinition) -> String {
     // A CRD is plain data; serializing it cannot fail.
-    let body = serde_yaml::to_string(crd).unwrap_or_default();
+    let body = crate::yaml::to_string(crd).unwrap_or_default();
     format!(
         "# Generated from the vela-model types; do not edit.\n# Regenerate: VELA_UPDATE_CRDS=1 cargo test -p vela-model --test crds\n{body}"
     )

@@ -13,6 +13,7 @@
 //! | [`resource_tracker`] | the cluster-scoped `ResourceTracker` |
 //! | [`common`] | small types shared by several kinds (conditions, object references) |
 //! | [`labels`] | well-known label, annotation and finalizer keys |
+//! | [`yaml`] | reading and writing YAML (YAML 1.2 scalars, budgets against hostile input) |
 //!
 //! Free-form parts (`properties`, `parameter`, `context`) stay [`serde_json::Value`], with their key
 //! order preserved.
@@ -53,6 +54,7 @@ pub mod resource_tracker;
 pub mod revision;
 pub mod validate;
 pub mod workflow;
+pub mod yaml;
 
 mod schema;
 

@@ -406,26 +406,45 @@ impl Raw {
         }
     }
 
+    fn invalid_value(&self, path: String, segments: &[Segment], cause: &crate::yaml::Error) -> Error {
+        let mut message = strip_path(cause.message(), &path);
+        // serde-saphyr says what it expected ("expected string scalar") but not what it found;
+        // the document's value at the path tells, as serde's "invalid type" messages do.
+        if let Some(expected) = message.strip_prefix("expected ")
+            && let Some(found) = value_at(&self.value, segments).map(kind_of)
+        {
+            let expected = match expected {
+                "string scalar" => "a string",
+                other => other,
+            };
+            message = format!("invalid type: {found}, expected {expected}");
+        }
+        Error::InvalidValue {
+            document: self.number,
+            line: cause.line().map(|l| l + self.line_offset),
+            column: cause.column(),
+            message,
+            path,
+        }
+    }
+
     fn deserialize<T: DeserializeOwned>(&self, mode: Mode, kind: &str) -> Result<T> {
         let mut unknown = Vec::new();
         let result = match &self.source {
             Source::Yaml(text) => {
-                let de = serde_yaml::Deserializer::from_str(text);
                 let mut track =
                     |path: serde_ignored::Path<'_>| unknown.push((path_string(&path), segments(&path)));
-                let de = serde_ignored::Deserializer::new(de, &mut track);
-                serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
-                    let path = e.path().to_string();
-                    let inner = e.into_inner();
-                    let loc = inner.location();
-                    Error::InvalidValue {
-                        document: self.number,
-                        line: loc.as_ref().map(|l| l.line() + self.line_offset),
-                        column: loc.as_ref().map(|l| l.column()),
-                        message: strip_path(&strip_location(&inner.to_string()), &path),
-                        path,
-                    }
+                // The field path of a failure, kept aside: serde-saphyr's closure returns its
+                // own error type.
+                let mut failed_at = (String::new(), Vec::new());
+                crate::yaml::with_deserializer(text, |de| {
+                    let de = serde_ignored::Deserializer::new(de, &mut track);
+                    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+                        failed_at = (e.path().to_string(), path_segments(e.path()));
+                        e.into_inner()
+                    })
                 })
+                .map_err(|e| self.invalid_value(failed_at.0, &failed_at.1, &crate::yaml::Error::read(&e)))
             }
             Source::Json => {
                 let mut track =
@@ -486,6 +505,36 @@ fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
     }
 }
 
+fn path_segments(path: &serde_path_to_error::Path) -> Vec<Segment> {
+    use serde_path_to_error::Segment as S;
+    path.iter()
+        .filter_map(|s| match s {
+            S::Seq { index } => Some(Segment::Index(*index)),
+            S::Map { key } => Some(Segment::Key(key.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn value_at<'v>(document: &'v Value, path: &[Segment]) -> Option<&'v Value> {
+    path.iter().try_fold(document, |node, seg| match seg {
+        Segment::Key(k) => node.get(k.as_str()),
+        Segment::Index(i) => node.get(*i),
+    })
+}
+
+/// The kind of a value, in serde's words.
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "sequence",
+        Value::Object(_) => "map",
+    }
+}
+
 /// Whether the path is the `apiVersion` or `kind` of a whole Kubernetes object (one that has
 /// `apiVersion`, `kind` and `metadata`).
 fn is_object_header(document: &Value, path: &[Segment]) -> bool {
@@ -495,17 +544,9 @@ fn is_object_header(document: &Value, path: &[Segment]) -> bool {
     if last != "apiVersion" && last != "kind" {
         return false;
     }
-    let mut node = document;
-    for seg in parent {
-        let next = match seg {
-            Segment::Key(k) => node.get(k.as_str()),
-            Segment::Index(i) => node.get(*i),
-        };
-        match next {
-            Some(n) => node = n,
-            None => return false,
-        }
-    }
+    let Some(node) = value_at(document, parent) else {
+        return false;
+    };
     ["apiVersion", "kind", "metadata"]
         .iter()
         .all(|k| node.get(*k).is_some())
@@ -530,8 +571,7 @@ fn path_string(path: &serde_ignored::Path<'_>) -> String {
     }
 }
 
-/// serde_yaml appends "at line X column Y" relative to the document; the error carries the
-/// absolute position instead.
+/// serde_json ends messages with "at line X column Y"; the error carries the position apart.
 fn strip_location(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_string(),
@@ -539,7 +579,7 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// serde_yaml prefixes messages with the path the error already names.
+/// Serde messages may start with the path the error already names.
 fn strip_path(message: &str, path: &str) -> String {
     message
         .strip_prefix(path)
@@ -638,14 +678,11 @@ fn yaml_documents(text: &str) -> Result<Vec<Raw>> {
         if blank {
             continue;
         }
-        let value: Value = serde_yaml::from_str(&chunk).map_err(|e| {
-            let loc = e.location();
-            Error::Syntax {
-                document: out.len() + 1,
-                line: loc.as_ref().map_or(line_offset + 1, |l| l.line() + line_offset),
-                column: loc.as_ref().map_or(1, |l| l.column()),
-                message: strip_location(&e.to_string()),
-            }
+        let value: Value = crate::yaml::from_str(&chunk).map_err(|e| Error::Syntax {
+            document: out.len() + 1,
+            line: e.line().map_or(line_offset + 1, |l| l + line_offset),
+            column: e.column().unwrap_or(1),
+            message: e.message().to_string(),
         })?;
         if value.is_null() {
             continue;
@@ -755,6 +792,47 @@ mod tests {
             matches!(&err, Error::UnknownFields { paths, .. } if paths == &["spec.extra"]),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn deep_properties_parse_up_to_the_budget_and_fail_beyond_it() {
+        // `properties` sits at depth 5 (document, spec, components, item, properties).
+        let nested = |depth: usize| {
+            let inner = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            APP.replace(
+                "      type: webservice\n",
+                &format!("      type: webservice\n      properties: {{a: {inner}}}\n"),
+            )
+        };
+        for mode in [Mode::Lenient, Mode::Strict] {
+            assert!(documents_with(&nested(crate::yaml::MAX_DEPTH - 6), mode).is_ok());
+            let err = documents_with(&nested(crate::yaml::MAX_DEPTH), mode).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Syntax {
+                        document: 1,
+                        line: 9,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn alias_bombs_are_syntax_errors() {
+        let mut text = String::from(APP);
+        text.push_str("status:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = documents(&text).unwrap_err();
+        assert!(matches!(err, Error::Syntax { document: 1, .. }), "{err}");
     }
 
     #[test]

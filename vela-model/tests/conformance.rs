@@ -242,7 +242,7 @@ fn every_corpus_application_parses_round_trips_and_validates() {
             }
         };
         // parse -> serialize (YAML and JSON) -> parse: equal.
-        let yaml = serde_yaml::to_string(&app).expect("serialize yaml");
+        let yaml = vela_model::yaml::to_string(&app).expect("serialize yaml");
         let again = parse::application(&yaml);
         let json = serde_json::to_string(&app).expect("serialize json");
         let again_json = parse::application(&json);
@@ -250,7 +250,7 @@ fn every_corpus_application_parses_round_trips_and_validates() {
             round_trip_failures.push(case.source.clone());
         }
         // Nothing meaningful is dropped: the serialized form equals the input minus empties.
-        let input: Value = serde_yaml::from_str(&case.text).expect("input yaml");
+        let input: Value = vela_model::yaml::from_str(&case.text).expect("input yaml");
         let output = serde_json::to_value(&app).expect("to value");
         let rejected_already = app.validate().is_err();
         if !rejected_already && normalize_app(&input) != normalize_app(&output) {
@@ -385,7 +385,7 @@ fn every_built_in_definition_cr_parses_strictly_and_round_trips() {
         };
         let inputs: Vec<Value> = split_docs(&text)
             .iter()
-            .map(|d| serde_yaml::from_str(d).expect("yaml"))
+            .map(|d| vela_model::yaml::from_str(d).expect("yaml"))
             .filter(|v: &Value| !v.is_null())
             .collect();
         assert_eq!(inputs.len(), docs.len(), "{}", path.display());
@@ -403,11 +403,11 @@ fn every_built_in_definition_cr_parses_strictly_and_round_trips() {
                 failures.push(format!("{}: lossy", path.display()));
             }
             let yaml = match doc {
-                Document::ComponentDefinition(d) => serde_yaml::to_string(d),
-                Document::TraitDefinition(d) => serde_yaml::to_string(d),
-                Document::PolicyDefinition(d) => serde_yaml::to_string(d),
-                Document::WorkflowStepDefinition(d) => serde_yaml::to_string(d),
-                Document::WorkloadDefinition(d) => serde_yaml::to_string(d),
+                Document::ComponentDefinition(d) => vela_model::yaml::to_string(d),
+                Document::TraitDefinition(d) => vela_model::yaml::to_string(d),
+                Document::PolicyDefinition(d) => vela_model::yaml::to_string(d),
+                Document::WorkflowStepDefinition(d) => vela_model::yaml::to_string(d),
+                Document::WorkloadDefinition(d) => vela_model::yaml::to_string(d),
                 _ => unreachable!("checked above"),
             }
             .expect("to yaml");

@@ -338,7 +338,7 @@ proptest! {
 
     #[test]
     fn applications_round_trip_through_yaml(app in app()) {
-        let yaml = serde_yaml::to_string(&app).unwrap();
+        let yaml = vela_model::yaml::to_string(&app).unwrap();
         let back = parse::application_with(&yaml, parse::Mode::Strict);
         prop_assert_eq!(back.as_ref().map_err(|e| e.to_string()), Ok(&app), "yaml:\n{}", yaml);
     }

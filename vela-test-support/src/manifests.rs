@@ -6,7 +6,6 @@ use std::time::Duration;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, Client, ResourceExt};
-use serde::Deserialize;
 
 use crate::{Error, Result, api_err, wait};
 
@@ -50,27 +49,39 @@ pub fn read_crds(files: &[PathBuf]) -> Result<Vec<CustomResourceDefinition>> {
             path: path.clone(),
             source,
         })?;
-        for (document, de) in serde_yaml::Deserializer::from_str(&text).enumerate() {
-            let parse_err = |message: String| Error::ParseManifest {
+        let values: Vec<serde_json::Value> =
+            vela_model::yaml::documents(&text).map_err(|e| Error::ParseManifest {
                 path: path.clone(),
-                document,
-                message,
-            };
-            let value = serde_yaml::Value::deserialize(de).map_err(|e| parse_err(e.to_string()))?;
-            if value.is_null() {
-                continue;
-            }
-            let kind = value.get("kind").and_then(serde_yaml::Value::as_str);
+                document: document_at(&text, e.line()),
+                message: e.to_string(),
+            })?;
+        for (document, value) in values.into_iter().enumerate() {
+            let kind = value.get("kind").and_then(serde_json::Value::as_str);
             if kind != Some("CustomResourceDefinition") {
                 continue;
             }
-            let json = serde_json::to_value(&value).map_err(|e| parse_err(e.to_string()))?;
-            let crd: CustomResourceDefinition = serde_json::from_value(json)
-                .map_err(|e| parse_err(format!("expected a CustomResourceDefinition: {e}")))?;
+            let crd: CustomResourceDefinition =
+                serde_json::from_value(value).map_err(|e| Error::ParseManifest {
+                    path: path.clone(),
+                    document,
+                    message: format!("expected a CustomResourceDefinition: {e}"),
+                })?;
             crds.push(crd);
         }
     }
     Ok(crds)
+}
+
+/// The zero-based index of the document holding `line` (from 1): the `---` markers before it.
+fn document_at(text: &str, line: Option<usize>) -> usize {
+    let before = line.unwrap_or(1).saturating_sub(1);
+    let markers = text.lines().take(before).filter(|l| l.starts_with("---")).count();
+    // A marker on the first line opens the first document rather than ending one.
+    if text.starts_with("---") {
+        markers.saturating_sub(1)
+    } else {
+        markers
+    }
 }
 
 /// Server-side applies `crds` and waits until each one is `Established`. Returns their names.

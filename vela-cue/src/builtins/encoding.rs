@@ -57,6 +57,24 @@ fn bytes_or_str(ctx: &Ctx, v: &Val) -> Result<Vec<u8>, String> {
     }
 }
 
+/// Reads one YAML document for `yaml.Unmarshal` and `yaml.Validate`, as CUE (go-yaml v3) does:
+/// YAML 1.2 scalars (`yes`, `0644` and `1_000` stay strings) and a repeated key keeps the last
+/// value; nesting beyond 64 levels or alias expansion beyond a million events is an error, not a
+/// crash (the same reader settings as `vela_model::yaml`, which this crate does not depend on).
+fn read_yaml(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! { max_depth: 64 },
+        alias_limits: serde_saphyr::alias_limits! { max_total_replayed_events: 1_000_000 },
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+        underscored_numbers_as_strings: true,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+        with_snippet: false,
+    };
+    serde_saphyr::from_slice_with_options(bytes, options).map_err(|e| format!("invalid YAML: {e}"))
+}
+
 pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
     let first = a.first().ok_or_else(|| "missing argument".to_string())?;
     Ok(match name {
@@ -106,14 +124,12 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         }
         "yaml.Unmarshal" => {
             let b = bytes_or_str(ctx, first)?;
-            let j: serde_json::Value =
-                serde_yaml::from_slice(&b).map_err(|e| format!("invalid YAML: {e}"))?;
+            let j = read_yaml(&b)?;
             ctx.from_json(&j)
         }
         "yaml.Validate" => {
             let b = bytes_or_str(ctx, first)?;
-            let j: serde_json::Value =
-                serde_yaml::from_slice(&b).map_err(|e| format!("invalid YAML: {e}"))?;
+            let j = read_yaml(&b)?;
             let v = ctx.from_json(&j);
             let r = ctx.unify(v, a.get(1).cloned().unwrap_or(Val::Top));
             if let Val::Bottom(b) = r {
@@ -149,4 +165,34 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         },
         _ => return Err(format!("unknown function {name}")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_yaml;
+
+    #[test]
+    fn yaml_reads_1_2_scalars_and_stops_hostile_input() {
+        let v = read_yaml(b"a: yes\nb: 0644\nc: 1_000\nd: 0x1F\ne: 1\ne: 2\n").unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"a": "yes", "b": "0644", "c": "1_000", "d": 31, "e": 2})
+        );
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert!(
+            read_yaml(bomb.as_bytes())
+                .unwrap_err()
+                .starts_with("invalid YAML: ")
+        );
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(read_yaml(deep.as_bytes()).is_err());
+        let err = read_yaml(b"a: [1, 2\n").unwrap_err();
+        assert!(err.contains("line 1"), "{err}");
+    }
 }

@@ -30,7 +30,7 @@ pub fn canonical_json(v: &Value) -> String {
 
 /// YAML with sorted keys.
 pub fn to_yaml(v: &Value) -> String {
-    serde_yaml::to_string(&sorted(v)).unwrap_or_default()
+    vela_model::yaml::to_string(&sorted(v)).unwrap_or_default()
 }
 
 /// KubeVela's `vela dry-run` text for one application render:
@@ -104,7 +104,7 @@ pub fn parse_dry_run(text: &str) -> Vec<(String, Vec<Value>)> {
         if body.trim().is_empty() {
             continue;
         }
-        if let Ok(v) = serde_yaml::from_str::<Value>(&body)
+        if let Ok(v) = vela_model::yaml::from_str::<Value>(&body)
             && !v.is_null()
             && let Some(last) = sections.last_mut()
         {

@@ -137,7 +137,7 @@ fn example_app(source: &str) -> Option<String> {
     };
     docs.into_iter()
         .filter(|d| {
-            serde_yaml::from_str::<Value>(d)
+            vela_model::yaml::from_str::<Value>(d)
                 .ok()
                 .and_then(|v| v.get("kind").and_then(Value::as_str).map(|k| k == "Application"))
                 .unwrap_or(false)

@@ -56,7 +56,7 @@ async fn the_book_example_runs() -> Result<(), Box<dyn std::error::Error>> {
     // the one-minute suspend under paused time in no time (the default is the system clock).
     let engine = Engine::new(registry).with_clock(TokioClock::default());
 
-    let workflow: Workflow = serde_yaml_like(json!({
+    let workflow: Workflow = workflow_from_json(json!({
         "steps": [
             {"name": "approve", "type": "wait-for-approval", "properties": {"change": "cr42"},
              "outputs": [{"name": "approver", "valueFrom": "approval.by"}]},
@@ -119,6 +119,6 @@ async fn the_book_example_runs() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Parses a workflow from JSON (in YAML files it is the same shape).
-fn serde_yaml_like(v: Value) -> vela_workflow::Workflow {
+fn workflow_from_json(v: Value) -> vela_workflow::Workflow {
     serde_json::from_value(v).expect("valid workflow")
 }
