@@ -52,7 +52,7 @@ fn load_err(origin: &str, e: impl std::fmt::Display) -> Error {
 fn compile_err(origin: &str, source: vela_cue::Error) -> Error {
     Error::Compile {
         origin: origin.to_string(),
-        source,
+        source: Box::new(source),
     }
 }
 
@@ -244,7 +244,7 @@ impl CueDefinition {
         Error::Evaluate {
             kind: self.meta.kind,
             name: self.meta.name.clone(),
-            source,
+            source: Box::new(source),
         }
     }
 
@@ -455,7 +455,7 @@ mod tests {
     use super::*;
 
     fn source_is_cue_error(e: &Error) -> bool {
-        std::error::Error::source(e).is_some_and(|s| s.downcast_ref::<vela_cue::Error>().is_some())
+        std::error::Error::source(e).is_some_and(|s| s.downcast_ref::<Box<vela_cue::Error>>().is_some())
     }
 
     #[test]

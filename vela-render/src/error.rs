@@ -78,7 +78,7 @@ pub enum Error {
         name: String,
         /// vela-cue's error (position and CUE's message).
         #[source]
-        source: vela_cue::Error,
+        source: Box<vela_cue::Error>,
     },
     /// A definition's CUE (file, CR template or status program) does not compile.
     #[error("load definition from {origin}")]
@@ -87,7 +87,7 @@ pub enum Error {
         origin: String,
         /// vela-cue's error.
         #[source]
-        source: vela_cue::Error,
+        source: Box<vela_cue::Error>,
     },
     /// A definition file or directory could not be read.
     #[error("load definition from {origin}")]
@@ -105,7 +105,7 @@ pub enum Error {
         origin: String,
         /// vela-model's parse error (document, line, column, field path).
         #[source]
-        source: vela_model::parse::Error,
+        source: Box<vela_model::parse::Error>,
     },
     /// A definition source (file, CR, CUE) could not be loaded.
     #[error("load definition from {origin}: {message}")]

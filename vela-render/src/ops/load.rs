@@ -56,7 +56,7 @@ pub fn from_text(origin: &Path, text: &str) -> Result<Vec<Arc<dyn Definition>>> 
             let text = strip_helm(text);
             let docs = vela_model::parse::documents(&text).map_err(|source| Error::ParseDefinition {
                 origin: o.clone(),
-                source,
+                source: Box::new(source),
             })?;
             let mut defs: Vec<Arc<dyn Definition>> = Vec::new();
             for doc in docs {
