@@ -450,3 +450,78 @@ impl fmt::Debug for dyn Definition {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vela_model::definition::{ComponentSpec, Stage, TraitSpec};
+
+    #[test]
+    fn typed_trait_setters_write_the_keys_of_a_trait_definitions_spec() {
+        let meta = Meta::new("public", Kind::Trait, "")
+            .applies_to_workloads(["deployments.apps", "web-app"])
+            .conflicts_with(["expose"])
+            .pod_disruptive(true)
+            .workload_ref_at("spec.workloadRef")
+            .stage(Stage::PostDispatch)
+            .health_policy("isHealth: true")
+            .custom_status("message: \"ok\"");
+        // vela-model's typed spec reads them back: a wrong key would leave a field empty.
+        let spec: TraitSpec = serde_json::from_value(Value::Object(meta.attributes.clone())).unwrap();
+        assert_eq!(spec.applies_to_workloads, ["deployments.apps", "web-app"]);
+        assert_eq!(spec.conflicts_with, ["expose"]);
+        assert!(spec.pod_disruptive);
+        assert_eq!(spec.workload_ref_path, "spec.workloadRef");
+        assert_eq!(spec.stage, Some(Stage::PostDispatch));
+        let status = spec.status.unwrap();
+        assert_eq!(status.health_policy.as_deref(), Some("isHealth: true"));
+        assert_eq!(status.custom_status.as_deref(), Some("message: \"ok\""));
+        assert_eq!(meta.applies_to(), ["deployments.apps", "web-app"]);
+        assert_eq!(meta.conflicts(), ["expose"]);
+        assert!(meta.is_pod_disruptive());
+        assert_eq!(meta.workload_ref_path(), Some("spec.workloadRef"));
+    }
+
+    #[test]
+    fn workload_names_its_resource_type() {
+        let cases = [
+            ("apps/v1", "Deployment", "deployments.apps"),
+            ("v1", "ConfigMap", "configmaps"),
+            ("networking.k8s.io/v1", "Ingress", "ingresses.networking.k8s.io"),
+            (
+                "networking.k8s.io/v1",
+                "NetworkPolicy",
+                "networkpolicies.networking.k8s.io",
+            ),
+        ];
+        for (api_version, kind, type_) in cases {
+            let meta = Meta::new("c", Kind::Component, "").workload(api_version, kind);
+            let spec: ComponentSpec = serde_json::from_value(Value::Object(meta.attributes.clone())).unwrap();
+            assert_eq!(spec.workload.type_.as_deref(), Some(type_), "{kind}");
+            let gvk = spec.workload.definition.unwrap();
+            assert_eq!((gvk.api_version.as_str(), gvk.kind.as_str()), (api_version, kind));
+            assert_eq!(meta.workload_type_name(), Some(type_));
+        }
+        let meta = Meta::new("c", Kind::Component, "").workload_type("autodetects.core.oam.dev");
+        assert_eq!(meta.workload_type_name(), Some("autodetects.core.oam.dev"));
+        assert!(meta.attributes["workload"].get("definition").is_none());
+    }
+
+    #[test]
+    fn rendered_serializes_typed_objects_in_order() {
+        use k8s_openapi::api::core::v1::{ConfigMap, Service};
+        let r = Rendered::output(ConfigMap::default())
+            .unwrap()
+            .add_output("svc", Service::default())
+            .unwrap()
+            .add_output("extra", serde_json::json!({"kind": "Secret"}))
+            .unwrap();
+        assert_eq!(r.output.unwrap()["apiVersion"], "v1");
+        let names: Vec<_> = r
+            .outputs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v["kind"].clone()))
+            .collect();
+        assert_eq!(names, [("svc", "Service".into()), ("extra", "Secret".into())]);
+    }
+}
