@@ -361,11 +361,19 @@ pub fn def_vet(files: &[PathBuf]) -> Result<String> {
             Ok(n) => {
                 let _ = writeln!(out, "{}: ok ({n} definition(s))", f.display());
             }
-            Err(errors) => {
+            Err(vela_render::ops::vet::Error::Failed(failures)) => {
                 failed += 1;
-                for e in errors {
+                for e in failures {
                     let _ = writeln!(out, "{}: {e}", f.display());
                 }
+            }
+            Err(vela_render::ops::vet::Error::Load(e)) => {
+                failed += 1;
+                let _ = writeln!(out, "{}: {}", f.display(), e.chain());
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(out, "{}: {e}", f.display());
             }
         }
     }

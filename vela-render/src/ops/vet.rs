@@ -53,9 +53,48 @@ pub fn sample_parameters(schema: &Value) -> Value {
     Value::Object(out)
 }
 
+/// A definition that failed to render with sample parameters. Its message is the definition
+/// and the whole chain of `error` (so `error` is not also reported as its source).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", failure_text(.kind, .name, .error))]
+pub struct Failure {
+    /// The definition kind.
+    pub kind: Kind,
+    /// The definition name.
+    pub name: String,
+    /// The render error.
+    pub error: crate::Error,
+}
+
+/// The definition's name, then the render error's chain (`component web: ...`).
+fn failure_text(kind: &Kind, name: &str, source: &crate::Error) -> String {
+    let chain = source.chain();
+    let prefix = format!("{kind} {name}");
+    if chain.starts_with(&prefix) {
+        chain
+    } else {
+        format!("{prefix}: {chain}")
+    }
+}
+
+/// Why vetting a path failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The definitions could not be loaded.
+    #[error(transparent)]
+    Load(#[from] crate::Error),
+    /// Definitions loaded but some failed to render.
+    #[error("{} definition(s) failed to render with sample parameters", .0.len())]
+    Failed(Vec<Failure>),
+}
+
 /// Renders one definition with sample parameters; components against an empty context,
 /// traits against a minimal Deployment.
-pub fn vet_definition(def: &dyn Definition) -> Result<(), String> {
+///
+/// # Errors
+/// The [`Failure`] naming the definition and keeping the render error.
+pub fn vet_definition(def: &dyn Definition) -> Result<(), Failure> {
     let m = def.meta();
     if matches!(m.kind, Kind::WorkflowStep | Kind::Policy) {
         return Ok(());
@@ -67,28 +106,28 @@ pub fn vet_definition(def: &dyn Definition) -> Result<(), String> {
         ctx.component_type = "webservice".into();
     }
     let params = sample_parameters(def.schema());
-    def.render(&ctx, &params).map(|_| ()).map_err(|e| {
-        let chain = e.chain();
-        let prefix = format!("{} {}", m.kind, m.name);
-        if chain.starts_with(&prefix) {
-            chain
-        } else {
-            format!("{prefix}: {chain}")
-        }
+    def.render(&ctx, &params).map(|_| ()).map_err(|error| Failure {
+        kind: m.kind,
+        name: m.name.clone(),
+        error,
     })
 }
 
-/// Loads and vets every definition under `path`; returns how many passed or every error.
-pub fn vet_path(path: &Path) -> Result<usize, Vec<String>> {
-    let defs = load::from_path(path).map_err(|e| vec![e.chain()])?;
-    let errors: Vec<String> = defs
+/// Loads and vets every definition under `path`; returns how many passed.
+///
+/// # Errors
+/// [`Error::Load`] when the definitions do not load, [`Error::Failed`] with every definition
+/// that does not render.
+pub fn vet_path(path: &Path) -> Result<usize, Error> {
+    let defs = load::from_path(path)?;
+    let failures: Vec<Failure> = defs
         .iter()
         .filter_map(|d| vet_definition(d.as_ref()).err())
         .collect();
-    if errors.is_empty() {
+    if failures.is_empty() {
         Ok(defs.len())
     } else {
-        Err(errors)
+        Err(Error::Failed(failures))
     }
 }
 

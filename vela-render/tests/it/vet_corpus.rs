@@ -49,7 +49,12 @@ fn every_kubevela_definition_vets_except_the_known_ones() {
         let rel = f.strip_prefix(&root).unwrap().display().to_string();
         match vela_render::ops::vet::vet_path(f) {
             Ok(n) => ok += n,
-            Err(errors) => failures.push((rel, errors.join("; "))),
+            Err(vela_render::ops::vet::Error::Failed(errors)) => {
+                let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                failures.push((rel, texts.join("; ")));
+            }
+            Err(vela_render::ops::vet::Error::Load(e)) => failures.push((rel, e.chain())),
+            Err(e) => failures.push((rel, e.to_string())),
         }
     }
     println!("vet: {ok} definitions ok, {} files fail", failures.len());
