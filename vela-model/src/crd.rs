@@ -51,6 +51,6 @@ pub fn to_yaml(crd: &CustomResourceDefinition) -> String {
     // A CRD is plain data; serializing it cannot fail.
     let body = crate::yaml::to_string(crd).unwrap_or_default();
     format!(
-        "# Generated from the vela-model types; do not edit.\n# Regenerate: VELA_UPDATE_CRDS=1 cargo test -p vela-model --test crds\n{body}"
+        "# Generated from the vela-model types; do not edit.\n# Regenerate: VELA_UPDATE_CRDS=1 cargo test -p vela-model --test it -- crds::\n{body}"
     )
 }

@@ -1,7 +1,7 @@
 //! The committed CRDs in `charts/vela-crds/crds/` match the types, and the generated schemas are
 //! snapshot-tested.
 //!
-//! After changing a type: `VELA_UPDATE_CRDS=1 cargo test -p vela-model --test crds` rewrites the
+//! After changing a type: `VELA_UPDATE_CRDS=1 cargo test -p vela-model --test it -- crds::` rewrites the
 //! chart, then `cargo insta review` (or `INSTA_UPDATE=always`) accepts the new snapshots.
 
 use std::path::{Path, PathBuf};
@@ -44,7 +44,7 @@ fn committed_crds_are_up_to_date() {
     assert!(
         stale.is_empty() && leftovers.is_empty(),
         "charts/vela-crds/crds is out of date with the types (stale: {stale:?}, leftover: {leftovers:?}); \
-         run `VELA_UPDATE_CRDS=1 cargo test -p vela-model --test crds`"
+         run `VELA_UPDATE_CRDS=1 cargo test -p vela-model --test it -- crds::`"
     );
 }
 

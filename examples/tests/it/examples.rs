@@ -2,10 +2,10 @@
 
 #![allow(dead_code, missing_docs)]
 
-#[path = "../app_check.rs"]
+#[path = "../../app_check.rs"]
 mod app_check;
 
-#[path = "../app_builder.rs"]
+#[path = "../../app_builder.rs"]
 mod app_builder;
 
 use std::path::Path;
@@ -94,7 +94,7 @@ fn yaml_1_1_differences_are_warned_about() {
     );
 }
 
-#[path = "../custom_paas.rs"]
+#[path = "../../custom_paas.rs"]
 mod custom_paas;
 
 // ANCHOR: paas_test
