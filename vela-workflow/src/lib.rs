@@ -1,6 +1,6 @@
 //! The declarative delivery workflow engine of Vela-rs, with KubeVela's semantics.
 //!
-//! - [`spec`]: what a workflow says (steps, sub-steps, modes, inputs, outputs).
+//! - [`spec`]: what a workflow says (steps, sub-steps, modes, inputs, outputs): vela-model's types.
 //! - [`status`]: what it did (step phases and reasons, run phases).
 //! - [`engine`]: one reconcile pass with KubeVela's exact rules, and a driver.
 //! - [`state`] and [`store`]: the durable run state and where it is kept.
@@ -9,7 +9,6 @@
 //! - [`operation`]: suspend, resume, terminate, restart.
 //! - [`cluster`]: Kubernetes objects for steps; [`http`]: the guarded HTTP client; [`smtp`]: email.
 //! - [`time`]: timestamps, Go durations and the injectable clock.
-//! - [`model`]: conversions from vela-model's `Application.spec.workflow`, `Workflow` and `WorkflowRun`.
 //!
 //! # Features
 //!
@@ -29,7 +28,6 @@ pub mod cue_step;
 pub mod engine;
 pub mod expr;
 pub mod http;
-pub mod model;
 pub mod operation;
 pub mod smtp;
 pub mod spec;
@@ -41,7 +39,7 @@ pub mod store;
 pub mod time;
 
 pub use engine::{Config, Engine, Outcome};
-pub use spec::{Step, StepMode, Workflow};
+pub use spec::{Step, StepMode, SubStep, Workflow};
 pub use state::RunState;
 pub use status::{RunPhase, StepPhase};
 

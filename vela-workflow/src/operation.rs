@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::engine::plan::Plan;
 use crate::spec::{StepMode, Workflow};
 use crate::state::RunState;
 use crate::status::{StepPhase, StepStatus, WorkflowStepStatus, is_finished, reason};
@@ -196,7 +197,7 @@ pub fn restart_from(state: &mut RunState, workflow: &Workflow, step: &str) -> Re
     st.suspend = false;
     st.finished = false;
     st.end_time = None;
-    for s in workflow.all_steps() {
+    for s in Plan::new(workflow).all_steps() {
         if s.name == step || dependency.contains(&s.name) {
             for o in &s.outputs {
                 state.vars.remove(&o.name);
@@ -229,15 +230,16 @@ fn step_dependency(workflow: &Workflow, name: &str, dag: bool) -> Vec<String> {
         }
         return Vec::new();
     }
+    let plan = Plan::new(workflow);
     let mut depends_on: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut output_of: HashMap<&str, &str> = HashMap::new();
-    for s in workflow.all_steps() {
+    for s in plan.all_steps() {
         for o in &s.outputs {
             output_of.insert(&o.name, &s.name);
         }
         depends_on.insert(&s.name, s.depends_on.iter().map(String::as_str).collect());
     }
-    for s in workflow.all_steps() {
+    for s in plan.all_steps() {
         for i in &s.inputs {
             if let Some(&producer) = output_of.get(i.from.as_str()) {
                 let d = depends_on.entry(&s.name).or_default();

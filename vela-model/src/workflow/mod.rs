@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-pub use run::{RunSpec, RunStatus, WorkflowRun, WorkflowSpec};
+pub use run::{RunError, RunSpec, RunStatus, WorkflowRun, WorkflowSpec};
 pub use status::{RunPhase, StepPhase, StepStatus, SubStepStatus, reason};
 
 /// The type of a step that only groups sub-steps.
@@ -176,20 +176,19 @@ pub struct Step {
 }
 
 impl Step {
-    /// A step of the given type with properties.
+    /// A step with a name and a type; the other fields are set with the `with_*` methods.
     ///
     /// ```
     /// use serde_json::json;
     /// use vela_model::workflow::Step;
     ///
-    /// let deploy = Step::new("deploy-prod", "deploy", json!({"policies": ["prod"]}));
+    /// let deploy = Step::new("deploy-prod", "deploy").with_properties(json!({"policies": ["prod"]}));
     /// assert!(!deploy.is_group());
     /// ```
-    pub fn new(name: impl Into<String>, type_: impl Into<String>, properties: Value) -> Self {
+    pub fn new(name: impl Into<String>, type_: impl Into<String>) -> Self {
         Step {
             name: name.into(),
             type_: type_.into(),
-            properties: Some(properties),
             ..Step::default()
         }
     }
@@ -202,6 +201,25 @@ impl Step {
             sub_steps,
             ..Step::default()
         }
+    }
+
+    /// Sets the sub-steps (for a `step-group`). A [`Step`] given here loses its `mode` and
+    /// `subSteps`, which a sub-step does not have.
+    #[must_use]
+    pub fn with_sub_steps<I, S>(mut self, sub_steps: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<SubStep>,
+    {
+        self.sub_steps = sub_steps.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the mode of this group's sub-steps.
+    #[must_use]
+    pub fn with_mode(mut self, mode: StepMode) -> Self {
+        self.mode = Some(mode);
+        self
     }
 
     /// Whether this step is a `step-group`.
@@ -226,16 +244,128 @@ impl Step {
 }
 
 impl SubStep {
-    /// A sub-step of the given type with properties.
-    pub fn new(name: impl Into<String>, type_: impl Into<String>, properties: Value) -> Self {
+    /// A sub-step with a name and a type; the other fields are set with the `with_*` methods.
+    pub fn new(name: impl Into<String>, type_: impl Into<String>) -> Self {
         SubStep {
             name: name.into(),
             type_: type_.into(),
-            properties: Some(properties),
             ..SubStep::default()
         }
     }
+
+    /// The sub-step as a [`Step`] (no `mode`, no `subSteps`), for code that runs steps and
+    /// sub-steps alike.
+    pub fn to_step(&self) -> Step {
+        Step {
+            name: self.name.clone(),
+            type_: self.type_.clone(),
+            meta: self.meta.clone(),
+            if_: self.if_.clone(),
+            timeout: self.timeout.clone(),
+            depends_on: self.depends_on.clone(),
+            inputs: self.inputs.clone(),
+            outputs: self.outputs.clone(),
+            properties: self.properties.clone(),
+            mode: None,
+            sub_steps: Vec::new(),
+        }
+    }
 }
+
+impl From<Step> for SubStep {
+    /// The step's fields without `mode` and `subSteps` (see [`Step::to_sub_step`]).
+    fn from(step: Step) -> Self {
+        step.to_sub_step()
+    }
+}
+
+impl From<&SubStep> for Step {
+    fn from(sub: &SubStep) -> Self {
+        sub.to_step()
+    }
+}
+
+/// The `with_*` setters shared by [`Step`] and [`SubStep`].
+macro_rules! step_setters {
+    ($t:ty) => {
+        impl $t {
+            /// Sets the step definition's `parameter` (`properties`).
+            #[must_use]
+            pub fn with_properties(mut self, properties: Value) -> Self {
+                self.properties = Some(properties);
+                self
+            }
+
+            /// Sets the `if` condition (a CUE expression, or `always`).
+            #[must_use]
+            pub fn with_if(mut self, condition: impl Into<String>) -> Self {
+                self.if_ = Some(condition.into());
+                self
+            }
+
+            /// Sets the `timeout` (a Go duration such as `30s`).
+            #[must_use]
+            pub fn with_timeout(mut self, timeout: impl Into<String>) -> Self {
+                self.timeout = Some(timeout.into());
+                self
+            }
+
+            /// Sets the display metadata's alias.
+            #[must_use]
+            pub fn with_alias(mut self, alias: impl Into<String>) -> Self {
+                self.meta = Some(StepMeta {
+                    alias: alias.into(),
+                });
+                self
+            }
+
+            /// Sets `dependsOn`.
+            #[must_use]
+            pub fn depends_on<I, S>(mut self, names: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                self.depends_on = names.into_iter().map(Into::into).collect();
+                self
+            }
+
+            /// Adds an input: the context variable `from` put at `parameter_key` (empty: only
+            /// awaited).
+            #[must_use]
+            pub fn input(mut self, from: impl Into<String>, parameter_key: impl Into<String>) -> Self {
+                self.inputs.push(Input {
+                    from: from.into(),
+                    parameter_key: parameter_key.into(),
+                });
+                self
+            }
+
+            /// Adds an output: the context variable `name` set from the CUE path `value_from`.
+            #[must_use]
+            pub fn output(mut self, name: impl Into<String>, value_from: impl Into<String>) -> Self {
+                self.outputs.push(Output {
+                    name: name.into(),
+                    value_from: value_from.into(),
+                });
+                self
+            }
+
+            /// The `if` condition, `None` when unset or empty (KubeVela treats both alike).
+            pub fn condition(&self) -> Option<&str> {
+                self.if_.as_deref().filter(|c| !c.is_empty())
+            }
+
+            /// The `timeout`, `None` when unset or empty.
+            pub fn timeout(&self) -> Option<&str> {
+                self.timeout.as_deref().filter(|t| !t.is_empty())
+            }
+        }
+    };
+}
+
+step_setters!(Step);
+step_setters!(SubStep);
 
 /// A step inside a `step-group` (KubeVela's `WorkflowStepBase`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema, TypedBuilder)]
@@ -300,4 +430,27 @@ pub struct Spec {
     /// The steps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+}
+
+impl Spec {
+    /// A workflow of these steps (modes unset: `StepByStep` steps, `DAG` sub-steps).
+    ///
+    /// ```
+    /// use vela_model::workflow::{Spec, Step, StepMode};
+    ///
+    /// let wf = Spec::new(vec![Step::new("a", "suspend")]).with_mode(StepMode::Dag);
+    /// assert_eq!(wf.mode.unwrap().steps, Some(StepMode::Dag));
+    /// ```
+    pub fn new(steps: Vec<Step>) -> Self {
+        Spec { mode: None, steps }
+    }
+
+    /// Sets the mode of the top-level steps.
+    #[must_use]
+    pub fn with_mode(mut self, steps: StepMode) -> Self {
+        let mut mode = self.mode.unwrap_or_default();
+        mode.steps = Some(steps);
+        self.mode = Some(mode);
+        self
+    }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use super::{Mode, Step};
+use super::{Mode, Spec, Step};
 use crate::common::{Condition, ObjectReference, Time};
 
 use super::status::{RunPhase, StepStatus};
@@ -102,6 +102,59 @@ pub struct RunStatus {
     pub end_time: Option<Time>,
 }
 
+/// A `WorkflowRun` could not be resolved to the workflow it runs.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Neither or both of `workflowSpec` and `workflowRef` are set.
+    #[error("spec: expected exactly one of workflowSpec and workflowRef")]
+    NoWorkflow,
+    /// `workflowRef` names no known Workflow.
+    #[error("spec.workflowRef: no Workflow named {0:?}")]
+    UnknownRef(String),
+}
+
+impl RunSpec {
+    /// The workflow this run executes: its inline `workflowSpec`, or the template named by
+    /// `workflowRef` looked up with `templates`, with the run's `mode` applied.
+    ///
+    /// ```
+    /// use vela_model::workflow::{RunSpec, Spec, Step, StepMode};
+    ///
+    /// let run: RunSpec = serde_json::from_value(serde_json::json!({
+    ///     "mode": {"steps": "DAG"}, "workflowRef": "deploy"
+    /// })).unwrap();
+    /// let template = Spec::new(vec![Step::new("a", "suspend")]);
+    /// let wf = run.workflow(|name| (name == "deploy").then(|| template.clone())).unwrap();
+    /// assert_eq!(wf.mode.unwrap().steps, Some(StepMode::Dag));
+    /// ```
+    ///
+    /// # Errors
+    /// [`RunError`] when there is no workflow or the reference is unknown.
+    pub fn workflow(&self, templates: impl Fn(&str) -> Option<Spec>) -> Result<Spec, RunError> {
+        let mut wf = match (&self.workflow_spec, &self.workflow_ref) {
+            (Some(w), None) => Spec::new(w.steps.clone()),
+            (None, Some(r)) => templates(r).ok_or_else(|| RunError::UnknownRef(r.clone()))?,
+            _ => return Err(RunError::NoWorkflow),
+        };
+        if let Some(m) = self.mode {
+            wf.mode = Some(m);
+        }
+        Ok(wf)
+    }
+
+    /// The run context: `spec.context` plus the `name` and `namespace` of the run.
+    pub fn context(&self, name: &str, namespace: &str) -> Value {
+        let mut m = match &self.context {
+            Some(Value::Object(m)) => m.clone(),
+            _ => serde_json::Map::new(),
+        };
+        m.insert("name".into(), Value::String(name.into()));
+        m.insert("namespace".into(), Value::String(namespace.into()));
+        Value::Object(m)
+    }
+}
+
 impl WorkflowRun {
     /// Checks that exactly one of `workflowRef` and `workflowSpec` is set and that the steps are
     /// valid (see [`crate::validate::workflow_run`]), so that `run.validate()?` works.
@@ -110,5 +163,30 @@ impl WorkflowRun {
     /// [`Problems`](crate::validate::Problems) holding every problem found.
     pub fn validate(&self) -> Result<(), crate::validate::Problems> {
         crate::validate::Problems::from(crate::validate::workflow_run(self)).into_result()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_resolve_inline_or_referenced_workflows() {
+        let run: RunSpec = serde_json::from_value(serde_json::json!({
+            "context": {"env": "prod"}, "mode": {"steps": "DAG"},
+            "workflowRef": "deploy"
+        }))
+        .unwrap();
+        let template = Spec::new(vec![Step::new("a", "suspend")]);
+        let wf = run
+            .workflow(|n| (n == "deploy").then(|| template.clone()))
+            .unwrap();
+        assert_eq!(wf.mode.unwrap().steps, Some(super::super::StepMode::Dag));
+        assert_eq!(run.workflow(|_| None), Err(RunError::UnknownRef("deploy".into())));
+        assert_eq!(RunSpec::default().workflow(|_| None), Err(RunError::NoWorkflow));
+        assert_eq!(
+            run.context("r1", "ns"),
+            serde_json::json!({"env": "prod", "name": "r1", "namespace": "ns"})
+        );
     }
 }

@@ -135,7 +135,7 @@ fn short_constructors() {
     ]);
     spec.policies = vec![Policy::new("prod", "topology", json!({"clusters": ["eu-1"]}))];
     spec.workflow = Some(Workflow {
-        steps: vec![Step::new("deploy-prod", "deploy", json!({"policies": ["prod"]}))],
+        steps: vec![Step::new("deploy-prod", "deploy").with_properties(json!({"policies": ["prod"]}))],
         ..Workflow::default()
     });
     let app = Application::new("shop", spec);

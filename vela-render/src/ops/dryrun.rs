@@ -152,19 +152,14 @@ pub fn default_deploy_steps(app: &Application) -> Vec<Step> {
     for t in &topologies {
         let mut policies = overrides.clone();
         policies.push(t.clone());
-        steps.push(Step::new(
-            format!("deploy-{t}"),
-            "deploy",
-            serde_json::json!({"policies": policies}),
-        ));
+        steps.push(
+            Step::new(format!("deploy-{t}"), "deploy")
+                .with_properties(serde_json::json!({"policies": policies})),
+        );
     }
     let ref_objects = app.spec.components.iter().any(|c| c.type_ == "ref-objects");
     if topologies.is_empty() && (ref_objects || !overrides.is_empty()) {
-        steps.push(Step::new(
-            "deploy",
-            "deploy",
-            serde_json::json!({"policies": overrides}),
-        ));
+        steps.push(Step::new("deploy", "deploy").with_properties(serde_json::json!({"policies": overrides})));
     }
     steps
 }

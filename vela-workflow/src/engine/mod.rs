@@ -10,6 +10,7 @@
 mod backoff;
 mod group;
 mod pass;
+pub(crate) mod plan;
 mod validate;
 
 use std::sync::Arc;
@@ -200,7 +201,8 @@ impl Engine {
             return RunPhase::Succeeded;
         }
         let dag = status.mode.steps == crate::spec::StepMode::Dag;
-        let mut pass = pass::Pass::new(self, workflow, context, state);
+        let plan = plan::Plan::new(workflow);
+        let mut pass = pass::Pass::new(self, &plan, context, state);
         pass.run(&workflow.steps, dag).await;
         pass.check_workflow_phase()
     }
@@ -220,15 +222,15 @@ impl Engine {
     fn suspend_wait_time(&self, workflow: &Workflow, state: &RunState) -> Option<Duration> {
         let now = self.clock.now();
         let mut min: Option<Duration> = None;
-        for step in workflow.all_steps() {
+        for step in plan::Plan::new(workflow).all_steps() {
             let Some(st) = state.status.step(&step.name) else {
                 continue;
             };
             if st.phase != StepPhase::Suspending {
                 continue;
             }
-            if !step.timeout.is_empty()
-                && let (Ok(d), Some(first)) = (parse_duration(&step.timeout), st.first_execute_time)
+            if let Some(timeout) = step.timeout()
+                && let (Ok(d), Some(first)) = (parse_duration(timeout), st.first_execute_time)
             {
                 let deadline = first.plus(d);
                 if now < deadline {

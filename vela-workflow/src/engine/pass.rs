@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use tracing::Instrument as _;
 
 use super::Engine;
+use super::plan::Plan;
 use crate::spec::{Step, StepMode, Workflow};
 use crate::state::{Counters, RunState, lookup, set_path};
 use crate::status::{
@@ -35,6 +36,7 @@ enum PreCheckError {
 pub(crate) struct Pass<'e> {
     pub(super) engine: &'e Engine,
     pub(super) workflow: &'e Workflow,
+    plan: &'e Plan<'e>,
     context: &'e Value,
     pub(super) state: &'e mut RunState,
     /// Flat view of statuses by name (top-level, sub-steps and `properties.name` aliases).
@@ -50,7 +52,7 @@ pub(crate) struct Pass<'e> {
 impl<'e> Pass<'e> {
     pub(crate) fn new(
         engine: &'e Engine,
-        workflow: &'e Workflow,
+        plan: &'e Plan<'e>,
         context: &'e Value,
         state: &'e mut RunState,
     ) -> Self {
@@ -62,7 +64,7 @@ impl<'e> Pass<'e> {
             }
         }
         let mut depends_on = HashMap::new();
-        for step in workflow.all_steps() {
+        for step in plan.all_steps() {
             if let Some(st) = step_status.get(&step.name).cloned() {
                 add_alias(&mut step_status, step, &st);
             }
@@ -70,7 +72,8 @@ impl<'e> Pass<'e> {
         }
         Self {
             engine,
-            workflow,
+            workflow: plan.workflow,
+            plan,
             context,
             state,
             step_status,
@@ -350,10 +353,10 @@ impl<'e> Pass<'e> {
         {
             return Ok(true);
         }
-        match step.if_.as_str() {
-            "always" => Ok(false),
-            "" => Ok(skip_next(depend_phase, !step.depends_on.is_empty())),
-            expr => {
+        match step.condition() {
+            Some("always") => Ok(false),
+            None => Ok(skip_next(depend_phase, !step.depends_on.is_empty())),
+            Some(expr) => {
                 let scope = self.if_scope(step, basic);
                 self.engine
                     .evaluator
@@ -377,8 +380,8 @@ impl<'e> Pass<'e> {
             .step_status
             .get(&step.name)
             .and_then(|s| s.first_execute_time);
-        if let (Some(first), false) = (first, step.timeout.is_empty()) {
-            let d = parse_duration(&step.timeout)?;
+        if let (Some(first), Some(timeout)) = (first, step.timeout()) {
+            let d = parse_duration(timeout)?;
             let deadline = first.plus(d);
             self.step_timeout.insert(step.name.clone(), deadline);
             if self.now() > deadline {
@@ -592,10 +595,11 @@ impl<'e> Pass<'e> {
                 }
             },
         }
-        if !step.sub_steps.is_empty() {
+        let sub_steps = self.plan.sub_steps(step);
+        if !sub_steps.is_empty() {
             let outer = self.parent.replace(step.name.clone());
             let mode = step.mode.unwrap_or(self.state.status.mode.sub_steps);
-            self.run(&step.sub_steps, mode != StepMode::StepByStep).await;
+            self.run(sub_steps, mode != StepMode::StepByStep).await;
             self.parent = outer;
         }
         let recorded = self

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::plan::Plan;
 use super::{Error, Result};
 use crate::spec::{Step, Workflow};
 use crate::step::Registry;
@@ -60,8 +61,8 @@ pub fn validate(workflow: &Workflow, registry: &Registry) -> Result<()> {
         if nested && s.is_group() {
             return invalid(format!("{path}.type"), "a step-group cannot be a sub-step".into());
         }
-        if !s.timeout.is_empty()
-            && let Err(e) = parse_duration(&s.timeout)
+        if let Some(timeout) = s.timeout()
+            && let Err(e) = parse_duration(timeout)
         {
             return invalid(format!("{path}.timeout"), e.to_string());
         }
@@ -77,13 +78,14 @@ pub fn validate(workflow: &Workflow, registry: &Registry) -> Result<()> {
             );
         }
         for (j, sub) in s.sub_steps.iter().enumerate() {
-            check(sub, &format!("{path}.subSteps[{j}]"), true)?;
+            check(&sub.to_step(), &format!("{path}.subSteps[{j}]"), true)?;
         }
     }
+    let plan = Plan::new(workflow);
     let mut deps: HashMap<&str, &[String]> = HashMap::new();
     for (i, s) in workflow.steps.iter().enumerate() {
-        let subs = s
-            .sub_steps
+        let subs = plan
+            .sub_steps(s)
             .iter()
             .enumerate()
             .map(|(j, x)| (format!("steps[{i}].subSteps[{j}]"), x));
@@ -117,7 +119,7 @@ pub fn validate(workflow: &Workflow, registry: &Registry) -> Result<()> {
         colour.insert(n, 2);
         None
     }
-    for s in workflow.all_steps() {
+    for s in plan.all_steps() {
         if let Some(c) = visit(&s.name, &deps, &mut colour) {
             return invalid("dependsOn".into(), format!("dependency cycle through step {c:?}"));
         }

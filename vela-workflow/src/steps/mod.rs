@@ -26,8 +26,8 @@ use crate::cluster::Objects;
 use crate::http;
 use crate::step::Registry;
 
-/// The `step-group` type name.
-pub const STEP_GROUP: &str = "step-group";
+/// The `step-group` type name (vela-model's).
+pub use vela_model::workflow::STEP_GROUP;
 /// Mutable key where a suspend with `duration` keeps its resume time.
 pub const RESUME_TIMESTAMP: &str = "resumeTimeStamp";
 /// Mutable key (after the field label) where a suspend keeps the time it first suspended.
