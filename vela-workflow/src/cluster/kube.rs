@@ -8,6 +8,7 @@ use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams
 use kube::core::GroupVersionKind;
 use kube::discovery::{self, Scope};
 use serde_json::Value;
+use tracing::Instrument as _;
 
 use super::{Error, Key, Objects, Result};
 
@@ -77,15 +78,22 @@ impl Kube {
 impl Objects for Kube {
     async fn apply(&self, cluster: &str, obj: Value) -> Result<Value> {
         let key = Key::of(cluster, &obj)?;
-        let api = self
-            .api(cluster, &key.api_version, &key.kind, &key.namespace)
-            .await?;
-        let pp = PatchParams::apply("vela").force();
-        let applied = api
-            .patch(&key.name, &pp, &Patch::Apply(&obj))
-            .await
-            .map_err(|e| backend(cluster, e))?;
-        serde_json::to_value(applied).map_err(|e| backend(cluster, e))
+        // one span per server-side apply, named like the object it writes
+        let span = tracing::debug_span!("cluster.apply", cluster = %cluster, kind = %key.kind,
+            namespace = %key.namespace, name = %key.name);
+        async {
+            let api = self
+                .api(cluster, &key.api_version, &key.kind, &key.namespace)
+                .await?;
+            let pp = PatchParams::apply("vela").force();
+            let applied = api
+                .patch(&key.name, &pp, &Patch::Apply(&obj))
+                .await
+                .map_err(|e| backend(cluster, e))?;
+            serde_json::to_value(applied).map_err(|e| backend(cluster, e))
+        }
+        .instrument(span)
+        .await
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Value>> {

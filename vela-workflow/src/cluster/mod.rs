@@ -166,6 +166,8 @@ impl Objects for Memory {
             });
         }
         let key = Key::of(cluster, &obj)?;
+        tracing::debug!(cluster = %cluster, kind = %key.kind, namespace = %key.namespace,
+            name = %key.name, "cluster.apply (in memory)");
         let mut map = self.objects.lock().expect("poisoned");
         let stored = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
         let version = stored
