@@ -2,7 +2,6 @@
 //! `delete-config`) run on an [`Objects`] store: shared by the in-memory test and the
 //! real-cluster test.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -13,13 +12,7 @@ use vela_workflow::status::StepPhase;
 use vela_workflow::step::Registry;
 use vela_workflow::{Engine, RunState, Step, Workflow, http};
 
-fn corpus() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        })
-}
+use crate::corpus;
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)

@@ -3,7 +3,6 @@
 //! the task engine over vela-cue, against the in-memory object store and loopback servers.
 #![cfg(feature = "cue")]
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -16,13 +15,7 @@ use vela_workflow::step::Registry;
 use vela_workflow::time::TokioClock;
 use vela_workflow::{Engine, RunState, Step, Workflow, http, operation};
 
-fn corpus() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        })
-}
+use crate::corpus;
 
 fn packages() -> Packages {
     Packages::from_workflow_providers(&corpus().join("providers/workflow/pkg/providers"))

@@ -179,11 +179,7 @@ async fn http_provider_reads_header_and_tls_secrets_from_the_cluster() {
         )
         .await
         .unwrap();
-    let dir = std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        });
+    let dir = crate::corpus();
     let packages = Packages::from_workflow_providers(&dir.join("providers/workflow/pkg/providers")).unwrap();
     let http = http::Client::new(http::Config::default().allowing(["127.0.0.1"])).unwrap();
     let providers = Arc::new(Providers::standard(objects.clone(), http));

@@ -17,3 +17,14 @@ mod model;
 mod providers;
 mod scenarios;
 mod time_layouts;
+
+/// KubeVela's data corpus: `$VELA_CONFORMANCE_DIR`, or `shared/conformance/kubevela` beside the
+/// checkout. A missing corpus makes the tests that read it fail, never skip.
+#[cfg(any(feature = "cue", feature = "kube"))]
+fn corpus() -> std::path::PathBuf {
+    std::env::var_os("VELA_CONFORMANCE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
+        })
+}

@@ -4,7 +4,6 @@
 //! object store.
 #![cfg(all(feature = "cue", feature = "tls"))]
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,13 +16,7 @@ use vela_workflow::step::Registry;
 use vela_workflow::time::{Clock, Timestamp};
 use vela_workflow::{Engine, RunState, Step, Workflow, http};
 
-fn corpus() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
-        })
-}
+use crate::corpus;
 
 fn packages() -> Packages {
     Packages::from_workflow_providers(&corpus().join("providers/workflow/pkg/providers"))
