@@ -42,6 +42,18 @@ if ! schema_diff -q >/dev/null; then
 fi
 echo "oracle reproduces the committed schema goldens"
 
+# The standard-library table (every builtin, conformance/cue-stdlib) and Go's Unicode tables
+# (vela-cue/src/builtins/unicode_tables.rs) must be what the oracle writes today.
+"$oracle" stdlib --cases conformance/cue-stdlib/cases.txt --out "$tmp/stdlib.jsonl"
+if ! cmp -s conformance/cue-stdlib/goldens.jsonl "$tmp/stdlib.jsonl"; then
+  diff -u conformance/cue-stdlib/goldens.jsonl "$tmp/stdlib.jsonl" | head -40
+  echo "FAIL: regenerated stdlib goldens differ from the committed ones"
+  exit 1
+fi
+"$oracle" unicode --out "$tmp/unicode_tables.rs"
+cmp -s vela-cue/src/builtins/unicode_tables.rs "$tmp/unicode_tables.rs" || { echo "FAIL: regenerated Unicode tables differ"; exit 1; }
+echo "oracle reproduces the stdlib goldens and the Unicode tables"
+
 # Smoke test of the serve protocol used by the property test.
 answer="$(printf '%s\n' '{"id":1,"program":"a: *1 | int\nb: a + 1"}' | "$oracle" serve)"
 [ "$answer" = '{"id":1,"ok":{"a":1,"b":2}}' ] || { echo "FAIL: serve answered $answer"; exit 1; }

@@ -7,6 +7,8 @@
 //	cue-oracle eval FILE.cue         print the JSON export of a CUE file (debugging)
 //	cue-oracle schemas --defs DIR --providers DIR --out DIR   OpenAPI v3 parameter schemas
 //	cue-oracle texts --defs DIR      dump every definition's template and status texts as JSON
+//	cue-oracle stdlib --cases FILE --out FILE   standard-library goldens (conformance/cue-stdlib)
+//	cue-oracle unicode --out FILE    Go's IsPrint/IsGraphic and case-mapping tables as Rust
 package main
 
 import (
@@ -45,6 +47,19 @@ func main() {
 		err = Serve(os.Stdin, os.Stdout)
 	case "bench":
 		err = RunBench(*defs, *examples, *def, *n)
+	case "stdlib":
+		if *cases == "conformance/cue/cases" {
+			*cases = "conformance/cue-stdlib/cases.txt"
+		}
+		if *out == "conformance/cue" {
+			*out = "conformance/cue-stdlib/goldens.jsonl"
+		}
+		err = RunStdlib(*cases, *out)
+	case "unicode":
+		if *out == "conformance/cue" {
+			*out = "vela-cue/src/builtins/unicode_tables.rs"
+		}
+		err = RunUnicode(*out)
 	case "texts":
 		// Dump the CUE texts KubeVela evaluates per definition (template and status programs).
 		var all map[string]*Def

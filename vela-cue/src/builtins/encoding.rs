@@ -4,7 +4,7 @@ use base64::Engine;
 
 use super::{R, arg_str, not_concrete};
 use crate::eval::Ctx;
-use crate::export::{bytes_val, write_json};
+use crate::export::bytes_val;
 use crate::value::Val;
 
 /// Supported functions.
@@ -15,6 +15,9 @@ pub(crate) const FUNCS: &[&str] = &[
     "json.Valid",
     "json.Indent",
     "json.Compact",
+    "json.HTMLEscape",
+    "json.UnmarshalStream",
+    "json.Validate",
     "yaml.Marshal",
     "yaml.MarshalStream",
     "yaml.Unmarshal",
@@ -100,16 +103,44 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         "json.Valid" => {
             Val::Bool(serde_json::from_slice::<serde_json::Value>(&bytes_or_str(ctx, first)?).is_ok())
         }
-        "json.Compact" => {
-            let j: serde_json::Value = serde_json::from_slice(&bytes_or_str(ctx, first)?)
-                .map_err(|e| format!("invalid JSON: {e}"))?;
-            Val::Str(write_json(&j, false, "").into())
-        }
+        "json.Compact" => Val::Str(super::json_text::compact(&bytes_or_str(ctx, first)?)?.into()),
         "json.Indent" => {
-            let j: serde_json::Value = serde_json::from_slice(&bytes_or_str(ctx, first)?)
-                .map_err(|e| format!("invalid JSON: {e}"))?;
-            let indent = arg_str(ctx, a.get(2).unwrap_or(&Val::Str("  ".into())))?;
-            Val::Str(write_json(&j, false, &indent).into())
+            let src = bytes_or_str(ctx, first)?;
+            let prefix = arg_str(ctx, super::arg(a, 1)?)?;
+            let indent = arg_str(ctx, super::arg(a, 2)?)?;
+            Val::Str(super::json_text::indent(&src, &prefix, &indent)?.into())
+        }
+        "json.HTMLEscape" => {
+            let src = bytes_or_str(ctx, first)?;
+            Val::Str(super::json_text::html_escape(&String::from_utf8_lossy(&src)).into())
+        }
+        "json.UnmarshalStream" => {
+            let b = bytes_or_str(ctx, first)?;
+            let text = std::str::from_utf8(&b).map_err(|e| format!("invalid JSON: {e}"))?;
+            let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+            let mut elems = Vec::new();
+            let mut start = 0;
+            while let Some(j) = stream.next() {
+                let j = j.map_err(|e| format!("invalid JSON: {e}"))?;
+                let end = stream.byte_offset();
+                elems.push(ctx.from_json_text(&j, &text[start..end]));
+                start = end;
+            }
+            super::args::list(elems)
+        }
+        "json.Validate" => {
+            let b = bytes_or_str(ctx, first)?;
+            let j: serde_json::Value =
+                serde_json::from_slice(&b).map_err(|_| "json: invalid JSON".to_string())?;
+            let v = ctx.from_json_text(&j, std::str::from_utf8(&b).unwrap_or_default());
+            let r = ctx.resolve(ctx.unify(v, super::arg(a, 1)?.clone()));
+            if let Val::Bottom(b) = &r {
+                return Err(b.msg.clone());
+            }
+            if let Some(Val::Bottom(b)) = ctx.deep_error(&r, ctx.limits.max_depth) {
+                return Err(b.msg.clone());
+            }
+            Val::Bool(true)
         }
         "yaml.Marshal" => Val::Str(super::yaml_emit::marshal(&to_yaml_node(ctx, first)?).into()),
         "yaml.MarshalStream" => {

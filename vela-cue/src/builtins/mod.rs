@@ -1,8 +1,18 @@
 //! Predeclared identifiers, builtin functions and the standard library packages.
 
+mod args;
+mod codec;
+mod decimal;
+mod digest;
 mod encoding;
+mod go_unicode;
+mod json_text;
 mod list;
+mod math;
+mod regexp;
+mod strconv;
 mod strings;
+mod unicode_tables;
 pub(crate) mod yaml_emit;
 
 use std::rc::Rc;
@@ -22,7 +32,54 @@ pub const STDLIB: &[&str] = &[
     "encoding/json",
     "encoding/yaml",
     "encoding/base64",
+    "encoding/hex",
+    "crypto/sha256",
+    "crypto/sha1",
+    "crypto/md5",
+    "uuid",
 ];
+
+/// A package's builtin functions and the function that calls one of them by qualified name.
+struct Package {
+    funcs: &'static [&'static str],
+    call: fn(&Ctx, &str, &[Val]) -> R,
+}
+
+/// Every package module (a qualified name is in at most one).
+const PACKAGES: &[Package] = &[
+    Package {
+        funcs: strings::FUNCS,
+        call: strings::call,
+    },
+    Package {
+        funcs: strconv::FUNCS,
+        call: strconv::call,
+    },
+    Package {
+        funcs: regexp::FUNCS,
+        call: regexp::call,
+    },
+    Package {
+        funcs: math::FUNCS,
+        call: math::call,
+    },
+    Package {
+        funcs: list::FUNCS,
+        call: list::call,
+    },
+    Package {
+        funcs: encoding::FUNCS,
+        call: encoding::call,
+    },
+    Package {
+        funcs: codec::FUNCS,
+        call: codec::call,
+    },
+];
+
+fn package_of(q: &str) -> Option<&'static Package> {
+    PACKAGES.iter().find(|p| p.funcs.contains(&q))
+}
 
 /// Value of a predeclared identifier.
 pub(crate) fn predeclared(name: &str) -> Option<Val> {
@@ -90,39 +147,38 @@ fn sized_number(name: &str) -> Option<Val> {
 }
 
 /// `pkg.Name` for a standard-library package.
-pub(crate) fn package_member(_ctx: &Ctx, pkg: &str, name: &str, pos: u32) -> Val {
+pub(crate) fn package_member(ctx: &Ctx, pkg: &str, name: &str, pos: u32) -> Val {
     let short = pkg.rsplit('/').next().unwrap_or(pkg);
     let q = format!("{short}.{name}");
-    if has_function(&q) {
+    if package_of(&q).is_some() {
         return Val::Func(q.into());
     }
-    match q.as_str() {
-        // Go's untyped constants, with the digits CUE keeps
-        "math.Pi" => num_const("3.14159265358979323846264338327950288419716939937510582097494459"),
-        "math.E" => num_const("2.71828182845904523536028747135266249775724709369995957496696763"),
-        "math.Sqrt2" => num_const("1.41421356237309504880168872420969807856967187537694807317667974"),
-        "math.Ln2" => num_const("0.693147180559945309417232121458176568075500134360255254120680009"),
-        "math.MaxInt64" => Val::Int(i64::MAX as i128),
-        "math.MinInt64" => Val::Int(i64::MIN as i128),
-        _ => Val::bottom(format!("undefined: {pkg}.{name}"), pos),
+    let mut consts = math::CONSTS.iter().chain(codec::CONSTS).chain(CONSTS);
+    if let Some((_, text)) = consts.find(|(n, _)| *n == q) {
+        return match text.strip_prefix('"') {
+            Some(t) => Val::Str(t.trim_end_matches('"').into()),
+            None => crate::num::Num::parse(text).map(Val::num).unwrap_or(Val::Top),
+        };
     }
+    if let Some((_, src)) = list::STRUCTS.iter().chain(codec::STRUCTS).find(|(n, _)| *n == q) {
+        return match crate::parser::parse_expr(src) {
+            Ok(e) => ctx.eval(&e, &crate::eval::Env::default()),
+            Err(e) => Val::bottom(e.to_string(), pos),
+        };
+    }
+    Val::bottom(format!("undefined: {pkg}.{name}"), pos)
 }
 
-fn num_const(text: &str) -> Val {
-    crate::num::Num::parse(text).map(Val::num).unwrap_or(Val::Top)
-}
-
-fn has_function(q: &str) -> bool {
-    strings::FUNCS.contains(&q) || list::FUNCS.contains(&q) || encoding::FUNCS.contains(&q)
-}
+/// Constants of the other packages (a string constant is written in quotes).
+const CONSTS: &[(&str, &str)] = &[("strconv.IntSize", "64")];
 
 /// Names of every supported builtin function (for the book's support table).
 pub fn supported_functions() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = Vec::new();
     v.extend_from_slice(&["len", "close", "and", "or", "div", "mod", "quo", "rem"]);
-    v.extend_from_slice(strings::FUNCS);
-    v.extend_from_slice(list::FUNCS);
-    v.extend_from_slice(encoding::FUNCS);
+    for p in PACKAGES {
+        v.extend_from_slice(p.funcs);
+    }
     v
 }
 
@@ -133,6 +189,7 @@ const VALIDATORS: &[(&str, usize, u16)] = &[
     ("list.MaxItems", 2, kind::LIST),
     ("list.UniqueItems", 1, kind::LIST),
     ("list.Contains", 2, kind::LIST),
+    ("list.MatchN", 3, kind::LIST),
     ("strings.MinRunes", 2, kind::STRING),
     ("strings.MaxRunes", 2, kind::STRING),
     ("strings.HasPrefix", 2, kind::STRING),
@@ -142,6 +199,8 @@ const VALIDATORS: &[(&str, usize, u16)] = &[
     ("struct.MinFields", 2, kind::STRUCT),
     ("struct.MaxFields", 2, kind::STRUCT),
     ("json.Valid", 1, kind::STRING | kind::BYTES),
+    ("json.Validate", 2, kind::STRING | kind::BYTES),
+    ("uuid.Valid", 1, kind::STRING),
     ("yaml.Validate", 2, kind::STRING | kind::BYTES),
 ];
 
@@ -178,10 +237,10 @@ pub(crate) fn call(ctx: &Ctx, name: &Name, args: Vec<Val>, pos: u32) -> Val {
             match &**name {
                 "len" => len(ctx, &args),
                 "div" | "mod" | "quo" | "rem" => int_div(name, &args),
-                n if strings::FUNCS.contains(&n) => strings::call(ctx, n, &args),
-                n if list::FUNCS.contains(&n) => list::call(ctx, n, &args),
-                n if encoding::FUNCS.contains(&n) => encoding::call(ctx, n, &args),
-                n => Err(format!("unknown function {n}")),
+                n => match package_of(n) {
+                    Some(p) => (p.call)(ctx, n, &args),
+                    None => Err(format!("unknown function {n}")),
+                },
             }
         }
     };

@@ -37,7 +37,7 @@ use crate::hash::FxHashMap;
 use crate::value::NodeId;
 
 pub(crate) use node::{Conj, ConjSrc, Conjs, FieldConj, NO_HOST, Node, NodeState, Slot, Status, derived};
-pub(crate) use ops::{compare_eq, order_vals};
+pub(crate) use ops::compare_eq;
 pub(crate) use scope::{Env, Frame, FrameKind};
 
 /// Limits applied to one evaluation.

@@ -316,8 +316,3 @@ fn num_op(
         Err(e) => Val::bottom(e.to_string(), pos),
     })
 }
-
-/// Total order used for sorting lists of scalars.
-pub(crate) fn order_vals(a: &Val, b: &Val) -> Ordering {
-    order(a, b).unwrap_or(Ordering::Equal)
-}

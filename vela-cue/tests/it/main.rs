@@ -11,4 +11,5 @@ mod oracle;
 mod parse_corpus;
 mod programs;
 mod robustness;
+mod stdlib;
 mod yaml_marshal;
