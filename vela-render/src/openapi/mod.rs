@@ -51,12 +51,12 @@ use encoder::Gen;
 use kubevela_fix::{fix, normalize_numbers};
 
 /// Generating the schema failed (KubeVela stores no schema ConfigMap then).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The template does not evaluate.
+    /// The template does not compile or evaluate.
     #[error("evaluating the template: {0}")]
-    Eval(String),
+    Eval(#[source] vela_cue::Error),
     /// CUE's OpenAPI encoder does not support a construct.
     #[error("{path}: {message}")]
     Unsupported {
@@ -66,6 +66,26 @@ pub enum Error {
         message: String,
     },
 }
+
+/// Two errors are equal when they report the same failure: the same variant and the same text
+/// (the CUE error inside [`Error::Eval`] is compared by its message, positions included).
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Eval(a), Self::Eval(b)) => a.to_string() == b.to_string(),
+            (
+                Self::Unsupported { path, message },
+                Self::Unsupported {
+                    path: other_path,
+                    message: other_message,
+                },
+            ) => path == other_path && message == other_message,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Error {}
 
 /// KubeVela's `BaseTemplate`, appended to the template before the schema is generated.
 pub const BASE_TEMPLATE: &str = "
@@ -86,10 +106,10 @@ context: {
 /// [`Error::Eval`] when the template does not compile or evaluate, [`Error::Unsupported`]
 /// where CUE's encoder fails.
 pub fn parameter_schema(template: &str) -> Result<Json, Error> {
-    let program = Program::compile("template", &format!("{template}\n{BASE_TEMPLATE}"))
-        .map_err(|e| Error::Eval(e.to_string()))?;
-    let inst = program.eval().map_err(|e| Error::Eval(e.to_string()))?;
-    let param = inst.lookup("parameter").map_err(|e| Error::Eval(e.to_string()))?;
+    let program =
+        Program::compile("template", &format!("{template}\n{BASE_TEMPLATE}")).map_err(Error::Eval)?;
+    let inst = program.eval().map_err(Error::Eval)?;
+    let param = inst.lookup("parameter").map_err(Error::Eval)?;
     let mut schema = if param.exists() && !param.possible_kinds().is_empty() {
         let mut g = Gen::default();
         Json::Object(g.schema(None, &param)?)
