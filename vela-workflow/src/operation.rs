@@ -28,21 +28,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 fn operate(st: &mut WorkflowStepStatus, sub: Option<usize>, phase: StepPhase) {
     match sub {
         None => {
-            st.status.phase = phase;
+            st.status.phase = Some(phase);
             for s in &mut st.sub_steps {
                 if !is_finished(s.phase, &s.reason, false) {
-                    s.phase = phase;
+                    s.phase = Some(phase);
                 }
             }
         }
-        Some(j) => st.sub_steps[j].phase = phase,
+        Some(j) => st.sub_steps[j].phase = Some(phase),
     }
 }
 
 fn change(state: &mut RunState, step: Option<&str>, from: StepPhase, to: StepPhase) -> Result<()> {
     let mut found = step.is_none();
     'outer: for st in &mut state.status.steps {
-        if st.status.phase == from {
+        if st.status.phase == Some(from) {
             match step {
                 None => operate(st, None, to),
                 Some(name) if name == st.status.name => {
@@ -54,7 +54,7 @@ fn change(state: &mut RunState, step: Option<&str>, from: StepPhase, to: StepPha
             }
         }
         for j in 0..st.sub_steps.len() {
-            if st.sub_steps[j].phase == from {
+            if st.sub_steps[j].phase == Some(from) {
                 match step {
                     None => operate(st, Some(j), to),
                     Some(name) if name == st.sub_steps[j].name => {
@@ -99,11 +99,13 @@ pub fn terminate(state: &mut RunState) {
     state.status.terminated = true;
     state.status.suspend = false;
     let mark = |s: &mut StepStatus| match s.phase {
-        StepPhase::Failed if s.reason != reason::FAILED_AFTER_RETRIES && s.reason != reason::TIMEOUT => {
+        Some(StepPhase::Failed)
+            if s.reason != reason::FAILED_AFTER_RETRIES && s.reason != reason::TIMEOUT =>
+        {
             s.reason = reason::TERMINATE.to_owned();
         }
-        StepPhase::Running | StepPhase::Suspending => {
-            s.phase = StepPhase::Failed;
+        Some(StepPhase::Running | StepPhase::Suspending) => {
+            s.phase = Some(StepPhase::Failed);
             s.reason = reason::TERMINATE.to_owned();
         }
         _ => {}
@@ -138,7 +140,7 @@ pub fn restart_from(state: &mut RunState, workflow: &Workflow, step: &str) -> Re
     let mut removed_ids: Vec<String> = Vec::new();
     for i in 0..statuses.len() {
         if statuses[i].status.name == step {
-            if statuses[i].status.phase != StepPhase::Failed {
+            if statuses[i].status.phase != Some(StepPhase::Failed) {
                 state.status.steps = statuses;
                 return Err(Error::NotFailed(step.to_owned()));
             }
@@ -155,7 +157,7 @@ pub fn restart_from(state: &mut RunState, workflow: &Workflow, step: &str) -> Re
             break;
         }
         if let Some(sub) = statuses[i].sub_steps.iter().find(|s| s.name == step) {
-            if sub.phase != StepPhase::Failed {
+            if sub.phase != Some(StepPhase::Failed) {
                 state.status.steps = statuses;
                 return Err(Error::NotFailed(step.to_owned()));
             }
@@ -167,7 +169,7 @@ pub fn restart_from(state: &mut RunState, workflow: &Workflow, step: &str) -> Re
                 }
                 !drop
             });
-            statuses[i].status.phase = StepPhase::Running;
+            statuses[i].status.phase = Some(StepPhase::Running);
             statuses[i].status.reason.clear();
             let group = statuses[i].status.name.clone();
             let step_dep = step_dependency(workflow, &group, mode.steps == StepMode::Dag);

@@ -1,75 +1,19 @@
 //! What a workflow did: step phases and reasons, run phases, the run status (KubeVela's shape).
+//!
+//! Phases and reasons are vela-model's ([`vela_model::workflow`]). The records here
+//! ([`StepStatus`], [`RunStatus`]) are the engine's working state: they keep timestamps in
+//! milliseconds (timeouts and backoff are measured from them, where the CRD's `metav1.Time` has
+//! whole seconds) and the modes already resolved; they serialise to the same JSON keys as an
+//! Application's `status.workflow`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::spec::ExecuteMode;
 use crate::time::Timestamp;
 
-/// The phase of one step.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum StepPhase {
-    /// No status yet (never serialized in a recorded step).
-    #[default]
-    #[serde(rename = "")]
-    Unknown,
-    /// Finished successfully.
-    Succeeded,
-    /// Failed; finished unless the reason is `Execute` (then it is retried).
-    Failed,
-    /// Not run because of `if` or the skip rules.
-    Skipped,
-    /// Started and not finished (waiting, or retried after an error).
-    Running,
-    /// Waiting for `dependsOn` or inputs.
-    Pending,
-    /// Suspended until resumed.
-    Suspending,
-}
-
-impl StepPhase {
-    /// The phase as KubeVela writes it.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Unknown => "",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-            Self::Running => "running",
-            Self::Pending => "pending",
-            Self::Suspending => "suspending",
-        }
-    }
-}
-
-/// Why a step is in its phase. KubeVela's reason strings.
-pub mod reason {
-    /// Waiting (`#ConditionalWait`).
-    pub const WAIT: &str = "Wait";
-    /// Skipped by `if` or the skip rules.
-    pub const SKIP: &str = "Skip";
-    /// The template could not be rendered.
-    pub const RENDERING: &str = "Rendering";
-    /// Execution error; retried with backoff.
-    pub const EXECUTE: &str = "Execute";
-    /// Suspended.
-    pub const SUSPEND: &str = "Suspend";
-    /// Terminated (`#Break`, or the terminate operation).
-    pub const TERMINATE: &str = "Terminate";
-    /// Parameter processing failed.
-    pub const PARAMETER: &str = "ProcessParameter";
-    /// An input could not be read.
-    pub const INPUT: &str = "Input";
-    /// An output could not be written.
-    pub const OUTPUT: &str = "Output";
-    /// Failed more than the retry limit.
-    pub const FAILED_AFTER_RETRIES: &str = "FailedAfterRetries";
-    /// Its timeout expired.
-    pub const TIMEOUT: &str = "Timeout";
-    /// Failed on purpose (`#Fail`).
-    pub const ACTION: &str = "Action";
-}
+/// The phase of one step and the reason strings a step status carries: vela-model's, the same
+/// values an Application's `status.workflow` holds. A step with no phase yet has `None`.
+pub use vela_model::workflow::{StepPhase, reason};
 
 /// The message KubeVela puts on a run that suspends after a step failed too often.
 pub const MESSAGE_SUSPEND_FAILED_AFTER_RETRIES: &str =
@@ -87,9 +31,14 @@ pub struct StepStatus {
     /// Step type.
     #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
     pub type_: String,
-    /// Phase.
-    #[serde(default)]
-    pub phase: StepPhase,
+    /// Phase (`None` before the step first ran; an empty string in a stored state reads as
+    /// `None`).
+    #[serde(
+        default,
+        deserialize_with = "phase_or_empty",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub phase: Option<StepPhase>,
     /// Human-readable message.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
@@ -115,14 +64,23 @@ impl StepStatus {
 
 /// KubeVela's `IsStepFinish`.
 #[must_use]
-pub fn is_finished(phase: StepPhase, reason: &str, suspend_on_failure: bool) -> bool {
+pub fn is_finished(phase: Option<StepPhase>, reason: &str, suspend_on_failure: bool) -> bool {
     if suspend_on_failure {
-        return phase == StepPhase::Succeeded;
+        return phase == Some(StepPhase::Succeeded);
     }
     match phase {
-        StepPhase::Failed => !reason.is_empty() && reason != reason::EXECUTE,
-        StepPhase::Skipped | StepPhase::Succeeded => true,
+        Some(StepPhase::Failed) => !reason.is_empty() && reason != reason::EXECUTE,
+        Some(StepPhase::Skipped | StepPhase::Succeeded) => true,
         _ => false,
+    }
+}
+
+/// Reads a step phase, where an empty string (what earlier versions stored for a step with no
+/// phase yet) means no phase.
+fn phase_or_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<StepPhase>, D::Error> {
+    match Option::<String>::deserialize(d)?.as_deref() {
+        None | Some("") => Ok(None),
+        Some(other) => StepPhase::deserialize(serde::de::value::StrDeserializer::new(other)).map(Some),
     }
 }
 
@@ -194,13 +152,14 @@ mod tests {
 
     #[test]
     fn finished_follows_kubevela() {
-        assert!(is_finished(StepPhase::Succeeded, "", false));
-        assert!(is_finished(StepPhase::Skipped, reason::SKIP, false));
-        assert!(!is_finished(StepPhase::Failed, "", false));
-        assert!(!is_finished(StepPhase::Failed, reason::EXECUTE, false));
-        assert!(is_finished(StepPhase::Failed, reason::TIMEOUT, false));
-        assert!(!is_finished(StepPhase::Failed, reason::TIMEOUT, true));
-        assert!(!is_finished(StepPhase::Running, "", false));
+        assert!(is_finished(Some(StepPhase::Succeeded), "", false));
+        assert!(is_finished(Some(StepPhase::Skipped), reason::SKIP, false));
+        assert!(!is_finished(Some(StepPhase::Failed), "", false));
+        assert!(!is_finished(Some(StepPhase::Failed), reason::EXECUTE, false));
+        assert!(is_finished(Some(StepPhase::Failed), reason::TIMEOUT, false));
+        assert!(!is_finished(Some(StepPhase::Failed), reason::TIMEOUT, true));
+        assert!(!is_finished(Some(StepPhase::Running), "", false));
+        assert!(!is_finished(None, "", false));
     }
 
     #[test]
@@ -209,7 +168,7 @@ mod tests {
             steps: vec![WorkflowStepStatus {
                 status: StepStatus {
                     name: "a".into(),
-                    phase: StepPhase::Succeeded,
+                    phase: Some(StepPhase::Succeeded),
                     ..StepStatus::default()
                 },
                 sub_steps: vec![],
@@ -222,5 +181,20 @@ mod tests {
             serde_json::json!({"mode": {"steps": "StepByStep", "subSteps": "DAG"},
                 "status": "initializing", "steps": [{"name": "a", "phase": "succeeded"}]})
         );
+    }
+
+    #[test]
+    fn a_step_without_phase_reads_and_writes_as_none() {
+        // Earlier versions stored `"phase": ""` for a step that had not run yet.
+        let old: StepStatus = serde_json::from_str(r#"{"name": "a", "phase": ""}"#).unwrap();
+        assert_eq!(old.phase, None);
+        assert_eq!(
+            serde_json::to_value(&old).unwrap(),
+            serde_json::json!({"name": "a"})
+        );
+        let missing: StepStatus = serde_json::from_str(r#"{"name": "a"}"#).unwrap();
+        assert_eq!(missing.phase, None);
+        let bad = serde_json::from_str::<StepStatus>(r#"{"name": "a", "phase": "done"}"#);
+        assert!(bad.unwrap_err().to_string().contains("unknown variant `done`"));
     }
 }

@@ -179,11 +179,11 @@ impl Context<'_> {
 
     /// Suspends the workflow at this step (`#Suspend`). Ignored once the step failed.
     pub fn suspend(&mut self, message: impl Into<String>) {
-        if self.status.phase == StepPhase::Failed {
+        if self.status.phase == Some(StepPhase::Failed) {
             return;
         }
         self.op.suspend = true;
-        self.status.phase = StepPhase::Suspending;
+        self.status.phase = Some(StepPhase::Suspending);
         set_msg(&mut self.status, message);
         self.status.reason = reason::SUSPEND.to_owned();
     }
@@ -191,14 +191,14 @@ impl Context<'_> {
     /// Resumes this step: it succeeds.
     pub fn resume(&mut self, message: impl Into<String>) {
         self.op.suspend = false;
-        self.status.phase = StepPhase::Succeeded;
+        self.status.phase = Some(StepPhase::Succeeded);
         set_msg(&mut self.status, message);
     }
 
     /// Ends the workflow after this step, which succeeds with reason `Terminate` (`#Break`).
     pub fn terminate(&mut self, message: impl Into<String>) {
         self.op.terminated = true;
-        self.status.phase = StepPhase::Succeeded;
+        self.status.phase = Some(StepPhase::Succeeded);
         set_msg(&mut self.status, message);
         self.status.reason = reason::TERMINATE.to_owned();
     }
@@ -206,8 +206,8 @@ impl Context<'_> {
     /// Keeps the step running; it is run again after a backoff (`#ConditionalWait`).
     pub fn wait(&mut self, message: impl Into<String>) {
         self.op.waiting = true;
-        if !matches!(self.status.phase, StepPhase::Failed | StepPhase::Suspending) {
-            self.status.phase = StepPhase::Running;
+        if !matches!(self.status.phase, Some(StepPhase::Failed | StepPhase::Suspending)) {
+            self.status.phase = Some(StepPhase::Running);
             self.status.reason = reason::WAIT.to_owned();
             set_msg(&mut self.status, message);
         }
@@ -216,7 +216,7 @@ impl Context<'_> {
     /// Fails the step with reason `Action` and terminates the workflow (`#Fail`).
     pub fn fail(&mut self, message: impl Into<String>) {
         self.op.terminated = true;
-        self.status.phase = StepPhase::Failed;
+        self.status.phase = Some(StepPhase::Failed);
         self.status.reason = reason::ACTION.to_owned();
         set_msg(&mut self.status, message);
     }
@@ -228,7 +228,7 @@ impl Context<'_> {
 
     /// The phase this pass has reached so far.
     #[must_use]
-    pub fn phase(&self) -> StepPhase {
+    pub fn phase(&self) -> Option<StepPhase> {
         self.status.phase
     }
 }

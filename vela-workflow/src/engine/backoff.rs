@@ -55,7 +55,7 @@ impl Pass<'_> {
             .status
             .steps
             .iter()
-            .any(|s| s.status.phase == StepPhase::Failed);
+            .any(|s| s.status.phase == Some(StepPhase::Failed));
         let cap = if failed {
             self.engine.config.max_failed_backoff
         } else {
@@ -69,7 +69,7 @@ impl Pass<'_> {
         let now = self.now();
         let mut min: Option<i64> = None;
         for s in &self.state.status.steps {
-            if s.status.phase == StepPhase::Running
+            if s.status.phase == Some(StepPhase::Running)
                 && let Some(deadline) = self.step_timeout.get(&s.status.name)
             {
                 let left = deadline.as_millis() - now.as_millis();

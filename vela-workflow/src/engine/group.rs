@@ -11,9 +11,9 @@ pub(super) fn group_status(
     sub_count: usize,
 ) -> (StepStatus, Operation) {
     let subs: &[StepStatus] = recorded.map_or(&[], |r| r.sub_steps.as_slice());
-    let count_phase = |p: StepPhase| subs.iter().filter(|s| s.phase == p).count();
+    let count_phase = |p: StepPhase| subs.iter().filter(|s| s.phase == Some(p)).count();
     let count_reason = |r: &str| subs.iter().filter(|s| s.reason == r).count();
-    if status.phase == StepPhase::Skipped {
+    if status.phase == Some(StepPhase::Skipped) {
         return (
             status,
             Operation {
@@ -22,7 +22,7 @@ pub(super) fn group_status(
             },
         );
     }
-    if status.phase == StepPhase::Failed && status.reason == reason::TIMEOUT {
+    if status.phase == Some(StepPhase::Failed) && status.reason == reason::TIMEOUT {
         return (
             status,
             Operation {
@@ -32,13 +32,13 @@ pub(super) fn group_status(
         );
     }
     if count_phase(StepPhase::Suspending) > 0 {
-        status.phase = StepPhase::Suspending;
+        status.phase = Some(StepPhase::Suspending);
     } else if subs.len() < sub_count || count_phase(StepPhase::Running) > 0 {
-        status.phase = StepPhase::Running;
+        status.phase = Some(StepPhase::Running);
     } else if count_phase(StepPhase::Pending) > 0 {
-        status.phase = StepPhase::Pending;
+        status.phase = Some(StepPhase::Pending);
     } else if count_phase(StepPhase::Failed) > 0 {
-        status.phase = StepPhase::Failed;
+        status.phase = Some(StepPhase::Failed);
         for r in [
             reason::FAILED_AFTER_RETRIES,
             reason::TIMEOUT,
@@ -51,10 +51,10 @@ pub(super) fn group_status(
             }
         }
     } else if count_phase(StepPhase::Skipped) > 0 && count_phase(StepPhase::Skipped) == sub_count {
-        status.phase = StepPhase::Skipped;
+        status.phase = Some(StepPhase::Skipped);
         status.reason = reason::SKIP.to_owned();
     } else {
-        status.phase = StepPhase::Succeeded;
+        status.phase = Some(StepPhase::Succeeded);
     }
     (status, op)
 }

@@ -226,7 +226,7 @@ impl Engine {
             let Some(st) = state.status.step(&step.name) else {
                 continue;
             };
-            if st.phase != StepPhase::Suspending {
+            if st.phase != Some(StepPhase::Suspending) {
                 continue;
             }
             if let Some(timeout) = step.timeout()
@@ -289,7 +289,7 @@ fn check_runners(workflow: &Workflow, status: &crate::status::RunStatus, sof: bo
         if !done {
             return (false, false);
         }
-        success = success && matches!(ss.status.phase, StepPhase::Succeeded | StepPhase::Skipped);
+        success = success && matches!(ss.status.phase, Some(StepPhase::Succeeded | StepPhase::Skipped));
     }
     (true, success)
 }
@@ -297,7 +297,7 @@ fn check_runners(workflow: &Workflow, status: &crate::status::RunStatus, sof: bo
 fn terminated_manually(status: &crate::status::RunStatus) -> bool {
     let mut manually = false;
     for s in &status.steps {
-        if s.status.phase == StepPhase::Failed {
+        if s.status.phase == Some(StepPhase::Failed) {
             if s.status.reason == reason::TERMINATE {
                 manually = true;
             } else {
@@ -311,8 +311,9 @@ fn terminated_manually(status: &crate::status::RunStatus) -> bool {
 /// A suspended run still runs when a suspend step is suspending (it may resume by duration).
 fn check_suspended(status: &crate::status::RunStatus) -> bool {
     if status.suspend {
-        let waiting_step =
-            |s: &crate::status::StepStatus| s.reason == reason::SUSPEND && s.phase == StepPhase::Suspending;
+        let waiting_step = |s: &crate::status::StepStatus| {
+            s.reason == reason::SUSPEND && s.phase == Some(StepPhase::Suspending)
+        };
         for s in &status.steps {
             if waiting_step(&s.status) || s.sub_steps.iter().any(waiting_step) {
                 return false;

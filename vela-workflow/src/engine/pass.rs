@@ -138,7 +138,7 @@ impl<'e> Pass<'e> {
                 if self
                     .step_status
                     .get(&step.name)
-                    .is_some_and(|s| s.phase == StepPhase::Pending)
+                    .is_some_and(|s| s.phase == Some(StepPhase::Pending))
                 {
                     self.state.counters.backoff_times.remove(&id);
                 }
@@ -185,12 +185,12 @@ impl<'e> Pass<'e> {
             } else {
                 self.run_task(step, depend_phase).instrument(span.clone()).await
             };
-            span.record("phase", status.phase.as_str());
+            span.record("phase", status.phase.map_or("", StepPhase::as_str));
             span.in_scope(|| {
                 tracing::debug!(reason = %status.reason, message = %status.message, "workflow step ran");
             });
             self.finish_step(op);
-            if !self.finished(&status) && status.phase != StepPhase::Suspending {
+            if !self.finished(&status) && status.phase != Some(StepPhase::Suspending) {
                 self.handle_backoff_times(&status, false);
                 self.update_step_status(status);
                 if dag {
@@ -243,7 +243,7 @@ impl<'e> Pass<'e> {
             id: id.clone(),
             name: step.name.clone(),
             type_: step.type_.clone(),
-            phase: StepPhase::Pending,
+            phase: Some(StepPhase::Pending),
             message,
             ..StepStatus::default()
         };
@@ -264,17 +264,17 @@ impl<'e> Pass<'e> {
         None
     }
 
-    fn phase_of(&self, name: &str) -> StepPhase {
-        self.step_status.get(name).map(|s| s.phase).unwrap_or_default()
+    fn phase_of(&self, name: &str) -> Option<StepPhase> {
+        self.step_status.get(name).and_then(|s| s.phase)
     }
 
-    fn find_depend_phase(&self, steps: &[&Step], index: usize, dag: bool) -> StepPhase {
+    fn find_depend_phase(&self, steps: &[&Step], index: usize, dag: bool) -> Option<StepPhase> {
         let has_deps = !steps[index].depends_on.is_empty();
         if dag || has_deps {
             return self.find_depends_on_phase(&steps[index].name, 0);
         }
         if index < 1 {
-            return StepPhase::Succeeded;
+            return Some(StepPhase::Succeeded);
         }
         for i in (0..index).rev() {
             let p = self.phase_of(&steps[i].name);
@@ -286,21 +286,21 @@ impl<'e> Pass<'e> {
     }
 
     /// The first non-succeeded phase among the (transitive) `dependsOn` of `name`.
-    fn find_depends_on_phase(&self, name: &str, depth: usize) -> StepPhase {
+    fn find_depends_on_phase(&self, name: &str, depth: usize) -> Option<StepPhase> {
         if depth > self.depends_on.len() {
-            return StepPhase::Succeeded; // cycles are rejected by validation
+            return Some(StepPhase::Succeeded); // cycles are rejected by validation
         }
         for d in self.depends_on.get(name).copied().unwrap_or_default() {
             let p = self.phase_of(d);
-            if p != StepPhase::Succeeded {
+            if p != Some(StepPhase::Succeeded) {
                 return p;
             }
             let r = self.find_depends_on_phase(d, depth + 1);
-            if r != StepPhase::Succeeded {
+            if r != Some(StepPhase::Succeeded) {
                 return r;
             }
         }
-        StepPhase::Succeeded
+        Some(StepPhase::Succeeded)
     }
 
     /// The `if` scope: `status`, `inputs`, `context`, `parameter`.
@@ -309,10 +309,19 @@ impl<'e> Pass<'e> {
         for (name, ss) in &self.step_status {
             let mut v = serde_json::to_value(ss).unwrap_or(Value::Null);
             if let Value::Object(m) = &mut v {
-                m.insert("phase".into(), Value::String(ss.phase.as_str().into()));
-                m.insert("failed".into(), Value::Bool(ss.phase == StepPhase::Failed));
-                m.insert("succeeded".into(), Value::Bool(ss.phase == StepPhase::Succeeded));
-                m.insert("skipped".into(), Value::Bool(ss.phase == StepPhase::Skipped));
+                m.insert(
+                    "phase".into(),
+                    Value::String(ss.phase.map_or("", StepPhase::as_str).into()),
+                );
+                m.insert("failed".into(), Value::Bool(ss.phase == Some(StepPhase::Failed)));
+                m.insert(
+                    "succeeded".into(),
+                    Value::Bool(ss.phase == Some(StepPhase::Succeeded)),
+                );
+                m.insert(
+                    "skipped".into(),
+                    Value::Bool(ss.phase == Some(StepPhase::Skipped)),
+                );
                 m.insert("timeout".into(), Value::Bool(ss.reason == reason::TIMEOUT));
                 m.insert(
                     "failedAfterRetries".into(),
@@ -342,14 +351,14 @@ impl<'e> Pass<'e> {
     fn pre_check_skip(
         &self,
         step: &Step,
-        depend_phase: StepPhase,
+        depend_phase: Option<StepPhase>,
         basic: &Value,
     ) -> Result<bool, PreCheckError> {
         if self.sof() {
             return Ok(false);
         }
         if let Some(p) = &self.parent
-            && self.phase_of(p) == StepPhase::Skipped
+            && self.phase_of(p) == Some(StepPhase::Skipped)
         {
             return Ok(true);
         }
@@ -371,7 +380,7 @@ impl<'e> Pass<'e> {
     fn pre_check_timeout(&mut self, step: &Step) -> Result<bool, PreCheckError> {
         if let Some(p) = &self.parent
             && let Some(ps) = self.step_status.get(p)
-            && ps.phase == StepPhase::Failed
+            && ps.phase == Some(StepPhase::Failed)
             && ps.reason == reason::TIMEOUT
         {
             return Ok(true);
@@ -392,13 +401,13 @@ impl<'e> Pass<'e> {
     }
 
     /// Runs a step of a registered type (KubeVela's custom task runner with its hooks).
-    async fn run_task(&mut self, step: &'e Step, depend_phase: StepPhase) -> (StepStatus, Operation) {
+    async fn run_task(&mut self, step: &'e Step, depend_phase: Option<StepPhase>) -> (StepStatus, Operation) {
         let id = self.id_of(&step.name);
         let mut status = StepStatus {
             id: id.clone(),
             name: step.name.clone(),
             type_: step.type_.clone(),
-            phase: StepPhase::Succeeded,
+            phase: Some(StepPhase::Succeeded),
             ..StepStatus::default()
         };
         let mut op = Operation::default();
@@ -419,7 +428,7 @@ impl<'e> Pass<'e> {
         };
         if let Some(message) = skip {
             op.skip = true;
-            status.phase = StepPhase::Skipped;
+            status.phase = Some(StepPhase::Skipped);
             status.reason = reason::SKIP.into();
             status.message = message;
             self.outputs(step, &basic, &mut status);
@@ -427,7 +436,7 @@ impl<'e> Pass<'e> {
         }
         if timed_out {
             op.terminated = true;
-            status.phase = StepPhase::Failed;
+            status.phase = Some(StepPhase::Failed);
             status.reason = reason::TIMEOUT.into();
             self.outputs(step, &basic, &mut status);
             return (status, op);
@@ -498,7 +507,7 @@ impl<'e> Pass<'e> {
         why: &str,
     ) {
         op.waiting = wait;
-        status.phase = StepPhase::Failed;
+        status.phase = Some(StepPhase::Failed);
         status.message = message;
         if status.reason.is_empty() {
             status.reason = why.to_owned();
@@ -537,7 +546,7 @@ impl<'e> Pass<'e> {
             let v = match r {
                 Ok(Some(v)) => v,
                 other => {
-                    if status.phase != StepPhase::Skipped {
+                    if status.phase != Some(StepPhase::Skipped) {
                         let why = match other {
                             Err(e) => e.to_string(),
                             _ => "not exist".to_owned(),
@@ -572,24 +581,24 @@ impl<'e> Pass<'e> {
         let depend_phase = self.group_depend_phase(step);
         match self.pre_check_skip(step, depend_phase, &basic) {
             Err(e) => {
-                status.phase = StepPhase::Skipped;
+                status.phase = Some(StepPhase::Skipped);
                 status.reason = reason::SKIP.into();
                 status.message = format!("pre check error: {e}");
             }
             Ok(true) => {
-                status.phase = StepPhase::Skipped;
+                status.phase = Some(StepPhase::Skipped);
                 status.reason = reason::SKIP.into();
                 self.step_status.insert(step.name.clone(), status.clone());
             }
             Ok(false) => match self.pre_check_timeout(step) {
                 Ok(true) => {
-                    status.phase = StepPhase::Failed;
+                    status.phase = Some(StepPhase::Failed);
                     status.reason = reason::TIMEOUT.into();
                     self.step_status.insert(step.name.clone(), status.clone());
                 }
                 Ok(false) => {}
                 Err(e) => {
-                    status.phase = StepPhase::Skipped;
+                    status.phase = Some(StepPhase::Skipped);
                     status.reason = reason::SKIP.into();
                     status.message = format!("pre check error: {e}");
                 }
@@ -615,7 +624,7 @@ impl<'e> Pass<'e> {
             let before = status.message.clone();
             self.outputs(step, &basic, &mut status);
             if status.message != before && self.finished(&status) {
-                status.phase = StepPhase::Failed;
+                status.phase = Some(StepPhase::Failed);
                 if status.reason.is_empty() {
                     status.reason = reason::OUTPUT.into();
                 }
@@ -626,7 +635,7 @@ impl<'e> Pass<'e> {
         (status, op)
     }
 
-    fn group_depend_phase(&self, step: &Step) -> StepPhase {
+    fn group_depend_phase(&self, step: &Step) -> Option<StepPhase> {
         let steps: Vec<&Step> = self.workflow.steps.iter().collect();
         let index = steps.iter().position(|s| s.name == step.name).unwrap_or(0);
         self.find_depend_phase(&steps, index, self.state.status.mode.steps == StepMode::Dag)
@@ -742,11 +751,11 @@ impl<'e> Pass<'e> {
 }
 
 /// KubeVela's `skipExecutionOfNextStep`.
-fn skip_next(phase: StepPhase, depends_on: bool) -> bool {
+fn skip_next(phase: Option<StepPhase>, depends_on: bool) -> bool {
     if depends_on {
-        phase != StepPhase::Succeeded
+        phase != Some(StepPhase::Succeeded)
     } else {
-        phase != StepPhase::Succeeded && phase != StepPhase::Skipped
+        phase != Some(StepPhase::Succeeded) && phase != Some(StepPhase::Skipped)
     }
 }
 

@@ -65,7 +65,7 @@ pub(crate) fn suspend_action(
     }
     let key = format!("{label}.{SUSPEND_TIMESTAMP_KEY}");
     if ctx.mutable(&key).is_some() {
-        if ctx.previous_status().phase == StepPhase::Running {
+        if ctx.previous_status().phase == Some(StepPhase::Running) {
             // Suspended before and resumed since: continue.
             return Ok(());
         }

@@ -238,7 +238,7 @@ async fn request_step_sends_and_parses_and_fails_above_400() {
     assert!(s.headers.contains(&("x-token".into(), "t".into())));
     let missing = state.status.step("missing").unwrap();
     assert_eq!(
-        (missing.phase.as_str(), missing.reason.as_str()),
+        (missing.phase.map_or("", |p| p.as_str()), missing.reason.as_str()),
         ("failed", "Action")
     );
     assert_eq!(missing.message, format!("request of {base}/missing is fail: 404"));
@@ -441,7 +441,11 @@ async fn a_missing_object_is_retried_and_bad_parameters_name_the_field() {
     e.reconcile(&wf, &json!({}), &mut state).await.unwrap();
     let st = state.status.step("read").unwrap();
     assert_eq!(
-        (st.phase.as_str(), st.reason.as_str(), st.message.as_str()),
+        (
+            st.phase.map_or("", |p| p.as_str()),
+            st.reason.as_str(),
+            st.message.as_str()
+        ),
         ("failed", "Execute", "Application default/nope not found")
     );
     let wf = Workflow::new(vec![

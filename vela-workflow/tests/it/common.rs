@@ -105,7 +105,7 @@ pub fn no_retries() -> Config {
 /// The status as `name:phase[/Reason][sub,...]` words, in status order.
 pub fn render(status: &RunStatus) -> String {
     let one = |s: &vela_workflow::status::StepStatus| {
-        let mut w = format!("{}:{}", s.name, s.phase.as_str());
+        let mut w = format!("{}:{}", s.name, s.phase.map_or("", |p| p.as_str()));
         if !s.reason.is_empty() {
             w.push('/');
             w.push_str(&s.reason);

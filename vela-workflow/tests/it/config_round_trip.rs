@@ -56,7 +56,7 @@ async fn step(engine: &Engine, ns: &str, s: Step) -> (StepPhase, String, RunStat
         .await
         .unwrap();
     let st = state.status.step(&name).unwrap().clone();
-    (st.phase, st.message, state)
+    (st.phase.expect("the step has a phase"), st.message, state)
 }
 
 /// Creates a plain config and one from a template in `ns` (the template in `template_ns`),

@@ -202,7 +202,7 @@ async fn http_provider_reads_header_and_tls_secrets_from_the_cluster() {
         .unwrap();
     assert_eq!(
         state.status.step("call").unwrap().phase,
-        StepPhase::Succeeded,
+        Some(StepPhase::Succeeded),
         "{:#?}",
         state.status
     );

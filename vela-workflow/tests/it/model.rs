@@ -209,7 +209,7 @@ async fn check(case: Case) -> Result<(), TestCaseError> {
             .steps
             .iter()
             .flat_map(|s| std::iter::once(&s.status).chain(s.sub_steps.iter()))
-            .filter(|s| s.phase == StepPhase::Succeeded)
+            .filter(|s| s.phase == Some(StepPhase::Succeeded))
             .map(|s| s.name.clone())
             .collect();
         let log_start = log.lock().unwrap().len();

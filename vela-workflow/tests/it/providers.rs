@@ -106,7 +106,7 @@ async fn pass(engine: &Engine, wf: &Workflow, state: &mut RunState) -> RunPhase 
 
 fn status_of(state: &RunState, step: &str) -> (StepPhase, String) {
     let s = state.status.step(step).unwrap();
-    (s.phase, s.message.clone())
+    (s.phase.expect("the step has a phase"), s.message.clone())
 }
 
 #[tokio::test]

@@ -50,7 +50,7 @@ impl Provider for Builtin {
                 let message =
                     s(&p, "message").map_or_else(|| format!("Suspended by field {label}"), str::to_owned);
                 crate::steps::suspend_action(ctx, duration, message, label)?;
-                Ok(if ctx.phase() == crate::status::StepPhase::Suspending {
+                Ok(if ctx.phase() == Some(crate::status::StepPhase::Suspending) {
                     Call::Stop
                 } else {
                     Call::Done
