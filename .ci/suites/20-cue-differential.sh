@@ -60,3 +60,8 @@ answer="$(printf '%s\n' '{"id":1,"program":"a: *1 | int\nb: a + 1"}' | "$oracle"
 
 # The differential modules of vela-cue's one integration-test binary (tests/it): 3 tests.
 VELA_CUE_ORACLE="$oracle" cargo test -p vela-cue --test it -- --include-ignored differential:: yaml_marshal::
+
+# `vela cue export|eval` against the real cue v0.14.1 command (built from the Go module proxy,
+# cached in ~/.cache/vela-rs/cue-cli/v0.14.1): the same bytes and exit codes.
+cue_bin="$(bash tools/cue-cli/build.sh)"
+VELA_CUE_BIN="$cue_bin" cargo test -p vela-cli --test cli -- --ignored cue_

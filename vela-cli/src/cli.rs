@@ -9,7 +9,7 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  the command failed: unreadable file, invalid Application or definition, render error,
-     `def vet` found errors, output could not be written
+     `def vet` found errors, a `cue` command's CUE error, output could not be written
   2  usage error: unknown command or flag, invalid flag value, missing argument
 
 Logs go to stderr, results to stdout.";
@@ -90,6 +90,11 @@ pub enum Command {
         #[command(subcommand)]
         command: DefCommand,
     },
+    /// CUE's own commands, for the CUE vela-cue evaluates (debug a definition without Go).
+    Cue {
+        #[command(subcommand)]
+        command: CueCommand,
+    },
     /// Print a shell completion script.
     ///
     /// `vela completion bash > /etc/bash_completion.d/vela` (or `source <(vela completion
@@ -147,5 +152,46 @@ pub enum DefCommand {
         /// The files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+}
+
+/// Output format of `vela cue export` (`cue export --out`).
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CueOutput {
+    /// JSON, indented with four spaces, as `cue export`.
+    Json,
+    /// YAML, as `cue export --out yaml`.
+    Yaml,
+    /// The value, which must be a string, as raw text.
+    Text,
+    /// CUE syntax, as `cue eval`.
+    Cue,
+}
+
+/// The `cue` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CueCommand {
+    /// Evaluate CUE files and print the result as JSON, YAML or text, byte for byte what `cue
+    /// export` prints. Every field must be concrete; several files are one package.
+    Export {
+        /// The CUE files (`-` reads standard input).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the value of this expression instead of the whole file (`-e spec.replicas`).
+        #[arg(short = 'e', long = "expression")]
+        expression: Option<String>,
+        /// Output format.
+        #[arg(long = "out", value_enum, default_value_t = CueOutput::Json)]
+        out: CueOutput,
+    },
+    /// Evaluate CUE files and print the result in CUE syntax, as `cue eval` lays it out
+    /// (definitions included, hidden fields left out; not-yet-concrete fields print their type).
+    Eval {
+        /// The CUE files (`-` reads standard input).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the value of this expression instead of the whole file.
+        #[arg(short = 'e', long = "expression")]
+        expression: Option<String>,
     },
 }

@@ -1,7 +1,8 @@
 //! `vela`: the command line of Vela-rs.
 //!
 //! `vela dry-run` (render an Application offline, KubeVela's output layout), `vela def
-//! list|show|render|vet` (definition tooling) and `vela completion` (shell completion scripts).
+//! list|show|render|vet` (definition tooling), `vela cue export|eval` (CUE's own commands) and
+//! `vela completion` (shell completion scripts).
 //! Results go to stdout, logs and errors to stderr; the exit codes are in [`cli::EXIT_CODES`].
 
 use std::io::Write as _;
@@ -11,9 +12,10 @@ use clap::{CommandFactory as _, Parser as _};
 
 mod cli;
 mod commands;
+mod cue;
 mod logging;
 
-use cli::{Cli, Command, DefCommand, ListingFormat};
+use cli::{Cli, Command, CueCommand, DefCommand, ListingFormat};
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 inside `parse` (clap's convention); `--help` and `--version` with 0.
@@ -60,6 +62,24 @@ fn main() -> ExitCode {
             DefCommand::Render { file, output } => commands::def_render(&file, output),
             DefCommand::Vet { files } => commands::def_vet(&files),
         },
+        Command::Cue { command } => {
+            let result = match command {
+                CueCommand::Export {
+                    files,
+                    expression,
+                    out,
+                } => cue::export(&files, expression.as_deref(), out),
+                CueCommand::Eval { files, expression } => cue::eval(&files, expression.as_deref()),
+            };
+            // CUE's own report, without `Error:`, as `cue` prints it
+            return match result {
+                Ok(text) => print_stdout(&text),
+                Err(failure) => {
+                    eprint!("{failure}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Completion { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "vela", &mut script);

@@ -613,6 +613,17 @@ impl<'a> Value<'a> {
             .map_err(|e| self.inst.error(e))
     }
 
+    /// Export as YAML text exactly like CUE's `yaml.Marshal` and `cue export --out yaml`.
+    pub fn to_yaml_string(&self) -> Result<String> {
+        let mut budget = self.inst.ctx.limits.max_output;
+        let node = self
+            .inst
+            .ctx
+            .export_node(&self.val, &self.path, &mut budget)
+            .map_err(|e| self.inst.error(e))?;
+        Ok(crate::builtins::yaml_emit::marshal(&node))
+    }
+
     /// Decode into a Rust type.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_value(self.to_json()?).map_err(|e| Error::Decode {

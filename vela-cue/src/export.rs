@@ -13,6 +13,18 @@ use crate::hash::FxHashSet;
 use crate::num::Num;
 use crate::value::{List, Val};
 
+/// Go's `json.Indent` of a JSON text: every element on its own line, starting with `prefix` and
+/// one `indent` per level; strings and numbers are copied as written (`cue export` prints
+/// `indent_json(text, "", "    ")` of [`crate::Value::to_json_string`]). `None` when `src` is
+/// not valid JSON.
+///
+/// ```
+/// assert_eq!(vela_cue::export::indent_json(r#"{"a":[1.50,{}]}"#, "", "  ").unwrap(), "{\n  \"a\": [\n    1.50,\n    {}\n  ]\n}");
+/// ```
+pub fn indent_json(src: &str, prefix: &str, indent: &str) -> Option<String> {
+    crate::builtins::json_indent(src.as_bytes(), prefix, indent).ok()
+}
+
 /// Format a float the way CUE prints it (shortest representation, always with a dot or exponent).
 pub fn format_float(f: f64) -> String {
     if f.is_finite() && f == f.trunc() && f.abs() < 1e21 {
@@ -278,7 +290,7 @@ impl Ctx {
             }
             Val::Bytes(b) => {
                 use base64::Engine;
-                sink.str(&base64::engine::general_purpose::STANDARD.encode(&*b))
+                sink.bytes(&base64::engine::general_purpose::STANDARD.encode(&*b))
             }
             Val::List(l) => {
                 sink.begin_list(l.elems.len());
@@ -437,6 +449,10 @@ trait Sink {
     /// A number that is not a small integer (an error when the sink cannot hold it).
     fn num(&mut self, n: &Num) -> Result<(), String>;
     fn str(&mut self, s: &str);
+    /// Bytes, given as their base64 text (a string everywhere but in YAML).
+    fn bytes(&mut self, b64: &str) {
+        self.str(b64)
+    }
     fn begin_list(&mut self, len: usize);
     /// Before element `i` of the current list.
     fn elem(&mut self, i: usize);
@@ -623,6 +639,9 @@ impl Sink for NodeSink {
     }
     fn str(&mut self, s: &str) {
         self.put(YamlNode::Str(s.to_string()))
+    }
+    fn bytes(&mut self, b64: &str) {
+        self.put(YamlNode::Binary(b64.to_string()))
     }
     fn begin_list(&mut self, len: usize) {
         self.stack.push((YamlNode::Seq(Vec::with_capacity(len)), None))

@@ -39,6 +39,8 @@ pub const STDLIB: &[&str] = &[
     "uuid",
 ];
 
+pub(crate) use json_text::indent as json_indent;
+
 /// A package's builtin functions and the function that calls one of them by qualified name.
 struct Package {
     funcs: &'static [&'static str],

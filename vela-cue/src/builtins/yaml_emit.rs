@@ -16,6 +16,8 @@ pub(crate) enum Node {
     /// A number's text (`1.0`, `1E+10`).
     Num(String),
     Str(String),
+    /// Bytes, as their base64 text (written `!!binary <base64>`).
+    Binary(String),
     Seq(Vec<Node>),
     Map(Vec<(String, Node)>),
 }
@@ -124,6 +126,10 @@ impl Emitter {
             Node::Null => self.push("null"),
             Node::Bool(b) => self.push(if *b { "true" } else { "false" }),
             Node::Num(n) => self.push(n),
+            Node::Binary(b) => {
+                self.push("!!binary ");
+                self.push(b);
+            }
             Node::Str(s) => self.string(s, indent, false),
         }
     }
