@@ -8,6 +8,7 @@
 //! phase. The pass never sleeps: waiting is expressed as [`Outcome::requeue_after`].
 
 mod backoff;
+mod depend;
 mod group;
 mod pass;
 pub(crate) mod plan;

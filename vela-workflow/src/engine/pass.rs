@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use tracing::Instrument as _;
 
 use super::Engine;
+use super::depend::skip_next;
 use super::plan::Plan;
 use crate::spec::{Step, StepMode, Workflow};
 use crate::state::{Counters, RunState, lookup, set_path};
@@ -40,8 +41,8 @@ pub(crate) struct Pass<'e> {
     context: &'e Value,
     pub(super) state: &'e mut RunState,
     /// Flat view of statuses by name (top-level, sub-steps and `properties.name` aliases).
-    step_status: HashMap<String, StepStatus>,
-    depends_on: HashMap<&'e str, &'e [String]>,
+    pub(super) step_status: HashMap<String, StepStatus>,
+    pub(super) depends_on: HashMap<&'e str, &'e [String]>,
     pub(super) step_timeout: HashMap<String, Timestamp>,
     parent: Option<String>,
     pub(super) failed_after_retries: bool,
@@ -262,45 +263,6 @@ impl<'e> Pass<'e> {
             }
         }
         None
-    }
-
-    fn phase_of(&self, name: &str) -> Option<StepPhase> {
-        self.step_status.get(name).and_then(|s| s.phase)
-    }
-
-    fn find_depend_phase(&self, steps: &[&Step], index: usize, dag: bool) -> Option<StepPhase> {
-        let has_deps = !steps[index].depends_on.is_empty();
-        if dag || has_deps {
-            return self.find_depends_on_phase(&steps[index].name, 0);
-        }
-        if index < 1 {
-            return Some(StepPhase::Succeeded);
-        }
-        for i in (0..index).rev() {
-            let p = self.phase_of(&steps[i].name);
-            if skip_next(p, has_deps) {
-                return p;
-            }
-        }
-        self.phase_of(&steps[index - 1].name)
-    }
-
-    /// The first non-succeeded phase among the (transitive) `dependsOn` of `name`.
-    fn find_depends_on_phase(&self, name: &str, depth: usize) -> Option<StepPhase> {
-        if depth > self.depends_on.len() {
-            return Some(StepPhase::Succeeded); // cycles are rejected by validation
-        }
-        for d in self.depends_on.get(name).copied().unwrap_or_default() {
-            let p = self.phase_of(d);
-            if p != Some(StepPhase::Succeeded) {
-                return p;
-            }
-            let r = self.find_depends_on_phase(d, depth + 1);
-            if r != Some(StepPhase::Succeeded) {
-                return r;
-            }
-        }
-        Some(StepPhase::Succeeded)
     }
 
     /// The `if` scope: `status`, `inputs`, `context`, `parameter`.
@@ -635,12 +597,6 @@ impl<'e> Pass<'e> {
         (status, op)
     }
 
-    fn group_depend_phase(&self, step: &Step) -> Option<StepPhase> {
-        let steps: Vec<&Step> = self.workflow.steps.iter().collect();
-        let index = steps.iter().position(|s| s.name == step.name).unwrap_or(0);
-        self.find_depend_phase(&steps, index, self.state.status.mode.steps == StepMode::Dag)
-    }
-
     fn operation(&self) -> Operation {
         Operation {
             suspend: self.state.status.suspend,
@@ -747,15 +703,6 @@ impl<'e> Pass<'e> {
             return RunPhase::Succeeded;
         }
         RunPhase::Executing
-    }
-}
-
-/// KubeVela's `skipExecutionOfNextStep`.
-fn skip_next(phase: Option<StepPhase>, depends_on: bool) -> bool {
-    if depends_on {
-        phase != Some(StepPhase::Succeeded)
-    } else {
-        phase != Some(StepPhase::Succeeded) && phase != Some(StepPhase::Skipped)
     }
 }
 
