@@ -22,7 +22,10 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod cluster;
+/// Kubernetes objects for steps: [`vela_multicluster`], the workspace's one way to talk to
+/// clusters ([`Objects`](vela_multicluster::Objects), [`Memory`](vela_multicluster::Memory) and,
+/// with feature `kube`, `Kube`).
+pub use vela_multicluster as cluster;
 #[cfg(feature = "cue")]
 pub mod cue_step;
 pub mod engine;

@@ -1,5 +1,11 @@
-//! Kubernetes objects for steps: the [`Objects`] trait (apply, read, list, delete) with an
-//! in-memory backend ([`Memory`]) and a kube-rs backend (`Kube`, feature `kube`).
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `kube` | no | [`Kube`]: the kube-rs backend (server-side apply, any kind through discovery) |
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -10,6 +16,7 @@ use serde_json::{Map, Value};
 #[cfg(feature = "kube")]
 mod kube;
 #[cfg(feature = "kube")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kube")))]
 pub use self::kube::Kube;
 
 /// An object operation failed.
@@ -94,7 +101,7 @@ impl Key {
     }
 }
 
-/// Object access for steps (KubeVela's `vela/kube` provider operations).
+/// Object access in named clusters (what KubeVela's `vela/kube` provider and its dispatcher do).
 #[async_trait]
 pub trait Objects: Send + Sync + 'static {
     /// Creates or updates `obj` (server-side apply semantics); returns the stored object.
