@@ -1,10 +1,12 @@
 // Command kubevela-oracle runs KubeVela's own offline dry-run (the code behind
-// `vela dry-run --offline -d DEFS -f APP`, github.com/oam-dev/kubevela v1.9.13) without
+// `vela dry-run --offline -d DEFS -f APP`, github.com/oam-dev/kubevela v1.11.0) without
 // linking the whole CLI, and records the goldens under conformance/dry-run.
 //
 //	kubevela-oracle dry-run -d DEFS -f APP.yaml        print what `vela dry-run --offline` prints
 //	kubevela-oracle goldens -d DEFS --examples DIR --out DIR
 //	kubevela-oracle bench -d DEFS -f APP.yaml [-n N]   warm render timing (JSON line)
+//	kubevela-oracle yaml11                              YAML texts (JSON strings, one a line) read as kubectl reads them
+//	kubevela-oracle marshal                             JSON values (one a line) written as `vela dry-run` writes objects
 package main
 
 import (
@@ -43,6 +45,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: kubevela-oracle dry-run|goldens|bench ...")
 		os.Exit(2)
 	}
+	if err := offlineKubeconfig(); err != nil {
+		fmt.Fprintln(os.Stderr, "kubevela-oracle:", err)
+		os.Exit(1)
+	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	defs := fs.String("d", "../shared/conformance/kubevela/definitions", "definition file or directory")
 	app := fs.String("f", "", "application file")
@@ -62,6 +68,10 @@ func main() {
 		err = Goldens(*defs, *examples, *out)
 	case "bench":
 		err = Bench(*defs, *app, *n)
+	case "yaml11":
+		err = YAML11(os.Stdin, os.Stdout)
+	case "marshal":
+		err = Marshal(os.Stdin, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -69,6 +79,41 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kubevela-oracle:", err)
 		os.Exit(1)
 	}
+}
+
+// offlineKubeconfig points KUBECONFIG at a config for a loopback port where nothing listens
+// (unless KUBECONFIG is set): KubeVela v1.11 loads a kubeconfig while reading `.cue`
+// definitions even offline (controller-runtime's GetConfigOrDie exits the process without
+// one), exactly as `vela dry-run --offline -d` needs one on a machine without a cluster.
+func offlineKubeconfig() error {
+	if os.Getenv("KUBECONFIG") != "" {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "kubevela-oracle")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	const cfg = `apiVersion: v1
+kind: Config
+clusters:
+- name: offline
+  cluster:
+    server: http://127.0.0.1:9
+contexts:
+- name: offline
+  context:
+    cluster: offline
+    user: offline
+current-context: offline
+users:
+- name: offline
+  user: {}
+`
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		return err
+	}
+	return os.Setenv("KUBECONFIG", path)
 }
 
 // readObj mirrors references/cli readObj: .cue files through Definition.FromCUEString,
@@ -176,12 +221,8 @@ func NewRenderer(defsPath string) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	pd, err := args.GetPackageDiscover()
-	if err != nil {
-		return nil, err
-	}
 	cfg, _ := args.GetConfig()
-	return &Renderer{objs: objs, cli: cli, opt: dryrun.NewDryRunOption(cli, cfg, pd, objs, false)}, nil
+	return &Renderer{objs: objs, cli: cli, opt: dryrun.NewDryRunOption(cli, cfg, objs, false)}, nil
 }
 
 // ReadApp mirrors readApplicationFromFile for a local YAML file.
@@ -261,6 +302,56 @@ func Bench(defs, appPath string, n int) error {
 	}
 	sort.Float64s(times)
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"app": appPath, "n": n, "median_us": times[n/2], "p90_us": times[n*9/10], "kubevela": "v1.9.13",
+		"app": appPath, "n": n, "median_us": times[n/2], "p90_us": times[n*9/10], "kubevela": "v1.11.0",
 	})
+}
+
+// YAML11 reads YAML texts, each a JSON string on its own line, and answers each with one JSON
+// line: {"json": <value>} as kubectl reads the text (sigs.k8s.io/yaml.YAMLToJSON: go-yaml v2,
+// YAML 1.1 scalars such as yes, on, 0777, 1:20, 2024-01-01), or {"error": "..."}.
+func YAML11(in io.Reader, out io.Writer) error {
+	dec := json.NewDecoder(in)
+	enc := json.NewEncoder(out)
+	for {
+		var text string
+		if err := dec.Decode(&text); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		js, err := yaml.YAMLToJSON([]byte(text))
+		var answer map[string]any
+		if err != nil {
+			answer = map[string]any{"error": err.Error()}
+		} else {
+			answer = map[string]any{"json": json.RawMessage(js)}
+		}
+		if err := enc.Encode(answer); err != nil {
+			return err
+		}
+	}
+}
+
+// Marshal reads JSON values, one a line, and answers each with the YAML text that
+// sigs.k8s.io/yaml.Marshal writes for it (what PrintDryRun writes for an object), as a JSON
+// string on its own line.
+func Marshal(in io.Reader, out io.Writer) error {
+	dec := json.NewDecoder(in)
+	dec.UseNumber()
+	enc := json.NewEncoder(out)
+	for {
+		var v any
+		if err := dec.Decode(&v); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		text, err := yaml.Marshal(v)
+		if err != nil {
+			text = []byte("error: " + err.Error())
+		}
+		if err := enc.Encode(string(text)); err != nil {
+			return err
+		}
+	}
 }

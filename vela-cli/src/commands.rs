@@ -88,10 +88,12 @@ impl DryRun<'_> {
                     .collect();
                 Ok(serde_json::to_string_pretty(&all)? + "\n")
             }
+            // KubeVela prints its buffer with `Fprintln`: one more newline at the end
             DocumentFormat::Yaml => Ok(result
                 .iter()
                 .map(|(title, comps)| output::dry_run_text(title, comps))
-                .collect()),
+                .collect::<String>()
+                + "\n"),
         }
     }
 }

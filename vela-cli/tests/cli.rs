@@ -79,6 +79,28 @@ fn dry_run_prints_kubevela_layout() {
     assert_eq!(v[0]["components"][0]["objects"][0]["kind"], "Deployment");
 }
 
+/// `vela dry-run` prints what KubeVela v1.11.0's `vela dry-run --offline` prints, byte for byte
+/// (`conformance/dry-run/bench/app.golden.yaml` is its buffer, which the CLI ends with one more
+/// newline), with the native built-ins and with KubeVela's CUE definitions (`-d`).
+#[test]
+fn dry_run_output_is_byte_identical_to_kubevela() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/dry-run/bench");
+    let golden = std::fs::read_to_string(dir.join("app.golden.yaml")).unwrap();
+    let app = dir.join("app.yaml").display().to_string();
+    let (ok, out, err) = vela(&["dry-run", "-f", &app]);
+    assert!(ok, "{err}");
+    assert_eq!(out, format!("{golden}\n"));
+    let defs = conformance_dir().join("definitions");
+    let mut args = vec!["dry-run".to_string(), "-f".into(), app.clone()];
+    for kind in ["component", "trait", "policy"] {
+        args.extend(["-d".into(), defs.join(kind).display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, out, err) = vela(&args);
+    assert!(ok, "{err}");
+    assert_eq!(out, format!("{golden}\n"));
+}
+
 /// The README's main job: the repository's example Application renders with the built-ins.
 #[test]
 fn readme_main_job_renders_the_hello_app() {

@@ -46,10 +46,12 @@ pub mod patch;
 pub mod registry;
 pub mod render;
 pub mod resource;
+pub mod restart_hash;
 pub mod schema;
 pub mod testing;
 
 pub use app::Application;
+pub use builtin::WORKFLOW_STEPS as BUILTIN_WORKFLOW_STEPS;
 pub use context::Context;
 pub use definition::{Definition, Kind, Meta, Rendered, Source, StatusRequest, StatusResult};
 pub use error::{Error, Result};

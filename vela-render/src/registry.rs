@@ -1,6 +1,6 @@
 //! The definition registry: resolves `type` and `type@vN` to a [`Definition`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::definition::{Definition, Kind};
@@ -20,7 +20,20 @@ use crate::error::{Error, Result};
 #[derive(Default, Clone)]
 pub struct Registry {
     defs: BTreeMap<(Kind, String), Vec<Arc<dyn Definition>>>,
+    /// Workflow step types known by name only (KubeVela's built-in step definitions, which the
+    /// workflow engine runs; rendering needs only to know that they exist).
+    step_types: BTreeSet<String>,
 }
+
+/// Step types KubeVela's workflow engine runs without a definition
+/// (`IsBuiltinWorkflowStepType`), and `deploy`, which `vela dry-run` always knows.
+pub const ENGINE_STEP_TYPES: &[&str] = &[
+    "suspend",
+    "apply-component",
+    "builtin-apply-component",
+    "step-group",
+    "deploy",
+];
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -122,6 +135,26 @@ impl Registry {
     /// Whether the registry is empty.
     pub fn is_empty(&self) -> bool {
         self.defs.is_empty()
+    }
+
+    /// Declares a workflow step type by name (no definition to render with).
+    pub fn declare_workflow_step(&mut self, name: &str) -> &mut Self {
+        self.step_types.insert(name.to_string());
+        self
+    }
+
+    /// Whether a workflow step of type `type_ref` can run: an engine step type, a declared
+    /// name, or a loaded WorkflowStepDefinition.
+    ///
+    /// ```
+    /// let reg = vela_render::Registry::builtin();
+    /// assert!(reg.has_workflow_step("deploy") && reg.has_workflow_step("notification"));
+    /// assert!(!reg.has_workflow_step("deploy2env"));
+    /// ```
+    pub fn has_workflow_step(&self, type_ref: &str) -> bool {
+        ENGINE_STEP_TYPES.contains(&type_ref)
+            || self.step_types.contains(type_ref)
+            || self.get(Kind::WorkflowStep, type_ref).is_ok()
     }
 }
 

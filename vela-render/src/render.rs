@@ -206,6 +206,7 @@ impl Renderer {
     /// (`components[0].traits[1]`), or [`Error::Invalid`] with every parameter problem and
     /// its field path (`components[0].traits[1].properties.replicas`).
     pub fn render(&self, app: &Application) -> Result<Vec<ComponentManifest>> {
+        self.check_types(app)?;
         let comps_json = Arc::new(serde_json::to_value(&app.spec.components).unwrap_or_default());
         app.spec
             .components
@@ -223,6 +224,23 @@ impl Renderer {
                     })
             })
             .collect()
+    }
+
+    /// Resolves every component and trait type before anything renders, in KubeVela's order
+    /// (each component's type, then its traits' types), so an unknown type is reported before
+    /// any parameter problem.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the first unknown type with its path
+    /// (`components[1].traits[0].type`).
+    pub fn check_types(&self, app: &Application) -> Result<()> {
+        for (i, c) in app.spec.components.iter().enumerate() {
+            self.resolve(Kind::Component, &c.type_, &format!("components[{i}]"))?;
+            for (j, t) in c.traits.iter().enumerate() {
+                self.resolve(Kind::Trait, &t.type_, &format!("components[{i}].traits[{j}]"))?;
+            }
+        }
+        Ok(())
     }
 
     fn resolve(&self, kind: Kind, type_: &str, path: &str) -> Result<Arc<dyn Definition>> {
@@ -292,7 +310,8 @@ impl Renderer {
         let def = self.resolve(Kind::Component, &comp.type_, &path)?;
         let props = self.check(def.as_ref(), app::properties(&comp.properties), &path)?;
         let mut ctx = self.component_context(app, comp, components_json);
-        let (mut workload, mut objects) = render_workload(def.as_ref(), &ctx, &props, comp)?;
+        let (mut workload, mut objects) =
+            render_workload(def.as_ref(), &ctx, &props, comp).map_err(|e| parameter_conflict(e, &path))?;
 
         ctx.component_type.clone_from(&comp.type_);
         let mut trait_defs = Vec::with_capacity(comp.traits.len());
@@ -368,7 +387,12 @@ impl Renderer {
             name: comp.name.clone(),
             source: Box::new(e),
         };
-        let rendered = render_with_outputs(tdef.as_ref(), ctx, &tprops, workload, objects).map_err(wrap)?;
+        let rendered = render_with_outputs(tdef.as_ref(), ctx, &tprops, workload, objects).map_err(|e| {
+            match parameter_conflict(e, path) {
+                e @ Error::Invalid(_) => e,
+                e => wrap(e),
+            }
+        })?;
         let trait_type = tdef.meta().name.clone();
         for (resource, value) in rendered.outputs {
             objects.push(Object {
@@ -486,6 +510,24 @@ impl Renderer {
             {
                 set_path(&mut o.value, p, wl_ref.clone());
             }
+            self.stamp_restart_hash(trait_defs, workload, o);
+        }
+    }
+
+    /// KubeVela's `propagatePodDisruptiveHash`: the object of a `podDisruptive` trait leaves
+    /// its hash on the workload's pod template ([`crate::restart_hash`]). A trait type
+    /// `<name>-<suffix>` counts as `<name>` when the component uses a trait `<name>`.
+    fn stamp_restart_hash(&self, trait_defs: &[Arc<dyn Definition>], workload: &mut Value, o: &Object) {
+        if o.trait_type.is_empty() || o.trait_type == AUXILIARY_WORKLOAD {
+            return;
+        }
+        let find = |name: &str| trait_defs.iter().find(|d| d.meta().name == name);
+        let lookup = match o.trait_type.rsplit_once('-') {
+            Some((prefix, _)) if find(prefix).is_some() => prefix,
+            _ => o.trait_type.as_str(),
+        };
+        if find(lookup).is_some_and(|d| d.meta().is_pod_disruptive()) {
+            crate::restart_hash::stamp(workload, lookup, &o.value);
         }
     }
 
@@ -583,4 +625,26 @@ fn set_path(obj: &mut Value, dotted: &str, v: Value) {
         }
         cur = m.entry(s.to_string()).or_insert_with(|| json!({}));
     }
+}
+
+/// A CUE definition's `parameter` that conflicts with the properties (`parameter.ports:
+/// conflicting values list and 80`) is a parameter problem: reported as [`Error::Invalid`] at
+/// `<path>.properties.ports`, as KubeVela reports it under "Parameter errors".
+fn parameter_conflict(e: Error, path: &str) -> Error {
+    if let Error::Evaluate { source, .. } = &e
+        && let vela_cue::Error::Eval {
+            path: field,
+            msg,
+            incomplete: false,
+            ..
+        } = source.as_ref()
+        && let Some(rest) = field.strip_prefix("parameter")
+        && (rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+    {
+        return Error::Invalid(vec![schema::Issue {
+            path: format!("{path}.properties{rest}"),
+            message: msg.clone(),
+        }]);
+    }
+    e
 }

@@ -158,17 +158,15 @@ fn golden_shape(g: &Json) -> BTreeMap<String, String> {
     out
 }
 
+/// Cases of `conformance/cue` (every `<case>.input.json` with its golden), all compared.
+const GOLDEN_CASES: usize = 314;
+
 #[test]
 fn definitions_match_cue_goldens() {
     let dir = repo().join("conformance/cue");
     let tiers_path = dir.join("tiers.json");
-    let Ok(tiers_text) = std::fs::read_to_string(&tiers_path) else {
-        println!(
-            "no goldens yet at {} (the oracle writes them); nothing compared",
-            tiers_path.display()
-        );
-        return;
-    };
+    let tiers_text = std::fs::read_to_string(&tiers_path)
+        .unwrap_or_else(|e| panic!("read {}: {e} (the goldens are committed)", tiers_path.display()));
     let tiers: BTreeMap<String, Json> = serde_json::from_str(&tiers_text).expect("tiers.json is valid JSON");
     let mut per_tier: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
@@ -180,16 +178,14 @@ fn definitions_match_cue_goldens() {
             .to_string();
         let source = info.get("source").and_then(|s| s.as_str()).unwrap_or_default();
         let kind = def.split('/').next().unwrap_or_default();
-        let Ok(src) = std::fs::read_to_string(corpus().join("definitions").join(source)) else {
-            continue;
-        };
-        let Ok(split) = vela_cue::definition::split(&src) else {
-            continue;
-        };
+        let path = corpus().join("definitions").join(source);
+        let src = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", path.display()));
+        let split = vela_cue::definition::split(&src)
+            .unwrap_or_else(|e| panic!("{def}: the definition does not load: {e}"));
         let template = split.template();
-        let Ok(rd) = std::fs::read_dir(dir.join(def)) else {
-            continue;
-        };
+        let rd =
+            std::fs::read_dir(dir.join(def)).unwrap_or_else(|e| panic!("read conformance/cue/{def}: {e}"));
         let mut cases: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
         cases.sort();
         for case in cases {
@@ -202,17 +198,16 @@ fn definitions_match_cue_goldens() {
                 continue;
             };
             let golden_path = case.with_file_name(format!("{stem}.golden.json"));
-            let (Ok(input), Ok(golden)) = (
-                std::fs::read_to_string(&case),
-                std::fs::read_to_string(&golden_path),
-            ) else {
-                continue;
-            };
+            let input =
+                std::fs::read_to_string(&case).unwrap_or_else(|e| panic!("read {}: {e}", case.display()));
+            let golden = std::fs::read_to_string(&golden_path)
+                .unwrap_or_else(|e| panic!("read {}: {e}", golden_path.display()));
             let input: Json = serde_json::from_str(&input).expect("input is JSON");
             let golden: Json = serde_json::from_str(&golden).expect("golden is JSON");
             let ours = std::panic::catch_unwind(|| render(kind, &template, &input));
             let entry = per_tier.entry(tier.clone()).or_default();
             entry.1 += 1;
+            // `parameter` is compared too: the parameters after CUE filled in the defaults
             let want = golden_shape(&golden);
             let id = format!("{def}/{stem}");
             match ours {
@@ -222,6 +217,7 @@ fn definitions_match_cue_goldens() {
             }
         }
     }
+    let total: usize = per_tier.values().map(|(_, t)| t).sum();
     for f in &failures {
         println!("{}", f.chars().take(1500).collect::<String>());
     }
@@ -234,6 +230,10 @@ fn definitions_match_cue_goldens() {
     assert!(
         !failures.iter().any(|f| f.ends_with("PANIC")),
         "the evaluator panicked"
+    );
+    assert_eq!(
+        total, GOLDEN_CASES,
+        "cases compared (the goldens changed? update GOLDEN_CASES)"
     );
     // Every tier must stay at 100%.
     assert!(
@@ -306,13 +306,14 @@ fn status(custom: Option<&str>, health: Option<&str>, input: &Json) -> (bool, St
     (healthy, message, errors)
 }
 
+/// Status cases of `conformance/cue` (`<def>/status/<case>.input.json`), all compared.
+const STATUS_CASES: usize = 30;
+
 #[test]
 fn status_programs_match_cue_goldens() {
     let dir = repo().join("conformance/cue");
-    let Ok(tiers_text) = std::fs::read_to_string(dir.join("tiers.json")) else {
-        println!("no goldens yet; nothing compared");
-        return;
-    };
+    let tiers_text = std::fs::read_to_string(dir.join("tiers.json"))
+        .unwrap_or_else(|e| panic!("read conformance/cue/tiers.json: {e} (the goldens are committed)"));
     let tiers: BTreeMap<String, Json> = serde_json::from_str(&tiers_text).expect("tiers.json is valid JSON");
     let (mut pass, mut total, mut evalv2_pass) = (0, 0, 0);
     let mut failures = Vec::new();
@@ -393,6 +394,10 @@ fn status_programs_match_cue_goldens() {
     }
     println!(
         "status programs: {pass}/{total} cases pass ({evalv2_pass} equal to CUE's evalv2 where evalv3 fails)"
+    );
+    assert_eq!(
+        total, STATUS_CASES,
+        "status cases compared (the goldens changed? update STATUS_CASES)"
     );
     assert!(
         failures.is_empty(),

@@ -10,7 +10,8 @@ fn corpus() -> PathBuf {
 }
 
 fn cue_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let rd = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", dir.display()));
     let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -21,6 +22,9 @@ fn cue_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// Status programs (`customStatus`, `healthPolicy`, `details`) in the corpus definitions.
+const SNIPPETS: usize = 19;
 
 #[test]
 fn every_corpus_file_and_status_snippet_parses() {
@@ -65,9 +69,7 @@ fn every_corpus_file_and_status_snippet_parses() {
     }
     println!("parsed {defs} definition files, {providers} provider files, {snippets} status programs");
     assert!(failures.is_empty(), "parse failures:\n{}", failures.join("\n"));
-    assert!(defs >= 78, "expected at least 78 definitions, found {defs}");
-    assert!(
-        snippets >= 19,
-        "expected at least 19 status programs, found {snippets}"
-    );
+    assert_eq!(defs, 78, "definition files of the corpus");
+    assert_eq!(providers, 32, "provider files of the corpus");
+    assert_eq!(snippets, SNIPPETS, "status programs in the definitions");
 }

@@ -62,4 +62,45 @@ pub fn register(r: &mut Registry) {
     r.register(pod::ServiceAccount);
 
     policies::register(r);
+
+    for step in WORKFLOW_STEPS {
+        r.declare_workflow_step(step);
+    }
 }
+
+/// KubeVela's built-in WorkflowStepDefinitions (`vela-templates/definitions/internal/workflowstep`):
+/// the workflow engine (`vela-workflow`) runs them; a dry-run only checks that a step's type is
+/// one of them.
+pub const WORKFLOW_STEPS: &[&str] = &[
+    "apply-component",
+    "apply-deployment",
+    "apply-object",
+    "apply-terraform-config",
+    "apply-terraform-provider",
+    "build-push-image",
+    "check-metrics",
+    "clean-jobs",
+    "collect-service-endpoints",
+    "create-config",
+    "delete-config",
+    "depends-on-app",
+    "deploy",
+    "deploy-cloud-resource",
+    "export-data",
+    "export-service",
+    "export2config",
+    "export2secret",
+    "generate-jdbc-connection",
+    "list-config",
+    "notification",
+    "print-message-in-status",
+    "read-config",
+    "read-object",
+    "request",
+    "restart-workflow",
+    "share-cloud-resource",
+    "step-group",
+    "suspend",
+    "vela-cli",
+    "webhook",
+];

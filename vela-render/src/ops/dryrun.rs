@@ -164,9 +164,98 @@ pub fn default_deploy_steps(app: &Application) -> Vec<Step> {
     steps
 }
 
+/// What KubeVela's application parser refuses before rendering, in its order: an unknown
+/// workflow step type (after the component and trait types, which the render itself
+/// reports), then a `ref-objects` component that refers to objects, which only a cluster can
+/// provide.
+fn check_types(renderer: &Renderer, app: &Application) -> Result<()> {
+    renderer.check_types(app)?;
+    let registry = renderer.registry();
+    let written = app
+        .spec
+        .workflow
+        .as_ref()
+        .map(|w| w.steps.as_slice())
+        .unwrap_or_default();
+    let generated;
+    let (steps, base) = if written.is_empty() {
+        generated = generated_steps(app);
+        (generated.as_slice(), "generated workflow")
+    } else {
+        (written, "spec.workflow")
+    };
+    for (i, step) in steps.iter().enumerate() {
+        let subs = step
+            .sub_steps
+            .iter()
+            .enumerate()
+            .map(|(j, s)| (format!("{base}.steps[{i}].subSteps[{j}].type"), s.type_.as_str()));
+        let own = (format!("{base}.steps[{i}].type"), step.type_.as_str());
+        for (path, type_) in std::iter::once(own).chain(subs) {
+            if !registry.has_workflow_step(type_) {
+                return Err(Error::Application(format!(
+                    "{path}: workflow step type {type_:?} is neither a built-in step nor a loaded WorkflowStepDefinition"
+                )));
+            }
+        }
+    }
+    for (i, c) in app.spec.components.iter().enumerate() {
+        if c.type_ != "ref-objects" {
+            continue;
+        }
+        let props = app::properties(&c.properties);
+        let refers = |key: &str| {
+            props
+                .get(key)
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+        };
+        for key in ["objects", "urls"] {
+            if refers(key) {
+                return Err(Error::Application(format!(
+                    "components[{i}].properties.{key}: the ref-objects component {:?} refers to objects that are read from a cluster or URL; an offline dry-run has neither",
+                    c.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The steps KubeVela generates for an Application without a workflow: the `deploy` steps of
+/// [`default_deploy_steps`], or else a `deploy2env` step per environment of each `env-binding`
+/// policy (a step type KubeVela no longer ships, so such an Application is refused).
+pub fn generated_steps(app: &Application) -> Vec<Step> {
+    let steps = default_deploy_steps(app);
+    if !steps.is_empty() {
+        return steps;
+    }
+    let mut steps = Vec::new();
+    for (i, p) in app.spec.policies.iter().enumerate() {
+        if p.type_ != "env-binding" {
+            continue;
+        }
+        let envs = p
+            .properties
+            .as_ref()
+            .and_then(|v| v.get("envs"))
+            .and_then(Value::as_array);
+        for env in envs.into_iter().flatten() {
+            let env = env.get("name").and_then(Value::as_str).unwrap_or_default();
+            let policy = p.effective_name(i);
+            steps.push(
+                Step::new(format!("deploy-{policy}-{env}"), "deploy2env")
+                    .with_properties(serde_json::json!({"policy": policy, "env": env})),
+            );
+        }
+    }
+    steps
+}
+
 /// Runs a dry-run: one section per topology policy of each `deploy` step (or one section
 /// with only override policies), or a single plain section without `deploy` steps.
 pub fn run(renderer: &Renderer, app: &Application) -> Result<Vec<Section>> {
+    check_types(renderer, app)?;
     let mut sections = Vec::new();
     let mut deploys = 0;
     let name = app::name(app);

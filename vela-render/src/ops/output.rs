@@ -28,9 +28,10 @@ pub fn canonical_json(v: &Value) -> String {
     sorted(v).to_string()
 }
 
-/// YAML with sorted keys.
+/// YAML as KubeVela prints it (`sigs.k8s.io/yaml`, go-yaml v2: keys sorted its way, every
+/// string a YAML 1.1 reader would misread quoted); see [`super::goyaml`].
 pub fn to_yaml(v: &Value) -> String {
-    vela_model::yaml::to_string(&sorted(v)).unwrap_or_default()
+    super::goyaml::marshal(v)
 }
 
 /// KubeVela's `vela dry-run` text for one application render:

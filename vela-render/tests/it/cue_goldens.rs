@@ -147,26 +147,24 @@ fn first_difference(golden: &Value, got: &Result<Map<String, Value>, String>) ->
     walk(&g, &got, "").unwrap_or_else(|| "error expectation differs".into())
 }
 
+/// The `(case, input, golden)` triples of one definition's directory; a case without its golden
+/// or with invalid JSON fails the test.
 fn cases(dir: &Path) -> Vec<(String, Value, Value)> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return out;
-    };
+    let rd = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display()));
     let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
+    let read = |p: &Path| -> Value {
+        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
     for f in files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         let Some(case) = name.strip_suffix(".input.json") else {
             continue;
         };
         let golden = dir.join(format!("{case}.golden.json"));
-        let (Ok(i), Ok(g)) = (std::fs::read_to_string(&f), std::fs::read_to_string(&golden)) else {
-            continue;
-        };
-        let (Ok(i), Ok(g)) = (serde_json::from_str(&i), serde_json::from_str(&g)) else {
-            continue;
-        };
-        out.push((case.to_string(), i, g));
+        out.push((case.to_string(), read(&f), read(&golden)));
     }
     out
 }
@@ -186,10 +184,12 @@ fn cue_goldens_per_definition() {
         names.sort();
         for dir in names {
             let name = dir.file_name().unwrap().to_string_lossy().to_string();
-            let cue_src = std::fs::read_to_string(defs.join(kind_dir).join(format!("{name}.cue")));
-            let cue_def = cue_src
-                .ok()
-                .and_then(|src| CueDefinition::from_cue(&name, &src).ok());
+            let path = defs.join(kind_dir).join(format!("{name}.cue"));
+            let src = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", path.display()));
+            // a definition that does not load is a failure, not a skip
+            let cue_def = CueDefinition::from_cue(&name, &src)
+                .unwrap_or_else(|e| panic!("{kind_dir}/{name}: the definition does not load: {}", e.chain()));
             let native_def = native.get(kind, &name).ok();
             for (case, input, golden) in cases(&dir) {
                 if let Some(d) = &native_def {
@@ -213,7 +213,8 @@ fn cue_goldens_per_definition() {
                         ));
                     }
                 }
-                if let Some(d) = &cue_def {
+                {
+                    let d = &cue_def;
                     nc += 1;
                     if matches(&golden, &run(d, &input)) {
                         pc += 1;
@@ -235,9 +236,18 @@ fn cue_goldens_per_definition() {
     for r in &report {
         println!("{r}");
     }
-    assert!(nn >= 100 && nc >= 100, "too few cases: {nn} native, {nc} cue");
+    assert_eq!(
+        (nn, nc),
+        (NATIVE_CASES, CUE_CASES),
+        "cases compared (native, CUE): the goldens or the built-ins changed? update the counts"
+    );
     assert!(unexpected.is_empty(), "unexpected differences: {unexpected:#?}");
 }
+
+/// Component and trait cases of `conformance/cue` whose definition has a native built-in.
+const NATIVE_CASES: usize = 201;
+/// Every component and trait case of `conformance/cue`.
+const CUE_CASES: usize = 208;
 
 /// Cases where the native built-ins deliberately differ from KubeVela, with the reason; any
 /// other difference fails the test (KubeVela's own CUE definitions must match every golden).
