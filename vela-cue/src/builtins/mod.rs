@@ -9,9 +9,11 @@ mod go_unicode;
 mod json_text;
 mod list;
 mod math;
+mod path;
 mod regexp;
 mod strconv;
 mod strings;
+mod time;
 mod unicode_tables;
 pub(crate) mod yaml_emit;
 
@@ -37,6 +39,8 @@ pub const STDLIB: &[&str] = &[
     "crypto/sha1",
     "crypto/md5",
     "uuid",
+    "time",
+    "path",
 ];
 
 pub(crate) use json_text::indent as json_indent;
@@ -76,6 +80,14 @@ const PACKAGES: &[Package] = &[
     Package {
         funcs: codec::FUNCS,
         call: codec::call,
+    },
+    Package {
+        funcs: time::FUNCS,
+        call: time::call,
+    },
+    Package {
+        funcs: path::FUNCS,
+        call: path::call,
     },
 ];
 
@@ -155,7 +167,12 @@ pub(crate) fn package_member(ctx: &Ctx, pkg: &str, name: &str, pos: u32) -> Val 
     if package_of(&q).is_some() {
         return Val::Func(q.into());
     }
-    let mut consts = math::CONSTS.iter().chain(codec::CONSTS).chain(CONSTS);
+    let mut consts = math::CONSTS
+        .iter()
+        .chain(codec::CONSTS)
+        .chain(time::CONSTS)
+        .chain(path::CONSTS)
+        .chain(CONSTS);
     if let Some((_, text)) = consts.find(|(n, _)| *n == q) {
         return match text.strip_prefix('"') {
             Some(t) => Val::Str(t.trim_end_matches('"').into()),
@@ -203,6 +220,9 @@ const VALIDATORS: &[(&str, usize, u16)] = &[
     ("json.Valid", 1, kind::STRING | kind::BYTES),
     ("json.Validate", 2, kind::STRING | kind::BYTES),
     ("uuid.Valid", 1, kind::STRING),
+    ("time.Time", 1, kind::STRING),
+    ("time.Format", 2, kind::STRING),
+    ("time.Duration", 1, kind::STRING),
     ("yaml.Validate", 2, kind::STRING | kind::BYTES),
 ];
 
