@@ -9,6 +9,7 @@ mod go_unicode;
 mod json_text;
 mod list;
 mod math;
+mod net;
 mod path;
 mod regexp;
 mod strconv;
@@ -41,6 +42,7 @@ pub const STDLIB: &[&str] = &[
     "uuid",
     "time",
     "path",
+    "net",
 ];
 
 pub(crate) use json_text::indent as json_indent;
@@ -88,6 +90,10 @@ const PACKAGES: &[Package] = &[
     Package {
         funcs: path::FUNCS,
         call: path::call,
+    },
+    Package {
+        funcs: net::FUNCS,
+        call: net::call,
     },
 ];
 
@@ -172,6 +178,7 @@ pub(crate) fn package_member(ctx: &Ctx, pkg: &str, name: &str, pos: u32) -> Val 
         .chain(codec::CONSTS)
         .chain(time::CONSTS)
         .chain(path::CONSTS)
+        .chain(net::CONSTS)
         .chain(CONSTS);
     if let Some((_, text)) = consts.find(|(n, _)| *n == q) {
         return match text.strip_prefix('"') {
@@ -223,6 +230,13 @@ const VALIDATORS: &[(&str, usize, u16)] = &[
     ("time.Time", 1, kind::STRING),
     ("time.Format", 2, kind::STRING),
     ("time.Duration", 1, kind::STRING),
+    ("net.IP", 1, kind::TOP),
+    ("net.IPv4", 1, kind::TOP),
+    ("net.IPv6", 1, kind::TOP),
+    ("net.IPCIDR", 1, kind::TOP),
+    ("net.FQDN", 1, kind::STRING),
+    ("net.URL", 1, kind::STRING),
+    ("net.AbsURL", 1, kind::STRING),
     ("yaml.Validate", 2, kind::STRING | kind::BYTES),
 ];
 
