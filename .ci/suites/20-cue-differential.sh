@@ -58,8 +58,8 @@ echo "oracle reproduces the stdlib goldens and the Unicode tables"
 answer="$(printf '%s\n' '{"id":1,"program":"a: *1 | int\nb: a + 1"}' | "$oracle" serve)"
 [ "$answer" = '{"id":1,"ok":{"a":1,"b":2}}' ] || { echo "FAIL: serve answered $answer"; exit 1; }
 
-# The differential modules of vela-cue's one integration-test binary (tests/it): 3 tests.
-VELA_CUE_ORACLE="$oracle" cargo test -p vela-cue --test it -- --include-ignored differential:: yaml_marshal::
+# The differential modules of vela-cue's one integration-test binary (tests/it): 4 tests.
+VELA_CUE_ORACLE="$oracle" cargo test -p vela-cue --test it -- --include-ignored differential:: differential_semantics:: yaml_marshal::
 
 # `vela cue export|eval` against the real cue v0.14.1 command (built from the Go module proxy,
 # cached in ~/.cache/vela-rs/cue-cli/v0.14.1): the same bytes and exit codes.

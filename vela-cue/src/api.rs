@@ -40,6 +40,9 @@ pub struct Program {
     limits: Limits,
     /// Every regular field label of the file: injected JSON keys reuse these names.
     labels: Arc<FxHashSet<Name>>,
+    /// References of the file that resolve to no declaration: an error unless a value is
+    /// injected under that name.
+    unresolved: Arc<[crate::resolve::Unresolved]>,
 }
 
 impl std::fmt::Debug for Program {
@@ -56,6 +59,10 @@ pub(crate) fn resolve_err(e: Error, name: &str, src: &str) -> Error {
             pos: pos.resolve(name, src),
             msg,
         },
+        Error::Scope { pos, msg } => Error::Scope {
+            pos: pos.resolve(name, src),
+            msg,
+        },
         e => e,
     }
 }
@@ -65,11 +72,13 @@ impl Program {
     pub fn compile(name: &str, src: &str) -> Result<Program> {
         let _span = tracing::debug_span!("cue.compile", file = name).entered();
         let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, name, src))?;
-        check_imports_used(&file, src).map_err(|e| resolve_err(e, name, src))?;
+        crate::resolve::check_imports_used(&file, src).map_err(|e| resolve_err(e, name, src))?;
+        let unresolved = crate::resolve::check(&file).map_err(|e| resolve_err(e, name, src))?;
         let mut labels = FxHashSet::default();
         labels.insert(Name::from(""));
         crate::ast::collect_labels(&file.root, &mut labels);
         Ok(Program {
+            unresolved: unresolved.into(),
             labels: Arc::new(labels),
             name: name.into(),
             src: src.into(),
@@ -84,6 +93,8 @@ impl Program {
     pub fn add_package(&mut self, import_path: &str, file_name: &str, src: &str) -> Result<()> {
         let _span = tracing::debug_span!("cue.compile", package = import_path, file = file_name).entered();
         let file = crate::parser::parse_file(src).map_err(|e| resolve_err(e, file_name, src))?;
+        // (a file of a package may refer to the top-level fields of the package's other files)
+        crate::resolve::check(&file).map_err(|e| resolve_err(e, file_name, src))?;
         Arc::make_mut(&mut self.packages)
             .entry(import_path.to_string())
             .or_default()
@@ -105,6 +116,18 @@ impl Program {
     /// unified with whatever the program declares there.
     pub fn eval_with(&self, inputs: &[(&str, &Json)]) -> Result<Instance> {
         let _span = tracing::debug_span!("cue.eval", file = &*self.name).entered();
+        // CUE rejects a reference to nothing even where it is never evaluated
+        let injected = |name: &str| {
+            inputs.iter().any(
+                |(p, _)| matches!(parse_path(p).ok().as_deref(), Some([PathElem::Field(f), ..]) if f == name),
+            )
+        };
+        if let Some(u) = self.unresolved.iter().find(|u| !injected(&u.name)) {
+            return Err(Error::Scope {
+                pos: crate::error::Pos::Offset(u.pos as usize).resolve(&self.name, &self.src),
+                msg: format!("reference {:?} not found", &*u.name),
+            });
+        }
         let mut inst = Instance {
             program: self.clone(),
             fills: Vec::new(),
@@ -118,33 +141,6 @@ impl Program {
         inst.rebuild()?;
         Ok(inst)
     }
-}
-
-/// CUE rejects a file that imports a package it never uses.
-fn check_imports_used(file: &File, src: &str) -> Result<()> {
-    let body_start = file
-        .root
-        .decls
-        .first()
-        .map(|_| file.root.pos as usize)
-        .unwrap_or(src.len());
-    let body = src.get(body_start..).unwrap_or("");
-    for imp in &file.imports {
-        let name: &str = &imp.name;
-        let used = body.match_indices(name).any(|(i, _)| {
-            let before = body[..i].chars().next_back();
-            let after = body[i + name.len()..].chars().next();
-            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '#' || c == '$' || c == '.')
-                && after == Some('.')
-        });
-        if !used {
-            return Err(Error::Parse {
-                pos: crate::error::Pos::Offset(imp.pos as usize),
-                msg: format!("imported and not used: {:?}", imp.path),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// One evaluation of a [`Program`]: values are computed lazily on lookup and memoised.

@@ -195,6 +195,9 @@ pub struct Field {
     pub label: Label,
     /// Alias `X=label`.
     pub alias: Option<Name>,
+    /// Whether the label is an identifier, which references can name (`x:`); a quoted label
+    /// (`"x":`) binds no identifier.
+    pub binds: bool,
     /// `?` / `!`.
     pub constraint: Constraint,
     /// The value (for `a: b: c` the nested fields are nested struct literals).
@@ -314,7 +317,7 @@ impl StructLit {
             .enumerate()
             .find(|(_, d)| match d {
                 Decl::Field(f) => match &f.label {
-                    Label::Name(n) => &**n == name || f.alias.as_deref() == Some(name),
+                    Label::Name(n) => (f.binds && &**n == name) || f.alias.as_deref() == Some(name),
                     _ => f.alias.as_deref() == Some(name),
                 },
                 Decl::Let(n, _) => &**n == name,
@@ -343,7 +346,7 @@ impl StructLit {
             let labels: [Option<&Name>; 2] = match d {
                 Decl::Field(f) => [
                     match &f.label {
-                        Label::Name(n) => Some(n),
+                        Label::Name(n) if f.binds => Some(n),
                         _ => None,
                     },
                     f.alias.as_ref(),

@@ -86,6 +86,15 @@ pub enum Error {
         /// True when the value is only incomplete (not concrete yet, missing reference).
         incomplete: bool,
     },
+    /// An identifier breaks CUE's scoping rules: it refers to nothing, or a `let` or alias
+    /// clashes with a field in scope, is declared twice or is never referenced.
+    #[error("{pos}: {msg}")]
+    Scope {
+        /// Where the identifier or declaration is.
+        pos: Pos,
+        /// Which rule it breaks, naming the identifier.
+        msg: String,
+    },
     /// An evaluation limit (steps, depth, output size) was exceeded.
     #[error("evaluation limit exceeded: {0}")]
     Limit(String),

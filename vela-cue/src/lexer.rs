@@ -5,7 +5,8 @@ use crate::error::{Error, Pos, Result};
 /// One part of a string literal that may contain interpolations.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StrPart {
-    /// Literal text (escapes already decoded).
+    /// Literal text (escapes already decoded); in a bytes literal one `char` per byte
+    /// (U+0000 to U+00FF, see [`literal_bytes`]).
     Lit(String),
     /// An interpolated expression: byte range of its source text.
     Expr(usize, usize),
@@ -265,6 +266,13 @@ impl<'a> Lexer<'a> {
                 };
                 self.i += op.len();
                 if *op == "," {
+                    // a comma ends an element: never after another comma or an opening bracket
+                    if matches!(
+                        self.out.last().map(|t| &t.tok),
+                        None | Some(Tok::Comma | Tok::Sym("{" | "[" | "("))
+                    ) {
+                        return Err(self.err(start, "expected operand, found ','"));
+                    }
                     self.push(Tok::Comma, start, ls);
                 } else {
                     self.push(Tok::Sym(op), start, ls);
@@ -423,46 +431,103 @@ impl<'a> Lexer<'a> {
             _ => return Err(self.err(start, "expected string after #")),
         };
         let multi = self.b.get(self.i + 1) == Some(&q) && self.b.get(self.i + 2) == Some(&q);
-        let is_bytes = q == b'\'';
-        let close: String = {
-            let mut s = String::new();
-            for _ in 0..if multi { 3 } else { 1 } {
-                s.push(q as char);
-            }
-            for _ in 0..hashes {
-                s.push('#');
-            }
-            s
-        };
-        self.i += if multi { 3 } else { 1 };
-        if multi {
-            // must be followed by newline
-            while self.i < self.b.len()
-                && (self.b[self.i] == b' ' || self.b[self.i] == b'\t' || self.b[self.i] == b'\r')
-            {
-                self.i += 1;
-            }
-            if self.b.get(self.i) != Some(&b'\n') {
-                return Err(self.err(start, "expected newline after multiline quote"));
-            }
-            self.i += 1;
+        let mut close = String::new();
+        for _ in 0..if multi { 3 } else { 1 } {
+            close.push(q as char);
         }
-        let body_start = self.i;
+        close.push_str(&"#".repeat(hashes));
+        self.i += if multi { 3 } else { 1 };
+        let lit = StrLit {
+            start,
+            close,
+            hashes,
+            bytes: q == b'\'',
+            multi,
+        };
+        let parts = if multi {
+            // CUE: the opening quote is directly followed by a newline
+            match (self.b.get(self.i), self.b.get(self.i + 1)) {
+                (Some(b'\n'), _) => self.i += 1,
+                (Some(b'\r'), Some(b'\n')) => self.i += 2,
+                _ => return Err(self.err(start, "expected newline after multiline quote")),
+            }
+            // a first pass finds the closing quote: the whitespace before it on its line is the
+            // indentation every line must start with (CUE's literal.ParseQuotes)
+            let body_start = self.i;
+            self.string_body(&lit, None)?;
+            let body = &self.src[body_start..self.i - lit.close.len()];
+            let line = &body[body.rfind('\n').map_or(0, |n| n + 1)..];
+            let text_end = line.trim_end_matches(|c: char| c.is_whitespace()).len();
+            let indent = line[text_end..].to_string();
+            self.i = body_start;
+            self.string_body(&lit, Some(&indent))?
+        } else {
+            self.string_body(&lit, None)?
+        };
+        self.push(Tok::Str(parts, lit.bytes), start, ls);
+        Ok(())
+    }
+
+    /// After a literal newline of a multi-line string: skip the indentation, which every line but
+    /// an empty one must start with.
+    fn skip_indent(&mut self, indent: &str) -> Result<()> {
+        let rest = &self.src[self.i..];
+        if rest.starts_with(indent) {
+            self.i += indent.len();
+        } else if !rest.starts_with('\n') && !rest.starts_with("\r\n") {
+            return Err(self.err(
+                self.i,
+                format!(
+                    "invalid whitespace in multi-line string: a line does not start with the {:?} \
+                     before the closing quote",
+                    indent
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The parts of a string literal's body, from just after its opening quote to just after its
+    /// closing one. `indent` (multi-line strings, second pass) is stripped after each literal
+    /// newline, and a newline right before the closing quote is dropped. Bytes literals hold one
+    /// `char` per byte (U+0000 to U+00FF).
+    fn string_body(&mut self, lit: &StrLit, indent: Option<&str>) -> Result<Vec<StrPart>> {
+        let start = lit.start;
         let mut parts: Vec<StrPart> = Vec::new();
         let mut cur = String::new();
-        let esc: String = format!("\\{}", "#".repeat(hashes));
+        let esc: String = format!("\\{}", "#".repeat(lit.hashes));
+        // the last thing added was a literal newline (dropped if the closing quote follows)
+        let mut after_newline = false;
+        if let Some(indent) = indent {
+            self.skip_indent(indent)?;
+        }
         loop {
             if self.i >= self.b.len() {
                 return Err(self.err(start, "string literal not terminated"));
             }
-            if self.src[self.i..].starts_with(close.as_str()) {
-                self.i += close.len();
+            if self.src[self.i..].starts_with(lit.close.as_str()) {
+                self.i += lit.close.len();
+                if after_newline && indent.is_some() {
+                    cur.pop();
+                }
                 break;
             }
             let c = self.b[self.i];
-            if c == b'\n' && !multi {
-                return Err(self.err(start, "string literal not terminated"));
+            if c == b'\n' || c == b'\r' {
+                if !lit.multi {
+                    return Err(self.err(start, "string literal not terminated"));
+                }
+                self.i += 1;
+                if c == b'\n' {
+                    cur.push('\n');
+                    after_newline = true;
+                    if let Some(indent) = indent {
+                        self.skip_indent(indent)?;
+                    }
+                }
+                continue;
             }
+            after_newline = false;
             if self.src[self.i..].starts_with(esc.as_str()) {
                 self.i += esc.len();
                 let Some(&e) = self.b.get(self.i) else {
@@ -481,7 +546,6 @@ impl<'a> Lexer<'a> {
                     b'/' => cur.push('/'),
                     b'"' => cur.push('"'),
                     b'\'' => cur.push('\''),
-                    b'\n' if multi => {}
                     b'u' | b'U' => {
                         let n = if e == b'u' { 4 } else { 8 };
                         let hex = self
@@ -490,10 +554,11 @@ impl<'a> Lexer<'a> {
                             .ok_or_else(|| self.err(self.i, "bad escape"))?;
                         let v = u32::from_str_radix(hex, 16)
                             .map_err(|_| self.err(self.i, "bad unicode escape"))?;
-                        cur.push(char::from_u32(v).ok_or_else(|| self.err(self.i, "bad unicode escape"))?);
+                        let ch = char::from_u32(v).ok_or_else(|| self.err(self.i, "bad unicode escape"))?;
+                        push_char(&mut cur, ch, lit.bytes);
                         self.i += n;
                     }
-                    b'x' if is_bytes => {
+                    b'x' if lit.bytes => {
                         let hex = self
                             .src
                             .get(self.i..self.i + 2)
@@ -503,7 +568,7 @@ impl<'a> Lexer<'a> {
                         cur.push(char::from(v));
                         self.i += 2;
                     }
-                    b'0'..=b'7' if is_bytes => {
+                    b'0'..=b'7' if lit.bytes => {
                         let oct = self
                             .src
                             .get(self.i - 1..self.i + 2)
@@ -514,38 +579,11 @@ impl<'a> Lexer<'a> {
                         self.i += 2;
                     }
                     b'(' => {
-                        // interpolation: find matching paren
-                        let es = self.i;
-                        let mut depth = 1i32;
-                        let mut in_str: Option<u8> = None;
-                        while self.i < self.b.len() {
-                            let ch = self.b[self.i];
-                            if let Some(qq) = in_str {
-                                if ch == b'\\' {
-                                    self.i += 1;
-                                } else if ch == qq {
-                                    in_str = None;
-                                }
-                            } else if ch == b'"' || ch == b'\'' {
-                                in_str = Some(ch);
-                            } else if ch == b'(' {
-                                depth += 1;
-                            } else if ch == b')' {
-                                depth -= 1;
-                                if depth == 0 {
-                                    break;
-                                }
-                            }
-                            self.i += 1;
-                        }
-                        if depth != 0 {
-                            return Err(self.err(es, "unterminated interpolation"));
-                        }
+                        let (from, to) = self.interpolation()?;
                         if !cur.is_empty() {
                             parts.push(StrPart::Lit(std::mem::take(&mut cur)));
                         }
-                        parts.push(StrPart::Expr(self.base + es, self.base + self.i));
-                        self.i += 1;
+                        parts.push(StrPart::Expr(self.base + from, self.base + to));
                     }
                     other => {
                         return Err(
@@ -556,74 +594,77 @@ impl<'a> Lexer<'a> {
                 continue;
             }
             let ch = self.src[self.i..].chars().next().unwrap_or('\0');
-            cur.push(ch);
+            push_char(&mut cur, ch, lit.bytes);
             self.i += ch.len_utf8();
         }
         if !cur.is_empty() || parts.is_empty() {
             parts.push(StrPart::Lit(cur));
         }
-        if multi {
-            parts =
-                dedent(parts, &self.src[body_start..self.i - close.len()]).map_err(|m| self.err(start, m))?;
+        Ok(parts)
+    }
+
+    /// The source range of an interpolation's expression; `self.i` is just after its `(` and ends
+    /// just after the matching `)`.
+    fn interpolation(&mut self) -> Result<(usize, usize)> {
+        let es = self.i;
+        let mut depth = 1i32;
+        let mut in_str: Option<u8> = None;
+        while self.i < self.b.len() {
+            let ch = self.b[self.i];
+            if let Some(qq) = in_str {
+                if ch == b'\\' {
+                    self.i += 1;
+                } else if ch == qq {
+                    in_str = None;
+                }
+            } else if ch == b'"' || ch == b'\'' {
+                in_str = Some(ch);
+            } else if ch == b'(' {
+                depth += 1;
+            } else if ch == b')' {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            self.i += 1;
         }
-        self.push(Tok::Str(parts, is_bytes), start, ls);
-        Ok(())
+        if depth != 0 {
+            return Err(self.err(es, "unterminated interpolation"));
+        }
+        let end = self.i;
+        self.i += 1;
+        Ok((es, end))
     }
 }
 
-/// Remove the indentation of the closing line from every line of a multi-line string and drop the
-/// final newline.
-fn dedent(parts: Vec<StrPart>, raw: &str) -> std::result::Result<Vec<StrPart>, String> {
-    let last_nl = raw.rfind('\n').map(|n| n + 1).unwrap_or(0);
-    let indent = &raw[last_nl..];
-    if !indent.chars().all(|c| c == ' ' || c == '\t') {
-        return Err("closing quote of multiline string must be on its own line".into());
+/// The delimiters of a string literal being scanned.
+struct StrLit {
+    /// Offset of the literal's first byte (for errors).
+    start: usize,
+    /// The closing delimiter: quotes then `#`s.
+    close: String,
+    hashes: usize,
+    /// A bytes literal (`'...'`).
+    bytes: bool,
+    /// A multi-line literal (`"""` / `'''`).
+    multi: bool,
+}
+
+/// Append a character: as itself to a string literal, as its UTF-8 bytes (one `char` per byte)
+/// to a bytes literal.
+fn push_char(out: &mut String, ch: char, bytes: bool) {
+    if bytes && !ch.is_ascii() {
+        let mut buf = [0u8; 4];
+        out.extend(ch.encode_utf8(&mut buf).bytes().map(char::from));
+    } else {
+        out.push(ch);
     }
-    let mut out = Vec::new();
-    let mut at_line_start = true;
-    let n = parts.len();
-    for (pi, p) in parts.into_iter().enumerate() {
-        match p {
-            StrPart::Expr(a, b) => {
-                at_line_start = false;
-                out.push(StrPart::Expr(a, b));
-            }
-            StrPart::Lit(s) => {
-                let mut res = String::new();
-                let mut rest = s.as_str();
-                loop {
-                    if at_line_start {
-                        rest = rest
-                            .strip_prefix(indent)
-                            .unwrap_or_else(|| rest.trim_start_matches([' ', '\t']));
-                    }
-                    match rest.find('\n') {
-                        Some(k) => {
-                            res.push_str(&rest[..=k]);
-                            rest = &rest[k + 1..];
-                            at_line_start = true;
-                        }
-                        None => {
-                            res.push_str(rest);
-                            at_line_start = rest.is_empty() && at_line_start;
-                            break;
-                        }
-                    }
-                }
-                if pi == n - 1 {
-                    // strip trailing newline + indentation of closing line
-                    if let Some(k) = res.rfind('\n') {
-                        res.truncate(k);
-                    }
-                }
-                out.push(StrPart::Lit(res));
-            }
-        }
-    }
-    if out.is_empty() {
-        out.push(StrPart::Lit(String::new()));
-    }
-    Ok(out)
+}
+
+/// The bytes a bytes-literal part stands for (one `char` per byte, see [`StrPart::Lit`]).
+pub(crate) fn literal_bytes(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.chars().map(|c| c as u32 as u8)
 }
 
 #[cfg(test)]
@@ -668,6 +709,63 @@ mod tests {
         match &toks[2].tok {
             Tok::Str(p, false) => assert_eq!(p, &vec![StrPart::Lit("a: \"\\(b)\"".into())]),
             t => panic!("{t:?}"),
+        }
+    }
+
+    fn string_lit(src: &str) -> std::result::Result<Vec<StrPart>, String> {
+        match tokenize(src, 0)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .nth(2)
+            .map(|t| t.tok)
+        {
+            Some(Tok::Str(p, _)) => Ok(p),
+            t => Err(format!("{t:?}")),
+        }
+    }
+
+    #[test]
+    fn multiline_indentation_is_the_whitespace_before_the_closing_quote() {
+        let lit = |s: &str| vec![StrPart::Lit(s.into())];
+        assert_eq!(
+            string_lit("x: \"\"\"\n\tabc\n\t  d\n\t\"\"\"").unwrap(),
+            lit("abc\n  d")
+        );
+        // text before the closing quote: no indentation, no final newline dropped
+        assert_eq!(
+            string_lit("x: \"\"\"\n  abc\n  x\"\"\"").unwrap(),
+            lit("  abc\n  x")
+        );
+        assert_eq!(
+            string_lit("x: \"\"\"\n  abc\n  x  \"\"\"").unwrap(),
+            lit("abc\nx  ")
+        );
+        // an escaped newline is not a line start
+        assert_eq!(
+            string_lit("x: \"\"\"\n  a\\n  b\n  \"\"\"").unwrap(),
+            lit("a\n  b")
+        );
+        // a line without the indentation, text after the opening quote, `\` before a newline
+        assert!(string_lit("x: \"\"\"\n  a\n b\n  \"\"\"").is_err());
+        assert!(string_lit("x: \"\"\" \n  a\n  \"\"\"").is_err());
+        assert!(string_lit("x: \"\"\"\n  a\\\n  \"\"\"").is_err());
+    }
+
+    #[test]
+    fn bytes_literals_hold_one_char_per_byte() {
+        let bytes = |s: &str| match string_lit(s).unwrap().as_slice() {
+            [StrPart::Lit(l)] => literal_bytes(l).collect::<Vec<u8>>(),
+            p => panic!("{p:?}"),
+        };
+        assert_eq!(bytes("x: 'é'"), "é".as_bytes());
+        assert_eq!(bytes("x: '\\u00e9\\xff\\000'"), [0xC3, 0xA9, 0xFF, 0]);
+    }
+
+    #[test]
+    fn a_comma_only_ends_an_element() {
+        assert!(tokenize("a: {b: 1,}", 0).is_ok());
+        for bad in ["a: {, b: 1}", "a: [1,,2]", "a: {b: 1\n, c: 2}", ", a: 1"] {
+            assert!(tokenize(bad, 0).is_err(), "{bad}");
         }
     }
 

@@ -43,6 +43,7 @@ mod hash;
 mod lexer;
 mod num;
 mod parser;
+mod resolve;
 pub mod syntax;
 mod value;
 

@@ -306,6 +306,7 @@ impl<'a> Parser<'a> {
             self.bump();
             self.bump();
         }
+        let quoted = matches!(self.peek(), Tok::Str(..));
         if let Some(label) = self.try_label()? {
             let constraint = if sym(self.peek(), "?") {
                 self.bump();
@@ -326,6 +327,7 @@ impl<'a> Parser<'a> {
                 }
                 return Ok(Decl::Field(Field {
                     pos,
+                    binds: !quoted && matches!(label, Label::Name(_)),
                     label,
                     alias,
                     constraint,
@@ -349,6 +351,7 @@ impl<'a> Parser<'a> {
         let start = self.i;
         let pos = self.pos();
         let comments: Arc<[String]> = Arc::from(Vec::new());
+        let quoted = matches!(self.peek(), Tok::Str(..));
         if let Some(label) = self.try_label()? {
             let constraint = if sym(self.peek(), "?") {
                 self.bump();
@@ -371,6 +374,7 @@ impl<'a> Parser<'a> {
                 }
                 let f = Field {
                     pos,
+                    binds: !quoted && matches!(label, Label::Name(_)),
                     label,
                     alias: None,
                     constraint,

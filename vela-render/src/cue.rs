@@ -96,8 +96,10 @@ impl CueDefinition {
     /// `template: {...}`).
     pub fn from_cue(origin: &str, src: &str) -> Result<Self> {
         let parts = vela_cue::definition::split(src).map_err(|e| compile_err(origin, e))?;
-        let whole = Program::compile(origin, src).map_err(|e| compile_err(origin, e))?;
-        let inst = whole.eval().map_err(|e| compile_err(origin, e))?;
+        // KubeVela compiles the metadata alone: the template refers to `context`, which only
+        // the render provides
+        let metadata = Program::compile(origin, &parts.metadata).map_err(|e| compile_err(origin, e))?;
+        let inst = metadata.eval().map_err(|e| compile_err(origin, e))?;
         let root = inst.root();
         let (name, header) = root
             .fields()

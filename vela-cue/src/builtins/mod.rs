@@ -322,10 +322,14 @@ pub(crate) fn arg_str(ctx: &Ctx, v: &Val) -> Result<Name, String> {
     }
 }
 
+/// An argument of Go type `int` (int64), as CUE's builtins take them (`CallCtxt.Int`): an
+/// integer of more than 64 bits is an error ("overflows int64"), a 64-bit one beyond int64 is
+/// clamped to int64's range; so no later conversion to an index or count can wrap.
 pub(crate) fn arg_int(ctx: &Ctx, v: &Val) -> Result<i128, String> {
     match v {
-        Val::Int(i) => Ok(*i),
-        Val::Num(n) if n.int => Err(format!("integer {n} out of range")),
+        Val::Int(i) if i.unsigned_abs() >> 64 != 0 => Err(format!("int {i} overflows int64")),
+        Val::Int(i) => Ok((*i).clamp(i64::MIN.into(), i64::MAX.into())),
+        Val::Num(n) if n.int => Err(format!("int {n} overflows int64")),
         v if !ctx.is_concrete(v) => Err(not_concrete(ctx, v)),
         v => Err(format!("cannot use {} as int", ctx.describe(v))),
     }

@@ -26,7 +26,11 @@ impl Ctx {
                 ExprKind::Default(x) => (true, &**x),
                 _ => (false, t),
             };
-            let v = self.eval_closed(x, env, gid, owner);
+            let v = match &x.kind {
+                // a disjunct `a & b` is not an explicit unification (field order)
+                ExprKind::Binary(Op::And, a, b) => self.eval_and((a, b), env, gid, owner, false),
+                _ => self.eval_closed(x, env, gid, owner),
+            };
             match v {
                 Val::Bottom(_) => {
                     alts.push(v);
@@ -190,10 +194,28 @@ impl Ctx {
         }
     }
 
-    /// Structural identity used for disjunction deduplication.
+    /// Structural identity used for disjunction deduplication (CUE's `Equal` with
+    /// `CheckStructural`): values, defaults, optional, hidden and definition fields count, so do
+    /// closedness and a list's openness; field order and pattern constraints do not.
     pub(crate) fn same(&self, a: &Val, b: &Val) -> bool {
+        let d = self.depth.get() + 1;
+        if d > self.limits.max_depth {
+            return false;
+        }
+        self.depth.set(d);
+        let r = self.same_inner(a, b);
+        self.depth.set(d - 1);
+        r
+    }
+
+    fn same_inner(&self, a: &Val, b: &Val) -> bool {
         match (a, b) {
-            (Val::Struct(x), Val::Struct(y)) => x == y,
+            (Val::Struct(x), Val::Struct(y)) => x == y || self.same_struct(*x, *y),
+            (Val::Disj(x), Val::Disj(y)) => {
+                x.dflt == y.dflt
+                    && x.alts.len() == y.alts.len()
+                    && x.alts.iter().zip(y.alts.iter()).all(|(p, q)| self.same(p, q))
+            }
             (Val::Kind(x), Val::Kind(y)) => x == y,
             (Val::Top, Val::Top) => true,
             (Val::Bound(o1, v1), Val::Bound(o2, v2)) => o1 == o2 && self.same(v1, v2),
@@ -206,10 +228,7 @@ impl Ctx {
                 x.elems.len() == y.elems.len()
                     && x.tail.is_none()
                     && y.tail.is_none()
-                    && x.elems
-                        .iter()
-                        .zip(y.elems.iter())
-                        .all(|(p, q)| p.is_scalar() && q.is_scalar() && self.same(p, q))
+                    && x.elems.iter().zip(y.elems.iter()).all(|(p, q)| self.same(p, q))
             }
             // (an int and a float with the same value are different alternatives: `1 | 1.0`)
             _ if a.is_scalar() && b.is_scalar() => {
@@ -217,6 +236,37 @@ impl Ctx {
             }
             _ => false,
         }
+    }
+
+    /// Two struct nodes with the same fields (every constraint kind), the same values and the
+    /// same closedness. A struct with an error or an embedded value is only itself.
+    fn same_struct(&self, x: NodeId, y: NodeId) -> bool {
+        self.expand(x);
+        self.expand(y);
+        let labels = |id: NodeId| -> Option<(bool, Vec<(Name, Constraint)>)> {
+            let node = self.node(id);
+            let st = node.st.borrow();
+            if st.error.is_some() || !st.embedded.is_empty() {
+                return None;
+            }
+            let fields = st.fields.iter().map(|(k, s)| (k.clone(), s.constraint)).collect();
+            Some((!st.groups.is_empty(), fields))
+        };
+        let (Some((closed_x, fx)), Some((closed_y, fy))) = (labels(x), labels(y)) else {
+            return false;
+        };
+        // the labels first: no field value is evaluated for structs that differ in them
+        if closed_x != closed_y
+            || fx.len() != fy.len()
+            || !fx.iter().all(|(n, c)| fy.iter().any(|(m, d)| m == n && c == d))
+        {
+            return false;
+        }
+        fx.iter()
+            .all(|(n, _)| match (self.field(x, n), self.field(y, n)) {
+                (Some((v, _)), Some((w, _))) => self.same(&v, &w),
+                _ => false,
+            })
     }
 
     pub(super) fn ref_field(&self, node: NodeId, name: &Name, pos: u32) -> Val {

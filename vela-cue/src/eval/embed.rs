@@ -20,7 +20,10 @@ impl Ctx {
             node.conjs.borrow_mut().push(c);
             return;
         }
-        let v = self.eval_embedded(e, fenv);
+        // the embedded fields join the literal's closedness group (see `embed_val` and
+        // `open_embed`), so the embedded value is checked on its own first: `#B & {c: 1}` is an
+        // error wherever it is embedded
+        let v = self.closed_embedding_error(self.eval_embedded(e, fenv));
         let v = if gid.is_none() {
             self.open_embed(node, v, lit)
         } else {
@@ -84,7 +87,22 @@ impl Ctx {
         Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
     }
 
-    /// Embedding a closed struct in an open literal: the literal's own fields are allowed too.
+    /// The embedded value, or the closedness error of an embedded struct that fails on its own.
+    fn closed_embedding_error(&self, v: Val) -> Val {
+        let Val::Struct(id) = v else { return v };
+        let n = self.node(id);
+        if n.base_conjs().iter().all(|c| c.gid.is_none()) {
+            return v;
+        }
+        self.expand(id);
+        match &self.node(id).st.borrow().error {
+            Some(e @ Val::Bottom(b)) if !b.incomplete => e.clone(),
+            _ => v,
+        }
+    }
+
+    /// Embedding a closed struct in an open literal: the literal's own fields are allowed too, and
+    /// any field when the literal has `...`.
     pub(super) fn open_embed(&self, node: &Node, v: Val, host: &StructLit) -> Val {
         let Val::Struct(id) = v else { return v };
         let n = self.node(id);
@@ -92,7 +110,16 @@ impl Ctx {
         if base.iter().all(|c| c.gid.is_none()) {
             return v;
         }
-        let g = self.fresh_gid();
+        // one group for every closed struct the literal embeds (`{#A, #B}` allows both's fields)
+        let host_addr = std::ptr::from_ref(host) as usize;
+        let shared = node
+            .st
+            .borrow()
+            .groups
+            .iter()
+            .find(|(_, g)| g.embedded_in == host_addr)
+            .map(|(g, _)| *g);
+        let g = shared.unwrap_or_else(|| self.fresh_gid());
         let conjs: super::Conjs = base
             .into_iter()
             .map(|mut c| {
@@ -113,7 +140,15 @@ impl Ctx {
                 _ => None,
             })
             .collect();
-        node.st.borrow_mut().groups.get_or_default(g).extra.extend(labels);
+        let open = host.decls.iter().any(|d| matches!(d, Decl::Ellipsis(_)));
+        let mut st = node.st.borrow_mut();
+        let group = st.groups.get_or_default(g);
+        if shared.is_none() {
+            group.extra.extend(labels);
+        }
+        group.embedded_in = host_addr;
+        group.open |= open;
+        drop(st);
         Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
     }
 
@@ -133,7 +168,9 @@ impl Ctx {
                 let oc = on.base_conjs();
                 let mut conjs = node.conjs.borrow_mut();
                 for mut c in oc {
-                    if c.gid.is_none() {
+                    // embedded in a closed literal (a definition), the embedded struct's fields,
+                    // patterns and `...` become the literal's own: one closedness group
+                    if c.gid.is_none() || gid.is_some() {
                         c.gid = gid;
                     }
                     if let Some((p, host)) = at {
@@ -174,7 +211,11 @@ impl Ctx {
         st.closed_checked = true;
         let mut bad: Option<Name> = None;
         'outer: for (name, slot) in st.fields.iter() {
-            if name.starts_with('_') || name.starts_with('#') {
+            // (CUE v0.14.1 allows any optional field: it adds no value)
+            if name.starts_with('_')
+                || name.starts_with('#')
+                || slot.constraint == crate::ast::Constraint::Optional
+            {
                 continue;
             }
             for (g, info) in st.groups.iter() {

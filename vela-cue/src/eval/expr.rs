@@ -72,18 +72,8 @@ impl Ctx {
             ExprKind::List(lit) => self.eval_list(lit, env, gid),
             ExprKind::Unary(op, x) => self.unary(*op, x, env, e.pos),
             ExprKind::Binary(Op::Or, _, _) => self.eval_disj(e, env, gid, owner),
-            ExprKind::Binary(Op::And, a, b) => {
-                let av = self.eval_closed(a, env, gid, owner);
-                if av.is_bottom() {
-                    return av;
-                }
-                // `a & b` as a field's value is an explicit unification (field order)
-                let explicit = owner.is_some();
-                let av = self.at_ref(av, a, a.pos, explicit);
-                let bv = self.eval_closed(b, env, gid, owner);
-                let bv = self.at_ref(bv, b, b.pos, explicit);
-                self.unify(av, bv)
-            }
+            // `a & b` as a field's value is an explicit unification (field order)
+            ExprKind::Binary(Op::And, a, b) => self.eval_and((a, b), env, gid, owner, owner.is_some()),
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, env, e.pos),
             ExprKind::Default(x) => self.eval_closed(x, env, gid, owner),
             ExprKind::Paren(x) => self.eval_closed(x, env, gid, owner),
@@ -119,6 +109,26 @@ impl Ctx {
         }
     }
 
+    /// `a & b`; `explicit` marks the operands as explicitly unified, which moves them in the
+    /// field order (CUE does so for a field's value, not for a disjunct).
+    pub(super) fn eval_and(
+        &self,
+        (a, b): (&Expr, &Expr),
+        env: &Env,
+        gid: Option<u32>,
+        owner: Option<(NodeId, &Name)>,
+        explicit: bool,
+    ) -> Val {
+        let av = self.eval_closed(a, env, gid, owner);
+        if av.is_bottom() {
+            return av;
+        }
+        let av = self.at_ref(av, a, a.pos, explicit);
+        let bv = self.eval_closed(b, env, gid, owner);
+        let bv = self.at_ref(bv, b, b.pos, explicit);
+        self.unify(av, bv)
+    }
+
     /// Whether `e` evaluates to an error: the test `e == _|_` / `e != _|_`. A selector of a
     /// field that is missing, optional or an error answers without building the error value
     /// (with its message) that evaluating the selector would return.
@@ -150,10 +160,25 @@ impl Ctx {
         }
     }
 
+    /// Whether a value counts as an error in `x == _|_` (CUE's `OpContext.validate`): its default
+    /// is taken; an error is one, and so is a value of scalar kinds only that is not concrete
+    /// (`string`, `>0`, `=~"x"`, `int & >1`, a string validator). A disjunction left without
+    /// exactly one default, `_`, a struct or list without an error of its own, a constraint that
+    /// allows structs or lists and any concrete value are not.
     fn value_is_error(&self, v: Val) -> bool {
-        match v {
-            Val::Struct(_) => self.norm(v).is_bottom(),
-            v => v.is_bottom(),
+        match self.default_of(&v) {
+            Val::Bottom(_) => true,
+            Val::Disj(_) => false,
+            Val::Struct(id) => match self.norm(Val::Struct(id)) {
+                Val::Struct(_) => false,
+                Val::Bottom(_) => true,
+                // a struct standing for its embedded scalar
+                other => self.value_is_error(other),
+            },
+            v @ (Val::Kind(_) | Val::Bound(..) | Val::Conj(_) | Val::Validator(_)) => {
+                v.kind() & (kind::STRUCT | kind::LIST) == 0
+            }
+            _ => false,
         }
     }
 
@@ -195,23 +220,23 @@ impl Ctx {
         match (v, i) {
             (Val::Bottom(b), _) | (_, Val::Bottom(b)) => Val::Bottom(b),
             (Val::Struct(id), Val::Str(s)) => self.select(Val::Struct(id), &field_name(s), pos),
-            (Val::List(l), Val::Int(n)) => {
-                if n < 0 || n as usize >= l.elems.len() {
-                    if n >= 0 && l.tail.is_some() {
-                        return Val::incomplete(format!("index {n} out of range"), pos);
-                    }
-                    return Val::bottom(
-                        format!("index out of range [{n}] with length {}", l.elems.len()),
-                        pos,
-                    );
-                }
-                l.elems[n as usize].clone()
+            // CUE's indices are Go ints: non-negative and at most the largest int64
+            (Val::List(_), Val::Int(n)) if i64::try_from(n).is_err() => {
+                Val::bottom(format!("invalid index {n}: greater than max int64"), pos)
             }
-            (Val::Str(s), Val::Int(n)) if n >= 0 && (n as usize) < s.len() => {
-                Val::Int(s.as_bytes()[n as usize] as i128)
+            (Val::List(_), Val::Int(n)) if n < 0 => {
+                Val::bottom(format!("invalid index {n} (index must be non-negative)"), pos)
             }
-            (Val::Bytes(s), Val::Int(n)) if n >= 0 && (n as usize) < s.len() => {
-                Val::Int(s[n as usize] as i128)
+            (Val::List(l), Val::Int(n)) => match usize::try_from(n).ok().and_then(|i| l.elems.get(i)) {
+                Some(v) => v.clone(),
+                None if l.tail.is_some() => Val::incomplete(format!("index {n} out of range"), pos),
+                None => Val::bottom(
+                    format!("index out of range [{n}] with length {}", l.elems.len()),
+                    pos,
+                ),
+            },
+            (Val::List(_), Val::Num(n)) if n.int => {
+                Val::bottom(format!("invalid index {n}: greater than max int64"), pos)
             }
             (v, i) if !self.is_concrete(&v) || !self.is_concrete(&i) => {
                 Val::incomplete("index of incomplete value", pos)
@@ -224,9 +249,9 @@ impl Ctx {
     }
 
     fn slice(&self, v: Val, lo: Option<Val>, hi: Option<Val>, pos: u32) -> Val {
+        // CUE slices lists and bytes, not strings
         let len = match &v {
             Val::List(l) => l.elems.len(),
-            Val::Str(s) => s.len(),
             Val::Bytes(b) => b.len(),
             Val::Bottom(_) => return v,
             _ => return Val::bottom(format!("cannot slice {}", self.describe(&v)), pos),
@@ -234,7 +259,10 @@ impl Ctx {
         let get = |x: Option<Val>, d: usize| -> Result<usize, Val> {
             match x {
                 None => Ok(d),
-                Some(Val::Int(i)) if i >= 0 && i as usize <= len => Ok(i as usize),
+                Some(Val::Int(i)) => match usize::try_from(i) {
+                    Ok(i) if i <= len => Ok(i),
+                    _ => Err(Val::bottom(format!("slice bound {i} out of range"), pos)),
+                },
                 Some(Val::Bottom(b)) => Err(Val::Bottom(b)),
                 Some(_) => Err(Val::bottom("slice bounds out of range", pos)),
             }
@@ -249,26 +277,25 @@ impl Ctx {
                 elems: l.elems[a..b].to_vec(),
                 tail: None,
             })),
-            Val::Str(s) => match s.get(a..b) {
-                Some(x) => Val::Str(x.into()),
-                None => Val::bottom("slice splits a character", pos),
-            },
             Val::Bytes(bs) => Val::Bytes(Arc::from(&bs[a..b])),
             _ => Val::bottom("cannot slice", pos),
         }
     }
 
-    fn interp(&self, parts: &[InterpPart], bytes: bool, env: &Env, pos: u32) -> Val {
-        let mut out = String::new();
+    fn interp(&self, parts: &[InterpPart], bytes: bool, env: &Env, _pos: u32) -> Val {
+        // the bytes of the result: a bytes literal's text parts hold one `char` per byte
+        let mut out: Vec<u8> = Vec::new();
         for p in parts {
             match p {
-                InterpPart::Lit(s) => out.push_str(s),
+                InterpPart::Lit(s) if bytes => out.extend(crate::lexer::literal_bytes(s)),
+                InterpPart::Lit(s) => out.extend_from_slice(s.as_bytes()),
                 InterpPart::Expr(x) => match self.resolve(self.eval(x, env)) {
-                    Val::Str(s) => out.push_str(&s),
-                    Val::Int(i) => out.push_str(&i.to_string()),
-                    Val::Num(n) => out.push_str(&n.to_string()),
-                    Val::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-                    Val::Bytes(b) => out.push_str(&String::from_utf8_lossy(&b)),
+                    Val::Str(s) => out.extend_from_slice(s.as_bytes()),
+                    Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+                    Val::Num(n) => out.extend_from_slice(n.to_string().as_bytes()),
+                    Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+                    Val::Bytes(b) if bytes => out.extend_from_slice(&b),
+                    Val::Bytes(b) => out.extend_from_slice(String::from_utf8_lossy(&b).as_bytes()),
                     Val::Bottom(b) => return Val::Bottom(b),
                     v if !self.is_concrete(&v) => {
                         return Val::incomplete(
@@ -288,11 +315,13 @@ impl Ctx {
                 },
             }
         }
-        let _ = pos;
         if bytes {
-            Val::Bytes(Arc::from(out.into_bytes()))
+            Val::Bytes(Arc::from(out))
         } else {
-            Val::Str(out.into())
+            match String::from_utf8(out) {
+                Ok(s) => Val::Str(s.into()),
+                Err(e) => Val::Str(String::from_utf8_lossy(e.as_bytes()).into()),
+            }
         }
     }
 

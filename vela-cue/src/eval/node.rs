@@ -130,6 +130,9 @@ pub(crate) struct Group {
     pub patterns: Vec<Val>,
     /// Labels of an open struct that embeds this closed one (allowed too).
     pub extra: Vec<Name>,
+    /// The open literal (its address) whose embedded closed structs share this group: all of
+    /// them together say which fields the literal allows.
+    pub embedded_in: usize,
 }
 
 pub(crate) struct NodeState {

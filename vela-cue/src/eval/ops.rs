@@ -1,13 +1,12 @@
 //! Binary operators: comparison, logic, arithmetic, regular expressions.
 
 use std::cmp::Ordering;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use super::{Ctx, Env};
 use crate::ast::{Expr, ExprKind, Op};
 use crate::num::Num;
-use crate::value::{List, Val};
+use crate::value::Val;
 
 /// Equality of two concrete scalars (`None` when not comparable).
 pub(crate) fn compare_eq(a: &Val, b: &Val) -> Option<bool> {
@@ -168,11 +167,12 @@ impl Ctx {
                     v.extend_from_slice(b);
                     Val::Bytes(Arc::from(v))
                 }
-                (Val::List(a), Val::List(b)) => {
-                    let mut elems = a.elems.clone();
-                    elems.extend(b.elems.iter().cloned());
-                    Val::List(Rc::new(List { elems, tail: None }))
-                }
+                // CUE v0.11 removed list arithmetic
+                (Val::List(_), Val::List(_)) => Val::bottom(
+                    "Addition of lists is superseded by list.Concat; see \
+                     https://cuelang.org/e/v0.11-list-arithmetic",
+                    pos,
+                ),
                 _ => num_op(&x, &y, pos, Num::add).unwrap_or_else(mismatch),
             },
             Op::Sub => match (&x, &y) {
@@ -189,21 +189,22 @@ impl Ctx {
                     _ => num_op(&x, &y, pos, Num::mul).unwrap_or_else(mismatch),
                 },
                 (Val::Str(s), Val::Int(n)) | (Val::Int(n), Val::Str(s)) => {
-                    if *n < 0 || (*n as usize).saturating_mul(s.len()) > self.limits.max_output {
-                        return Val::bottom("string repeat count out of range", pos);
+                    match repeat_count(*n, s.len(), self.limits.max_output, pos) {
+                        Ok(n) => Val::Str(s.repeat(n).into()),
+                        Err(e) => e,
                     }
-                    Val::Str(s.repeat(*n as usize).into())
                 }
-                (Val::List(l), Val::Int(n)) | (Val::Int(n), Val::List(l)) => {
-                    if *n < 0 || (*n as usize).saturating_mul(l.elems.len()) > 1_000_000 {
-                        return Val::bottom("list repeat count out of range", pos);
+                (Val::Bytes(s), Val::Int(n)) | (Val::Int(n), Val::Bytes(s)) => {
+                    match repeat_count(*n, s.len(), self.limits.max_output, pos) {
+                        Ok(n) => Val::Bytes(Arc::from(s.repeat(n))),
+                        Err(e) => e,
                     }
-                    let mut elems = Vec::new();
-                    for _ in 0..*n {
-                        elems.extend(l.elems.iter().cloned());
-                    }
-                    Val::List(Rc::new(List { elems, tail: None }))
                 }
+                (Val::List(_), Val::Int(_)) | (Val::Int(_), Val::List(_)) => Val::bottom(
+                    "Multiplication of lists is superseded by list.Repeat; see \
+                     https://cuelang.org/e/v0.11-list-arithmetic",
+                    pos,
+                ),
                 _ => num_op(&x, &y, pos, Num::mul).unwrap_or_else(mismatch),
             },
             Op::Div => num_op(&x, &y, pos, Num::quo).unwrap_or_else(mismatch),
@@ -289,6 +290,21 @@ impl Ctx {
             (a, Val::List(_) | Val::Struct(_)) if a.is_scalar() => Some(false),
             _ => None,
         }
+    }
+}
+
+/// The count of a string or bytes repetition `s * n`: CUE converts `n` to a Go uint64; the result
+/// must also fit the output limit.
+fn repeat_count(n: i128, unit: usize, max_output: usize, pos: u32) -> Result<usize, Val> {
+    if u64::try_from(n).is_err() {
+        return Err(Val::bottom(format!("cannot convert number {n} to uint64"), pos));
+    }
+    match usize::try_from(n) {
+        Ok(n) if n.saturating_mul(unit) <= max_output => Ok(n),
+        _ => Err(Val::bottom(
+            format!("repeat count {n} makes a value over the output limit"),
+            pos,
+        )),
     }
 }
 

@@ -26,6 +26,9 @@ pub(crate) enum FrameKind {
     Struct { lit: Arc<StructLit>, node: NodeId },
     /// A variable bound by `for`, `let` clause or pattern alias.
     Var { name: Name, val: Val },
+    /// The scope of a `let` declaration's own expression: the `let` of that name in the next
+    /// struct frame is out of scope (`let x = x` refers outwards, as in CUE).
+    HideLet { name: Name },
     /// File scope: imports.
     File {
         imports: Rc<HashMap<Name, Val>>,
@@ -67,13 +70,22 @@ impl Ctx {
     /// What the identifier `name` refers to in `env`: the innermost frame declaring it.
     pub(crate) fn find(&self, name: &Name, env: &Env) -> Found {
         let mut cur = env.clone();
+        let mut hide_let = false;
         loop {
             let (parent, root) = {
                 let Some(f) = self.frame(&cur) else {
                     return Found::None;
                 };
                 match &f.kind {
+                    FrameKind::HideLet { name: n } => {
+                        hide_let |= n == name;
+                        (f.parent.clone(), None)
+                    }
                     FrameKind::Struct { lit, node } => match lit.declared(name) {
+                        Some((_, Decl::Let(..))) if hide_let => {
+                            hide_let = false;
+                            (f.parent.clone(), None)
+                        }
                         Some((_, Decl::Field(fd))) => {
                             let label = match &fd.label {
                                 crate::ast::Label::Name(l) => l.clone(),
@@ -121,7 +133,8 @@ impl Ctx {
         if let Some(v) = n.st.borrow().lets.get(&key) {
             return v.clone();
         }
-        let v = self.eval(e, env);
+        let own = self.push(env, FrameKind::HideLet { name: name.clone() });
+        let v = self.eval(e, &own);
         n.st.borrow_mut().lets.insert(key, v.clone());
         v
     }
@@ -131,13 +144,15 @@ impl Ctx {
             return false;
         };
         let mut cur = env.clone();
+        let mut hide_let = false;
         while let Some(f) = self.frame(&cur) {
             match &f.kind {
-                FrameKind::Struct { lit, .. } => {
-                    if let Some(d) = lit.declares(name) {
-                        return matches!(d, Decl::Let(..));
-                    }
-                }
+                FrameKind::HideLet { name: n } => hide_let |= n == name,
+                FrameKind::Struct { lit, .. } => match lit.declares(name) {
+                    Some(Decl::Let(..)) if hide_let => hide_let = false,
+                    Some(d) => return matches!(d, Decl::Let(..)),
+                    None => {}
+                },
                 FrameKind::Var { name: n, .. } if n == name => return false,
                 _ => {}
             }

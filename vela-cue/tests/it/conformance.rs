@@ -324,7 +324,8 @@ fn status_programs_match_cue_goldens() {
         };
         let src =
             std::fs::read_to_string(corpus().join("definitions").join(source)).expect("definition source");
-        let meta = Program::compile(source, &src)
+        let meta = vela_cue::definition::split(&src)
+            .and_then(|d| Program::compile(source, &d.metadata))
             .and_then(|p| p.eval())
             .expect("definition metadata evaluates");
         let name = def.split('/').nth(1).unwrap_or_default();

@@ -309,32 +309,30 @@ fn json_text(v: &serde_json::Value) -> String {
     vela_cue::export::write_json(v, false, "")
 }
 
-#[test]
-#[ignore = "needs the Go reference oracle: set VELA_CUE_ORACLE (see tools/cue-oracle/build.sh)"]
-fn random_programs_agree_with_cue() {
-    let cases: usize = std::env::var("VELA_CUE_DIFF_CASES")
+/// The number of programs (`VELA_CUE_DIFF_CASES`, default 300) and the seed
+/// (`VELA_CUE_DIFF_SEED`) of a differential run.
+pub(crate) fn cases_and_seed() -> (usize, u64) {
+    let cases = std::env::var("VELA_CUE_DIFF_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(300);
-    let seed: u64 = std::env::var("VELA_CUE_DIFF_SEED")
+    let seed = std::env::var("VELA_CUE_DIFF_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5eed_cafe);
+    (cases, seed)
+}
+
+/// Evaluate `cases` generated programs with vela-cue and with CUE v0.14.1 and fail on any
+/// difference: the same JSON with the same number digits, or an error on both sides (CUE's
+/// error class is not compared, only that both reject). `generate` gets each case's own PRNG.
+pub(crate) fn agree_with_cue(what: &str, cases: usize, seed: u64, mut generate: impl FnMut(Rng) -> String) {
     let mut oracle = Oracle::start();
     let mut failures = Vec::new();
     let mut agreed_ok = 0;
     let mut agreed_err = 0;
     for i in 0..cases {
-        let mut g = Gen {
-            rng: Rng(seed ^ ((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))),
-            ints: vec![],
-            strs: vec![],
-            structs: vec![],
-            lists: vec![],
-            nums: vec![],
-            n: 0,
-        };
-        let program = g.program();
+        let program = generate(Rng(seed ^ ((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))));
         let req = serde_json::json!({"id": i, "program": program});
         let line = oracle.ask_line(&req);
         let resp: serde_json::Value = serde_json::from_str(&line).expect("oracle answer is JSON");
@@ -380,7 +378,7 @@ fn random_programs_agree_with_cue() {
     }
     drop(oracle);
     println!(
-        "{cases} programs: {agreed_ok} equal outputs, {agreed_err} errors on both sides, {} differences",
+        "{what}: {cases} programs (seed {seed:#x}): {agreed_ok} equal outputs, {agreed_err} errors on both sides, {} differences",
         failures.len()
     );
     for f in failures.iter().take(10) {
@@ -388,9 +386,27 @@ fn random_programs_agree_with_cue() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {cases} programs differ from CUE v0.14.1",
+        "{} of {cases} {what} programs differ from CUE v0.14.1",
         failures.len()
     );
+}
+
+#[test]
+#[ignore = "needs the Go reference oracle: set VELA_CUE_ORACLE (see tools/cue-oracle/build.sh)"]
+fn random_programs_agree_with_cue() {
+    let (cases, seed) = cases_and_seed();
+    agree_with_cue("random", cases, seed, |rng| {
+        Gen {
+            rng,
+            ints: vec![],
+            strs: vec![],
+            structs: vec![],
+            lists: vec![],
+            nums: vec![],
+            n: 0,
+        }
+        .program()
+    });
 }
 
 /// The committed goldens of `tests/programs` (which `tests/it/programs.rs` holds vela-cue to) must

@@ -3,10 +3,12 @@
 //!
 //! The differential modules need the CUE v0.14.1 reference oracle and are `#[ignore]`d without
 //! it: `VELA_CUE_ORACLE=$(tools/cue-oracle/build.sh) cargo test -p vela-cue --test it --
-//! --include-ignored differential:: yaml_marshal::` (what `.ci/suites/20-cue-differential.sh` runs).
+//! --include-ignored differential:: differential_semantics:: yaml_marshal::` (what
+//! `.ci/suites/20-cue-differential.sh` runs).
 
 mod conformance;
 mod differential;
+mod differential_semantics;
 mod oracle;
 mod parse_corpus;
 mod programs;

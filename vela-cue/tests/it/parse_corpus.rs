@@ -50,7 +50,8 @@ fn every_corpus_file_and_status_snippet_parses() {
         }
         if f.starts_with(root.join("definitions")) {
             // status programs are strings in the metadata struct: evaluate it to get them
-            let prog = vela_cue::Program::compile(&f.display().to_string(), &src).unwrap();
+            let meta = vela_cue::definition::split(&src).unwrap().metadata;
+            let prog = vela_cue::Program::compile(&f.display().to_string(), &meta).unwrap();
             let inst = prog.eval().unwrap();
             for (_, def) in inst.root().fields() {
                 if def.lookup("attributes").map(|a| a.exists()).unwrap_or(false) {
