@@ -225,7 +225,9 @@ impl Combined {
                 };
                 (Some(pos.clone()), head)
             }
-            vela_cue::Error::Parse { pos, msg } => (Some(pos.clone()), msg.clone()),
+            vela_cue::Error::Parse { pos, msg } | vela_cue::Error::Scope { pos, msg } => {
+                (Some(pos.clone()), msg.clone())
+            }
             other => (None, other.to_string()),
         };
         match pos.as_ref().and_then(|p| self.position(p)) {
