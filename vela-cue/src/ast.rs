@@ -195,6 +195,8 @@ pub struct Field {
     pub label: Label,
     /// Alias `X=label`.
     pub alias: Option<Name>,
+    /// Alias of the value (`a: X={b: 1, c: X.b}`): inside the value, the field itself.
+    pub value_alias: Option<Name>,
     /// Whether the label is an identifier, which references can name (`x:`); a quoted label
     /// (`"x":`) binds no identifier.
     pub binds: bool,

@@ -319,6 +319,7 @@ impl<'a> Parser<'a> {
             };
             if sym(self.peek(), ":") {
                 self.bump();
+                let value_alias = self.value_alias();
                 let value = self.field_value()?;
                 let mut attrs = Vec::new();
                 while let Tok::Attr(a) = self.peek().clone() {
@@ -327,6 +328,7 @@ impl<'a> Parser<'a> {
                 }
                 return Ok(Decl::Field(Field {
                     pos,
+                    value_alias,
                     binds: !quoted && matches!(label, Label::Name(_)),
                     label,
                     alias,
@@ -344,6 +346,19 @@ impl<'a> Parser<'a> {
         }
         self.i = start;
         Ok(Decl::Embed(self.expr()?))
+    }
+
+    /// A value alias `X=` right after `label:` (consumed when present).
+    fn value_alias(&mut self) -> Option<Name> {
+        let Tok::Ident(n) = self.peek().clone() else {
+            return None;
+        };
+        if !sym(self.peek_at(1), "=") {
+            return None;
+        }
+        self.bump();
+        self.bump();
+        Some(Name::from(n.as_str()))
     }
 
     /// The value after `label:`, handling the `a: b: c` shorthand.
@@ -365,6 +380,7 @@ impl<'a> Parser<'a> {
             if sym(self.peek(), ":") {
                 self.bump();
                 self.enter()?;
+                let value_alias = self.value_alias();
                 let value = self.field_value()?;
                 self.depth -= 1;
                 let mut attrs = Vec::new();
@@ -374,6 +390,7 @@ impl<'a> Parser<'a> {
                 }
                 let f = Field {
                     pos,
+                    value_alias,
                     binds: !quoted && matches!(label, Label::Name(_)),
                     label,
                     alias: None,

@@ -199,14 +199,14 @@ impl Resolver {
                             self.insert(a, true, e.pos, false)?;
                         }
                         self.expr(e)?;
-                        self.expr(&f.value)?;
+                        self.field_value(f)?;
                         self.pop()?;
                     }
                     Label::Dynamic(e) => {
                         self.expr(e)?;
-                        self.expr(&f.value)?;
+                        self.field_value(f)?;
                     }
-                    Label::Name(_) => self.expr(&f.value)?,
+                    Label::Name(_) => self.field_value(f)?,
                 },
                 Decl::Let(_, x) => {
                     // the let's own name is out of scope in its expression
@@ -225,6 +225,17 @@ impl Resolver {
                 Decl::Ellipsis(None) | Decl::Attr(_) => {}
             }
         }
+        self.pop()
+    }
+
+    /// A field's value; a value alias (`a: X={...}`) is declared for it alone and must be used.
+    fn field_value(&mut self, f: &crate::ast::Field) -> Result<()> {
+        let Some(a) = &f.value_alias else {
+            return self.expr(&f.value);
+        };
+        self.scopes.push(Scope::default());
+        self.insert(a, true, f.value.pos, true)?;
+        self.expr(&f.value)?;
         self.pop()
     }
 
@@ -375,6 +386,14 @@ mod tests {
         assert_eq!(run("a: [for x in [] {y}]").unwrap(), ["y"]);
         assert_eq!(run("_h: nope\na: 1").unwrap(), ["nope"]);
         assert_eq!(run("a: int\nb: len(a) + c.d").unwrap(), ["c"]);
+    }
+
+    #[test]
+    fn a_value_alias_is_visible_in_its_value_only() {
+        assert!(run("a: X={b: 1, c: X.b}").unwrap().is_empty());
+        assert_eq!(run("a: X={b: 1, c: X.b}\nd: X").unwrap(), ["X"]);
+        assert!(err("a: X=1").contains("unreferenced alias or let clause X"));
+        assert!(err("X: 1\na: X={b: X}").contains("both alias and field"));
     }
 
     #[test]

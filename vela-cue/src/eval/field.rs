@@ -106,6 +106,21 @@ impl Ctx {
                     let Some(Decl::Field(f)) = lit.decls.get(*idx as usize) else {
                         continue;
                     };
+                    let aliased;
+                    let env = match &f.value_alias {
+                        Some(a) => {
+                            aliased = self.push(
+                                env,
+                                FrameKind::FieldAlias {
+                                    name: a.clone(),
+                                    node: parent,
+                                    label: name.clone(),
+                                },
+                            );
+                            &aliased
+                        }
+                        None => env,
+                    };
                     let g = gid.map(|g| self.child_gid(g, name)).or(def_gid);
                     if let ExprKind::Struct(sl) = &f.value.kind {
                         lits.push(derived(Conj::lit(sl.clone(), env.clone(), g), *rpos));

@@ -29,6 +29,8 @@ pub(crate) enum FrameKind {
     /// The scope of a `let` declaration's own expression: the `let` of that name in the next
     /// struct frame is out of scope (`let x = x` refers outwards, as in CUE).
     HideLet { name: Name },
+    /// A value alias (`a: X={...}`) inside the value: field `label` of `node`.
+    FieldAlias { name: Name, node: NodeId, label: Name },
     /// File scope: imports.
     File {
         imports: Rc<HashMap<Name, Val>>,
@@ -102,6 +104,12 @@ impl Ctx {
                         }
                         (f.parent.clone(), None)
                     }
+                    FrameKind::FieldAlias { name: n, node, label } => {
+                        if n == name {
+                            return Found::Field(*node, label.clone());
+                        }
+                        (f.parent.clone(), None)
+                    }
                     FrameKind::File { imports, root } => {
                         if let Some(v) = imports.get(name) {
                             return Found::Val(v.clone());
@@ -153,7 +161,9 @@ impl Ctx {
                     Some(d) => return matches!(d, Decl::Let(..)),
                     None => {}
                 },
-                FrameKind::Var { name: n, .. } if n == name => return false,
+                FrameKind::Var { name: n, .. } | FrameKind::FieldAlias { name: n, .. } if n == name => {
+                    return false;
+                }
                 _ => {}
             }
             let parent = f.parent.clone();

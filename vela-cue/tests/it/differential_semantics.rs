@@ -227,18 +227,20 @@ fn bytes_literal(rng: &mut Rng) -> String {
 }
 
 /// A name declared (or not) in an outer and an inner scope as a field, quoted label, `let`,
-/// alias, comprehension variable or pattern alias, and referenced from either.
+/// label or value alias, comprehension variable or pattern alias, and referenced from either.
 fn scoping(rng: &mut Rng) -> String {
-    let outer = match rng.below(7) {
+    let outer = match rng.below(9) {
         0 => "x: 1",
         1 => "\"x\": 1",
         2 => "let x = 1",
         3 => "X=x: 1",
         4 => "_x: 1",
         5 => "#x: 1",
+        6 => "x: X={q: 1, w: X.q}",
+        7 => "v: X={x: 1, w: X.x}",
         _ => "",
     };
-    let inner = match rng.below(9) {
+    let inner = match rng.below(11) {
         0 => "x: 2",
         1 => "\"x\": 2",
         2 => "let x = 2",
@@ -247,6 +249,8 @@ fn scoping(rng: &mut Rng) -> String {
         5 => "for x in [3] {z: x}",
         6 => "let y = x",
         7 => "x: 3, let x = 4",
+        8 => "y: X={q: 2, w: X.q}",
+        9 => "y: X=2",
         _ => "",
     };
     let name = match outer {
