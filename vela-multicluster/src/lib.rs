@@ -5,6 +5,7 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
+//! | `embedded` | yes | [`Embedded`]: an in-process cluster persisted in SQLite (the local default of `vela up`) |
 //! | `kube` | no | [`Kube`]: the kube-rs backend (server-side apply, any kind through discovery) |
 
 use std::collections::BTreeMap;
@@ -13,6 +14,11 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
+#[cfg(feature = "embedded")]
+pub mod embedded;
+#[cfg(feature = "embedded")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded")))]
+pub use self::embedded::Embedded;
 #[cfg(feature = "kube")]
 mod kube;
 #[cfg(feature = "kube")]
@@ -42,6 +48,21 @@ pub enum Error {
         namespace: String,
         /// Name.
         name: String,
+    },
+    /// The object changed since it was read (a stale `metadata.resourceVersion`), or a write
+    /// conflicts with the object's state.
+    #[error("{kind} {namespace}/{name} in cluster {cluster:?}: {message}")]
+    Conflict {
+        /// Cluster name.
+        cluster: String,
+        /// Kind.
+        kind: String,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+        /// What conflicts.
+        message: String,
     },
     /// The backend failed.
     #[error("cluster {cluster:?} failed")]

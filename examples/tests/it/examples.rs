@@ -8,6 +8,9 @@ mod app_check;
 #[path = "../../app_builder.rs"]
 mod app_builder;
 
+#[path = "../../embedded_cluster.rs"]
+mod embedded_cluster;
+
 use std::path::Path;
 
 use vela_model::parse::{self, Mode};
@@ -149,4 +152,15 @@ fn custom_paas_rejects_knobs_it_does_not_offer() {
         err.starts_with("1 validation problem:\n  spec.components[0].name: "),
         "Application::validate lists the problems: {err}"
     );
+}
+
+#[tokio::test]
+async fn embedded_cluster_collects_dependents() {
+    let dir = std::env::temp_dir().join(format!("vela-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cluster = vela_multicluster::Embedded::open(dir.join("state.db")).unwrap();
+    let left = embedded_cluster::deliver_and_collect(&cluster).await.unwrap();
+    assert_eq!(left, Vec::<String>::new());
+    drop(cluster);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,0 +1,171 @@
+//! Server-side apply as the embedded cluster does it: each field manager owns the fields of the
+//! configuration it applied last; applying again merges the new configuration and removes the
+//! fields the manager applied before and no longer sets (unless another manager also sets them).
+//!
+//! Objects merge key by key; lists and scalars are replaced whole (the API server merges
+//! associative lists by key: the embedded cluster treats every list as atomic, and says so in its
+//! documentation).
+
+use serde_json::{Map, Value};
+
+/// The object after `manager` applies `config` to `current`, given what every manager applied
+/// before (`managers`, which is updated).
+pub(crate) fn apply(
+    current: Option<&Value>,
+    managers: &mut Map<String, Value>,
+    manager: &str,
+    config: &Value,
+) -> Value {
+    let mut merged = current.cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    if let Some(previous) = managers.get(manager) {
+        let others: Vec<&Value> = managers
+            .iter()
+            .filter(|(name, _)| name.as_str() != manager)
+            .map(|(_, v)| v)
+            .collect();
+        remove_dropped(&mut merged, previous, config, &others);
+    }
+    merge(&mut merged, config);
+    managers.insert(manager.to_owned(), owned_config(config));
+    merged
+}
+
+/// What a manager owns of its configuration: everything but the identifying and server-set
+/// metadata (those are never removed by a later apply).
+fn owned_config(config: &Value) -> Value {
+    let mut owned = config.clone();
+    if let Some(meta) = owned.get_mut("metadata").and_then(Value::as_object_mut) {
+        for key in [
+            "name",
+            "namespace",
+            "resourceVersion",
+            "uid",
+            "generation",
+            "creationTimestamp",
+        ] {
+            meta.remove(key);
+        }
+    }
+    if let Some(map) = owned.as_object_mut() {
+        map.remove("apiVersion");
+        map.remove("kind");
+    }
+    owned
+}
+
+/// Removes from `target` what `previous` set and `config` no longer sets, unless one of
+/// `others` still sets it.
+fn remove_dropped(target: &mut Value, previous: &Value, config: &Value, others: &[&Value]) {
+    let (Value::Object(target), Value::Object(previous)) = (target, previous) else {
+        return;
+    };
+    for (key, before) in previous {
+        let now = config.get(key);
+        let still_owned: Vec<&Value> = others.iter().filter_map(|o| o.get(key)).collect();
+        match now {
+            None if still_owned.is_empty() => {
+                target.remove(key);
+            }
+            Some(now) if before.is_object() && now.is_object() => {
+                if let Some(child) = target.get_mut(key) {
+                    remove_dropped(child, before, now, &still_owned);
+                }
+            }
+            None if before.is_object() => {
+                // another manager still sets part of it: drop only what nobody sets
+                if let Some(child) = target.get_mut(key) {
+                    remove_dropped(child, before, &Value::Object(Map::new()), &still_owned);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Merges `from` into `into`: objects key by key, anything else replaced.
+pub(crate) fn merge(into: &mut Value, from: &Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v.clone(),
+    }
+}
+
+/// Whether the object's desired state changed (what bumps `metadata.generation`): anything but
+/// `metadata` and `status`.
+pub(crate) fn spec_changed(before: &Value, after: &Value) -> bool {
+    let strip = |v: &Value| -> Map<String, Value> {
+        v.as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status"))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    strip(before) != strip(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_manager_removes_what_it_no_longer_applies() {
+        let mut managers = Map::new();
+        let first = apply(
+            None,
+            &mut managers,
+            "vela",
+            &json!({"data": {"a": "1", "b": "2"}}),
+        );
+        let second = apply(Some(&first), &mut managers, "vela", &json!({"data": {"a": "1"}}));
+        assert_eq!(second, json!({"data": {"a": "1"}}));
+    }
+
+    #[test]
+    fn fields_of_other_managers_stay() {
+        let mut managers = Map::new();
+        let first = apply(None, &mut managers, "vela", &json!({"data": {"a": "1"}}));
+        let edited = apply(
+            Some(&first),
+            &mut managers,
+            "kubectl",
+            &json!({"data": {"b": "2", "a": "1"}}),
+        );
+        let again = apply(Some(&edited), &mut managers, "vela", &json!({"data": {}}));
+        // `a` is still set by kubectl, `b` was never vela's
+        assert_eq!(again, json!({"data": {"a": "1", "b": "2"}}));
+    }
+
+    #[test]
+    fn lists_are_replaced_whole() {
+        let mut managers = Map::new();
+        let first = apply(None, &mut managers, "vela", &json!({"spec": {"ports": [1, 2]}}));
+        let second = apply(
+            Some(&first),
+            &mut managers,
+            "vela",
+            &json!({"spec": {"ports": [3]}}),
+        );
+        assert_eq!(second, json!({"spec": {"ports": [3]}}));
+    }
+
+    #[test]
+    fn generation_follows_the_desired_state_only() {
+        let a = json!({"metadata": {"labels": {"x": "1"}}, "spec": {"r": 1}, "status": {"ok": true}});
+        let b = json!({"metadata": {"labels": {"x": "2"}}, "spec": {"r": 1}, "status": {"ok": false}});
+        assert!(!spec_changed(&a, &b));
+        assert!(spec_changed(&a, &json!({"spec": {"r": 2}})));
+    }
+}

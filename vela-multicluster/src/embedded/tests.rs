@@ -1,0 +1,294 @@
+//! The embedded cluster's API-server behaviour, one rule per test.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::*;
+
+fn cm(name: &str, ns: &str, data: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data})
+}
+
+fn key(api_version: &str, kind: &str, ns: &str, name: &str) -> Key {
+    Key {
+        cluster: String::new(),
+        api_version: api_version.into(),
+        kind: kind.into(),
+        namespace: ns.into(),
+        name: name.into(),
+    }
+}
+
+fn rv(obj: &Value) -> u64 {
+    obj["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn server_sets_identity_and_versions() {
+    let c = Embedded::in_memory().unwrap();
+    let a = c.apply("", cm("a", "default", json!({"k": "1"}))).await.unwrap();
+    assert_eq!(a["metadata"]["generation"], 1);
+    assert_eq!(a["metadata"]["uid"].as_str().unwrap().len(), 36);
+    assert!(
+        a["metadata"]["creationTimestamp"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    let same = c.apply("", cm("a", "default", json!({"k": "1"}))).await.unwrap();
+    assert_eq!(rv(&same), rv(&a), "a no-op apply writes nothing");
+    let b = c.apply("", cm("a", "default", json!({"k": "2"}))).await.unwrap();
+    assert!(rv(&b) > rv(&a));
+    assert_eq!(b["metadata"]["generation"], 2);
+    assert_eq!(b["metadata"]["uid"], a["metadata"]["uid"]);
+    let labelled = c
+        .apply(
+            "",
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a", "namespace": "default", "labels": {"x": "y"}}, "data": {"k": "2"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        labelled["metadata"]["generation"], 2,
+        "metadata changes keep the generation"
+    );
+}
+
+#[tokio::test]
+async fn stale_resource_version_conflicts() {
+    let c = Embedded::in_memory().unwrap();
+    let a = c.apply("", cm("a", "default", json!({"k": "1"}))).await.unwrap();
+    c.apply("", cm("a", "default", json!({"k": "2"}))).await.unwrap();
+    let mut stale = cm("a", "default", json!({"k": "3"}));
+    stale["metadata"]["resourceVersion"] = a["metadata"]["resourceVersion"].clone();
+    let err = c.apply("", stale).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    assert!(
+        err.to_string().contains("stale metadata.resourceVersion"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_owns_its_fields() {
+    let c = Embedded::in_memory().unwrap();
+    c.apply("", cm("a", "default", json!({"a": "1", "b": "2"})))
+        .await
+        .unwrap();
+    c.apply_as("", "kubectl", cm("a", "default", json!({"edited": "by hand"})))
+        .unwrap();
+    let after = c.apply("", cm("a", "default", json!({"a": "1"}))).await.unwrap();
+    assert_eq!(after["data"], json!({"a": "1", "edited": "by hand"}));
+}
+
+#[tokio::test]
+async fn namespaces_must_exist_and_take_their_objects_along() {
+    let c = Embedded::in_memory().unwrap();
+    let err = c.apply("", cm("a", "nowhere", json!({}))).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound { kind, name, .. } if kind == "Namespace" && name == "nowhere"),
+        "{err}"
+    );
+    let err = c
+        .apply(
+            "",
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expected a namespace"), "{err}");
+    c.apply(
+        "",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}),
+    )
+    .await
+    .unwrap();
+    c.apply("", cm("a", "team", json!({}))).await.unwrap();
+    assert!(c.delete(&key("v1", "Namespace", "", "team")).await.unwrap());
+    assert!(
+        c.get(&key("v1", "ConfigMap", "team", "a"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let initial = c.list("", "v1", "Namespace", "", &BTreeMap::new()).await.unwrap();
+    assert_eq!(initial.len(), INITIAL_NAMESPACES.len());
+}
+
+#[tokio::test]
+async fn cluster_scoped_kinds_drop_the_namespace() {
+    let c = Embedded::in_memory().unwrap();
+    let role = c
+        .apply(
+            "",
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "r", "namespace": "default"}, "rules": []}),
+        )
+        .await
+        .unwrap();
+    assert!(role["metadata"].get("namespace").is_none());
+    // a CRD makes its kind known with its scope
+    c.apply("", json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Cluster", "names": {"kind": "Widget", "plural": "widgets"}}}))
+        .await
+        .unwrap();
+    let w = c
+        .apply(
+            "",
+            json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(w["metadata"]["name"], "w");
+    assert!(
+        c.get(&key("example.com/v1", "Widget", "any", "w"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn finalizers_hold_deletion() {
+    let c = Embedded::in_memory().unwrap();
+    let mut obj = cm("a", "default", json!({}));
+    obj["metadata"]["finalizers"] = json!(["example.com/cleanup"]);
+    c.apply("", obj.clone()).await.unwrap();
+    let k = key("v1", "ConfigMap", "default", "a");
+    assert!(c.delete(&k).await.unwrap());
+    let marked = c.get(&k).await.unwrap().expect("still there");
+    assert!(marked["metadata"]["deletionTimestamp"].is_string());
+    obj["metadata"]["finalizers"] = json!([]);
+    c.apply("", obj).await.unwrap();
+    assert!(
+        c.get(&k).await.unwrap().is_none(),
+        "gone once the last finalizer is removed"
+    );
+}
+
+#[tokio::test]
+async fn dependents_go_with_their_owner() {
+    let c = Embedded::in_memory().unwrap();
+    let owner = c.apply("", cm("owner", "default", json!({}))).await.unwrap();
+    let mut child = cm("child", "default", json!({}));
+    child["metadata"]["ownerReferences"] = json!([{"apiVersion": "v1", "kind": "ConfigMap",
+        "name": "owner", "uid": owner["metadata"]["uid"]}]);
+    c.apply("", child).await.unwrap();
+    let mut grandchild = cm("grandchild", "default", json!({}));
+    let child_uid = c
+        .get(&key("v1", "ConfigMap", "default", "child"))
+        .await
+        .unwrap()
+        .unwrap()["metadata"]["uid"]
+        .clone();
+    grandchild["metadata"]["ownerReferences"] = json!([{"apiVersion": "v1", "kind": "ConfigMap",
+        "name": "child", "uid": child_uid}]);
+    c.apply("", grandchild).await.unwrap();
+    c.apply("", cm("stranger", "default", json!({}))).await.unwrap();
+    c.delete(&key("v1", "ConfigMap", "default", "owner"))
+        .await
+        .unwrap();
+    let left: Vec<String> = c
+        .list("", "v1", "ConfigMap", "default", &BTreeMap::new())
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(left, ["stranger"]);
+}
+
+#[tokio::test]
+async fn clusters_are_separate_and_lists_filter_by_labels() {
+    let c = Embedded::in_memory().unwrap();
+    let mut labelled = cm("a", "default", json!({}));
+    labelled["metadata"]["labels"] = json!({"app": "x"});
+    c.apply("", labelled.clone()).await.unwrap();
+    c.apply("", cm("b", "default", json!({}))).await.unwrap();
+    c.apply("member-1", labelled).await.unwrap();
+    let sel = BTreeMap::from([("app".to_owned(), "x".to_owned())]);
+    assert_eq!(
+        c.list("", "v1", "ConfigMap", "default", &sel)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        c.list("", "v1", "ConfigMap", "", &BTreeMap::new())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        c.list("member-1", "v1", "ConfigMap", "", &BTreeMap::new())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(c.clusters().unwrap(), ["", "member-1"]);
+}
+
+#[tokio::test]
+async fn status_is_written_apart_from_apply() {
+    let c = Embedded::in_memory().unwrap();
+    let d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"}, "spec": {"replicas": 2}});
+    c.apply("", d.clone()).await.unwrap();
+    let k = Key::of("", &d).unwrap();
+    let with_status = c.set_status(&k, json!({"readyReplicas": 2})).unwrap().unwrap();
+    assert_eq!(with_status["metadata"]["generation"], 1);
+    // applying the same spec again keeps the status (apply never sets it)
+    let again = c.apply("", d).await.unwrap();
+    assert_eq!(again["status"]["readyReplicas"], 2);
+    assert!(
+        c.set_status(&key("apps/v1", "Deployment", "default", "none"), json!({}))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn two_handles_on_one_file_take_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let first = std::sync::Arc::new(Embedded::open(&path).unwrap());
+    let second = std::sync::Arc::new(Embedded::open(&path).unwrap());
+    let writers: Vec<_> = [first.clone(), second.clone()]
+        .into_iter()
+        .enumerate()
+        .map(|(w, c)| {
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    c.apply_as(
+                        "",
+                        "vela",
+                        cm(&format!("w{w}-{i}"), "default", json!({"i": i.to_string()})),
+                    )
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let all = first
+        .list("", "v1", "ConfigMap", "default", &BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 100);
+    let mut versions: Vec<u64> = all.iter().map(rv).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    assert_eq!(versions.len(), 100, "every write got its own resourceVersion");
+}
