@@ -14,6 +14,7 @@ mod path;
 mod regexp;
 mod strconv;
 mod strings;
+mod template;
 mod time;
 mod unicode_tables;
 pub(crate) mod yaml_emit;
@@ -43,6 +44,7 @@ pub const STDLIB: &[&str] = &[
     "time",
     "path",
     "net",
+    "text/template",
 ];
 
 pub(crate) use json_text::indent as json_indent;
@@ -94,6 +96,10 @@ const PACKAGES: &[Package] = &[
     Package {
         funcs: net::FUNCS,
         call: net::call,
+    },
+    Package {
+        funcs: template::FUNCS,
+        call: template::call,
     },
 ];
 
