@@ -1,10 +1,11 @@
-//! `encoding/hex`, `crypto/sha256`, `crypto/sha1`, `crypto/md5` and `uuid`.
+//! `encoding/hex`, `crypto/sha256`, `crypto/sha512`, `crypto/sha1`, `crypto/md5`,
+//! `crypto/hmac`, `html.Escape` and `uuid`.
 
 use num_bigint::BigUint;
 
 use super::R;
 use super::args::{Args, int, s};
-use super::digest::{hex, md5, sha1, sha224, sha256};
+use super::digest::{hex, hmac, md5, sha1, sha224, sha256, sha512};
 use crate::eval::Ctx;
 use crate::export::bytes_val;
 use crate::value::Val;
@@ -18,8 +19,14 @@ pub(crate) const FUNCS: &[&str] = &[
     "hex.EncodedLen",
     "sha256.Sum224",
     "sha256.Sum256",
+    "sha512.Sum512",
+    "sha512.Sum384",
+    "sha512.Sum512_224",
+    "sha512.Sum512_256",
     "sha1.Sum",
     "md5.Sum",
+    "hmac.Sign",
+    "html.Escape",
     "uuid.FromInt",
     "uuid.MD5",
     "uuid.Parse",
@@ -40,6 +47,19 @@ pub(crate) const CONSTS: &[(&str, &str)] = &[
     ("sha1.BlockSize", "64"),
     ("md5.Size", "16"),
     ("md5.BlockSize", "64"),
+    ("sha512.Size", "64"),
+    ("sha512.Size224", "28"),
+    ("sha512.Size256", "32"),
+    ("sha512.Size384", "48"),
+    ("sha512.BlockSize", "128"),
+    ("hmac.MD5", "\"MD5\""),
+    ("hmac.SHA1", "\"SHA1\""),
+    ("hmac.SHA224", "\"SHA224\""),
+    ("hmac.SHA256", "\"SHA256\""),
+    ("hmac.SHA384", "\"SHA384\""),
+    ("hmac.SHA512", "\"SHA512\""),
+    ("hmac.SHA512_224", "\"SHA512_224\""),
+    ("hmac.SHA512_256", "\"SHA512_256\""),
 ];
 
 /// The struct members of `uuid` (CUE source, as CUE's `uuid.cue`).
@@ -161,6 +181,33 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         "sha256.Sum224" => bytes_val(sha224(&a.bytes(0)?)),
         "sha1.Sum" => bytes_val(sha1(&a.bytes(0)?)),
         "md5.Sum" => bytes_val(md5(&a.bytes(0)?)),
+        "sha512.Sum512" => bytes_val(sha512(&a.bytes(0)?, 512)),
+        "sha512.Sum384" => bytes_val(sha512(&a.bytes(0)?, 384)),
+        "sha512.Sum512_224" => bytes_val(sha512(&a.bytes(0)?, 224)),
+        "sha512.Sum512_256" => bytes_val(sha512(&a.bytes(0)?, 256)),
+        "hmac.Sign" => {
+            let (key, data) = (a.bytes(1)?, a.bytes(2)?);
+            let s512 = |bits: usize| move |d: &[u8]| sha512(d, bits);
+            let mac = match &*a.str(0)? {
+                "MD5" => hmac(&md5, 64, &key, &data),
+                "SHA1" => hmac(&sha1, 64, &key, &data),
+                "SHA224" => hmac(&sha224, 64, &key, &data),
+                "SHA256" => hmac(&sha256, 64, &key, &data),
+                "SHA384" => hmac(&s512(384), 128, &key, &data),
+                "SHA512" => hmac(&s512(512), 128, &key, &data),
+                "SHA512_224" => hmac(&s512(224), 128, &key, &data),
+                "SHA512_256" => hmac(&s512(256), 128, &key, &data),
+                _ => return Err("unsupported hash function".into()),
+            };
+            bytes_val(mac)
+        }
+        "html.Escape" => s(a
+            .str(0)?
+            .replace('&', "&amp;")
+            .replace('\'', "&#39;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&#34;")),
         "uuid.Valid" => {
             uuid_parse(&a.str(0)?)?;
             Val::Bool(true)

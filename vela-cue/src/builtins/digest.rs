@@ -1,6 +1,12 @@
-//! The message digests the standard library needs (`crypto/sha256`, `crypto/sha1`,
-//! `crypto/md5`, and `uuid.SHA1`/`uuid.MD5`): SHA-256/224 (FIPS 180-4), SHA-1 and MD5
-//! (RFC 1321), small and dependency-free. They hash configuration values, not secrets.
+//! The message digests the standard library needs (`crypto/sha256`, `crypto/sha512`,
+//! `crypto/sha1`, `crypto/md5`, `crypto/hmac` and `uuid.SHA1`/`uuid.MD5`): SHA-256/224 and the
+//! SHA-512 family (FIPS 180-4, whose constants are computed from the primes as the standard
+//! defines them), SHA-1, MD5 (RFC 1321) and HMAC (RFC 2104), small and dependency-free. They
+//! hash configuration values, not secrets.
+
+use std::sync::OnceLock;
+
+use num_bigint::BigUint;
 
 /// Merkle–Damgård padding: `data`, `0x80`, zeros, the bit length (big or little endian).
 fn padded(data: &[u8], big_endian: bool) -> Vec<u8> {
@@ -150,6 +156,136 @@ pub(crate) fn md5(data: &[u8]) -> Vec<u8> {
     h.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
+/// The first `n` primes.
+fn primes(n: usize) -> Vec<u64> {
+    let mut out: Vec<u64> = Vec::with_capacity(n);
+    let mut k = 2u64;
+    while out.len() < n {
+        if out
+            .iter()
+            .take_while(|p| *p * *p <= k)
+            .all(|p| !k.is_multiple_of(*p))
+        {
+            out.push(k);
+        }
+        k += 1;
+    }
+    out
+}
+
+/// The low 64 bits of `floor(root(p) · 2^64)`, the fraction digits FIPS 180-4 takes.
+fn root_bits(p: u64, cube: bool) -> u64 {
+    let x: BigUint = BigUint::from(p) << (if cube { 192u32 } else { 128u32 });
+    let r = if cube { x.cbrt() } else { x.sqrt() };
+    r.iter_u64_digits().next().unwrap_or(0)
+}
+
+struct Sha512Constants {
+    k: [u64; 80],
+    iv512: [u64; 8],
+    iv384: [u64; 8],
+    iv512_224: [u64; 8],
+    iv512_256: [u64; 8],
+}
+
+fn sha512_constants() -> &'static Sha512Constants {
+    static C: OnceLock<Sha512Constants> = OnceLock::new();
+    C.get_or_init(|| {
+        let p = primes(80);
+        let k: [u64; 80] = std::array::from_fn(|i| root_bits(p[i], true));
+        let iv512: [u64; 8] = std::array::from_fn(|i| root_bits(p[i], false));
+        let iv384: [u64; 8] = std::array::from_fn(|i| root_bits(p[i + 8], false));
+        // SHA-512/t: SHA-512 of "SHA-512/t" from the SHA-512 IV xor a5a5...
+        let seed = iv512.map(|w| w ^ 0xa5a5_a5a5_a5a5_a5a5);
+        let t = |name: &[u8]| -> [u64; 8] { sha512_words(name, seed, &k) };
+        Sha512Constants {
+            k,
+            iv512,
+            iv384,
+            iv512_224: t(b"SHA-512/224"),
+            iv512_256: t(b"SHA-512/256"),
+        }
+    })
+}
+
+fn sha512_words(data: &[u8], init: [u64; 8], k: &[u64; 80]) -> [u64; 8] {
+    let mut m = data.to_vec();
+    let bits = (data.len() as u128).wrapping_mul(8);
+    m.push(0x80);
+    while m.len() % 128 != 112 {
+        m.push(0);
+    }
+    m.extend_from_slice(&bits.to_be_bytes());
+    let mut h = init;
+    for block in m.chunks(128) {
+        let mut w = [0u64; 80];
+        for (i, c) in block.chunks(8).enumerate() {
+            w[i] = u64::from_be_bytes(c.try_into().unwrap_or([0; 8]));
+        }
+        for i in 16..80 {
+            let s0 = w[i - 15].rotate_right(1) ^ w[i - 15].rotate_right(8) ^ (w[i - 15] >> 7);
+            let s1 = w[i - 2].rotate_right(19) ^ w[i - 2].rotate_right(61) ^ (w[i - 2] >> 6);
+            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
+        for i in 0..80 {
+            let s1 = e.rotate_right(14) ^ e.rotate_right(18) ^ e.rotate_right(41);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(k[i])
+                .wrapping_add(w[i]);
+            let s0 = a.rotate_right(28) ^ a.rotate_right(34) ^ a.rotate_right(39);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            (hh, g, f, e, d, c, b, a) = (
+                g,
+                f,
+                e,
+                d.wrapping_add(t1),
+                c,
+                b,
+                a,
+                t1.wrapping_add(s0.wrapping_add(maj)),
+            );
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    h
+}
+
+/// The SHA-512 family: `bits` is 512, 384, 224 (SHA-512/224) or 256 (SHA-512/256).
+pub(crate) fn sha512(data: &[u8], bits: usize) -> Vec<u8> {
+    let c = sha512_constants();
+    let iv = match bits {
+        384 => c.iv384,
+        224 => c.iv512_224,
+        256 => c.iv512_256,
+        _ => c.iv512,
+    };
+    let out: Vec<u8> = sha512_words(data, iv, &c.k)
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    out[..bits / 8].to_vec()
+}
+
+/// HMAC (RFC 2104) with `hash` (block size `block` bytes).
+pub(crate) fn hmac(hash: &dyn Fn(&[u8]) -> Vec<u8>, block: usize, key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut k = if key.len() > block {
+        hash(key)
+    } else {
+        key.to_vec()
+    };
+    k.resize(block, 0);
+    let inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).chain(data.iter().copied()).collect();
+    let mut outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+    outer.extend(hash(&inner));
+    hash(&outer)
+}
+
 /// Lower-case hexadecimal (Go's `hex.EncodeToString`).
 pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -174,6 +310,31 @@ mod tests {
         assert_eq!(
             hex(&md5(b"The quick brown fox jumps over the lazy dog")),
             "9e107d9d372bb6826bd81d3542a419d6"
+        );
+        assert_eq!(
+            hex(&sha512(b"abc", 512)),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        );
+        assert_eq!(
+            hex(&sha512(b"abc", 384)),
+            "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"
+        );
+        assert_eq!(
+            hex(&sha512(b"abc", 224)),
+            "4634270f707b6a54daae7530460842e20e37ed265ceee9a43e8924aa"
+        );
+        assert_eq!(
+            hex(&sha512(b"abc", 256)),
+            "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23"
+        );
+        assert_eq!(
+            hex(&hmac(
+                &sha256,
+                64,
+                b"key",
+                b"The quick brown fox jumps over the lazy dog"
+            )),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
         );
         let long = vec![b'a'; 1000];
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Predeclared identifiers, builtin functions and the standard library packages.
 
 mod args;
+mod bits;
 mod codec;
 mod decimal;
 mod digest;
@@ -45,6 +46,10 @@ pub const STDLIB: &[&str] = &[
     "path",
     "net",
     "text/template",
+    "math/bits",
+    "crypto/sha512",
+    "crypto/hmac",
+    "html",
 ];
 
 pub(crate) use json_text::indent as json_indent;
@@ -100,6 +105,10 @@ const PACKAGES: &[Package] = &[
     Package {
         funcs: template::FUNCS,
         call: template::call,
+    },
+    Package {
+        funcs: bits::FUNCS,
+        call: bits::call,
     },
 ];
 
