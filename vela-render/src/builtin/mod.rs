@@ -31,6 +31,7 @@ pub fn register(r: &mut Registry) {
     r.register(components::StatefulSet);
     r.register(components::Task);
     r.register(components::K8sObjects);
+    r.register(components::RefObjects);
     r.register(components::CronTask);
 
     r.register(scaling::Scaler);
@@ -42,6 +43,7 @@ pub fn register(r: &mut Registry) {
     r.register(pod::HostAliasTrait);
     r.register(container::Env);
     r.register(container::Command);
+    r.register(container::ServiceBinding);
     r.register(container::ContainerImage);
     r.register(traits::update_strategy::K8sUpdateStrategy);
     r.register(container::Resource);
@@ -60,6 +62,7 @@ pub fn register(r: &mut Registry) {
     r.register(scaling::Hpa);
     r.register(networking::PureIngress);
     r.register(pod::ServiceAccount);
+    r.register(traits::nocalhost::Nocalhost);
 
     policies::register(r);
 

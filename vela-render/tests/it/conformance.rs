@@ -99,7 +99,8 @@ fn native_builtins_match_kubevela_cue_definitions() {
         total += 1;
         let a = hn.dry_run_app(&app);
         let b = hc.dry_run_app(&app);
-        if !a.starts_with("Error") && normalise(&a) == normalise(&b) {
+        // the same objects, or the same refusal (a `ref-objects` example needs a cluster)
+        if a == b || (!a.starts_with("Error") && normalise(&a) == normalise(&b)) {
             pass += 1;
         } else {
             let why = if b.starts_with("Error") {
@@ -136,7 +137,7 @@ fn native_builtins_match_kubevela_cue_definitions() {
 /// YAML block).
 const EXAMPLES: usize = 53;
 /// Those whose component and trait types are all native built-ins.
-const COVERED: usize = 31;
+const COVERED: usize = 33;
 /// Those that are not one valid Application: a tab in the indentation, no `apiVersion`, two
 /// Applications in one block (`conformance/dry-run` compares what KubeVela makes of them).
 const UNPARSABLE: &[&str] = &[

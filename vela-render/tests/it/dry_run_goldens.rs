@@ -326,16 +326,8 @@ fn dry_run_goldens() {
 /// these examples too, and they are compared with KubeVela's CUE definitions above).
 const NOT_BUILT_IN: &[&str] = &[
     "def-doc-component-helmchart",
-    "def-doc-component-ref-objects",
-    "def-doc-trait-nocalhost",
-    "def-doc-trait-service-binding",
     "docs-examples-helmchart-valuesfrom-configmap-backed",
     "docs-examples-helmchart-valuesfrom-secret-and-inline",
-    "docs-examples-nocalhost-app-bookinfo",
-    "docs-examples-nocalhost-app-bookinfo-authors",
-    "docs-examples-terraform-cloud-resource-provision-and-consume-application",
-    "docs-examples-terraform-cloud-resource-provision-and-consume-application-rds-data-outputs",
-    "docs-examples-workflow-inti-secret-with-http-app",
 ];
 
 /// Examples where we deliberately differ from KubeVela, with the reason; both renderers are

@@ -8,7 +8,8 @@
 //! - [`storage`]: volumes and the objects behind them;
 //! - [`scaling`]: replicas and autoscalers (scaler, cpuscaler, hpa);
 //! - [`update_strategy`]: the workload's rollout strategy;
-//! - [`patches`]: raw RFC 6902 / RFC 7396 patches.
+//! - [`patches`]: raw RFC 6902 / RFC 7396 patches;
+//! - [`nocalhost`]: a Nocalhost development configuration.
 
 use serde_json::{Value, json};
 
@@ -18,6 +19,7 @@ use crate::patch::{Node, Patch};
 
 pub mod container;
 pub mod networking;
+pub mod nocalhost;
 pub mod patches;
 pub mod pod;
 pub mod scaling;

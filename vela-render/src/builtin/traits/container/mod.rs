@@ -17,6 +17,7 @@ mod lifecycle;
 mod ports;
 mod resource;
 mod security_context;
+mod service_binding;
 mod sidecar;
 mod startup_probe;
 
@@ -28,6 +29,7 @@ pub use lifecycle::*;
 pub use ports::*;
 pub use resource::*;
 pub use security_context::*;
+pub use service_binding::*;
 pub use sidecar::*;
 pub use startup_probe::*;
 
