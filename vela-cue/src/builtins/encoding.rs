@@ -1,4 +1,4 @@
-//! `encoding/json`, `encoding/yaml` and `encoding/base64`.
+//! `encoding/json`, `encoding/yaml`, `encoding/base64` and `encoding/csv`.
 
 use base64::Engine;
 
@@ -22,6 +22,10 @@ pub(crate) const FUNCS: &[&str] = &[
     "yaml.MarshalStream",
     "yaml.Unmarshal",
     "yaml.Validate",
+    "yaml.ValidatePartial",
+    "yaml.UnmarshalStream",
+    "csv.Decode",
+    "csv.Encode",
     "base64.Encode",
     "base64.Decode",
     "base64.EncodedLen",
@@ -65,7 +69,17 @@ fn bytes_or_str(ctx: &Ctx, v: &Val) -> Result<Vec<u8>, String> {
 /// value; nesting beyond 64 levels or alias expansion beyond a million events is an error, not a
 /// crash (the same reader settings as `vela_model::yaml`, which this crate does not depend on).
 fn read_yaml(bytes: &[u8]) -> Result<serde_json::Value, String> {
-    let options = serde_saphyr::options! {
+    serde_saphyr::from_slice_with_options(bytes, yaml_options()).map_err(|e| format!("invalid YAML: {e}"))
+}
+
+/// Every document of a YAML stream (`yaml.UnmarshalStream`), read as [`read_yaml`] reads one.
+fn read_yaml_stream(bytes: &[u8]) -> Result<Vec<serde_json::Value>, String> {
+    serde_saphyr::from_slice_multiple_with_options(bytes, yaml_options())
+        .map_err(|e| format!("invalid YAML: {e}"))
+}
+
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         budget: serde_saphyr::budget! { max_depth: 64 },
         alias_limits: serde_saphyr::alias_limits! { max_total_replayed_events: 1_000_000 },
         strict_booleans: true,
@@ -74,8 +88,7 @@ fn read_yaml(bytes: &[u8]) -> Result<serde_json::Value, String> {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
         with_snippet: false,
-    };
-    serde_saphyr::from_slice_with_options(bytes, options).map_err(|e| format!("invalid YAML: {e}"))
+    }
 }
 
 pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
@@ -158,13 +171,30 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             let j = read_yaml(&b)?;
             ctx.from_json(&j)
         }
-        "yaml.Validate" => {
+        "yaml.UnmarshalStream" => {
+            let docs = read_yaml_stream(&bytes_or_str(ctx, first)?)?;
+            super::args::list(docs.iter().map(|j| ctx.from_json(j)).collect())
+        }
+        "csv.Decode" => super::csv::decode(&String::from_utf8_lossy(&bytes_or_str(ctx, first)?))?,
+        "csv.Encode" => Val::Str(super::csv::encode(ctx, first)?.into()),
+        "yaml.Validate" | "yaml.ValidatePartial" => {
             let b = bytes_or_str(ctx, first)?;
             let j = read_yaml(&b)?;
             let v = ctx.from_json(&j);
-            let r = ctx.unify(v, a.get(1).cloned().unwrap_or(Val::Top));
-            if let Val::Bottom(b) = r {
+            let r = ctx.resolve(ctx.unify(v, a.get(1).cloned().unwrap_or(Val::Top)));
+            if let Val::Bottom(b) = &r {
                 return Err(b.msg.clone());
+            }
+            if let Some(Val::Bottom(b)) = ctx.deep_error(&r, ctx.limits.max_depth) {
+                return Err(b.msg.clone());
+            }
+            if name == "yaml.Validate" {
+                // (ValidatePartial allows what is not concrete yet)
+                let mut budget = ctx.limits.max_output;
+                ctx.export_check(&r, "", &mut budget).map_err(|e| match e {
+                    crate::Error::Eval { msg, .. } => msg,
+                    e => e.to_string(),
+                })?;
             }
             Val::Bool(true)
         }

@@ -3,6 +3,7 @@
 mod args;
 mod bits;
 mod codec;
+mod csv;
 mod decimal;
 mod digest;
 mod encoding;
@@ -50,6 +51,7 @@ pub const STDLIB: &[&str] = &[
     "crypto/sha512",
     "crypto/hmac",
     "html",
+    "encoding/csv",
 ];
 
 pub(crate) use json_text::indent as json_indent;
@@ -253,6 +255,7 @@ const VALIDATORS: &[(&str, usize, u16)] = &[
     ("net.URL", 1, kind::STRING),
     ("net.AbsURL", 1, kind::STRING),
     ("yaml.Validate", 2, kind::STRING | kind::BYTES),
+    ("yaml.ValidatePartial", 2, kind::STRING | kind::BYTES),
 ];
 
 /// Call builtin `name` with (unresolved) arguments.
