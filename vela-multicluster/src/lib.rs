@@ -6,6 +6,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `embedded` | yes | [`Embedded`]: an in-process cluster persisted in SQLite (the local default of `vela up`) |
+//! | `readiness` | yes (through `embedded`) | [`readiness`]: the status workload controllers report once pods run |
 //! | `kube` | no | [`Kube`]: the kube-rs backend (server-side apply, any kind through discovery) |
 
 use std::collections::BTreeMap;
@@ -21,6 +22,9 @@ pub mod embedded;
 pub use self::embedded::Embedded;
 #[cfg(feature = "kube")]
 mod kube;
+#[cfg(feature = "readiness")]
+#[cfg_attr(docsrs, doc(cfg(feature = "readiness")))]
+pub mod readiness;
 #[cfg(feature = "kube")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kube")))]
 pub use self::kube::Kube;

@@ -20,8 +20,9 @@
 //!
 //! Where it differs: lists are replaced whole by apply (a real API server merges associative
 //! lists by key), there is no admission, no validation against OpenAPI schemas and no
-//! controllers; workloads get no status unless a readiness simulator writes one
-//! ([`Embedded::set_status`]).
+//! controllers; workloads get a status only from the readiness simulator
+//! ([`Embedded::simulate_readiness`], which marks what it makes up with the annotation
+//! [`SIMULATED`]) or from [`Embedded::set_status`].
 //!
 //! Every operation is one SQLite transaction (`BEGIN IMMEDIATE`) in WAL mode: a process killed
 //! at any instant leaves the last committed state, and several processes on one state file take
@@ -61,6 +62,9 @@ use crate::{Error, Key, Objects, Result};
 
 mod apply;
 mod scope;
+mod simulate;
+
+pub use simulate::SIMULATED;
 
 /// The namespaces a new embedded cluster has.
 pub const INITIAL_NAMESPACES: &[&str] = &[
