@@ -16,6 +16,7 @@ mod path;
 mod regexp;
 mod strconv;
 mod strings;
+mod tabwriter;
 mod template;
 mod time;
 mod unicode_tables;
@@ -52,6 +53,7 @@ pub const STDLIB: &[&str] = &[
     "crypto/hmac",
     "html",
     "encoding/csv",
+    "text/tabwriter",
 ];
 
 pub(crate) use json_text::indent as json_indent;
@@ -111,6 +113,10 @@ const PACKAGES: &[Package] = &[
     Package {
         funcs: bits::FUNCS,
         call: bits::call,
+    },
+    Package {
+        funcs: tabwriter::FUNCS,
+        call: tabwriter::call,
     },
 ];
 

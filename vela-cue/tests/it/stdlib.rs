@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// Cases in the table (a changed count must be a deliberate edit of the table and this number).
-const CASES: usize = 311;
+const CASES: usize = 313;
 
 /// Cases whose answer differs from CUE's in a known way, with our answer: CUE calls Go's own
 /// `float64` trigonometry (Cephes polynomials), vela-cue Rust's (the platform's libm); both are
