@@ -144,4 +144,21 @@ impl Objects for Kube {
             Err(e) => Err(backend(&key.cluster, e)),
         }
     }
+
+    async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
+        let api = self
+            .api(&key.cluster, &key.api_version, &key.kind, &key.namespace)
+            .await?;
+        let patch = serde_json::json!({ "status": status });
+        match api
+            .patch_status(&key.name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Ok(obj) => serde_json::to_value(obj)
+                .map(Some)
+                .map_err(|e| backend(&key.cluster, e)),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+            Err(e) => Err(backend(&key.cluster, e)),
+        }
+    }
 }

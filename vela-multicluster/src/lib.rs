@@ -144,6 +144,9 @@ pub trait Objects: Send + Sync + 'static {
     ) -> Result<Vec<Value>>;
     /// Deletes an object; `false` when it did not exist.
     async fn delete(&self, key: &Key) -> Result<bool>;
+    /// Replaces the `status` of an object (the status subresource); `None` when it does not
+    /// exist.
+    async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>>;
 }
 
 /// An in-memory object store. Apply merges the new object into the stored one (objects are
@@ -254,6 +257,14 @@ impl Objects for Memory {
 
     async fn delete(&self, key: &Key) -> Result<bool> {
         Ok(self.objects.lock().expect("poisoned").remove(key).is_some())
+    }
+
+    async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
+        let mut map = self.objects.lock().expect("poisoned");
+        Ok(map.get_mut(key).map(|obj| {
+            obj["status"] = status;
+            obj.clone()
+        }))
     }
 }
 

@@ -18,11 +18,14 @@
 //!   garbage collector does for background propagation);
 //! - label selectors on list.
 //!
+//! - the defaults health checks read are filled in on write (`spec.replicas: 1` for
+//!   Deployments, StatefulSets and ReplicaSets, `spec.type: ClusterIP` for Services).
+//!
 //! Where it differs: lists are replaced whole by apply (a real API server merges associative
 //! lists by key), there is no admission, no validation against OpenAPI schemas and no
 //! controllers; workloads get a status only from the readiness simulator
 //! ([`Embedded::simulate_readiness`], which marks what it makes up with the annotation
-//! [`SIMULATED`]) or from [`Embedded::set_status`].
+//! [`SIMULATED`]) or from [`Objects::set_status`].
 //!
 //! Every operation is one SQLite transaction (`BEGIN IMMEDIATE`) in WAL mode: a process killed
 //! at any instant leaves the last committed state, and several processes on one state file take
@@ -61,6 +64,7 @@ use serde_json::{Map, Value};
 use crate::{Error, Key, Objects, Result};
 
 mod apply;
+mod defaults;
 mod scope;
 mod simulate;
 
@@ -183,11 +187,12 @@ impl Embedded {
     }
 
     /// Replaces the status of an object (what a controller or the readiness simulator writes);
-    /// returns the stored object, or `None` when it does not exist.
+    /// returns the stored object, or `None` when it does not exist. [`Objects::set_status`]
+    /// without the `async`.
     ///
     /// # Errors
     /// [`Error::Backend`] when the store fails.
-    pub fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
+    pub fn replace_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
         self.write(&key.cluster, |tx| {
             let key = tx.normalise(key);
             let Some((mut obj, managers)) = tx.load(&key)? else {
@@ -409,10 +414,12 @@ impl Tx<'_> {
         }
         let Some((current, mut managers)) = existing else {
             let mut managers = Map::new();
-            let obj = apply::apply(None, &mut managers, manager, config);
+            let mut obj = apply::apply(None, &mut managers, manager, config);
+            defaults::fill(&key.api_version, &key.kind, &mut obj);
             return self.create(&key, obj, &managers);
         };
         let mut obj = apply::apply(Some(&current), &mut managers, manager, config);
+        defaults::fill(&key.api_version, &key.kind, &mut obj);
         // what the server owns cannot be changed by a client
         for field in ["uid", "creationTimestamp", "generation", "deletionTimestamp"] {
             match current["metadata"].get(field) {
@@ -611,6 +618,10 @@ impl Objects for Embedded {
         tracing::debug!(cluster = %key.cluster, kind = %key.kind, namespace = %key.namespace,
             name = %key.name, "cluster.delete (embedded)");
         self.write(&key.cluster, |tx| tx.delete(key))
+    }
+
+    async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
+        self.replace_status(key, status)
     }
 }
 

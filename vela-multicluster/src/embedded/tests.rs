@@ -245,13 +245,18 @@ async fn status_is_written_apart_from_apply() {
         "metadata": {"name": "web", "namespace": "default"}, "spec": {"replicas": 2}});
     c.apply("", d.clone()).await.unwrap();
     let k = Key::of("", &d).unwrap();
-    let with_status = c.set_status(&k, json!({"readyReplicas": 2})).unwrap().unwrap();
+    let with_status = c
+        .set_status(&k, json!({"readyReplicas": 2}))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(with_status["metadata"]["generation"], 1);
     // applying the same spec again keeps the status (apply never sets it)
     let again = c.apply("", d).await.unwrap();
     assert_eq!(again["status"]["readyReplicas"], 2);
     assert!(
         c.set_status(&key("apps/v1", "Deployment", "default", "none"), json!({}))
+            .await
             .unwrap()
             .is_none()
     );

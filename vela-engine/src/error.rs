@@ -1,0 +1,60 @@
+//! What can go wrong while delivering an Application, one variant per failed step.
+
+/// A delivery failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The Application breaks the model's rules (names, duplicates, cycles, ...).
+    #[error("the application is invalid:\n{0}")]
+    Invalid(#[from] vela_model::validate::Problems),
+    /// A component or trait could not be rendered.
+    #[error("rendering the application failed")]
+    Render(#[from] vela_render::Error),
+    /// An object exists and belongs to another Application: it is never overwritten.
+    #[error(
+        "{kind} {namespace}/{name} in cluster {cluster:?} belongs to application {owner}; \
+         it is left alone (rename the component or delete the other application)"
+    )]
+    OwnedByAnother {
+        /// Cluster (`""` is the hub).
+        cluster: String,
+        /// Kind.
+        kind: String,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+        /// The owning application, `namespace/name`.
+        owner: String,
+    },
+    /// An object exists and no application owns it: it is never taken over silently.
+    #[error(
+        "{kind} {namespace}/{name} in cluster {cluster:?} exists and no application owns it; \
+         it is left alone (delete it, or let the application take it over with a take-over policy)"
+    )]
+    NotOwned {
+        /// Cluster (`""` is the hub).
+        cluster: String,
+        /// Kind.
+        kind: String,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+    },
+    /// Reading or writing a cluster failed.
+    #[error("cluster access failed")]
+    Cluster(#[from] vela_multicluster::Error),
+    /// A stored object (Application, ResourceTracker) does not have the expected shape.
+    #[error("stored {what} is malformed")]
+    Stored {
+        /// Which object.
+        what: String,
+        /// Why it does not decode.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Result of engine operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

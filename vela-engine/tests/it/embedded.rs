@@ -1,0 +1,209 @@
+//! The engine on the embedded cluster (no API server needed).
+
+use std::sync::Arc;
+
+use vela_engine::{Engine, Error};
+use vela_multicluster::{Embedded, Key, Objects};
+use vela_render::{Registry, Renderer};
+
+fn engine() -> (Engine, Arc<Embedded>) {
+    let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
+    (
+        Engine::new(Renderer::new(Registry::builtin()), cluster.clone()),
+        cluster,
+    )
+}
+
+fn app(text: &str) -> vela_model::application::Application {
+    vela_render::app::parse(text).expect("a valid application")
+}
+
+const SHOP: &str = "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop}
+spec:
+  components:
+    - name: web
+      type: webservice
+      properties: {image: nginx, ports: [{port: 80, expose: true}]}
+      traits: [{type: scaler, properties: {replicas: 2}}]
+    - name: worker
+      type: worker
+      properties: {image: busybox}
+";
+
+#[tokio::test]
+async fn delivers_then_reports_health_once_ready() {
+    let (engine, cluster) = engine();
+    let first = engine.up(&app(SHOP)).await.unwrap();
+    let kinds: Vec<String> = first
+        .applied
+        .iter()
+        .map(|k| format!("{}/{}", k.kind, k.name))
+        .collect();
+    assert_eq!(kinds, ["Deployment/web", "Service/web", "Deployment/worker"]);
+    assert_eq!(first.status.phase.map(|p| p.as_str()), Some("unhealthy"));
+    assert_eq!(cluster.simulate_readiness("").unwrap(), 2);
+    let second = engine.up(&app(SHOP)).await.unwrap();
+    let services: Vec<(String, bool, String)> = second
+        .status
+        .services
+        .iter()
+        .map(|s| (s.name.clone(), s.healthy, s.message.clone()))
+        .collect();
+    assert_eq!(
+        second.status.phase.map(|p| p.as_str()),
+        Some("running"),
+        "{services:?}"
+    );
+    assert_eq!(second.generation, 1, "the same spec is the same generation");
+    let stored = engine.get("default", "shop").await.unwrap().expect("stored");
+    assert_eq!(stored.status.unwrap().services.len(), 2);
+}
+
+/// The names of the objects of `kind` in namespace `default`.
+async fn names(cluster: &Embedded, kind: &str) -> Vec<String> {
+    let api_version = if kind == "Service" { "v1" } else { "apps/v1" };
+    let list = cluster
+        .list("", api_version, kind, "default", &Default::default())
+        .await
+        .unwrap();
+    list.iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_dropped_component_is_collected_with_its_tracker() {
+    let (engine, cluster) = engine();
+    engine.up(&app(SHOP)).await.unwrap();
+    let without_worker = SHOP.replace(
+        "    - name: worker\n      type: worker\n      properties: {image: busybox}\n",
+        "",
+    );
+    let second = engine.up(&app(&without_worker)).await.unwrap();
+    assert_eq!(second.generation, 2);
+    let collected: Vec<String> = second
+        .collected
+        .iter()
+        .map(|k| format!("{}/{}", k.kind, k.name))
+        .collect();
+    assert_eq!(collected, ["Deployment/worker"]);
+    assert_eq!(names(&cluster, "Deployment").await, ["web"]);
+    let trackers = cluster
+        .list(
+            "",
+            "core.oam.dev/v1beta1",
+            "ResourceTracker",
+            "",
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let tracker_names: Vec<&str> = trackers
+        .iter()
+        .map(|t| t["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tracker_names, ["shop-v2-default"]);
+    assert_eq!(trackers[0]["spec"]["type"], "versioned");
+    assert_eq!(
+        trackers[0]["spec"]["managedResources"].as_array().unwrap().len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn objects_of_another_application_or_of_nobody_are_refused() {
+    let (engine, cluster) = engine();
+    engine.up(&app(SHOP)).await.unwrap();
+    let thief = SHOP.replace("metadata: {name: shop}", "metadata: {name: thief}");
+    let err = engine.up(&app(&thief)).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::OwnedByAnother { owner, name, .. } if owner == "default/shop" && name == "web"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("belongs to application default/shop"),
+        "{err}"
+    );
+
+    cluster
+        .apply(
+            "",
+            serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "handmade", "namespace": "default"}, "spec": {}}),
+        )
+        .await
+        .unwrap();
+    let taker = "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: taker}
+spec:
+  components: [{name: handmade, type: worker, properties: {image: busybox}}]
+";
+    let err = engine.up(&app(taker)).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotOwned { name, .. } if name == "handmade"),
+        "{err}"
+    );
+    // neither was changed
+    let handmade = cluster
+        .get(&Key {
+            cluster: String::new(),
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            namespace: "default".into(),
+            name: "handmade".into(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(handmade["spec"], serde_json::json!({"replicas": 1}));
+}
+
+#[tokio::test]
+async fn deleting_removes_everything_or_orphans_it() {
+    let (engine, cluster) = engine();
+    engine.up(&app(SHOP)).await.unwrap();
+    let removed = engine
+        .delete("default", "shop", false)
+        .await
+        .unwrap()
+        .expect("it existed");
+    assert_eq!(removed.objects.len(), 3);
+    assert!(names(&cluster, "Deployment").await.is_empty());
+    assert!(names(&cluster, "Service").await.is_empty());
+    assert!(engine.get("default", "shop").await.unwrap().is_none());
+    assert!(engine.delete("default", "shop", false).await.unwrap().is_none());
+
+    engine.up(&app(SHOP)).await.unwrap();
+    let orphaned = engine.delete("default", "shop", true).await.unwrap().unwrap();
+    assert!(orphaned.orphaned);
+    assert_eq!(names(&cluster, "Deployment").await, ["web", "worker"]);
+    assert!(engine.list(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn invalid_applications_are_refused_with_every_problem() {
+    let (engine, cluster) = engine();
+    let bad = "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop}
+spec:
+  components:
+    - {name: Web, type: webservice, properties: {image: nginx}}
+    - {name: Web, type: webservice, properties: {image: nginx}}
+";
+    let err = engine.up(&app(bad)).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Invalid(_)), "{text}");
+    assert!(text.contains("spec.components[1].name"), "{text}");
+    let apps = cluster
+        .list("", "core.oam.dev/v1beta1", "Application", "", &Default::default())
+        .await
+        .unwrap();
+    assert!(apps.is_empty(), "nothing is stored for an invalid application");
+}

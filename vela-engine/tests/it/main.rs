@@ -1,0 +1,3 @@
+//! vela-engine against the embedded cluster: delivery, ownership, garbage collection, deletion.
+
+mod embedded;
