@@ -38,6 +38,11 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The YAML code blocks (and blocks without a language) of a markdown file.
+/// A corpus file's text; an unreadable file fails the test.
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
 fn fences(md: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     // (keep, text) of the open fence
@@ -147,12 +152,9 @@ fn application_cases() -> Vec<Case> {
     for path in paths {
         let rel = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
         let texts: Vec<(String, String)> = match ext {
-            "yaml" | "yml" | "json" => vec![(rel.clone(), text)],
-            "md" => fences(&text)
+            "yaml" | "yml" | "json" => vec![(rel.clone(), read(&path))],
+            "md" => fences(&read(&path))
                 .into_iter()
                 .enumerate()
                 .map(|(i, b)| (format!("{rel}#block{}", i + 1), b))
@@ -294,7 +296,7 @@ fn every_corpus_application_parses_round_trips_and_validates() {
             println!("    {p}");
         }
     }
-    assert!(cases.len() > 150, "too few Applications found: {}", cases.len());
+    assert_eq!(cases.len(), 228, "Applications of the corpus");
     assert!(
         parse_failures.is_empty(),
         "parse failures:\n{}",
@@ -338,9 +340,7 @@ fn every_corpus_document_of_an_oam_kind_parses() {
         if !matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
+        let text = read(&path);
         for doc in split_docs(&text) {
             if !doc.lines().any(|l| l.starts_with("apiVersion: core.oam.dev/")) {
                 continue;
@@ -361,7 +361,18 @@ fn every_corpus_document_of_an_oam_kind_parses() {
     }
     println!("OAM documents by kind: {counts:?}; not YAML: {syntax}");
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
-    assert!(counts.contains_key("ComponentDefinition"));
+    let want: BTreeMap<String, usize> = [
+        ("Application", 97),
+        ("ComponentDefinition", 14),
+        ("TraitDefinition", 13),
+        ("WorkflowStepDefinition", 8),
+        ("WorkloadDefinition", 1),
+    ]
+    .into_iter()
+    .map(|(k, n)| (k.to_string(), n))
+    .collect();
+    assert_eq!(counts, want, "OAM documents of the corpus examples by kind");
+    assert_eq!(syntax, 1, "documents that are not YAML");
 }
 
 #[test]
