@@ -85,6 +85,54 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Deliver an Application. With no cluster configured it goes to the embedded cluster (a
+    /// state file: --state, VELA_STATE, or the user's data directory), where the readiness of
+    /// workloads is simulated.
+    Up {
+        /// The Application file (YAML or JSON); `-` reads standard input.
+        #[arg(short = 'f', long = "file", default_value = "app.yaml")]
+        file: PathBuf,
+        /// Definition files or directories (`.cue`, `.yaml`); they override the built-ins.
+        #[arg(short = 'd', long = "definition")]
+        definitions: Vec<PathBuf>,
+        /// The embedded cluster's state file.
+        #[arg(long, env = "VELA_STATE", value_name = "PATH")]
+        state: Option<PathBuf>,
+    },
+    /// Show an Application's phase and the health of every component.
+    Status {
+        /// The Application's name.
+        name: String,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Table)]
+        output: ListingFormat,
+        /// The embedded cluster's state file.
+        #[arg(long, env = "VELA_STATE", value_name = "PATH")]
+        state: Option<PathBuf>,
+    },
+    /// List Applications (in the namespace of -n, default `default`).
+    Ls {
+        /// In every namespace.
+        #[arg(short = 'A', long = "all-namespaces")]
+        all_namespaces: bool,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Table)]
+        output: ListingFormat,
+        /// The embedded cluster's state file.
+        #[arg(long, env = "VELA_STATE", value_name = "PATH")]
+        state: Option<PathBuf>,
+    },
+    /// Delete an Application and everything it owns.
+    Delete {
+        /// The Application's name.
+        name: String,
+        /// Leave the objects in place; only the Application and its tracking go.
+        #[arg(long)]
+        orphan: bool,
+        /// The embedded cluster's state file.
+        #[arg(long, env = "VELA_STATE", value_name = "PATH")]
+        state: Option<PathBuf>,
+    },
     /// Definition tooling.
     Def {
         #[command(subcommand)]

@@ -12,7 +12,7 @@ use vela_render::{Kind, Registry, Renderer, app};
 
 use crate::cli::{DocumentFormat, ListingFormat};
 
-fn registry(extra: &[PathBuf]) -> Result<Registry> {
+pub(crate) fn registry(extra: &[PathBuf]) -> Result<Registry> {
     let mut reg = Registry::builtin();
     for p in extra {
         reg.load_path(p)
@@ -23,7 +23,7 @@ fn registry(extra: &[PathBuf]) -> Result<Registry> {
 }
 
 /// Reads a file, or standard input when the path is `-`.
-fn read_input(path: &Path, what: &str) -> Result<String> {
+pub(crate) fn read_input(path: &Path, what: &str) -> Result<String> {
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
@@ -38,7 +38,7 @@ fn read_input(path: &Path, what: &str) -> Result<String> {
 }
 
 /// Where the input came from, for error messages.
-fn source_name(path: &Path) -> String {
+pub(crate) fn source_name(path: &Path) -> String {
     if path == Path::new("-") {
         "<stdin>".to_owned()
     } else {
@@ -100,7 +100,7 @@ impl DryRun<'_> {
 
 /// `-n`: fills in the Application's namespace when its file names none; a file naming another
 /// namespace is an error, as kubectl reports it.
-fn set_namespace(app: &mut vela_render::Application, namespace: Option<&str>) -> Result<()> {
+pub(crate) fn set_namespace(app: &mut vela_render::Application, namespace: Option<&str>) -> Result<()> {
     let Some(wanted) = namespace else {
         return Ok(());
     };
@@ -155,7 +155,7 @@ fn record<const N: usize>(header: &[&str; N], row: &[String; N]) -> Value {
 }
 
 /// A value printed as JSON or YAML (`-o json|yaml`).
-fn document(value: &Value, format: ListingFormat) -> Result<String> {
+pub(crate) fn document(value: &Value, format: ListingFormat) -> Result<String> {
     match format {
         ListingFormat::Json => Ok(serde_json::to_string_pretty(value)? + "\n"),
         ListingFormat::Yaml => Ok(output::to_yaml(value)),
@@ -163,7 +163,7 @@ fn document(value: &Value, format: ListingFormat) -> Result<String> {
     }
 }
 
-fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+pub(crate) fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! `vela`: the command line of Vela-rs.
 //!
-//! `vela dry-run` (render an Application offline, KubeVela's output layout), `vela def
+//! `vela up|status|ls|delete` (delivery through vela-engine, to the embedded cluster when no
+//! cluster is configured), `vela dry-run` (render an Application offline, KubeVela's output layout), `vela def
 //! list|show|render|vet` (definition tooling), `vela cue export|eval` (CUE's own commands) and
 //! `vela completion` (shell completion scripts).
 //! Results go to stdout, logs and errors to stderr; the exit codes are in [`cli::EXIT_CODES`].
@@ -13,6 +14,7 @@ use clap::{CommandFactory as _, Parser as _};
 mod cli;
 mod commands;
 mod cue;
+mod deliver;
 mod logging;
 
 use cli::{Cli, Command, CueCommand, DefCommand, ListingFormat};
@@ -37,6 +39,28 @@ fn main() -> ExitCode {
             strict,
         }
         .run(),
+        Command::Up {
+            file,
+            definitions,
+            state,
+        } => deliver::Up {
+            file: &file,
+            definitions: &definitions,
+            namespace,
+            state: state.as_deref(),
+        }
+        .run(),
+        Command::Status { name, output, state } => {
+            deliver::status(&name, namespace, state.as_deref(), output)
+        }
+        Command::Ls {
+            all_namespaces,
+            output,
+            state,
+        } => deliver::list(namespace, all_namespaces, state.as_deref(), output),
+        Command::Delete { name, orphan, state } => {
+            deliver::delete(&name, namespace, orphan, state.as_deref())
+        }
         Command::Def { command } => match command {
             DefCommand::List {
                 definitions,

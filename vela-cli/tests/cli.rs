@@ -600,3 +600,98 @@ fn cue_export_prints_json_yaml_and_fails_with_the_field_path() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("as string"), "{}", r.stderr);
 }
+
+/// A fresh state file for the embedded cluster, removed when dropped.
+struct State(PathBuf);
+
+impl State {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("vela-cli-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        State(dir.join("state.db"))
+    }
+
+    fn arg(&self) -> String {
+        format!("--state={}", self.0.display())
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+#[test]
+fn up_status_ls_delete_on_the_embedded_cluster() {
+    let state = State::new("up");
+    let app = hello_app();
+    let up = run(&["up", "-f", &app, &state.arg()], None, &[]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(
+        up.stderr.contains("delivering to the embedded cluster at"),
+        "{}",
+        up.stderr
+    );
+    assert!(
+        up.stdout.starts_with(
+            "Application default/hello delivered (generation 1): 2 objects applied; phase running"
+        ),
+        "{}",
+        up.stdout
+    );
+
+    let status = run(&["status", "hello", &state.arg()], None, &[]);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status.stdout.starts_with("Application default/hello: running\n"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains("hello-web  local    healthy"),
+        "{}",
+        status.stdout
+    );
+
+    let json = run(&["status", "hello", "-o", "json", &state.arg()], None, &[]);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect("json status");
+    assert_eq!(parsed["status"], "running");
+
+    // VELA_STATE is the same as --state
+    let ls = run(&["ls"], None, &[("VELA_STATE", state.0.to_str().unwrap())]);
+    assert_eq!(
+        ls.stdout,
+        "NAMESPACE  NAME   COMPONENTS  PHASE\ndefault    hello  hello-web   running\n"
+    );
+
+    let missing = run(&["status", "nope", &state.arg()], None, &[]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("application default/nope not found"),
+        "{}",
+        missing.stderr
+    );
+
+    let delete = run(&["delete", "hello", &state.arg()], None, &[]);
+    assert_eq!(delete.code, 0, "{}", delete.stderr);
+    assert_eq!(
+        delete.stdout,
+        "Application default/hello deleted; 2 objects deleted\n"
+    );
+    let empty = run(&["ls", "-A", &state.arg()], None, &[]);
+    assert_eq!(empty.stdout, "NAMESPACE  NAME  COMPONENTS  PHASE\n");
+}
+
+#[test]
+fn up_refuses_an_invalid_application_and_stores_nothing() {
+    let state = State::new("invalid");
+    let bad = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: Bad}\nspec:\n  components: [{name: web, type: webservice, properties: {image: nginx}}]\n";
+    let up = run(&["up", "-f", "-", &state.arg()], Some(bad), &[]);
+    assert_eq!(up.code, 1);
+    assert!(up.stderr.contains("metadata.name"), "{}", up.stderr);
+    let ls = run(&["ls", "-A", &state.arg()], None, &[]);
+    assert_eq!(ls.stdout, "NAMESPACE  NAME  COMPONENTS  PHASE\n");
+}
