@@ -695,3 +695,51 @@ fn up_refuses_an_invalid_application_and_stores_nothing() {
     let ls = run(&["ls", "-A", &state.arg()], None, &[]);
     assert_eq!(ls.stdout, "NAMESPACE  NAME  COMPONENTS  PHASE\n");
 }
+
+/// `vela up` killed with SIGKILL at 50 random instants: each time the state stays readable and
+/// the next `vela up` completes with the same objects as an uninterrupted run.
+#[test]
+fn up_killed_at_random_instants_leaves_a_state_the_next_up_completes() {
+    let state = State::new("kill");
+    let app = hello_app();
+    // a deterministic spread of delays (xorshift), 0..40 ms
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut killed_mid_run = 0;
+    for _ in 0..50 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = std::time::Duration::from_micros(seed % 40_000);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vela"))
+            .args(["up", "-f", &app, &state.arg()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run vela");
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            killed_mid_run += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+        let again = run(&["up", "-f", &app, &state.arg()], None, &[]);
+        assert_eq!(again.code, 0, "after a kill after {delay:?}: {}", again.stderr);
+        // the same spec stays generation 1: nothing was stored twice with different content
+        assert!(
+            again
+                .stdout
+                .contains("(generation 1): 2 objects applied; phase running"),
+            "{}",
+            again.stdout
+        );
+    }
+    assert!(
+        killed_mid_run > 10,
+        "only {killed_mid_run} of 50 runs were killed before they finished"
+    );
+    let ls = run(&["ls", "-A", &state.arg()], None, &[]);
+    assert_eq!(
+        ls.stdout,
+        "NAMESPACE  NAME   COMPONENTS  PHASE\ndefault    hello  hello-web   running\n"
+    );
+}

@@ -114,6 +114,7 @@ CREATE TABLE IF NOT EXISTS objects (
     PRIMARY KEY (cluster, api_version, kind, namespace, name)
 );
 CREATE INDEX IF NOT EXISTS objects_by_uid ON objects (cluster, uid);
+CREATE INDEX IF NOT EXISTS objects_by_kind ON objects (cluster, kind);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS clusters (name TEXT PRIMARY KEY);
 ";
