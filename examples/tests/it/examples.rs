@@ -11,6 +11,9 @@ mod app_builder;
 #[path = "../../embedded_cluster.rs"]
 mod embedded_cluster;
 
+#[path = "../../deliver.rs"]
+mod deliver;
+
 use std::path::Path;
 
 use vela_model::parse::{self, Mode};
@@ -163,4 +166,10 @@ async fn embedded_cluster_collects_dependents() {
     assert_eq!(left, Vec::<String>::new());
     drop(cluster);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn deliver_reports_every_component_healthy() {
+    let services = deliver::deliver(&app_file("hello.yaml")).await.unwrap();
+    assert_eq!(services, [("hello-web".to_owned(), true, "Ready:2/2".to_owned())]);
 }
