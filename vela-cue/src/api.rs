@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use crate::ast::{Constraint, File, Name};
 use crate::error::{Error, Result};
-use crate::eval::{Conj, Ctx, Env, FrameKind, Limits};
+use crate::eval::{Conj, Ctx, Env, FrameKind, Limits, Usage};
 use crate::export::Data;
 use crate::hash::FxHashSet;
 use crate::value::{NodeId, Val, kind};
@@ -65,6 +65,7 @@ pub(crate) fn resolve_err(e: Error, name: &str, src: &str) -> Error {
         },
         e => e,
     }
+    .capped()
 }
 
 impl Program {
@@ -250,6 +251,19 @@ impl Instance {
         self.rebuild()
     }
 
+    /// How much of its [`Limits`] this evaluation has used so far (values are computed lazily:
+    /// call it after the lookups and exports of interest).
+    ///
+    /// ```
+    /// let inst = vela_cue::Program::compile("u.cue", "a: [for x in [1, 2, 3] {b: x}]").unwrap().eval().unwrap();
+    /// inst.root().to_json().unwrap();
+    /// let used = inst.usage();
+    /// assert!(used.steps > 3 && used.nodes > 3 && used.bytes > 0, "{used:?}");
+    /// ```
+    pub fn usage(&self) -> Usage {
+        self.ctx.usage()
+    }
+
     /// The root value.
     pub fn root(&self) -> Value<'_> {
         Value {
@@ -310,6 +324,7 @@ impl Instance {
             },
             e => e,
         }
+        .capped()
     }
 }
 
@@ -810,6 +825,7 @@ mod tests {
             max_depth: 50,
             max_output: 1000,
             max_nodes: 1000,
+            ..Limits::default()
         });
         assert!(p.eval().unwrap().export("x").is_err());
     }

@@ -62,7 +62,7 @@ impl Pos {
 /// It is `Clone` (an error value is kept in the evaluated tree and reported from every path that
 /// reaches it), so the one foreign source error it keeps, serde's, is shared through an `Arc`.
 /// Evaluation errors carry CUE's message text and no source: they are CUE values (`_|_`), not
-/// Rust errors.
+/// Rust errors. Messages and paths are at most [`MAX_MESSAGE_BYTES`] long.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -115,6 +115,74 @@ pub enum Error {
         #[source]
         source: Arc<serde_json::Error>,
     },
+}
+
+/// The longest error message (and field path) an [`Error`] carries, in bytes; longer text is cut
+/// at a character boundary and ends with how much was left out. A hostile program can make a
+/// message of any size (a disjunction of 50,000 failing alternatives, a 16 MiB string quoted in
+/// a conflict); a caller printing or logging it should not have to bound it.
+pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// `text` cut to [`MAX_MESSAGE_BYTES`].
+pub(crate) fn cap_message(text: String) -> String {
+    if text.len() <= MAX_MESSAGE_BYTES {
+        return text;
+    }
+    let mut cut = MAX_MESSAGE_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} more bytes)", &text[..cut], text.len() - cut)
+}
+
+/// `parts` joined by `sep`, stopping at about [`MAX_MESSAGE_BYTES`] with the number of parts
+/// left out (so a message listing thousands of errors is not built in full).
+pub(crate) fn join_capped(parts: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if out.len() + p.len() > MAX_MESSAGE_BYTES && i > 0 {
+            out.push_str(&format!("{sep}… and {} more", parts.len() - i));
+            break;
+        }
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+impl Error {
+    /// The error with its message and path cut to [`MAX_MESSAGE_BYTES`].
+    pub(crate) fn capped(self) -> Error {
+        match self {
+            Error::Parse { pos, msg } => Error::Parse {
+                pos,
+                msg: cap_message(msg),
+            },
+            Error::Eval {
+                pos,
+                path,
+                msg,
+                incomplete,
+            } => Error::Eval {
+                pos,
+                path: cap_message(path),
+                msg: cap_message(msg),
+                incomplete,
+            },
+            Error::Scope { pos, msg } => Error::Scope {
+                pos,
+                msg: cap_message(msg),
+            },
+            Error::Limit(msg) => Error::Limit(cap_message(msg)),
+            Error::Path { path, msg } => Error::Path {
+                path: cap_message(path),
+                msg: cap_message(msg),
+            },
+            e @ Error::Decode { .. } => e,
+        }
+    }
 }
 
 fn pos_prefix(p: &Pos) -> String {

@@ -50,8 +50,8 @@ mod value;
 pub use api::{Bound, DeclaredField, Disjunct, Instance, Kind, Program, Task, Value};
 pub use ast::Constraint;
 pub use builtins::{STDLIB, supported_functions};
-pub use error::{Error, Pos, Result};
-pub use eval::Limits;
+pub use error::{Error, MAX_MESSAGE_BYTES, Pos, Result};
+pub use eval::{Limits, Usage};
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -182,7 +182,7 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             a.want(2)?;
             let depth = a.int(1)?;
             let mut out = Vec::new();
-            flatten(ctx, &a.list(0)?.elems, depth, &mut out);
+            flatten(ctx, &a.list(0)?.elems, depth, &mut out)?;
             list(out)
         }
         "Range" => {
@@ -248,7 +248,12 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
         "IsSortedStrings" => Val::Bool(a.strs(0)?.is_sorted()),
         "UniqueItems" => {
             let v = a.elems(0)?;
-            let dup = (0..v.len()).any(|i| (0..i).any(|j| ctx.deep_eq(&v[i], &v[j]) == Some(true)));
+            // (every comparison is a step: stop as soon as the limit is hit)
+            let dup = (0..v.len())
+                .any(|i| (0..i).any(|j| ctx.limited() || ctx.deep_eq(&v[i], &v[j]) == Some(true)));
+            if ctx.limited() {
+                return Err("evaluation limit exceeded".into());
+            }
             Val::Bool(!dup)
         }
         "MinItems" => Val::Bool(a.list(0)?.elems.len() as i128 >= a.int(1)?),
@@ -280,11 +285,17 @@ fn decimal_kind(n: Num) -> Val {
     Val::num(n)
 }
 
-fn flatten(ctx: &Ctx, elems: &[Val], depth: i128, out: &mut Vec<Val>) {
+fn flatten(ctx: &Ctx, elems: &[Val], depth: i128, out: &mut Vec<Val>) -> Result<(), String> {
     for e in elems {
         match ctx.resolve(e.clone()) {
-            Val::List(l) if depth != 0 => flatten(ctx, &l.elems, depth - 1, out),
-            v => out.push(v),
+            Val::List(l) if depth != 0 => flatten(ctx, &l.elems, depth - 1, out)?,
+            v => {
+                if out.len() >= MAX_ELEMS {
+                    return Err("list too long".into());
+                }
+                out.push(v);
+            }
         }
     }
+    Ok(())
 }

@@ -21,6 +21,7 @@ mod template;
 mod time;
 mod unicode_tables;
 pub(crate) mod yaml_emit;
+mod yaml_flow;
 
 use std::rc::Rc;
 
@@ -305,7 +306,19 @@ pub(crate) fn call(ctx: &Ctx, name: &Name, args: Vec<Val>, pos: u32) -> Val {
         }
     };
     match r {
-        Ok(v) => v,
+        Ok(v) => {
+            // what a builtin built counts against the byte budget
+            let built = match &v {
+                Val::Str(s) => s.len(),
+                Val::Bytes(b) => b.len(),
+                Val::List(l) => l.elems.len() * crate::eval::VAL_BYTES,
+                _ => 0,
+            };
+            match ctx.charge_value(built, &format!("result of {name}"), pos) {
+                Ok(()) => v,
+                Err(e) => e,
+            }
+        }
         Err(msg) if msg.starts_with("incomplete:") => Val::incomplete(
             format!("{name}: {}", msg.trim_start_matches("incomplete:").trim()),
             pos,

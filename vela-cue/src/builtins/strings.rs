@@ -125,6 +125,31 @@ fn replace(x: &str, old: &str, new: &str, n: i128) -> String {
     }
 }
 
+/// An error when replacing `old` by `new` in `x` (at most `n` times, all when negative) would
+/// make a string longer than the output limit; checked before the string is built.
+fn replaced_len_within(ctx: &Ctx, x: &str, old: &str, new: &str, n: i128) -> Result<(), String> {
+    if new.len() <= old.len() {
+        return Ok(());
+    }
+    let found = if old.is_empty() {
+        x.chars().count() + 1
+    } else {
+        x.matches(old).count()
+    };
+    let count = if n < 0 {
+        found
+    } else {
+        found.min(usize::try_from(n).unwrap_or(usize::MAX))
+    };
+    let len = x
+        .len()
+        .saturating_add(count.saturating_mul(new.len() - old.len()));
+    if len > ctx.limits.max_output {
+        return Err(format!("result longer than {} bytes", ctx.limits.max_output));
+    }
+    Ok(())
+}
+
 pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
     let a = Args::new(ctx, a);
     let f = name.strip_prefix("strings.").unwrap_or(name);
@@ -190,7 +215,11 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             }
             s(x.repeat(n as usize))
         }
-        "Replace" => s(replace(&a.str(0)?, &a.str(1)?, &a.str(2)?, a.int(3)?)),
+        "Replace" => {
+            let (x, old, new, n) = (a.str(0)?, a.str(1)?, a.str(2)?, a.int(3)?);
+            replaced_len_within(ctx, &x, &old, &new, n)?;
+            s(replace(&x, &old, &new, n))
+        }
         "Runes" => list(a.str(0)?.chars().map(|c| int(c as u32)).collect()),
         "SliceRunes" => s(rune_slice(&a.str(0)?, a.int(1)?, a.int(2)?)?),
         "Split" => strs(gen_split(&a.str(0)?, &a.str(1)?, false, -1)),

@@ -59,6 +59,10 @@ impl Ctx {
         let len = oa.len().min(od.len());
         let mut errs: SmallVec<[Val; 2]> = first_err.into_iter().collect();
         let mut n = 0;
+        // kept alternatives by identity key; those without one are compared one by one
+        // (std's randomly seeded hasher: the keys are strings from the program's text)
+        let mut keyed: std::collections::HashMap<DedupKey, usize> = std::collections::HashMap::new();
+        let mut unkeyed: Vec<usize> = Vec::new();
         for i in 0..len {
             let a = std::mem::replace(&mut oa[i], Val::Top);
             let d = od[i];
@@ -66,9 +70,26 @@ impl Ctx {
                 errs.push(a);
                 continue;
             }
-            if let Some(k) = oa[..n].iter().position(|x| self.same(x, &a)) {
+            let key = DedupKey::of(&a);
+            let found = match &key {
+                Some(k) => keyed.get(k).copied().or_else(|| {
+                    // (a big or negative-zero integer is a `Num`, and may equal an `Int`)
+                    let nums = unkeyed.iter().copied().filter(|&k| matches!(oa[k], Val::Num(_)));
+                    matches!(a, Val::Int(_))
+                        .then(|| self.position_same(&oa, nums, &a))
+                        .flatten()
+                }),
+                None => self.position_same(&oa, 0..n, &a),
+            };
+            if let Some(k) = found {
                 od[k] |= d;
                 continue;
+            }
+            match key {
+                Some(k) => {
+                    keyed.insert(k, n);
+                }
+                None => unkeyed.push(n),
             }
             oa[n] = a;
             od[n] = d;
@@ -101,17 +122,20 @@ impl Ctx {
                     [] => Val::bottom("empty disjunction", pos),
                     [one] => Val::Bottom(Rc::new((*one).clone())),
                     many => {
-                        let mut msgs: Vec<String> = Vec::new();
-                        for b in many {
-                            if !msgs.contains(&b.msg) {
-                                msgs.push(b.msg.clone());
-                            }
-                        }
+                        let mut seen = crate::hash::FxHashSet::default();
+                        let msgs: Vec<&str> = many
+                            .iter()
+                            .map(|b| b.msg.as_str())
+                            .filter(|m| seen.insert(*m))
+                            .collect();
                         let incomplete = many.iter().all(|b| b.incomplete);
-                        let msg = if msgs.len() == 1 {
-                            msgs.remove(0)
-                        } else {
-                            format!("{} errors in empty disjunction: {}", msgs.len(), msgs.join("; "))
+                        let msg = match msgs.as_slice() {
+                            [one] => (*one).to_owned(),
+                            _ => format!(
+                                "{} errors in empty disjunction: {}",
+                                msgs.len(),
+                                crate::error::join_capped(&msgs, "; ")
+                            ),
                         };
                         let pos = many.iter().map(|b| b.pos).find(|p| *p != u32::MAX).unwrap_or(pos);
                         Val::Bottom(Rc::new(crate::value::Bottom {
@@ -151,10 +175,7 @@ impl Ctx {
                 if seen.insert(*id, ()).is_some() {
                     return None;
                 }
-                let s = self.steps.get() + 1;
-                self.steps.set(s);
-                if s > self.limits.max_steps {
-                    self.hit_limit(format!("more than {} evaluation steps", self.limits.max_steps));
+                if !self.tick() {
                     return None;
                 }
                 self.expand(*id);
@@ -192,6 +213,20 @@ impl Ctx {
                 .find_map(|e| self.deep_error_in(e, depth - 1, seen)),
             _ => None,
         }
+    }
+
+    /// The first of the alternatives `oa[candidates]` that is [`Ctx::same`] as `a`; every
+    /// comparison is a step.
+    fn position_same(
+        &self,
+        oa: &[Val],
+        candidates: impl IntoIterator<Item = usize>,
+        a: &Val,
+    ) -> Option<usize> {
+        candidates
+            .into_iter()
+            .take_while(|_| self.tick())
+            .find(|&k| self.same(&oa[k], a))
     }
 
     /// Structural identity used for disjunction deduplication (CUE's `Equal` with
@@ -279,6 +314,35 @@ impl Ctx {
             }
             Some((v, _)) => v,
         }
+    }
+}
+
+/// What makes two alternatives [`Ctx::same`], for the values where that is plain equality of a
+/// hashable key (numbers other than `Int`, bounds, lists, structs (compared structurally) and
+/// validators have none).
+#[derive(PartialEq, Eq, Hash)]
+enum DedupKey {
+    Top,
+    Null,
+    Bool(bool),
+    Int(i128),
+    Str(Name),
+    Bytes(std::sync::Arc<[u8]>),
+    Kind(u16),
+}
+
+impl DedupKey {
+    fn of(v: &Val) -> Option<DedupKey> {
+        Some(match v {
+            Val::Top => DedupKey::Top,
+            Val::Null => DedupKey::Null,
+            Val::Bool(b) => DedupKey::Bool(*b),
+            Val::Int(i) => DedupKey::Int(*i),
+            Val::Str(s) => DedupKey::Str(s.clone()),
+            Val::Bytes(b) => DedupKey::Bytes(b.clone()),
+            Val::Kind(k) => DedupKey::Kind(*k),
+            _ => return None,
+        })
     }
 }
 

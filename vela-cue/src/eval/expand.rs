@@ -267,6 +267,8 @@ impl Ctx {
                     return;
                 }
                 let host = inherited_host(infos, info, rpos);
+                // (a spent budget stops the evaluation at its next step)
+                self.charge(envs.len() * std::mem::size_of::<Conj>());
                 let mut conjs = node.conjs.borrow_mut();
                 for env in envs {
                     let mut c = derived(Conj::lit(c.body.clone(), env, gid), rpos);

@@ -24,13 +24,7 @@ impl Ctx {
         gid: Option<u32>,
         owner: Option<(NodeId, &Name)>,
     ) -> Val {
-        let s = self.steps.get() + 1;
-        self.steps.set(s);
-        if s > self.limits.max_steps {
-            self.hit_limit(format!("more than {} evaluation steps", self.limits.max_steps));
-            return Val::bottom("evaluation step limit exceeded", e.pos);
-        }
-        if self.limited() {
+        if !self.tick() {
             return Val::bottom("evaluation limit exceeded", e.pos);
         }
         let d = self.depth.get() + 1;
@@ -39,6 +33,9 @@ impl Ctx {
             return Val::bottom("evaluation depth limit exceeded", e.pos);
         }
         self.depth.set(d);
+        if d > self.depth_high.get() {
+            self.depth_high.set(d);
+        }
         let v = self.eval_inner(e, env, gid, owner);
         self.depth.set(d - 1);
         v
@@ -69,7 +66,7 @@ impl Ctx {
                     l,
                 ))
             }
-            ExprKind::List(lit) => self.eval_list(lit, env, gid),
+            ExprKind::List(lit) => self.eval_list(lit, env, gid, e.pos),
             ExprKind::Unary(op, x) => self.unary(*op, x, env, e.pos),
             ExprKind::Binary(Op::Or, _, _) => self.eval_disj(e, env, gid, owner),
             // `a & b` as a field's value is an explicit unification (field order)
@@ -282,20 +279,24 @@ impl Ctx {
         }
     }
 
-    fn interp(&self, parts: &[InterpPart], bytes: bool, env: &Env, _pos: u32) -> Val {
+    fn interp(&self, parts: &[InterpPart], bytes: bool, env: &Env, pos: u32) -> Val {
         // the bytes of the result: a bytes literal's text parts hold one `char` per byte
         let mut out: Vec<u8> = Vec::new();
         for p in parts {
-            match p {
-                InterpPart::Lit(s) if bytes => out.extend(crate::lexer::literal_bytes(s)),
-                InterpPart::Lit(s) => out.extend_from_slice(s.as_bytes()),
+            let pushed = match p {
+                InterpPart::Lit(s) if bytes => self.append(
+                    &mut out,
+                    &crate::lexer::literal_bytes(s).collect::<Vec<u8>>(),
+                    pos,
+                ),
+                InterpPart::Lit(s) => self.append(&mut out, s.as_bytes(), pos),
                 InterpPart::Expr(x) => match self.resolve(self.eval(x, env)) {
-                    Val::Str(s) => out.extend_from_slice(s.as_bytes()),
-                    Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
-                    Val::Num(n) => out.extend_from_slice(n.to_string().as_bytes()),
-                    Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-                    Val::Bytes(b) if bytes => out.extend_from_slice(&b),
-                    Val::Bytes(b) => out.extend_from_slice(String::from_utf8_lossy(&b).as_bytes()),
+                    Val::Str(s) => self.append(&mut out, s.as_bytes(), pos),
+                    Val::Int(i) => self.append(&mut out, i.to_string().as_bytes(), pos),
+                    Val::Num(n) => self.append(&mut out, n.to_string().as_bytes(), pos),
+                    Val::Bool(b) => self.append(&mut out, if b { b"true" } else { b"false" }, pos),
+                    Val::Bytes(b) if bytes => self.append(&mut out, &b, pos),
+                    Val::Bytes(b) => self.append(&mut out, String::from_utf8_lossy(&b).as_bytes(), pos),
                     Val::Bottom(b) => return Val::Bottom(b),
                     v if !self.is_concrete(&v) => {
                         return Val::incomplete(
@@ -313,6 +314,9 @@ impl Ctx {
                         );
                     }
                 },
+            };
+            if let Err(b) = pushed {
+                return b;
             }
         }
         if bytes {
@@ -325,7 +329,14 @@ impl Ctx {
         }
     }
 
-    fn eval_list(&self, lit: &ListLit, env: &Env, gid: Option<u32>) -> Val {
+    /// Appends `piece` to the text being interpolated, within the limits.
+    fn append(&self, out: &mut Vec<u8>, piece: &[u8], pos: u32) -> Result<(), Val> {
+        self.charge_growth(out.len() + piece.len(), piece.len(), "interpolated string", pos)?;
+        out.extend_from_slice(piece);
+        Ok(())
+    }
+
+    fn eval_list(&self, lit: &ListLit, env: &Env, gid: Option<u32>, pos: u32) -> Val {
         let mut elems = Vec::with_capacity(lit.elems.len());
         for el in &lit.elems {
             match el {
@@ -336,6 +347,10 @@ impl Ctx {
                     } else {
                         v
                     };
+                    if let Err(b) = self.charge_growth((elems.len() + 1) * VAL_BYTES, VAL_BYTES, "list", pos)
+                    {
+                        return b;
+                    }
                     elems.push(self.norm(v));
                 }
                 ListElem::Comprehension(c) => {
@@ -343,7 +358,18 @@ impl Ctx {
                     if let Err(b) = self.clauses(&c.clauses, 0, env.clone(), &mut envs) {
                         return b;
                     }
+                    if let Err(b) = self.charge_growth(
+                        (elems.len() + envs.len()) * VAL_BYTES,
+                        envs.len() * VAL_BYTES,
+                        "list",
+                        pos,
+                    ) {
+                        return b;
+                    }
                     for env in envs {
+                        if self.limited() {
+                            return Val::bottom("evaluation limit exceeded", pos);
+                        }
                         let n = self.new_node(
                             smallvec::smallvec![super::derived(
                                 Conj::lit(c.body.clone(), env, gid),
@@ -401,6 +427,9 @@ impl Ctx {
             Clause::For(k, v, src) => match self.resolve(self.eval(src, &env)) {
                 Val::List(l) => {
                     for (idx, e) in l.elems.iter().enumerate() {
+                        if !self.tick() {
+                            return Err(Val::bottom("evaluation limit exceeded", src.pos));
+                        }
                         let mut env2 = env.clone();
                         if let Some(k) = k {
                             env2 = self.push(
@@ -424,6 +453,9 @@ impl Ctx {
                 }
                 Val::Struct(id) => {
                     for (name, val) in self.regular_fields_in_arc_order(id) {
+                        if !self.tick() {
+                            return Err(Val::bottom("evaluation limit exceeded", src.pos));
+                        }
                         let mut env2 = env.clone();
                         if let Some(k) = k {
                             env2 = self.push(
@@ -585,46 +617,90 @@ impl Ctx {
         r
     }
 
-    /// Short human description of a value for error messages.
+    /// Short human description of a value for error messages, at most about
+    /// [`crate::MAX_MESSAGE_BYTES`] long (a long string is cut, a long disjunction stops with
+    /// `...`).
     pub(crate) fn describe(&self, v: &Val) -> String {
-        match v {
-            Val::Top => "_".into(),
-            Val::Bottom(b) => format!("_|_ ({})", b.msg),
-            Val::Null => "null".into(),
-            Val::Bool(b) => b.to_string(),
-            Val::Int(i) => i.to_string(),
-            Val::Num(n) => n.to_string(),
-            Val::Str(s) => format!("{:?}", &**s),
-            Val::Bytes(b) => format!("'{}'", String::from_utf8_lossy(b)),
-            Val::Kind(k) => kind::name(*k),
-            Val::Bound(op, x) => format!("{}{}", op.text(), self.describe(x)),
-            Val::Conj(cs) => cs
-                .iter()
-                .map(|c| self.describe(c))
-                .collect::<Vec<_>>()
-                .join(" & "),
-            Val::Struct(_) => "struct".into(),
-            Val::List(_) => "list".into(),
-            Val::Disj(d) => d
-                .alts
-                .iter()
-                .zip(d.dflt.iter())
-                .map(|(a, f)| format!("{}{}", if *f { "*" } else { "" }, self.describe(a)))
-                .collect::<Vec<_>>()
-                .join(" | "),
-            Val::Func(n) => format!("function {n}"),
-            Val::Validator(v) => format!(
-                "{}({})",
-                v.name,
-                v.args
-                    .iter()
-                    .map(|a| self.describe(a))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Val::Pkg(n) => format!("package {n}"),
+        let mut out = String::new();
+        self.describe_into(v, &mut out);
+        out
+    }
+
+    fn describe_into(&self, v: &Val, out: &mut String) {
+        use std::fmt::Write as _;
+        const MAX: usize = crate::error::MAX_MESSAGE_BYTES;
+        if out.len() > MAX {
+            out.push_str("...");
+            return;
+        }
+        // (writing to a String cannot fail)
+        let _ = match v {
+            Val::Top => write!(out, "_"),
+            Val::Bottom(b) => write!(out, "_|_ ({})", cut(&b.msg, MAX)),
+            Val::Null => write!(out, "null"),
+            Val::Bool(b) => write!(out, "{b}"),
+            Val::Int(i) => write!(out, "{i}"),
+            Val::Num(n) => write!(out, "{n}"),
+            Val::Str(s) => match cut(s, MAX) {
+                whole if whole.len() == s.len() => write!(out, "{whole:?}"),
+                part => write!(out, "{part:?}..."),
+            },
+            Val::Bytes(b) => write!(out, "'{}'", String::from_utf8_lossy(&b[..b.len().min(MAX)])),
+            Val::Kind(k) => write!(out, "{}", kind::name(*k)),
+            Val::Bound(op, x) => {
+                out.push_str(op.text());
+                self.describe_into(x, out);
+                Ok(())
+            }
+            Val::Conj(cs) => {
+                self.describe_joined(cs.iter().map(|c| (false, c)), " & ", out);
+                Ok(())
+            }
+            Val::Struct(_) => write!(out, "struct"),
+            Val::List(_) => write!(out, "list"),
+            Val::Disj(d) => {
+                self.describe_joined(d.dflt.iter().copied().zip(d.alts.iter()), " | ", out);
+                Ok(())
+            }
+            Val::Func(n) => write!(out, "function {n}"),
+            Val::Validator(v) => {
+                let _ = write!(out, "{}(", v.name);
+                self.describe_joined(v.args.iter().map(|a| (false, a)), ", ", out);
+                write!(out, ")")
+            }
+            Val::Pkg(n) => write!(out, "package {n}"),
+        };
+    }
+
+    /// Values separated by `sep` (each marked `*` when its flag is set), stopping with `...`
+    /// once the text is long enough.
+    fn describe_joined<'v>(&self, vals: impl Iterator<Item = (bool, &'v Val)>, sep: &str, out: &mut String) {
+        for (i, (marked, v)) in vals.enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            if out.len() > crate::error::MAX_MESSAGE_BYTES {
+                out.push_str("...");
+                return;
+            }
+            if marked {
+                out.push('*');
+            }
+            self.describe_into(v, out);
         }
     }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends at a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// Internal name of the field selected by the string `s` (`x["s"]`): a regular field.
@@ -635,6 +711,9 @@ fn field_name(s: Name) -> Name {
         s
     }
 }
+
+/// Bytes charged per list element built (see [`super::Limits::max_bytes`]).
+pub(crate) const VAL_BYTES: usize = std::mem::size_of::<Val>();
 
 /// The scopes of the bodies a comprehension produces.
 pub(crate) type Envs = SmallVec<[Env; 4]>;

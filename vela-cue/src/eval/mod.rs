@@ -36,21 +36,40 @@ use crate::ast::Name;
 use crate::hash::FxHashMap;
 use crate::value::NodeId;
 
+pub(crate) use expr::VAL_BYTES;
 pub(crate) use node::{Conj, ConjSrc, Conjs, FieldConj, NO_HOST, Node, NodeState, Slot, Status, derived};
 pub(crate) use ops::compare_eq;
 pub(crate) use scope::{Env, Frame, FrameKind};
 
-/// Limits applied to one evaluation.
+/// Limits applied to one evaluation: every unit of work (expression, comprehension iteration,
+/// disjunct comparison) is a step, and every string, byte string, list and scope built is
+/// charged to a byte budget, so a hostile program ends with [`crate::Error::Limit`] instead of
+/// exhausting the machine.
+///
+/// ```
+/// use vela_cue::{Error, Limits, Program};
+/// let mut p = Program::compile("bomb.cue", "import \"list\"\nx: [for a in list.Range(0, 10000, 1) for b in list.Range(0, 10000, 1) {}]").unwrap();
+/// p.set_limits(Limits { max_steps: 100_000, ..Limits::default() });
+/// let err = p.eval().unwrap().root().to_json().unwrap_err();
+/// assert!(matches!(err, Error::Limit(_)), "{err}");
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Maximum number of expression evaluations.
+    /// Maximum number of steps: expression evaluations, comprehension iterations, disjunct and
+    /// equality comparisons.
     pub max_steps: u64,
     /// Maximum evaluation nesting depth.
     pub max_depth: u32,
-    /// Maximum size of exported output in bytes.
+    /// Maximum size in bytes of exported output, and of any one string or list built.
     pub max_output: usize,
     /// Maximum number of struct nodes created.
     pub max_nodes: usize,
+    /// Maximum bytes of strings, byte strings, list elements and scopes built by one evaluation,
+    /// counted cumulatively (what is built and dropped counts too).
+    pub max_bytes: usize,
+    /// A wall-clock deadline: evaluation stops with a limit error once it has passed (checked
+    /// every few hundred steps). `None` (the default) waits as long as the other limits allow.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for Limits {
@@ -60,9 +79,28 @@ impl Default for Limits {
             max_depth: 400,
             max_output: 16 << 20,
             max_nodes: 500_000,
+            max_bytes: 64 << 20,
+            deadline: None,
         }
     }
 }
+
+/// How much of its [`Limits`] an evaluation has used so far ([`crate::Instance::usage`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Usage {
+    /// Steps taken (see [`Limits::max_steps`]).
+    pub steps: u64,
+    /// Struct nodes created (see [`Limits::max_nodes`]).
+    pub nodes: usize,
+    /// Bytes charged (see [`Limits::max_bytes`]).
+    pub bytes: usize,
+    /// Deepest evaluation nesting reached (see [`Limits::max_depth`]).
+    pub max_depth: u32,
+}
+
+/// How often (in steps) the deadline is compared with the clock.
+const DEADLINE_CHECK_EVERY: u64 = 256;
 
 /// The evaluation context: arena of nodes, counters, limits.
 pub(crate) struct Ctx {
@@ -71,6 +109,10 @@ pub(crate) struct Ctx {
     frames: RefCell<Vec<Frame>>,
     pub steps: Cell<u64>,
     pub depth: Cell<u32>,
+    /// Deepest `depth` reached.
+    pub depth_high: Cell<u32>,
+    /// Bytes charged against [`Limits::max_bytes`].
+    pub bytes: Cell<usize>,
     pub limits: Limits,
     pub limit_hit: RefCell<Option<String>>,
     pub next_gid: Cell<u32>,
@@ -95,6 +137,8 @@ impl Ctx {
             frames: RefCell::new(Vec::new()),
             steps: Cell::new(0),
             depth: Cell::new(0),
+            depth_high: Cell::new(0),
+            bytes: Cell::new(0),
             limits,
             limit_hit: RefCell::new(None),
             next_gid: Cell::new(1),
@@ -147,6 +191,84 @@ impl Ctx {
             label,
         }));
         (nodes.len() - 1) as NodeId
+    }
+
+    /// Counts one step; false (and the limit is recorded) when the step budget is spent or the
+    /// deadline has passed.
+    pub(crate) fn tick(&self) -> bool {
+        let s = self.steps.get() + 1;
+        self.steps.set(s);
+        if s > self.limits.max_steps {
+            self.hit_limit(format!("more than {} evaluation steps", self.limits.max_steps));
+            return false;
+        }
+        if s.is_multiple_of(DEADLINE_CHECK_EVERY)
+            && let Some(deadline) = self.limits.deadline
+            && std::time::Instant::now() >= deadline
+        {
+            self.hit_limit(format!("deadline passed after {s} evaluation steps"));
+            return false;
+        }
+        !self.limited()
+    }
+
+    /// Charges `n` bytes built (a string, a list, a scope); false (and the limit is recorded)
+    /// when the byte budget is spent.
+    pub(crate) fn charge(&self, n: usize) -> bool {
+        let total = self.bytes.get().saturating_add(n);
+        self.bytes.set(total);
+        if total > self.limits.max_bytes {
+            self.hit_limit(format!(
+                "more than {} bytes of strings, lists and scopes built",
+                self.limits.max_bytes
+            ));
+            return false;
+        }
+        !self.limited()
+    }
+
+    /// Checks that one string or list of `n` bytes may be built (at most
+    /// [`Limits::max_output`]), then charges it; the error value names what was being built.
+    pub(crate) fn charge_value(&self, n: usize, what: &str, pos: u32) -> Result<(), crate::value::Val> {
+        self.charge_growth(n, n, what, pos)
+    }
+
+    /// Charges `added` bytes to a string or list growing to `total` bytes (at most
+    /// [`Limits::max_output`]); the error value names what was being built.
+    pub(crate) fn charge_growth(
+        &self,
+        total: usize,
+        added: usize,
+        what: &str,
+        pos: u32,
+    ) -> Result<(), crate::value::Val> {
+        self.check_len(total, what, pos)?;
+        if !self.charge(added) {
+            return Err(crate::value::Val::bottom("evaluation limit exceeded", pos));
+        }
+        Ok(())
+    }
+
+    /// An error value when one string or list of `n` bytes would exceed
+    /// [`Limits::max_output`] (nothing is charged).
+    pub(crate) fn check_len(&self, n: usize, what: &str, pos: u32) -> Result<(), crate::value::Val> {
+        if n > self.limits.max_output {
+            return Err(crate::value::Val::bottom(
+                format!("{what} longer than {} bytes", self.limits.max_output),
+                pos,
+            ));
+        }
+        Ok(())
+    }
+
+    /// What this evaluation has used of its limits.
+    pub(crate) fn usage(&self) -> Usage {
+        Usage {
+            steps: self.steps.get(),
+            nodes: self.nodes.borrow().len(),
+            bytes: self.bytes.get(),
+            max_depth: self.depth_high.get(),
+        }
     }
 
     pub(crate) fn hit_limit(&self, msg: String) {

@@ -157,12 +157,18 @@ impl Ctx {
                     _ => num_op(&x, &y, pos, Num::add).unwrap_or_else(mismatch),
                 },
                 (Val::Str(a), Val::Str(b)) => {
+                    if let Err(e) = self.charge_value(a.len() + b.len(), "string", pos) {
+                        return e;
+                    }
                     let mut s = String::with_capacity(a.len() + b.len());
                     s.push_str(a);
                     s.push_str(b);
                     Val::Str(s.into())
                 }
                 (Val::Bytes(a), Val::Bytes(b)) => {
+                    if let Err(e) = self.charge_value(a.len() + b.len(), "bytes", pos) {
+                        return e;
+                    }
                     let mut v = a.to_vec();
                     v.extend_from_slice(b);
                     Val::Bytes(Arc::from(v))
@@ -189,13 +195,17 @@ impl Ctx {
                     _ => num_op(&x, &y, pos, Num::mul).unwrap_or_else(mismatch),
                 },
                 (Val::Str(s), Val::Int(n)) | (Val::Int(n), Val::Str(s)) => {
-                    match repeat_count(*n, s.len(), self.limits.max_output, pos) {
+                    match repeat_count(*n, s.len(), self.limits.max_output, pos)
+                        .and_then(|n| self.charge_value(n * s.len(), "string", pos).map(|()| n))
+                    {
                         Ok(n) => Val::Str(s.repeat(n).into()),
                         Err(e) => e,
                     }
                 }
                 (Val::Bytes(s), Val::Int(n)) | (Val::Int(n), Val::Bytes(s)) => {
-                    match repeat_count(*n, s.len(), self.limits.max_output, pos) {
+                    match repeat_count(*n, s.len(), self.limits.max_output, pos)
+                        .and_then(|n| self.charge_value(n * s.len(), "bytes", pos).map(|()| n))
+                    {
                         Ok(n) => Val::Bytes(Arc::from(s.repeat(n))),
                         Err(e) => e,
                     }
@@ -238,7 +248,7 @@ impl Ctx {
     /// Deep equality of concrete values (`None` when not comparable).
     pub(crate) fn deep_eq(&self, x: &Val, y: &Val) -> Option<bool> {
         let d = self.depth.get() + 1;
-        if d > self.limits.max_depth {
+        if d > self.limits.max_depth || !self.tick() {
             return None;
         }
         self.depth.set(d);

@@ -41,6 +41,8 @@ pub(crate) enum FrameKind {
 impl Ctx {
     /// A new frame `kind` inside `env`.
     pub(crate) fn push(&self, env: &Env, kind: FrameKind) -> Env {
+        // (a spent budget stops the evaluation at its next step)
+        self.charge(std::mem::size_of::<Frame>());
         let mut frames = self.frames.borrow_mut();
         frames.push(Frame {
             parent: env.clone(),

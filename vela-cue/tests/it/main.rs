@@ -9,6 +9,7 @@
 mod conformance;
 mod differential;
 mod differential_semantics;
+mod hostile;
 mod oracle;
 mod parse_corpus;
 mod programs;

@@ -10,6 +10,7 @@ fn run(src: &str) -> Result<serde_json::Value, Error> {
         max_depth: 300,
         max_output: 1 << 20,
         max_nodes: 50_000,
+        ..Limits::default()
     });
     let inst = p.eval()?;
     inst.root().to_json()
@@ -88,6 +89,7 @@ fn fuzz_regressions_finish() {
             max_depth: 200,
             max_output: 1 << 20,
             max_nodes: 100_000,
+            ..Limits::default()
         });
         // the fuzzer's inputs refer to names they never declare: CUE rejects those, so they
         // are injected (as empty structs) to get the evaluation the regression is about
