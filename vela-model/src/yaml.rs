@@ -6,6 +6,9 @@
 //! * Budgets stop hostile input with an error, never a crash or an exhausted machine: nesting
 //!   deeper than [`MAX_DEPTH`], alias expansion beyond [`MAX_REPLAYED_EVENTS`] events (the
 //!   "billion laughs"), and serde-saphyr's default caps on nodes, documents and scalar bytes.
+//!   Flow collections (`[[[[`, `{a: {a:`) nested deeper than [`MAX_DEPTH`] are refused by a
+//!   linear pre-scan before the text reaches the parser, whose scanner is quadratic in their
+//!   depth (200 KB of `[` took it over a minute).
 //! * A key repeated in a mapping keeps the last value in free-form data and is an error
 //!   (`duplicate field`) in a typed struct; merge keys (`<<: *base`) are expanded, as go-yaml
 //!   does for KubeVela.
@@ -21,6 +24,8 @@
 //! ```
 
 use serde::{Serialize, de::DeserializeOwned};
+
+mod flow;
 
 /// The deepest nesting of sequences and mappings accepted (serde-saphyr's default). Kubernetes
 /// objects nest about 20 deep; a debug build reading into `serde_json::Value` overflows a 2 MiB
@@ -127,11 +132,24 @@ pub(crate) fn options() -> serde_saphyr::Options {
     }
 }
 
+/// Refuses text whose flow collections nest deeper than [`MAX_DEPTH`], before parsing it.
+fn check_flow_depth(text: &str) -> Result<(), Error> {
+    match flow::too_deep(text, MAX_DEPTH) {
+        Some((line, column)) => Err(Error::Read {
+            line: Some(line),
+            column: Some(column),
+            message: format!("flow sequences and mappings nested deeper than {MAX_DEPTH}"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Reads one YAML document (an empty text reads as null).
 ///
 /// # Errors
 /// [`Error::Read`] with the line and column.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    check_flow_depth(text)?;
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| Error::read(&e))
 }
 
@@ -145,11 +163,13 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 /// assert_eq!(docs.len(), 2);
 /// ```
 pub fn documents<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, Error> {
+    check_flow_depth(text)?;
     serde_saphyr::from_multiple_with_options(text, options()).map_err(|e| Error::read(&e))
 }
 
 /// Reads one YAML document with the reader options, handing the deserializer to `f`; serde
-/// adapters (`serde_ignored`, `serde_path_to_error`) wrap it there.
+/// adapters (`serde_ignored`, `serde_path_to_error`) wrap it there. The text must have been read
+/// by [`from_str`] first (which pre-scans its flow depth).
 pub(crate) fn with_deserializer<R>(
     text: &str,
     f: impl for<'de, 'e> FnOnce(serde_saphyr::Deserializer<'de, 'e>) -> Result<R, serde_saphyr::Error>,

@@ -1,7 +1,7 @@
 //! A cheap pre-scan of YAML text for the nesting depth of flow collections (`[...]`, `{...}`),
 //! run before `yaml.Unmarshal` and `yaml.Validate` parse it. (The same scan guards
-//! `vela_model::yaml`; the two crates do not depend on each other, so each has its copy, with
-//! the same tests.)
+//! `vela_model::yaml`, where it is also property-tested; the two crates do not depend on each
+//! other, so each has its copy.)
 //!
 //! The YAML scanner underneath serde-saphyr keeps a candidate "simple key" per open flow
 //! collection and revisits them at every token, so text like 200 KB of `[[[[` costs it minutes

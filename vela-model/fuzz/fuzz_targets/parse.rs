@@ -1,9 +1,9 @@
 #![no_main]
 //! Parsing any text as Vela documents, in both modes, then validating and re-serialising every
 //! Application, must never panic; a parsed Application must parse back from its own YAML. The
-//! YAML reader underneath (`vela_model::yaml`, serde-saphyr with budgets) must return an error,
-//! never panic or overflow the stack, on any text; whatever it reads writes back and reads again
-//! to the same value.
+//! YAML reader underneath (`vela_model::yaml`: the flow-depth pre-scan, then serde-saphyr with
+//! budgets) must return an error, never panic or overflow the stack, on any text; whatever it
+//! reads writes back and reads again to the same value.
 
 use libfuzzer_sys::fuzz_target;
 use vela_model::parse::{self, Document, Mode};
