@@ -1,7 +1,6 @@
 //! The command implementations; each returns the text to print on stdout.
 
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
@@ -22,17 +21,18 @@ pub(crate) fn registry(extra: &[PathBuf]) -> Result<Registry> {
     Ok(reg)
 }
 
-/// Reads a file, or standard input when the path is `-`.
+/// Reads a file, or standard input when the path is `-`, within the input limits (a regular
+/// file of at most 8 MiB: `vela_render::ops::input`).
 pub(crate) fn read_input(path: &Path, what: &str) -> Result<String> {
+    use vela_render::ops::input;
     if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
+        let text = input::read_stdin(input::MAX_FILE_BYTES)
             .with_context(|| format!("read {what} from standard input"))?;
         tracing::debug!(bytes = text.len(), "read {what} from standard input");
         return Ok(text);
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("read {what} {}", path.display()))?;
+    let text = input::read_file(path, input::MAX_FILE_BYTES)
+        .with_context(|| format!("read {what} {}", path.display()))?;
     tracing::debug!(path = %path.display(), bytes = text.len(), "read {what}");
     Ok(text)
 }

@@ -5,7 +5,6 @@
 //! `file:line:col`, and exit with 1.
 
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use vela_cue::{Kind, Program, Value};
@@ -43,16 +42,18 @@ fn display_name(path: &Path) -> String {
     }
 }
 
+/// Reads a CUE file, or standard input for `-`, within the input limits (a regular file of at
+/// most 8 MiB: `vela_render::ops::input`).
 fn read(path: &Path) -> Result<Source, Failure> {
-    let mut text = String::new();
+    use vela_render::ops::input;
     let r = if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
+        input::read_stdin(input::MAX_FILE_BYTES)
     } else {
-        std::fs::read_to_string(path).map(|t| text = t)
+        input::read_file(path, input::MAX_FILE_BYTES)
     };
-    r.map_err(|e| match e.kind() {
+    let text = r.map_err(|e| match &e {
         // as Go reports it
-        std::io::ErrorKind::NotFound => Failure(format!(
+        input::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Failure(format!(
             "stat {}: no such file or directory\n",
             std::env::current_dir().unwrap_or_default().join(path).display()
         )),

@@ -743,3 +743,47 @@ fn up_killed_at_random_instants_leaves_a_state_the_next_up_completes() {
         "NAMESPACE  NAME   COMPONENTS  PHASE\ndefault    hello  hello-web   running\n"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn inputs_that_are_not_regular_files_or_too_large_are_refused_before_reading() {
+    // `/dev/zero` never ends: it must be refused from its file type, not read
+    let (ok, _, err) = vela(&["dry-run", "-f", "/dev/zero"]);
+    assert!(!ok);
+    assert!(err.contains("not a regular file (a character device)"), "{err}");
+    let (ok, _, err) = vela(&["dry-run", "-f", &hello_app(), "-d", "/dev/zero"]);
+    assert!(!ok);
+    assert!(err.contains("not a regular file"), "{err}");
+    let dir = std::env::temp_dir().join(format!("vela-cli-inputs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // a FIFO with no writer would block a read forever
+    let fifo = dir.join("app.yaml");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (ok, _, err) = vela(&["dry-run", "-f", fifo.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("not a regular file (a FIFO)"), "{err}");
+    let big = dir.join("big.yaml");
+    std::fs::File::create(&big).unwrap().set_len(64 << 20).unwrap();
+    let (ok, _, err) = vela(&["dry-run", "-f", big.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("larger than 8388608 bytes"), "{err}");
+    // standard input stops one byte past the limit (the writer then sees a closed pipe)
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vela"))
+        .args(["dry-run", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let _ = pipe.write_all("#".repeat(9 << 20).as_bytes());
+    drop(pipe);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("from standard input: larger than 8388608 bytes"),
+        "{err}"
+    );
+}

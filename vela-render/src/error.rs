@@ -98,6 +98,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A definition file or directory could not be read within the input limits (not a
+    /// regular file, too large, not UTF-8; see [`crate::ops::input`]).
+    #[error("load definition from {origin}")]
+    Input {
+        /// The path given.
+        origin: String,
+        /// What the bounded reader reported.
+        #[source]
+        source: crate::ops::input::Error,
+    },
     /// A definition CR file is not valid YAML or JSON for its kind.
     #[error("load definition from {origin}")]
     ParseDefinition {

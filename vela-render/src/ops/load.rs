@@ -10,14 +10,8 @@ use vela_model::parse::Document;
 use crate::cue::CueDefinition;
 use crate::definition::Definition;
 use crate::error::{Error, Result};
+use crate::ops::input;
 use crate::registry::Registry;
-
-fn read_err(origin: &Path, source: std::io::Error) -> Error {
-    Error::Read {
-        origin: origin.display().to_string(),
-        source,
-    }
-}
 
 fn strip_helm(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -75,24 +69,49 @@ pub fn from_text(origin: &Path, text: &str) -> Result<Vec<Arc<dyn Definition>>> 
     }
 }
 
+/// Whether a file of this name holds definitions (`.cue`, `.yaml`, `.yml`, `.json`): other
+/// files in a directory are skipped without being opened.
+fn has_definition_extension(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("cue" | "yaml" | "yml" | "json")
+    )
+}
+
 /// Loads every definition under `path` (a file, or a directory walked recursively in name
-/// order). Files of other types are skipped.
+/// order). Files of other types are skipped without being read; every read is bounded
+/// ([`crate::ops::input`]: regular files only, size caps per file and per directory tree).
+///
+/// # Errors
+/// [`Error::Input`] for a path that cannot be read within the limits, [`Error::Load`] and
+/// [`Error::ParseDefinition`] for a file that does not hold valid definitions.
 pub fn from_path(path: &Path) -> Result<Vec<Arc<dyn Definition>>> {
-    let meta = std::fs::metadata(path).map_err(|e| read_err(path, e))?;
-    if meta.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(|e| read_err(path, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
+    let mut budget = input::TreeBudget::default();
+    from_path_within(path, 0, &mut budget)
+}
+
+fn from_path_within(
+    path: &Path,
+    depth: usize,
+    budget: &mut input::TreeBudget,
+) -> Result<Vec<Arc<dyn Definition>>> {
+    let input_err = |source| Error::Input {
+        origin: path.display().to_string(),
+        source,
+    };
+    if input::is_dir(path).map_err(input_err)? {
         let mut out = Vec::new();
-        for p in entries {
-            out.extend(from_path(&p)?);
+        for p in input::dir_entries(path, depth).map_err(input_err)? {
+            if has_definition_extension(&p) || p.is_dir() {
+                out.extend(from_path_within(&p, depth + 1, budget)?);
+            }
         }
         Ok(out)
-    } else {
-        let text = std::fs::read_to_string(path).map_err(|e| read_err(path, e))?;
+    } else if has_definition_extension(path) {
+        let text = budget.read(path).map_err(input_err)?;
         from_text(path, &text)
+    } else {
+        Ok(Vec::new())
     }
 }
 
@@ -111,6 +130,69 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fresh empty directory for one test.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("vela-load-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    const DEF: &str = "\"probe\": {type: \"trait\", attributes: {}}\ntemplate: patch: {}\n";
+
+    #[test]
+    fn other_files_in_a_directory_are_skipped_without_being_read() {
+        let dir = scratch("skip");
+        std::fs::write(dir.join("probe.cue"), DEF).unwrap();
+        // not UTF-8, and larger than the per-file limit: never opened
+        std::fs::write(dir.join("logo.png"), [0x89, b'P', b'N', b'G', 0xff]).unwrap();
+        let big = std::fs::File::create(dir.join("data.bin")).unwrap();
+        big.set_len(input::MAX_FILE_BYTES + 1).unwrap();
+        let defs = from_path(&dir).unwrap();
+        assert_eq!(defs.len(), 1);
+        // a definition file over the limit is refused from its size
+        let f = std::fs::File::create(dir.join("huge.cue")).unwrap();
+        f.set_len(input::MAX_FILE_BYTES + 1).unwrap();
+        let err = from_path(&dir).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Input {
+                    source: input::Error::TooLarge { .. },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_among_definitions_is_refused() {
+        let dir = scratch("fifo");
+        std::fs::write(dir.join("a.cue"), DEF).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("b.cue"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = from_path(&dir).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Input {
+                    source: input::Error::NotRegular { what: "a FIFO", .. },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(matches!(
+            from_path(std::path::Path::new("/dev/zero")),
+            Err(Error::Input { .. })
+        ));
+    }
 
     #[test]
     fn helm_placeholders_are_replaced() {
