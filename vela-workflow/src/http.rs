@@ -3,8 +3,11 @@
 //!
 //! Secure by default:
 //! - private, loopback, link-local, CGNAT, multicast and cloud-metadata addresses are refused
-//!   unless allow-listed ([`Config::allow`]); the check runs on every resolved address, so a
-//!   public name that resolves to a private address is refused too;
+//!   unless allow-listed ([`Config::allow`]), and so are the IPv6 forms that embed or tunnel to
+//!   an IPv4 address (IPv4-compatible, IPv4-translated, NAT64, 6to4, Teredo) and site-local
+//!   `fec0::/10`; the check runs on every resolved address, so a public name that resolves to a
+//!   private address is refused too; numeric hosts in any spelling (`2130706433`, `0x7f.1`,
+//!   `0177.0.0.1`, `127.1`) are normalised by the URL parser before the check;
 //! - redirects are not followed unless enabled, and every hop is checked again;
 //! - the response body is capped ([`Config::max_response_bytes`]);
 //! - every request has a timeout; an optional rate limit spaces requests out;
@@ -127,6 +130,25 @@ fn in_net(addr: IpAddr, net: IpAddr, bits: u8) -> bool {
     }
 }
 
+/// IPv6 blocks refused by default, each with the kind named in [`Error::Blocked`]. Most of them
+/// embed or tunnel to an IPv4 address (or another network) that the IPv4 rules cannot see.
+const BLOCKED_V6: [(u128, u8, &str); 9] = [
+    // `::a.b.c.d` (deprecated): some stacks still route it to the IPv4 address.
+    (0, 96, "IPv4-compatible"),
+    // `::ffff:0:a.b.c.d` (SIIT, RFC 6145/2765).
+    (0xffff << 48, 96, "IPv4-translated"),
+    // RFC 6052 well-known NAT64 prefix and RFC 8215 local-use NAT64.
+    (0x0064_ff9b << 96, 96, "NAT64"),
+    (0x0064_ff9b_0001 << 80, 48, "NAT64 (local)"),
+    // 6to4 (RFC 3056) and Teredo (RFC 4380) tunnel to an embedded IPv4 address.
+    (0x2002 << 112, 16, "6to4"),
+    (0x2001_0000 << 96, 32, "Teredo"),
+    (0xfc00 << 112, 7, "private (unique local)"),
+    (0xfe80 << 112, 10, "link-local"),
+    // Site-local (RFC 3879 deprecated it, routers may still honour it).
+    (0xfec0 << 112, 10, "site-local"),
+];
+
 /// Why `addr` is blocked by default, or `None` for a public address.
 #[must_use]
 pub fn blocked_kind(addr: IpAddr) -> Option<&'static str> {
@@ -136,26 +158,19 @@ pub fn blocked_kind(addr: IpAddr) -> Option<&'static str> {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return blocked_v4(v4);
             }
-            let seg0 = v6.segments()[0];
             if v6.is_loopback() {
-                Some("loopback")
-            } else if v6.is_unspecified() {
-                Some("unspecified")
-            } else if seg0 & 0xfe00 == 0xfc00 {
-                Some("private (unique local)")
-            } else if seg0 & 0xffc0 == 0xfe80 {
-                Some("link-local")
-            } else if v6.is_multicast() {
-                Some("multicast")
-            } else if in_net(
-                IpAddr::V6(v6),
-                IpAddr::V6(Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0)),
-                96,
-            ) {
-                Some("NAT64")
-            } else {
-                None
+                return Some("loopback");
             }
+            if v6.is_unspecified() {
+                return Some("unspecified");
+            }
+            if v6.is_multicast() {
+                return Some("multicast");
+            }
+            BLOCKED_V6
+                .iter()
+                .find(|(net, bits, _)| in_net(IpAddr::V6(v6), IpAddr::V6(Ipv6Addr::from(*net)), *bits))
+                .map(|(_, _, why)| *why)
         }
     }
 }
@@ -657,10 +672,37 @@ mod tests {
             ("fd00:ec2::254", "private (unique local)"),
             ("fe80::1", "link-local"),
             ("::ffff:127.0.0.1", "loopback"),
+            ("::ffff:10.0.0.1", "private"),
+            ("::127.0.0.1", "IPv4-compatible"),
+            ("::8.8.8.8", "IPv4-compatible"),
+            ("::ffff:0:127.0.0.1", "IPv4-translated"),
+            ("::ffff:0:a9fe:a9fe", "IPv4-translated"),
+            ("64:ff9b::7f00:1", "NAT64"),
+            ("64:ff9b:1::a00:1", "NAT64 (local)"),
+            ("64:ff9b:1:ffff::1", "NAT64 (local)"),
+            ("2002:7f00:1::", "6to4"),
+            ("2002:a9fe:a9fe::1", "6to4"),
+            ("2001::1", "Teredo"),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
+            ("fec0::1", "site-local"),
+            ("feff::1", "site-local"),
+            ("ff02::1", "multicast"),
+            ("::", "unspecified"),
         ] {
             assert_eq!(blocked_kind(a.parse().unwrap()), Some(why), "{a}");
         }
-        for a in ["8.8.8.8", "1.1.1.1", "2606:4700::1111"] {
+        // Public, including the neighbours of the blocked IPv6 blocks.
+        for a in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "2001:1::1",
+            "2001:db8::1",
+            "2003::1",
+            "64:ff9b:2::1",
+            "fbff::1",
+            "::1:0:0:1",
+        ] {
             assert_eq!(blocked_kind(a.parse().unwrap()), None, "{a}");
         }
     }

@@ -181,6 +181,116 @@ async fn redirects_are_refused_unless_enabled_and_bodies_are_capped() {
     ));
 }
 
+#[tokio::test]
+async fn numeric_spellings_of_loopback_are_refused() {
+    let (base, seen) = http_server(json_ok()).await;
+    let port = base.rsplit(':').next().unwrap();
+    // decimal, hex, octal, short and mixed forms of 127.0.0.1, and IPv6 forms embedding it
+    let forms = [
+        "2130706433",
+        "0x7f000001",
+        "0x7f.0.0.1",
+        "0177.0.0.1",
+        "0177.1",
+        "127.1",
+        "127.0.1",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+    ];
+    for host in forms {
+        let url = format!("http://{host}:{port}/x");
+        let err = client(false).send(get(url.clone())).await.unwrap_err();
+        assert!(
+            matches!(&err, http::Error::Blocked { addr, .. } if addr.to_canonical().is_loopback()),
+            "{url}: {err:?}"
+        );
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "a refused request reached the server"
+    );
+    // The IPv4 forms really are the loopback server: allow-listed, they reach it.
+    for host in &forms[..7] {
+        let ok = client(true)
+            .send(get(format!("http://{host}:{port}/x")))
+            .await
+            .unwrap();
+        assert_eq!(ok.status, 200, "{host}");
+    }
+    assert_eq!(seen.lock().unwrap().len(), 7);
+    // Forms that tunnel to an IPv4 address are refused whatever they embed.
+    for url in [
+        "http://[::127.0.0.1]/",
+        "http://[::ffff:0:127.0.0.1]/",
+        "http://[64:ff9b:1::a00:1]/",
+        "http://[2002:7f00:1::]/",
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+        "http://[fec0::1]/",
+    ] {
+        assert!(
+            matches!(
+                client(false).send(get(url.into())).await,
+                Err(http::Error::Blocked { .. })
+            ),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_followed_redirect_to_a_private_address_is_refused() {
+    let (base, seen) = http_server(Arc::new(|_: &Seen| (200, vec![], "end".into()))).await;
+    let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
+    let hops: Arc<Mutex<Vec<String>>> = Arc::default();
+    let targets = [
+        format!("http://127.0.0.1:{port}/end"),
+        format!("http://2130706433:{port}/end"),
+        format!("http://[::ffff:127.0.0.1]:{port}/end"),
+        "http://10.0.0.1/end".to_owned(),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+    ];
+    let redirector = {
+        let targets = targets.clone();
+        let hops = hops.clone();
+        Arc::new(move |s: &Seen| {
+            hops.lock().unwrap().push(s.path.clone());
+            let location = match s.path.strip_prefix("/hop/") {
+                Some("ok") => "/end".to_owned(),
+                Some(i) => targets[i.parse::<usize>().unwrap()].clone(),
+                None => return (200, vec![], "end".to_owned()),
+            };
+            (302, vec![("location".to_owned(), location)], String::new())
+        })
+    };
+    let (front, _) = http_server(redirector).await;
+    let front_port = front.rsplit(':').next().unwrap();
+    // Only the name `localhost` is allow-listed, and redirects are followed.
+    let follow = http::Client::new(http::Config {
+        max_redirects: 3,
+        ..http::Config::default().allowing(["localhost"])
+    })
+    .unwrap();
+    let ok = follow
+        .send(get(format!("http://localhost:{front_port}/hop/ok")))
+        .await
+        .unwrap();
+    assert_eq!((ok.status, ok.body.as_str()), (200, "end"));
+    for (i, target) in targets.iter().enumerate() {
+        let err = follow
+            .send(get(format!("http://localhost:{front_port}/hop/{i}")))
+            .await
+            .unwrap_err();
+        let chain = format!("{err:?}");
+        assert!(chain.contains("Blocked"), "{target}: {chain}");
+    }
+    // `/hop/ok`, its `/end`, then one request per refused target.
+    assert_eq!(hops.lock().unwrap().len(), 2 + targets.len());
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "a redirect reached a private address"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_rate_limit_spaces_requests_out() {
     let c = http::Client::new(http::Config {
