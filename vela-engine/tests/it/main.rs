@@ -1,3 +1,4 @@
 //! vela-engine against the embedded cluster: delivery, ownership, garbage collection, deletion.
 
 mod embedded;
+mod model;
