@@ -64,8 +64,8 @@ pub struct Limits {
     pub max_output: usize,
     /// Maximum number of struct nodes created.
     pub max_nodes: usize,
-    /// Maximum bytes of strings, byte strings, list elements and scopes built by one evaluation,
-    /// counted cumulatively (what is built and dropped counts too).
+    /// Maximum bytes of strings, byte strings, list elements, scopes and struct nodes built by
+    /// one evaluation, counted cumulatively (what is built and dropped counts too).
     pub max_bytes: usize,
     /// A wall-clock deadline: evaluation stops with a limit error once it has passed (checked
     /// every few hundred steps). `None` (the default) waits as long as the other limits allow.
@@ -161,6 +161,8 @@ impl Ctx {
         if nodes.len() >= self.limits.max_nodes {
             self.hit_limit(format!("more than {} struct values", self.limits.max_nodes));
         }
+        // a node's own memory counts against the byte budget (its fields come later)
+        self.charge(std::mem::size_of::<Node>());
         // conjunct lists are copied when structs unify; bound their total size too
         let total = self.conj_total.get() + conjs.len();
         self.conj_total.set(total);
@@ -219,7 +221,7 @@ impl Ctx {
         self.bytes.set(total);
         if total > self.limits.max_bytes {
             self.hit_limit(format!(
-                "more than {} bytes of strings, lists and scopes built",
+                "more than {} bytes of strings, lists, scopes and structs built",
                 self.limits.max_bytes
             ));
             return false;
