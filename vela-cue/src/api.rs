@@ -108,6 +108,11 @@ impl Program {
         self.limits = limits;
     }
 
+    /// The evaluation limits (the defaults unless [`Program::set_limits`] replaced them).
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// Evaluate with no injected values.
     pub fn eval(&self) -> Result<Instance> {
         self.eval_with(&[])

@@ -50,6 +50,9 @@ pub struct Context {
     pub output: Option<Value>,
     /// `context.outputs`: auxiliary objects rendered so far, by name.
     pub outputs: Map<String, Value>,
+    /// When the render must end ([`crate::render::Options::timeout`]): CUE definitions evaluate
+    /// with this [`vela_cue::Limits::deadline`]. Not part of the JSON templates see.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Context {

@@ -92,6 +92,22 @@ fn compile_status(origin: &str, attrs: &Map<String, Value>) -> Result<StatusProg
 }
 
 impl CueDefinition {
+    /// The template with [`vela_cue::Limits::deadline`] set to `deadline` (a cheap clone), or
+    /// as compiled when there is none.
+    fn program_until(&self, deadline: Option<std::time::Instant>) -> std::borrow::Cow<'_, Program> {
+        match deadline {
+            None => std::borrow::Cow::Borrowed(&self.program),
+            Some(d) => {
+                let mut p = self.program.clone();
+                p.set_limits(vela_cue::Limits {
+                    deadline: Some(d),
+                    ..self.program.limits()
+                });
+                std::borrow::Cow::Owned(p)
+            }
+        }
+    }
+
     /// Loads a `vela def` CUE file (`<name>: {type, description, attributes, ...}` plus
     /// `template: {...}`).
     pub fn from_cue(origin: &str, src: &str) -> Result<Self> {
@@ -353,7 +369,7 @@ impl Definition for CueDefinition {
         };
         let ctx_json = ctx.to_json();
         let inst = self
-            .program
+            .program_until(ctx.deadline)
             .eval_with(&[("parameter", &params), ("context", &ctx_json)])
             .map_err(|e| self.eval_err(e))?;
         let mut out = Rendered::default();

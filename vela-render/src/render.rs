@@ -78,6 +78,11 @@ pub struct Options {
     /// KubeVela's CUE parameters are open, so undeclared fields are ignored (and removed
     /// before a native definition sees them).
     pub strict: bool,
+    /// A wall-clock budget for rendering one application (one component with
+    /// [`Renderer::render_component`]): every CUE evaluation of the render stops with a limit
+    /// error (`deadline passed`) once it has run out. `None` (the default): only the
+    /// evaluator's step, size and node limits apply.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Renders applications with a registry.
@@ -207,13 +212,14 @@ impl Renderer {
     /// its field path (`components[0].traits[1].properties.replicas`).
     pub fn render(&self, app: &Application) -> Result<Vec<ComponentManifest>> {
         self.check_types(app)?;
+        let deadline = self.deadline();
         let comps_json = Arc::new(serde_json::to_value(&app.spec.components).unwrap_or_default());
         app.spec
             .components
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                self.render_component(app, i, c, &comps_json)
+                self.render_component_until(app, i, c, &comps_json, deadline)
                     .map_err(|e| match e {
                         Error::Component { .. } | Error::Invalid(_) => e,
                         other => Error::Component {
@@ -306,10 +312,27 @@ impl Renderer {
         comp: &Component,
         components_json: &Arc<Value>,
     ) -> Result<ComponentManifest> {
+        self.render_component_until(app, index, comp, components_json, self.deadline())
+    }
+
+    /// When a render that starts now must end ([`Options::timeout`]).
+    fn deadline(&self) -> Option<std::time::Instant> {
+        self.options.timeout.map(|t| std::time::Instant::now() + t)
+    }
+
+    fn render_component_until(
+        &self,
+        app: &Application,
+        index: usize,
+        comp: &Component,
+        components_json: &Arc<Value>,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<ComponentManifest> {
         let path = format!("components[{index}]");
         let def = self.resolve(Kind::Component, &comp.type_, &path)?;
         let props = self.check(def.as_ref(), app::properties(&comp.properties), &path)?;
         let mut ctx = self.component_context(app, comp, components_json);
+        ctx.deadline = deadline;
         let (mut workload, mut objects) =
             render_workload(def.as_ref(), &ctx, &props, comp).map_err(|e| parameter_conflict(e, &path))?;
 
@@ -647,4 +670,41 @@ fn parameter_conflict(e: Error, path: &str) -> Error {
         }]);
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_render_timeout_stops_cue_evaluation() {
+        // 250,000 comprehension iterations: well within the limits, longer than no time at all
+        let def = crate::cue::CueDefinition::from_cue(
+            "slow.cue",
+            "import \"list\"\n\"slow\": {type: \"component\", attributes: {}}\ntemplate: {\n\
+             r: list.Range(0, 500, 1)\n\
+             output: {apiVersion: \"v1\", kind: \"ConfigMap\", data: {n: \"\\(len([for a in r for b in r if b < 0 {}]))\"}}\n\
+             parameter: {}\n}\n",
+        )
+        .unwrap();
+        let mut registry = Registry::new();
+        registry.insert(Arc::new(def));
+        let app = Application::new(
+            "a",
+            vela_model::application::Spec::with_components(vec![Component::new(
+                "c",
+                "slow",
+                serde_json::json!({}),
+            )]),
+        );
+        let ok = Renderer::new(registry.clone()).render(&app).unwrap();
+        assert_eq!(ok[0].workload["data"]["n"], "0");
+        let timed = Renderer::new(registry).with_options(Options {
+            timeout: Some(std::time::Duration::ZERO),
+            ..Options::default()
+        });
+        let err = timed.render(&app).unwrap_err();
+        let chain = err.chain();
+        assert!(chain.contains("deadline passed"), "{chain}");
+    }
 }
