@@ -72,6 +72,9 @@ impl DryRun<'_> {
                 strict: self.strict,
                 ..Default::default()
             });
+        // Everything KubeVela would refuse, before anything is rendered.
+        vela_render::ops::check::application(renderer.registry(), &app)
+            .with_context(|| format!("check application file {source}"))?;
         let result =
             vela_render::ops::dryrun::run(&renderer, &app).map_err(|e| anyhow::anyhow!(e.chain()))?;
         tracing::info!(

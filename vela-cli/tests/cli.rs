@@ -4,6 +4,9 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+#[path = "cli/checks.rs"]
+mod checks;
+
 fn vela(args: &[&str]) -> (bool, String, String) {
     let out = run(args, None, &[]);
     (out.code == 0, out.stdout, out.stderr)

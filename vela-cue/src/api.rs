@@ -304,6 +304,27 @@ impl Instance {
         }
     }
 
+    /// Every error of the evaluation, at most `max`, in field order: the first is the one
+    /// [`Instance::validate`] reports. An error reached through several fields (a conflicting
+    /// `parameter` field that the output reads) is listed once.
+    ///
+    /// ```
+    /// let p = vela_cue::Program::compile("t.cue", "a: 1 & 2\nb: {c: \"x\" & \"y\"}\nd: 3").unwrap();
+    /// let errors = p.eval().unwrap().errors(10);
+    /// assert_eq!(errors.len(), 2);
+    /// assert!(errors[1].to_string().contains("b.c"), "{}", errors[1]);
+    /// ```
+    pub fn errors(&self, max: usize) -> Vec<Error> {
+        let mut out: Vec<Error> = Vec::new();
+        for e in self.ctx.deep_errors(&Val::Struct(self.root), 64, max) {
+            let e = self.error(self.ctx.eval_error(&e, ""));
+            if !out.iter().any(|o| o.to_string() == e.to_string()) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
     /// Find workflow task structs (those with a `#do` field) under `path`, in field order.
     /// Nested task structs inside a task's `$params`/`$returns` are not reported.
     pub fn tasks(&self, path: &str) -> Result<Vec<Task>> {

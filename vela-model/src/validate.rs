@@ -19,6 +19,7 @@
 //! | [`Rule::PublishVersionWithAutoUpdate`] | `metadata.annotations["app.oam.dev/autoUpdate"]` |
 //! | [`Rule::UnknownPolicy`] | `spec.workflow.steps[0].properties.policies[0]` |
 //! | [`Rule::InvalidPolicyProperties`] | `spec.policies[0].properties.clusters` |
+//! | [`Rule::UnknownDefinition`] | `spec.components[0].traits[0].type` (checked by vela-render against its registry) |
 //!
 //! ```
 //! use vela_model::validate::Rule;
@@ -83,6 +84,10 @@ pub enum Rule {
     InvalidPolicyProperties,
     /// A WorkflowRun has both or neither of `workflowRef` and `workflowSpec`.
     WorkflowRunSource,
+    /// A component, trait, policy or workflow-step `type` names no known definition. The model
+    /// alone cannot know which definitions exist: [`application`] never reports it; a renderer
+    /// checking an Application against its registry of definitions does (`vela dry-run`).
+    UnknownDefinition,
 }
 
 /// One problem: where, what, and how to fix it.

@@ -16,6 +16,9 @@ use crate::error::{Error, Result};
 use crate::patch::{Field, Node, Patch, Tags};
 use crate::resource::Resource;
 
+/// How many evaluation errors of one render are reported ([`Error::EvaluateMany`]).
+const MAX_REPORTED_ERRORS: usize = 20;
+
 /// The programs of `attributes.status`.
 #[derive(Clone, Default)]
 struct StatusPrograms {
@@ -387,7 +390,17 @@ impl Definition for CueDefinition {
         }
         // KubeVela validates the whole template (conflicts anywhere, e.g. a parameter outside
         // its enum that no output reads) before reading `output`
-        inst.validate().map_err(|e| self.eval_err(e))?;
+        let mut errors = inst.errors(MAX_REPORTED_ERRORS);
+        if errors.len() > 1 {
+            return Err(Error::EvaluateMany {
+                kind: self.meta.kind,
+                name: self.meta.name.clone(),
+                errors,
+            });
+        }
+        if let Some(e) = errors.pop() {
+            return Err(self.eval_err(e));
+        }
         if let Ok(o) = inst.lookup("output")
             && o.exists()
         {

@@ -80,6 +80,17 @@ pub enum Error {
         #[source]
         source: Box<vela_cue::Error>,
     },
+    /// A CUE definition's template failed to evaluate in several places: every error (up to
+    /// 20), in field order, each with its position and CUE path.
+    #[error("{kind} {name}: {} errors:\n  {}", .errors.len(), list_errors(.errors))]
+    EvaluateMany {
+        /// The definition kind.
+        kind: Kind,
+        /// The definition name.
+        name: String,
+        /// vela-cue's errors.
+        errors: Vec<vela_cue::Error>,
+    },
     /// A definition's CUE (file, CR template or status program) does not compile.
     #[error("load definition from {origin}")]
     Compile {
@@ -141,6 +152,14 @@ impl From<vela_model::parse::Error> for Error {
     fn from(e: vela_model::parse::Error) -> Self {
         Error::Parse(e)
     }
+}
+
+fn list_errors(errors: &[vela_cue::Error]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n  ")
 }
 
 /// Result with the crate's [`Error`].

@@ -85,6 +85,34 @@ fn child(path: &str, key: &str) -> String {
     }
 }
 
+/// The values `schema` allows when it is only a set of values: an `enum`, a `const`, or
+/// `anyOf` / `oneOf` alternatives that all are (in their order, without repeats).
+fn enumeration(schema: &Value) -> Option<Vec<Value>> {
+    let s = schema.as_object()?;
+    if let Some(Value::Array(values)) = s.get("enum") {
+        return Some(values.clone());
+    }
+    if let Some(value) = s.get("const") {
+        return Some(vec![value.clone()]);
+    }
+    let alts = ["anyOf", "oneOf"]
+        .iter()
+        .find_map(|k| s.get(*k).and_then(Value::as_array))?;
+    let mut out: Vec<Value> = Vec::new();
+    for a in alts {
+        for v in enumeration(a)? {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    Some(out)
+}
+
+fn list_values(values: &[Value]) -> String {
+    values.iter().map(Value::to_string).collect::<Vec<_>>().join(", ")
+}
+
 /// Validates `value` against `schema`, collecting every issue under `path`.
 pub fn validate(schema: &Value, value: &Value, path: &str) -> Vec<Issue> {
     let mut issues = Vec::new();
@@ -110,6 +138,15 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<Issue>) {
             }
             let results: Vec<Vec<Issue>> = alts.iter().map(|a| validate(a, value, path)).collect();
             if !results.iter().any(Vec::is_empty) {
+                // alternatives that are each a set of values (schemars' unit-variant enums):
+                // name every allowed value, not the first alternative's
+                if let Some(allowed) = enumeration(schema) {
+                    out.push(Issue {
+                        path: path.to_string(),
+                        message: format!("must be one of {}, got {value}", list_values(&allowed)),
+                    });
+                    return;
+                }
                 // report the closest alternative
                 if let Some(best) = results.into_iter().min_by_key(Vec::len) {
                     out.extend(best);
@@ -153,14 +190,7 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<Issue>) {
     {
         out.push(Issue {
             path: path.to_string(),
-            message: format!(
-                "must be one of {}, got {value}",
-                allowed
-                    .iter()
-                    .map(Value::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            message: format!("must be one of {}, got {value}", list_values(allowed)),
         });
     }
     if let Some(c) = s.get("const")
@@ -325,6 +355,44 @@ mod tests {
             text.iter()
                 .any(|t| t.starts_with("components[0].properties.mode: must be one of")),
             "{text:?}"
+        );
+    }
+
+    /// Variants with doc comments: schemars writes one `enum` per variant under `oneOf`.
+    #[derive(schemars::JsonSchema, serde::Deserialize)]
+    #[allow(dead_code)]
+    enum Policy {
+        /// Always.
+        Always,
+        /// Never.
+        Never,
+        /// If not present.
+        IfNotPresent,
+    }
+
+    #[derive(schemars::JsonSchema, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Pull {
+        policy: Option<Policy>,
+    }
+
+    #[test]
+    fn enum_errors_name_every_allowed_value() {
+        let s = openapi_for::<Pull>();
+        let issues = validate(&s, &json!({"policy": "Sometimes"}), "p");
+        let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [r#"p.policy: must be one of "Always", "Never", "IfNotPresent", null, got "Sometimes""#]
+        );
+        let issues = validate(
+            &openapi_for::<P>(),
+            &json!({"replicas": 1, "mode": "Medium"}),
+            "p",
+        );
+        assert_eq!(
+            issues[0].message,
+            r#"must be one of "Fast", "Slow", null, got "Medium""#
         );
     }
 

@@ -156,43 +156,56 @@ impl Ctx {
     /// Find a non-incomplete error inside a value (used to eliminate disjuncts and by
     /// `Instance::validate`). Every struct is visited once.
     pub(crate) fn deep_error(&self, v: &Val, depth: u32) -> Option<Val> {
-        let mut seen = crate::hash::FxHashMap::default();
-        self.deep_error_in(v, depth, &mut seen)
+        self.deep_errors(v, depth, 1).into_iter().next()
     }
 
-    fn deep_error_in(
+    /// The first `max` errors under `v`, in field order: what [`Ctx::deep_error`] finds first,
+    /// then the next ones. A struct whose own value failed is one error (its fields are not
+    /// searched).
+    pub(crate) fn deep_errors(&self, v: &Val, depth: u32, max: usize) -> Vec<Val> {
+        let mut seen = crate::hash::FxHashMap::default();
+        let mut out = Vec::new();
+        self.deep_errors_in(v, depth, max, &mut seen, &mut out);
+        out
+    }
+
+    fn deep_errors_in(
         &self,
         v: &Val,
         depth: u32,
+        max: usize,
         seen: &mut crate::hash::FxHashMap<NodeId, ()>,
-    ) -> Option<Val> {
-        if self.limited() {
-            return None;
+        out: &mut Vec<Val>,
+    ) {
+        if self.limited() || out.len() >= max {
+            return;
         }
         match v {
-            Val::Bottom(b) if !b.incomplete => Some(v.clone()),
+            Val::Bottom(b) if !b.incomplete => out.push(v.clone()),
             Val::Struct(id) => {
                 if seen.insert(*id, ()).is_some() {
-                    return None;
+                    return;
                 }
                 if !self.tick() {
-                    return None;
+                    return;
                 }
                 self.expand(*id);
                 let node = self.node(*id);
                 if let Some(e @ Val::Bottom(b)) = &node.st.borrow().error
                     && !b.incomplete
                 {
-                    return Some(e.clone());
+                    out.push(e.clone());
+                    return;
                 }
                 if !node.label.as_deref().is_some_and(|l| l.starts_with('#'))
                     && let Some(e) = self.validator_error(*id)
                     && matches!(&e, Val::Bottom(b) if !b.incomplete)
                 {
-                    return Some(e);
+                    out.push(e);
+                    return;
                 }
                 if depth == 0 {
-                    return None;
+                    return;
                 }
                 let names: Vec<Name> = node.st.borrow().fields.keys().cloned().collect();
                 for n in names {
@@ -200,18 +213,22 @@ impl Ctx {
                         if c == Constraint::Optional && !fv.is_bottom() {
                             continue;
                         }
-                        if let Some(e) = self.deep_error_in(&fv, depth - 1, seen) {
-                            return Some(e);
+                        self.deep_errors_in(&fv, depth - 1, max, seen, out);
+                        if out.len() >= max {
+                            return;
                         }
                     }
                 }
-                None
             }
-            Val::List(l) if depth > 0 => l
-                .elems
-                .iter()
-                .find_map(|e| self.deep_error_in(e, depth - 1, seen)),
-            _ => None,
+            Val::List(l) if depth > 0 => {
+                for e in &l.elems {
+                    self.deep_errors_in(e, depth - 1, max, seen, out);
+                    if out.len() >= max {
+                        return;
+                    }
+                }
+            }
+            _ => {}
         }
     }
 

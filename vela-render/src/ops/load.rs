@@ -37,11 +37,11 @@ fn strip_helm(text: &str) -> String {
 ///
 /// YAML and JSON files are read by vela-model's parser (so errors name the document, line
 /// and field path); their `ComponentDefinition`, `TraitDefinition`, `PolicyDefinition` and
-/// `WorkflowStepDefinition` documents are loaded with [`CueDefinition::from_resource`] and
-/// every other document is skipped.
+/// `WorkflowStepDefinition` documents are loaded with [`CueDefinition::from_resource`].
 ///
 /// # Errors
-/// [`Error::Load`] naming `origin`.
+/// [`Error::Load`] naming `origin`, also for a document of any other kind (a Deployment, an
+/// Application) and for a file whose extension is not `.cue`, `.yaml`, `.yml` or `.json`.
 pub fn from_text(origin: &Path, text: &str) -> Result<Vec<Arc<dyn Definition>>> {
     let o = origin.display().to_string();
     match origin.extension().and_then(|e| e.to_str()) {
@@ -53,19 +53,28 @@ pub fn from_text(origin: &Path, text: &str) -> Result<Vec<Arc<dyn Definition>>> 
                 source: Box::new(source),
             })?;
             let mut defs: Vec<Arc<dyn Definition>> = Vec::new();
-            for doc in docs {
+            for (i, doc) in docs.into_iter().enumerate() {
                 let def = match doc {
                     Document::ComponentDefinition(d) => CueDefinition::from_resource(&o, d.as_ref())?,
                     Document::TraitDefinition(d) => CueDefinition::from_resource(&o, d.as_ref())?,
                     Document::PolicyDefinition(d) => CueDefinition::from_resource(&o, d.as_ref())?,
                     Document::WorkflowStepDefinition(d) => CueDefinition::from_resource(&o, d.as_ref())?,
-                    _ => continue,
+                    other => {
+                        return Err(load_err(
+                            &o,
+                            format!(
+                                "document {} is a {}, not a definition (expected {DEFINITION_KINDS})",
+                                i + 1,
+                                other.kind()
+                            ),
+                        ));
+                    }
                 };
                 defs.push(Arc::new(def));
             }
             Ok(defs)
         }
-        _ => Ok(Vec::new()),
+        _ => Err(load_err(&o, format!("not a definition file: {DEFINITION_FILES}"))),
     }
 }
 
@@ -76,6 +85,37 @@ fn has_definition_extension(path: &Path) -> bool {
         path.extension().and_then(|e| e.to_str()),
         Some("cue" | "yaml" | "yml" | "json")
     )
+}
+
+/// The kinds a definition CR file may hold.
+const DEFINITION_KINDS: &str =
+    "ComponentDefinition, TraitDefinition, PolicyDefinition or WorkflowStepDefinition";
+
+/// The files definitions are read from.
+const DEFINITION_FILES: &str = "expected `vela def` files (.cue) or definition CRs (.yaml, .yml, .json)";
+
+fn load_err(origin: &str, message: String) -> Error {
+    Error::Load {
+        origin: origin.to_string(),
+        message,
+    }
+}
+
+/// [`from_path`], failing when `path` yields no definition at all (an empty directory, a file
+/// of another type): what `vela dry-run -d` and `vela def vet` load, where a path that adds
+/// nothing is a mistake.
+///
+/// # Errors
+/// Those of [`from_path`], and [`Error::Load`] when nothing was found.
+pub fn definitions(path: &Path) -> Result<Vec<Arc<dyn Definition>>> {
+    let defs = from_path(path)?;
+    if defs.is_empty() {
+        return Err(load_err(
+            &path.display().to_string(),
+            format!("no definition found: {DEFINITION_FILES}"),
+        ));
+    }
+    Ok(defs)
 }
 
 /// Loads every definition under `path` (a file, or a directory walked recursively in name
@@ -117,8 +157,11 @@ fn from_path_within(
 
 impl Registry {
     /// Loads every definition under `path` into the registry (replacing same-named ones).
+    ///
+    /// # Errors
+    /// Those of [`definitions`]: also when `path` holds no definition.
     pub fn load_path(&mut self, path: &Path) -> Result<usize> {
-        let defs = from_path(path)?;
+        let defs = definitions(path)?;
         let n = defs.len();
         for d in defs {
             self.insert(d);

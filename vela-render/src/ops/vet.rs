@@ -116,10 +116,10 @@ pub fn vet_definition(def: &dyn Definition) -> Result<(), Failure> {
 /// Loads and vets every definition under `path`; returns how many passed.
 ///
 /// # Errors
-/// [`Error::Load`] when the definitions do not load, [`Error::Failed`] with every definition
+/// [`Error::Load`] when the definitions do not load or there is none, [`Error::Failed`] with every definition
 /// that does not render.
 pub fn vet_path(path: &Path) -> Result<usize, Error> {
-    let defs = load::from_path(path)?;
+    let defs = load::definitions(path)?;
     let failures: Vec<Failure> = defs
         .iter()
         .filter_map(|d| vet_definition(d.as_ref()).err())
