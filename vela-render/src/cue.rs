@@ -1,10 +1,15 @@
 //! CUE-backed definitions: `vela def` files and definition CRs, evaluated by `vela-cue`.
 //!
-//! The template is compiled once; every render evaluates it with `parameter` and `context`
-//! injected, then reads `errs`, `output`, `outputs`, `patch` (with its `+patchKey` /
-//! `+patchStrategy` comments) and `patchOutputs`, as KubeVela's `pkg/cue/definition` does.
+//! Loading a definition only learns its name, kind and attributes (a `vela def` file's metadata
+//! is evaluated without its template); the template and status programs are compiled on first use
+//! and the parameter schema is generated on first use, so a registry holding many definitions
+//! costs little until an Application uses one ([`CueDefinition::compile`] forces it). Every
+//! render evaluates the template with `parameter` and `context` injected, then reads `errs`,
+//! `output`, `outputs`, `patch` (with its `+patchKey` / `+patchStrategy` comments) and
+//! `patchOutputs`, as KubeVela's `pkg/cue/definition` does.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 use vela_cue::{Kind as CueKind, Program};
@@ -27,16 +32,25 @@ struct StatusPrograms {
     details: Option<Program>,
 }
 
+/// What a definition compiles on first use.
+#[derive(Clone)]
+struct Compiled {
+    template: Program,
+    status: StatusPrograms,
+}
+
+/// The parameter schema, or why none could be generated (then an open object).
+type SchemaCell = (Value, Option<crate::openapi::Error>);
+
 /// A definition whose template is CUE.
 #[derive(Clone)]
 pub struct CueDefinition {
     meta: Meta,
-    schema: Value,
-    schema_error: Option<crate::openapi::Error>,
+    origin: String,
     template: String,
-    program: Program,
-    status: StatusPrograms,
     source: Source,
+    compiled: OnceLock<std::result::Result<Compiled, vela_cue::Error>>,
+    schema: OnceLock<SchemaCell>,
 }
 
 impl std::fmt::Debug for CueDefinition {
@@ -74,16 +88,19 @@ fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn compile_status(origin: &str, attrs: &Map<String, Value>) -> Result<StatusPrograms> {
-    let get = |key: &str| -> Result<Option<Program>> {
+fn compile_status(
+    origin: &str,
+    attrs: &Map<String, Value>,
+) -> std::result::Result<StatusPrograms, vela_cue::Error> {
+    let get = |key: &str| -> std::result::Result<Option<Program>, vela_cue::Error> {
         match attrs
             .get("status")
             .and_then(|s| s.get(key))
             .and_then(Value::as_str)
         {
-            Some(src) if !src.trim().is_empty() => Program::compile(&format!("{origin}#status.{key}"), src)
-                .map(Some)
-                .map_err(|e| compile_err(origin, e)),
+            Some(src) if !src.trim().is_empty() => {
+                Program::compile(&format!("{origin}#status.{key}"), src).map(Some)
+            }
             _ => Ok(None),
         }
     };
@@ -95,24 +112,32 @@ fn compile_status(origin: &str, attrs: &Map<String, Value>) -> Result<StatusProg
 }
 
 impl CueDefinition {
-    /// The template with [`vela_cue::Limits::deadline`] set to `deadline` (a cheap clone), or
-    /// as compiled when there is none.
-    fn program_until(&self, deadline: Option<std::time::Instant>) -> std::borrow::Cow<'_, Program> {
-        match deadline {
-            None => std::borrow::Cow::Borrowed(&self.program),
+    /// The template (compiled on first use) with [`vela_cue::Limits::deadline`] set to
+    /// `deadline` (a cheap clone), or as compiled when there is none.
+    fn program_until(&self, deadline: Option<std::time::Instant>) -> Result<std::borrow::Cow<'_, Program>> {
+        let program = &self.compiled()?.template;
+        Ok(match deadline {
+            None => std::borrow::Cow::Borrowed(program),
             Some(d) => {
-                let mut p = self.program.clone();
+                let mut p = program.clone();
                 p.set_limits(vela_cue::Limits {
                     deadline: Some(d),
-                    ..self.program.limits()
+                    ..program.limits()
                 });
                 std::borrow::Cow::Owned(p)
             }
-        }
+        })
     }
 
     /// Loads a `vela def` CUE file (`<name>: {type, description, attributes, ...}` plus
     /// `template: {...}`).
+    ///
+    /// Only the metadata (`<name>: {...}`, without the imports and the template) is evaluated
+    /// here; the template is compiled on first use.
+    ///
+    /// # Errors
+    /// [`Error::Compile`] when the file is not valid CUE or its metadata does not evaluate,
+    /// [`Error::Load`] when it has no header or an unknown `type`.
     pub fn from_cue(origin: &str, src: &str) -> Result<Self> {
         let parts = vela_cue::definition::split(src).map_err(|e| compile_err(origin, e))?;
         // KubeVela compiles the metadata alone: the template refers to `context`, which only
@@ -147,7 +172,7 @@ impl CueDefinition {
             .get("version")
             .and_then(Value::as_str)
             .map(str::to_string);
-        Self::build(origin, meta, parts.template(), Source::Cue)
+        Ok(Self::build(origin, meta, parts.template(), Source::Cue))
     }
 
     /// Loads a definition custom resource typed by vela-model (`ComponentDefinition`,
@@ -169,8 +194,10 @@ impl CueDefinition {
     /// assert_eq!(def.meta().name, "replicas");
     /// ```
     ///
+    /// The template is compiled on first use ([`CueDefinition::compile`]).
+    ///
     /// # Errors
-    /// [`Error::Load`] when the name or the CUE template is missing or does not compile.
+    /// [`Error::Load`] when the name or the CUE template is missing.
     pub fn from_resource<R: Resource>(origin: &str, cr: &R) -> Result<Self> {
         let md = cr.metadata();
         let name = md.name.as_deref().unwrap_or_default();
@@ -197,32 +224,55 @@ impl CueDefinition {
         let version = cr.version();
         meta.version = (!version.is_empty()).then(|| version.to_string());
         meta.attributes = spec;
-        Self::build(origin, meta, template, Source::Cr)
+        Ok(Self::build(origin, meta, template, Source::Cr))
     }
 
-    fn build(origin: &str, meta: Meta, template: String, source: Source) -> Result<Self> {
-        let program = Program::compile(origin, &template).map_err(|e| compile_err(origin, e))?;
-        let status = compile_status(origin, &meta.attributes)?;
-        let (schema, schema_error) = match crate::openapi::parameter_schema(&template) {
-            Ok(s) => (s, None),
-            // KubeVela stores no schema then; an open object keeps CLIs and UIs working
-            Err(e) => (json!({"type": "object"}), Some(e)),
-        };
-        Ok(Self {
+    fn build(origin: &str, meta: Meta, template: String, source: Source) -> Self {
+        Self {
             meta,
-            schema,
-            schema_error,
+            origin: origin.to_string(),
             template,
-            program,
-            status,
             source,
-        })
+            compiled: OnceLock::new(),
+            schema: OnceLock::new(),
+        }
+    }
+
+    /// Compiles the template and the status programs now (otherwise the first render or
+    /// status evaluation does), so that their errors show at load time.
+    ///
+    /// # Errors
+    /// [`Error::Compile`] naming the file or object the definition came from.
+    pub fn compile(&self) -> Result<()> {
+        self.compiled().map(|_| ())
+    }
+
+    fn compiled(&self) -> Result<&Compiled> {
+        self.compiled
+            .get_or_init(|| {
+                tracing::debug!(definition = %self.meta.name, kind = %self.meta.kind, "compile template");
+                Ok(Compiled {
+                    template: Program::compile(&self.origin, &self.template)?,
+                    status: compile_status(&self.origin, &self.meta.attributes)?,
+                })
+            })
+            .as_ref()
+            .map_err(|e| compile_err(&self.origin, e.clone()))
+    }
+
+    fn schema_cell(&self) -> &SchemaCell {
+        self.schema
+            .get_or_init(|| match crate::openapi::parameter_schema(&self.template) {
+                Ok(s) => (s, None),
+                // KubeVela stores no schema then; an open object keeps CLIs and UIs working
+                Err(e) => (json!({"type": "object"}), Some(e)),
+            })
     }
 
     /// Why no OpenAPI schema could be generated for the parameter (KubeVela stores no schema
     /// ConfigMap then and [`Definition::schema`] is an open object).
     pub fn schema_error(&self) -> Option<&crate::openapi::Error> {
-        self.schema_error.as_ref()
+        self.schema_cell().1.as_ref()
     }
 
     /// The template program text.
@@ -353,7 +403,7 @@ impl Definition for CueDefinition {
     }
 
     fn schema(&self) -> &Value {
-        &self.schema
+        &self.schema_cell().0
     }
 
     fn source(&self) -> Source {
@@ -364,6 +414,10 @@ impl Definition for CueDefinition {
         false
     }
 
+    fn compile(&self) -> Result<()> {
+        CueDefinition::compile(self)
+    }
+
     fn render(&self, ctx: &Context, params: &Value) -> Result<Rendered> {
         let params = if params.is_null() {
             json!({})
@@ -372,7 +426,7 @@ impl Definition for CueDefinition {
         };
         let ctx_json = ctx.to_json();
         let inst = self
-            .program_until(ctx.deadline)
+            .program_until(ctx.deadline)?
             .eval_with(&[("parameter", &params), ("context", &ctx_json)])
             .map_err(|e| self.eval_err(e))?;
         let mut out = Rendered::default();
@@ -445,7 +499,8 @@ impl Definition for CueDefinition {
         };
         let inputs = [("context", &ctx), ("parameter", &param)];
         let mut result = StatusResult::default();
-        if let Some(p) = &self.status.details {
+        let programs = &self.compiled()?.status;
+        if let Some(p) = &programs.details {
             let inst = p.eval_with(&inputs).map_err(|e| self.eval_err(e))?;
             for (k, v) in inst.root().fields() {
                 if k.starts_with('$') || k.len() >= 32 {
@@ -463,7 +518,7 @@ impl Definition for CueDefinition {
         let mut ctx = ctx;
         ctx["status"] = json!({"details": result.details});
         let inputs = [("context", &ctx), ("parameter", &param)];
-        if let Some(p) = &self.status.health {
+        if let Some(p) = &programs.health {
             let inst = p.eval_with(&inputs).map_err(|e| self.eval_err(e))?;
             result.healthy = inst
                 .decode::<bool>("isHealth")
@@ -471,7 +526,7 @@ impl Definition for CueDefinition {
         }
         ctx["status"]["healthy"] = json!(result.healthy);
         let inputs = [("context", &ctx), ("parameter", &param)];
-        if let Some(p) = &self.status.custom {
+        if let Some(p) = &programs.custom {
             let inst = p.eval_with(&inputs).map_err(|e| self.eval_err(e))?;
             if let Ok(m) = inst.decode::<String>("message") {
                 result.message = m;
@@ -487,6 +542,44 @@ mod tests {
 
     fn source_is_cue_error(e: &Error) -> bool {
         std::error::Error::source(e).is_some_and(|s| s.downcast_ref::<Box<vela_cue::Error>>().is_some())
+    }
+
+    const CONFIG_MAP: &str = r#"
+import "strings"
+cm: {type: "component", description: "A config map", attributes: {status: healthPolicy: "isHealth: true"}}
+template: {
+  output: {apiVersion: "v1", kind: "ConfigMap", data: n: strings.ToUpper(parameter.n)}
+  parameter: n: string
+}
+"#;
+
+    #[test]
+    fn loading_reads_the_header_and_compiles_on_first_use() {
+        let def = CueDefinition::from_cue("cm.cue", CONFIG_MAP).unwrap();
+        assert_eq!((def.meta.name.as_str(), def.meta.kind), ("cm", Kind::Component));
+        assert_eq!(def.meta.description, "A config map");
+        assert!(def.compiled.get().is_none() && def.schema.get().is_none());
+        let out = def
+            .render(&Context::new("app", "default", "c"), &json!({"n": "a"}))
+            .unwrap();
+        assert_eq!(out.output.unwrap()["data"]["n"], "A");
+        assert!(def.compiled.get().is_some() && def.schema.get().is_none());
+        assert_eq!(def.schema()["required"][0], "n");
+
+        // a template that does not compile (an unused import) loads; its error shows on first
+        // use, or at once with `compile`
+        let broken = CONFIG_MAP.replace("strings.ToUpper(parameter.n)", "parameter.n");
+        let def = CueDefinition::from_cue("broken.cue", &broken).unwrap_or_else(|e| panic!("{}", e.chain()));
+        let err = def.compile().unwrap_err();
+        assert!(matches!(err, Error::Compile { .. }), "{err:?}");
+        let err = def
+            .render(&Context::new("app", "default", "c"), &json!({"n": "a"}))
+            .unwrap_err();
+        assert!(
+            err.chain().starts_with("load definition from broken.cue: "),
+            "{}",
+            err.chain()
+        );
     }
 
     #[test]

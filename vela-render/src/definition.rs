@@ -433,6 +433,16 @@ pub trait Definition: Send + Sync {
         Ok(StatusResult::default())
     }
 
+    /// Compiles now what the definition otherwise compiles on first use (a CUE template and
+    /// its status programs), so that its errors show before anything renders. Native
+    /// definitions have nothing to compile.
+    ///
+    /// # Errors
+    /// [`Error::Compile`] when the definition's CUE does not compile.
+    fn compile(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Whether the parameters should be checked against [`Definition::schema`] before
     /// rendering (native and schema-carrying definitions); CUE definitions validate while
     /// evaluating.

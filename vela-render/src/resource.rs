@@ -89,13 +89,15 @@ pub fn origin<R: Resource>(cr: &R) -> String {
 
 impl Registry {
     /// Compiles a typed definition custom resource and adds it (replacing the same name and
-    /// version).
+    /// version). Unlike loading files ([`crate::ops::load`], compiled on first use), the
+    /// template is compiled here, so a controller learns at once that a definition is broken.
     ///
     /// # Errors
-    /// [`crate::Error::Load`] when it has no name or no CUE template, or the template does
-    /// not compile.
+    /// [`crate::Error::Load`] when it has no name or no CUE template, [`crate::Error::Compile`]
+    /// when the template does not compile.
     pub fn insert_resource<R: Resource>(&mut self, cr: &R) -> Result<()> {
         let def = CueDefinition::from_resource(&origin(cr), cr)?;
+        def.compile()?;
         self.insert(Arc::new(def));
         Ok(())
     }

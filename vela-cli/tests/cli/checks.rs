@@ -35,9 +35,17 @@ fn assert_refused(out: &Run, expected: &[(&str, &str)]) {
     assert_eq!(listed, expected.len(), "{}", out.stderr);
 }
 
+/// A class of problems: its name, an Application `spec` with such problems, and each expected
+/// `(path, message part)`.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 #[test]
 fn each_validation_class_is_refused_with_its_path() {
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         (
             "invalid names",
             "  components:\n    - {name: Frontend, type: webservice, properties: {image: nginx}}\n    - {name: api_v1, type: worker, properties: {image: x}}\n",

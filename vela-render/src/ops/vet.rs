@@ -89,13 +89,18 @@ pub enum Error {
     Failed(Vec<Failure>),
 }
 
-/// Renders one definition with sample parameters; components against an empty context,
-/// traits against a minimal Deployment.
+/// Compiles one definition ([`Definition::compile`]) and renders it with sample parameters;
+/// components against an empty context, traits against a minimal Deployment.
 ///
 /// # Errors
 /// The [`Failure`] naming the definition and keeping the render error.
 pub fn vet_definition(def: &dyn Definition) -> Result<(), Failure> {
     let m = def.meta();
+    def.compile().map_err(|error| Failure {
+        kind: m.kind,
+        name: m.name.clone(),
+        error,
+    })?;
     if matches!(m.kind, Kind::WorkflowStep | Kind::Policy) {
         return Ok(());
     }
