@@ -139,7 +139,7 @@ impl CueDefinition {
     /// [`Error::Compile`] when the file is not valid CUE or its metadata does not evaluate,
     /// [`Error::Load`] when it has no header or an unknown `type`.
     pub fn from_cue(origin: &str, src: &str) -> Result<Self> {
-        let parts = vela_cue::definition::split(src).map_err(|e| compile_err(origin, e))?;
+        let parts = vela_cue::definition::split_header(src).map_err(|e| compile_err(origin, e))?;
         // KubeVela compiles the metadata alone: the template refers to `context`, which only
         // the render provides
         let metadata = Program::compile(origin, &parts.metadata).map_err(|e| compile_err(origin, e))?;

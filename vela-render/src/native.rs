@@ -74,19 +74,23 @@ fn merge_same_names(outputs: Vec<(String, Value)>) -> std::result::Result<Vec<(S
     Ok(merged)
 }
 
-/// Adapter from [`Native`] to [`Definition`], caching metadata and schema.
+/// Adapter from [`Native`] to [`Definition`], caching metadata and schema (generated on first
+/// use: a registry of built-ins costs little until a definition is used).
 pub struct Def<N: Native> {
     inner: N,
     meta: Meta,
-    schema: Value,
+    schema: std::sync::OnceLock<Value>,
 }
 
 impl<N: Native> Def<N> {
     /// Wraps a native definition.
     pub fn new(inner: N) -> Self {
         let meta = inner.meta();
-        let schema = schema::openapi_for::<N::Params>();
-        Self { inner, meta, schema }
+        Self {
+            inner,
+            meta,
+            schema: std::sync::OnceLock::new(),
+        }
     }
 }
 
@@ -96,7 +100,7 @@ impl<N: Native> Definition for Def<N> {
     }
 
     fn schema(&self) -> &Value {
-        &self.schema
+        self.schema.get_or_init(schema::openapi_for::<N::Params>)
     }
 
     fn source(&self) -> Source {
