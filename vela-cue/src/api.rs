@@ -1,7 +1,6 @@
 //! The public API: compile once, evaluate many times with injected values, read results.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -9,13 +8,18 @@ use serde_json::Value as Json;
 
 use crate::ast::{Constraint, File, Name};
 use crate::error::{Error, Result};
-use crate::eval::{Conj, Ctx, Env, FrameKind, Limits, Usage};
+use crate::eval::{Conj, Ctx, Limits, Usage};
 use crate::export::Data;
 use crate::hash::FxHashSet;
 use crate::value::{NodeId, Val, kind};
 
+mod imports;
 mod inspect;
+mod tasks;
+use imports::file_env;
 pub use inspect::{Bound, DeclaredField, Disjunct};
+pub use tasks::Task;
+use tasks::collect_tasks;
 
 /// One source file of an importable package: file name, text, syntax tree.
 type PackageFile = (Arc<str>, Arc<str>, Arc<File>);
@@ -352,119 +356,6 @@ impl Instance {
         }
         .capped()
     }
-}
-
-/// A task found by [`Instance::tasks`]: a struct with `#do` (and usually `#provider`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Task {
-    /// Path of the task struct.
-    pub path: String,
-    /// Value of `#do`.
-    pub action: String,
-    /// Value of `#provider`, if any.
-    pub provider: Option<String>,
-}
-
-fn collect_tasks(
-    v: &Value<'_>,
-    out: &mut Vec<Task>,
-    depth: usize,
-    seen: &mut std::collections::HashSet<NodeId>,
-) {
-    if depth > 64 || seen.len() > 100_000 {
-        return;
-    }
-    let Val::Struct(id) = v.inst.ctx.resolve(v.val.clone()) else {
-        return;
-    };
-    // a struct shared by several fields (or a cycle) is searched once
-    if !seen.insert(id) {
-        return;
-    }
-    if let Ok(d) = v.lookup("#do")
-        && let Ok(Json::String(action)) = d.to_json()
-    {
-        let provider = v.lookup("#provider").ok().and_then(|p| match p.to_json() {
-            Ok(Json::String(s)) => Some(s),
-            _ => None,
-        });
-        out.push(Task {
-            path: v.path.clone(),
-            action,
-            provider,
-        });
-        return;
-    }
-    for (name, f) in v.all_fields() {
-        if name.starts_with('#') || name == "$params" || name == "$returns" {
-            continue;
-        }
-        collect_tasks(&f, out, depth + 1, seen);
-    }
-}
-
-fn file_env(
-    ctx: &Ctx,
-    program: &Program,
-    file: &File,
-    root: Option<NodeId>,
-    cache: &mut HashMap<String, Val>,
-    depth: usize,
-) -> Result<Env> {
-    let mut imports: HashMap<Name, Val> = HashMap::new();
-    for imp in &file.imports {
-        // an unknown package is an error only where it is used
-        let v = match import_value(ctx, program, &imp.path, cache, depth) {
-            Some(v) => v?,
-            None => Val::bottom(format!("package {:?} not found", imp.path), imp.pos),
-        };
-        imports.insert(imp.name.clone(), v);
-    }
-    Ok(ctx.push(
-        &Env::default(),
-        FrameKind::File {
-            imports: Rc::new(imports),
-            root,
-        },
-    ))
-}
-
-fn import_value(
-    ctx: &Ctx,
-    program: &Program,
-    path: &str,
-    cache: &mut HashMap<String, Val>,
-    depth: usize,
-) -> Option<Result<Val>> {
-    if let Some(v) = cache.get(path) {
-        return Some(Ok(v.clone()));
-    }
-    if let Some(files) = program.packages.get(path) {
-        if depth > 16 {
-            return Some(Err(Error::Path {
-                path: path.into(),
-                msg: "import cycle".into(),
-            }));
-        }
-        let node = ctx.new_node(Default::default(), None, None);
-        cache.insert(path.to_string(), Val::Struct(node));
-        let mut conjs = crate::eval::Conjs::new();
-        for (_, _, f) in files {
-            let env = match file_env(ctx, program, f, Some(node), cache, depth + 1) {
-                Ok(e) => e,
-                Err(e) => return Some(Err(e)),
-            };
-            conjs.push(Conj::lit(f.root.clone(), env, None));
-        }
-        *ctx.node(node).conjs.borrow_mut() = conjs;
-        return Some(Ok(Val::Struct(node)));
-    }
-    if crate::builtins::STDLIB.contains(&path) {
-        let v = Val::Pkg(path.into());
-        cache.insert(path.to_string(), v.clone());
-        return Some(Ok(v));
-    }
-    None
 }
 
 /// A value inside an [`Instance`].
