@@ -117,6 +117,13 @@ impl Context {
 
     /// The context as the JSON object templates see.
     pub fn to_json(&self) -> Value {
+        self.to_json_with(true)
+    }
+
+    /// The context as templates see it, with or without `components` (the application's
+    /// components: as large as the application, so a template that cannot read it is evaluated
+    /// without it; see [`CueDefinition`](crate::cue::CueDefinition)).
+    pub fn to_json_with(&self, components: bool) -> Value {
         let mut m = Map::new();
         m.insert("name".into(), json!(self.name));
         m.insert("namespace".into(), json!(self.namespace));
@@ -126,7 +133,9 @@ impl Context {
         m.insert("appLabels".into(), json!(self.app_labels));
         m.insert("appAnnotations".into(), json!(self.app_annotations));
         m.insert("revision".into(), json!(self.revision));
-        m.insert("components".into(), (*self.components).clone());
+        if components {
+            m.insert("components".into(), (*self.components).clone());
+        }
         m.insert("cluster".into(), json!(self.cluster));
         m.insert("clusterVersion".into(), self.cluster_version.clone());
         m.insert("replicaKey".into(), json!(self.replica_key));

@@ -51,12 +51,36 @@ pub struct CueDefinition {
     source: Source,
     compiled: OnceLock<std::result::Result<Compiled, vela_cue::Error>>,
     schema: OnceLock<SchemaCell>,
+    reads_components: OnceLock<bool>,
 }
 
 impl std::fmt::Debug for CueDefinition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CueDefinition").field("meta", &self.meta).finish()
     }
+}
+
+/// Whether a template can read `context.components`: it names `components` somewhere, or uses
+/// `context` other than as `context.<field>` (as a whole value). A template that cannot read it
+/// is evaluated without it: the list is as large as the application, and building it for every
+/// component made rendering an application quadratic in its size.
+fn reads_components(template: &str) -> bool {
+    if template.contains("components") {
+        return true;
+    }
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c == b'#';
+    let bytes = template.as_bytes();
+    let mut from = 0;
+    while let Some(i) = template[from..].find("context") {
+        let at = from + i;
+        let end = at + "context".len();
+        let word = (at == 0 || !ident(bytes[at - 1])) && bytes.get(end).is_none_or(|c| !ident(*c));
+        if word && bytes.get(end) != Some(&b'.') {
+            return true;
+        }
+        from = end;
+    }
+    false
 }
 
 fn load_err(origin: &str, e: impl std::fmt::Display) -> Error {
@@ -235,6 +259,7 @@ impl CueDefinition {
             source,
             compiled: OnceLock::new(),
             schema: OnceLock::new(),
+            reads_components: OnceLock::new(),
         }
     }
 
@@ -424,7 +449,10 @@ impl Definition for CueDefinition {
         } else {
             params.clone()
         };
-        let ctx_json = ctx.to_json();
+        let with_components = *self
+            .reads_components
+            .get_or_init(|| reads_components(&self.template));
+        let ctx_json = ctx.to_json_with(with_components);
         let inst = self
             .program_until(ctx.deadline)?
             .eval_with(&[("parameter", &params), ("context", &ctx_json)])
@@ -552,6 +580,28 @@ template: {
   parameter: n: string
 }
 "#;
+
+    #[test]
+    fn context_components_only_for_templates_that_can_read_them() {
+        assert!(!reads_components("output: {metadata: name: context.name}"));
+        assert!(reads_components("output: data: n: len(context.components)"));
+        assert!(reads_components("output: data: all: context")); // the whole context
+        assert!(reads_components("x: context\ny: 1"));
+        assert!(!reads_components("mycontext: 1\ncontextual: context.appName"));
+
+        let counting = r#"
+counter: {type: "component", description: "counts"}
+template: {
+  output: {apiVersion: "v1", kind: "ConfigMap", data: n: "\(len(context.components))"}
+  parameter: {}
+}
+"#;
+        let def = CueDefinition::from_cue("counter.cue", counting).unwrap();
+        let mut ctx = Context::new("app", "default", "c");
+        ctx.components = std::sync::Arc::new(json!([{"name": "a"}, {"name": "b"}]));
+        let out = def.render(&ctx, &json!({})).unwrap();
+        assert_eq!(out.output.unwrap()["data"]["n"], "2");
+    }
 
     #[test]
     fn loading_reads_the_header_and_compiles_on_first_use() {
