@@ -75,8 +75,17 @@ fn reads_components(template: &str) -> bool {
         let at = from + i;
         let end = at + "context".len();
         let word = (at == 0 || !ident(bytes[at - 1])) && bytes.get(end).is_none_or(|c| !ident(*c));
-        if word && bytes.get(end) != Some(&b'.') {
-            return true;
+        if word {
+            match bytes.get(end) {
+                Some(b'.') => {}
+                // `context["config"]` reads one field, like `context.config`
+                Some(b'[') if template[end..].starts_with("[\"") => {
+                    if template[end..].starts_with("[\"components\"]") {
+                        return true;
+                    }
+                }
+                _ => return true,
+            }
         }
         from = end;
     }
@@ -588,6 +597,9 @@ template: {
         assert!(reads_components("output: data: all: context")); // the whole context
         assert!(reads_components("x: context\ny: 1"));
         assert!(!reads_components("mycontext: 1\ncontextual: context.appName"));
+        assert!(!reads_components(r#"if context["config"] != _|_ {}"#));
+        assert!(reads_components(r#"n: len(context["components"])"#));
+        assert!(reads_components("x: context[key]"));
 
         let counting = r#"
 counter: {type: "component", description: "counts"}
