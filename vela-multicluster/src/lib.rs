@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `embedded` | yes | [`Embedded`]: an in-process cluster persisted in SQLite (the local default of `vela up`) |
 //! | `readiness` | yes (through `embedded`) | [`readiness`]: the status workload controllers report once pods run |
-//! | `kube` | no | [`Kube`]: the kube-rs backend (server-side apply, any kind through discovery) |
+//! | `kube` | no | `Kube`: the kube-rs backend (server-side apply, any kind through discovery) |
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
