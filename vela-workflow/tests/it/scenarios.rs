@@ -143,8 +143,8 @@ async fn scenario_table() {
         failures.join("\n")
     );
     assert!(
-        count == total && count >= 44,
-        "the table shrank to {count} scenarios"
+        count == total && count == 44,
+        "the table has {count} scenarios, expected exactly 44"
     );
 }
 
