@@ -25,6 +25,7 @@ mod kube;
 #[cfg(feature = "readiness")]
 #[cfg_attr(docsrs, doc(cfg(feature = "readiness")))]
 pub mod readiness;
+pub mod registry;
 #[cfg(feature = "kube")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kube")))]
 pub use self::kube::Kube;
