@@ -2,19 +2,18 @@
 //! the ownership rules, track what was applied, collect what the new generation no longer
 //! renders, and report the status. Deleting it collects everything it owns.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 use vela_model::application::Application;
 use vela_model::application::Status;
 use vela_model::common::ResourceCreator;
-use vela_model::labels::label;
 use vela_model::resource_tracker::ManagedResource;
 use vela_multicluster::Key;
 use vela_render::ComponentManifest;
 
-use crate::tracker::{self, owner_labels};
+use crate::apply::{self, Owner};
+use crate::policy::{Origin, Rules};
 use crate::{Engine, Error, Result};
+use crate::{collect, tracker};
 
 /// What a delivery did.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,17 +73,6 @@ fn managed(key: &Key, component: &str, trait_type: &str, raw: &Value) -> Managed
     }
 }
 
-/// Who owns a live object, by the labels delivery stamps: `Some("ns/name")`, or `None`.
-fn owner_of(live: &Value) -> Option<String> {
-    let labels = &live["metadata"]["labels"];
-    let name = labels.get(label::APP_NAME)?.as_str()?;
-    let namespace = labels
-        .get(label::APP_NAMESPACE)
-        .and_then(Value::as_str)
-        .unwrap_or("default");
-    Some(format!("{namespace}/{name}"))
-}
-
 impl Engine {
     /// Delivers `app`: validates it, stores it in the hub, renders every component, applies
     /// each object (refusing objects another application or nobody owns), records them in the
@@ -124,7 +112,8 @@ impl Engine {
         .await?;
         outcome?;
 
-        let collected = self.collect(&name, &namespace, generation, &resources).await?;
+        let owner = Owner::new(&name, &namespace);
+        let collected = collect::collect(self.clusters().as_ref(), &owner, generation, &resources).await?;
         let status = self.status_of(app, &manifests, &resources, generation).await?;
         self.clusters()
             .set_status(
@@ -173,6 +162,8 @@ impl Engine {
         resources: &mut Vec<ManagedResource>,
         applied: &mut Vec<Key>,
     ) -> Result<()> {
+        let owner = Owner::new(name, namespace);
+        let rules = Rules::of(app)?;
         for index in dependency_order(app) {
             let manifest = &manifests[index];
             let objects = std::iter::once((vela_render::render::AUXILIARY_WORKLOAD, &manifest.workload))
@@ -188,86 +179,23 @@ impl Engine {
                 {
                     obj["metadata"]["namespace"] = Value::String(manifest.namespace.clone());
                 }
-                for (k, v) in owner_labels(name, namespace) {
-                    obj["metadata"]["labels"][k] = Value::String(v);
-                }
-                let key = Key::of("", &obj)?;
-                self.check_owner(&key, name, namespace).await?;
-                let live = self.clusters().apply("", obj).await?;
                 let trait_type = if trait_type == vela_render::render::AUXILIARY_WORKLOAD {
                     String::new()
                 } else {
                     trait_type
                 };
+                let origin = Origin {
+                    component: &manifest.name,
+                    component_type: &app.spec.components[index].type_,
+                    trait_type: Some(trait_type.as_str()).filter(|t| !t.is_empty()),
+                };
+                let (key, live) =
+                    apply::apply(self.clusters().as_ref(), "", &owner, &rules, &origin, obj).await?;
                 resources.push(managed(&key, &manifest.name, &trait_type, &live));
                 applied.push(key);
             }
         }
         Ok(())
-    }
-
-    /// Refuses an existing object that another application, or nobody, owns.
-    async fn check_owner(&self, key: &Key, name: &str, namespace: &str) -> Result<()> {
-        let Some(live) = self.clusters().get(key).await? else {
-            return Ok(());
-        };
-        match owner_of(&live) {
-            Some(owner) if owner == format!("{namespace}/{name}") => Ok(()),
-            Some(owner) => Err(Error::OwnedByAnother {
-                cluster: key.cluster.clone(),
-                kind: key.kind.clone(),
-                namespace: key.namespace.clone(),
-                name: key.name.clone(),
-                owner,
-            }),
-            None => Err(Error::NotOwned {
-                cluster: key.cluster.clone(),
-                kind: key.kind.clone(),
-                namespace: key.namespace.clone(),
-                name: key.name.clone(),
-            }),
-        }
-    }
-
-    /// Deletes what earlier generations track and `current` does not, then their trackers.
-    /// An object is deleted only while this application still owns it.
-    async fn collect(
-        &self,
-        name: &str,
-        namespace: &str,
-        generation: i64,
-        current: &[ManagedResource],
-    ) -> Result<Vec<Key>> {
-        let keep: BTreeSet<String> = current.iter().map(ManagedResource::key).collect();
-        let mut collected = Vec::new();
-        let current_name = tracker::versioned_name(name, namespace, generation);
-        for old in tracker::list(self.clusters().as_ref(), name, namespace).await? {
-            if old.name == current_name {
-                continue;
-            }
-            for r in &old.spec.managed_resources {
-                if keep.contains(&r.key()) || r.skip_gc {
-                    continue;
-                }
-                let key = tracker::key_of(r);
-                if self.delete_owned(&key, name, namespace).await? {
-                    collected.push(key);
-                }
-            }
-            self.clusters().delete(&old.key()).await?;
-        }
-        Ok(collected)
-    }
-
-    /// Deletes an object if this application owns it; a failed read deletes nothing.
-    async fn delete_owned(&self, key: &Key, name: &str, namespace: &str) -> Result<bool> {
-        let Some(live) = self.clusters().get(key).await? else {
-            return Ok(false);
-        };
-        if owner_of(&live).as_deref() != Some(&format!("{namespace}/{name}")) {
-            return Ok(false);
-        }
-        Ok(self.clusters().delete(key).await?)
     }
 
     /// Deletes an application and everything it owns (with `orphan`, the objects stay and only
@@ -277,6 +205,7 @@ impl Engine {
     /// [`Error::Cluster`] when a cluster fails; nothing is deleted because a read failed.
     pub async fn delete(&self, namespace: &str, name: &str, orphan: bool) -> Result<Option<Removed>> {
         let key = app_key(namespace, name);
+        let owner = Owner::new(name, namespace);
         if self.clusters().get(&key).await?.is_none() {
             return Ok(None);
         }
@@ -284,7 +213,7 @@ impl Engine {
         for t in tracker::list(self.clusters().as_ref(), name, namespace).await? {
             for r in &t.spec.managed_resources {
                 let k = tracker::key_of(r);
-                if orphan || self.delete_owned(&k, name, namespace).await? {
+                if orphan || apply::delete_owned(self.clusters().as_ref(), &k, &owner).await? {
                     objects.push(k);
                 }
             }
@@ -380,13 +309,5 @@ mod tests {
                 {"name": "cache", "type": "webservice"}]}}))
         .unwrap();
         assert_eq!(dependency_order(&app), [2, 1, 0]);
-    }
-
-    #[test]
-    fn owners_come_from_the_labels() {
-        let live =
-            json!({"metadata": {"labels": {"app.oam.dev/name": "shop", "app.oam.dev/namespace": "team"}}});
-        assert_eq!(owner_of(&live).as_deref(), Some("team/shop"));
-        assert_eq!(owner_of(&json!({"metadata": {}})), None);
     }
 }

@@ -6,8 +6,11 @@ use std::sync::Arc;
 use vela_multicluster::Objects;
 use vela_render::Renderer;
 
+mod apply;
+mod collect;
 mod deliver;
 mod error;
+mod policy;
 mod status;
 mod tracker;
 

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use vela_model::labels::label;
 use vela_model::resource_tracker::{ManagedResource, Spec, TrackerType};
 use vela_multicluster::{Key, Objects};
 
@@ -21,10 +20,7 @@ pub(crate) fn versioned_name(app: &str, namespace: &str, generation: i64) -> Str
 
 /// The labels that tie a tracker (and every delivered object) to its application.
 pub(crate) fn owner_labels(app: &str, namespace: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        (label::APP_NAME.to_owned(), app.to_owned()),
-        (label::APP_NAMESPACE.to_owned(), namespace.to_owned()),
-    ])
+    crate::apply::Owner::new(app, namespace).labels()
 }
 
 /// A tracker as stored: its name and spec.
