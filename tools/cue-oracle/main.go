@@ -9,6 +9,7 @@
 //	cue-oracle texts --defs DIR      dump every definition's template and status texts as JSON
 //	cue-oracle stdlib --cases FILE --out FILE   standard-library goldens (conformance/cue-stdlib)
 //	cue-oracle unicode --out FILE    Go's IsPrint/IsGraphic and case-mapping tables as Rust
+//	cue-oracle html-entities --src GOROOT/src/html/entity.go --out FILE   html.Unescape's table
 package main
 
 import (
@@ -30,6 +31,7 @@ func main() {
 	examples := fs.String("examples", "../shared/conformance/kubevela/examples/def-doc", "def-doc examples directory")
 	cases := fs.String("cases", "conformance/cue/cases", "hand-written cases directory")
 	out := fs.String("out", "conformance/cue", "output directory")
+	src := fs.String("src", "", "html-entities: Go's html/entity.go")
 	providers := fs.String("providers", "../shared/conformance/kubevela/providers", "schemas: provider CUE packages directory")
 	def := fs.String("def", "component/webservice", "bench: definition to render")
 	n := fs.Int("n", 2000, "bench: evaluations")
@@ -60,6 +62,11 @@ func main() {
 			*out = "vela-cue/src/builtins/unicode_tables.rs"
 		}
 		err = RunUnicode(*out)
+	case "html-entities":
+		if *out == "conformance/cue" {
+			*out = "vela-cue/src/builtins/html_entities.rs"
+		}
+		err = RunHTMLEntities(*src, *out)
 	case "texts":
 		// Dump the CUE texts KubeVela evaluates per definition (template and status programs).
 		var all map[string]*Def

@@ -1,5 +1,5 @@
 //! `encoding/hex`, `crypto/sha256`, `crypto/sha512`, `crypto/sha1`, `crypto/md5`,
-//! `crypto/hmac`, `html.Escape` and `uuid`.
+//! `crypto/hmac`, `crypto/ed25519`, `html.Escape`, `html.Unescape` and `uuid`.
 
 use num_bigint::BigUint;
 
@@ -27,6 +27,8 @@ pub(crate) const FUNCS: &[&str] = &[
     "md5.Sum",
     "hmac.Sign",
     "html.Escape",
+    "html.Unescape",
+    "ed25519.Valid",
     "uuid.FromInt",
     "uuid.MD5",
     "uuid.Parse",
@@ -52,6 +54,7 @@ pub(crate) const CONSTS: &[(&str, &str)] = &[
     ("sha512.Size256", "32"),
     ("sha512.Size384", "48"),
     ("sha512.BlockSize", "128"),
+    ("ed25519.PublicKeySize", "32"),
     ("hmac.MD5", "\"MD5\""),
     ("hmac.SHA1", "\"SHA1\""),
     ("hmac.SHA224", "\"SHA224\""),
@@ -157,6 +160,25 @@ fn uuid_string(u: &[u8; 16]) -> String {
     )
 }
 
+/// Go's `ed25519.Verify` behind CUE's size check of the public key: a signature of another
+/// length, a non-canonical scalar or a public key that is not a curve point is simply invalid.
+fn ed25519_valid(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, String> {
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    let Ok(key) = <[u8; 32]>::try_from(public_key) else {
+        return Err("ed25519: publicKey must be 32 bytes".into());
+    };
+    let Ok(sig) = <[u8; 64]>::try_from(signature) else {
+        return Ok(false);
+    };
+    if sig[63] & 0xE0 != 0 {
+        return Ok(false);
+    }
+    let Ok(key) = VerifyingKey::from_bytes(&key) else {
+        return Ok(false);
+    };
+    Ok(key.verify(message, &Signature::from_bytes(&sig)).is_ok())
+}
+
 /// A name-based UUID (RFC 4122 versions 3 and 5).
 fn name_based(space: &[u8; 16], data: &[u8], version: u8) -> String {
     let mut input = space.to_vec();
@@ -208,6 +230,8 @@ pub(crate) fn call(ctx: &Ctx, name: &str, a: &[Val]) -> R {
             .replace('<', "&lt;")
             .replace('>', "&gt;")
             .replace('"', "&#34;")),
+        "html.Unescape" => s(super::html::unescape(&a.str(0)?)),
+        "ed25519.Valid" => Val::Bool(ed25519_valid(&a.bytes(0)?, &a.bytes(1)?, &a.bytes(2)?)?),
         "uuid.Valid" => {
             uuid_parse(&a.str(0)?)?;
             Val::Bool(true)

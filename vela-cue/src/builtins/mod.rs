@@ -8,17 +8,21 @@ mod decimal;
 mod digest;
 mod encoding;
 mod go_unicode;
+mod html;
+mod html_entities;
 mod json_text;
 mod list;
 mod math;
 mod net;
 mod path;
 mod regexp;
+mod special;
 mod strconv;
 mod strings;
 mod tabwriter;
 mod template;
 mod time;
+mod toml;
 mod unicode_tables;
 pub(crate) mod yaml_emit;
 mod yaml_flow;
@@ -55,6 +59,8 @@ pub const STDLIB: &[&str] = &[
     "html",
     "encoding/csv",
     "text/tabwriter",
+    "crypto/ed25519",
+    "encoding/toml",
 ];
 
 pub(crate) use json_text::indent as json_indent;
@@ -118,6 +124,14 @@ const PACKAGES: &[Package] = &[
     Package {
         funcs: tabwriter::FUNCS,
         call: tabwriter::call,
+    },
+    Package {
+        funcs: special::FUNCS,
+        call: special::call,
+    },
+    Package {
+        funcs: toml::FUNCS,
+        call: toml::call,
     },
 ];
 
@@ -263,6 +277,7 @@ const VALIDATORS: &[(&str, usize, u16)] = &[
     ("net.AbsURL", 1, kind::STRING),
     ("yaml.Validate", 2, kind::STRING | kind::BYTES),
     ("yaml.ValidatePartial", 2, kind::STRING | kind::BYTES),
+    ("ed25519.Valid", 3, kind::STRING | kind::BYTES),
 ];
 
 /// Call builtin `name` with (unresolved) arguments.

@@ -118,6 +118,9 @@ pub(super) fn write_str(out: &mut String, s: &str, html: bool) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
+            // Go's encoding/json (1.22 and later) writes these two short escapes too
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             c => {
                 use std::fmt::Write;
                 let _ = write!(out, "\\u{:04x}", c as u32);

@@ -8,15 +8,29 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// Cases in the table (a changed count must be a deliberate edit of the table and this number).
-const CASES: usize = 313;
+const CASES: usize = 348;
 
-/// Cases whose answer differs from CUE's in a known way, with our answer: CUE calls Go's own
-/// `float64` trigonometry (Cephes polynomials), vela-cue Rust's (the platform's libm); both are
-/// within one unit in the last place and differ there for these arguments. The test fails if
-/// one of them starts to agree (then remove it here) or differs otherwise.
+/// Cases whose answer differs from CUE's in a known way, with our answer. CUE calls Go's own
+/// `float64` kernels (Cephes `Sin`/`Cos`, amd64 assembly `Exp`/`Log`), vela-cue Rust's and the
+/// `libm` crate's (fdlibm/msun); both are within a few units in the last place and differ
+/// there for these arguments: the trigonometry, the Bessel functions above 2 (their
+/// asymptotic forms call `sin`/`cos`) and Stirling's `Gamma` above 33 (`exp`, `pow`). The
+/// test fails if one of them starts to agree (then remove it here) or differs otherwise.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     ("math.Acos", r#"{"a":1.0471975511965979}"#),
     ("math.Tan", r#"{"a":1.5574077246549023}"#),
+    ("math.Gamma/stirling", r#"{"a":1.5058569756267023E+36}"#),
+    (
+        "math.J0/large-argument",
+        r#"{"a":-0.04838377646819801,"b":-0.2459357644513483}"#,
+    ),
+    ("math.J1/large-argument", r#"{"a":0.04347274616886144}"#),
+    (
+        "math.Jn/large-argument",
+        r#"{"a":-0.2166003910391136,"b":-0.23406152818679363}"#,
+    ),
+    ("math.Y0/large-argument", r#"{"a":0.055671167283599395}"#),
+    ("math.Y1/large-argument", r#"{"a":0.2490154242069538}"#),
 ];
 
 fn dir() -> PathBuf {
