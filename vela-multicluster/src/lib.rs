@@ -20,6 +20,8 @@ pub mod embedded;
 #[cfg(feature = "embedded")]
 #[cfg_attr(docsrs, doc(cfg(feature = "embedded")))]
 pub use self::embedded::Embedded;
+pub use self::fleet::Fleet;
+pub mod fleet;
 #[cfg(feature = "kube")]
 mod kube;
 #[cfg(feature = "readiness")]

@@ -40,9 +40,29 @@ use serde_json::Value;
 
 use crate::{Key, Objects};
 
+#[cfg(feature = "kube")]
+mod kubeconfig;
 mod secret;
 #[cfg(test)]
 mod tests;
+
+#[cfg(feature = "kube")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kube")))]
+pub use kubeconfig::{KubeconfigError, cluster_from_kubeconfig, hub_client};
+
+/// The DER certificates of a PEM bundle (`ca.crt`).
+#[cfg(feature = "kube")]
+pub(crate) fn secret_pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let certs: Vec<Vec<u8>> = secret::pem_blocks(pem)?
+        .into_iter()
+        .filter(|(label, _)| label == "CERTIFICATE")
+        .map(|(_, der)| der)
+        .collect();
+    if certs.is_empty() {
+        return Err("no CERTIFICATE block".into());
+    }
+    Ok(certs)
+}
 
 /// The hub's name. `""` means the hub too.
 pub const LOCAL: &str = "local";

@@ -138,34 +138,46 @@ fn check_url(text: &str, schemes: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks that `data` holds PEM blocks and at least one whose label satisfies `wanted`.
-fn check_pem(data: &[u8], what: &str, wanted: impl Fn(&str) -> bool) -> Result<(), String> {
-    let expected = format!("expected {what} in PEM (-----BEGIN ...-----)");
-    let text = std::str::from_utf8(data).map_err(|_| expected.clone())?;
+/// The PEM blocks of `data`: `(label, DER bytes)`.
+pub(crate) fn pem_blocks(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let text = std::str::from_utf8(data).map_err(|_| "not UTF-8 text".to_owned())?;
     let mut rest = text;
-    let mut found = false;
+    let mut blocks = Vec::new();
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + "-----BEGIN ".len()..];
         let Some(label_end) = after.find("-----") else {
-            return Err(expected);
+            return Err("a -----BEGIN line does not end with -----".into());
         };
         let label = &after[..label_end];
         let body_and_rest = &after[label_end + 5..];
         let end_marker = format!("-----END {label}-----");
         let Some(end) = body_and_rest.find(&end_marker) else {
-            return Err(format!("{expected}: no {end_marker} line"));
+            return Err(format!("no {end_marker} line"));
         };
         let body: String = body_and_rest[..end]
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
             .collect();
-        if body.is_empty() || base64::engine::general_purpose::STANDARD.decode(&body).is_err() {
-            return Err(format!("{expected}: the {label} block is not base64"));
-        }
-        found |= wanted(label);
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(&body)
+            .ok()
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| format!("the {label} block is not base64"))?;
+        blocks.push((label.to_owned(), der));
         rest = &body_and_rest[end + end_marker.len()..];
     }
-    if found { Ok(()) } else { Err(expected) }
+    Ok(blocks)
+}
+
+/// Checks that `data` holds PEM blocks and at least one whose label satisfies `wanted`.
+fn check_pem(data: &[u8], what: &str, wanted: impl Fn(&str) -> bool) -> Result<(), String> {
+    let expected = format!("expected {what} in PEM (-----BEGIN ...-----)");
+    let blocks = pem_blocks(data).map_err(|e| format!("{expected}: {e}"))?;
+    if blocks.iter().any(|(label, _)| wanted(label)) {
+        Ok(())
+    } else {
+        Err(expected)
+    }
 }
 
 /// Checks the credentials of `cluster` (what `parse` and `join` accept). Field names are those

@@ -332,3 +332,56 @@ async fn foreign_and_broken_secrets() {
         "{e}"
     );
 }
+
+#[cfg(feature = "kube")]
+#[test]
+fn join_reads_a_kubeconfig_and_inlines_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), CERT).unwrap();
+    std::fs::write(dir.path().join("client.key"), KEY).unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: member1\n\
+             clusters:\n- name: c1\n  cluster: {{server: 'https://127.0.0.1:6443', certificate-authority: ca.pem}}\n\
+             - name: c2\n  cluster: {{server: 'https://h', insecure-skip-tls-verify: true}}\n\
+             users:\n- name: u1\n  user: {{client-certificate-data: {}, client-key: client.key}}\n\
+             - name: u2\n  user: {{exec: {{command: evil, apiVersion: client.authentication.k8s.io/v1}}}}\n\
+             - name: u3\n  user: {{token: abc}}\n\
+             contexts:\n- name: member1\n  context: {{cluster: c1, user: u1}}\n\
+             - name: execs\n  context: {{cluster: c1, user: u2}}\n\
+             - name: insecure\n  context: {{cluster: c2, user: u3}}\n\
+             - name: tok\n  context: {{cluster: c1, user: u3}}\n",
+            b64(CERT)
+        ),
+    )
+    .unwrap();
+    let c = cluster_from_kubeconfig(Some(&path), None, None).unwrap();
+    assert_eq!(c.name, "member1");
+    assert_eq!(c.credential_type, CredentialType::X509Certificate);
+    assert_eq!(c.credentials.ca.as_deref(), Some(CERT.as_bytes()));
+    assert_eq!(c.credentials.client_key.as_deref(), Some(KEY.as_bytes()));
+    let c = cluster_from_kubeconfig(Some(&path), Some("tok"), Some("edge")).unwrap();
+    assert_eq!(
+        (c.name.as_str(), c.credential_type),
+        ("edge", CredentialType::ServiceAccountToken)
+    );
+    assert_eq!(c.credentials.token.as_deref(), Some("abc"));
+    let e = cluster_from_kubeconfig(Some(&path), Some("execs"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("exec plugin"), "{e}");
+    let e = cluster_from_kubeconfig(Some(&path), Some("insecure"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("insecure-skip-tls-verify"), "{e}");
+    let e = cluster_from_kubeconfig(Some(&path), Some("nope"), None)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "kubeconfig: no context \"nope\"");
+    let e = cluster_from_kubeconfig(Some(&path), Some("tok"), Some("Bad Name"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("metadata.name"), "{e}");
+}
