@@ -7,8 +7,8 @@
 //!   deeper than [`MAX_DEPTH`], alias expansion beyond [`MAX_REPLAYED_EVENTS`] events (the
 //!   "billion laughs"), and serde-saphyr's default caps on nodes, documents and scalar bytes.
 //!   Flow collections (`[[[[`, `{a: {a:`) nested deeper than [`MAX_DEPTH`] are refused by a
-//!   linear pre-scan before the text reaches the parser, whose scanner is quadratic in their
-//!   depth (200 KB of `[` took it over a minute).
+//!   linear pre-scan ([`vela_yaml_guard`]) before the text reaches the parser, whose scanner is
+//!   quadratic in their depth (200 KB of `[` took it over a minute).
 //! * A key repeated in a mapping keeps the last value in free-form data and is an error
 //!   (`duplicate field`) in a typed struct; merge keys (`<<: *base`) are expanded, as go-yaml
 //!   does for KubeVela.
@@ -24,8 +24,6 @@
 //! ```
 
 use serde::{Serialize, de::DeserializeOwned};
-
-mod flow;
 
 /// The deepest nesting of sequences and mappings accepted (serde-saphyr's default). Kubernetes
 /// objects nest about 20 deep; a debug build reading into `serde_json::Value` overflows a 2 MiB
@@ -134,14 +132,11 @@ pub(crate) fn options() -> serde_saphyr::Options {
 
 /// Refuses text whose flow collections nest deeper than [`MAX_DEPTH`], before parsing it.
 fn check_flow_depth(text: &str) -> Result<(), Error> {
-    match flow::too_deep(text, MAX_DEPTH) {
-        Some((line, column)) => Err(Error::Read {
-            line: Some(line),
-            column: Some(column),
-            message: format!("flow sequences and mappings nested deeper than {MAX_DEPTH}"),
-        }),
-        None => Ok(()),
-    }
+    vela_yaml_guard::check_flow_depth(text, MAX_DEPTH).map_err(|too_deep| Error::Read {
+        line: Some(too_deep.line()),
+        column: Some(too_deep.column()),
+        message: format!("flow sequences and mappings nested deeper than {MAX_DEPTH}"),
+    })
 }
 
 /// Reads one YAML document (an empty text reads as null).

@@ -68,8 +68,9 @@ fn bytes_or_str(ctx: &Ctx, v: &Val) -> Result<Vec<u8>, String> {
 /// YAML 1.2 scalars (`yes`, `0644` and `1_000` stay strings) and a repeated key keeps the last
 /// value; nesting beyond 64 levels or alias expansion beyond a million events is an error, not a
 /// crash (the same reader settings as `vela_model::yaml`, which this crate does not depend on).
-/// Flow collections nested deeper than 64 are refused by a linear pre-scan before parsing (the
-/// parser's scanner is quadratic in their depth).
+/// Flow collections nested deeper than 64 are refused by a linear pre-scan (`vela_yaml_guard`,
+/// shared with `vela_model::yaml`) before parsing (the parser's scanner is quadratic in their
+/// depth).
 fn read_yaml(bytes: &[u8]) -> Result<serde_json::Value, String> {
     check_flow_depth(bytes)?;
     serde_saphyr::from_slice_with_options(bytes, yaml_options()).map_err(|e| format!("invalid YAML: {e}"))
@@ -77,12 +78,7 @@ fn read_yaml(bytes: &[u8]) -> Result<serde_json::Value, String> {
 
 /// Refuses YAML whose flow collections nest deeper than 64, before the parser sees it.
 fn check_flow_depth(bytes: &[u8]) -> Result<(), String> {
-    match super::yaml_flow::too_deep(&String::from_utf8_lossy(bytes), 64) {
-        Some((line, column)) => Err(format!(
-            "invalid YAML: flow sequences and mappings nested deeper than 64 at line {line}, column {column}"
-        )),
-        None => Ok(()),
-    }
+    vela_yaml_guard::check_flow_depth(bytes, 64).map_err(|too_deep| format!("invalid YAML: {too_deep}"))
 }
 
 /// Every document of a YAML stream (`yaml.UnmarshalStream`), read as [`read_yaml`] reads one.

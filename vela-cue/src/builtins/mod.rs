@@ -25,7 +25,6 @@ mod time;
 mod toml;
 mod unicode_tables;
 pub(crate) mod yaml_emit;
-mod yaml_flow;
 
 use std::rc::Rc;
 

@@ -1,26 +1,11 @@
-//! A cheap pre-scan of YAML text for the nesting depth of flow collections (`[...]`, `{...}`),
-//! run before `yaml.Unmarshal` and `yaml.Validate` parse it. (The same scan guards
-//! `vela_model::yaml`, where it is also property-tested; the two crates do not depend on each
-//! other, so each has its copy.)
-//!
-//! The YAML scanner underneath serde-saphyr keeps a candidate "simple key" per open flow
-//! collection and revisits them at every token, so text like 200 KB of `[[[[` costs it minutes
-//! of CPU before the depth budget of the deserializer ever sees an event. This scan runs first,
-//! in one linear pass, and refuses text whose flow collections nest deeper than the budget.
-//!
-//! It follows YAML only as far as needed to find flow collections: they start where a node
-//! starts (at the beginning of a line, after `- `, `? `, `: `, `---`, an anchor or a tag); inside
-//! them every bracket counts (a plain scalar in flow context cannot contain one) except in
-//! quoted scalars and comments. Quoted scalars and block scalars (`|`, `>`) met at a node start
-//! are skipped whole. Where it is unsure it counts a bracket, so it may refuse absurd text (a
-//! plain scalar continuation line starting with more than the budget of `[`), never let a deep
-//! flow collection through.
+//! The scanner behind [`crate::check_flow_depth`]: one pass over the bytes, following YAML only
+//! as far as needed to find flow collections (see the crate documentation).
 
-/// Where the flow nesting of `text` first exceeds `max`: the 1-based line and column of the
+/// Where the flow nesting of `bytes` first exceeds `max`: the 1-based line and column of the
 /// bracket that opens level `max + 1`, or `None` when it never does.
-pub(crate) fn too_deep(text: &str, max: usize) -> Option<(usize, usize)> {
+pub(crate) fn too_deep(bytes: &[u8], max: usize) -> Option<(usize, usize)> {
     Scan {
-        bytes: text.as_bytes(),
+        bytes,
         at: 0,
         line: 1,
         line_start: 0,
@@ -229,7 +214,9 @@ impl Scan<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::too_deep;
+    fn too_deep(text: &str, max: usize) -> Option<(usize, usize)> {
+        super::too_deep(text.as_bytes(), max)
+    }
 
     #[test]
     fn finds_deep_flow_collections() {
@@ -270,5 +257,28 @@ mod tests {
         assert!(too_deep("a: [b'c, [[[[\n", 2).is_some());
         assert!(too_deep("[a]: [[[[\n", 2).is_some());
         assert!(too_deep("a: [b,# [[[[\n", 2).is_some());
+    }
+
+    proptest::proptest! {
+        /// Any text: no panic, and a position inside the text when it reports one.
+        #[test]
+        fn never_panics(text in "[\\[\\]{}'\"#:,|>&!*? a\n-]{0,200}") {
+            if let Some((line, column)) = too_deep(&text, 3) {
+                proptest::prop_assert!(line >= 1 && line <= text.lines().count().max(1));
+                proptest::prop_assert!(column >= 1);
+            }
+        }
+
+        /// JSON (flow style) nested `depth` deep is refused exactly when it is deeper than the
+        /// budget, whatever the keys and strings hold.
+        #[test]
+        fn json_depth_is_exact(depth in 1usize..80, key in "[\\[\\]{}'\"a-z #:,]{0,8}") {
+            let mut v = serde_json::json!(key.clone());
+            for i in 0..depth {
+                v = if i % 2 == 0 { serde_json::json!([v, key.clone()]) } else { serde_json::json!({key.clone(): v}) };
+            }
+            let text = format!("value: {v}\n");
+            proptest::prop_assert_eq!(too_deep(&text, 64).is_some(), depth > 64, "{}", text);
+        }
     }
 }
