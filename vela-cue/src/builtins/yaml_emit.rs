@@ -273,6 +273,15 @@ impl Emitter {
     }
 }
 
+// vela-render's KubeVela printer (vela-render/src/ops/goyaml/) makes the same kind of choice
+// and keeps its own copy on purpose: each reproduces a different Go library byte for byte and
+// is compared with it, and their rules differ. Here (CUE v0.14.1 on go-yaml v3) CUE's
+// `shouldQuote` decides first and also quotes `t`, `f`, `.Nan` and anything shaped like a time
+// (`1-2`, `2024-1-1`), which go-yaml v2 writes plain; a tab still allows a literal block,
+// where v2 falls back to double quotes. There (`sigs.k8s.io/yaml` on go-yaml v2) YAML 1.1's
+// readings (`yes`, `on`, base-60 `1:20`) are v2's own resolver's. Only the shape of `analyze`
+// (libyaml's scalar analysis) is common.
+
 /// go-yaml's choice of style for a string, after CUE's own quoting rule.
 fn select_style(s: &str, key: bool) -> Style {
     let requested = if cue_should_quote(s) {
@@ -628,10 +637,16 @@ mod tests {
             ("x:y", "x:y"),
             ("é", "é"),
             ("😀", "\"\\U0001F600\""),
+            // CUE's `shouldQuote`: go-yaml v2 (vela-render's goyaml) writes these plain
+            ("t", "\"t\""),
+            (".Nan", "\".Nan\""),
+            ("1-2", "\"1-2\""),
         ];
         for (s, want) in cases {
             assert_eq!(marshal(&json!(s)), format!("{want}\n"), "{s:?}");
         }
+        // a tab allows a literal block in go-yaml v3 (v2 double-quotes it)
+        assert_eq!(marshal(&json!({"k": "a\tb\nc"})), "k: |-\n  a\tb\n  c\n");
     }
 
     #[test]

@@ -364,6 +364,15 @@ impl Emitter {
     }
 }
 
+// vela-cue's `yaml.Marshal` emitter (vela-cue/src/builtins/yaml_emit.rs) makes the same kind
+// of choice and keeps its own copy on purpose: each reproduces a different Go library byte for
+// byte and is compared with it, and their rules differ. Here (`sigs.k8s.io/yaml` on go-yaml
+// v2) the quoting follows v2's YAML 1.1 resolver alone (`yes`, `on`, base-60 `1:20`), so `t`,
+// `f`, `.Nan` and `1-2` stay plain, and a tab is a special character (no single quotes, no
+// literal block). There (CUE v0.14.1 on go-yaml v3) CUE's `shouldQuote` list and time pattern
+// quote those too, and a tab still allows a literal block. Only the shape of `analyze`
+// (libyaml's scalar analysis) is common.
+
 /// The emitter's final choice (`yaml_emitter_select_scalar_style`).
 fn select_style(s: &str, requested: Style, simple_key: bool) -> Style {
     let a = analyze(s);
@@ -512,9 +521,15 @@ mod tests {
             ("tab\there", "\"tab\\there\""),
             ("😀", "\"\\U0001F600\""),
             ("é", "é"),
+            // plain for go-yaml v2; CUE's `yaml.Marshal` (go-yaml v3 and `shouldQuote`) quotes them
+            ("t", "t"),
+            (".Nan", ".Nan"),
+            ("1-2", "1-2"),
         ] {
             assert_eq!(marshal(&json!({"k": s})), format!("k: {want}\n"), "{s:?}");
         }
+        // a tab is special for go-yaml v2: no literal block (v3 writes one)
+        assert_eq!(marshal(&json!({"k": "a\tb\nc"})), "k: \"a\\tb\\nc\"\n");
     }
 
     #[test]
