@@ -309,6 +309,46 @@ impl CueDefinition {
         self.schema_cell().1.as_ref()
     }
 
+    /// The `parameter` value the template evaluates to with `params` and `ctx`: the user's
+    /// properties with the template's defaults applied, in the template's field order (what
+    /// CUE's `MarshalJSON` of `parameter` gives, and what the conformance goldens record).
+    ///
+    /// # Errors
+    /// [`Error::Compile`] when the template does not compile, [`Error::Evaluate`] (or
+    /// [`Error::EvaluateMany`]) when it does not evaluate with these inputs, as in
+    /// [`Definition::render`], or when `parameter` is not concrete (an unresolved disjunction, a
+    /// required field left unset), naming the field path.
+    pub fn evaluated_parameter(&self, ctx: &Context, params: &Value) -> Result<Value> {
+        let params = if params.is_null() {
+            json!({})
+        } else {
+            params.clone()
+        };
+        let with_components = *self
+            .reads_components
+            .get_or_init(|| reads_components(&self.template));
+        let ctx_json = ctx.to_json_with(with_components);
+        let inst = self
+            .program_until(ctx.deadline)?
+            .eval_with(&[("parameter", &params), ("context", &ctx_json)])
+            .map_err(|e| self.eval_err(e))?;
+        let mut errors = inst.errors(MAX_REPORTED_ERRORS);
+        if errors.len() > 1 {
+            return Err(Error::EvaluateMany {
+                kind: self.meta.kind,
+                name: self.meta.name.clone(),
+                errors,
+            });
+        }
+        if let Some(e) = errors.pop() {
+            return Err(self.eval_err(e));
+        }
+        match inst.lookup("parameter") {
+            Ok(p) if p.exists() => p.to_json().map_err(|e| self.eval_err(e)),
+            _ => Ok(json!({})),
+        }
+    }
+
     /// The template program text.
     pub fn template(&self) -> &str {
         &self.template

@@ -252,3 +252,81 @@ const CUE_CASES: usize = 208;
 /// Cases where the native built-ins deliberately differ from KubeVela, with the reason; any
 /// other difference fails the test (KubeVela's own CUE definitions must match every golden).
 const KNOWN_NATIVE_DIFFERENCES: &[&str] = &[];
+
+/// The evaluated `parameter` of every component and trait case (the user's properties with the
+/// template's defaults applied, in CUE's field order) must be the one CUE v0.14.1 recorded in
+/// the golden, as text; where CUE could not evaluate it (a compile, validation or `parameter`
+/// error in the golden, so no `parameter` key), ours must fail too.
+#[test]
+fn cue_goldens_evaluated_parameters() {
+    let defs = conformance_dir().join("definitions");
+    let (mut equal, mut both_fail) = (0, 0);
+    let mut failures = Vec::new();
+    for kind_dir in ["component", "trait"] {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(goldens_dir().join(kind_dir))
+            .unwrap_or_else(|e| panic!("read conformance/cue/{kind_dir}: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        names.sort();
+        for dir in names {
+            let name = dir.file_name().unwrap().to_string_lossy().to_string();
+            let path = defs.join(kind_dir).join(format!("{name}.cue"));
+            let src = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", path.display()));
+            let def = CueDefinition::from_cue(&name, &src)
+                .unwrap_or_else(|e| panic!("{kind_dir}/{name}: the definition does not load: {}", e.chain()));
+            for (case, input, golden) in cases(&dir) {
+                let id = format!("{kind_dir}/{name}/{case}");
+                let ctx = context_from(&input["context"]);
+                let ours = def.evaluated_parameter(&ctx, &input["parameter"]);
+                match (golden.get("parameter"), ours) {
+                    (Some(want), Ok(got)) => {
+                        let (want, got) = (want.to_string(), got.to_string());
+                        if want == got {
+                            equal += 1;
+                        } else {
+                            failures.push(format!("{id}:\n  CUE  {want}\n  ours {got}"));
+                        }
+                    }
+                    (None, Err(_)) => {
+                        let phases: Vec<&str> = golden["errors"]
+                            .as_array()
+                            .map(|e| e.iter().filter_map(|e| e["phase"].as_str()).collect())
+                            .unwrap_or_default();
+                        if phases
+                            .iter()
+                            .any(|p| matches!(*p, "compile" | "validate" | "parameter"))
+                        {
+                            both_fail += 1;
+                        } else {
+                            failures.push(format!(
+                                "{id}: the golden has no parameter and no error that explains it"
+                            ));
+                        }
+                    }
+                    (Some(want), Err(e)) => {
+                        failures.push(format!("{id}: CUE {want}, ours error: {}", e.chain()))
+                    }
+                    (None, Ok(got)) => failures.push(format!("{id}: CUE fails, ours {got}")),
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} evaluated parameters differ from CUE's:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(
+        (equal, both_fail),
+        (PARAMETER_CASES_EQUAL, PARAMETER_CASES_REFUSED),
+        "cases compared (equal, refused by both)"
+    );
+}
+
+/// Cases whose golden records the evaluated `parameter` (all compared as text).
+const PARAMETER_CASES_EQUAL: usize = 196;
+/// Cases where CUE cannot evaluate `parameter` (compile or validation error, or a value that is
+/// not concrete): ours must refuse them too.
+const PARAMETER_CASES_REFUSED: usize = 12;
