@@ -28,9 +28,10 @@
 
 //!
 //! The public API is the evaluator: [`Program`], [`Instance`], [`Value`] and what they return,
-//! [`Error`], [`Limits`], the [`definition`] splitter, the [`export`] helpers and a [`syntax`]
-//! check. The lexer, parser, syntax tree and the evaluator's internal values are private: they
-//! change whenever the evaluator does.
+//! [`Error`], [`Limits`], the [`definition`] splitter, the [`export`] helpers, a [`syntax`]
+//! check, and [`time`] (Go's time layouts, as CUE's `time` package reads and writes them). The
+//! lexer, parser, syntax tree and the evaluator's internal values are private: they change
+//! whenever the evaluator does.
 
 mod api;
 mod ast;
@@ -45,6 +46,7 @@ mod num;
 mod parser;
 mod resolve;
 pub mod syntax;
+pub mod time;
 mod value;
 
 pub use api::{Bound, DeclaredField, Disjunct, Instance, Kind, Program, Task, Value};

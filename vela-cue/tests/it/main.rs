@@ -15,4 +15,5 @@ mod parse_corpus;
 mod programs;
 mod robustness;
 mod stdlib;
+mod time_layouts;
 mod yaml_marshal;

@@ -16,7 +16,6 @@ mod loopback;
 mod model;
 mod providers;
 mod scenarios;
-mod time_layouts;
 
 /// KubeVela's data corpus: `$VELA_CONFORMANCE_DIR`, or `shared/conformance/kubevela` beside the
 /// checkout. A missing corpus makes the tests that read it fail, never skip.
