@@ -29,6 +29,13 @@ pub struct Cli {
     /// Format of the log lines on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+    /// The hub is the cluster of this kubeconfig (else `KUBECONFIG`, when set; with none of
+    /// --kubeconfig, --context and KUBECONFIG the hub is the embedded cluster).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context of the hub (for `cluster join`: of the member's kubeconfig).
+    #[arg(long, global = true, value_name = "CONTEXT")]
+    pub context: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -133,6 +140,15 @@ pub enum Command {
         #[arg(long, env = "VELA_STATE", value_name = "PATH")]
         state: Option<PathBuf>,
     },
+    /// The clusters the hub delivers to: KubeVela's cluster registry (Secrets in the hub's
+    /// vela-system namespace).
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+        /// The embedded cluster's state file (when the hub is the embedded cluster).
+        #[arg(long, env = "VELA_STATE", value_name = "PATH", global = true)]
+        state: Option<PathBuf>,
+    },
     /// Definition tooling.
     Def {
         #[command(subcommand)]
@@ -152,6 +168,74 @@ pub enum Command {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+/// The `cluster` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Register a cluster: read its kubeconfig, inline the credentials (files it names are
+    /// read; exec plugins are refused) and store them in the hub; or, with --embedded NAME, add
+    /// a virtual member inside the embedded cluster.
+    Join {
+        /// The member's kubeconfig file (its current context, or --context).
+        #[arg(value_name = "KUBECONFIG")]
+        member_kubeconfig: Option<PathBuf>,
+        /// The name to register (default: the kubeconfig context's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// A virtual member of the embedded cluster, with this name (no kubeconfig).
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["member_kubeconfig", "name"])]
+        embedded: Option<String>,
+        /// The cluster's labels, `k=v,k2=v2` (what clusterLabelSelector matches).
+        #[arg(long)]
+        labels: Option<String>,
+        /// An alias.
+        #[arg(long)]
+        alias: Option<String>,
+    },
+    /// List the clusters: local (the hub) first, then the registry.
+    List {
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Table)]
+        output: ListingFormat,
+    },
+    /// Remove a cluster from the registry (what was delivered there stays).
+    Detach {
+        /// The cluster.
+        name: String,
+    },
+    /// Add or remove a cluster's labels.
+    Labels {
+        #[command(subcommand)]
+        command: LabelsCommand,
+    },
+    /// Check that a cluster answers (a real request, bounded by --timeout).
+    Probe {
+        /// The cluster (`local` is the hub).
+        name: String,
+        /// Seconds to wait for an answer.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+}
+
+/// `vela cluster labels` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LabelsCommand {
+    /// Add (or change) labels: `vela cluster labels add NAME k=v,k2=v2`.
+    Add {
+        /// The cluster.
+        name: String,
+        /// `k=v,k2=v2`.
+        labels: String,
+    },
+    /// Remove labels: `vela cluster labels del NAME k,k2`.
+    Del {
+        /// The cluster.
+        name: String,
+        /// `k,k2`.
+        keys: String,
     },
 }
 

@@ -1,47 +1,22 @@
 //! `vela up`, `vela status`, `vela ls`, `vela delete`: delivery through vela-engine.
 //!
-//! With no cluster configured (today: always), the Application goes to the embedded cluster: a
-//! state file under the user's data directory (`$XDG_DATA_HOME/vela/state.db`, else
+//! With no cluster configured, the Application goes to the embedded cluster: a state file under
+//! the user's data directory (`$XDG_DATA_HOME/vela/state.db`, else
 //! `~/.local/share/vela/state.db`; `--state` or `VELA_STATE` choose another). Nothing runs
 //! there, so workloads get the status a finished rollout reports from the readiness simulator.
+//! With `--kubeconfig`, `--context` or `KUBECONFIG` the hub is that real cluster
+//! ([`crate::cluster::HubArgs`]).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 use vela_engine::Engine;
-use vela_multicluster::Embedded;
 use vela_render::{Renderer, app};
 
 use crate::cli::ListingFormat;
+use crate::cluster::HubArgs;
 use crate::commands::{document, read_input, registry, set_namespace, source_name, table};
-
-/// Where the embedded cluster's state lives: `--state`, else `VELA_STATE`, else the user's
-/// data directory.
-pub fn state_path(flag: Option<&Path>) -> Result<PathBuf> {
-    if let Some(p) = flag {
-        return Ok(p.to_owned());
-    }
-    if let Some(p) = std::env::var_os("VELA_STATE").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .context("no place for the embedded cluster's state: set --state, VELA_STATE or HOME")?;
-    Ok(data.join("vela").join("state.db"))
-}
-
-fn open(state: &Path) -> Result<Arc<Embedded>> {
-    if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
-    }
-    let cluster =
-        Embedded::open(state).with_context(|| format!("open the embedded cluster at {}", state.display()))?;
-    Ok(Arc::new(cluster))
-}
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -58,8 +33,8 @@ pub struct Up<'a> {
     pub definitions: &'a [PathBuf],
     /// `-n`.
     pub namespace: Option<&'a str>,
-    /// `--state`.
-    pub state: Option<&'a Path>,
+    /// The hub (`--kubeconfig`, `--context`, `--state`).
+    pub hub: HubArgs<'a>,
 }
 
 impl Up<'_> {
@@ -75,17 +50,21 @@ impl Up<'_> {
                  every component is applied to the local cluster in dependsOn order"
             );
         }
-        let state = state_path(self.state)?;
-        eprintln!(
-            "No cluster configured: delivering to the embedded cluster at {}",
-            state.display()
-        );
-        let cluster = open(&state)?;
-        let engine = Engine::new(Renderer::new(registry(self.definitions)?), cluster.clone());
-        let delivered = runtime()?.block_on(async {
-            engine.up(&app).await?;
+        let rt = runtime()?;
+        let hub = rt.block_on(self.hub.connect())?;
+        if hub.embedded.is_some() {
+            eprintln!("No cluster configured: delivering to {}", hub.description);
+        } else {
+            eprintln!("Delivering to {}", hub.description);
+        }
+        let engine = Engine::new(Renderer::new(registry(self.definitions)?), hub.fleet.clone());
+        let delivered = rt.block_on(async {
+            let first = engine.up(&app).await?;
+            let Some(state) = &hub.embedded else {
+                return Ok(first);
+            };
             // no pod runs here: workloads report what a finished rollout reports
-            cluster.simulate_readiness("")?;
+            state.simulate_readiness("")?;
             engine.up(&app).await
         });
         let delivered = delivered.map_err(|e| anyhow::anyhow!(chain(&e)))?;
@@ -106,7 +85,7 @@ impl Up<'_> {
 }
 
 /// An error with its causes, one per line (`caused by: ...`).
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -120,13 +99,14 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 pub fn status(
     name: &str,
     namespace: Option<&str>,
-    state: Option<&Path>,
+    hub: &HubArgs<'_>,
     format: ListingFormat,
 ) -> Result<String> {
     let namespace = namespace.unwrap_or("default");
-    let cluster = open(&state_path(state)?)?;
-    let engine = Engine::new(Renderer::new(vela_render::Registry::new()), cluster);
-    let Some(app) = runtime()?.block_on(engine.get(namespace, name))? else {
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let engine = Engine::new(Renderer::new(vela_render::Registry::new()), hub.fleet);
+    let Some(app) = rt.block_on(engine.get(namespace, name))? else {
         bail!("application {namespace}/{name} not found (vela ls -A lists them)");
     };
     let status = app.status.unwrap_or_default();
@@ -172,20 +152,16 @@ pub fn status(
 }
 
 /// `vela ls`.
-pub fn list(
-    namespace: Option<&str>,
-    all: bool,
-    state: Option<&Path>,
-    format: ListingFormat,
-) -> Result<String> {
-    let cluster = open(&state_path(state)?)?;
-    let engine = Engine::new(Renderer::new(vela_render::Registry::new()), cluster);
+pub fn list(namespace: Option<&str>, all: bool, hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let engine = Engine::new(Renderer::new(vela_render::Registry::new()), hub.fleet);
     let scope = if all {
         None
     } else {
         Some(namespace.unwrap_or("default"))
     };
-    let apps = runtime()?.block_on(engine.list(scope))?;
+    let apps = rt.block_on(engine.list(scope))?;
     let rows: Vec<[String; 4]> = apps
         .iter()
         .map(|a| {
@@ -227,11 +203,12 @@ pub fn list(
 }
 
 /// `vela delete NAME`.
-pub fn delete(name: &str, namespace: Option<&str>, orphan: bool, state: Option<&Path>) -> Result<String> {
+pub fn delete(name: &str, namespace: Option<&str>, orphan: bool, hub: &HubArgs<'_>) -> Result<String> {
     let namespace = namespace.unwrap_or("default");
-    let cluster = open(&state_path(state)?)?;
-    let engine = Engine::new(Renderer::new(vela_render::Registry::new()), cluster);
-    let Some(removed) = runtime()?
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let engine = Engine::new(Renderer::new(vela_render::Registry::new()), hub.fleet);
+    let Some(removed) = rt
         .block_on(engine.delete(namespace, name, orphan))
         .map_err(|e| anyhow::anyhow!(chain(&e)))?
     else {

@@ -12,18 +12,25 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, Parser as _};
 
 mod cli;
+mod cluster;
 mod commands;
 mod cue;
 mod deliver;
 mod logging;
 
-use cli::{Cli, Command, CueCommand, DefCommand, ListingFormat};
+use cli::{Cli, ClusterCommand, Command, CueCommand, DefCommand, LabelsCommand, ListingFormat};
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 inside `parse` (clap's convention); `--help` and `--version` with 0.
     let cli = Cli::parse();
     logging::init(cli.verbose, cli.log_format);
     let namespace = cli.namespace.as_deref();
+    let (kubeconfig, context) = (cli.kubeconfig.as_deref(), cli.context.as_deref());
+    let hub_args = |state| cluster::HubArgs {
+        kubeconfig,
+        context,
+        state,
+    };
     let result = match cli.command {
         Command::DryRun {
             file,
@@ -47,19 +54,63 @@ fn main() -> ExitCode {
             file: &file,
             definitions: &definitions,
             namespace,
-            state: state.as_deref(),
+            hub: hub_args(state.as_deref()),
         }
         .run(),
         Command::Status { name, output, state } => {
-            deliver::status(&name, namespace, state.as_deref(), output)
+            deliver::status(&name, namespace, &hub_args(state.as_deref()), output)
         }
         Command::Ls {
             all_namespaces,
             output,
             state,
-        } => deliver::list(namespace, all_namespaces, state.as_deref(), output),
+        } => deliver::list(namespace, all_namespaces, &hub_args(state.as_deref()), output),
         Command::Delete { name, orphan, state } => {
-            deliver::delete(&name, namespace, orphan, state.as_deref())
+            deliver::delete(&name, namespace, orphan, &hub_args(state.as_deref()))
+        }
+        Command::Cluster { command, state } => {
+            let state = state.as_deref();
+            match command {
+                ClusterCommand::Join {
+                    member_kubeconfig: member,
+                    name,
+                    embedded,
+                    labels,
+                    alias,
+                } => cluster::Join {
+                    kubeconfig: member.as_deref(),
+                    context,
+                    name: name.as_deref(),
+                    embedded: embedded.as_deref(),
+                    labels: labels.as_deref(),
+                    alias: alias.as_deref(),
+                }
+                // `--context` names the member's context here; the hub is --kubeconfig's (or
+                // KUBECONFIG's) current context
+                .run(&cluster::HubArgs {
+                    kubeconfig,
+                    context: None,
+                    state,
+                }),
+                ClusterCommand::List { output } => cluster::list(&hub_args(state), output),
+                ClusterCommand::Detach { name } => cluster::detach(&hub_args(state), &name),
+                ClusterCommand::Labels { command } => match command {
+                    LabelsCommand::Add { name, labels } => cluster::parse_labels(&labels)
+                        .and_then(|add| cluster::labels(&hub_args(state), &name, &add, &[])),
+                    LabelsCommand::Del { name, keys } => {
+                        let keys: Vec<String> = keys
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|k| !k.is_empty())
+                            .map(str::to_owned)
+                            .collect();
+                        cluster::labels(&hub_args(state), &name, &Default::default(), &keys)
+                    }
+                },
+                ClusterCommand::Probe { name, timeout } => {
+                    cluster::probe(&hub_args(state), &name, std::time::Duration::from_secs(timeout))
+                }
+            }
         }
         Command::Def { command } => match command {
             DefCommand::List {

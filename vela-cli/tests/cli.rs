@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 
 #[path = "cli/checks.rs"]
 mod checks;
+#[path = "cli/cluster.rs"]
+mod cluster;
 
 fn vela(args: &[&str]) -> (bool, String, String) {
     let out = run(args, None, &[]);
@@ -25,6 +27,9 @@ fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vela"));
     cmd.args(args)
         .env_remove("RUST_LOG")
+        // the hub is the embedded cluster unless a test says otherwise
+        .env_remove("KUBECONFIG")
+        .env_remove("VELA_STATE")
         .envs(env.iter().copied())
         .stdin(if stdin.is_some() {
             Stdio::piped()
