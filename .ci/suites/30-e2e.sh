@@ -23,6 +23,8 @@ echo "30-e2e: clusters up after $((SECONDS - start))s"
 # The end-to-end tests are #[ignore]d in plain `cargo test`; here they run, and a test that
 # cannot reach the clusters fails.
 cargo test -p vela-e2e -- --include-ignored
+# `vela cluster join|list|probe|detach` with the hub and a member.
+cargo test -p vela-cli --test cli -- --include-ignored e2e_cluster
 # vela-workflow's kube-rs object backend and ConfigMap run store, against the first cluster.
 cargo test -p vela-workflow --features kube --test it -- --include-ignored kube_objects::
 echo "30-e2e: done after $((SECONDS - start))s"

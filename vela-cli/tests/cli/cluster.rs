@@ -232,3 +232,60 @@ fn the_hub_is_a_real_cluster_with_a_kubeconfig() {
         r.stderr
     );
 }
+
+/// `vela cluster join|list|probe|detach` with a real hub and member (the test clusters of
+/// `scripts/test-clusters.sh up 2`; run by `.ci/suites/30-e2e.sh`).
+#[test]
+#[ignore = "needs the test clusters (VELA_TEST_KUBECONFIGS)"]
+fn e2e_cluster_join_list_probe_detach_on_real_clusters() {
+    let kubeconfigs = std::env::var("VELA_TEST_KUBECONFIGS").expect("VELA_TEST_KUBECONFIGS is set");
+    let paths: Vec<&str> = kubeconfigs.split(':').filter(|p| !p.is_empty()).collect();
+    assert!(paths.len() >= 2, "needs a hub and a member: {kubeconfigs}");
+    let (hub, member) = (paths[0], paths[1]);
+    let name = format!("cli-e2e-{}", std::process::id());
+    let join = run(
+        &[
+            "cluster",
+            "join",
+            member,
+            "--name",
+            &name,
+            "--labels",
+            "e2e=cli",
+            "--kubeconfig",
+            hub,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(join.code, 0, "{}", join.stderr);
+    let list = run(&["cluster", "list", "--kubeconfig", hub], None, &[]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let line = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&name))
+        .expect("the member is listed");
+    assert!(
+        line.contains("https://127.0.0.1:") && line.ends_with("e2e=cli"),
+        "{line}"
+    );
+    let probe = run(&["cluster", "probe", &name, "--kubeconfig", hub], None, &[]);
+    assert_eq!(probe.code, 0, "{}", probe.stderr);
+    assert!(
+        probe
+            .stdout
+            .starts_with(&format!("Cluster {name} is reachable: Kubernetes v1.")),
+        "{}",
+        probe.stdout
+    );
+    let local = run(&["cluster", "probe", "local", "--kubeconfig", hub], None, &[]);
+    assert!(
+        local.stdout.contains("(the hub)"),
+        "{}{}",
+        local.stdout,
+        local.stderr
+    );
+    let detach = run(&["cluster", "detach", &name, "--kubeconfig", hub], None, &[]);
+    assert_eq!(detach.code, 0, "{}", detach.stderr);
+}

@@ -5,8 +5,10 @@
 //! - [`smoke`]: the setup itself (API servers, CRDs, apply with the readiness simulator, the
 //!   garbage collector and namespace controller);
 //! - [`model_api`]: vela-model's types and CRDs against a real API server;
-//! - [`support`]: vela-test-support's helpers against the real clusters.
+//! - [`support`]: vela-test-support's helpers against the real clusters;
+//! - [`registry`]: vela-multicluster's cluster registry and `Fleet` (a member joined into the hub).
 
 mod model_api;
+mod registry;
 mod smoke;
 mod support;

@@ -467,7 +467,8 @@ pub async fn get(hub: &dyn Objects, name: &str) -> Result<Option<Cluster>, Error
     })
 }
 
-/// Registers `cluster` (creates or replaces its Secret in the hub) and returns it as stored.
+/// Registers `cluster` (creates or replaces its Secret in the hub, and the namespace
+/// `vela-system` when the hub has none) and returns it as stored.
 ///
 /// # Errors
 /// [`Error::Invalid`] for a malformed cluster, [`Error::Hub`] for `local`,
@@ -489,6 +490,26 @@ pub async fn join(hub: &dyn Objects, cluster: &Cluster) -> Result<Cluster, Error
         return Err(Error::NotARegistration {
             name: cluster.name.clone(),
         });
+    }
+    // the registry's namespace (a hub with KubeVela installed has it; a fresh one may not)
+    let namespace = Key {
+        api_version: "v1".into(),
+        kind: "Namespace".into(),
+        namespace: String::new(),
+        ..secret_key(NAMESPACE)
+    };
+    let has_namespace = hub
+        .get(&namespace)
+        .await
+        .map_err(hub_error(format!("read Namespace {NAMESPACE}")))?
+        .is_some();
+    if !has_namespace {
+        hub.apply(
+            "",
+            serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}),
+        )
+        .await
+        .map_err(hub_error(format!("create Namespace {NAMESPACE}")))?;
     }
     let stored = hub
         .apply("", cluster.to_secret())

@@ -282,10 +282,11 @@ impl Cluster {
         let obj = secret
             .as_object()
             .ok_or_else(|| error("value", "expected a Secret object"))?;
-        if obj.get("kind").and_then(Value::as_str) != Some("Secret") {
+        // the items of a list from an API server carry no apiVersion and kind: absent is fine
+        if obj.get("kind").is_some_and(|k| k != "Secret") {
             return Err(error("kind", "expected Secret"));
         }
-        if obj.get("apiVersion").and_then(Value::as_str) != Some("v1") {
+        if obj.get("apiVersion").is_some_and(|v| v != "v1") {
             return Err(error("apiVersion", "expected v1"));
         }
         let meta = match obj.get("metadata") {
