@@ -8,6 +8,7 @@
 //! | `embedded` | yes | [`Embedded`]: an in-process cluster persisted in SQLite (the local default of `vela up`) |
 //! | `readiness` | yes (through `embedded`) | [`readiness`]: the status workload controllers report once pods run |
 //! | `kube` | no | `Kube`: the kube-rs backend (server-side apply, any kind through discovery) |
+//! | `testing` | no | `testing`: the backend suite, the scenarios every backend must pass |
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -31,6 +32,9 @@ pub mod registry;
 #[cfg(feature = "kube")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kube")))]
 pub use self::kube::Kube;
+#[cfg(any(test, feature = "testing"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 /// An object operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -104,8 +108,15 @@ impl Key {
     /// The key of `obj` in `cluster`.
     ///
     /// # Errors
-    /// [`Error::Invalid`] when `apiVersion`, `kind` or `metadata.name` is missing.
+    /// [`Error::Invalid`] when `obj` is not an object (field `value`), or `apiVersion`, `kind`
+    /// or `metadata.name` is missing.
     pub fn of(cluster: &str, obj: &Value) -> Result<Self> {
+        if !obj.is_object() {
+            return Err(Error::Invalid {
+                field: "value".to_owned(),
+                message: "expected an object".to_owned(),
+            });
+        }
         let s = |v: Option<&Value>, field: &str| -> Result<String> {
             v.and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
@@ -145,14 +156,45 @@ pub trait Objects: Send + Sync + 'static {
         namespace: &str,
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>>;
-    /// Deletes an object; `false` when it did not exist.
+    /// Deletes an object; `false` when it did not exist. Its dependents (objects whose
+    /// `ownerReferences` name it) go too, as with [`Propagation::Background`].
     async fn delete(&self, key: &Key) -> Result<bool>;
+    /// Deletes an object with a propagation policy for its dependents (the API server's
+    /// `propagationPolicy`); `false` when it did not exist.
+    ///
+    /// The provided method is for backends without dependents: it ignores the policy and calls
+    /// [`Objects::delete`]. `Embedded` and `Kube` honour every policy.
+    async fn delete_with(&self, key: &Key, propagation: Propagation) -> Result<bool> {
+        let _ = propagation;
+        self.delete(key).await
+    }
     /// Replaces the `status` of an object (the status subresource); `None` when it does not
     /// exist.
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>>;
 }
 
-/// An in-memory object store. Apply merges the new object into the stored one (objects are
+/// What happens to the dependents of a deleted object (those whose `metadata.ownerReferences`
+/// name it), as the Kubernetes garbage collector does it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Propagation {
+    /// The object goes at once; its dependents are deleted afterwards.
+    #[default]
+    Background,
+    /// The dependents are deleted first; the object stays (with a `deletionTimestamp` and the
+    /// `foregroundDeletion` finalizer) until they are gone.
+    Foreground,
+    /// The object goes; its dependents stay, without their ownerReference to it.
+    Orphan,
+}
+
+/// An in-memory object store: a fake for unit tests with weaker semantics than a cluster. It
+/// keeps no uid, creationTimestamp or field managers, bumps `resourceVersion` and `generation`
+/// on every apply, never removes a field, knows no namespaces, finalizers or owners. The backend
+/// suite (feature `testing`) records exactly which of its scenarios it passes; use
+/// `Embedded::in_memory` where a test needs the API server's behaviour.
+///
+/// Apply merges the new object into the stored one (objects are
 /// merged, lists and scalars replaced) and bumps `metadata.resourceVersion` and `generation`.
 #[derive(Debug, Default)]
 pub struct Memory {

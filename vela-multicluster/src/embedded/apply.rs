@@ -100,13 +100,14 @@ pub(crate) fn merge(into: &mut Value, from: &Value) {
 }
 
 /// Whether the object's desired state changed (what bumps `metadata.generation`): anything but
-/// `metadata` and `status`.
-pub(crate) fn spec_changed(before: &Value, after: &Value) -> bool {
+/// `metadata` and (unless `status_is_spec`: a custom resource without a status subresource)
+/// `status`.
+pub(crate) fn spec_changed(before: &Value, after: &Value, status_is_spec: bool) -> bool {
     let strip = |v: &Value| -> Map<String, Value> {
         v.as_object()
             .map(|m| {
                 m.iter()
-                    .filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status"))
+                    .filter(|(k, _)| k.as_str() != "metadata" && (status_is_spec || k.as_str() != "status"))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect()
             })
@@ -165,7 +166,8 @@ mod tests {
     fn generation_follows_the_desired_state_only() {
         let a = json!({"metadata": {"labels": {"x": "1"}}, "spec": {"r": 1}, "status": {"ok": true}});
         let b = json!({"metadata": {"labels": {"x": "2"}}, "spec": {"r": 1}, "status": {"ok": false}});
-        assert!(!spec_changed(&a, &b));
-        assert!(spec_changed(&a, &json!({"spec": {"r": 2}})));
+        assert!(!spec_changed(&a, &b, false));
+        assert!(spec_changed(&a, &b, true));
+        assert!(spec_changed(&a, &json!({"spec": {"r": 2}}), false));
     }
 }

@@ -1,13 +1,19 @@
 //! The embedded cluster: an in-process stand-in for a Kubernetes API server, kept in SQLite, so
 //! that `vela up` delivers on a laptop with nothing installed.
 //!
-//! What it shares with a real API server (what a client can observe):
+//! What it shares with a real API server (what a client can observe; the backend suite,
+//! [`crate::testing`] with feature `testing`, checks it against both):
 //! - every object gets a `uid`, a `creationTimestamp` and a `resourceVersion` (one counter per
-//!   store, bumped by every write); `metadata.generation` starts at 1 and grows when anything
-//!   but `metadata` and `status` changes;
+//!   store, bumped by every write; a write that changes nothing is no write);
+//!   `metadata.generation` starts at 1 and grows when anything but `metadata` and `status`
+//!   changes, for the kinds that have one (custom resources and most workloads; not
+//!   ConfigMaps, Secrets, Services, Namespaces or RBAC objects);
+//! - the status is written through the status subresource ([`Objects::set_status`]) and apply
+//!   leaves it alone, except for custom resources whose CRD has no status subresource (their
+//!   status is part of the desired state and a status write bumps the generation);
 //! - apply merges by field manager ([`Objects::apply`] applies as `vela`, [`Embedded::apply_as`]
-//!   as any manager): a manager's later apply removes the fields it set before and no longer
-//!   sets, unless another manager sets them too;
+//!   or [`Embedded::as_manager`] as any manager): a manager's later apply removes the fields it
+//!   set before and no longer sets, unless another manager sets them too;
 //! - a write that carries a stale `metadata.resourceVersion` is a [`Error::Conflict`];
 //! - namespaced objects need their Namespace (`default`, `kube-system`, `kube-public`,
 //!   `kube-node-lease` and `vela-system` exist from the start); deleting a Namespace deletes what
@@ -15,7 +21,9 @@
 //!   CustomResourceDefinitions applied to the store (`spec.scope: Cluster`);
 //! - delete honours finalizers (it sets `deletionTimestamp`; the object goes when the last
 //!   finalizer is removed) and `ownerReferences` (dependents are deleted with their owner, as the
-//!   garbage collector does for background propagation);
+//!   garbage collector does for background propagation; [`Objects::delete_with`] takes
+//!   foreground and orphan propagation too; where the garbage collector takes a moment, the
+//!   embedded cluster is done when the call returns);
 //! - label selectors on list.
 //!
 //! - the defaults health checks read are filled in on write (`spec.replicas: 1` for
@@ -42,8 +50,8 @@
 //! let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
 //!     "metadata": {"name": "settings", "namespace": "default"}, "data": {"mode": "fast"}});
 //! let stored = cluster.apply("", cm.clone()).await?;
-//! assert_eq!(stored["metadata"]["generation"], 1);
 //! assert!(stored["metadata"]["uid"].is_string());
+//! assert!(stored["metadata"]["resourceVersion"].is_string());
 //!
 //! // the state survives the process: open the same file again
 //! let reopened = Embedded::open(dir.path().join("state.db"))?;
@@ -61,13 +69,15 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
-use crate::{Error, Key, Objects, Result};
+use crate::{Error, Key, Objects, Propagation, Result};
 
 mod apply;
 mod defaults;
+mod manager;
 mod scope;
 mod simulate;
 
+pub use manager::AsManager;
 pub use simulate::SIMULATED;
 
 /// The namespaces a new embedded cluster has.
@@ -196,10 +206,20 @@ impl Embedded {
     pub fn replace_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
         self.write(&key.cluster, |tx| {
             let key = tx.normalise(key);
-            let Some((mut obj, managers)) = tx.load(&key)? else {
+            let Some((current, managers)) = tx.load(&key)? else {
                 return Ok(None);
             };
+            let mut obj = current.clone();
             obj["status"] = status;
+            if obj == current {
+                return Ok(Some(current)); // no change: no write, as the API server does
+            }
+            let info = tx.kind_info(&key.api_version, &key.kind)?;
+            if info.generation && !info.status_subresource {
+                // without a status subresource the status is part of the desired state
+                let generation = current["metadata"]["generation"].as_u64().unwrap_or(0);
+                obj["metadata"]["generation"] = Value::from(generation + 1);
+            }
             tx.store(&key, &mut obj, &managers)?;
             Ok(Some(obj))
         })
@@ -291,14 +311,11 @@ impl Tx<'_> {
         ))
     }
 
-    /// Whether objects of this kind are cluster-scoped here (built-in, or a CRD says so).
-    fn cluster_scoped(&self, api_version: &str, kind: &str) -> Result<bool> {
-        if scope::built_in_cluster_scoped(api_version, kind) {
-            return Ok(true);
-        }
+    /// What this cluster knows of a kind (built-in, or what its CRD says).
+    fn kind_info(&self, api_version: &str, kind: &str) -> Result<scope::KindInfo> {
         let group = scope::group_of(api_version);
-        if group.is_empty() {
-            return Ok(false);
+        if scope::built_in_group(group) {
+            return Ok(scope::kind_info(api_version, kind, None));
         }
         let mut stmt = self
             .txn
@@ -314,10 +331,15 @@ impl Tx<'_> {
             let crd: Value = serde_json::from_str(&body.map_err(store_error)?).map_err(store_error)?;
             let spec = &crd["spec"];
             if spec["group"] == group && spec["names"]["kind"] == kind {
-                return Ok(spec["scope"] == "Cluster");
+                return Ok(scope::kind_info(api_version, kind, Some(&crd)));
             }
         }
-        Ok(false)
+        Ok(scope::kind_info(api_version, kind, None))
+    }
+
+    /// Whether objects of this kind are cluster-scoped here (built-in, or a CRD says so).
+    fn cluster_scoped(&self, api_version: &str, kind: &str) -> Result<bool> {
+        Ok(self.kind_info(api_version, kind)?.cluster_scoped)
     }
 
     /// The key as stored: cluster-scoped kinds have no namespace.
@@ -376,13 +398,24 @@ impl Tx<'_> {
     }
 
     fn create(&mut self, key: &Key, mut obj: Value, managers: &Map<String, Value>) -> Result<Value> {
+        let info = self.kind_info(&key.api_version, &key.kind)?;
+        if info.status_subresource
+            && let Some(map) = obj.as_object_mut()
+        {
+            map.remove("status"); // written through the status subresource only
+        }
+        let uid = self.new_uid()?;
         let meta = obj["metadata"].as_object_mut().ok_or_else(|| Error::Invalid {
             field: "metadata".into(),
             message: "expected an object".into(),
         })?;
-        meta.insert("uid".into(), Value::String(self.new_uid()?));
+        meta.insert("uid".into(), Value::String(uid));
         meta.insert("creationTimestamp".into(), Value::String(now()));
-        meta.insert("generation".into(), Value::from(1));
+        if info.generation {
+            meta.insert("generation".into(), Value::from(1));
+        } else {
+            meta.remove("generation");
+        }
         if key.namespace.is_empty() {
             meta.remove("namespace");
         }
@@ -419,8 +452,21 @@ impl Tx<'_> {
             defaults::fill(&key.api_version, &key.kind, &mut obj);
             return self.create(&key, obj, &managers);
         };
+        let managers_before = managers.clone();
         let mut obj = apply::apply(Some(&current), &mut managers, manager, config);
         defaults::fill(&key.api_version, &key.kind, &mut obj);
+        let info = self.kind_info(&key.api_version, &key.kind)?;
+        if info.status_subresource {
+            // apply leaves the status alone: it is written through the status subresource
+            match current.get("status") {
+                Some(status) => obj["status"] = status.clone(),
+                None => {
+                    if let Some(map) = obj.as_object_mut() {
+                        map.remove("status");
+                    }
+                }
+            }
+        }
         // what the server owns cannot be changed by a client
         for field in ["uid", "creationTimestamp", "generation", "deletionTimestamp"] {
             match current["metadata"].get(field) {
@@ -437,11 +483,11 @@ impl Tx<'_> {
         {
             meta.remove("namespace");
         }
-        if apply::spec_changed(&current, &obj) {
+        if info.generation && apply::spec_changed(&current, &obj, !info.status_subresource) {
             let generation = current["metadata"]["generation"].as_u64().unwrap_or(0);
             obj["metadata"]["generation"] = Value::from(generation + 1);
         }
-        if obj == current {
+        if obj == current && managers == managers_before {
             return Ok(current); // no change: no new resourceVersion, as the API server does
         }
         if current["metadata"].get("deletionTimestamp").is_some() && finalizers(&obj).is_empty() {
@@ -478,12 +524,23 @@ impl Tx<'_> {
         }
     }
 
-    /// Deletes an object: marks it when finalizers remain, else removes it and its dependents.
-    fn delete(&mut self, key: &Key) -> Result<bool> {
+    /// Deletes an object: marks it when finalizers remain, else removes it and its dependents
+    /// (`propagation` says what happens to them).
+    fn delete(&mut self, key: &Key, propagation: Propagation) -> Result<bool> {
         let key = self.normalise(key);
         let Some((mut obj, managers)) = self.load(&key)? else {
             return Ok(false);
         };
+        let uid = obj["metadata"]["uid"].as_str().unwrap_or_default().to_owned();
+        match propagation {
+            Propagation::Orphan => self.orphan_dependents(&uid)?,
+            Propagation::Foreground => {
+                for dependent in self.dependents(&uid)? {
+                    self.delete(&dependent, Propagation::Foreground)?;
+                }
+            }
+            Propagation::Background => {}
+        }
         if !finalizers(&obj).is_empty() {
             if obj["metadata"].get("deletionTimestamp").is_none() {
                 obj["metadata"]["deletionTimestamp"] = Value::String(now());
@@ -505,22 +562,48 @@ impl Tx<'_> {
                 params![key.cluster, key.api_version, key.kind, key.namespace, key.name],
             )
             .map_err(store_error)?;
-        let mut dependents = Vec::new();
-        if let Some(uid) = obj["metadata"]["uid"].as_str() {
-            for (k, v) in self.scan(None)? {
-                let owned = v["metadata"]["ownerReferences"]
-                    .as_array()
-                    .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid));
-                if owned {
-                    dependents.push(k);
-                }
-            }
-        }
+        let mut dependents = self.dependents(obj["metadata"]["uid"].as_str().unwrap_or_default())?;
         if key.kind == "Namespace" && key.api_version == "v1" {
             dependents.extend(self.scan(Some(&key.name))?.into_iter().map(|(k, _)| k));
         }
         for dependent in dependents {
-            self.delete(&dependent)?;
+            self.delete(&dependent, Propagation::Background)?;
+        }
+        Ok(())
+    }
+
+    /// The objects whose ownerReferences name `uid`.
+    fn dependents(&self, uid: &str) -> Result<Vec<Key>> {
+        if uid.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .scan(None)?
+            .into_iter()
+            .filter(|(_, v)| owned_by(v, uid))
+            .map(|(k, _)| k)
+            .collect())
+    }
+
+    /// Removes the ownerReferences naming `uid` from the objects that have one (what the
+    /// garbage collector does for orphan propagation).
+    fn orphan_dependents(&mut self, uid: &str) -> Result<()> {
+        for key in self.dependents(uid)? {
+            let Some((mut obj, managers)) = self.load(&key)? else {
+                continue;
+            };
+            let kept: Vec<Value> = obj["metadata"]["ownerReferences"]
+                .as_array()
+                .map(|refs| refs.iter().filter(|r| r["uid"] != uid).cloned().collect())
+                .unwrap_or_default();
+            if let Some(meta) = obj["metadata"].as_object_mut() {
+                if kept.is_empty() {
+                    meta.remove("ownerReferences");
+                } else {
+                    meta.insert("ownerReferences".into(), Value::Array(kept));
+                }
+            }
+            self.store(&key, &mut obj, &managers)?;
         }
         Ok(())
     }
@@ -554,6 +637,12 @@ impl Tx<'_> {
         })
         .collect()
     }
+}
+
+fn owned_by(obj: &Value, uid: &str) -> bool {
+    obj["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid))
 }
 
 fn finalizers(obj: &Value) -> Vec<Value> {
@@ -605,7 +694,9 @@ impl Objects for Embedded {
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>> {
         self.write(cluster, |tx| {
-            let ns = (!namespace.is_empty()).then_some(namespace);
+            // cluster-scoped kinds are listed whatever the namespace
+            let scoped = !namespace.is_empty() && !tx.cluster_scoped(api_version, kind)?;
+            let ns = scoped.then_some(namespace);
             Ok(tx
                 .scan(ns)?
                 .into_iter()
@@ -618,7 +709,13 @@ impl Objects for Embedded {
     async fn delete(&self, key: &Key) -> Result<bool> {
         tracing::debug!(cluster = %key.cluster, kind = %key.kind, namespace = %key.namespace,
             name = %key.name, "cluster.delete (embedded)");
-        self.write(&key.cluster, |tx| tx.delete(key))
+        self.write(&key.cluster, |tx| tx.delete(key, Propagation::Background))
+    }
+
+    async fn delete_with(&self, key: &Key, propagation: Propagation) -> Result<bool> {
+        tracing::debug!(cluster = %key.cluster, kind = %key.kind, namespace = %key.namespace,
+            name = %key.name, ?propagation, "cluster.delete (embedded)");
+        self.write(&key.cluster, |tx| tx.delete(key, propagation))
     }
 
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {

@@ -28,11 +28,19 @@ fn rv(obj: &Value) -> u64 {
         .unwrap()
 }
 
+fn widget(spec: Value) -> Value {
+    json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w", "namespace": "default"}, "spec": spec})
+}
+
 #[tokio::test]
 async fn server_sets_identity_and_versions() {
     let c = Embedded::in_memory().unwrap();
     let a = c.apply("", cm("a", "default", json!({"k": "1"}))).await.unwrap();
-    assert_eq!(a["metadata"]["generation"], 1);
+    assert!(
+        a["metadata"].get("generation").is_none(),
+        "a ConfigMap has no generation on a real API server"
+    );
     assert_eq!(a["metadata"]["uid"].as_str().unwrap().len(), 36);
     assert!(
         a["metadata"]["creationTimestamp"]
@@ -44,20 +52,78 @@ async fn server_sets_identity_and_versions() {
     assert_eq!(rv(&same), rv(&a), "a no-op apply writes nothing");
     let b = c.apply("", cm("a", "default", json!({"k": "2"}))).await.unwrap();
     assert!(rv(&b) > rv(&a));
-    assert_eq!(b["metadata"]["generation"], 2);
     assert_eq!(b["metadata"]["uid"], a["metadata"]["uid"]);
-    let labelled = c
-        .apply(
-            "",
-            json!({"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": "a", "namespace": "default", "labels": {"x": "y"}}, "data": {"k": "2"}}),
-        )
-        .await
-        .unwrap();
+    let w = c.apply("", widget(json!({"size": 1}))).await.unwrap();
+    assert_eq!(w["metadata"]["generation"], 1);
+    let mut labelled = widget(json!({"size": 1}));
+    labelled["metadata"]["labels"] = json!({"x": "y"});
+    let labelled = c.apply("", labelled).await.unwrap();
     assert_eq!(
-        labelled["metadata"]["generation"], 2,
+        labelled["metadata"]["generation"], 1,
         "metadata changes keep the generation"
     );
+    let resized = c.apply("", widget(json!({"size": 2}))).await.unwrap();
+    assert_eq!(resized["metadata"]["generation"], 2);
+}
+
+#[tokio::test]
+async fn a_second_manager_taking_co_ownership_is_a_write() {
+    let c = Embedded::in_memory().unwrap();
+    let a = c.apply("", cm("a", "default", json!({"k": "1"}))).await.unwrap();
+    let shared = c
+        .apply_as("", "kubectl", cm("a", "default", json!({"k": "1"})))
+        .unwrap();
+    assert!(rv(&shared) > rv(&a), "the new owner is recorded");
+    let dropped = c.apply("", cm("a", "default", json!({}))).await.unwrap();
+    assert_eq!(dropped["data"], json!({"k": "1"}), "kubectl still owns k");
+}
+
+#[tokio::test]
+async fn propagation_policies() {
+    let c = Embedded::in_memory().unwrap();
+    let owner = c.apply("", cm("owner", "default", json!({}))).await.unwrap();
+    let mut child = cm("child", "default", json!({}));
+    child["metadata"]["ownerReferences"] = json!([{"apiVersion": "v1", "kind": "ConfigMap",
+        "name": "owner", "uid": owner["metadata"]["uid"]},
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "other", "uid": "0000"}]);
+    c.apply("", child).await.unwrap();
+    assert!(
+        c.delete_with(&key("v1", "ConfigMap", "default", "owner"), Propagation::Orphan)
+            .await
+            .unwrap()
+    );
+    let orphan = c
+        .get(&key("v1", "ConfigMap", "default", "child"))
+        .await
+        .unwrap()
+        .expect("the dependent stays");
+    assert_eq!(
+        orphan["metadata"]["ownerReferences"],
+        json!([{"apiVersion": "v1", "kind": "ConfigMap", "name": "other", "uid": "0000"}]),
+        "only the deleted owner's reference goes"
+    );
+}
+
+#[tokio::test]
+async fn status_is_written_through_the_subresource_only() {
+    let c = Embedded::in_memory().unwrap();
+    let mut w = widget(json!({"size": 1}));
+    w["status"] = json!({"phase": "Forged"});
+    let created = c.apply("", w).await.unwrap();
+    assert!(created.get("status").is_none(), "{created}");
+    let k = key("example.com/v1", "Widget", "default", "w");
+    let ready = c
+        .set_status(&k, json!({"phase": "Ready"}))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ready["metadata"]["generation"], 1);
+    let again = c
+        .set_status(&k, json!({"phase": "Ready"}))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rv(&again), rv(&ready), "the same status writes nothing");
 }
 
 #[tokio::test]
