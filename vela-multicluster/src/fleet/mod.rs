@@ -321,6 +321,11 @@ impl Objects for Fleet {
         backend.delete(&with_cluster(key, name)).await
     }
 
+    async fn delete_with(&self, key: &Key, propagation: crate::Propagation) -> Result<bool> {
+        let (backend, name) = self.route(&key.cluster).await?;
+        backend.delete_with(&with_cluster(key, name), propagation).await
+    }
+
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
         let (backend, name) = self.route(&key.cluster).await?;
         backend.set_status(&with_cluster(key, name), status).await
