@@ -209,19 +209,8 @@ impl Engine {
         if self.clusters().get(&key).await?.is_none() {
             return Ok(None);
         }
-        let mut objects = Vec::new();
-        for t in tracker::list(self.clusters().as_ref(), name, namespace).await? {
-            for r in &t.spec.managed_resources {
-                let k = tracker::key_of(r);
-                if orphan || apply::delete_owned(self.clusters().as_ref(), &k, &owner).await? {
-                    objects.push(k);
-                }
-            }
-            self.clusters().delete(&t.key()).await?;
-        }
+        let objects = collect::remove_all(self.clusters().as_ref(), &owner, orphan).await?;
         self.clusters().delete(&key).await?;
-        objects.sort();
-        objects.dedup();
         Ok(Some(Removed {
             objects,
             orphaned: orphan,

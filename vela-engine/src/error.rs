@@ -42,6 +42,65 @@ pub enum Error {
         /// Name.
         name: String,
     },
+    /// A resource policy of the Application is malformed.
+    #[error("{path}: {message}")]
+    Policy {
+        /// The field, e.g. `spec.policies[2].properties.rules[0].selector`.
+        path: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// A `read-only` object does not exist: it is never created.
+    #[error(
+        "{kind} {namespace}/{name} in cluster {cluster:?} is read-only (read-only policy) but does \
+         not exist; create it first, or remove it from the read-only policy's rules"
+    )]
+    ReadOnlyMissing {
+        /// Cluster (`""` is the hub).
+        cluster: String,
+        /// Kind.
+        kind: String,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+    },
+    /// An object the application wants to share belongs to another application that does not
+    /// share it.
+    #[error(
+        "{kind} {namespace}/{name} in cluster {cluster:?} belongs to application {owner}, which \
+         does not share it (no app.oam.dev/shared-by annotation); it is left alone"
+    )]
+    NotShared {
+        /// Cluster (`""` is the hub).
+        cluster: String,
+        /// Kind.
+        kind: String,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+        /// The owning application, `namespace/name`.
+        owner: String,
+    },
+    /// An object whose recreate field changed (resource-update policy) was deleted but is
+    /// still there (finalizers hold it); it is re-created by a later delivery.
+    #[error(
+        "{kind} {namespace}/{name} in cluster {cluster:?} must be re-created ({field} changed) but \
+         its deletion is still pending (finalizers); deliver again once it is gone"
+    )]
+    RecreatePending {
+        /// Cluster (`""` is the hub).
+        cluster: String,
+        /// Kind.
+        kind: String,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+        /// The recreate field that changed.
+        field: String,
+    },
     /// Reading or writing a cluster failed.
     #[error("cluster access failed")]
     Cluster(#[from] vela_multicluster::Error),

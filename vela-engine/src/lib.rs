@@ -10,7 +10,9 @@ mod apply;
 mod collect;
 mod deliver;
 mod error;
+mod fieldpath;
 mod policy;
+mod statekeep;
 mod status;
 mod tracker;
 

@@ -1,13 +1,23 @@
 //! ResourceTrackers: which objects an Application owns, kept in the hub as KubeVela keeps them
-//! (cluster-scoped `core.oam.dev/v1beta1` `ResourceTracker`, one `versioned` tracker per
-//! application generation, named `<app>-v<generation>-<namespace>`).
+//! (cluster-scoped `core.oam.dev/v1beta1` `ResourceTracker`): one `versioned` tracker per
+//! application generation, named `<app>-v<generation>-<namespace>`, and the `root` tracker
+//! `<app>-<namespace>` for objects collected only when the application is deleted (garbage-collect
+//! strategy `onAppDelete`) or never (`never`, recorded with `skipGC`).
+//!
+//! What is recorded follows the resource policies: the tracked `raw` (what state-keep restores)
+//! is the applied object without status and server-set metadata, and is left out for
+//! `apply-once` without rules (metadata only), `read-only` objects (also `skipGC`) and objects
+//! another application owns and shares.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use vela_model::policy::GcStrategy;
 use vela_model::resource_tracker::{ManagedResource, Spec, TrackerType};
 use vela_multicluster::{Key, Objects};
 
+use crate::apply::{Owner, owner_of, rewritable};
+use crate::policy::{self, ApplyOnceMode};
 use crate::{Error, Result};
 
 /// The API version of ResourceTrackers.
@@ -16,6 +26,11 @@ pub(crate) const API_VERSION: &str = "core.oam.dev/v1beta1";
 /// The name of the versioned tracker of an application generation.
 pub(crate) fn versioned_name(app: &str, namespace: &str, generation: i64) -> String {
     format!("{app}-v{generation}-{namespace}")
+}
+
+/// The name of an application's root tracker.
+pub(crate) fn root_name(app: &str, namespace: &str) -> String {
+    format!("{app}-{namespace}")
 }
 
 /// The labels that tie a tracker (and every delivered object) to its application.
@@ -31,6 +46,12 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
+    /// Whether this is the application's root tracker.
+    pub(crate) fn is_root(&self) -> bool {
+        self.spec.type_ == Some(TrackerType::Root)
+    }
+
+    /// The tracker's key in the hub.
     pub(crate) fn key(&self) -> Key {
         Key {
             cluster: String::new(),
@@ -53,20 +74,13 @@ pub(crate) async fn list(clusters: &dyn Objects, app: &str, namespace: &str) -> 
             &owner_labels(app, namespace),
         )
         .await?;
-    items
-        .into_iter()
-        .map(|obj| {
-            let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-            let spec = serde_json::from_value(obj["spec"].clone()).map_err(|source| Error::Stored {
-                what: format!("ResourceTracker {name}"),
-                source,
-            })?;
-            Ok(Tracker { name, spec })
-        })
-        .collect()
+    items.into_iter().map(decode).collect()
 }
 
-/// Writes a versioned tracker for `generation` with `resources`.
+/// Records what generation `generation` of the application applied: the objects whose
+/// garbage-collect strategy is `onAppDelete` or `never` in the root tracker (the latter with
+/// `skipGC`), the others in the generation's versioned tracker, with `raw` and `skipGC` as the
+/// resource policies of the stored Application say (see the module docs).
 pub(crate) async fn store(
     clusters: &dyn Objects,
     app: &str,
@@ -74,19 +88,138 @@ pub(crate) async fn store(
     generation: i64,
     resources: &[ManagedResource],
 ) -> Result<()> {
+    let owner = Owner::new(app, namespace);
+    let (stored, rules) = policy::stored_rules(clusters, &owner).await?;
+    let mut versioned = Vec::with_capacity(resources.len());
+    let mut root = Vec::new();
+    for r in resources {
+        let mut r = r.clone();
+        let decided = rules.for_tracked(stored.as_ref(), &r);
+        let ours = r
+            .raw
+            .as_ref()
+            .is_none_or(|raw| owner_of(raw).as_deref() == Some(owner.id().as_str()));
+        r.raw = r.raw.as_ref().map(tracked_raw);
+        if decided.read_only {
+            r.skip_gc = true;
+        }
+        if decided.read_only || !ours || decided.apply_once == ApplyOnceMode::MetaOnly {
+            r.raw = None;
+        }
+        match decided.gc {
+            GcStrategy::Never => {
+                r.skip_gc = true;
+                root.push(r);
+            }
+            GcStrategy::OnAppDelete if !decided.read_only => root.push(r),
+            _ => versioned.push(r),
+        }
+    }
+    write(
+        clusters,
+        &owner,
+        &versioned_name(app, namespace, generation),
+        TrackerType::Versioned,
+        generation,
+        &versioned,
+    )
+    .await?;
+    let existing = get(clusters, &root_name(app, namespace)).await?;
+    if root.is_empty() && existing.is_none() {
+        return Ok(());
+    }
+    let moved: std::collections::BTreeSet<String> =
+        versioned.iter().chain(&root).map(ManagedResource::key).collect();
+    let mut entries: Vec<ManagedResource> = existing
+        .map(|t| t.spec.managed_resources)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| !moved.contains(&r.key()))
+        .collect();
+    entries.extend(root);
+    write(
+        clusters,
+        &owner,
+        &root_name(app, namespace),
+        TrackerType::Root,
+        generation,
+        &entries,
+    )
+    .await
+}
+
+/// Adds `resources` to the root tracker (objects an older generation applied that the current
+/// garbage-collect rules keep until the application is deleted, or forever).
+pub(crate) async fn add_to_root(
+    clusters: &dyn Objects,
+    owner: &Owner,
+    generation: i64,
+    resources: Vec<ManagedResource>,
+) -> Result<()> {
+    let name = root_name(&owner.name, &owner.namespace);
+    let mut entries = get(clusters, &name)
+        .await?
+        .map(|t| t.spec.managed_resources)
+        .unwrap_or_default();
+    for r in resources {
+        entries.retain(|e| e.key() != r.key());
+        entries.push(r);
+    }
+    write(clusters, owner, &name, TrackerType::Root, generation, &entries).await
+}
+
+/// The tracked form of an applied object: without status and server-set metadata.
+pub(crate) fn tracked_raw(raw: &Value) -> Value {
+    let mut raw = rewritable(raw);
+    if let Some(meta) = raw["metadata"].as_object_mut() {
+        meta.remove("resourceVersion");
+    }
+    raw
+}
+
+async fn write(
+    clusters: &dyn Objects,
+    owner: &Owner,
+    name: &str,
+    type_: TrackerType,
+    generation: i64,
+    resources: &[ManagedResource],
+) -> Result<()> {
     let spec = Spec {
-        type_: Some(TrackerType::Versioned),
+        type_: Some(type_),
         application_generation: generation,
         managed_resources: resources.to_vec(),
     };
     let obj = json!({
         "apiVersion": API_VERSION,
         "kind": "ResourceTracker",
-        "metadata": {"name": versioned_name(app, namespace, generation), "labels": owner_labels(app, namespace)},
+        "metadata": {"name": name, "labels": owner.labels()},
         "spec": serde_json::to_value(&spec).unwrap_or(Value::Null),
     });
     clusters.apply("", obj).await?;
     Ok(())
+}
+
+/// One tracker by name, or `None`.
+pub(crate) async fn get(clusters: &dyn Objects, name: &str) -> Result<Option<Tracker>> {
+    let key = Tracker {
+        name: name.to_owned(),
+        spec: Spec::default(),
+    }
+    .key();
+    let Some(obj) = clusters.get(&key).await? else {
+        return Ok(None);
+    };
+    decode(obj).map(Some)
+}
+
+fn decode(obj: Value) -> Result<Tracker> {
+    let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+    let spec = serde_json::from_value(obj["spec"].clone()).map_err(|source| Error::Stored {
+        what: format!("ResourceTracker {name}"),
+        source,
+    })?;
+    Ok(Tracker { name, spec })
 }
 
 /// The key of a tracked object.
@@ -107,6 +240,7 @@ mod tests {
     #[test]
     fn names_follow_kubevela() {
         assert_eq!(versioned_name("shop", "default", 3), "shop-v3-default");
+        assert_eq!(root_name("shop", "default"), "shop-default");
         assert_eq!(owner_labels("shop", "team")["app.oam.dev/namespace"], "team");
     }
 }

@@ -2,3 +2,4 @@
 
 mod embedded;
 mod model;
+mod policies;

@@ -1,0 +1,139 @@
+//! State-keep: restores the objects of an application that drifted from what it applied, from
+//! the `raw` its ResourceTrackers keep, as KubeVela's resource keeper does after a successful
+//! workflow and on every resync.
+//!
+//! - only the newest generation's tracker and the root tracker are read;
+//! - objects recorded without `raw` (apply-once without rules, read-only objects, objects another
+//!   application owns and shares) are not restored; with `apply-once` `enable` and no rules,
+//!   state-keep does nothing at all;
+//! - `apply-once` paths with `affect: onStateKeep` or `always` keep their live values, `*` the
+//!   whole object;
+//! - an object that was deleted is created again; one that another application or nobody owns
+//!   now is not written (the error names the owner), unless `take-over` selects it.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use vela_multicluster::Key;
+
+use crate::apply::{Owner, keep_live, owner_of, sharers_of};
+use crate::policy::{Stage, stored_rules};
+use crate::{Engine, Error, Result, tracker};
+
+/// Whether `live` holds every field `desired` sets, with the same value (lists element by
+/// element, with the same length).
+fn holds(live: &Value, desired: &Value) -> bool {
+    match (live, desired) {
+        (Value::Object(l), Value::Object(d)) => {
+            d.iter().all(|(k, v)| l.get(k).is_some_and(|lv| holds(lv, v)))
+        }
+        (Value::Array(l), Value::Array(d)) => l.len() == d.len() && l.iter().zip(d).all(|(a, b)| holds(a, b)),
+        (l, d) => l == d,
+    }
+}
+
+impl Engine {
+    /// Restores the objects of application `namespace/name` that drifted from what it applied
+    /// (see the module docs for what is and is not restored). Returns the objects written,
+    /// none when nothing drifted or there is no such application.
+    ///
+    /// # Errors
+    /// [`Error::OwnedByAnother`] and [`Error::NotOwned`] for an object the application no
+    /// longer owns, [`Error::Policy`] for malformed policies, [`Error::Stored`] for a tracker or
+    /// application that does not decode, [`Error::Cluster`] when a cluster fails. Objects
+    /// restored before the error stay restored.
+    pub async fn state_keep(&self, namespace: &str, name: &str) -> Result<Vec<Key>> {
+        let objects = self.clusters().as_ref();
+        let owner = Owner::new(name, namespace);
+        let (Some(app), rules) = stored_rules(objects, &owner).await? else {
+            return Ok(Vec::new());
+        };
+        if !rules.state_keep() {
+            return Ok(Vec::new());
+        }
+        let trackers = tracker::list(objects, name, namespace).await?;
+        let newest = trackers
+            .iter()
+            .filter(|t| !t.is_root())
+            .max_by_key(|t| t.spec.application_generation);
+        let root = trackers.iter().filter(|t| t.is_root());
+        let mut seen = BTreeSet::new();
+        let mut restored = Vec::new();
+        for r in newest
+            .into_iter()
+            .chain(root)
+            .flat_map(|t| &t.spec.managed_resources)
+        {
+            if r.deleted || !seen.insert(r.key()) {
+                continue;
+            }
+            let Some(raw) = &r.raw else {
+                continue;
+            };
+            let decided = rules.for_tracked(Some(&app), r);
+            if decided.read_only {
+                continue;
+            }
+            let key = tracker::key_of(r);
+            let mut desired = tracker::tracked_raw(raw);
+            for (k, v) in owner.labels() {
+                desired["metadata"]["labels"][k] = Value::String(v);
+            }
+            if let Some(live) = objects.get(&key).await? {
+                match owner_of(&live) {
+                    Some(found) if found == owner.id() => {}
+                    Some(_) if sharers_of(&live).contains(&owner.id()) => continue,
+                    Some(found) => {
+                        return Err(Error::OwnedByAnother {
+                            cluster: key.cluster,
+                            kind: key.kind,
+                            namespace: key.namespace,
+                            name: key.name,
+                            owner: found,
+                        });
+                    }
+                    None if decided.take_over => {}
+                    None => {
+                        return Err(Error::NotOwned {
+                            cluster: key.cluster,
+                            kind: key.kind,
+                            namespace: key.namespace,
+                            name: key.name,
+                        });
+                    }
+                }
+                if let Some(kept) = decided.apply_once.kept_at(Stage::StateKeep) {
+                    keep_live(&mut desired, &live, kept);
+                }
+                if holds(&live, &desired) {
+                    continue;
+                }
+            }
+            tracing::info!(kind = %key.kind, namespace = %key.namespace, name = %key.name, "state-keep restores");
+            objects.apply(&key.cluster, desired).await?;
+            restored.push(key);
+        }
+        Ok(restored)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn live_holds_what_was_applied() {
+        let desired = json!({"spec": {"replicas": 2, "ports": [{"port": 80}]}});
+        assert!(holds(
+            &json!({"spec": {"replicas": 2, "ports": [{"port": 80, "protocol": "TCP"}], "extra": 1}}),
+            &desired
+        ));
+        assert!(!holds(
+            &json!({"spec": {"replicas": 3, "ports": [{"port": 80}]}}),
+            &desired
+        ));
+        assert!(!holds(&json!({"spec": {"replicas": 2, "ports": []}}), &desired));
+        assert!(!holds(&json!({"spec": {}}), &desired));
+    }
+}
