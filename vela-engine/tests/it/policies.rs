@@ -599,3 +599,91 @@ async fn resource_update_replace_writes_the_rendered_object() {
     assert_eq!(replaced["metadata"]["uid"], uid);
     assert_eq!(replaced["data"]["mode"], "b");
 }
+
+/// The example Applications of the book's policies chapter.
+const EXAMPLES: [&str; 6] = [
+    "apply-once.yaml",
+    "garbage-collect.yaml",
+    "read-only.yaml",
+    "resource-update.yaml",
+    "shared-resource.yaml",
+    "take-over.yaml",
+];
+
+fn deployment_key(name: &str) -> Key {
+    Key {
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        ..cm_key(name)
+    }
+}
+
+#[tokio::test]
+async fn the_book_examples_deliver_and_behave() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/apps/policies");
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .expect("examples/apps/policies")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    assert_eq!(found, EXAMPLES);
+    for name in EXAMPLES {
+        let (engine, cluster) = engine();
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let app = vela_render::app::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let app_name = app.metadata.name.clone().unwrap();
+        match name {
+            "take-over.yaml" => {
+                cluster
+                    .apply_as(
+                        "",
+                        "kubectl",
+                        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                            "metadata": {"name": "web", "namespace": "default"}, "spec": {"replicas": 1}}),
+                    )
+                    .unwrap();
+            }
+            "read-only.yaml" => {
+                kubectl(&cluster, "platform-settings", json!({"tier": "gold"}));
+            }
+            _ => {}
+        }
+        engine
+            .up(&app)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        match name {
+            "take-over.yaml" => {
+                let web = cluster.get(&deployment_key("web")).await.unwrap().unwrap();
+                assert_eq!(owner(&web), "adopt");
+            }
+            "read-only.yaml" => {
+                let settings = live(&cluster, "platform-settings").await.unwrap();
+                assert_eq!((owner(&settings), &settings["data"]), ("<none>", &json!({"tier": "gold"})));
+            }
+            "shared-resource.yaml" => {
+                assert_eq!(shared_by(&live(&cluster, "team-config").await.unwrap()), "default/billing");
+            }
+            "apply-once.yaml" => {
+                cluster
+                    .apply_as(
+                        "",
+                        "hpa",
+                        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                            "metadata": {"name": "web", "namespace": "default"}, "spec": {"replicas": 5}}),
+                    )
+                    .unwrap();
+                assert_eq!(engine.state_keep("default", &app_name).await.unwrap(), []);
+                let web = cluster.get(&deployment_key("web")).await.unwrap().unwrap();
+                assert_eq!(web["spec"]["replicas"], 5);
+            }
+            "garbage-collect.yaml" => {
+                let removed = engine.delete("default", &app_name, false).await.unwrap().unwrap();
+                let kinds: Vec<String> = removed.objects.iter().map(|k| format!("{}/{}", k.kind, k.name)).collect();
+                assert_eq!(kinds, ["Deployment/web", "Service/web"]);
+                assert!(live(&cluster, "db-settings").await.is_some());
+            }
+            _ => {}
+        }
+    }
+}
