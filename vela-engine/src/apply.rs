@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use vela_model::labels::{annotation, label};
 use vela_model::policy::GcPropagation;
-use vela_multicluster::{Key, Objects};
+use vela_multicluster::{Key, Objects, Propagation};
 
 use crate::fieldpath::FieldPath;
 use crate::policy::{ObjectRules, Origin, Rules, Stage};
@@ -398,10 +398,15 @@ pub(crate) async fn release(
     })
 }
 
-/// Deletes `key` with a propagation policy for its dependents.
+/// Deletes `key` with the garbage-collect policy's propagation for its dependents: `orphan`
+/// keeps them (without their ownerReference to it), `cascading` and the default delete them in
+/// the background.
 async fn delete_with(objects: &dyn Objects, key: &Key, propagation: Option<GcPropagation>) -> Result<bool> {
-    let _ = propagation;
-    Ok(objects.delete(key).await?)
+    let propagation = match propagation {
+        Some(GcPropagation::Orphan) => Propagation::Orphan,
+        Some(GcPropagation::Cascading) | None => Propagation::Background,
+    };
+    Ok(objects.delete_with(key, propagation).await?)
 }
 
 /// Deletes an object if `owner` owns it and nobody shares it (a shared one is handed to the

@@ -648,10 +648,7 @@ async fn the_book_examples_deliver_and_behave() {
             }
             _ => {}
         }
-        engine
-            .up(&app)
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        engine.up(&app).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         match name {
             "take-over.yaml" => {
                 let web = cluster.get(&deployment_key("web")).await.unwrap().unwrap();
@@ -659,10 +656,16 @@ async fn the_book_examples_deliver_and_behave() {
             }
             "read-only.yaml" => {
                 let settings = live(&cluster, "platform-settings").await.unwrap();
-                assert_eq!((owner(&settings), &settings["data"]), ("<none>", &json!({"tier": "gold"})));
+                assert_eq!(
+                    (owner(&settings), &settings["data"]),
+                    ("<none>", &json!({"tier": "gold"}))
+                );
             }
             "shared-resource.yaml" => {
-                assert_eq!(shared_by(&live(&cluster, "team-config").await.unwrap()), "default/billing");
+                assert_eq!(
+                    shared_by(&live(&cluster, "team-config").await.unwrap()),
+                    "default/billing"
+                );
             }
             "apply-once.yaml" => {
                 cluster
@@ -679,11 +682,49 @@ async fn the_book_examples_deliver_and_behave() {
             }
             "garbage-collect.yaml" => {
                 let removed = engine.delete("default", &app_name, false).await.unwrap().unwrap();
-                let kinds: Vec<String> = removed.objects.iter().map(|k| format!("{}/{}", k.kind, k.name)).collect();
+                let kinds: Vec<String> = removed
+                    .objects
+                    .iter()
+                    .map(|k| format!("{}/{}", k.kind, k.name))
+                    .collect();
                 assert_eq!(kinds, ["Deployment/web", "Service/web"]);
                 assert!(live(&cluster, "db-settings").await.is_some());
             }
             _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn propagation_decides_whether_dependents_survive() {
+    for (propagation, survives) in [("orphan", true), ("cascading", false)] {
+        let (engine, cluster) = engine();
+        let gc = json!([{"type": "garbage-collect", "properties": {"rules": [
+            {"selector": {"componentNames": ["parent"]}, "propagation": propagation}]}}]);
+        let base = config("base", "base", json!({}));
+        engine
+            .up(&application(
+                "shop",
+                json!([base.clone(), config("parent", "parent", json!({}))]),
+                gc.clone(),
+            ))
+            .await
+            .unwrap();
+        let uid = live(&cluster, "parent").await.unwrap()["metadata"]["uid"].clone();
+        cluster
+            .apply_as(
+                "",
+                "controller",
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "child", "namespace": "default",
+                    "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "parent", "uid": uid}]}}),
+            )
+            .unwrap();
+        let delivered = engine.up(&application("shop", json!([base]), gc)).await.unwrap();
+        assert_eq!(delivered.collected, [cm_key("parent")]);
+        let child = live(&cluster, "child").await;
+        assert_eq!(child.is_some(), survives, "{propagation}");
+        if let Some(child) = child {
+            assert!(child["metadata"].get("ownerReferences").is_none(), "{child}");
         }
     }
 }
