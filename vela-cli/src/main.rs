@@ -1,7 +1,7 @@
 //! `vela`: the command line of Vela-rs.
 //!
 //! `vela up|status|ls|delete` (delivery through vela-engine, to the embedded cluster when no
-//! cluster is configured), `vela dry-run` (render an Application offline, KubeVela's output layout), `vela def
+//! cluster is configured), `vela cluster join|list|detach|labels|probe` (the cluster registry), `vela dry-run` (render an Application offline, KubeVela's output layout), `vela def
 //! list|show|render|vet` (definition tooling), `vela cue export|eval` (CUE's own commands) and
 //! `vela completion` (shell completion scripts).
 //! Results go to stdout, logs and errors to stderr; the exit codes are in [`cli::EXIT_CODES`].

@@ -14,6 +14,9 @@ mod embedded_cluster;
 #[path = "../../deliver.rs"]
 mod deliver;
 
+#[path = "../../fleet.rs"]
+mod fleet;
+
 use std::path::Path;
 
 use vela_model::parse::{self, Mode};
@@ -172,4 +175,22 @@ async fn embedded_cluster_collects_dependents() {
 async fn deliver_reports_every_component_healthy() {
     let services = deliver::deliver(&app_file("hello.yaml")).await.unwrap();
     assert_eq!(services, [("hello-web".to_owned(), true, "Ready:2/2".to_owned())]);
+}
+
+#[tokio::test]
+async fn fleet_places_by_label_in_virtual_members() {
+    let eu = std::collections::BTreeMap::from([("region".to_owned(), "eu".to_owned())]);
+    let held = fleet::place(&eu).await.unwrap();
+    let greeting = vec!["greeting".to_owned()];
+    assert_eq!(
+        held,
+        [
+            ("local".to_owned(), vec![]),
+            ("edge-eu".to_owned(), greeting.clone()),
+            ("edge-us".to_owned(), vec![]),
+        ]
+    );
+    let everywhere = fleet::place(&Default::default()).await.unwrap();
+    assert_eq!(everywhere[1].1, greeting);
+    assert_eq!(everywhere[2].1, greeting);
 }
