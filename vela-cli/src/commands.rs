@@ -67,11 +67,8 @@ impl DryRun<'_> {
         let text = read_input(self.file, "application file")?;
         let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
         set_namespace(&mut app, self.namespace)?;
-        let renderer =
-            Renderer::new(registry(self.definitions)?).with_options(vela_render::render::Options {
-                strict: self.strict,
-                ..Default::default()
-            });
+        let renderer = Renderer::new(registry(self.definitions)?)
+            .with_options(vela_render::render::Options::default().with_strict(self.strict));
         // Everything KubeVela would refuse, before anything is rendered.
         vela_render::ops::check::application(renderer.registry(), &app)
             .with_context(|| format!("check application file {source}"))?;

@@ -153,10 +153,7 @@ impl CueDefinition {
             None => std::borrow::Cow::Borrowed(program),
             Some(d) => {
                 let mut p = program.clone();
-                p.set_limits(vela_cue::Limits {
-                    deadline: Some(d),
-                    ..program.limits()
-                });
+                p.set_limits(program.limits().with_deadline(Some(d)));
                 std::borrow::Cow::Owned(p)
             }
         })

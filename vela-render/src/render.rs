@@ -68,7 +68,22 @@ impl ComponentManifest {
 }
 
 /// Options of a render run.
+///
+/// The fields can be read; new options may be added in a minor release, so the struct is
+/// `#[non_exhaustive]`: start from [`Options::default`] and set what you need with the
+/// `with_*` methods.
+///
+/// ```
+/// use vela_render::{Registry, Renderer, render::Options};
+///
+/// let options = Options::default()
+///     .with_strict(true)
+///     .with_timeout(Some(std::time::Duration::from_secs(5)));
+/// let renderer = Renderer::new(Registry::builtin()).with_options(options);
+/// # let _ = renderer;
+/// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// `context.appRevision` and the `app.oam.dev/appRevision` label (empty in dry-run).
     pub app_revision: String,
@@ -83,6 +98,36 @@ pub struct Options {
     /// error (`deadline passed`) once it has run out. `None` (the default): only the
     /// evaluator's step, size and node limits apply.
     pub timeout: Option<std::time::Duration>,
+}
+
+impl Options {
+    /// Sets [`Options::app_revision`].
+    #[must_use]
+    pub fn with_app_revision(mut self, app_revision: impl Into<String>) -> Self {
+        self.app_revision = app_revision.into();
+        self
+    }
+
+    /// Sets [`Options::cluster`].
+    #[must_use]
+    pub fn with_cluster(mut self, cluster: impl Into<String>) -> Self {
+        self.cluster = cluster.into();
+        self
+    }
+
+    /// Sets [`Options::strict`].
+    #[must_use]
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Sets [`Options::timeout`] (`None`: no wall-clock budget).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
 }
 
 /// Renders applications with a registry.

@@ -49,11 +49,16 @@ pub(crate) use scope::{Env, Frame, FrameKind};
 /// ```
 /// use vela_cue::{Error, Limits, Program};
 /// let mut p = Program::compile("bomb.cue", "import \"list\"\nx: [for a in list.Range(0, 10000, 1) for b in list.Range(0, 10000, 1) {}]").unwrap();
-/// p.set_limits(Limits { max_steps: 100_000, ..Limits::default() });
+/// p.set_limits(Limits::default().with_max_steps(100_000));
 /// let err = p.eval().unwrap().root().to_json().unwrap_err();
 /// assert!(matches!(err, Error::Limit(_)), "{err}");
 /// ```
+///
+/// The fields can be read; new limits may be added in a minor release, so the struct is
+/// `#[non_exhaustive]`: start from [`Limits::default`] and change what you need with the
+/// `with_*` methods.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Limits {
     /// Maximum number of steps: expression evaluations, comprehension iterations, disjunct and
     /// equality comparisons.
@@ -82,6 +87,59 @@ impl Default for Limits {
             max_bytes: 64 << 20,
             deadline: None,
         }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::max_steps`].
+    #[must_use]
+    pub fn with_max_steps(mut self, max_steps: u64) -> Self {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// Sets [`Limits::max_depth`].
+    #[must_use]
+    pub fn with_max_depth(mut self, max_depth: u32) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// Sets [`Limits::max_output`].
+    #[must_use]
+    pub fn with_max_output(mut self, max_output: usize) -> Self {
+        self.max_output = max_output;
+        self
+    }
+
+    /// Sets [`Limits::max_nodes`].
+    #[must_use]
+    pub fn with_max_nodes(mut self, max_nodes: usize) -> Self {
+        self.max_nodes = max_nodes;
+        self
+    }
+
+    /// Sets [`Limits::max_bytes`].
+    #[must_use]
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// Sets [`Limits::deadline`] (`None`: no deadline).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let limits = vela_cue::Limits::default()
+    ///     .with_max_steps(1_000_000)
+    ///     .with_deadline(Some(Instant::now() + Duration::from_secs(2)));
+    /// assert_eq!(limits.max_steps, 1_000_000);
+    /// assert!(limits.deadline.is_some());
+    /// ```
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Option<std::time::Instant>) -> Self {
+        self.deadline = deadline;
+        self
     }
 }
 

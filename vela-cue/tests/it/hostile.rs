@@ -102,10 +102,7 @@ fn every_hostile_case_ends_with_its_error_within_the_limits() {
 fn a_passed_deadline_stops_the_evaluation() {
     let src = "import \"list\"\nr: list.Range(0, 500, 1)\nx: [for a in r for b in r if b < 0 {}]";
     let mut p = Program::compile("deadline.cue", src).unwrap();
-    p.set_limits(Limits {
-        deadline: Some(std::time::Instant::now()),
-        ..Limits::default()
-    });
+    p.set_limits(Limits::default().with_deadline(Some(std::time::Instant::now())));
     let inst = p.eval().unwrap();
     let err = inst.root().to_json().unwrap_err();
     assert!(

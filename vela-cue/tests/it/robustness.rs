@@ -5,13 +5,13 @@ use vela_cue::{Error, Limits, Program};
 
 fn run(src: &str) -> Result<serde_json::Value, Error> {
     let mut p = Program::compile("hostile.cue", src)?;
-    p.set_limits(Limits {
-        max_steps: 200_000,
-        max_depth: 300,
-        max_output: 1 << 20,
-        max_nodes: 50_000,
-        ..Limits::default()
-    });
+    p.set_limits(
+        Limits::default()
+            .with_max_steps(200_000)
+            .with_max_depth(300)
+            .with_max_output(1 << 20)
+            .with_max_nodes(50_000),
+    );
     let inst = p.eval()?;
     inst.root().to_json()
 }
@@ -84,13 +84,13 @@ fn fuzz_regressions_finish() {
         let Ok(mut p) = Program::compile("fuzz.cue", &src) else {
             continue;
         };
-        p.set_limits(Limits {
-            max_steps: 200_000,
-            max_depth: 200,
-            max_output: 1 << 20,
-            max_nodes: 100_000,
-            ..Limits::default()
-        });
+        p.set_limits(
+            Limits::default()
+                .with_max_steps(200_000)
+                .with_max_depth(200)
+                .with_max_output(1 << 20)
+                .with_max_nodes(100_000),
+        );
         // the fuzzer's inputs refer to names they never declare: CUE rejects those, so they
         // are injected (as empty structs) to get the evaluation the regression is about
         let mut inputs = vec![("parameter".to_string(), serde_json::json!({"name": "x"}))];
