@@ -35,7 +35,6 @@ pub(crate) async fn collect(
     generation: i64,
     current: &[ManagedResource],
 ) -> Result<Vec<Key>> {
-    let (app, rules) = stored_rules(objects, owner).await?;
     let current_name = tracker::versioned_name(&owner.name, &owner.namespace, generation);
     let trackers = tracker::list(objects, &owner.name, &owner.namespace).await?;
     let mut keep: BTreeSet<String> = current.iter().map(ManagedResource::key).collect();
@@ -52,6 +51,7 @@ pub(crate) async fn collect(
     if old.is_empty() {
         return Ok(Vec::new());
     }
+    let (app, rules) = stored_rules(objects, owner).await?;
 
     let mut to_root = Vec::new();
     let mut plan: Vec<(ManagedResource, ObjectRules)> = Vec::new();

@@ -16,7 +16,7 @@ use vela_model::policy::GcStrategy;
 use vela_model::resource_tracker::{ManagedResource, Spec, TrackerType};
 use vela_multicluster::{Key, Objects};
 
-use crate::apply::{Owner, owner_of, rewritable};
+use crate::apply::{Applied, Owner, owner_of, rewritable};
 use crate::policy::{self, ApplyOnceMode};
 use crate::{Error, Result};
 
@@ -168,6 +168,34 @@ pub(crate) async fn add_to_root(
     write(clusters, owner, &name, TrackerType::Root, generation, &entries).await
 }
 
+/// The tracker entry of an object [`crate::apply::apply_object`] applied for `component` (and
+/// `trait_type`, empty for the workload): `raw` is what was applied (not the live object, so
+/// state-keep restores only what the application set), left out when the application does not
+/// own the content (read-only, joined share) or `apply-once` keeps metadata only; read-only
+/// objects are `skipGC`. [`store`] classifies into root and versioned trackers.
+#[allow(dead_code)] // for the workflow-driven delivery; today's delivery records the live object
+pub(crate) fn record(applied: &Applied, component: &str, trait_type: &str) -> ManagedResource {
+    let key = &applied.key;
+    let keep_raw = applied.owns_content() && applied.rules.apply_once != ApplyOnceMode::MetaOnly;
+    ManagedResource {
+        cluster: key.cluster.clone(),
+        creator: Some(vela_model::common::ResourceCreator::Workflow),
+        api_version: key.api_version.clone(),
+        kind: key.kind.clone(),
+        namespace: key.namespace.clone(),
+        name: key.name.clone(),
+        uid: applied.live["metadata"]["uid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        component: component.to_owned(),
+        trait_: trait_type.to_owned(),
+        raw: keep_raw.then(|| tracked_raw(&applied.raw)),
+        skip_gc: applied.rules.read_only,
+        ..ManagedResource::default()
+    }
+}
+
 /// The tracked form of an applied object: without status and server-set metadata.
 pub(crate) fn tracked_raw(raw: &Value) -> Value {
     let mut raw = rewritable(raw);
@@ -236,6 +264,49 @@ pub(crate) fn key_of(r: &ManagedResource) -> Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_keep_what_was_applied_when_it_is_the_applications() {
+        use crate::apply::Action;
+        use crate::policy::ObjectRules;
+        let applied = Applied {
+            key: Key {
+                cluster: String::new(),
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                namespace: "default".into(),
+                name: "c".into(),
+            },
+            live: json!({"metadata": {"uid": "u1", "resourceVersion": "4"}, "data": {"a": "1", "b": "2"}}),
+            raw: json!({"metadata": {"name": "c"}, "data": {"a": "1"}}),
+            action: Action::Created,
+            rules: ObjectRules::default(),
+        };
+        let r = record(&applied, "web", "");
+        assert_eq!((r.uid.as_str(), r.skip_gc), ("u1", false));
+        assert_eq!(
+            r.raw,
+            Some(json!({"metadata": {"name": "c"}, "data": {"a": "1"}}))
+        );
+        let read_only = Applied {
+            action: Action::ReadOnly,
+            rules: ObjectRules {
+                read_only: true,
+                ..ObjectRules::default()
+            },
+            ..applied.clone()
+        };
+        let r = record(&read_only, "web", "");
+        assert_eq!((r.raw, r.skip_gc), (None, true));
+        let meta_only = Applied {
+            rules: ObjectRules {
+                apply_once: ApplyOnceMode::MetaOnly,
+                ..ObjectRules::default()
+            },
+            ..applied
+        };
+        assert_eq!(record(&meta_only, "web", "scaler").raw, None);
+    }
 
     #[test]
     fn names_follow_kubevela() {
