@@ -2,7 +2,7 @@
 //! that `vela up` delivers on a laptop with nothing installed.
 //!
 //! What it shares with a real API server (what a client can observe; the backend suite,
-//! [`crate::testing`] with feature `testing`, checks it against both):
+//! the module `testing` with feature `testing`, checks it against both):
 //! - every object gets a `uid`, a `creationTimestamp` and a `resourceVersion` (one counter per
 //!   store, bumped by every write; a write that changes nothing is no write);
 //!   `metadata.generation` starts at 1 and grows when anything but `metadata` and `status`

@@ -1,7 +1,7 @@
 //! [`Fleet`]: one [`Objects`] over the hub and every registered cluster.
 //!
 //! Cluster `""` and `local` go to the hub's backend. Any other name is looked up in the
-//! [registry](crate::registry) (Secrets in the hub's `vela-system`) the first time it is used
+//! [cluster registry](crate::registry) (Secrets in the hub's `vela-system`) the first time it is used
 //! and served from then on by a client built from the stored credentials (feature `kube`;
 //! rustls, the Secret's CA, client certificate or token, and proxy), or, for a virtual member
 //! (credential type `Embedded`), by the hub's own embedded state under the member's name.
@@ -122,7 +122,7 @@ impl Fleet {
     }
 
     /// Serves virtual members (credential type `Embedded`) from the hub's backend under their
-    /// own names (the hub backend must keep named clusters apart, as [`crate::Embedded`] and
+    /// own names (the hub backend must keep named clusters apart, as `Embedded` and
     /// [`crate::Memory`] do).
     #[must_use]
     pub fn with_virtual_members(mut self) -> Self {
