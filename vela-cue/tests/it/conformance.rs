@@ -24,12 +24,6 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn corpus() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/conformance/kubevela"))
-}
-
 /// Go `json.Marshal` of an input value (keys are already sorted in the input files).
 fn go_json(v: &Json) -> String {
     vela_cue::export::write_json(v, true, "")
@@ -178,7 +172,7 @@ fn definitions_match_cue_goldens() {
             .to_string();
         let source = info.get("source").and_then(|s| s.as_str()).unwrap_or_default();
         let kind = def.split('/').next().unwrap_or_default();
-        let path = corpus().join("definitions").join(source);
+        let path = crate::conformance_dir().join("definitions").join(source);
         let src = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", path.display()));
         let split = vela_cue::definition::split(&src)
@@ -322,8 +316,8 @@ fn status_programs_match_cue_goldens() {
         let Ok(rd) = std::fs::read_dir(dir.join(def).join("status")) else {
             continue;
         };
-        let src =
-            std::fs::read_to_string(corpus().join("definitions").join(source)).expect("definition source");
+        let src = std::fs::read_to_string(crate::conformance_dir().join("definitions").join(source))
+            .expect("definition source");
         let meta = vela_cue::definition::split(&src)
             .and_then(|d| Program::compile(source, &d.metadata))
             .and_then(|p| p.eval())

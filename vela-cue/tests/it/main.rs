@@ -6,6 +6,8 @@
 //! --include-ignored differential:: differential_semantics:: yaml_marshal::` (what
 //! `.ci/suites/20-cue-differential.sh` runs).
 
+use std::path::{Path, PathBuf};
+
 mod conformance;
 mod differential;
 mod differential_semantics;
@@ -17,3 +19,11 @@ mod robustness;
 mod stdlib;
 mod time_layouts;
 mod yaml_marshal;
+
+/// KubeVela's data corpus: `VELA_CONFORMANCE_DIR`, or `shared/conformance/kubevela` beside the
+/// repository.
+fn conformance_dir() -> PathBuf {
+    std::env::var_os("VELA_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela"))
+}

@@ -3,11 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn corpus() -> PathBuf {
-    std::env::var_os("VELA_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela"))
-}
+use crate::conformance_dir;
 
 fn cue_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let rd = std::fs::read_dir(dir)
@@ -28,7 +24,7 @@ const SNIPPETS: usize = 19;
 
 #[test]
 fn every_corpus_file_and_status_snippet_parses() {
-    let root = corpus();
+    let root = conformance_dir();
     if !root.exists() {
         panic!(
             "conformance corpus not found at {} (set VELA_CONFORMANCE_DIR)",

@@ -1,7 +1,7 @@
 //! Snapshots of the native built-ins rendering every KubeVela `def-doc` example whose
 //! definitions they cover, plus error cases with field paths.
 
-use crate::conformance_dir;
+use crate::def_doc_examples;
 
 use serde_json::json;
 use vela_render::testing::{Harness, yaml_block};
@@ -20,14 +20,7 @@ fn def_doc_examples_render_with_builtins() {
     let harness = Harness::builtin();
     let mut rendered = 0;
     for kind in ["component", "trait"] {
-        let dir = conformance_dir().join("examples/def-doc").join(kind);
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", dir.display()))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with(".eg.md"))
-            .collect();
-        files.sort();
-        for f in files {
+        for f in def_doc_examples(kind) {
             let md = std::fs::read_to_string(&f).unwrap();
             let Some(yaml) = yaml_block(&md) else { continue };
             let Ok(app) = vela_render::app::parse(&yaml) else {

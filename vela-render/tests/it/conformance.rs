@@ -3,7 +3,7 @@
 //! (KubeVela's own dry-run output is compared in [`crate::dry_run_goldens`]). Pass rates are
 //! printed (`cargo test -- --nocapture`).
 
-use crate::conformance_dir;
+use crate::{conformance_dir, def_doc_examples};
 use std::path::Path;
 
 use vela_render::testing::{Harness, yaml_block};
@@ -12,14 +12,7 @@ use vela_render::{Kind, Registry};
 fn examples() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for kind in ["component", "trait"] {
-        let dir = conformance_dir().join("examples/def-doc").join(kind);
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", dir.display()))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with(".eg.md"))
-            .collect();
-        files.sort();
-        for f in files {
+        for f in def_doc_examples(kind) {
             let md = std::fs::read_to_string(&f).unwrap();
             if let Some(y) = yaml_block(&md) {
                 let name = f.file_name().unwrap().to_string_lossy().replace(".eg.md", "");

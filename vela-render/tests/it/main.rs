@@ -27,3 +27,16 @@ fn conformance_dir() -> PathBuf {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela")
         })
 }
+
+/// The def-doc example files of one definition kind (`component`, `trait`):
+/// `examples/def-doc/<kind>/*.eg.md` of the corpus, sorted; an unreadable folder fails the test.
+fn def_doc_examples(kind: &str) -> Vec<PathBuf> {
+    let dir = conformance_dir().join("examples/def-doc").join(kind);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".eg.md"))
+        .collect();
+    files.sort();
+    files
+}
