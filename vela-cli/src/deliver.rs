@@ -44,10 +44,28 @@ impl Up<'_> {
         let text = read_input(self.file, "application file")?;
         let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
         set_namespace(&mut app, self.namespace)?;
-        if app.spec.workflow.is_some() || !app.spec.policies.is_empty() {
+        // the resource policies are honoured by the engine; the others are not run yet
+        let resource_policies = {
+            use vela_render::vela_model::policy::names as n;
+            [
+                n::GARBAGE_COLLECT,
+                n::APPLY_ONCE,
+                n::SHARED_RESOURCE,
+                n::READ_ONLY,
+                n::TAKE_OVER,
+                n::RESOURCE_UPDATE,
+            ]
+        };
+        let not_run = app
+            .spec
+            .policies
+            .iter()
+            .any(|p| !resource_policies.contains(&p.type_.as_str()));
+        if app.spec.workflow.is_some() || not_run {
             eprintln!(
-                "Warning: the workflow and policies of an Application are not run by `vela up` yet: \
-                 every component is applied to the local cluster in dependsOn order"
+                "Warning: the workflow and the topology, override, replication and custom policies of an \
+                 Application are not run by `vela up` yet: every component is applied to the local cluster \
+                 in dependsOn order (resource policies such as take-over or garbage-collect are honoured)"
             );
         }
         let rt = runtime()?;
