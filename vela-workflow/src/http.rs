@@ -201,7 +201,20 @@ fn blocked_v4(v4: Ipv4Addr) -> Option<&'static str> {
 }
 
 /// Settings of the guarded client.
+///
+/// New settings may be added in a minor release, so the struct is `#[non_exhaustive]`: start
+/// from [`Config::default`] and change what you need with [`Config::allowing`] and the `with_*`
+/// methods.
+///
+/// ```
+/// let config = vela_workflow::http::Config::default()
+///     .allowing(["hooks.internal"])
+///     .with_max_redirects(2)
+///     .with_timeout(std::time::Duration::from_secs(5));
+/// assert_eq!(config.max_redirects, 2);
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Config {
     /// Destinations allowed even though they are private, loopback, link-local or metadata.
     pub allow: Vec<Allow>,
@@ -241,6 +254,41 @@ impl Config {
             self.allow
                 .push(e.parse().unwrap_or_else(|m| panic!("allow-list entry {m}")));
         }
+        self
+    }
+
+    /// Sets [`Config::max_redirects`].
+    #[must_use]
+    pub fn with_max_redirects(mut self, max_redirects: usize) -> Self {
+        self.max_redirects = max_redirects;
+        self
+    }
+
+    /// Sets [`Config::max_response_bytes`].
+    #[must_use]
+    pub fn with_max_response_bytes(mut self, max_response_bytes: usize) -> Self {
+        self.max_response_bytes = max_response_bytes;
+        self
+    }
+
+    /// Sets [`Config::timeout`].
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::rate_limit`]: at most `requests` per `period` (`None`: no limit).
+    #[must_use]
+    pub fn with_rate_limit(mut self, rate_limit: Option<(u32, Duration)>) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Sets [`Config::extra_root_certificates`] (PEM).
+    #[must_use]
+    pub fn with_extra_root_certificates(mut self, pem: Vec<String>) -> Self {
+        self.extra_root_certificates = pem;
         self
     }
 }

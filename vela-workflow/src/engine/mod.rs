@@ -50,7 +50,18 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Engine settings; the defaults are KubeVela's.
+///
+/// New settings may be added in a minor release, so the struct is `#[non_exhaustive]`: start
+/// from [`Config::default`] and change what you need with the `with_*` methods.
+///
+/// ```
+/// let config = vela_workflow::engine::Config::default()
+///     .with_max_step_error_retries(3)
+///     .with_suspend_on_failure(true);
+/// assert_eq!(config.max_step_error_retries, 3);
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Config {
     /// Failures before a step fails with `FailedAfterRetries` (`MaxWorkflowStepErrorRetryTimes`, 10).
     pub max_step_error_retries: u32,
@@ -70,6 +81,36 @@ impl Default for Config {
             max_failed_backoff: Duration::from_secs(300),
             suspend_on_failure: false,
         }
+    }
+}
+
+impl Config {
+    /// Sets [`Config::max_step_error_retries`].
+    #[must_use]
+    pub fn with_max_step_error_retries(mut self, retries: u32) -> Self {
+        self.max_step_error_retries = retries;
+        self
+    }
+
+    /// Sets [`Config::max_wait_backoff`].
+    #[must_use]
+    pub fn with_max_wait_backoff(mut self, backoff: Duration) -> Self {
+        self.max_wait_backoff = backoff;
+        self
+    }
+
+    /// Sets [`Config::max_failed_backoff`].
+    #[must_use]
+    pub fn with_max_failed_backoff(mut self, backoff: Duration) -> Self {
+        self.max_failed_backoff = backoff;
+        self
+    }
+
+    /// Sets [`Config::suspend_on_failure`].
+    #[must_use]
+    pub fn with_suspend_on_failure(mut self, suspend: bool) -> Self {
+        self.suspend_on_failure = suspend;
+        self
     }
 }
 

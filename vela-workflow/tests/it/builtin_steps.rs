@@ -164,16 +164,18 @@ async fn redirects_are_refused_unless_enabled_and_bodies_are_capped() {
     let (base, _) = http_server(respond).await;
     let err = client(true).send(get(format!("{base}/hop"))).await.unwrap_err();
     assert!(format!("{err:?}").contains("redirect refused"), "{err:?}");
-    let follow = http::Client::new(http::Config {
-        max_redirects: 1,
-        ..http::Config::default().allowing(["127.0.0.1"])
-    })
+    let follow = http::Client::new(
+        http::Config::default()
+            .allowing(["127.0.0.1"])
+            .with_max_redirects(1),
+    )
     .unwrap();
     assert_eq!(follow.send(get(format!("{base}/hop"))).await.unwrap().body, "end");
-    let small = http::Client::new(http::Config {
-        max_response_bytes: 1000,
-        ..http::Config::default().allowing(["127.0.0.1"])
-    })
+    let small = http::Client::new(
+        http::Config::default()
+            .allowing(["127.0.0.1"])
+            .with_max_response_bytes(1000),
+    )
     .unwrap();
     assert!(matches!(
         small.send(get(format!("{base}/big"))).await,
@@ -265,10 +267,11 @@ async fn a_followed_redirect_to_a_private_address_is_refused() {
     let (front, _) = http_server(redirector).await;
     let front_port = front.rsplit(':').next().unwrap();
     // Only the name `localhost` is allow-listed, and redirects are followed.
-    let follow = http::Client::new(http::Config {
-        max_redirects: 3,
-        ..http::Config::default().allowing(["localhost"])
-    })
+    let follow = http::Client::new(
+        http::Config::default()
+            .allowing(["localhost"])
+            .with_max_redirects(3),
+    )
     .unwrap();
     let ok = follow
         .send(get(format!("http://localhost:{front_port}/hop/ok")))
@@ -293,10 +296,9 @@ async fn a_followed_redirect_to_a_private_address_is_refused() {
 
 #[tokio::test(start_paused = true)]
 async fn the_rate_limit_spaces_requests_out() {
-    let c = http::Client::new(http::Config {
-        rate_limit: Some((2, std::time::Duration::from_secs(1))),
-        ..http::Config::default()
-    })
+    let c = http::Client::new(
+        http::Config::default().with_rate_limit(Some((2, std::time::Duration::from_secs(1)))),
+    )
     .unwrap();
     let start = tokio::time::Instant::now();
     for _ in 0..3 {
@@ -621,10 +623,11 @@ async fn https_server() -> (String, String) {
 #[tokio::test]
 async fn https_works_with_a_trusted_root_and_fails_without() {
     let (base, pem) = https_server().await;
-    let trusting = http::Client::new(http::Config {
-        extra_root_certificates: vec![pem],
-        ..http::Config::default().allowing(["127.0.0.1"])
-    })
+    let trusting = http::Client::new(
+        http::Config::default()
+            .allowing(["127.0.0.1"])
+            .with_extra_root_certificates(vec![pem]),
+    )
     .unwrap();
     let ok = trusting.send(get(format!("{base}/x"))).await.unwrap();
     assert_eq!((ok.status, ok.body.as_str()), (200, "{\"secure\":true}"));
@@ -708,10 +711,11 @@ async fn starttls_smtp_server() -> (u16, String, Arc<Mutex<Vec<String>>>) {
 #[tokio::test]
 async fn email_upgrades_to_tls_with_starttls_before_auth() {
     let (port, pem, log) = starttls_smtp_server().await;
-    let client = http::Client::new(http::Config {
-        extra_root_certificates: vec![pem],
-        ..http::Config::default().allowing(["127.0.0.1"])
-    })
+    let client = http::Client::new(
+        http::Config::default()
+            .allowing(["127.0.0.1"])
+            .with_extra_root_certificates(vec![pem]),
+    )
     .unwrap();
     let e = engine(Arc::new(cluster::Memory::new()), client);
     let wf = Workflow::new(vec![Step::new("mail", "notification").with_properties(json!({"email": {

@@ -96,10 +96,7 @@ pub fn engine() -> (Engine, Log) {
 
 /// `Config` where a failure is at once `FailedAfterRetries` (KubeVela's test mock behaviour).
 pub fn no_retries() -> Config {
-    Config {
-        max_step_error_retries: 0,
-        ..Config::default()
-    }
+    Config::default().with_max_step_error_retries(0)
 }
 
 /// The status as `name:phase[/Reason][sub,...]` words, in status order.

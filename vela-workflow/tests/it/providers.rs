@@ -442,10 +442,11 @@ async fn http_do_keeps_the_guard_with_tls_settings_and_trailers() {
         )
     }))
     .await;
-    let small = http::Client::new(http::Config {
-        max_response_bytes: 16,
-        ..http::Config::default().allowing(["127.0.0.1"])
-    })
+    let small = http::Client::new(
+        http::Config::default()
+            .allowing(["127.0.0.1"])
+            .with_max_response_bytes(16),
+    )
     .unwrap();
     let engine_small = engine(objects, small, Manual::default());
     let wf = Workflow::new(vec![Step::new("call", "http-do").with_properties(

@@ -212,10 +212,7 @@ pub(crate) fn table() -> Vec<Scenario> {
         ),
         sc(
             "failed after retries suspends with EnableSuspendOnFailure (StepByStep)",
-            Config {
-                suspend_on_failure: true,
-                ..no_retries()
-            },
+            no_retries().with_suspend_on_failure(true),
             wf(vec![s("s1", "success"), s("s2", "fail"), s("s3", "success")]),
             vec![
                 Pass,
@@ -226,10 +223,7 @@ pub(crate) fn table() -> Vec<Scenario> {
         ),
         sc(
             "failed after retries suspends with EnableSuspendOnFailure (DAG)",
-            Config {
-                suspend_on_failure: true,
-                ..no_retries()
-            },
+            no_retries().with_suspend_on_failure(true),
             dag(vec![s("s1", "success"), s("s2", "fail"), s("s3", "success")]),
             vec![
                 Pass,
@@ -377,10 +371,7 @@ pub(crate) fn table() -> Vec<Scenario> {
         ),
         sc(
             "failed after retries inside a group",
-            Config {
-                suspend_on_failure: true,
-                ..no_retries()
-            },
+            no_retries().with_suspend_on_failure(true),
             wf(vec![
                 s("s1", "success"),
                 group("s2", vec![s("s2-sub1", "success"), s("s2-sub2", "fail")]),
@@ -421,10 +412,7 @@ pub(crate) fn table() -> Vec<Scenario> {
         ),
         sc(
             "backoff: at most 300 s once a step failed",
-            Config {
-                max_step_error_retries: 100,
-                ..Config::default()
-            },
+            Config::default().with_max_step_error_retries(100),
             wf(vec![s("s1", "fail")]),
             vec![
                 Passes(12),
