@@ -1,8 +1,10 @@
 //! Model-based test on the embedded cluster: random sequences of deliveries (components added
-//! and dropped) and deletions across three applications. After every step, what exists is
-//! exactly what the model says: each live application owns the objects of its current
-//! components and nothing else; a deleted application leaves nothing behind; an object of one
-//! application is never touched by another; replaying a delivery changes nothing.
+//! and dropped, with or without a garbage-collect policy that keeps every component until the
+//! application is deleted) and deletions across three applications. After every step, what
+//! exists is exactly what the model says: each live application owns the objects of its current
+//! components, and of the dropped ones the policy kept, and nothing else; a deleted application
+//! leaves nothing behind; an object of one application is never touched by another; replaying a
+//! delivery changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,22 +20,23 @@ const COMPONENTS: [&str; 4] = ["web", "api", "jobs", "cache"];
 
 #[derive(Debug, Clone)]
 enum Op {
-    /// Deliver app `.0` with the components whose bits are set in `.1`.
-    Up(usize, u8),
+    /// Deliver app `.0` with the components whose bits are set in `.1`; with `.2`, a
+    /// garbage-collect policy makes every component `onAppDelete`.
+    Up(usize, u8, bool),
     /// Delete app `.0`.
     Delete(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (0..APPS.len(), 1u8..16).prop_map(|(a, c)| Op::Up(a, c)),
+        3 => (0..APPS.len(), 1u8..16, prop::bool::weighted(0.25)).prop_map(|(a, c, k)| Op::Up(a, c, k)),
         1 => (0..APPS.len()).prop_map(Op::Delete),
     ]
 }
 
 /// The application: component names are prefixed with the app so apps never collide; `web`
 /// exposes a port (a Deployment and a Service), the others are workers (a Deployment).
-fn application(app: &str, components: u8) -> vela_model::application::Application {
+fn application(app: &str, components: u8, keep: bool) -> vela_model::application::Application {
     let comps: Vec<String> = COMPONENTS
         .iter()
         .enumerate()
@@ -46,10 +49,17 @@ fn application(app: &str, components: u8) -> vela_model::application::Applicatio
             }
         })
         .collect();
-    let text = format!(
+    let mut text = format!(
         "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {{name: {app}}}\nspec:\n  components:\n{}\n",
         comps.join("\n")
     );
+    if keep {
+        let names: Vec<String> = COMPONENTS.iter().map(|c| format!("{app}-{c}")).collect();
+        text.push_str(&format!(
+            "  policies:\n    - {{name: keep, type: garbage-collect, properties: {{rules: [{{selector: {{componentNames: [{}]}}, strategy: onAppDelete}}]}}}}\n",
+            names.join(", ")
+        ));
+    }
     vela_render::app::parse(&text).expect("a valid application")
 }
 
@@ -105,13 +115,24 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     rt.block_on(async {
         let cluster = Arc::new(Embedded::in_memory().unwrap());
         let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone());
-        let mut model: BTreeMap<usize, u8> = BTreeMap::new();
+        // per live app: the components whose objects exist, those the root tracker holds,
+        // and whether it has a root tracker
+        let mut model: BTreeMap<usize, (u8, u8, bool)> = BTreeMap::new();
         for op in ops {
             match *op {
-                Op::Up(a, components) => {
-                    let app = application(APPS[a], components);
+                Op::Up(a, components, keep) => {
+                    let app = application(APPS[a], components, keep);
                     engine.up(&app).await.unwrap();
-                    model.insert(a, components);
+                    let (live, root, has_root) = model.get(&a).copied().unwrap_or_default();
+                    let next = if keep {
+                        // every component is onAppDelete: nothing that existed goes
+                        (live | components, root | components | live, true)
+                    } else {
+                        // what the root tracker holds stays; the rest follows the components
+                        let root = root & !components;
+                        (components | root, root, has_root)
+                    };
+                    model.insert(a, next);
                     // replaying the same delivery writes nothing
                     let before = versions(&cluster).await;
                     engine.up(&app).await.unwrap();
@@ -122,7 +143,8 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     prop_assert_eq!(removed.is_some(), model.remove(&a).is_some());
                 }
             }
-            prop_assert_eq!(live(&cluster).await, expected(&model), "after {:?}", op);
+            let objects: BTreeMap<usize, u8> = model.iter().map(|(a, m)| (*a, m.0)).collect();
+            prop_assert_eq!(live(&cluster).await, expected(&objects), "after {:?}", op);
             let trackers = cluster
                 .list(
                     "",
@@ -133,7 +155,12 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 )
                 .await
                 .unwrap();
-            prop_assert_eq!(trackers.len(), model.len(), "one tracker per live application");
+            let expected_trackers = model.values().map(|m| 1 + usize::from(m.2)).sum::<usize>();
+            prop_assert_eq!(
+                trackers.len(),
+                expected_trackers,
+                "one versioned tracker per live application, and its root tracker"
+            );
         }
         Ok(())
     })
