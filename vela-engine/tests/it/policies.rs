@@ -728,3 +728,45 @@ async fn propagation_decides_whether_dependents_survive() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_sharer_that_stops_rendering_the_object_leaves_it_to_the_others() {
+    let (engine, cluster) = engine();
+    let shared = json!([{"type": "shared-resource", "properties": {"rules": [{"selector": {"resourceNames": ["shared"]}}]}}]);
+    for name in ["a", "b"] {
+        engine
+            .up(&application(
+                name,
+                json!([
+                    config("conf", "shared", json!({"from": name})),
+                    config("own", &format!("own-{name}"), json!({}))
+                ]),
+                shared.clone(),
+            ))
+            .await
+            .unwrap();
+    }
+    // the owner drops it: the next sharer gets it, nothing is deleted
+    let delivered = engine
+        .up(&application(
+            "a",
+            json!([config("own", "own-a", json!({}))]),
+            shared.clone(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(delivered.collected, []);
+    let handed = live(&cluster, "shared").await.unwrap();
+    assert_eq!((owner(&handed), shared_by(&handed)), ("b", "default/b"));
+    // the last sharer drops it: it goes
+    let delivered = engine
+        .up(&application(
+            "b",
+            json!([config("own", "own-b", json!({}))]),
+            shared,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(delivered.collected, [cm_key("shared")]);
+    assert!(live(&cluster, "shared").await.is_none());
+}
