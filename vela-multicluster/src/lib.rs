@@ -24,7 +24,8 @@ pub use self::embedded::Embedded;
 pub use self::fleet::Fleet;
 pub mod fleet;
 #[cfg(feature = "kube")]
-mod kube;
+#[cfg_attr(docsrs, doc(cfg(feature = "kube")))]
+pub mod kube;
 #[cfg(feature = "readiness")]
 #[cfg_attr(docsrs, doc(cfg(feature = "readiness")))]
 pub mod readiness;
