@@ -2,12 +2,14 @@
 //! Every test is `#[ignore]`d in a plain `cargo test`: they need the test clusters, which
 //! `.ci/suites/30-e2e.sh` starts before running `cargo test -p vela-e2e -- --include-ignored`.
 //!
+//! - [`backend_suite`]: vela-multicluster's backend suite through the Kube backend;
 //! - [`smoke`]: the setup itself (API servers, CRDs, apply with the readiness simulator, the
 //!   garbage collector and namespace controller);
 //! - [`model_api`]: vela-model's types and CRDs against a real API server;
 //! - [`support`]: vela-test-support's helpers against the real clusters;
 //! - [`registry`]: vela-multicluster's cluster registry and `Fleet` (a member joined into the hub).
 
+mod backend_suite;
 mod model_api;
 mod registry;
 mod smoke;
