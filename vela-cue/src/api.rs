@@ -125,6 +125,19 @@ impl Program {
     /// Evaluate with values injected at top-level paths (e.g. `parameter`, `context`), each
     /// unified with whatever the program declares there.
     pub fn eval_with(&self, inputs: &[(&str, &Json)]) -> Result<Instance> {
+        let inputs: Vec<(&str, Input)> = inputs.iter().map(|(p, v)| (*p, self.input(v))).collect();
+        let refs: Vec<(&str, &Input)> = inputs.iter().map(|(p, v)| (*p, v)).collect();
+        self.eval_with_inputs(&refs)
+    }
+
+    /// `j` converted for [`Program::eval_with_inputs`], its keys sharing this program's labels.
+    pub fn input(&self, j: &Json) -> Input {
+        Input(Data::from_json(j, &self.labels))
+    }
+
+    /// [`Program::eval_with`] with inputs converted beforehand: an [`Input`] can be built once
+    /// and given to many evaluations (of any program), each reading only the parts it uses.
+    pub fn eval_with_inputs(&self, inputs: &[(&str, &Input)]) -> Result<Instance> {
         let _span = tracing::debug_span!("cue.eval", file = &*self.name).entered();
         // CUE rejects a reference to nothing even where it is never evaluated
         let injected = |name: &str| {
@@ -145,11 +158,57 @@ impl Program {
             root: 0,
         };
         for (p, v) in inputs {
-            inst.fills
-                .push((parse_path(p)?, Data::from_json(v, &self.labels)));
+            inst.fills.push((parse_path(p)?, v.0.clone()));
         }
         inst.rebuild()?;
         Ok(inst)
+    }
+}
+
+/// A JSON value converted once for injection into evaluations ([`Program::eval_with_inputs`]).
+///
+/// Cloning it copies references, and an evaluation turns an object into fields only when the
+/// program reads into it: one large value (KubeVela's `context.components`, the whole
+/// application) can be shared by the evaluations of all its components instead of being
+/// converted and copied into each.
+///
+/// ```
+/// let components = vela_cue::Input::from_json(&serde_json::json!([{"name": "a"}, {"name": "b"}]));
+/// let p = vela_cue::Program::compile("t.cue", "n: len(context.components)").unwrap();
+/// for name in ["a", "b"] {
+///     let context = vela_cue::Input::object([
+///         ("name".to_string(), p.input(&serde_json::json!(name))),
+///         ("components".to_string(), components.clone()),
+///     ]);
+///     let inst = p.eval_with_inputs(&[("context", &context)]).unwrap();
+///     assert_eq!(inst.lookup("n").unwrap().to_json().unwrap(), 2);
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Input(Data);
+
+impl Input {
+    /// Convert `j` (its keys are field names of their own; [`Program::input`] shares a
+    /// program's).
+    pub fn from_json(j: &Json) -> Input {
+        Input(Data::from_json(j, &FxHashSet::default()))
+    }
+
+    /// An object of these members, in this order.
+    pub fn object(members: impl IntoIterator<Item = (String, Input)>) -> Input {
+        let none = FxHashSet::default();
+        Input(Data::Obj(
+            members
+                .into_iter()
+                .map(|(k, v)| (Data::label(&k, &none), v.0))
+                .collect(),
+        ))
+    }
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Input(..)")
     }
 }
 

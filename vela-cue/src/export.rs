@@ -87,16 +87,21 @@ fn json_float(n: &Number) -> Val {
 }
 
 /// A JSON value converted once for injection into evaluations (labels and strings as shared
-/// names, so each evaluation only copies references).
+/// names, lists and objects behind `Arc`s): cloning it copies references, and an evaluation
+/// turns an object into fields only when it reads into it ([`crate::eval::ConjSrc::Data`]).
+#[derive(Clone)]
 pub(crate) enum Data {
     Null,
     Bool(bool),
     Int(i128),
     Num(Arc<Num>),
     Str(Name),
-    List(Vec<Data>),
-    Obj(Vec<(Name, Data)>),
+    List(Arc<[Data]>),
+    Obj(DataObj),
 }
+
+/// The members of a [`Data`] object, in order.
+pub(crate) type DataObj = Arc<[(Name, Data)]>;
 
 impl Data {
     /// Convert `j`; object keys equal to a label in `labels` share its name.
@@ -124,21 +129,27 @@ impl Data {
             Json::Array(a) => Data::List(a.iter().map(|e| Data::from_json(e, labels)).collect()),
             Json::Object(m) => Data::Obj(
                 m.iter()
-                    .map(|(k, v)| {
-                        let name = match labels.get(k.as_str()) {
-                            Some(n) => n.clone(),
-                            None => crate::ast::regular_name(k),
-                        };
-                        (name, Data::from_json(v, labels))
-                    })
+                    .map(|(k, v)| (Data::label(k, labels), Data::from_json(v, labels)))
                     .collect(),
             ),
         }
     }
 }
 
+impl Data {
+    /// The field name of object key `k` (shared with the program's label when it has one).
+    pub(crate) fn label(k: &str, labels: &FxHashSet<Name>) -> Name {
+        match labels.get(k) {
+            Some(n) => n.clone(),
+            None => crate::ast::regular_name(k),
+        }
+    }
+}
+
 impl Ctx {
-    /// Convert injected data into an evaluator value.
+    /// Convert injected data into an evaluator value. An object becomes a struct whose fields
+    /// are made only when it is expanded, so a large injected value costs an evaluation only
+    /// the parts it reads.
     pub(crate) fn inject(&self, d: &Data) -> Val {
         match d {
             Data::Null => Val::Null,
@@ -151,8 +162,7 @@ impl Ctx {
                 tail: None,
             })),
             Data::Obj(m) => {
-                let fields: Rc<[(Name, Val)]> = m.iter().map(|(k, v)| (k.clone(), self.inject(v))).collect();
-                Val::Struct(self.new_node(smallvec::smallvec![Conj::fields(fields)], None, None))
+                Val::Struct(self.new_node(smallvec::smallvec![Conj::data(m.clone())], None, None))
             }
         }
     }

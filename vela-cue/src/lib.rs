@@ -49,7 +49,7 @@ pub mod syntax;
 pub mod time;
 mod value;
 
-pub use api::{Bound, DeclaredField, Disjunct, Instance, Kind, Program, Task, Value};
+pub use api::{Bound, DeclaredField, Disjunct, Input, Instance, Kind, Program, Task, Value};
 pub use ast::Constraint;
 pub use builtins::{STDLIB, supported_functions};
 pub use error::{Error, MAX_MESSAGE_BYTES, Pos, Result};

@@ -92,6 +92,47 @@ fn reads_components(template: &str) -> bool {
     false
 }
 
+thread_local! {
+    /// The converted `context.components` of the application being rendered on this thread:
+    /// every component of it shares the one [`vela_cue::Input`] (the `Weak` keeps the list's
+    /// allocation, so its address identifies the list while the entry lives).
+    static COMPONENTS: std::cell::RefCell<Option<(std::sync::Weak<Value>, vela_cue::Input)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `components` converted for injection, once per application (per `Arc`) and thread.
+fn shared_components(components: &std::sync::Arc<Value>) -> vela_cue::Input {
+    COMPONENTS.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if let Some((list, input)) = cell.as_ref()
+            && std::ptr::eq(list.as_ptr(), std::sync::Arc::as_ptr(components))
+        {
+            return input.clone();
+        }
+        let input = vela_cue::Input::from_json(components);
+        *cell = Some((std::sync::Arc::downgrade(components), input.clone()));
+        input
+    })
+}
+
+/// The `context` a template evaluates with, converted for `program`: `components` (only when
+/// the template can read it) is the application's shared list, the rest is converted here.
+fn context_input(program: &Program, ctx: &Context, with_components: bool) -> vela_cue::Input {
+    let Value::Object(members) = ctx.to_json_with(false) else {
+        return program.input(&ctx.to_json_with(false));
+    };
+    let mut out = Vec::with_capacity(members.len() + 1);
+    for (k, v) in members {
+        let after_revision = k == "revision";
+        out.push((k, program.input(&v)));
+        // the position `Context::to_json_with(true)` gives it
+        if after_revision && with_components {
+            out.push(("components".to_string(), shared_components(&ctx.components)));
+        }
+    }
+    vela_cue::Input::object(out)
+}
+
 fn load_err(origin: &str, e: impl std::fmt::Display) -> Error {
     Error::Load {
         origin: origin.to_string(),
@@ -324,10 +365,10 @@ impl CueDefinition {
         let with_components = *self
             .reads_components
             .get_or_init(|| reads_components(&self.template));
-        let ctx_json = ctx.to_json_with(with_components);
-        let inst = self
-            .program_until(ctx.deadline)?
-            .eval_with(&[("parameter", &params), ("context", &ctx_json)])
+        let program = self.program_until(ctx.deadline)?;
+        let context = context_input(&program, ctx, with_components);
+        let inst = program
+            .eval_with_inputs(&[("parameter", &program.input(&params)), ("context", &context)])
             .map_err(|e| self.eval_err(e))?;
         let mut errors = inst.errors(MAX_REPORTED_ERRORS);
         if errors.len() > 1 {
@@ -498,10 +539,10 @@ impl Definition for CueDefinition {
         let with_components = *self
             .reads_components
             .get_or_init(|| reads_components(&self.template));
-        let ctx_json = ctx.to_json_with(with_components);
-        let inst = self
-            .program_until(ctx.deadline)?
-            .eval_with(&[("parameter", &params), ("context", &ctx_json)])
+        let program = self.program_until(ctx.deadline)?;
+        let context = context_input(&program, ctx, with_components);
+        let inst = program
+            .eval_with_inputs(&[("parameter", &program.input(&params)), ("context", &context)])
             .map_err(|e| self.eval_err(e))?;
         let mut out = Rendered::default();
         if let Ok(errs) = inst.lookup("errs")

@@ -189,6 +189,19 @@ impl Ctx {
                 if !self.tick() {
                     return;
                 }
+                // injected data and nothing else: concrete JSON, it holds no error (and
+                // walking it would cost every evaluation the whole of a shared input)
+                let node = self.node(*id);
+                let pure_data = {
+                    let conjs = node.conjs.borrow();
+                    !conjs.is_empty()
+                        && conjs
+                            .iter()
+                            .all(|c| matches!(c.src, crate::eval::ConjSrc::Data(_)))
+                };
+                if pure_data {
+                    return;
+                }
                 self.expand(*id);
                 let node = self.node(*id);
                 if let Some(e @ Val::Bottom(b)) = &node.st.borrow().error

@@ -105,6 +105,7 @@ impl Ctx {
         let rpos = if c.ref_pos { Some(c.pos) } else { None };
         let labels = match &c.src {
             ConjSrc::Fields(f) => f.len(),
+            ConjSrc::Data(d) => d.len(),
             ConjSrc::Lit(lit, _) => lit.decls.len(),
             ConjSrc::Validator(_) => 0,
         };
@@ -112,6 +113,22 @@ impl Ctx {
         match c.src {
             // checked by `check_validators` once the node is complete
             ConjSrc::Validator(_) => {}
+            ConjSrc::Data(members) => {
+                // the values first: injecting makes nodes
+                let vals: Vec<Val> = members.iter().map(|(_, d)| self.inject(d)).collect();
+                let mut guard = node.st.borrow_mut();
+                let st = &mut *guard;
+                st.fields.reserve(members.len());
+                for (i, ((name, _), v)) in members.iter().zip(vals).enumerate() {
+                    let (fi, _, slot) = st.fields.slot(name.clone());
+                    infos.push_label(info_idx, fi, c.pos.saturating_add(i as u32 + 1));
+                    slot.conjs.push(FieldConj::Val(v));
+                    slot.value = None;
+                    if slot.constraint != Constraint::Regular {
+                        slot.constraint = Constraint::Regular;
+                    }
+                }
+            }
             ConjSrc::Fields(fields) => {
                 let mut guard = node.st.borrow_mut();
                 let st = &mut *guard;

@@ -62,6 +62,17 @@ impl Conj {
             host: NO_HOST,
         }
     }
+    /// The members of injected data, turned into fields when the node is expanded.
+    pub(crate) fn data(members: crate::export::DataObj) -> Conj {
+        Conj {
+            src: ConjSrc::Data(members),
+            gid: None,
+            pos: FILL_POS,
+            ref_pos: false,
+            explicit: false,
+            host: NO_HOST,
+        }
+    }
     pub(crate) fn fields(fields: impl Into<Rc<[(Name, Val)]>>) -> Conj {
         Conj {
             src: ConjSrc::Fields(fields.into()),
@@ -79,6 +90,9 @@ pub(crate) enum ConjSrc {
     Lit(Arc<StructLit>, Env),
     /// The already evaluated fields of another node (e.g. decoded JSON).
     Fields(Rc<[(Name, Val)]>),
+    /// Injected data (`parameter`, `context`), shared between evaluations: its members become
+    /// fields when the node is expanded, nested objects lazily again.
+    Data(crate::export::DataObj),
     /// A struct validator (`struct.MinFields(1)`), checked when the node is expanded.
     Validator(Val),
 }

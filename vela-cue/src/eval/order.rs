@@ -373,6 +373,11 @@ pub(crate) fn arc_order(conjs: &[Conj], orig: usize, st: &NodeState) -> Vec<usiz
                     push(name, &mut out)
                 }
             }
+            ConjSrc::Data(members) => {
+                for (name, _) in members.iter() {
+                    push(name, &mut out)
+                }
+            }
             ConjSrc::Validator(_) => {}
         }
     }

@@ -16,6 +16,7 @@ mod oracle;
 mod parse_corpus;
 mod programs;
 mod robustness;
+mod shared_input;
 mod stdlib;
 mod time_layouts;
 mod yaml_marshal;
