@@ -105,6 +105,13 @@ pub enum Command {
         /// The embedded cluster's state file.
         #[arg(long, env = "VELA_STATE", value_name = "PATH")]
         state: Option<PathBuf>,
+        /// Wait until the workflow is over (steps that wait or retry are run again after their
+        /// backoff); without it, `vela up` returns once no step can progress right away.
+        #[arg(short = 'w', long)]
+        wait: bool,
+        /// How long `-w` waits, as a Go duration (`90s`, `5m`).
+        #[arg(long, default_value = "5m", value_parser = parse_timeout)]
+        timeout: std::time::Duration,
     },
     /// Show an Application's phase and the health of every component.
     Status {
@@ -326,4 +333,10 @@ pub enum CueCommand {
         #[arg(short = 'e', long = "expression")]
         expression: Option<String>,
     },
+}
+
+/// A Go duration for `--timeout`.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    vela_workflow::time::parse_duration(text)
+        .map_err(|e| format!("{e} (expected a Go duration such as 90s or 5m)"))
 }

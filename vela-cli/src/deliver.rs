@@ -35,6 +35,10 @@ pub struct Up<'a> {
     pub namespace: Option<&'a str>,
     /// The hub (`--kubeconfig`, `--context`, `--state`).
     pub hub: HubArgs<'a>,
+    /// `-w`: keep running the workflow until it is over (or `timeout`).
+    pub wait: bool,
+    /// `--timeout`.
+    pub timeout: std::time::Duration,
 }
 
 impl Up<'_> {
@@ -44,28 +48,31 @@ impl Up<'_> {
         let text = read_input(self.file, "application file")?;
         let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
         set_namespace(&mut app, self.namespace)?;
-        // the resource policies are honoured by the engine; the others are not run yet
-        let resource_policies = {
-            use vela_render::vela_model::policy::names as n;
-            [
-                n::GARBAGE_COLLECT,
-                n::APPLY_ONCE,
-                n::SHARED_RESOURCE,
-                n::READ_ONLY,
-                n::TAKE_OVER,
-                n::RESOURCE_UPDATE,
-            ]
-        };
-        let not_run = app
+        // replication and custom policy types are not run yet
+        let not_run: Vec<&str> = app
             .spec
             .policies
             .iter()
-            .any(|p| !resource_policies.contains(&p.type_.as_str()));
-        if app.spec.workflow.is_some() || not_run {
+            .map(|p| p.type_.as_str())
+            .filter(|t| {
+                use vela_render::vela_model::policy::names as n;
+                ![
+                    n::TOPOLOGY,
+                    n::OVERRIDE,
+                    n::GARBAGE_COLLECT,
+                    n::APPLY_ONCE,
+                    n::SHARED_RESOURCE,
+                    n::READ_ONLY,
+                    n::TAKE_OVER,
+                    n::RESOURCE_UPDATE,
+                ]
+                .contains(t)
+            })
+            .collect();
+        if !not_run.is_empty() {
             eprintln!(
-                "Warning: the workflow and the topology, override, replication and custom policies of an \
-                 Application are not run by `vela up` yet: every component is applied to the local cluster \
-                 in dependsOn order (resource policies such as take-over or garbage-collect are honoured)"
+                "Warning: policies of type {} are not run by `vela up` yet",
+                not_run.join(", ")
             );
         }
         let rt = runtime()?;
@@ -76,29 +83,81 @@ impl Up<'_> {
             eprintln!("Delivering to {}", hub.description);
         }
         let engine = Engine::new(Renderer::new(registry(self.definitions)?), hub.fleet.clone());
-        let delivered = rt.block_on(async {
-            let first = engine.up(&app).await?;
-            let Some(state) = &hub.embedded else {
-                return Ok(first);
-            };
-            // no pod runs here: workloads report what a finished rollout reports
-            state.simulate_readiness("")?;
-            engine.up(&app).await
-        });
-        let delivered = delivered.map_err(|e| anyhow::anyhow!(chain(&e)))?;
+        let timeout = self.timeout;
+        let wait = self.wait;
+        let (delivered, applied, collected) = rt
+            .block_on(async {
+                let deadline = tokio::time::Instant::now() + timeout;
+                let (ns, name) = (app::namespace(&app).to_owned(), app::name(&app).to_owned());
+                let mut delivered = engine.up(&app).await?;
+                let (mut applied, mut collected) = (delivered.applied.len(), delivered.collected.len());
+                // with the embedded cluster there is no controller: the workflow runs here, and
+                // workloads report what a finished rollout reports (no pod runs)
+                while delivered.workflow == vela_workflow::RunPhase::Executing {
+                    let changed = match &hub.embedded {
+                        Some(state) => state.simulate_readiness("")?,
+                        None => 0,
+                    };
+                    if changed == 0 {
+                        let Some(after) = delivered.requeue_after.filter(|_| wait) else {
+                            break;
+                        };
+                        let now = tokio::time::Instant::now();
+                        if now >= deadline {
+                            break;
+                        }
+                        tokio::time::sleep(after.min(deadline - now)).await;
+                    }
+                    let Some(next) = engine.reconcile(&ns, &name).await? else {
+                        break;
+                    };
+                    delivered = next;
+                    applied += delivered.applied.len();
+                    collected += delivered.collected.len();
+                }
+                Ok::<_, anyhow::Error>((delivered, applied, collected))
+            })
+            .map_err(|e| anyhow::anyhow!(chain(e.as_ref())))?;
         let mut out = format!(
-            "Application {}/{} delivered (generation {}): {} objects applied",
+            "Application {}/{} delivered (generation {}, revision {}): {} objects",
             app::namespace(&app),
             app::name(&app),
             delivered.generation,
-            delivered.applied.len()
+            delivered.revision,
+            delivered.status.applied_resources.len(),
         );
-        if !delivered.collected.is_empty() {
-            out.push_str(&format!(", {} collected", delivered.collected.len()));
+        if applied > 0 {
+            out.push_str(&format!(" ({applied} applies)"));
+        }
+        if collected > 0 {
+            out.push_str(&format!(", {collected} collected"));
         }
         let phase = delivered.status.phase.map_or("unknown", |p| p.as_str());
         out.push_str(&format!("; phase {phase}\n"));
-        Ok(out)
+        let steps = delivered
+            .status
+            .workflow
+            .as_ref()
+            .map(|w| w.steps.as_slice())
+            .unwrap_or_default();
+        for s in steps.iter().filter(|s| !s.message.is_empty()) {
+            out.push_str(&format!("  step {}: {}\n", s.name, s.message));
+        }
+        match phase {
+            "running" | "workflowSuspending" => Ok(out),
+            "runningWorkflow" if !wait => Ok(out),
+            _ => {
+                let hint = if phase == "runningWorkflow" {
+                    format!(
+                        " (still running after {}s; `vela status` shows progress)",
+                        timeout.as_secs()
+                    )
+                } else {
+                    String::new()
+                };
+                bail!("{}the application is {phase}{hint}", out)
+            }
+        }
     }
 }
 
@@ -166,6 +225,31 @@ pub fn status(
         &["COMPONENT", "CLUSTER", "HEALTH", "MESSAGE", "TRAITS"],
         &rows,
     ));
+    if let Some(wf) = &status.workflow {
+        let steps: Vec<[String; 4]> = wf
+            .steps
+            .iter()
+            .map(|s| {
+                [
+                    s.name.clone(),
+                    s.type_.clone(),
+                    s.phase.map_or("pending".into(), |p| p.as_str().to_owned()),
+                    s.message.clone(),
+                ]
+            })
+            .collect();
+        if !steps.is_empty() {
+            out.push_str(&format!(
+                "Workflow ({}, revision {}):\n",
+                wf.phase
+                    .and_then(|p| serde_json::to_value(p).ok())
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "initializing".into()),
+                wf.app_revision
+            ));
+            out.push_str(&table(&["STEP", "TYPE", "PHASE", "MESSAGE"], &steps));
+        }
+    }
     Ok(out)
 }
 

@@ -50,11 +50,15 @@ fn main() -> ExitCode {
             file,
             definitions,
             state,
+            wait,
+            timeout,
         } => deliver::Up {
             file: &file,
             definitions: &definitions,
             namespace,
             hub: hub_args(state.as_deref()),
+            wait,
+            timeout,
         }
         .run(),
         Command::Status { name, output, state } => {

@@ -645,7 +645,7 @@ fn up_status_ls_delete_on_the_embedded_cluster() {
     );
     assert!(
         up.stdout.starts_with(
-            "Application default/hello delivered (generation 1): 2 objects applied; phase running"
+            "Application default/hello delivered (generation 1, revision hello-v1): 2 objects ("
         ),
         "{}",
         up.stdout
@@ -736,7 +736,7 @@ fn up_killed_at_random_instants_leaves_a_state_the_next_up_completes() {
         assert!(
             again
                 .stdout
-                .contains("(generation 1): 2 objects applied; phase running"),
+                .contains("(generation 1, revision hello-v1): 2 objects"),
             "{}",
             again.stdout
         );

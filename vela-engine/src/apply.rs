@@ -97,7 +97,6 @@ pub(crate) enum Action {
 
 /// The result of applying one object.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // `raw` and `rules` are for the workflow-driven delivery's tracking
 pub(crate) struct Applied {
     /// The object.
     pub(crate) key: Key,
@@ -114,7 +113,6 @@ pub(crate) struct Applied {
 
 impl Applied {
     /// Whether the application owns the object's content (and state-keep may restore it).
-    #[allow(dead_code)] // for the workflow-driven delivery, which records with it
     pub(crate) fn owns_content(&self) -> bool {
         !matches!(self.action, Action::JoinedShare | Action::ReadOnly)
     }
@@ -137,20 +135,6 @@ fn owned_by_another(key: &Key, owner: String) -> Error {
         name: key.name.clone(),
         owner,
     }
-}
-
-/// Applies `obj` (rendered by `origin`) to `cluster` for `owner` under the policies' `rules`
-/// and returns the key and the live object. See [`apply_object`].
-pub(crate) async fn apply(
-    objects: &dyn Objects,
-    cluster: &str,
-    owner: &Owner,
-    rules: &Rules,
-    origin: &Origin<'_>,
-    obj: Value,
-) -> Result<(Key, Value)> {
-    let applied = apply_object(objects, cluster, owner, rules, origin, obj).await?;
-    Ok((applied.key, applied.live))
 }
 
 /// Applies `obj` (rendered by `origin`) to `cluster` for `owner` under the policies' `rules`:

@@ -1,31 +1,42 @@
-//! Delivering an Application: validate, store it in the hub, render, apply every object with
-//! the ownership rules, track what was applied, collect what the new generation no longer
-//! renders, and report the status. Deleting it collects everything it owns.
+//! Delivering an Application: validate, store it in the hub, then reconcile — prepare the
+//! ApplicationRevision, run one pass of its workflow (whose `deploy` and `apply-component`
+//! steps render, apply with the ownership rules and check health), track what was applied,
+//! collect what the new generation no longer delivers once the workflow succeeded, and write
+//! the status. Deleting it collects everything it owns.
 
-use serde_json::Value;
-use vela_model::application::Application;
-use vela_model::application::Status;
-use vela_model::common::ResourceCreator;
-use vela_model::resource_tracker::ManagedResource;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use vela_model::application::{Application, Phase, Status};
+use vela_model::common::{ClusterObjectReference, ObjectReference, Revision};
 use vela_multicluster::Key;
-use vela_render::ComponentManifest;
+use vela_workflow::RunPhase;
+use vela_workflow::store::{ConfigMaps, Store as _};
 
-use crate::apply::{self, Owner};
-use crate::policy::{Origin, Rules};
-use crate::{Engine, Error, Result};
-use crate::{collect, tracker};
+use crate::apply::Owner;
+use crate::dispatch::{Delivery, Record};
+use crate::policy::Rules;
+use crate::{Engine, Error, Result, collect, revision, tracker, workflow};
 
-/// What a delivery did.
+/// What a reconcile did.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Delivered {
     /// The application generation that was delivered.
     pub generation: i64,
-    /// The objects applied, in order.
+    /// The ApplicationRevision delivered (`<app>-v<N>`).
+    pub revision: String,
+    /// The objects applied by this reconcile, in order.
     pub applied: Vec<Key>,
     /// The objects of earlier generations that were deleted because this one no longer
-    /// renders them.
+    /// delivers them (only once the workflow succeeded).
     pub collected: Vec<Key>,
+    /// The workflow's phase after this pass.
+    pub workflow: RunPhase,
+    /// When to reconcile again (a step waits, retries after a failure, or a suspend has a
+    /// duration); `None` when the workflow is over or waits for a resume.
+    pub requeue_after: Option<Duration>,
     /// The status written to the Application.
     pub status: Status,
 }
@@ -57,76 +68,227 @@ fn identity(app: &Application) -> (String, String) {
     (name, namespace)
 }
 
-fn managed(key: &Key, component: &str, trait_type: &str, raw: &Value) -> ManagedResource {
-    ManagedResource {
-        cluster: key.cluster.clone(),
-        creator: Some(ResourceCreator::Workflow),
-        api_version: key.api_version.clone(),
-        kind: key.kind.clone(),
-        namespace: key.namespace.clone(),
-        name: key.name.clone(),
-        uid: raw["metadata"]["uid"].as_str().unwrap_or_default().to_owned(),
-        component: component.to_owned(),
-        trait_: trait_type.to_owned(),
-        raw: Some(raw.clone()),
-        ..ManagedResource::default()
+/// The store of workflow run states: KubeVela's `workflow-<app>-context` ConfigMaps in the
+/// application's namespace of the hub.
+fn run_store(engine: &Engine, namespace: &str) -> ConfigMaps {
+    ConfigMaps::new(engine.clusters().clone(), "", namespace, "workflow-")
+}
+
+fn run_key(name: &str) -> String {
+    format!("{name}-context")
+}
+
+/// The run status as `status.workflow` spells it (the mode as `<steps>-<subSteps>`).
+fn workflow_status(
+    run: &vela_workflow::status::RunStatus,
+) -> Result<vela_model::application::WorkflowStatus> {
+    let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
+    let mode = format!(
+        "{}-{}",
+        v["mode"]["steps"].as_str().unwrap_or_default(),
+        v["mode"]["subSteps"].as_str().unwrap_or_default()
+    );
+    v["mode"] = Value::String(mode);
+    serde_json::from_value(v).map_err(|source| Error::Stored {
+        what: "workflow run status".into(),
+        source,
+    })
+}
+
+fn app_phase(run: RunPhase, healthy: bool) -> Phase {
+    match run {
+        RunPhase::Suspending => Phase::WorkflowSuspending,
+        RunPhase::Terminated => Phase::WorkflowTerminated,
+        RunPhase::Failed => Phase::WorkflowFailed,
+        RunPhase::Succeeded | RunPhase::Skipped if healthy => Phase::Running,
+        RunPhase::Succeeded | RunPhase::Skipped => Phase::Unhealthy,
+        _ => Phase::RunningWorkflow,
     }
 }
 
 impl Engine {
-    /// Delivers `app`: validates it, stores it in the hub, renders every component, applies
-    /// each object (refusing objects another application or nobody owns), records them in the
-    /// generation's ResourceTracker, deletes what earlier generations applied and this one does
-    /// not render, and writes the status (health from each definition's health policy over
-    /// the live objects).
-    ///
-    /// Components are applied in `dependsOn` order; the objects go to the hub cluster (`""`).
+    /// Delivers `app`: validates it, stores it in the hub, and runs one [`Engine::reconcile`].
+    /// Call [`Engine::reconcile`] again after [`Delivered::requeue_after`] until the workflow
+    /// is over (the controller does; `vela up` does it in the foreground).
     ///
     /// # Errors
-    /// [`Error::Invalid`] with every model problem, [`Error::Render`], [`Error::OwnedByAnother`]
-    /// and [`Error::NotOwned`] for objects the application may not touch, [`Error::Cluster`]
-    /// when a cluster fails. Objects applied before a failure stay tracked, so a later delivery
-    /// or a deletion finds them.
+    /// [`Error::Invalid`] with every model problem, [`Error::Render`] for unknown definitions,
+    /// and the errors of [`Engine::reconcile`].
     pub async fn up(&self, app: &Application) -> Result<Delivered> {
         app.validate()?;
+        self.renderer().check_types(app)?;
         let (name, namespace) = identity(app);
-        let span = tracing::info_span!("engine.up", app = %name, namespace = %namespace);
+        self.store_app(app, &namespace).await?;
+        self.reconcile(&namespace, &name)
+            .await?
+            .ok_or_else(|| Error::Stored {
+                what: format!("Application {namespace}/{name}"),
+                source: serde_json::Error::io(std::io::Error::other("it disappeared while being delivered")),
+            })
+    }
+
+    /// Reconciles the stored application `namespace/name` once: prepares its revision, runs one
+    /// pass of its workflow (a new revision restarts it), records what was applied in the
+    /// generation's ResourceTracker, collects what earlier generations applied and this one
+    /// does not once the workflow succeeded, and writes the status. Returns `None` when there is
+    /// no such application.
+    ///
+    /// Steps fail inside the workflow (they are retried with backoff, and the status says
+    /// why); objects applied before a failure stay tracked, so a later reconcile or a deletion
+    /// finds them.
+    ///
+    /// # Errors
+    /// [`Error::Workflow`] for an invalid workflow, [`Error::Store`] when the run state cannot
+    /// be kept, [`Error::Cluster`] when the hub fails, [`Error::Stored`] for a malformed stored
+    /// object.
+    pub async fn reconcile(&self, namespace: &str, name: &str) -> Result<Option<Delivered>> {
+        let Some(stored) = self.clusters().get(&app_key(namespace, name)).await? else {
+            return Ok(None);
+        };
+        let span = tracing::info_span!("engine.reconcile", app = %name, namespace = %namespace);
         let _guard = span.enter();
-        let manifests = self.renderer().render(app)?;
-        let stored = self.store_app(app, &namespace).await?;
         let generation = stored["metadata"]["generation"].as_i64().unwrap_or(1);
+        let mut app = decode_app(stored)?;
+        app.metadata.namespace = Some(namespace.to_owned());
+        let previous = app.status.clone().unwrap_or_default();
+        let hub = self.clusters().as_ref();
+        let rev = revision::prepare(hub, &app, name, namespace, self.revision_limit).await?;
+        let deliver = rev.app.clone();
+        let wf = workflow::of(hub, &deliver, namespace).await?;
 
-        let mut resources: Vec<ManagedResource> = Vec::new();
-        let mut applied = Vec::new();
-        let outcome = self
-            .apply_all(app, &manifests, &name, &namespace, &mut resources, &mut applied)
-            .await;
-        // what was applied is tracked even when a later object failed
-        tracker::store(
-            self.clusters().as_ref(),
-            &name,
-            &namespace,
-            generation,
-            &resources,
-        )
-        .await?;
-        outcome?;
+        let store = run_store(self, namespace);
+        let restart = previous
+            .workflow
+            .as_ref()
+            .is_none_or(|w| w.app_revision != rev.name);
+        let mut state = if restart {
+            vela_workflow::RunState::default()
+        } else {
+            store.load(&run_key(name)).await?.unwrap_or_default()
+        };
 
-        let owner = Owner::new(&name, &namespace);
-        let collected = collect::collect(self.clusters().as_ref(), &owner, generation, &resources).await?;
-        let status = self.status_of(app, &manifests, &resources, generation).await?;
-        self.clusters()
-            .set_status(
-                &app_key(&namespace, &name),
-                serde_json::to_value(&status).unwrap_or(Value::Null),
+        let owner = Owner::new(name, namespace);
+        let mut record = Record::default();
+        if let Some(current) =
+            tracker::get(hub, &tracker::versioned_name(name, namespace, generation)).await?
+        {
+            for r in current.spec.managed_resources {
+                record.resources.insert(r.key(), r);
+            }
+        }
+        if !restart {
+            for s in &previous.services {
+                record.services.insert(
+                    (s.name.clone(), s.cluster.clone(), s.namespace.clone()),
+                    s.clone(),
+                );
+            }
+        }
+        let delivery = Arc::new(Delivery {
+            engine: self.clone(),
+            app: deliver,
+            namespace: namespace.to_owned(),
+            owner: owner.clone(),
+            rules: Rules::of(&rev.app)?,
+            revision: rev.name.clone(),
+            record: Mutex::new(record),
+        });
+        let mut engine = vela_workflow::Engine::new(workflow::registry(self, &delivery)?)
+            .with_config(self.workflow.clone());
+        if let Some(clock) = &self.clock {
+            engine = engine.with_clock(ClockRef(clock.clone()));
+        }
+        let context = json!({
+            "name": name, "namespace": namespace, "appName": name,
+            "appRevision": rev.name, "workflowName": name,
+        });
+        let already_done = !restart && state.status.phase == RunPhase::Succeeded;
+        let outcome = engine.reconcile(&wf, &context, &mut state).await?;
+        store.save(&run_key(name), &state).await?;
+        if already_done && outcome.phase == RunPhase::Succeeded {
+            // nothing ran: the health of what the workflow delivered is evaluated again
+            delivery.recheck(&workflow::delivery_steps(&wf)).await?;
+        }
+
+        let (resources, applied, services) = {
+            let mut record = delivery
+                .record
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (
+                record.resources.values().cloned().collect::<Vec<_>>(),
+                std::mem::take(&mut record.applied),
+                record.services.values().cloned().collect::<Vec<_>>(),
             )
-            .await?;
-        Ok(Delivered {
+        };
+        if !applied.is_empty()
+            || tracker::get(hub, &tracker::versioned_name(name, namespace, generation))
+                .await?
+                .is_none()
+        {
+            tracker::store(hub, name, namespace, generation, &resources).await?;
+        }
+        let collected = if outcome.phase == RunPhase::Succeeded {
+            collect::collect(hub, &owner, generation, &resources).await?
+        } else {
+            Vec::new()
+        };
+
+        let healthy = services.iter().all(|s| s.healthy);
+        let mut workflow_status = workflow_status(&state.status)?;
+        workflow_status.app_revision.clone_from(&rev.name);
+        workflow_status.context_backend = Some(ObjectReference {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            name: format!("workflow-{}", run_key(name)),
+            namespace: namespace.to_owned(),
+            ..ObjectReference::default()
+        });
+        let status = Status {
+            observed_generation: generation,
+            phase: Some(app_phase(outcome.phase, healthy)),
+            services,
+            workflow: Some(workflow_status),
+            latest_revision: Some(Revision {
+                name: rev.name.clone(),
+                revision: rev.number,
+                revision_hash: rev.hash.clone(),
+            }),
+            applied_resources: resources
+                .iter()
+                .map(|r| ClusterObjectReference {
+                    cluster: r.cluster.clone(),
+                    creator: r.creator,
+                    api_version: r.api_version.clone(),
+                    kind: r.kind.clone(),
+                    namespace: r.namespace.clone(),
+                    name: r.name.clone(),
+                    uid: r.uid.clone(),
+                    ..ClusterObjectReference::default()
+                })
+                .collect(),
+            ..Status::default()
+        };
+        let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
+        let unchanged = app
+            .status
+            .as_ref()
+            .and_then(|s| serde_json::to_value(s).ok())
+            .is_some_and(|s| s == status_json);
+        if !unchanged {
+            self.clusters()
+                .set_status(&app_key(namespace, name), status_json)
+                .await?;
+        }
+        Ok(Some(Delivered {
             generation,
+            revision: rev.name,
             applied,
             collected,
+            workflow: outcome.phase,
+            requeue_after: outcome.requeue_after,
             status,
-        })
+        }))
     }
 
     /// Stores the Application in the hub (its generation counts spec changes).
@@ -153,51 +315,6 @@ impl Engine {
         Ok(self.clusters().apply("", obj).await?)
     }
 
-    async fn apply_all(
-        &self,
-        app: &Application,
-        manifests: &[ComponentManifest],
-        name: &str,
-        namespace: &str,
-        resources: &mut Vec<ManagedResource>,
-        applied: &mut Vec<Key>,
-    ) -> Result<()> {
-        let owner = Owner::new(name, namespace);
-        let rules = Rules::of(app)?;
-        for index in dependency_order(app) {
-            let manifest = &manifests[index];
-            let objects = std::iter::once((vela_render::render::AUXILIARY_WORKLOAD, &manifest.workload))
-                .take(usize::from(!manifest.workload.is_null()))
-                .map(|(t, v)| (t.to_owned(), v))
-                .chain(manifest.objects.iter().map(|o| (o.trait_type.clone(), &o.value)));
-            for (trait_type, obj) in objects {
-                let mut obj = obj.clone();
-                if obj["metadata"]["namespace"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .is_empty()
-                {
-                    obj["metadata"]["namespace"] = Value::String(manifest.namespace.clone());
-                }
-                let trait_type = if trait_type == vela_render::render::AUXILIARY_WORKLOAD {
-                    String::new()
-                } else {
-                    trait_type
-                };
-                let origin = Origin {
-                    component: &manifest.name,
-                    component_type: &app.spec.components[index].type_,
-                    trait_type: Some(trait_type.as_str()).filter(|t| !t.is_empty()),
-                };
-                let (key, live) =
-                    apply::apply(self.clusters().as_ref(), "", &owner, &rules, &origin, obj).await?;
-                resources.push(managed(&key, &manifest.name, &trait_type, &live));
-                applied.push(key);
-            }
-        }
-        Ok(())
-    }
-
     /// Deletes an application and everything it owns (with `orphan`, the objects stay and only
     /// the tracking goes). Returns `None` when there is no such application.
     ///
@@ -210,6 +327,8 @@ impl Engine {
             return Ok(None);
         }
         let objects = collect::remove_all(self.clusters().as_ref(), &owner, orphan).await?;
+        revision::delete_all(self.clusters().as_ref(), name, namespace).await?;
+        run_store(self, namespace).delete(&run_key(name)).await?;
         self.clusters().delete(&key).await?;
         Ok(Some(Removed {
             objects,
@@ -257,46 +376,40 @@ fn decode_app(obj: Value) -> Result<Application> {
     serde_json::from_value(obj).map_err(|source| Error::Stored { what, source })
 }
 
-/// Component indexes in an order where every component comes after its `dependsOn`
-/// (validation has refused cycles and unknown names; anything left keeps its place).
-fn dependency_order(app: &Application) -> Vec<usize> {
-    let comps = &app.spec.components;
-    let mut done: Vec<bool> = vec![false; comps.len()];
-    let mut order = Vec::with_capacity(comps.len());
-    while order.len() < comps.len() {
-        let before = order.len();
-        for (i, c) in comps.iter().enumerate() {
-            let ready = c
-                .depends_on
-                .iter()
-                .all(|d| comps.iter().position(|o| &o.name == d).is_none_or(|j| done[j]));
-            if !done[i] && ready {
-                done[i] = true;
-                order.push(i);
-            }
-        }
-        if order.len() == before {
-            order.extend((0..comps.len()).filter(|i| !done[*i]));
-            break;
-        }
+/// The engine's clock, shared with each reconcile's workflow engine.
+struct ClockRef(Arc<dyn vela_workflow::time::Clock>);
+
+impl vela_workflow::time::Clock for ClockRef {
+    fn now(&self) -> vela_workflow::time::Timestamp {
+        self.0.now()
     }
-    order
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use vela_workflow::status::{RunStatus, StepStatus, WorkflowStepStatus};
 
     #[test]
-    fn components_follow_their_dependencies() {
-        let app: Application = serde_json::from_value(json!({
-            "apiVersion": "core.oam.dev/v1beta1", "kind": "Application", "metadata": {"name": "a"},
-            "spec": {"components": [
-                {"name": "web", "type": "webservice", "dependsOn": ["db"]},
-                {"name": "db", "type": "webservice", "dependsOn": ["cache"]},
-                {"name": "cache", "type": "webservice"}]}}))
-        .unwrap();
-        assert_eq!(dependency_order(&app), [2, 1, 0]);
+    fn the_run_status_reads_as_the_application_workflow_status() {
+        let run = RunStatus {
+            phase: RunPhase::Executing,
+            steps: vec![WorkflowStepStatus {
+                status: StepStatus {
+                    name: "web".into(),
+                    type_: "apply-component".into(),
+                    phase: Some(vela_workflow::StepPhase::Running),
+                    message: "waiting".into(),
+                    ..StepStatus::default()
+                },
+                sub_steps: vec![],
+            }],
+            ..RunStatus::default()
+        };
+        let w = workflow_status(&run).unwrap();
+        assert_eq!(w.mode, "StepByStep-DAG");
+        assert_eq!(w.phase, Some(RunPhase::Executing));
+        assert_eq!(w.steps.len(), 1);
+        assert_eq!(w.steps[0].message, "waiting");
     }
 }

@@ -50,6 +50,15 @@ pub enum Error {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// A `deploy` step's policies do not give a placement (an unknown cluster or policy, a
+    /// selector that matches no cluster, a malformed topology or override).
+    #[error("{path}: {message}")]
+    Placement {
+        /// Where: `spec.policies[1].properties.clusters[0]`, or the step property.
+        path: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
     /// A `read-only` object does not exist: it is never created.
     #[error(
         "{kind} {namespace}/{name} in cluster {cluster:?} is read-only (read-only policy) but does \
@@ -101,6 +110,15 @@ pub enum Error {
         /// The recreate field that changed.
         field: String,
     },
+    /// The application's workflow is invalid or could not run.
+    #[error("the workflow failed")]
+    Workflow(#[from] vela_workflow::engine::Error),
+    /// The HTTP client of the workflow's HTTP steps could not start.
+    #[error("the workflow's HTTP client cannot start")]
+    HttpClient(#[source] vela_workflow::http::Error),
+    /// The workflow's run state could not be read or written.
+    #[error("the workflow state store failed")]
+    Store(#[from] vela_workflow::store::Error),
     /// Reading or writing a cluster failed.
     #[error("cluster access failed")]
     Cluster(#[from] vela_multicluster::Error),
@@ -117,3 +135,15 @@ pub enum Error {
 
 /// Result of engine operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error with its causes, joined by `: `.
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -5,34 +5,48 @@ use std::sync::Arc;
 
 use vela_multicluster::Objects;
 use vela_render::Renderer;
+use vela_workflow::step::StepType;
 
 mod apply;
 mod collect;
 mod deliver;
+mod dispatch;
 mod error;
 mod fieldpath;
+mod placement;
 mod policy;
+mod revision;
 mod statekeep;
-mod status;
 mod tracker;
+mod workflow;
 
 pub use deliver::{Delivered, Removed};
 pub use error::{Error, Result};
 
 /// The Application engine: delivers Applications to clusters and keeps track of what they own.
 ///
-/// It is pure over its inputs: a [`Renderer`] (the definitions it knows) and the clusters
-/// ([`Objects`]; the hub is the cluster `""`, where Applications and their ResourceTrackers
-/// live). The CLI, the controller and the API server share it.
+/// It is pure over its inputs: a [`Renderer`] (the definitions it knows), the clusters
+/// ([`Objects`]; the hub is the cluster `""`, where Applications, their revisions, workflow
+/// state and ResourceTrackers live, and where the cluster registry is read), the workflow
+/// engine's clock and settings, and the HTTP client of the workflow's HTTP steps. The CLI, the
+/// controller and the API server share it.
 #[derive(Clone)]
 pub struct Engine {
     renderer: Arc<Renderer>,
     clusters: Arc<dyn Objects>,
+    http: Option<vela_workflow::http::Client>,
+    clock: Option<Arc<dyn vela_workflow::time::Clock>>,
+    workflow: vela_workflow::Config,
+    steps: Vec<(String, Arc<dyn StepType>)>,
+    revision_limit: usize,
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("workflow", &self.workflow)
+            .field("revision_limit", &self.revision_limit)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +67,60 @@ impl Engine {
         Self {
             renderer: Arc::new(renderer),
             clusters,
+            http: None,
+            clock: None,
+            workflow: vela_workflow::Config::default(),
+            steps: Vec::new(),
+            revision_limit: revision::DEFAULT_LIMIT,
         }
+    }
+
+    /// Uses `clock` for the workflow's timestamps, timeouts and backoff (tests use a manual
+    /// clock; the default is the system clock).
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl vela_workflow::time::Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Uses `client` for the workflow's HTTP steps (`request`, `webhook`, `notification`); the
+    /// default is the guarded client with its default settings.
+    #[must_use]
+    pub fn with_http(mut self, client: vela_workflow::http::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The workflow engine's settings (retries, backoff, suspend on failure).
+    #[must_use]
+    pub fn with_workflow_config(mut self, config: vela_workflow::Config) -> Self {
+        self.workflow = config;
+        self
+    }
+
+    /// Adds a workflow step type (for example a CUE step definition, or a platform's own
+    /// step), available to every application's workflow under `name`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use vela_engine::Engine;
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), Arc::new(vela_multicluster::Memory::new()))
+    ///     .with_step("print-message-in-status", vela_workflow::steps::PrintMessage);
+    /// # let _ = engine;
+    /// ```
+    #[must_use]
+    pub fn with_step(mut self, name: impl Into<String>, step_type: impl StepType) -> Self {
+        self.steps.push((name.into(), Arc::new(step_type)));
+        self
+    }
+
+    /// Keeps at most `limit` ApplicationRevisions per application (KubeVela's default: 10).
+    #[must_use]
+    pub fn with_revision_limit(mut self, limit: usize) -> Self {
+        self.revision_limit = limit.max(1);
+        self
     }
 
     /// The renderer the engine uses.

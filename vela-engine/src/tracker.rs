@@ -173,7 +173,6 @@ pub(crate) async fn add_to_root(
 /// state-keep restores only what the application set), left out when the application does not
 /// own the content (read-only, joined share) or `apply-once` keeps metadata only; read-only
 /// objects are `skipGC`. [`store`] classifies into root and versioned trackers.
-#[allow(dead_code)] // for the workflow-driven delivery; today's delivery records the live object
 pub(crate) fn record(applied: &Applied, component: &str, trait_type: &str) -> ManagedResource {
     let key = &applied.key;
     let keep_raw = applied.owns_content() && applied.rules.apply_once != ApplyOnceMode::MetaOnly;

@@ -249,6 +249,17 @@ impl Renderer {
         &self.registry
     }
 
+    /// The options it renders with.
+    ///
+    /// ```
+    /// use vela_render::{Registry, Renderer};
+    /// assert!(Renderer::new(Registry::builtin()).options().cluster.is_empty());
+    /// ```
+    #[must_use]
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// Renders every component of the application, in order.
     ///
     /// # Errors

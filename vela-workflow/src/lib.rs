@@ -16,7 +16,7 @@
 //! |---|---|---|
 //! | `cue` | yes | `if` conditions and `outputs[].valueFrom` evaluated as CUE (`expr::Cue`), and KubeVela's CUE step definitions (`cue_step`) |
 //! | `tls` | yes | `https://` in the guarded HTTP client and STARTTLS for email (rustls with ring; the system's roots through the platform verifier, plus extra roots) |
-//! | `kube` | no | the Kubernetes backends: `cluster::Kube` (server-side apply, any kind through discovery) and `store::ConfigMaps` |
+//! | `kube` | no | the Kubernetes backend `cluster::Kube` (server-side apply, any kind through discovery) |
 //!
 //! Items that need a feature are marked with it on docs.rs.
 

@@ -1,5 +1,6 @@
 //! Where run state is kept between passes: a [`Store`] trait, in memory, in files, or in
-//! ConfigMaps (`ConfigMaps`, feature `kube`).
+//! ConfigMaps of a cluster ([`ConfigMaps`], over any [`Objects`](crate::cluster::Objects)
+//! backend).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -198,44 +199,60 @@ impl Store for File {
     }
 }
 
-/// A store that keeps each run's state in a ConfigMap (feature `kube`), like KubeVela's
+/// A store that keeps each run's state in a ConfigMap of a cluster, like KubeVela's
 /// `workflow-<name>-context` ConfigMap: `<prefix><key>` (key characters other than
-/// `[a-z0-9-.]` become `-`) in one namespace, the state as JSON under `data.state`.
-#[cfg(feature = "kube")]
+/// `[a-z0-9-.]` become `-`) in one namespace, the state as JSON under `data.state`. It works
+/// over any [`Objects`](crate::cluster::Objects) backend: the embedded cluster, or a real one
+/// through kube-rs.
+///
+/// ```
+/// use std::sync::Arc;
+/// use vela_workflow::{RunState, cluster, store::{ConfigMaps, Store}};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = ConfigMaps::new(Arc::new(cluster::Memory::new()), "", "default", "workflow-");
+/// store.save("shop", &RunState::default()).await.unwrap();
+/// assert!(store.load("shop").await.unwrap().is_some());
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct ConfigMaps {
-    api: kube::Api<kube::api::DynamicObject>,
+    objects: std::sync::Arc<dyn crate::cluster::Objects>,
+    cluster: String,
+    namespace: String,
     prefix: String,
 }
 
-#[cfg(feature = "kube")]
 impl std::fmt::Debug for ConfigMaps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConfigMaps")
+            .field("cluster", &self.cluster)
+            .field("namespace", &self.namespace)
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
 }
 
-#[cfg(feature = "kube")]
 impl ConfigMaps {
-    /// A store in `namespace`, naming ConfigMaps `<prefix><key>`.
+    /// A store in `namespace` of `cluster` (`""`: the hub), naming ConfigMaps `<prefix><key>`.
     #[must_use]
-    pub fn new(client: kube::Client, namespace: &str, prefix: impl Into<String>) -> Self {
-        let ar = kube::api::ApiResource {
-            group: String::new(),
-            version: "v1".into(),
-            api_version: "v1".into(),
-            kind: "ConfigMap".into(),
-            plural: "configmaps".into(),
-        };
+    pub fn new(
+        objects: std::sync::Arc<dyn crate::cluster::Objects>,
+        cluster: &str,
+        namespace: &str,
+        prefix: impl Into<String>,
+    ) -> Self {
         Self {
-            api: kube::Api::namespaced_with(client, namespace, &ar),
+            objects,
+            cluster: cluster.to_owned(),
+            namespace: namespace.to_owned(),
             prefix: prefix.into(),
         }
     }
 
-    fn name(&self, key: &str) -> String {
+    /// The ConfigMap name of a run key.
+    #[must_use]
+    pub fn name(&self, key: &str) -> String {
         let k: String = key
             .to_ascii_lowercase()
             .chars()
@@ -250,7 +267,17 @@ impl ConfigMaps {
         format!("{}{k}", self.prefix)
     }
 
-    fn backend(key: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    fn key(&self, key: &str) -> crate::cluster::Key {
+        crate::cluster::Key {
+            cluster: self.cluster.clone(),
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: self.namespace.clone(),
+            name: self.name(key),
+        }
+    }
+
+    fn backend(key: &str, e: crate::cluster::Error) -> Error {
         Error::Backend {
             key: key.to_owned(),
             source: Box::new(e),
@@ -258,17 +285,16 @@ impl ConfigMaps {
     }
 }
 
-#[cfg(feature = "kube")]
 #[async_trait]
 impl Store for ConfigMaps {
     async fn load(&self, key: &str) -> Result<Option<RunState>> {
         let cm = self
-            .api
-            .get_opt(&self.name(key))
+            .objects
+            .get(&self.key(key))
             .await
             .map_err(|e| Self::backend(key, e))?;
         let Some(cm) = cm else { return Ok(None) };
-        let Some(state) = cm.data.pointer("/data/state").and_then(serde_json::Value::as_str) else {
+        let Some(state) = cm.pointer("/data/state").and_then(serde_json::Value::as_str) else {
             return Ok(None);
         };
         RunState::from_bytes(state.as_bytes())
@@ -284,23 +310,22 @@ impl Store for ConfigMaps {
             key: key.to_owned(),
             source,
         })?;
-        let name = self.name(key);
-        let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
+        let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": self.name(key), "namespace": self.namespace},
             "data": {"state": String::from_utf8_lossy(&bytes)}});
-        let pp = kube::api::PatchParams::apply("vela").force();
-        self.api
-            .patch(&name, &pp, &kube::api::Patch::Apply(&cm))
+        self.objects
+            .apply(&self.cluster, cm)
             .await
             .map_err(|e| Self::backend(key, e))?;
         Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        match self.api.delete(&self.name(key), &Default::default()).await {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
-            Err(e) => Err(Self::backend(key, e)),
-        }
+        self.objects
+            .delete(&self.key(key))
+            .await
+            .map_err(|e| Self::backend(key, e))?;
+        Ok(())
     }
 }
 

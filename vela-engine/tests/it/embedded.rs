@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use vela_engine::{Engine, Error};
+use vela_engine::{Delivered, Engine, Error};
 use vela_multicluster::{Embedded, Key, Objects};
 use vela_render::{Registry, Renderer};
+use vela_workflow::RunPhase;
 
 fn engine() -> (Engine, Arc<Embedded>) {
     let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
@@ -16,6 +17,35 @@ fn engine() -> (Engine, Arc<Embedded>) {
 
 fn app(text: &str) -> vela_model::application::Application {
     vela_render::app::parse(text).expect("a valid application")
+}
+
+/// Delivers `text` and reconciles until the workflow stops executing, making workloads ready
+/// between passes (no pod runs in the embedded cluster), as `vela up` does.
+async fn settle(engine: &Engine, cluster: &Embedded, text: &str) -> Delivered {
+    let a = app(text);
+    let mut delivered = engine.up(&a).await.unwrap();
+    for _ in 0..10 {
+        if delivered.workflow != RunPhase::Executing {
+            return delivered;
+        }
+        cluster.simulate_readiness("").unwrap();
+        let name = a.metadata.name.as_deref().unwrap();
+        delivered = engine.reconcile("default", name).await.unwrap().unwrap();
+    }
+    panic!(
+        "the workflow still executes after 10 passes: {:?}",
+        delivered.status.workflow
+    );
+}
+
+/// The message of the first failed or waiting step.
+fn step_message(d: &Delivered) -> String {
+    let wf = d.status.workflow.as_ref().expect("a workflow status");
+    wf.steps
+        .iter()
+        .map(|s| s.message.clone())
+        .find(|m| !m.is_empty())
+        .unwrap_or_default()
 }
 
 const SHOP: &str = "
@@ -43,9 +73,17 @@ async fn delivers_then_reports_health_once_ready() {
         .map(|k| format!("{}/{}", k.kind, k.name))
         .collect();
     assert_eq!(kinds, ["Deployment/web", "Service/web", "Deployment/worker"]);
-    assert_eq!(first.status.phase.map(|p| p.as_str()), Some("unhealthy"));
+    // the apply-component steps wait for healthy workloads
+    assert_eq!(first.workflow, RunPhase::Executing);
+    assert_eq!(first.status.phase.map(|p| p.as_str()), Some("runningWorkflow"));
+    assert!(
+        step_message(&first).contains("waiting for healthy components"),
+        "{first:?}"
+    );
+    assert_eq!(first.revision, "shop-v1");
     assert_eq!(cluster.simulate_readiness("").unwrap(), 2);
-    let second = engine.up(&app(SHOP)).await.unwrap();
+    let second = engine.reconcile("default", "shop").await.unwrap().unwrap();
+    assert_eq!(second.workflow, RunPhase::Succeeded);
     let services: Vec<(String, bool, String)> = second
         .status
         .services
@@ -59,7 +97,21 @@ async fn delivers_then_reports_health_once_ready() {
     );
     assert_eq!(second.generation, 1, "the same spec is the same generation");
     let stored = engine.get("default", "shop").await.unwrap().expect("stored");
-    assert_eq!(stored.status.unwrap().services.len(), 2);
+    let status = stored.status.unwrap();
+    assert_eq!(status.services.len(), 2);
+    assert_eq!(status.services[0].cluster, "local");
+    assert_eq!(status.latest_revision.unwrap().name, "shop-v1");
+    // the same spec again: the same revision, nothing restarts, still running
+    let third = engine.up(&app(SHOP)).await.unwrap();
+    assert_eq!(
+        (third.revision.as_str(), third.workflow),
+        ("shop-v1", RunPhase::Succeeded)
+    );
+    assert_eq!(third.status.phase.map(|p| p.as_str()), Some("running"));
+    assert!(
+        third.applied.is_empty(),
+        "a finished workflow does not apply again"
+    );
 }
 
 /// The names of the objects of `kind` in namespace `default`.
@@ -77,13 +129,14 @@ async fn names(cluster: &Embedded, kind: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_dropped_component_is_collected_with_its_tracker() {
     let (engine, cluster) = engine();
-    engine.up(&app(SHOP)).await.unwrap();
+    settle(&engine, &cluster, SHOP).await;
     let without_worker = SHOP.replace(
         "    - name: worker\n      type: worker\n      properties: {image: busybox}\n",
         "",
     );
-    let second = engine.up(&app(&without_worker)).await.unwrap();
+    let second = settle(&engine, &cluster, &without_worker).await;
     assert_eq!(second.generation, 2);
+    assert_eq!(second.revision, "shop-v2");
     let collected: Vec<String> = second
         .collected
         .iter()
@@ -116,17 +169,16 @@ async fn a_dropped_component_is_collected_with_its_tracker() {
 #[tokio::test]
 async fn objects_of_another_application_or_of_nobody_are_refused() {
     let (engine, cluster) = engine();
-    engine.up(&app(SHOP)).await.unwrap();
+    settle(&engine, &cluster, SHOP).await;
     let thief = SHOP.replace("metadata: {name: shop}", "metadata: {name: thief}");
-    let err = engine.up(&app(&thief)).await.unwrap_err();
+    // the step fails (and is retried); the application says why
+    let refused = engine.up(&app(&thief)).await.unwrap();
+    let message = step_message(&refused);
     assert!(
-        matches!(&err, Error::OwnedByAnother { owner, name, .. } if owner == "default/shop" && name == "web"),
-        "{err}"
+        message.contains("Deployment default/web in cluster \"\" belongs to application default/shop"),
+        "{message}"
     );
-    assert!(
-        err.to_string().contains("belongs to application default/shop"),
-        "{err}"
-    );
+    assert_eq!(refused.status.phase.map(|p| p.as_str()), Some("runningWorkflow"));
 
     cluster
         .apply(
@@ -143,10 +195,11 @@ metadata: {name: taker}
 spec:
   components: [{name: handmade, type: worker, properties: {image: busybox}}]
 ";
-    let err = engine.up(&app(taker)).await.unwrap_err();
+    let refused = engine.up(&app(taker)).await.unwrap();
+    let message = step_message(&refused);
     assert!(
-        matches!(&err, Error::NotOwned { name, .. } if name == "handmade"),
-        "{err}"
+        message.contains("Deployment default/handmade in cluster \"\" exists and no application owns it"),
+        "{message}"
     );
     // neither was changed
     let handmade = cluster
@@ -166,7 +219,7 @@ spec:
 #[tokio::test]
 async fn deleting_removes_everything_or_orphans_it() {
     let (engine, cluster) = engine();
-    engine.up(&app(SHOP)).await.unwrap();
+    settle(&engine, &cluster, SHOP).await;
     let removed = engine
         .delete("default", "shop", false)
         .await

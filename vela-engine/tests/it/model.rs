@@ -122,7 +122,16 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             match *op {
                 Op::Up(a, components, keep) => {
                     let app = application(APPS[a], components, keep);
-                    engine.up(&app).await.unwrap();
+                    let mut delivered = engine.up(&app).await.unwrap();
+                    // workloads become ready between passes, as `vela up` makes them
+                    for _ in 0..5 {
+                        if delivered.workflow != vela_workflow::RunPhase::Executing {
+                            break;
+                        }
+                        cluster.simulate_readiness("").unwrap();
+                        delivered = engine.reconcile("default", APPS[a]).await.unwrap().unwrap();
+                    }
+                    prop_assert_eq!(delivered.workflow, vela_workflow::RunPhase::Succeeded);
                     let (live, root, has_root) = model.get(&a).copied().unwrap_or_default();
                     let next = if keep {
                         // every component is onAppDelete: nothing that existed goes

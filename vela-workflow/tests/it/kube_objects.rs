@@ -86,7 +86,7 @@ async fn run_state_survives_in_a_configmap() {
     use vela_workflow::store::{ConfigMaps, Store};
     let c = client().await;
     let ns = format!("wf-store-{}", std::process::id());
-    let objects = Kube::local(c.clone());
+    let objects = std::sync::Arc::new(Kube::local(c.clone()));
     objects
         .apply(
             "",
@@ -94,7 +94,7 @@ async fn run_state_survives_in_a_configmap() {
         )
         .await
         .unwrap();
-    let store = ConfigMaps::new(c, &ns, "workflow-");
+    let store = ConfigMaps::new(objects.clone(), "", &ns, "workflow-");
     assert!(store.load("app/Main").await.unwrap().is_none());
     let mut state = RunState::default();
     state.set_var("out", json!({"a": 1}));

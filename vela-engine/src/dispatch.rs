@@ -1,0 +1,545 @@
+//! Dispatch: the workflow steps that deliver components (`deploy`, `apply-component`) and
+//! what they share during one reconcile — the application being delivered, its owner and
+//! resource rules, and a record of what was applied and how healthy it is.
+//!
+//! A deployment renders every component once per placement (with `context.cluster` and the
+//! placement's namespace), applies its objects with the ownership rules, and evaluates its
+//! health from the live objects. Components wait for their `dependsOn` to be healthy in the
+//! same placement. Pairs of (placement, component) of one dependency level run concurrently, up
+//! to `parallelism`. A failing cluster fails only its own placements; the step's error names
+//! each of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use futures_util::StreamExt as _;
+use serde_json::{Value, json};
+use vela_model::application::{Application, Component, ComponentStatus, TraitStatus};
+use vela_model::common::WorkloadGvk;
+use vela_model::resource_tracker::ManagedResource;
+use vela_multicluster::{Key, registry};
+use vela_render::{ComponentManifest, Renderer};
+use vela_workflow::step::{self, StepType};
+
+use crate::apply::{self, Owner};
+use crate::placement::{self, Placement};
+use crate::policy::{Origin, Rules};
+use crate::{Engine, Result, tracker};
+
+/// KubeVela's default `parallelism` of a `deploy` step.
+const DEFAULT_PARALLELISM: usize = 5;
+
+/// (component, cluster, namespace): one entry of `status.services`.
+pub(crate) type ServiceKey = (String, String, String);
+
+/// What the delivery steps of one reconcile applied and found.
+#[derive(Debug, Default)]
+pub(crate) struct Record {
+    /// Everything the current generation applied (earlier passes included), by key.
+    pub(crate) resources: BTreeMap<String, ManagedResource>,
+    /// What this reconcile applied, in order.
+    pub(crate) applied: Vec<Key>,
+    /// Health per (component, cluster, namespace).
+    pub(crate) services: BTreeMap<ServiceKey, ComponentStatus>,
+}
+
+/// The application being delivered, shared by the delivery steps of one reconcile.
+pub(crate) struct Delivery {
+    pub(crate) engine: Engine,
+    pub(crate) app: Application,
+    pub(crate) namespace: String,
+    pub(crate) owner: Owner,
+    pub(crate) rules: Rules,
+    pub(crate) revision: String,
+    pub(crate) record: Mutex<Record>,
+}
+
+/// The outcome of delivering components to placements.
+#[derive(Debug, Default)]
+pub(crate) struct Deployment {
+    /// `component web in cluster eu: cause`, one per failed (placement, component).
+    pub(crate) failures: Vec<String>,
+    /// `web in cluster eu: message`, one per component not healthy yet (or waiting for a
+    /// dependency).
+    pub(crate) pending: Vec<String>,
+}
+
+/// (placement index, component name, its status or the failure).
+type TaskResult = (usize, String, std::result::Result<ComponentStatus, String>);
+type TaskFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = TaskResult> + Send + 'a>>;
+
+/// One (placement, component) to deliver.
+struct Task<'a> {
+    placement: &'a Placement,
+    app: &'a Application,
+    index: usize,
+    comps_json: &'a Arc<Value>,
+}
+
+impl Delivery {
+    fn record(&self) -> std::sync::MutexGuard<'_, Record> {
+        self.record.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn renderer_for(&self, placement: &Placement) -> Renderer {
+        let base = self.engine.renderer();
+        let mut options = base.options().clone();
+        options.cluster = placement.cluster.clone();
+        options.app_revision = self.revision.clone();
+        Renderer::new(base.registry().clone()).with_options(options)
+    }
+
+    /// Delivers `comps` to every placement (`apply` false: only evaluates their health, for a
+    /// workflow that already succeeded).
+    pub(crate) async fn deploy(
+        &self,
+        placements: &[Placement],
+        comps: &[Component],
+        parallelism: usize,
+        apply: bool,
+    ) -> Deployment {
+        let mut out = Deployment::default();
+        // per placement: the application as that placement renders it
+        let apps: Vec<Application> = placements
+            .iter()
+            .map(|p| {
+                let mut app = self.app.clone();
+                if !p.namespace.is_empty() {
+                    app.metadata.namespace = Some(p.namespace.clone());
+                }
+                app.spec.components = comps.to_vec();
+                app
+            })
+            .collect();
+        let comps_json = Arc::new(serde_json::to_value(comps).unwrap_or(Value::Null));
+        let renderers: BTreeMap<&str, Renderer> = placements
+            .iter()
+            .map(|p| (p.cluster.as_str(), self.renderer_for(p)))
+            .collect();
+        // healthy components per placement index
+        let mut healthy: Vec<BTreeSet<String>> = vec![BTreeSet::new(); placements.len()];
+        let mut blocked: Vec<BTreeSet<String>> = vec![BTreeSet::new(); placements.len()];
+        for level in levels(comps) {
+            let mut tasks = Vec::new();
+            for (pi, placement) in placements.iter().enumerate() {
+                for &index in &level {
+                    let comp = &comps[index];
+                    let waiting: Vec<&String> = comp
+                        .depends_on
+                        .iter()
+                        .filter(|d| !healthy[pi].contains(*d))
+                        .collect();
+                    if !waiting.is_empty() {
+                        blocked[pi].insert(comp.name.clone());
+                        out.pending.push(format!(
+                            "{} in cluster {}: waiting for {}",
+                            comp.name,
+                            placement.cluster,
+                            waiting.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        ));
+                        continue;
+                    }
+                    tasks.push((
+                        pi,
+                        Task {
+                            placement,
+                            app: &apps[pi],
+                            index,
+                            comps_json: &comps_json,
+                        },
+                    ));
+                }
+            }
+            let mut futures: Vec<TaskFuture<'_>> = Vec::with_capacity(tasks.len());
+            for (pi, task) in tasks {
+                let renderer = &renderers[task.placement.cluster.as_str()];
+                futures.push(Box::pin(async move {
+                    let name = task.app.spec.components[task.index].name.clone();
+                    let result = self.deliver_one(renderer, &task, apply).await;
+                    (pi, name, result)
+                }));
+            }
+            let results: Vec<TaskResult> = futures_util::stream::iter(futures)
+                .buffer_unordered(parallelism.max(1))
+                .collect()
+                .await;
+            for (pi, name, result) in results {
+                let cluster = &placements[pi].cluster;
+                match result {
+                    Ok(status) => {
+                        if status.healthy {
+                            healthy[pi].insert(name);
+                        } else {
+                            out.pending
+                                .push(format!("{name} in cluster {cluster}: {}", status.message));
+                        }
+                    }
+                    Err(cause) => out
+                        .failures
+                        .push(format!("component {name} in cluster {cluster}: {cause}")),
+                }
+            }
+        }
+        out.pending.sort();
+        out.failures.sort();
+        out
+    }
+
+    /// Renders, applies (or reads) and evaluates one component in one placement.
+    async fn deliver_one(
+        &self,
+        renderer: &Renderer,
+        task: &Task<'_>,
+        apply: bool,
+    ) -> std::result::Result<ComponentStatus, String> {
+        let comp = &task.app.spec.components[task.index];
+        let manifest = renderer
+            .render_component(task.app, task.index, comp, task.comps_json)
+            .map_err(|e| crate::error::chain(&e))?;
+        let cluster = task.placement.key_cluster();
+        let mut live: BTreeMap<Key, Value> = BTreeMap::new();
+        for (trait_type, obj) in objects_of(&manifest) {
+            let mut obj = obj.clone();
+            if obj["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty()
+            {
+                obj["metadata"]["namespace"] = Value::String(manifest.namespace.clone());
+            }
+            if !apply {
+                let key = Key::of(cluster, &obj).map_err(|e| e.to_string())?;
+                if let Some(found) = self
+                    .engine
+                    .clusters()
+                    .get(&key)
+                    .await
+                    .map_err(|e| crate::error::chain(&e))?
+                {
+                    live.insert(key, found);
+                }
+                continue;
+            }
+            let origin = Origin {
+                component: &comp.name,
+                component_type: &comp.type_,
+                trait_type,
+            };
+            let applied = apply::apply_object(
+                self.engine.clusters().as_ref(),
+                cluster,
+                &self.owner,
+                &self.rules,
+                &origin,
+                obj,
+            )
+            .await
+            .map_err(|e| crate::error::chain(&e))?;
+            let resource = tracker::record(&applied, &comp.name, trait_type.unwrap_or_default());
+            {
+                let mut record = self.record();
+                record.resources.insert(resource.key(), resource);
+                record.applied.push(applied.key.clone());
+            }
+            let (key, found) = (applied.key, applied.live);
+            live.insert(key, found);
+        }
+        let lookup = |rendered: &Value| {
+            let mut obj = rendered.clone();
+            if obj["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty()
+            {
+                obj["metadata"]["namespace"] = Value::String(manifest.namespace.clone());
+            }
+            live.get(&Key::of(cluster, &obj).ok()?).cloned()
+        };
+        let status =
+            match vela_render::health::evaluate(self.engine.renderer().registry(), comp, &manifest, lookup) {
+                Ok(report) => service(&manifest, &task.placement.cluster, &report),
+                Err(e) => ComponentStatus {
+                    name: comp.name.clone(),
+                    namespace: manifest.namespace.clone(),
+                    cluster: task.placement.cluster.clone(),
+                    message: format!("health check failed: {}", crate::error::chain(&e)),
+                    ..ComponentStatus::default()
+                },
+            };
+        self.record().services.insert(
+            (
+                comp.name.clone(),
+                status.cluster.clone(),
+                status.namespace.clone(),
+            ),
+            status.clone(),
+        );
+        Ok(status)
+    }
+}
+
+/// The workload (when there is one) and every other object, with the trait type that rendered
+/// it (`None` for the workload and component outputs).
+fn objects_of(manifest: &ComponentManifest) -> impl Iterator<Item = (Option<&str>, &Value)> {
+    std::iter::once((None, &manifest.workload))
+        .take(usize::from(!manifest.workload.is_null()))
+        .chain(manifest.objects.iter().map(|o| {
+            let t =
+                (o.trait_type != vela_render::render::AUXILIARY_WORKLOAD).then_some(o.trait_type.as_str());
+            (t, &o.value)
+        }))
+}
+
+fn service(
+    manifest: &ComponentManifest,
+    cluster: &str,
+    report: &vela_render::health::Report,
+) -> ComponentStatus {
+    ComponentStatus {
+        name: manifest.name.clone(),
+        namespace: manifest.namespace.clone(),
+        cluster: cluster.to_owned(),
+        workload_definition: WorkloadGvk {
+            api_version: manifest.workload["apiVersion"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            kind: manifest.workload["kind"].as_str().unwrap_or_default().to_owned(),
+        },
+        healthy: report.healthy(),
+        workload_healthy: Some(report.component.healthy),
+        message: report.component.message.clone(),
+        details: report.component.details.clone(),
+        traits: report
+            .traits
+            .iter()
+            .map(|(type_, s)| TraitStatus {
+                type_: type_.clone(),
+                healthy: s.healthy,
+                message: s.message.clone(),
+                details: s.details.clone(),
+                ..TraitStatus::default()
+            })
+            .collect(),
+        ..ComponentStatus::default()
+    }
+}
+
+/// Component indexes in dependency levels: every component comes in a level after all of its
+/// `dependsOn` (validation refused cycles and unknown names; anything left goes last).
+pub(crate) fn levels(comps: &[Component]) -> Vec<Vec<usize>> {
+    let mut level_of: Vec<Option<usize>> = vec![None; comps.len()];
+    let mut levels: Vec<Vec<usize>> = Vec::new();
+    let mut placed = 0;
+    while placed < comps.len() {
+        let current = levels.len();
+        let ready: Vec<usize> = (0..comps.len())
+            .filter(|&i| level_of[i].is_none())
+            .filter(|&i| {
+                comps[i].depends_on.iter().all(|d| {
+                    comps
+                        .iter()
+                        .position(|o| &o.name == d)
+                        .is_none_or(|j| level_of[j].is_some_and(|l| l < current))
+                })
+            })
+            .collect();
+        let ready = if ready.is_empty() {
+            (0..comps.len()).filter(|&i| level_of[i].is_none()).collect()
+        } else {
+            ready
+        };
+        for &i in &ready {
+            level_of[i] = Some(current);
+        }
+        placed += ready.len();
+        levels.push(ready);
+    }
+    levels
+}
+
+/// The `deploy` step: `policies` (topology and override policy names), `parallelism`.
+pub(crate) struct Deploy(pub(crate) Arc<Delivery>);
+
+/// The `apply-component` step: `component`, and optionally `cluster` and `namespace`.
+pub(crate) struct ApplyComponent(pub(crate) Arc<Delivery>);
+
+fn string_list(v: &Value, field: &str) -> step::Result<Vec<String>> {
+    match v.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| step::Error::msg(format!("properties.{field}[{i}]: expected a string")))
+            })
+            .collect(),
+        Some(_) => Err(step::Error::msg(format!(
+            "properties.{field}: expected a list of strings"
+        ))),
+    }
+}
+
+fn parallelism(v: &Value) -> step::Result<usize> {
+    match v.get("parallelism") {
+        None | Some(Value::Null) => Ok(DEFAULT_PARALLELISM),
+        Some(n) => n
+            .as_u64()
+            .filter(|n| *n > 0)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| step::Error::msg("properties.parallelism: expected a positive integer")),
+    }
+}
+
+/// Turns a deployment into the step's result: failures fail the step (it is retried), pending
+/// components make it wait.
+fn conclude(ctx: &mut step::Context<'_>, deployment: &Deployment) -> step::Result<Value> {
+    if !deployment.failures.is_empty() {
+        return Err(step::Error::msg(deployment.failures.join("; ")));
+    }
+    if !deployment.pending.is_empty() {
+        ctx.wait(format!(
+            "waiting for healthy components: {}",
+            deployment.pending.join("; ")
+        ));
+    }
+    Ok(json!({}))
+}
+
+#[async_trait]
+impl StepType for Deploy {
+    async fn run(&self, ctx: &mut step::Context<'_>) -> step::Result<Value> {
+        let props = ctx.parameter().clone();
+        let names = string_list(&props, "policies")?;
+        let parallelism = parallelism(&props)?;
+        let delivery = &self.0;
+        let hub = delivery.engine.clusters().as_ref();
+        let policies = placement::resolve(hub, &delivery.app, &delivery.namespace, &names)
+            .await
+            .map_err(|e| step::Error::msg(crate::error::chain(&e)))?;
+        let placements = placement::placements(hub, &policies)
+            .await
+            .map_err(|e| step::Error::msg(crate::error::chain(&e)))?;
+        let comps = placement::components(&delivery.app, &policies)
+            .map_err(|e| step::Error::msg(crate::error::chain(&e)))?;
+        let deployment = delivery.deploy(&placements, &comps, parallelism, true).await;
+        conclude(ctx, &deployment)
+    }
+}
+
+#[async_trait]
+impl StepType for ApplyComponent {
+    async fn run(&self, ctx: &mut step::Context<'_>) -> step::Result<Value> {
+        let props = ctx.parameter().clone();
+        let delivery = &self.0;
+        let name = props["component"]
+            .as_str()
+            .ok_or_else(|| step::Error::msg("properties.component: expected the name of a component"))?;
+        let Some(comp) = delivery.app.spec.components.iter().find(|c| c.name == name) else {
+            return Err(step::Error::msg(format!(
+                "properties.component: no component {name:?} in the application"
+            )));
+        };
+        let placement = Placement {
+            cluster: registry::canonical(props["cluster"].as_str().unwrap_or_default()).to_owned(),
+            namespace: props["namespace"].as_str().unwrap_or_default().to_owned(),
+        };
+        if placement.cluster != registry::LOCAL {
+            let hub = delivery.engine.clusters().as_ref();
+            match registry::get(hub, &placement.cluster).await {
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    return Err(step::Error::msg(format!(
+                        "properties.cluster: cluster {:?} is not registered",
+                        placement.cluster
+                    )));
+                }
+                Err(e) => return Err(step::Error::new("the cluster registry cannot be read", e)),
+            }
+        }
+        // dependsOn between apply-component steps is the workflow's; within the step the
+        // component is delivered alone
+        let mut alone = comp.clone();
+        alone.depends_on.clear();
+        let deployment = delivery.deploy(&[placement], &[alone], 1, true).await;
+        conclude(ctx, &deployment)
+    }
+}
+
+/// The health of what a succeeded workflow delivered, evaluated again from the live objects:
+/// every succeeded `deploy` and `apply-component` step, rendered again, nothing applied.
+impl Delivery {
+    pub(crate) async fn recheck(&self, steps: &[vela_workflow::Step]) -> Result<()> {
+        for s in steps {
+            let props = s.properties.clone().unwrap_or(Value::Null);
+            match s.type_.as_str() {
+                "deploy" => {
+                    let names = string_list(&props, "policies").unwrap_or_default();
+                    let hub = self.engine.clusters().as_ref();
+                    let policies = placement::resolve(hub, &self.app, &self.namespace, &names).await?;
+                    let placements = placement::placements(hub, &policies).await?;
+                    let comps = placement::components(&self.app, &policies)?;
+                    self.deploy(&placements, &comps, DEFAULT_PARALLELISM, false).await;
+                }
+                "apply-component" => {
+                    let Some(comp) = props["component"]
+                        .as_str()
+                        .and_then(|n| self.app.spec.components.iter().find(|c| c.name == n))
+                    else {
+                        continue;
+                    };
+                    let placement = Placement {
+                        cluster: registry::canonical(props["cluster"].as_str().unwrap_or_default())
+                            .to_owned(),
+                        namespace: props["namespace"].as_str().unwrap_or_default().to_owned(),
+                    };
+                    let mut alone = comp.clone();
+                    alone.depends_on.clear();
+                    self.deploy(&[placement], &[alone], 1, false).await;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comp(name: &str, deps: &[&str]) -> Component {
+        let mut c = Component::new(name, "webservice", json!({}));
+        c.depends_on = deps.iter().map(|d| (*d).to_owned()).collect();
+        c
+    }
+
+    #[test]
+    fn levels_follow_dependencies() {
+        let comps = [
+            comp("web", &["db", "cache"]),
+            comp("db", &["cache"]),
+            comp("cache", &[]),
+            comp("docs", &[]),
+        ];
+        assert_eq!(levels(&comps), [vec![2, 3], vec![1], vec![0]]);
+    }
+
+    #[test]
+    fn parallelism_and_policies_are_checked() {
+        assert_eq!(parallelism(&json!({})).unwrap(), DEFAULT_PARALLELISM);
+        assert_eq!(parallelism(&json!({"parallelism": 2})).unwrap(), 2);
+        assert!(parallelism(&json!({"parallelism": 0})).is_err());
+        assert_eq!(
+            string_list(&json!({"policies": ["a"]}), "policies").unwrap(),
+            ["a"]
+        );
+        let e = string_list(&json!({"policies": [1]}), "policies")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "properties.policies[0]: expected a string");
+    }
+}
