@@ -42,6 +42,8 @@ pub(crate) struct Record {
     pub(crate) applied: Vec<Key>,
     /// Health per (component, cluster, namespace).
     pub(crate) services: BTreeMap<ServiceKey, ComponentStatus>,
+    /// (cluster, namespace) known to exist in this reconcile.
+    pub(crate) namespaces: BTreeSet<(String, String)>,
 }
 
 /// The application being delivered, shared by the delivery steps of one reconcile.
@@ -186,6 +188,32 @@ impl Delivery {
         out
     }
 
+    /// Creates the namespace a placement delivers to when the cluster does not have it (as
+    /// `kubectl create namespace` would: unlabelled, so it is never collected).
+    async fn ensure_namespace(&self, cluster: &str, namespace: &str) -> Result<()> {
+        if namespace.is_empty()
+            || !self
+                .record()
+                .namespaces
+                .insert((cluster.to_owned(), namespace.to_owned()))
+        {
+            return Ok(());
+        }
+        let key = Key {
+            cluster: cluster.to_owned(),
+            api_version: "v1".into(),
+            kind: "Namespace".into(),
+            namespace: String::new(),
+            name: namespace.to_owned(),
+        };
+        let objects = self.engine.clusters();
+        if objects.get(&key).await?.is_none() {
+            let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
+            objects.apply(cluster, ns).await?;
+        }
+        Ok(())
+    }
+
     /// Renders, applies (or reads) and evaluates one component in one placement.
     async fn deliver_one(
         &self,
@@ -198,6 +226,11 @@ impl Delivery {
             .render_component(task.app, task.index, comp, task.comps_json)
             .map_err(|e| crate::error::chain(&e))?;
         let cluster = task.placement.key_cluster();
+        if apply {
+            self.ensure_namespace(cluster, &manifest.namespace)
+                .await
+                .map_err(|e| crate::error::chain(&e))?;
+        }
         let mut live: BTreeMap<Key, Value> = BTreeMap::new();
         for (trait_type, obj) in objects_of(&manifest) {
             let mut obj = obj.clone();

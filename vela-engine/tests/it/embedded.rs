@@ -260,3 +260,134 @@ spec:
         .unwrap();
     assert!(apps.is_empty(), "nothing is stored for an invalid application");
 }
+
+const FLEET: &str = "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: fleet}
+spec:
+  components:
+    - name: web
+      type: webservice
+      properties: {image: nginx, ports: [{port: 80, expose: true}]}
+    - name: jobs
+      type: worker
+      properties: {image: busybox}
+  policies:
+    - {name: here, type: topology, properties: {clusters: [local]}}
+    - {name: europe, type: topology, properties: {clusterLabelSelector: {region: eu}, namespace: prod}}
+    - name: bigger
+      type: override
+      properties: {components: [{name: web, traits: [{type: scaler, properties: {replicas: 3}}]}]}
+  workflow:
+    steps:
+      - {name: deploy-here, type: deploy, properties: {policies: [here]}}
+      - {name: deploy-europe, type: deploy, properties: {policies: [europe, bigger]}}
+";
+
+/// Reconciles until the workflow stops executing, making workloads ready in every cluster.
+async fn settle_everywhere(engine: &Engine, cluster: &Embedded, text: &str) -> Delivered {
+    let a = app(text);
+    let mut delivered = engine.up(&a).await.unwrap();
+    for _ in 0..10 {
+        if delivered.workflow != RunPhase::Executing {
+            return delivered;
+        }
+        for c in cluster.clusters().unwrap() {
+            cluster.simulate_readiness(&c).unwrap();
+        }
+        delivered = engine.reconcile("default", "fleet").await.unwrap().unwrap();
+    }
+    panic!("the workflow still executes: {:?}", delivered.status.workflow);
+}
+
+async fn replicas(cluster: &Embedded, at: &str, namespace: &str, name: &str) -> Option<i64> {
+    let key = Key {
+        cluster: at.into(),
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        namespace: namespace.into(),
+        name: name.into(),
+    };
+    cluster
+        .get(&key)
+        .await
+        .unwrap()
+        .map(|d| d["spec"]["replicas"].as_i64().unwrap_or(1))
+}
+
+#[tokio::test]
+async fn topology_and_override_deliver_to_every_cluster_and_collect_everywhere() {
+    use vela_multicluster::registry::{self, Cluster};
+    let (engine, cluster) = engine();
+    for (name, region) in [("eu-1", "eu"), ("eu-2", "eu"), ("us-1", "us")] {
+        let member = Cluster::embedded(name)
+            .unwrap()
+            .with_labels([("region".to_owned(), region.to_owned())].into());
+        registry::join(cluster.as_ref(), &member).await.unwrap();
+    }
+    let done = settle_everywhere(&engine, &cluster, FLEET).await;
+    assert_eq!(done.workflow, RunPhase::Succeeded, "{:?}", done.status.workflow);
+    assert_eq!(done.status.phase.map(|p| p.as_str()), Some("running"));
+    let services: Vec<(String, String, String, bool)> = done
+        .status
+        .services
+        .iter()
+        .map(|s| (s.name.clone(), s.cluster.clone(), s.namespace.clone(), s.healthy))
+        .collect();
+    let expected = |n: &str, c: &str, ns: &str| (n.to_owned(), c.to_owned(), ns.to_owned(), true);
+    assert_eq!(
+        services,
+        [
+            expected("jobs", "eu-1", "prod"),
+            expected("jobs", "eu-2", "prod"),
+            expected("jobs", "local", "default"),
+            expected("web", "eu-1", "prod"),
+            expected("web", "eu-2", "prod"),
+            expected("web", "local", "default"),
+        ]
+    );
+    // the override applies to the europe deployment only; us-1 gets nothing
+    assert_eq!(replicas(&cluster, "", "default", "web").await, Some(1));
+    assert_eq!(replicas(&cluster, "eu-1", "prod", "web").await, Some(3));
+    assert_eq!(replicas(&cluster, "eu-2", "prod", "web").await, Some(3));
+    assert_eq!(replicas(&cluster, "us-1", "prod", "web").await, None);
+    assert_eq!(
+        done.status.applied_resources.len(),
+        9,
+        "3 objects in each of 3 clusters"
+    );
+
+    // dropping a component removes its objects from every cluster
+    let without_jobs = FLEET.replace(
+        "    - name: jobs\n      type: worker\n      properties: {image: busybox}\n",
+        "",
+    );
+    let second = settle_everywhere(&engine, &cluster, &without_jobs).await;
+    let mut collected: Vec<String> = second
+        .collected
+        .iter()
+        .map(|k| format!("{}:{}/{}", k.cluster, k.kind, k.name))
+        .collect();
+    collected.sort();
+    assert_eq!(
+        collected,
+        [":Deployment/jobs", "eu-1:Deployment/jobs", "eu-2:Deployment/jobs"]
+    );
+    // deleting the application removes everything everywhere
+    let removed = engine.delete("default", "fleet", false).await.unwrap().unwrap();
+    assert_eq!(removed.objects.len(), 6);
+    assert_eq!(replicas(&cluster, "eu-1", "prod", "web").await, None);
+}
+
+#[tokio::test]
+async fn an_unknown_cluster_fails_the_deploy_step_naming_it() {
+    let (engine, _cluster) = engine();
+    let bad = FLEET.replace("clusters: [local]", "clusters: [local, mars]");
+    let delivered = engine.up(&app(&bad)).await.unwrap();
+    let message = step_message(&delivered);
+    assert!(
+        message.contains("spec.policies[0].properties.clusters[1]: cluster \"mars\" is not registered"),
+        "{message}"
+    );
+}
