@@ -17,9 +17,19 @@ pub async fn deliver(yaml: &str) -> Result<Vec<(String, bool, String)>, Box<dyn 
     let cluster = Arc::new(Embedded::in_memory()?);
     let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone());
     let app = vela_render::app::parse(yaml)?;
-    engine.up(&app).await?; // render, apply, track
-    cluster.simulate_readiness("")?; // no pod runs in the embedded cluster
-    let delivered = engine.up(&app).await?; // same generation: nothing changes, health is read again
+    let mut delivered = engine.up(&app).await?; // revision, one workflow pass: render, apply, track
+    let (namespace, name) = (vela_render::app::namespace(&app), vela_render::app::name(&app));
+    for _ in 0..10 {
+        if delivered.workflow != vela_workflow::RunPhase::Executing {
+            break;
+        }
+        cluster.simulate_readiness("")?; // no pod runs in the embedded cluster
+        // the deploy step waited for healthy workloads: the next pass finds them
+        delivered = engine
+            .reconcile(namespace, name)
+            .await?
+            .ok_or("the application is gone")?;
+    }
     Ok(delivered
         .status
         .services
