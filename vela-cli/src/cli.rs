@@ -147,6 +147,17 @@ pub enum Command {
         #[arg(long, env = "VELA_STATE", value_name = "PATH")]
         state: Option<PathBuf>,
     },
+    /// Suspend, resume, terminate or restart an Application's workflow.
+    Workflow {
+        #[command(subcommand)]
+        command: WorkflowCommand,
+        /// Definition files or directories (`.cue`, `.yaml`) the workflow's steps render with.
+        #[arg(short = 'd', long = "definition", global = true)]
+        definitions: Vec<PathBuf>,
+        /// The embedded cluster's state file (when the hub is the embedded cluster).
+        #[arg(long, env = "VELA_STATE", value_name = "PATH", global = true)]
+        state: Option<PathBuf>,
+    },
     /// The clusters the hub delivers to: KubeVela's cluster registry (Secrets in the hub's
     /// vela-system namespace).
     Cluster {
@@ -339,4 +350,38 @@ pub enum CueCommand {
 fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
     vela_workflow::time::parse_duration(text)
         .map_err(|e| format!("{e} (expected a Go duration such as 90s or 5m)"))
+}
+
+/// `vela workflow` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// Suspend the workflow (or one step): no step runs until it is resumed.
+    Suspend {
+        /// The Application's name.
+        name: String,
+        /// Only this step.
+        #[arg(long)]
+        step: Option<String>,
+    },
+    /// Resume a suspended workflow (an approval `suspend` step, or `vela workflow suspend`).
+    Resume {
+        /// The Application's name.
+        name: String,
+        /// Only this suspended step.
+        #[arg(long)]
+        step: Option<String>,
+    },
+    /// Terminate the workflow: no step runs again until a restart.
+    Terminate {
+        /// The Application's name.
+        name: String,
+    },
+    /// Run the workflow again from the start, or from a failed step.
+    Restart {
+        /// The Application's name.
+        name: String,
+        /// Restart from this failed step.
+        #[arg(long)]
+        step: Option<String>,
+    },
 }

@@ -87,35 +87,9 @@ impl Up<'_> {
         let wait = self.wait;
         let (delivered, applied, collected) = rt
             .block_on(async {
-                let deadline = tokio::time::Instant::now() + timeout;
-                let (ns, name) = (app::namespace(&app).to_owned(), app::name(&app).to_owned());
-                let mut delivered = engine.up(&app).await?;
-                let (mut applied, mut collected) = (delivered.applied.len(), delivered.collected.len());
-                // with the embedded cluster there is no controller: the workflow runs here, and
-                // workloads report what a finished rollout reports (no pod runs)
-                while delivered.workflow == vela_workflow::RunPhase::Executing {
-                    let changed = match &hub.embedded {
-                        Some(state) => state.simulate_readiness("")?,
-                        None => 0,
-                    };
-                    if changed == 0 {
-                        let Some(after) = delivered.requeue_after.filter(|_| wait) else {
-                            break;
-                        };
-                        let now = tokio::time::Instant::now();
-                        if now >= deadline {
-                            break;
-                        }
-                        tokio::time::sleep(after.min(deadline - now)).await;
-                    }
-                    let Some(next) = engine.reconcile(&ns, &name).await? else {
-                        break;
-                    };
-                    delivered = next;
-                    applied += delivered.applied.len();
-                    collected += delivered.collected.len();
-                }
-                Ok::<_, anyhow::Error>((delivered, applied, collected))
+                let (ns, name) = (app::namespace(&app), app::name(&app));
+                let first = engine.up(&app).await?;
+                settle(&engine, &hub, ns, name, first, wait, timeout).await
             })
             .map_err(|e| anyhow::anyhow!(chain(e.as_ref())))?;
         let mut out = format!(
@@ -159,6 +133,91 @@ impl Up<'_> {
             }
         }
     }
+}
+
+/// Runs reconcile passes after `first` while the workflow executes: with the embedded cluster
+/// there is no controller, so the workflow runs here, and workloads report what a finished
+/// rollout reports between passes (no pod runs). Without `wait`, it stops when no step can
+/// progress right away; with it, it sleeps each pass's backoff until `timeout`. Returns the last
+/// pass and the objects applied and collected in all of them.
+async fn settle(
+    engine: &Engine,
+    hub: &crate::cluster::Hub,
+    namespace: &str,
+    name: &str,
+    first: vela_engine::Delivered,
+    wait: bool,
+    timeout: std::time::Duration,
+) -> anyhow::Result<(vela_engine::Delivered, usize, usize)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut delivered = first;
+    let (mut applied, mut collected) = (delivered.applied.len(), delivered.collected.len());
+    while delivered.workflow == vela_workflow::RunPhase::Executing {
+        let changed = match &hub.embedded {
+            Some(state) => state.simulate_readiness("")?,
+            None => 0,
+        };
+        if changed == 0 {
+            let Some(after) = delivered.requeue_after.filter(|_| wait) else {
+                break;
+            };
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                break;
+            }
+            tokio::time::sleep(after.min(deadline - now)).await;
+        }
+        let Some(next) = engine.reconcile(namespace, name).await? else {
+            break;
+        };
+        delivered = next;
+        applied += delivered.applied.len();
+        collected += delivered.collected.len();
+    }
+    Ok((delivered, applied, collected))
+}
+
+/// `vela workflow suspend|resume|terminate|restart NAME`.
+pub fn workflow(
+    name: &str,
+    namespace: Option<&str>,
+    hub: &HubArgs<'_>,
+    definitions: &[PathBuf],
+    operation: vela_engine::Operation,
+) -> Result<String> {
+    let namespace = namespace.unwrap_or("default");
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let engine = Engine::new(Renderer::new(registry(definitions)?), hub.fleet.clone());
+    let (delivered, _, _) = rt
+        .block_on(async {
+            let Some(first) = engine.operate(namespace, name, operation).await? else {
+                bail!("application {namespace}/{name} not found (vela ls -A lists them)");
+            };
+            settle(
+                &engine,
+                &hub,
+                namespace,
+                name,
+                first,
+                false,
+                std::time::Duration::ZERO,
+            )
+            .await
+        })
+        .map_err(|e| anyhow::anyhow!(chain(e.as_ref())))?;
+    let phase = delivered.status.phase.map_or("unknown", |p| p.as_str());
+    let mut out = format!("Application {namespace}/{name}: {phase}\n");
+    for s in delivered
+        .status
+        .workflow
+        .iter()
+        .flat_map(|w| &w.steps)
+        .filter(|s| !s.message.is_empty())
+    {
+        out.push_str(&format!("  step {}: {}\n", s.name, s.message));
+    }
+    Ok(out)
 }
 
 /// An error with its causes, one per line (`caused by: ...`).

@@ -18,7 +18,9 @@ mod cue;
 mod deliver;
 mod logging;
 
-use cli::{Cli, ClusterCommand, Command, CueCommand, DefCommand, LabelsCommand, ListingFormat};
+use cli::{
+    Cli, ClusterCommand, Command, CueCommand, DefCommand, LabelsCommand, ListingFormat, WorkflowCommand,
+};
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 inside `parse` (clap's convention); `--help` and `--version` with 0.
@@ -71,6 +73,26 @@ fn main() -> ExitCode {
         } => deliver::list(namespace, all_namespaces, &hub_args(state.as_deref()), output),
         Command::Delete { name, orphan, state } => {
             deliver::delete(&name, namespace, orphan, &hub_args(state.as_deref()))
+        }
+        Command::Workflow {
+            command,
+            definitions,
+            state,
+        } => {
+            use vela_engine::Operation;
+            let (name, operation) = match command {
+                WorkflowCommand::Suspend { name, step } => (name, Operation::Suspend { step }),
+                WorkflowCommand::Resume { name, step } => (name, Operation::Resume { step }),
+                WorkflowCommand::Terminate { name } => (name, Operation::Terminate),
+                WorkflowCommand::Restart { name, step } => (name, Operation::Restart { step }),
+            };
+            deliver::workflow(
+                &name,
+                namespace,
+                &hub_args(state.as_deref()),
+                &definitions,
+                operation,
+            )
         }
         Command::Cluster { command, state } => {
             let state = state.as_deref();

@@ -795,3 +795,55 @@ fn inputs_that_are_not_regular_files_or_too_large_are_refused_before_reading() {
         "{err}"
     );
 }
+
+#[test]
+fn an_approval_step_holds_the_workflow_until_vela_workflow_resume() {
+    let state = State::new("approval");
+    let gated = "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: gated}
+spec:
+  components: [{name: gated-web, type: webservice, properties: {image: nginx}}]
+  workflow:
+    steps:
+      - {name: approve, type: suspend}
+      - {name: deploy, type: apply-component, properties: {component: gated-web}}
+";
+    let up = run(&["up", "-f", "-", &state.arg()], Some(gated), &[]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(
+        up.stdout.contains("0 objects; phase workflowSuspending"),
+        "{}",
+        up.stdout
+    );
+    let status = run(&["status", "gated", &state.arg()], None, &[]);
+    assert!(
+        status.stdout.contains("approve  suspend  suspending"),
+        "{}",
+        status.stdout
+    );
+    let wrong = run(
+        &["workflow", "resume", "gated", "--step", "nope", &state.arg()],
+        None,
+        &[],
+    );
+    assert_eq!(wrong.code, 1);
+    assert!(
+        wrong.stderr.contains("can not find step \"nope\""),
+        "{}",
+        wrong.stderr
+    );
+    let resumed = run(&["workflow", "resume", "gated", &state.arg()], None, &[]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(resumed.stdout, "Application default/gated: running\n");
+    let terminated = run(&["workflow", "terminate", "gated", &state.arg()], None, &[]);
+    assert_eq!(terminated.code, 0, "{}", terminated.stderr);
+    let missing = run(&["workflow", "suspend", "nobody", &state.arg()], None, &[]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("application default/nobody not found"),
+        "{}",
+        missing.stderr
+    );
+}

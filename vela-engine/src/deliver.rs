@@ -70,11 +70,11 @@ fn identity(app: &Application) -> (String, String) {
 
 /// The store of workflow run states: KubeVela's `workflow-<app>-context` ConfigMaps in the
 /// application's namespace of the hub.
-fn run_store(engine: &Engine, namespace: &str) -> ConfigMaps {
+pub(crate) fn run_store(engine: &Engine, namespace: &str) -> ConfigMaps {
     ConfigMaps::new(engine.clusters().clone(), "", namespace, "workflow-")
 }
 
-fn run_key(name: &str) -> String {
+pub(crate) fn run_key(name: &str) -> String {
     format!("{name}-context")
 }
 

@@ -113,6 +113,9 @@ pub enum Error {
     /// The application's workflow is invalid or could not run.
     #[error("the workflow failed")]
     Workflow(#[from] vela_workflow::engine::Error),
+    /// A workflow operation (suspend, resume, terminate, restart) does not apply.
+    #[error("the workflow operation does not apply")]
+    Operation(#[from] vela_workflow::operation::Error),
     /// The HTTP client of the workflow's HTTP steps could not start.
     #[error("the workflow's HTTP client cannot start")]
     HttpClient(#[source] vela_workflow::http::Error),

@@ -13,6 +13,7 @@ mod deliver;
 mod dispatch;
 mod error;
 mod fieldpath;
+mod operate;
 mod placement;
 mod policy;
 mod revision;
@@ -22,6 +23,7 @@ mod workflow;
 
 pub use deliver::{Delivered, Removed};
 pub use error::{Error, Result};
+pub use operate::Operation;
 
 /// The Application engine: delivers Applications to clusters and keeps track of what they own.
 ///

@@ -1,0 +1,93 @@
+//! Workflow operations on a delivered application: suspend, resume, terminate and restart its
+//! workflow (`vela workflow ...`), as KubeVela's `vela workflow` commands do. Each changes the
+//! run state kept in the hub, then runs one reconcile so that the status shows the result (a
+//! resumed or restarted workflow continues in that pass).
+
+use crate::deliver::{Delivered, run_key, run_store};
+use crate::{Engine, Result, workflow};
+use vela_workflow::store::Store as _;
+
+/// What to do to an application's workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Suspend the running workflow (or one step).
+    Suspend {
+        /// Only this step (`None`: the whole workflow).
+        step: Option<String>,
+    },
+    /// Resume a suspended workflow (or one suspended step).
+    Resume {
+        /// Only this step (`None`: every suspended step).
+        step: Option<String>,
+    },
+    /// Terminate the workflow: no step runs again until a restart.
+    Terminate,
+    /// Run the workflow again from the start, or from a failed step.
+    Restart {
+        /// Restart from this failed step (`None`: from the start).
+        step: Option<String>,
+    },
+}
+
+impl Engine {
+    /// Applies `operation` to the workflow of `namespace/name` and reconciles once. Returns
+    /// `None` when there is no such application.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use vela_engine::{Engine, Operation};
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let cluster = Arc::new(vela_multicluster::Embedded::in_memory().unwrap());
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), cluster);
+    /// let app = vela_render::app::parse("
+    /// apiVersion: core.oam.dev/v1beta1
+    /// kind: Application
+    /// metadata: {name: gate}
+    /// spec:
+    ///   components: [{name: web, type: webservice, properties: {image: nginx}}]
+    ///   workflow:
+    ///     steps: [{name: approve, type: suspend}, {name: web, type: apply-component, properties: {component: web}}]
+    /// ").unwrap();
+    /// let held = engine.up(&app).await.unwrap();
+    /// assert_eq!(held.status.phase.map(|p| p.as_str()), Some("workflowSuspending"));
+    /// let resumed = engine
+    ///     .operate("default", "gate", Operation::Resume { step: None })
+    ///     .await
+    ///     .unwrap()
+    ///     .unwrap();
+    /// assert_eq!(resumed.applied.len(), 1); // the Deployment
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Operation`](crate::Error::Operation) when the step does not exist or a restart names a step that has not
+    /// failed; the errors of [`Engine::reconcile`].
+    pub async fn operate(
+        &self,
+        namespace: &str,
+        name: &str,
+        operation: Operation,
+    ) -> Result<Option<Delivered>> {
+        let Some(app) = self.get(namespace, name).await? else {
+            return Ok(None);
+        };
+        let store = run_store(self, namespace);
+        let mut state = store.load(&run_key(name)).await?.unwrap_or_default();
+        use vela_workflow::operation as op;
+        match &operation {
+            Operation::Suspend { step } => op::suspend(&mut state, step.as_deref())?,
+            Operation::Resume { step } => op::resume(&mut state, step.as_deref())?,
+            Operation::Terminate => op::terminate(&mut state),
+            Operation::Restart { step: None } => op::restart(&mut state),
+            Operation::Restart { step: Some(step) } => {
+                let wf = workflow::of(self.clusters().as_ref(), &app, namespace).await?;
+                op::restart_from(&mut state, &wf, step)?;
+            }
+        }
+        store.save(&run_key(name), &state).await?;
+        self.reconcile(namespace, name).await
+    }
+}
