@@ -7,9 +7,11 @@
 //!   garbage collector and namespace controller);
 //! - [`model_api`]: vela-model's types and CRDs against a real API server;
 //! - [`support`]: vela-test-support's helpers against the real clusters;
+//! - [`delivery`]: the Application engine delivering to a hub and two members;
 //! - [`registry`]: vela-multicluster's cluster registry and `Fleet` (a member joined into the hub).
 
 mod backend_suite;
+mod delivery;
 mod model_api;
 mod registry;
 mod smoke;
