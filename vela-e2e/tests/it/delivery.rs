@@ -230,3 +230,85 @@ async fn an_application_is_delivered_to_three_clusters_and_collected_from_them()
         registry::detach(&**fleet.hub(), m).await.expect("detach");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the test clusters (scripts/test-clusters.sh up 2)"]
+async fn an_unreachable_member_fails_only_its_own_placements() {
+    let clusters = Clusters::at_least(2).await.expect("the test clusters");
+    let hub = clusters.hub();
+    install_crds(hub).await;
+    let fleet = Arc::new(Fleet::kube(hub.client()));
+    let group = namespace_name("grp");
+    let alive = namespace_name("alive");
+    let joined =
+        registry::cluster_from_kubeconfig(Some(clusters.members()[0].kubeconfig()), None, Some(&alive))
+            .expect("the member's kubeconfig")
+            .with_labels(BTreeMap::from([("e2e-group".to_owned(), group.clone())]));
+    registry::join(&**fleet.hub(), &joined).await.expect("join");
+    // the same credentials where nothing answers
+    let down = namespace_name("down");
+    let mut dead = joined.clone();
+    dead.name.clone_from(&down);
+    dead.endpoint = Some("https://127.0.0.1:9".into());
+    registry::join(&**fleet.hub(), &dead)
+        .await
+        .expect("join the unreachable member");
+
+    let app_ns = hub
+        .test_namespace("unreachable")
+        .await
+        .expect("the application's namespace");
+    let target = namespace_name("target");
+    let _simulators: Vec<Simulator> = clusters.all()[..2]
+        .iter()
+        .map(|c| Simulator::start(c.client(), &target))
+        .collect();
+    let engine = Engine::new(Renderer::new(Registry::builtin()), fleet.clone());
+    let ns = app_ns.name();
+    let first = engine
+        .up(&application("shop", ns, &target, &group, false))
+        .await
+        .expect("up");
+    let d = settle(&engine, ns, "shop", first).await;
+    let messages = step_messages(&d);
+    // the hub and the live member got their objects; the step names the dead member
+    assert!(
+        fleet
+            .get(&deployment("", &target, "web"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        fleet
+            .get(&deployment(&alive, &target, "web"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        messages.contains(&format!("component web in cluster {down}:")),
+        "{messages}"
+    );
+    assert!(!messages.contains(&format!("cluster {alive}:")), "{messages}");
+    // the step is retried with backoff, and fails the workflow after the retry limit
+    let phase = d.status.phase.map(|p| p.as_str());
+    assert!(
+        matches!(phase, Some("runningWorkflow" | "workflowFailed")),
+        "{phase:?}"
+    );
+
+    engine.delete(ns, "shop", false).await.expect("delete");
+    for (cluster, name) in [("", &target), (alive.as_str(), &target)] {
+        let key = Key {
+            cluster: cluster.into(),
+            api_version: "v1".into(),
+            kind: "Namespace".into(),
+            namespace: String::new(),
+            name: name.clone(),
+        };
+        let _ = fleet.delete(&key).await;
+    }
+    registry::detach(&**fleet.hub(), &alive).await.expect("detach");
+    registry::detach(&**fleet.hub(), &down).await.expect("detach");
+}
