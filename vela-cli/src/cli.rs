@@ -177,6 +177,8 @@ pub enum Command {
         #[command(subcommand)]
         command: CueCommand,
     },
+    /// Print the version of vela and of what it is compatible with.
+    Version,
     /// Print a shell completion script.
     ///
     /// `vela completion bash > /etc/bash_completion.d/vela` (or `source <(vela completion

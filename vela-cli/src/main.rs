@@ -181,6 +181,10 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Command::Version => Ok(format!(
+            "vela {}\nApplication API: core.oam.dev/v1beta1 (KubeVela v1.11.0's built-in definitions)\nCUE: the subset of CUE v0.14.1 KubeVela's definitions use\n",
+            env!("CARGO_PKG_VERSION")
+        )),
         Command::Completion { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "vela", &mut script);

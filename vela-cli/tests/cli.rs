@@ -847,3 +847,17 @@ spec:
         missing.stderr
     );
 }
+
+#[test]
+fn version_names_the_compatible_apis() {
+    let out = run(&["version"], None, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with(&format!(
+            "vela {}\nApplication API: core.oam.dev/v1beta1",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{}",
+        out.stdout
+    );
+}

@@ -32,6 +32,9 @@ pub struct Delivered {
     /// The objects of earlier generations that were deleted because this one no longer
     /// delivers them (only once the workflow succeeded).
     pub collected: Vec<Key>,
+    /// The objects state-keep restored because they drifted from what the application applied
+    /// (only in a reconcile after the workflow succeeded).
+    pub restored: Vec<Key>,
     /// The workflow's phase after this pass.
     pub workflow: RunPhase,
     /// When to reconcile again (a step waits, retries after a failure, or a suspend has a
@@ -205,8 +208,11 @@ impl Engine {
         let already_done = !restart && state.status.phase == RunPhase::Succeeded;
         let outcome = engine.reconcile(&wf, &context, &mut state).await?;
         store.save(&run_key(name), &state).await?;
+        let mut restored = Vec::new();
         if already_done && outcome.phase == RunPhase::Succeeded {
-            // nothing ran: the health of what the workflow delivered is evaluated again
+            // nothing ran: drifted objects are restored (state-keep), and the health of what
+            // the workflow delivered is evaluated again
+            restored = self.state_keep(namespace, name).await?;
             delivery.recheck(&workflow::delivery_steps(&wf)).await?;
         }
 
@@ -285,6 +291,7 @@ impl Engine {
             revision: rev.name,
             applied,
             collected,
+            restored,
             workflow: outcome.phase,
             requeue_after: outcome.requeue_after,
             status,

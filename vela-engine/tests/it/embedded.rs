@@ -391,3 +391,25 @@ async fn an_unknown_cluster_fails_the_deploy_step_naming_it() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_reconcile_after_success_restores_a_field_edited_by_hand() {
+    let (engine, cluster) = engine();
+    settle(&engine, &cluster, SHOP).await;
+    let key = Key {
+        cluster: String::new(),
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        namespace: "default".into(),
+        name: "web".into(),
+    };
+    let mut edited = cluster.get(&key).await.unwrap().unwrap();
+    edited["spec"]["replicas"] = serde_json::json!(7);
+    cluster.apply_as("", "kubectl", edited).unwrap();
+    let again = engine.reconcile("default", "shop").await.unwrap().unwrap();
+    assert_eq!(again.restored, std::slice::from_ref(&key));
+    let live = cluster.get(&key).await.unwrap().unwrap();
+    assert_eq!(live["spec"]["replicas"], 2, "the scaler's replicas are back");
+    let quiet = engine.reconcile("default", "shop").await.unwrap().unwrap();
+    assert!(quiet.restored.is_empty(), "nothing drifted any more");
+}
