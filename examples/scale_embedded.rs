@@ -1,0 +1,181 @@
+//! How fast one process delivers many Applications to the embedded cluster (a benchmark).
+//!
+//! ```text
+//! cargo run --release -p vela-examples --example scale_embedded -- 1000
+//! ```
+//!
+//! Each application has 3 `webservice` components, each with a `scaler` and a `gateway` trait
+//! (a Deployment, a Service and an Ingress per component). They are delivered to an on-disk
+//! embedded state file in a temporary directory until every workflow succeeds, making workloads
+//! ready between passes as `vela up` does. Printed: wall time of the delivery, apps/s, peak RSS
+//! (`VmHWM`), and the median (and p99) time of a no-change reconcile of one delivered app.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use vela_engine::Engine;
+use vela_model::application::Application;
+use vela_multicluster::Embedded;
+use vela_render::{Registry, Renderer};
+use vela_workflow::RunPhase;
+
+/// Components per application.
+pub const COMPONENTS: usize = 3;
+
+/// The Application `app-<index>`: [`COMPONENTS`] webservices, each with scaler and gateway.
+///
+/// # Panics
+/// Never: the text is a valid Application.
+pub fn application(index: usize) -> Application {
+    let mut text = format!(
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\n\
+         metadata: {{name: app-{index}}}\nspec:\n  components:\n"
+    );
+    for c in 0..COMPONENTS {
+        text.push_str(&format!(
+            "    - name: app-{index}-web-{c}\n      type: webservice\n      \
+             properties: {{image: nginx:1.27, ports: [{{port: 80}}]}}\n      traits:\n        \
+             - {{type: scaler, properties: {{replicas: 2}}}}\n        \
+             - {{type: gateway, properties: {{domain: app-{index}-{c}.example.com, \
+             http: {{\"/\": 80}}}}}}\n"
+        ));
+    }
+    vela_render::app::parse(&text).expect("a valid application")
+}
+
+/// What [`deliver_all`] measured.
+#[derive(Debug)]
+pub struct Delivery {
+    /// Applications delivered (every workflow succeeded).
+    pub apps: usize,
+    /// Wall time from the first `up` to the last succeeded workflow.
+    pub wall: Duration,
+    /// Reconcile passes over the still-executing applications after the first `up`.
+    pub passes: usize,
+}
+
+/// Delivers `apps` to `cluster`: one `up` each, then rounds of "workloads become ready, reconcile
+/// every application still executing" until every workflow succeeded.
+///
+/// # Errors
+/// The engine's errors, or a message naming an application whose workflow did not succeed.
+pub async fn deliver_all(
+    engine: &Engine,
+    cluster: &Embedded,
+    apps: &[Application],
+) -> Result<Delivery, Box<dyn std::error::Error>> {
+    let start = Instant::now();
+    let mut executing = Vec::new();
+    for app in apps {
+        let delivered = engine.up(app).await?;
+        let name = app.metadata.name.clone().unwrap_or_default();
+        match delivered.workflow {
+            RunPhase::Succeeded => {}
+            RunPhase::Executing => executing.push(name),
+            other => return Err(format!("{name}: workflow {other:?} after up").into()),
+        }
+    }
+    let mut passes = 0;
+    while !executing.is_empty() {
+        passes += 1;
+        if passes > 10 {
+            return Err(format!("{} apps still execute after 10 passes", executing.len()).into());
+        }
+        cluster.simulate_readiness("")?; // no pod runs in the embedded cluster
+        let mut still = Vec::new();
+        for name in executing {
+            let delivered = engine
+                .reconcile("default", &name)
+                .await?
+                .ok_or_else(|| format!("{name} disappeared"))?;
+            match delivered.workflow {
+                RunPhase::Succeeded => {}
+                RunPhase::Executing => still.push(name),
+                other => return Err(format!("{name}: workflow {other:?}").into()),
+            }
+        }
+        executing = still;
+    }
+    Ok(Delivery {
+        apps: apps.len(),
+        wall: start.elapsed(),
+        passes,
+    })
+}
+
+/// Times `runs` reconciles of the already-succeeded application `name`; returns the sorted
+/// durations.
+///
+/// # Errors
+/// The engine's errors, or a message when a reconcile did not find the workflow succeeded.
+pub async fn no_change_reconciles(
+    engine: &Engine,
+    name: &str,
+    runs: usize,
+) -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let delivered = engine
+            .reconcile("default", name)
+            .await?
+            .ok_or_else(|| format!("{name} disappeared"))?;
+        times.push(start.elapsed());
+        if delivered.workflow != RunPhase::Succeeded || !delivered.applied.is_empty() {
+            return Err(format!("{name}: a no-change reconcile changed something").into());
+        }
+    }
+    times.sort();
+    Ok(times)
+}
+
+/// The process's peak resident set (`VmHWM` in `/proc/self/status`), in KiB, where known.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100);
+    let dir = std::env::temp_dir().join(format!("vela-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let cluster = Arc::new(Embedded::open(dir.join("state.db"))?);
+    let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone());
+    let apps: Vec<Application> = (0..n).map(application).collect();
+
+    let delivery = deliver_all(&engine, &cluster, &apps).await?;
+    let rss_after_delivery = peak_rss_kib();
+    let times = no_change_reconciles(&engine, "app-0", 200).await?;
+    let median = times[times.len() / 2];
+    let p99 = times[times.len() * 99 / 100];
+    let db_bytes = std::fs::metadata(dir.join("state.db"))?.len()
+        + std::fs::metadata(dir.join("state.db-wal")).map_or(0, |m| m.len());
+
+    println!(
+        "apps: {} ({COMPONENTS} components each), passes after up: {}",
+        delivery.apps, delivery.passes
+    );
+    println!("wall: {:.3} s", delivery.wall.as_secs_f64());
+    println!(
+        "apps/s: {:.1}",
+        delivery.apps as f64 / delivery.wall.as_secs_f64()
+    );
+    if let Some(kib) = rss_after_delivery {
+        println!("peak RSS after delivery: {:.1} MiB", kib as f64 / 1024.0);
+    }
+    println!(
+        "no-change reconcile of app-0 ({} runs): median {} µs, p99 {} µs",
+        times.len(),
+        median.as_micros(),
+        p99.as_micros()
+    );
+    println!("state file: {:.1} MiB", db_bytes as f64 / 1_048_576.0);
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
