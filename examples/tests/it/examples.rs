@@ -17,6 +17,9 @@ mod deliver;
 #[path = "../../fleet.rs"]
 mod fleet;
 
+#[path = "../../scale_embedded.rs"]
+mod scale_embedded;
+
 use std::path::Path;
 
 use vela_model::parse::{self, Mode};
@@ -193,4 +196,39 @@ async fn fleet_places_by_label_in_virtual_members() {
     let everywhere = fleet::place(&Default::default()).await.unwrap();
     assert_eq!(everywhere[1].1, greeting);
     assert_eq!(everywhere[2].1, greeting);
+}
+
+#[tokio::test]
+async fn scale_benchmark_delivers_every_app_and_reconciles_without_change() {
+    use std::sync::Arc;
+    let cluster = Arc::new(vela_multicluster::Embedded::in_memory().unwrap());
+    let engine = vela_engine::Engine::new(
+        vela_render::Renderer::new(vela_render::Registry::builtin()),
+        cluster.clone(),
+    );
+    let apps: Vec<_> = (0..2).map(scale_embedded::application).collect();
+    assert_eq!(apps[1].spec.components.len(), scale_embedded::COMPONENTS);
+    let delivery = scale_embedded::deliver_all(&engine, &cluster, &apps)
+        .await
+        .unwrap();
+    assert_eq!(delivery.apps, 2);
+    assert!(delivery.passes >= 1, "the workloads had to become ready first");
+    // per app: 3 Deployments, 3 Services (gateway) and 3 Ingresses
+    let app = engine.get("default", "app-1").await.unwrap().unwrap();
+    let applied = app.status.unwrap().applied_resources;
+    let kinds: std::collections::BTreeMap<String, usize> =
+        applied.iter().fold(Default::default(), |mut m, r| {
+            *m.entry(r.kind.clone()).or_default() += 1;
+            m
+        });
+    assert_eq!(
+        kinds,
+        [("Deployment", 3), ("Ingress", 3), ("Service", 3)]
+            .map(|(k, n)| (k.to_owned(), n))
+            .into()
+    );
+    let times = scale_embedded::no_change_reconciles(&engine, "app-0", 3)
+        .await
+        .unwrap();
+    assert_eq!(times.len(), 3);
 }

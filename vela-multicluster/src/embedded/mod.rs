@@ -608,6 +608,25 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Every object of one kind in this cluster (in one namespace when given); the kind is
+    /// selected by SQLite, so objects of other kinds are not parsed.
+    fn scan_kind(&self, namespace: Option<&str>, api_version: &str, kind: &str) -> Result<Vec<Value>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached(
+                "SELECT body FROM objects WHERE cluster = ?1 AND kind = ?3 AND api_version = ?2
+                 AND (?4 IS NULL OR namespace = ?4)",
+            )
+            .map_err(store_error)?;
+        let rows = stmt
+            .query_map(params![self.cluster, api_version, kind, namespace], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(store_error)?;
+        rows.map(|row| serde_json::from_str(&row.map_err(store_error)?).map_err(store_error))
+            .collect()
+    }
+
     /// Every object of this cluster (in one namespace when given).
     fn scan(&self, namespace: Option<&str>) -> Result<Vec<(Key, Value)>> {
         let mut stmt = self
@@ -698,10 +717,9 @@ impl Objects for Embedded {
             let scoped = !namespace.is_empty() && !tx.cluster_scoped(api_version, kind)?;
             let ns = scoped.then_some(namespace);
             Ok(tx
-                .scan(ns)?
+                .scan_kind(ns, api_version, kind)?
                 .into_iter()
-                .filter(|(k, v)| k.api_version == api_version && k.kind == kind && labels_match(v, labels))
-                .map(|(_, v)| v)
+                .filter(|v| labels_match(v, labels))
                 .collect())
         })
     }
