@@ -207,7 +207,6 @@ impl Engine {
         });
         let already_done = !restart && state.status.phase == RunPhase::Succeeded;
         let outcome = engine.reconcile(&wf, &context, &mut state).await?;
-        store.save(&run_key(name), &state).await?;
         let mut restored = Vec::new();
         if already_done && outcome.phase == RunPhase::Succeeded {
             // nothing ran: drifted objects are restored (state-keep), and the health of what
@@ -234,11 +233,18 @@ impl Engine {
         {
             tracker::store(hub, name, namespace, generation, &resources).await?;
         }
-        let collected = if outcome.phase == RunPhase::Succeeded {
+        // what earlier generations left is collected once, in the pass where the workflow
+        // succeeds (generation 1 has no earlier generation: deleting an application removes
+        // its trackers)
+        let collected = if outcome.phase == RunPhase::Succeeded && !already_done && generation > 1 {
             collect::collect(hub, &owner, generation, &resources).await?
         } else {
             Vec::new()
         };
+
+        // saved after the collection: if it fails, the next reconcile runs this pass again
+        // (re-applying is idempotent) and collects then
+        store.save(&run_key(name), &state).await?;
 
         let healthy = services.iter().all(|s| s.healthy);
         let mut workflow_status = workflow_status(&state.status)?;

@@ -37,6 +37,8 @@ pub struct Engine {
     renderer: Arc<Renderer>,
     clusters: Arc<dyn Objects>,
     http: Option<vela_workflow::http::Client>,
+    /// The default HTTP client, built on first use and shared by every reconcile.
+    default_http: Arc<std::sync::OnceLock<vela_workflow::http::Client>>,
     clock: Option<Arc<dyn vela_workflow::time::Clock>>,
     workflow: vela_workflow::Config,
     steps: Vec<(String, Arc<dyn StepType>)>,
@@ -70,6 +72,7 @@ impl Engine {
             renderer: Arc::new(renderer),
             clusters,
             http: None,
+            default_http: Arc::default(),
             clock: None,
             workflow: vela_workflow::Config::default(),
             steps: Vec::new(),

@@ -67,15 +67,40 @@ pub(crate) async fn prepare(
     namespace: &str,
     limit: usize,
 ) -> Result<Revision> {
-    let selector = BTreeMap::from([(label::APP_NAME.to_owned(), name.to_owned())]);
-    let mut existing: Vec<(i64, Value)> = hub
-        .list("", API_VERSION, KIND, namespace, &selector)
-        .await?
-        .into_iter()
-        .filter_map(|r| number_of(name, &r).map(|n| (n, r)))
-        .collect();
-    existing.sort_by_key(|(n, _)| *n);
     let hash = hash(app);
+    // the common case, a spec the latest revision already holds: no listing
+    if let Some(latest) = app.status.as_ref().and_then(|s| s.latest_revision.as_ref())
+        && latest.revision_hash == hash
+        && latest.name == revision_name(name, latest.revision)
+        && hub.get(&key(namespace, &latest.name)).await?.is_some()
+    {
+        return Ok(Revision {
+            name: latest.name.clone(),
+            number: latest.revision,
+            hash,
+            app: app.clone(),
+        });
+    }
+    // a new application (no revision in its status, none named <app>-v1): the first revision,
+    // without listing
+    let fresh = app.metadata.generation.unwrap_or(1) == 1
+        && app
+            .status
+            .as_ref()
+            .and_then(|s| s.latest_revision.as_ref())
+            .is_none()
+        && hub.get(&key(namespace, &revision_name(name, 1))).await?.is_none();
+    let selector = BTreeMap::from([(label::APP_NAME.to_owned(), name.to_owned())]);
+    let mut existing: Vec<(i64, Value)> = if fresh {
+        Vec::new()
+    } else {
+        hub.list("", API_VERSION, KIND, namespace, &selector)
+            .await?
+            .into_iter()
+            .filter_map(|r| number_of(name, &r).map(|n| (n, r)))
+            .collect()
+    };
+    existing.sort_by_key(|(n, _)| *n);
     if let Some((number, latest)) = existing.last() {
         let latest_hash = latest["metadata"]["labels"][label::APP_REVISION_HASH]
             .as_str()

@@ -51,17 +51,16 @@ impl Engine {
         if !rules.state_keep() {
             return Ok(Vec::new());
         }
-        let trackers = tracker::list(objects, name, namespace).await?;
-        let newest = trackers
-            .iter()
-            .filter(|t| !t.is_root())
-            .max_by_key(|t| t.spec.application_generation);
-        let root = trackers.iter().filter(|t| t.is_root());
+        // the current generation's tracker and the root tracker, read by name (a label list
+        // would read every tracker of the hub)
+        let generation = app.metadata.generation.unwrap_or(1);
+        let newest = tracker::get(objects, &tracker::versioned_name(name, namespace, generation)).await?;
+        let root = tracker::get(objects, &tracker::root_name(name, namespace)).await?;
         let mut seen = BTreeSet::new();
         let mut restored = Vec::new();
         for r in newest
-            .into_iter()
-            .chain(root)
+            .iter()
+            .chain(root.iter())
             .flat_map(|t| &t.spec.managed_resources)
         {
             if r.deleted || !seen.insert(r.key()) {

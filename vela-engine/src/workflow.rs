@@ -83,8 +83,14 @@ async fn external(hub: &dyn Objects, namespace: &str, name: &str) -> Result<Work
 pub(crate) fn registry(engine: &Engine, delivery: &Arc<Delivery>) -> Result<Registry> {
     let http = match &engine.http {
         Some(c) => c.clone(),
-        None => vela_workflow::http::Client::new(vela_workflow::http::Config::default())
-            .map_err(Error::HttpClient)?,
+        None => match engine.default_http.get() {
+            Some(c) => c.clone(),
+            None => {
+                let c = vela_workflow::http::Client::new(vela_workflow::http::Config::default())
+                    .map_err(Error::HttpClient)?;
+                engine.default_http.get_or_init(|| c).clone()
+            }
+        },
     };
     let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http);
     registry
