@@ -5,6 +5,14 @@
 //! components, and of the dropped ones the policy kept, and nothing else; a deleted application
 //! leaves nothing behind; an object of one application is never touched by another; replaying a
 //! delivery changes nothing.
+//!
+//! A second sequence also varies placement: two virtual members (`m1`, `m2`) are joined to the
+//! embedded cluster and each delivery carries a topology policy over a random subset of
+//! `{local, m1, m2}` (or none, which means `local`), so the subset changes between deliveries.
+//! After every step each live application owns exactly the objects of its components in
+//! exactly its current clusters (what it left behind on a dropped cluster is collected), a
+//! deleted application leaves nothing in any cluster, no step rewrites an object of another
+//! application, and replaying a delivery writes nothing anywhere.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -37,6 +45,11 @@ fn op() -> impl Strategy<Value = Op> {
 /// The application: component names are prefixed with the app so apps never collide; `web`
 /// exposes a port (a Deployment and a Service), the others are workers (a Deployment).
 fn application(app: &str, components: u8, keep: bool) -> vela_model::application::Application {
+    vela_render::app::parse(&application_text(app, components, keep)).expect("a valid application")
+}
+
+/// The YAML text of [`application`].
+fn application_text(app: &str, components: u8, keep: bool) -> String {
     let comps: Vec<String> = COMPONENTS
         .iter()
         .enumerate()
@@ -60,7 +73,7 @@ fn application(app: &str, components: u8, keep: bool) -> vela_model::application
             names.join(", ")
         ));
     }
-    vela_render::app::parse(&text).expect("a valid application")
+    text
 }
 
 /// What the model expects to exist: `kind/name` by owning app.
@@ -186,5 +199,184 @@ proptest! {
     #[test]
     fn deliveries_and_deletions_keep_the_cluster_equal_to_the_model(ops in prop::collection::vec(op(), 1..8)) {
         run(&ops)?;
+    }
+}
+
+/// The clusters of the placement sequences: the name a topology policy uses and the name the
+/// embedded store keeps its objects under (`local` is the hub itself, `""`).
+const CLUSTERS: [(&str, &str); 3] = [("local", ""), ("m1", "m1"), ("m2", "m2")];
+
+#[derive(Debug, Clone)]
+enum Placed {
+    /// Deliver app `.0` with the components whose bits are set in `.1` to the clusters whose
+    /// bits are set in `.2` (a topology policy); `0` means no topology policy (`local`).
+    Up(usize, u8, u8),
+    /// Delete app `.0`.
+    Delete(usize),
+}
+
+fn placed() -> impl Strategy<Value = Placed> {
+    prop_oneof![
+        4 => (0..APPS.len(), 1u8..16, 0u8..8).prop_map(|(a, c, p)| Placed::Up(a, c, p)),
+        1 => (0..APPS.len()).prop_map(Placed::Delete),
+    ]
+}
+
+/// The application of [`application`] (without a garbage-collect policy) placed by a topology
+/// policy over the clusters whose bits are set in `clusters`.
+fn placed_application(app: &str, components: u8, clusters: u8) -> vela_model::application::Application {
+    let mut text = application_text(app, components, false);
+    if clusters != 0 {
+        let names: Vec<&str> = CLUSTERS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| clusters & (1 << i) != 0)
+            .map(|(_, (name, _))| *name)
+            .collect();
+        text.push_str(&format!(
+            "  policies:\n    - {{name: where, type: topology, properties: {{clusters: [{}]}}}}\n",
+            names.join(", ")
+        ));
+    }
+    vela_render::app::parse(&text).expect("a valid application")
+}
+
+/// What the model expects to exist: `(cluster, owner, kind/name)`.
+fn expected_placed(model: &BTreeMap<usize, (u8, u8)>) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    for (&a, &(components, clusters)) in model {
+        let clusters = if clusters == 0 { 1 } else { clusters };
+        for (ci, (_, at)) in CLUSTERS.iter().enumerate() {
+            if clusters & (1 << ci) == 0 {
+                continue;
+            }
+            for (owner, object) in expected(&BTreeMap::from([(a, components)])) {
+                out.insert(((*at).to_owned(), owner, object));
+            }
+        }
+    }
+    out
+}
+
+/// Every Deployment and Service in every cluster: `(cluster, owner, kind/name)` and its
+/// resource version.
+async fn everywhere(cluster: &Embedded) -> BTreeMap<(String, String, String), Value> {
+    let mut out = BTreeMap::new();
+    for (_, at) in CLUSTERS {
+        for (v, kind) in [("apps/v1", "Deployment"), ("v1", "Service")] {
+            for obj in cluster.list(at, v, kind, "", &Default::default()).await.unwrap() {
+                let owner = obj["metadata"]["labels"]["app.oam.dev/name"]
+                    .as_str()
+                    .unwrap_or("<none>")
+                    .to_owned();
+                let name = format!("{kind}/{}", obj["metadata"]["name"].as_str().unwrap());
+                out.insert(
+                    (at.to_owned(), owner, name),
+                    obj["metadata"]["resourceVersion"].clone(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The objects of the other applications (owner not `app`) and their versions.
+fn others(
+    all: &BTreeMap<(String, String, String), Value>,
+    app: &str,
+) -> BTreeMap<(String, String, String), Value> {
+    all.iter()
+        .filter(|((_, owner, _), _)| owner != app)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn run_placed(ops: &[Placed]) -> Result<(), TestCaseError> {
+    use vela_multicluster::registry::{self, Cluster};
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let cluster = Arc::new(Embedded::in_memory().unwrap());
+        for (name, _) in &CLUSTERS[1..] {
+            registry::join(cluster.as_ref(), &Cluster::embedded(name).unwrap())
+                .await
+                .unwrap();
+        }
+        let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone());
+        // per live app: its components and its clusters (as delivered last)
+        let mut model: BTreeMap<usize, (u8, u8)> = BTreeMap::new();
+        for op in ops {
+            let before = everywhere(&cluster).await;
+            let app_name = match *op {
+                Placed::Up(a, components, clusters) => {
+                    let app = placed_application(APPS[a], components, clusters);
+                    let mut delivered = engine.up(&app).await.unwrap();
+                    for _ in 0..5 {
+                        if delivered.workflow != vela_workflow::RunPhase::Executing {
+                            break;
+                        }
+                        for (_, at) in CLUSTERS {
+                            cluster.simulate_readiness(at).unwrap();
+                        }
+                        delivered = engine.reconcile("default", APPS[a]).await.unwrap().unwrap();
+                    }
+                    prop_assert_eq!(
+                        delivered.workflow,
+                        vela_workflow::RunPhase::Succeeded,
+                        "{:?}",
+                        delivered.status.workflow
+                    );
+                    model.insert(a, (components, clusters));
+                    // replaying the same delivery writes nothing in any cluster
+                    let settled = everywhere(&cluster).await;
+                    engine.up(&app).await.unwrap();
+                    prop_assert_eq!(everywhere(&cluster).await, settled, "a replay changed objects");
+                    APPS[a]
+                }
+                Placed::Delete(a) => {
+                    let removed = engine.delete("default", APPS[a], false).await.unwrap();
+                    prop_assert_eq!(removed.is_some(), model.remove(&a).is_some());
+                    APPS[a]
+                }
+            };
+            let after = everywhere(&cluster).await;
+            prop_assert_eq!(
+                others(&after, app_name),
+                others(&before, app_name),
+                "{:?} touched another application's objects",
+                op
+            );
+            let live: BTreeSet<_> = after.into_keys().collect();
+            prop_assert_eq!(live, expected_placed(&model), "after {:?}", op);
+            let trackers = cluster
+                .list(
+                    "",
+                    "core.oam.dev/v1beta1",
+                    "ResourceTracker",
+                    "",
+                    &Default::default(),
+                )
+                .await
+                .unwrap();
+            prop_assert_eq!(
+                trackers.len(),
+                model.len(),
+                "one versioned tracker per live application"
+            );
+        }
+        Ok(())
+    })
+}
+
+proptest! {
+    // 100 sequences in `cargo test` (each step settles up to three clusters); CI's
+    // PROPTEST_CASES (.ci/suites/40-engine-model.sh) applies to this test too.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(100),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn placement_across_member_clusters_keeps_every_cluster_equal_to_the_model(ops in prop::collection::vec(placed(), 1..8)) {
+        run_placed(&ops)?;
     }
 }
