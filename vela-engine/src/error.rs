@@ -134,6 +134,18 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// `vela install`: CustomResourceDefinitions the hub did not establish in time.
+    #[error(
+        "CustomResourceDefinitions not established after {waited:?}: {}; the API server has not \
+         accepted them yet (`kubectl get crd NAME -o yaml` shows their conditions)",
+        names.join(", ")
+    )]
+    NotEstablished {
+        /// The CRDs still not established.
+        names: Vec<String>,
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
 }
 
 /// Result of engine operations.

@@ -13,9 +13,11 @@ mod deliver;
 mod dispatch;
 mod error;
 mod fieldpath;
+pub mod install;
 mod operate;
 mod placement;
 mod policy;
+mod resources;
 mod revision;
 mod statekeep;
 mod tracker;
@@ -24,6 +26,7 @@ mod workflow;
 pub use deliver::{Delivered, Removed};
 pub use error::{Error, Result};
 pub use operate::Operation;
+pub use resources::Tracked;
 
 /// The Application engine: delivers Applications to clusters and keeps track of what they own.
 ///

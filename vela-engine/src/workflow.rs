@@ -81,7 +81,20 @@ async fn external(hub: &dyn Objects, namespace: &str, name: &str) -> Result<Work
 /// engine's own (`deploy`, `apply-component`) bound to this delivery, and the ones added with
 /// [`Engine::with_step`].
 pub(crate) fn registry(engine: &Engine, delivery: &Arc<Delivery>) -> Result<Registry> {
-    let http = match &engine.http {
+    let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http(engine)?);
+    registry
+        .register("deploy", Deploy(delivery.clone()))
+        .register("apply-component", ApplyComponent(delivery.clone()));
+    for (name, step) in &engine.steps {
+        registry.register_arc(name.clone(), step.clone());
+    }
+    Ok(registry)
+}
+
+/// The HTTP client of the workflow's HTTP steps: the engine's, else its default one (built on
+/// first use).
+fn http(engine: &Engine) -> Result<vela_workflow::http::Client> {
+    Ok(match &engine.http {
         Some(c) => c.clone(),
         None => match engine.default_http.get() {
             Some(c) => c.clone(),
@@ -91,15 +104,18 @@ pub(crate) fn registry(engine: &Engine, delivery: &Arc<Delivery>) -> Result<Regi
                 engine.default_http.get_or_init(|| c).clone()
             }
         },
-    };
-    let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http);
-    registry
-        .register("deploy", Deploy(delivery.clone()))
-        .register("apply-component", ApplyComponent(delivery.clone()));
-    for (name, step) in &engine.steps {
-        registry.register_arc(name.clone(), step.clone());
-    }
-    Ok(registry)
+    })
+}
+
+/// The names of every step type [`registry`] holds, and `step-group`, sorted.
+pub(crate) fn step_type_names(engine: &Engine) -> Result<Vec<String>> {
+    let builtins = vela_workflow::steps::builtins(engine.clusters().clone(), http(engine)?);
+    let mut names: Vec<String> = builtins.names().into_iter().map(str::to_owned).collect();
+    names.extend(["deploy", "apply-component", vela_workflow::steps::STEP_GROUP].map(str::to_owned));
+    names.extend(engine.steps.iter().map(|(n, _)| n.clone()));
+    names.sort_unstable();
+    names.dedup();
+    Ok(names)
 }
 
 /// The `deploy` and `apply-component` steps of a workflow, sub-steps included.
