@@ -113,11 +113,20 @@ pub enum Command {
         #[arg(long, default_value = "5m", value_parser = parse_timeout)]
         timeout: std::time::Duration,
     },
-    /// Show an Application's phase and the health of every component.
+    /// Show an Application's phase and the health of every component; with --tree, every
+    /// object it owns by cluster and namespace.
     Status {
         /// The Application's name.
         name: String,
-        /// Output format.
+        /// The objects the Application owns (from its ResourceTrackers), drawn as a tree:
+        /// CLUSTER, NAMESPACE, RESOURCE, STATUS (`updated`: the current generation owns it;
+        /// `outdated`: only an older generation, not collected yet; `missing`: not in its
+        /// cluster) and HEALTH (the component's or trait's, else `-`).
+        #[arg(short = 't', long)]
+        tree: bool,
+        /// Output format (with --tree: `{application, namespace, clusters: [{name,
+        /// namespaces: [{name, resources: [{apiVersion, kind, name, component, trait, status,
+        /// health}]}]}]}`).
         #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Table)]
         output: ListingFormat,
         /// The embedded cluster's state file.
@@ -143,6 +152,43 @@ pub enum Command {
         /// Leave the objects in place; only the Application and its tracking go.
         #[arg(long)]
         orphan: bool,
+        /// Return only once the Application and every object it owned are gone (objects with
+        /// finalizers may take a while on a real cluster); fails after --timeout.
+        #[arg(short = 'w', long)]
+        wait: bool,
+        /// How long `-w` waits, as a Go duration (`90s`, `5m`).
+        #[arg(long, default_value = "5m", value_parser = parse_timeout)]
+        timeout: std::time::Duration,
+        /// Do not ask for confirmation (it is asked only when standard input is a terminal).
+        #[arg(short = 'y', long)]
+        yes: bool,
+        /// The embedded cluster's state file.
+        #[arg(long, env = "VELA_STATE", value_name = "PATH")]
+        state: Option<PathBuf>,
+    },
+    /// Install KubeVela's CRDs and the built-in definitions into the hub (the embedded cluster,
+    /// or the cluster of --kubeconfig/--context/KUBECONFIG).
+    ///
+    /// Applies the CRDs of every OAM kind (as in charts/vela-crds/crds/), waits until a real
+    /// API server has established them, then applies the definitions namespace (-n, default
+    /// vela-system), one ComponentDefinition, TraitDefinition or PolicyDefinition per built-in
+    /// definition (annotated vela.oam.dev/native-definition: they are compiled into vela, so
+    /// they carry no CUE schematic) with its `<type>-schema-<name>` ConfigMap, and one
+    /// WorkflowStepDefinition per built-in workflow step type. Objects already as wanted are
+    /// left alone: a second run changes nothing and says so.
+    ///
+    /// The controller (vela-core) is not installed yet: that comes in a later release. Until
+    /// then, `vela up` runs the delivery itself.
+    Install {
+        /// Print what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: print the objects that would be applied (no hub is contacted).
+        #[arg(short = 'o', long = "output", value_enum, requires = "dry_run")]
+        output: Option<DocumentFormat>,
+        /// How long a real API server may take to establish the CRDs, as a Go duration.
+        #[arg(long, default_value = "2m", value_parser = parse_timeout)]
+        timeout: std::time::Duration,
         /// The embedded cluster's state file.
         #[arg(long, env = "VELA_STATE", value_name = "PATH")]
         state: Option<PathBuf>,

@@ -18,7 +18,7 @@ use crate::cli::ListingFormat;
 use crate::cluster::HubArgs;
 use crate::commands::{document, read_input, registry, set_namespace, source_name, table};
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -364,24 +364,121 @@ pub fn list(namespace: Option<&str>, all: bool, hub: &HubArgs<'_>, format: Listi
 }
 
 /// `vela delete NAME`.
-pub fn delete(name: &str, namespace: Option<&str>, orphan: bool, hub: &HubArgs<'_>) -> Result<String> {
-    let namespace = namespace.unwrap_or("default");
-    let rt = runtime()?;
-    let hub = rt.block_on(hub.connect())?;
-    let engine = Engine::new(Renderer::new(vela_render::Registry::new()), hub.fleet);
-    let Some(removed) = rt
-        .block_on(engine.delete(namespace, name, orphan))
-        .map_err(|e| anyhow::anyhow!(chain(&e)))?
-    else {
-        bail!("application {namespace}/{name} not found (vela ls -A lists them)");
-    };
-    let what = if removed.orphaned {
-        "left in place"
-    } else {
-        "deleted"
-    };
-    Ok(format!(
-        "Application {namespace}/{name} deleted; {} objects {what}\n",
-        removed.objects.len()
-    ))
+pub struct Delete<'a> {
+    /// The Application's name.
+    pub name: &'a str,
+    /// `-n`.
+    pub namespace: Option<&'a str>,
+    /// `--orphan`: leave the objects in place.
+    pub orphan: bool,
+    /// The hub.
+    pub hub: HubArgs<'a>,
+    /// `-w`: return once the Application and every object it owned are gone.
+    pub wait: bool,
+    /// How long `-w` waits.
+    pub timeout: std::time::Duration,
+    /// `-y`: do not ask for confirmation.
+    pub yes: bool,
+}
+
+/// How often `vela delete -w` looks again.
+const DELETE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl Delete<'_> {
+    /// Deletes (after confirming on a terminal, unless `-y`) and returns the report.
+    pub fn run(&self) -> Result<String> {
+        let (name, orphan) = (self.name, self.orphan);
+        let namespace = self.namespace.unwrap_or("default");
+        if !self.yes && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            eprint!("Deleting Application {namespace}/{name}; continue? (y/N) ");
+            let mut answer = String::new();
+            std::io::stdin()
+                .read_line(&mut answer)
+                .context("read the confirmation")?;
+            if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+                bail!("deletion of application {namespace}/{name} cancelled (nothing was deleted)");
+            }
+        }
+        let rt = runtime()?;
+        let hub = rt.block_on(self.hub.connect())?;
+        let engine = Engine::new(Renderer::new(vela_render::Registry::new()), hub.fleet.clone());
+        let Some(removed) = rt
+            .block_on(engine.delete(namespace, name, orphan))
+            .map_err(|e| anyhow::anyhow!(chain(&e)))?
+        else {
+            bail!("application {namespace}/{name} not found (vela ls -A lists them)");
+        };
+        let what = if removed.orphaned {
+            "left in place"
+        } else {
+            "deleted"
+        };
+        let mut out = format!(
+            "Application {namespace}/{name} deleted; {} objects {what}\n",
+            removed.objects.len()
+        );
+        if !self.wait {
+            return Ok(out);
+        }
+        let mut keys = vec![vela_multicluster::Key {
+            cluster: String::new(),
+            api_version: "core.oam.dev/v1beta1".into(),
+            kind: "Application".into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }];
+        if !orphan {
+            keys.extend(removed.objects.iter().cloned());
+        }
+        let deadline = std::time::Instant::now() + self.timeout;
+        rt.block_on(async {
+            use vela_multicluster::Objects as _;
+            loop {
+                let mut left = Vec::new();
+                for key in &keys {
+                    if hub.fleet.get(key).await.map_err(|e| anyhow::anyhow!(chain(&e)))?.is_some() {
+                        left.push(key);
+                    }
+                }
+                if left.is_empty() {
+                    return Ok(());
+                }
+                if std::time::Instant::now() >= deadline {
+                    let names: Vec<String> = left
+                        .iter()
+                        .take(5)
+                        .map(|k| {
+                            let cluster = if k.cluster.is_empty() { "local" } else { &k.cluster };
+                            let at = if k.namespace.is_empty() {
+                                k.name.clone()
+                            } else {
+                                format!("{}/{}", k.namespace, k.name)
+                            };
+                            format!("{} {at} (cluster {cluster})", k.kind)
+                        })
+                        .collect();
+                    let more = left.len().saturating_sub(5);
+                    bail!(
+                        "{out}timed out after {}s waiting for the deletion: {} of {} objects still exist: {}{} \
+                         (finalizers may hold them; `--timeout` waits longer)",
+                        self.timeout.as_secs(),
+                        left.len(),
+                        keys.len(),
+                        names.join(", "),
+                        if more > 0 { format!(" and {more} more") } else { String::new() }
+                    );
+                }
+                tokio::time::sleep(DELETE_POLL).await;
+            }
+        })?;
+        if orphan {
+            out.push_str("Waited until the Application was gone\n");
+        } else {
+            out.push_str(&format!(
+                "Waited until the Application and its {} objects were gone\n",
+                removed.objects.len()
+            ));
+        }
+        Ok(out)
+    }
 }

@@ -1,7 +1,8 @@
 //! `vela`: the command line of Vela-rs.
 //!
 //! `vela up|status|ls|delete` (delivery through vela-engine, to the embedded cluster when no
-//! cluster is configured), `vela cluster join|list|detach|labels|probe` (the cluster registry), `vela dry-run` (render an Application offline, KubeVela's output layout), `vela def
+//! cluster is configured; `status --tree` draws what an application owns), `vela install`
+//! (KubeVela's CRDs and the built-in definitions into the hub), `vela cluster join|list|detach|labels|probe` (the cluster registry), `vela dry-run` (render an Application offline, KubeVela's output layout), `vela def
 //! list|show|render|vet` (definition tooling), `vela cue export|eval` (CUE's own commands) and
 //! `vela completion` (shell completion scripts).
 //! Results go to stdout, logs and errors to stderr; the exit codes are in [`cli::EXIT_CODES`].
@@ -16,7 +17,9 @@ mod cluster;
 mod commands;
 mod cue;
 mod deliver;
+mod install;
 mod logging;
+mod tree;
 
 use cli::{
     Cli, ClusterCommand, Command, CueCommand, DefCommand, LabelsCommand, ListingFormat, WorkflowCommand,
@@ -63,17 +66,53 @@ fn main() -> ExitCode {
             timeout,
         }
         .run(),
-        Command::Status { name, output, state } => {
-            deliver::status(&name, namespace, &hub_args(state.as_deref()), output)
+        Command::Status {
+            name,
+            tree,
+            output,
+            state,
+        } => {
+            if tree {
+                tree::tree(&name, namespace, &hub_args(state.as_deref()), output)
+            } else {
+                deliver::status(&name, namespace, &hub_args(state.as_deref()), output)
+            }
         }
         Command::Ls {
             all_namespaces,
             output,
             state,
         } => deliver::list(namespace, all_namespaces, &hub_args(state.as_deref()), output),
-        Command::Delete { name, orphan, state } => {
-            deliver::delete(&name, namespace, orphan, &hub_args(state.as_deref()))
+        Command::Delete {
+            name,
+            orphan,
+            wait,
+            timeout,
+            yes,
+            state,
+        } => deliver::Delete {
+            name: &name,
+            namespace,
+            orphan,
+            hub: hub_args(state.as_deref()),
+            wait,
+            timeout,
+            yes,
         }
+        .run(),
+        Command::Install {
+            dry_run,
+            output,
+            timeout,
+            state,
+        } => install::Install {
+            hub: hub_args(state.as_deref()),
+            namespace: namespace.unwrap_or(vela_engine::install::DEFINITIONS_NAMESPACE),
+            dry_run,
+            output,
+            timeout,
+        }
+        .run(),
         Command::Workflow {
             command,
             definitions,

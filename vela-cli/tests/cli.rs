@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 mod checks;
 #[path = "cli/cluster.rs"]
 mod cluster;
+#[path = "cli/lifecycle.rs"]
+mod lifecycle;
 
 fn vela(args: &[&str]) -> (bool, String, String) {
     let out = run(args, None, &[]);
