@@ -8,10 +8,12 @@
 //! - [`model_api`]: vela-model's types and CRDs against a real API server;
 //! - [`support`]: vela-test-support's helpers against the real clusters;
 //! - [`delivery`]: the Application engine delivering to a hub and two members;
-//! - [`registry`]: vela-multicluster's cluster registry and `Fleet` (a member joined into the hub).
+//! - [`registry`]: vela-multicluster's cluster registry and `Fleet` (a member joined into the hub);
+//! - [`install`]: `vela install` (the engine's installer of CRDs and built-in definitions).
 
 mod backend_suite;
 mod delivery;
+mod install;
 mod model_api;
 mod registry;
 mod smoke;
