@@ -24,7 +24,7 @@ spec:
 ";
 
 #[test]
-fn status_tree_draws_the_objects_by_cluster_and_marks_outdated_ones() {
+fn status_tree_draws_the_objects_by_cluster_and_marks_outdated_and_missing_ones() {
     let state = State::new("tree");
     let s = state.arg();
     let join = run(&["cluster", "join", "--embedded", "edge-1", &s], None, &[]);
@@ -94,6 +94,26 @@ fn status_tree_draws_the_objects_by_cluster_and_marks_outdated_ones() {
     let yaml = run(&["status", "shop", "--tree", "-o", "yaml", &s], None, &[]);
     assert!(yaml.stdout.starts_with("application: shop\n"), "{}", yaml.stdout);
     assert_eq!(yaml.stdout.matches("status: outdated").count(), 2);
+
+    // an object deleted behind the application's back is `missing`
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        use vela_multicluster::Objects as _;
+        let hub = vela_multicluster::Embedded::open(&state.0).unwrap();
+        let service = vela_multicluster::Key {
+            cluster: String::new(),
+            api_version: "v1".into(),
+            kind: "Service".into(),
+            namespace: "default".into(),
+            name: "api".into(),
+        };
+        assert!(hub.delete(&service).await.unwrap());
+    });
+    let tree = run(&["status", "shop", "--tree", &s], None, &[]);
+    assert_eq!(
+        tree.stdout.lines().nth(1),
+        Some("local   ─── default   ─┬─ Service/api      missing   -")
+    );
 
     let missing = run(&["status", "nope", "--tree", &s], None, &[]);
     assert_eq!(missing.code, 1);
