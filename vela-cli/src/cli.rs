@@ -121,7 +121,8 @@ pub enum Command {
         /// The objects the Application owns (from its ResourceTrackers), drawn as a tree:
         /// CLUSTER, NAMESPACE, RESOURCE, STATUS (`updated`: the current generation owns it;
         /// `outdated`: only an older generation, not collected yet; `missing`: not in its
-        /// cluster) and HEALTH (the component's or trait's, else `-`).
+        /// cluster; `unknown`: its cluster did not answer) and HEALTH (the component's or
+        /// trait's, else `-`).
         #[arg(short = 't', long)]
         tree: bool,
         /// Output format (with --tree: `{application, namespace, clusters: [{name,

@@ -4,7 +4,8 @@
 //! The objects come from the application's ResourceTrackers ([`vela_engine::Engine::tracked`]);
 //! each is looked up in its cluster through the Fleet. STATUS is `updated` (the current
 //! generation owns it), `outdated` (only an older generation recorded it and it is not collected
-//! yet) or `missing` (recorded, but not in its cluster). HEALTH is the component's or trait's
+//! yet), `missing` (recorded, but not in its cluster) or `unknown` (its cluster did not answer,
+//! or is no longer registered; a warning on stderr says why, once per cluster). HEALTH is the component's or trait's
 //! health from the application's status where the object is a component's or trait's, else `-`.
 
 use anyhow::{Result, bail};
@@ -87,6 +88,7 @@ pub fn tree(name: &str, namespace: Option<&str>, hub: &HubArgs<'_>, format: List
             };
             let services = app.status.map(|s| s.services).unwrap_or_default();
             let mut nodes = Vec::new();
+            let mut failed = std::collections::BTreeSet::new();
             for t in engine.tracked(namespace, name).await? {
                 let m = &t.resource;
                 let key = Key {
@@ -96,11 +98,24 @@ pub fn tree(name: &str, namespace: Option<&str>, hub: &HubArgs<'_>, format: List
                     namespace: m.namespace.clone(),
                     name: m.name.clone(),
                 };
-                let exists = hub.fleet.get(&key).await?.is_some();
-                let status = match (exists, t.current) {
-                    (false, _) => "missing",
-                    (true, true) => "updated",
-                    (true, false) => "outdated",
+                let status = match (hub.fleet.get(&key).await, t.current) {
+                    (Err(e), _) => {
+                        if failed.insert(key.cluster.clone()) {
+                            eprintln!(
+                                "Warning: cluster {}: {}",
+                                if key.cluster.is_empty() {
+                                    "local"
+                                } else {
+                                    &key.cluster
+                                },
+                                chain(&e)
+                            );
+                        }
+                        "unknown"
+                    }
+                    (Ok(None), _) => "missing",
+                    (Ok(Some(_)), true) => "updated",
+                    (Ok(Some(_)), false) => "outdated",
                 };
                 nodes.push(Node {
                     cluster: if m.cluster.is_empty() {

@@ -115,6 +115,26 @@ fn status_tree_draws_the_objects_by_cluster_and_marks_outdated_and_missing_ones(
         Some("local   ─── default   ─┬─ Service/api      missing   -")
     );
 
+    // a detached member: its objects stay, but their state is unknown
+    let detach = run(&["cluster", "detach", "edge-1", &s], None, &[]);
+    assert_eq!(detach.code, 0, "{}", detach.stderr);
+    let tree = run(&["status", "shop", "--tree", &s], None, &[]);
+    assert_eq!(tree.code, 0, "{}", tree.stderr);
+    assert_eq!(
+        tree.stdout.lines().skip(4).collect::<Vec<_>>(),
+        [
+            "edge-1  ─── default   ─┬─ Service/api      unknown   -",
+            "                       ├─ Deployment/api   unknown   -",
+            "                       └─ Deployment/jobs  unknown   -",
+        ]
+    );
+    assert_eq!(
+        tree.stderr.matches("Warning: cluster edge-1: ").count(),
+        1,
+        "{}",
+        tree.stderr
+    );
+
     let missing = run(&["status", "nope", "--tree", &s], None, &[]);
     assert_eq!(missing.code, 1);
     assert!(
