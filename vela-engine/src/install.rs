@@ -360,5 +360,24 @@ mod tests {
         assert_eq!(crds.len(), 12);
         assert!(crds.iter().all(|c| c.get("status").is_none()));
         assert_eq!(crds[0]["metadata"]["name"], "applications.core.oam.dev");
+        // the same CRDs as the chart's (vela-model's tests keep the files equal to the types)
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../charts/vela-crds/crds");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let mut ours: Vec<String> = crds
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}_{}.yaml",
+                    c["spec"]["group"].as_str().unwrap(),
+                    c["spec"]["names"]["plural"].as_str().unwrap()
+                )
+            })
+            .collect();
+        ours.sort();
+        assert_eq!(ours, files);
     }
 }
