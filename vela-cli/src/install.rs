@@ -31,6 +31,13 @@ pub struct Install<'a> {
 impl Install<'_> {
     /// Installs, or plans, and returns the report.
     pub fn run(&self) -> Result<String> {
+        if !vela_render::vela_model::validate::is_dns_label(self.namespace) {
+            anyhow::bail!(
+                "-n {:?}: not a valid namespace name (lowercase letters, digits and '-', at most 63 \
+                 characters, starting and ending with a letter or digit)",
+                self.namespace
+            );
+        }
         let rt = crate::deliver::runtime()?;
         if let Some(format) = self.output {
             // the objects alone: built without the hub

@@ -331,6 +331,14 @@ fn install_applies_crds_and_definitions_once_and_dry_run_writes_nothing() {
          \x20                      └─ Deployment/hello-web  updated  healthy\n"
     );
 
+    let bad = run(&["install", "-n", "Bad_NS", &s], None, &[]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.stderr,
+        "Error: -n \"Bad_NS\": not a valid namespace name (lowercase letters, digits and '-', at \
+         most 63 characters, starting and ending with a letter or digit)\n"
+    );
+
     // -o prints documents, so only with --dry-run
     let usage = run(&["install", "-o", "yaml", &s], None, &[]);
     assert_eq!(usage.code, 2, "{}", usage.stderr);
