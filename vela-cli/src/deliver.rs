@@ -153,8 +153,15 @@ async fn settle(
     let mut delivered = first;
     let (mut applied, mut collected) = (delivered.applied.len(), delivered.collected.len());
     while delivered.workflow == vela_workflow::RunPhase::Executing {
+        // every cluster of the embedded state: the hub and its virtual members
         let changed = match &hub.embedded {
-            Some(state) => state.simulate_readiness("")?,
+            Some(state) => {
+                let mut changed = state.simulate_readiness("")?;
+                for cluster in state.clusters()?.iter().filter(|c| !c.is_empty()) {
+                    changed += state.simulate_readiness(cluster)?;
+                }
+                changed
+            }
             None => 0,
         };
         if changed == 0 {

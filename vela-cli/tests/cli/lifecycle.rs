@@ -34,16 +34,21 @@ fn status_tree_draws_the_objects_by_cluster_and_marks_outdated_and_missing_ones(
 
     let tree = run(&["status", "shop", "--tree", &s], None, &[]);
     assert_eq!(tree.code, 0, "{}", tree.stderr);
-    // the embedded member's workloads are not simulated ready by `vela up` (only the hub's)
+    // `vela up` simulates readiness in the embedded member too, so the workflow finishes
+    assert!(
+        up.stdout.ends_with("6 objects (12 applies); phase running\n"),
+        "{}",
+        up.stdout
+    );
     assert_eq!(
         tree.stdout,
         "CLUSTER     NAMESPACE     RESOURCE         STATUS   HEALTH\n\
          local   ─── default   ─┬─ Service/api      updated  healthy\n\
          \x20                      ├─ Deployment/api   updated  healthy\n\
          \x20                      └─ Deployment/jobs  updated  healthy\n\
-         edge-1  ─── default   ─┬─ Service/api      updated  unhealthy\n\
-         \x20                      ├─ Deployment/api   updated  unhealthy\n\
-         \x20                      └─ Deployment/jobs  updated  unhealthy\n"
+         edge-1  ─── default   ─┬─ Service/api      updated  healthy\n\
+         \x20                      ├─ Deployment/api   updated  healthy\n\
+         \x20                      └─ Deployment/jobs  updated  healthy\n"
     );
 
     // generation 2 drops the worker: its Deployments stay (keepLegacyResource), outdated
@@ -65,8 +70,8 @@ fn status_tree_draws_the_objects_by_cluster_and_marks_outdated_and_missing_ones(
          local   ─── default   ─┬─ Service/api      updated   healthy\n\
          \x20                      ├─ Deployment/api   updated   healthy\n\
          \x20                      └─ Deployment/jobs  outdated  -\n\
-         edge-1  ─── default   ─┬─ Service/api      updated   unhealthy\n\
-         \x20                      ├─ Deployment/api   updated   unhealthy\n\
+         edge-1  ─── default   ─┬─ Service/api      updated   healthy\n\
+         \x20                      ├─ Deployment/api   updated   healthy\n\
          \x20                      └─ Deployment/jobs  outdated  -\n"
     );
 
