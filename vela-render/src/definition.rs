@@ -297,6 +297,18 @@ impl Meta {
             .unwrap_or_default()
     }
 
+    /// A trait's `spec.controlPlaneOnly`: its objects go to the hub cluster (`local`), in the
+    /// application's namespace, whatever the placement (false when unset).
+    pub fn is_control_plane_only(&self) -> bool {
+        self.attributes.get("controlPlaneOnly").and_then(Value::as_bool) == Some(true)
+    }
+
+    /// Sets a trait's `spec.controlPlaneOnly` (see [`Meta::is_control_plane_only`]).
+    pub fn control_plane_only(mut self, only: bool) -> Self {
+        self.attributes.insert("controlPlaneOnly".into(), Value::Bool(only));
+        self
+    }
+
     /// `spec.workloadRefPath` of a trait, if any.
     pub fn workload_ref_path(&self) -> Option<&str> {
         self.attributes
@@ -474,6 +486,7 @@ mod tests {
             .pod_disruptive(true)
             .workload_ref_at("spec.workloadRef")
             .stage(Stage::PostDispatch)
+            .control_plane_only(true)
             .health_policy("isHealth: true")
             .custom_status("message: \"ok\"");
         // vela-model's typed spec reads them back: a wrong key would leave a field empty.
@@ -483,6 +496,9 @@ mod tests {
         assert!(spec.pod_disruptive);
         assert_eq!(spec.workload_ref_path, "spec.workloadRef");
         assert_eq!(spec.stage, Some(Stage::PostDispatch));
+        assert!(spec.control_plane_only);
+        assert!(meta.is_control_plane_only());
+        assert!(!Meta::new("t", Kind::Trait, "").is_control_plane_only());
         let status = spec.status.unwrap();
         assert_eq!(status.health_policy.as_deref(), Some("isHealth: true"));
         assert_eq!(status.custom_status.as_deref(), Some("message: \"ok\""));

@@ -89,6 +89,9 @@ pub struct Options {
     pub app_revision: String,
     /// `context.cluster`.
     pub cluster: String,
+    /// `context.replicaKey`: the key of the `replication` policy this render is a replica
+    /// for. When set, every rendered object also gets the label `app.oam.dev/replicaKey`.
+    pub replica_key: String,
     /// Reject properties a definition does not declare (`unknown field`). Off by default:
     /// KubeVela's CUE parameters are open, so undeclared fields are ignored (and removed
     /// before a native definition sees them).
@@ -112,6 +115,13 @@ impl Options {
     #[must_use]
     pub fn with_cluster(mut self, cluster: impl Into<String>) -> Self {
         self.cluster = cluster.into();
+        self
+    }
+
+    /// Sets [`Options::replica_key`].
+    #[must_use]
+    pub fn with_replica_key(mut self, replica_key: impl Into<String>) -> Self {
+        self.replica_key = replica_key.into();
         self
     }
 
@@ -428,6 +438,7 @@ impl Renderer {
         let mut ctx = Context::new(app::name(app), app::namespace(app), &comp.name);
         ctx.app_revision.clone_from(&self.options.app_revision);
         ctx.cluster.clone_from(&self.options.cluster);
+        ctx.replica_key.clone_from(&self.options.replica_key);
         ctx.app_labels = app::labels(app).clone();
         ctx.app_annotations = app_annotations.clone();
         ctx.components = Arc::clone(components_json);
@@ -616,6 +627,9 @@ impl Renderer {
         l.insert(label::APP_NAMESPACE.into(), ns.to_string());
         l.insert(label::APP_REVISION.into(), self.options.app_revision.clone());
         l.insert(label::APP_COMPONENT.into(), comp.to_string());
+        if !self.options.replica_key.is_empty() {
+            l.insert(label::REPLICA_KEY.into(), self.options.replica_key.clone());
+        }
         if let Some(f) = app::annotations(app).get(annotation::FILTER_LABEL_KEYS) {
             for k in f.split(',') {
                 l.remove(k.trim());

@@ -129,6 +129,11 @@ pub struct ComponentStatus {
     /// Legacy env-binding environment.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub env: String,
+    /// The key of the `replication` policy this entry is a replica for (empty when the
+    /// component is not replicated). Not in KubeVela's status, where the replicas of a
+    /// component share one entry.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub replica_key: String,
     /// The workload's API version and kind.
     #[serde(default, skip_serializing_if = "WorkloadGvk::is_empty")]
     pub workload_definition: WorkloadGvk,

@@ -177,7 +177,7 @@ pub struct Replication {
     /// One clone per key (`context.replicaKey`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<String>,
-    /// The components to clone (all when empty).
+    /// The components to clone, by name (required: none selected is an error).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub selector: Vec<String>,
 }
