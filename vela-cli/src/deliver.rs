@@ -48,7 +48,8 @@ impl Up<'_> {
         let text = read_input(self.file, "application file")?;
         let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
         set_namespace(&mut app, self.namespace)?;
-        // replication and custom policy types are not run yet
+        // custom policy types (PolicyDefinitions) are not run yet; replication is run by the
+        // `deploy` steps that name it
         let not_run: Vec<&str> = app
             .spec
             .policies
@@ -65,6 +66,7 @@ impl Up<'_> {
                     n::READ_ONLY,
                     n::TAKE_OVER,
                     n::RESOURCE_UPDATE,
+                    n::REPLICATION,
                 ]
                 .contains(t)
             })

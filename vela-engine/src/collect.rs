@@ -10,7 +10,10 @@
 //! - `keepLegacyResource`: objects of outdated generations stay; a generation's tracker goes
 //!   once nothing it holds is still there and the application's;
 //! - `order: dependency`: components are deleted in reverse `dependsOn` order (dependents first);
-//! - `read-only` objects are never deleted.
+//! - `read-only` objects are never deleted;
+//! - `continueOnFailure`: an object whose deletion fails does not stop the collection: the
+//!   others are still released, and the failures are reported (the old trackers stay, so the
+//!   next collection tries again). Without it, the first failure stops the collection.
 //!
 //! Nothing is deleted because a read failed, and an old tracker is removed only after every
 //! object it held was released.
@@ -27,14 +30,23 @@ use crate::apply::{Owner, Released, owner_of, release};
 use crate::policy::{ObjectRules, stored_rules};
 use crate::tracker;
 
+/// What a collection did.
+#[derive(Debug, Default)]
+pub(crate) struct Collection {
+    /// The objects deleted.
+    pub(crate) deleted: Vec<Key>,
+    /// The objects whose release failed, with the cause (only with `continueOnFailure`).
+    pub(crate) failed: Vec<(Key, String)>,
+}
+
 /// Releases what earlier generations track and `current` (nor the root tracker) does not, then
-/// their trackers. Returns the objects deleted.
+/// their trackers.
 pub(crate) async fn collect(
     objects: &dyn Objects,
     owner: &Owner,
     generation: i64,
     current: &[ManagedResource],
-) -> Result<Vec<Key>> {
+) -> Result<Collection> {
     let current_name = tracker::versioned_name(&owner.name, &owner.namespace, generation);
     let trackers = tracker::list(objects, &owner.name, &owner.namespace).await?;
     let mut keep: BTreeSet<String> = current.iter().map(ManagedResource::key).collect();
@@ -49,7 +61,7 @@ pub(crate) async fn collect(
         .filter(|t| !t.is_root() && t.name != current_name)
         .collect();
     if old.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Collection::default());
     }
     let (app, rules) = stored_rules(objects, owner).await?;
 
@@ -94,23 +106,31 @@ pub(crate) async fn collect(
                 objects.delete(&t.key()).await?;
             }
         }
-        return Ok(Vec::new());
+        return Ok(Collection::default());
     }
 
     if rules.gc_settings.dependency_order {
         sort_for_deletion(app.as_ref(), &mut plan);
     }
-    let mut collected = Vec::new();
+    let mut out = Collection::default();
     for (r, decided) in &plan {
         let key = tracker::key_of(r);
-        if release(objects, &key, owner, decided.propagation).await? == Released::Deleted {
-            collected.push(key);
+        match release(objects, &key, owner, decided.propagation).await {
+            Ok(Released::Deleted) => out.deleted.push(key),
+            Ok(_) => {}
+            Err(e) if rules.gc_settings.continue_on_failure => {
+                tracing::warn!(object = ?key, error = %crate::error::chain(&e), "collection goes on");
+                out.failed.push((key, crate::error::chain(&e)));
+            }
+            Err(e) => return Err(e),
         }
     }
-    for t in old {
-        objects.delete(&t.key()).await?;
+    if out.failed.is_empty() {
+        for t in old {
+            objects.delete(&t.key()).await?;
+        }
     }
-    Ok(collected)
+    Ok(out)
 }
 
 /// Releases everything the application's trackers hold (except `never` and read-only objects)

@@ -30,8 +30,13 @@ pub struct Delivered {
     /// The objects applied by this reconcile, in order.
     pub applied: Vec<Key>,
     /// The objects of earlier generations that were deleted because this one no longer
-    /// delivers them (only once the workflow succeeded).
+    /// delivers them (once the workflow succeeded, or failed with the garbage-collect
+    /// policy's `continueOnFailure`).
     pub collected: Vec<Key>,
+    /// The objects of earlier generations whose deletion failed, with the cause; only with
+    /// `continueOnFailure`, which goes on with the others (the status has a
+    /// [`GC_CONDITION`] condition, and the next reconcile tries again).
+    pub uncollected: Vec<(Key, String)>,
     /// The objects state-keep restored because they drifted from what the application applied
     /// (only in a reconcile after the workflow succeeded).
     pub restored: Vec<Key>,
@@ -43,6 +48,12 @@ pub struct Delivered {
     /// The status written to the Application.
     pub status: Status,
 }
+
+/// The type of the status condition that reports objects the garbage collection could not
+/// delete (with the garbage-collect policy's `continueOnFailure`; status `False`, reason
+/// `DeleteFailed`). While it is there, every reconcile whose workflow is over (succeeded, or
+/// failed with `continueOnFailure`) collects again.
+pub const GC_CONDITION: &str = "GarbageCollect";
 
 /// What deleting an application did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +193,12 @@ impl Engine {
         if !restart {
             for s in &previous.services {
                 record.services.insert(
-                    (s.name.clone(), s.cluster.clone(), s.namespace.clone()),
+                    (
+                        s.name.clone(),
+                        s.cluster.clone(),
+                        s.namespace.clone(),
+                        s.replica_key.clone(),
+                    ),
                     s.clone(),
                 );
             }
@@ -206,6 +222,7 @@ impl Engine {
             "appRevision": rev.name, "workflowName": name,
         });
         let already_done = !restart && state.status.phase == RunPhase::Succeeded;
+        let already_failed = !restart && state.status.phase == RunPhase::Failed;
         let outcome = engine.reconcile(&wf, &context, &mut state).await?;
         let mut restored = Vec::new();
         if already_done && outcome.phase == RunPhase::Succeeded {
@@ -236,11 +253,25 @@ impl Engine {
         // what earlier generations left is collected once, in the pass where the workflow
         // succeeds (generation 1 has no earlier generation: deleting an application removes
         // its trackers)
-        let collected = if outcome.phase == RunPhase::Succeeded && !already_done && generation > 1 {
+        // (with continueOnFailure also in the pass where it fails, and again in every pass while
+        // an earlier collection left objects it could not delete)
+        // (never while a workflow still runs: its later steps may yet apply what an earlier
+        // generation has)
+        let continue_on_failure = delivery.rules.gc_settings.continue_on_failure;
+        let over = outcome.phase == RunPhase::Succeeded
+            || (continue_on_failure && outcome.phase == RunPhase::Failed);
+        let first_time = match outcome.phase {
+            RunPhase::Succeeded => !already_done,
+            _ => !already_failed,
+        };
+        let retry = previous.conditions.iter().any(|c| c.type_ == GC_CONDITION);
+        let collection = if over && ((first_time && generation > 1) || retry) {
             collect::collect(hub, &owner, generation, &resources).await?
         } else {
-            Vec::new()
+            collect::Collection::default()
         };
+        let collected = collection.deleted;
+        let uncollected = collection.failed;
 
         // saved after the collection: if it fails, the next reconcile runs this pass again
         // (re-applying is idempotent) and collects then
@@ -279,6 +310,7 @@ impl Engine {
                     ..ClusterObjectReference::default()
                 })
                 .collect(),
+            conditions: gc_condition(&uncollected),
             ..Status::default()
         };
         let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
@@ -299,7 +331,13 @@ impl Engine {
             collected,
             restored,
             workflow: outcome.phase,
-            requeue_after: outcome.requeue_after,
+            // objects left to collect: try again soon
+            requeue_after: if uncollected.is_empty() {
+                outcome.requeue_after
+            } else {
+                Some(outcome.requeue_after.map_or(GC_RETRY, |d| d.min(GC_RETRY)))
+            },
+            uncollected,
             status,
         }))
     }
@@ -378,6 +416,42 @@ impl Engine {
             .await?;
         items.into_iter().map(decode_app).collect()
     }
+}
+
+/// How soon to reconcile again when the collection left objects it could not delete.
+const GC_RETRY: Duration = Duration::from_secs(30);
+
+/// The [`GC_CONDITION`] condition naming every object the collection could not delete (none
+/// when it deleted everything).
+fn gc_condition(uncollected: &[(Key, String)]) -> Vec<vela_model::common::Condition> {
+    if uncollected.is_empty() {
+        return Vec::new();
+    }
+    let message = uncollected
+        .iter()
+        .map(|(k, cause)| {
+            let cluster = if k.cluster.is_empty() {
+                "local"
+            } else {
+                k.cluster.as_str()
+            };
+            format!(
+                "{} {}/{} in cluster {cluster}: {cause}",
+                k.kind, k.namespace, k.name
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    vec![vela_model::common::Condition {
+        type_: GC_CONDITION.into(),
+        status: vela_model::common::ConditionStatus::False,
+        reason: "DeleteFailed".into(),
+        message: format!(
+            "could not delete {} outdated object(s): {message}",
+            uncollected.len()
+        ),
+        ..Default::default()
+    }]
 }
 
 fn decode_app(obj: Value) -> Result<Application> {

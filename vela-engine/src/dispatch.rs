@@ -2,9 +2,12 @@
 //! what they share during one reconcile — the application being delivered, its owner and
 //! resource rules, and a record of what was applied and how healthy it is.
 //!
-//! A deployment renders every component once per placement (with `context.cluster` and the
-//! placement's namespace), applies its objects with the ownership rules, and evaluates its
-//! health from the live objects. Components wait for their `dependsOn` to be healthy in the
+//! A deployment renders every component instance (a component, or one replica of it per key
+//! of a `replication` policy, with `context.replicaKey`) once per placement (with
+//! `context.cluster` and the placement's namespace), applies its objects with the ownership
+//! rules, and evaluates its health from the live objects. The objects of `controlPlaneOnly`
+//! traits go to the hub, in the application's namespace, once per reconcile whatever the
+//! placements. Components wait for their `dependsOn` to be healthy in the
 //! same placement. Pairs of (placement, component) of one dependency level run concurrently, up
 //! to `parallelism`. A failing cluster fails only its own placements; the step's error names
 //! each of them.
@@ -23,15 +26,15 @@ use vela_render::{ComponentManifest, Renderer};
 use vela_workflow::step::{self, StepType};
 
 use crate::apply::{self, Owner};
-use crate::placement::{self, Placement};
+use crate::placement::{self, Instance, Placement};
 use crate::policy::{Origin, Rules};
 use crate::{Engine, Result, tracker};
 
 /// KubeVela's default `parallelism` of a `deploy` step.
 const DEFAULT_PARALLELISM: usize = 5;
 
-/// (component, cluster, namespace): one entry of `status.services`.
-pub(crate) type ServiceKey = (String, String, String);
+/// (component, cluster, namespace, replica key): one entry of `status.services`.
+pub(crate) type ServiceKey = (String, String, String, String);
 
 /// What the delivery steps of one reconcile applied and found.
 #[derive(Debug, Default)]
@@ -44,6 +47,9 @@ pub(crate) struct Record {
     pub(crate) services: BTreeMap<ServiceKey, ComponentStatus>,
     /// (cluster, namespace) known to exist in this reconcile.
     pub(crate) namespaces: BTreeSet<(String, String)>,
+    /// The objects of `controlPlaneOnly` traits applied to the hub in this reconcile, with
+    /// what the hub has since: another placement rendering them again does not apply again.
+    pub(crate) hub_only: BTreeMap<Key, Value>,
 }
 
 /// The application being delivered, shared by the delivery steps of one reconcile.
@@ -67,16 +73,28 @@ pub(crate) struct Deployment {
     pub(crate) pending: Vec<String>,
 }
 
-/// (placement index, component name, its status or the failure).
-type TaskResult = (usize, String, std::result::Result<ComponentStatus, String>);
+/// (placement index, instance index, its status or the failure).
+type TaskResult = (usize, usize, std::result::Result<ComponentStatus, String>);
 type TaskFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = TaskResult> + Send + 'a>>;
 
-/// One (placement, component) to deliver.
+/// One (placement, component instance) to deliver.
 struct Task<'a> {
     placement: &'a Placement,
     app: &'a Application,
+    /// The component's index in the application (for error paths).
     index: usize,
+    comp: &'a Component,
+    replica_key: &'a str,
     comps_json: &'a Arc<Value>,
+}
+
+/// `web` or `web (replica eu)`, for messages.
+fn instance_name(name: &str, replica_key: &str) -> String {
+    if replica_key.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} (replica {replica_key})")
+    }
 }
 
 impl Delivery {
@@ -84,24 +102,32 @@ impl Delivery {
         self.record.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn renderer_for(&self, placement: &Placement) -> Renderer {
+    fn renderer_for(&self, placement: &Placement, replica_key: &str) -> Renderer {
         let base = self.engine.renderer();
         let mut options = base.options().clone();
         options.cluster = placement.cluster.clone();
         options.app_revision = self.revision.clone();
+        options.replica_key = replica_key.to_owned();
         Renderer::new(base.registry().clone()).with_options(options)
     }
 
-    /// Delivers `comps` to every placement (`apply` false: only evaluates their health, for a
-    /// workflow that already succeeded).
+    /// Delivers the component `instances` to every placement (`apply` false: only evaluates
+    /// their health, for a workflow that already succeeded).
     pub(crate) async fn deploy(
         &self,
         placements: &[Placement],
-        comps: &[Component],
+        instances: &[Instance],
         parallelism: usize,
         apply: bool,
     ) -> Deployment {
         let mut out = Deployment::default();
+        // the components as written (after overrides), each once
+        let mut comps: Vec<Component> = Vec::new();
+        for i in instances {
+            if !comps.iter().any(|c| c.name == i.component.name) {
+                comps.push(i.component.clone());
+            }
+        }
         // per placement: the application as that placement renders it
         let apps: Vec<Application> = placements
             .iter()
@@ -110,68 +136,73 @@ impl Delivery {
                 if !p.namespace.is_empty() {
                     app.metadata.namespace = Some(p.namespace.clone());
                 }
-                app.spec.components = comps.to_vec();
+                app.spec.components.clone_from(&comps);
                 app
             })
             .collect();
-        let comps_json = Arc::new(serde_json::to_value(comps).unwrap_or(Value::Null));
-        let renderers: BTreeMap<&str, Renderer> = placements
+        let comps_json = Arc::new(serde_json::to_value(&comps).unwrap_or(Value::Null));
+        let renderers: BTreeMap<(&str, &str), Renderer> = placements
             .iter()
-            .map(|p| (p.cluster.as_str(), self.renderer_for(p)))
+            .flat_map(|p| instances.iter().map(move |i| (p, i.replica_key.as_str())))
+            .map(|(p, key)| ((p.cluster.as_str(), key), self.renderer_for(p, key)))
             .collect();
-        // healthy components per placement index
-        let mut healthy: Vec<BTreeSet<String>> = vec![BTreeSet::new(); placements.len()];
-        let mut blocked: Vec<BTreeSet<String>> = vec![BTreeSet::new(); placements.len()];
-        for level in levels(comps) {
+        // per placement index: the instances (by index) that are healthy
+        let mut healthy: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); placements.len()];
+        let members: Vec<Component> = instances.iter().map(|i| i.component.clone()).collect();
+        for level in levels(&members) {
             let mut tasks = Vec::new();
             for (pi, placement) in placements.iter().enumerate() {
-                for &index in &level {
-                    let comp = &comps[index];
+                for &ii in &level {
+                    let instance = &instances[ii];
+                    let comp = &instance.component;
                     let waiting: Vec<&String> = comp
                         .depends_on
                         .iter()
-                        .filter(|d| !healthy[pi].contains(*d))
+                        .filter(|d| !dependency_healthy(instances, &healthy[pi], d, &instance.replica_key))
                         .collect();
                     if !waiting.is_empty() {
-                        blocked[pi].insert(comp.name.clone());
                         out.pending.push(format!(
                             "{} in cluster {}: waiting for {}",
-                            comp.name,
+                            instance_name(&comp.name, &instance.replica_key),
                             placement.cluster,
                             waiting.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
                         ));
                         continue;
                     }
+                    let index = comps.iter().position(|c| c.name == comp.name).unwrap_or(0);
                     tasks.push((
                         pi,
+                        ii,
                         Task {
                             placement,
                             app: &apps[pi],
                             index,
+                            comp,
+                            replica_key: &instance.replica_key,
                             comps_json: &comps_json,
                         },
                     ));
                 }
             }
             let mut futures: Vec<TaskFuture<'_>> = Vec::with_capacity(tasks.len());
-            for (pi, task) in tasks {
-                let renderer = &renderers[task.placement.cluster.as_str()];
+            for (pi, ii, task) in tasks {
+                let renderer = &renderers[&(task.placement.cluster.as_str(), task.replica_key)];
                 futures.push(Box::pin(async move {
-                    let name = task.app.spec.components[task.index].name.clone();
                     let result = self.deliver_one(renderer, &task, apply).await;
-                    (pi, name, result)
+                    (pi, ii, result)
                 }));
             }
             let results: Vec<TaskResult> = futures_util::stream::iter(futures)
                 .buffer_unordered(parallelism.max(1))
                 .collect()
                 .await;
-            for (pi, name, result) in results {
+            for (pi, ii, result) in results {
                 let cluster = &placements[pi].cluster;
+                let name = instance_name(&instances[ii].component.name, &instances[ii].replica_key);
                 match result {
                     Ok(status) => {
                         if status.healthy {
-                            healthy[pi].insert(name);
+                            healthy[pi].insert(ii);
                         } else {
                             out.pending
                                 .push(format!("{name} in cluster {cluster}: {}", status.message));
@@ -186,6 +217,16 @@ impl Delivery {
         out.pending.sort();
         out.failures.sort();
         out
+    }
+
+    /// Whether the objects of trait type `trait_type` go to the hub only
+    /// (`controlPlaneOnly`).
+    fn control_plane_only(&self, trait_type: &str) -> bool {
+        self.engine
+            .renderer()
+            .registry()
+            .get(vela_render::Kind::Trait, trait_type)
+            .is_ok_and(|d| d.meta().is_control_plane_only())
     }
 
     /// Creates the namespace a placement delivers to when the cluster does not have it (as
@@ -221,7 +262,7 @@ impl Delivery {
         task: &Task<'_>,
         apply: bool,
     ) -> std::result::Result<ComponentStatus, String> {
-        let comp = &task.app.spec.components[task.index];
+        let comp = task.comp;
         let manifest = renderer
             .render_component(task.app, task.index, comp, task.comps_json)
             .map_err(|e| crate::error::chain(&e))?;
@@ -231,6 +272,8 @@ impl Delivery {
                 .await
                 .map_err(|e| crate::error::chain(&e))?;
         }
+        // live objects by the key the placement renders them with (what the health check
+        // looks up), wherever they went
         let mut live: BTreeMap<Key, Value> = BTreeMap::new();
         for (trait_type, obj) in objects_of(&manifest) {
             let mut obj = obj.clone();
@@ -241,8 +284,28 @@ impl Delivery {
             {
                 obj["metadata"]["namespace"] = Value::String(manifest.namespace.clone());
             }
+            let rendered_key = Key::of(cluster, &obj).map_err(|e| e.to_string())?;
+            let hub_only = trait_type.is_some_and(|t| self.control_plane_only(t));
+            let at = if hub_only {
+                // the hub, in the application's namespace (unless the trait chose another)
+                if obj["metadata"]["namespace"].as_str() == Some(manifest.namespace.as_str()) {
+                    obj["metadata"]["namespace"] = Value::String(self.namespace.clone());
+                }
+                ""
+            } else {
+                cluster
+            };
+            let key = Key::of(at, &obj).map_err(|e| e.to_string())?;
+            let done = if hub_only {
+                self.record().hub_only.get(&key).cloned()
+            } else {
+                None
+            };
+            if let Some(found) = done {
+                live.insert(rendered_key, found);
+                continue;
+            }
             if !apply {
-                let key = Key::of(cluster, &obj).map_err(|e| e.to_string())?;
                 if let Some(found) = self
                     .engine
                     .clusters()
@@ -250,7 +313,10 @@ impl Delivery {
                     .await
                     .map_err(|e| crate::error::chain(&e))?
                 {
-                    live.insert(key, found);
+                    if hub_only {
+                        self.record().hub_only.insert(key, found.clone());
+                    }
+                    live.insert(rendered_key, found);
                 }
                 continue;
             }
@@ -261,7 +327,7 @@ impl Delivery {
             };
             let applied = apply::apply_object(
                 self.engine.clusters().as_ref(),
-                cluster,
+                at,
                 &self.owner,
                 &self.rules,
                 &origin,
@@ -274,9 +340,11 @@ impl Delivery {
                 let mut record = self.record();
                 record.resources.insert(resource.key(), resource);
                 record.applied.push(applied.key.clone());
+                if hub_only {
+                    record.hub_only.insert(applied.key.clone(), applied.live.clone());
+                }
             }
-            let (key, found) = (applied.key, applied.live);
-            live.insert(key, found);
+            live.insert(rendered_key, applied.live);
         }
         let lookup = |rendered: &Value| {
             let mut obj = rendered.clone();
@@ -291,11 +359,12 @@ impl Delivery {
         };
         let status =
             match vela_render::health::evaluate(self.engine.renderer().registry(), comp, &manifest, lookup) {
-                Ok(report) => service(&manifest, &task.placement.cluster, &report),
+                Ok(report) => service(&manifest, &task.placement.cluster, task.replica_key, &report),
                 Err(e) => ComponentStatus {
                     name: comp.name.clone(),
                     namespace: manifest.namespace.clone(),
                     cluster: task.placement.cluster.clone(),
+                    replica_key: task.replica_key.to_owned(),
                     message: format!("health check failed: {}", crate::error::chain(&e)),
                     ..ComponentStatus::default()
                 },
@@ -305,6 +374,7 @@ impl Delivery {
                 comp.name.clone(),
                 status.cluster.clone(),
                 status.namespace.clone(),
+                status.replica_key.clone(),
             ),
             status.clone(),
         );
@@ -327,12 +397,14 @@ fn objects_of(manifest: &ComponentManifest) -> impl Iterator<Item = (Option<&str
 fn service(
     manifest: &ComponentManifest,
     cluster: &str,
+    replica_key: &str,
     report: &vela_render::health::Report,
 ) -> ComponentStatus {
     ComponentStatus {
         name: manifest.name.clone(),
         namespace: manifest.namespace.clone(),
         cluster: cluster.to_owned(),
+        replica_key: replica_key.to_owned(),
         workload_definition: WorkloadGvk {
             api_version: manifest.workload["apiVersion"]
                 .as_str()
@@ -357,6 +429,27 @@ fn service(
             .collect(),
         ..ComponentStatus::default()
     }
+}
+
+/// Whether the dependency `name` of an instance with `replica_key` is healthy in a placement:
+/// its instances of the same key when it has some (a replica waits for its own key's
+/// replicas), else all of its instances (every replica, or the single unreplicated one).
+fn dependency_healthy(
+    instances: &[Instance],
+    healthy: &BTreeSet<usize>,
+    name: &str,
+    replica_key: &str,
+) -> bool {
+    let of_name: Vec<usize> = (0..instances.len())
+        .filter(|&i| instances[i].component.name == name)
+        .collect();
+    let same_key: Vec<usize> = of_name
+        .iter()
+        .copied()
+        .filter(|&i| instances[i].replica_key == replica_key)
+        .collect();
+    let relevant = if same_key.is_empty() { of_name } else { same_key };
+    relevant.iter().all(|i| healthy.contains(i))
 }
 
 /// Component indexes in dependency levels: every component comes in a level after all of its
@@ -392,7 +485,8 @@ pub(crate) fn levels(comps: &[Component]) -> Vec<Vec<usize>> {
     levels
 }
 
-/// The `deploy` step: `policies` (topology and override policy names), `parallelism`.
+/// The `deploy` step: `policies` (topology, override and replication policy names),
+/// `parallelism`.
 pub(crate) struct Deploy(pub(crate) Arc<Delivery>);
 
 /// The `apply-component` step: `component`, and optionally `cluster` and `namespace`.
@@ -457,6 +551,7 @@ impl StepType for Deploy {
             .await
             .map_err(|e| step::Error::msg(crate::error::chain(&e)))?;
         let comps = placement::components(&delivery.app, &policies)
+            .and_then(|c| placement::replicate(c, &policies))
             .map_err(|e| step::Error::msg(crate::error::chain(&e)))?;
         let deployment = delivery.deploy(&placements, &comps, parallelism, true).await;
         conclude(ctx, &deployment)
@@ -497,7 +592,9 @@ impl StepType for ApplyComponent {
         // component is delivered alone
         let mut alone = comp.clone();
         alone.depends_on.clear();
-        let deployment = delivery.deploy(&[placement], &[alone], 1, true).await;
+        let deployment = delivery
+            .deploy(&[placement], &[Instance::single(alone)], 1, true)
+            .await;
         conclude(ctx, &deployment)
     }
 }
@@ -514,7 +611,8 @@ impl Delivery {
                     let hub = self.engine.clusters().as_ref();
                     let policies = placement::resolve(hub, &self.app, &self.namespace, &names).await?;
                     let placements = placement::placements(hub, &policies).await?;
-                    let comps = placement::components(&self.app, &policies)?;
+                    let comps =
+                        placement::replicate(placement::components(&self.app, &policies)?, &policies)?;
                     self.deploy(&placements, &comps, DEFAULT_PARALLELISM, false).await;
                 }
                 "apply-component" => {
@@ -531,7 +629,8 @@ impl Delivery {
                     };
                     let mut alone = comp.clone();
                     alone.depends_on.clear();
-                    self.deploy(&[placement], &[alone], 1, false).await;
+                    self.deploy(&[placement], &[Instance::single(alone)], 1, false)
+                        .await;
                 }
                 _ => {}
             }

@@ -23,7 +23,7 @@ mod statekeep;
 mod tracker;
 mod workflow;
 
-pub use deliver::{Delivered, Removed};
+pub use deliver::{Delivered, GC_CONDITION, Removed};
 pub use error::{Error, Result};
 pub use operate::Operation;
 pub use resources::Tracked;

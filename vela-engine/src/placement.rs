@@ -1,7 +1,8 @@
 //! Placement: where a `deploy` step sends its components. The step's policies are resolved by
 //! name (the application's own, else an external `Policy` object in the application's
 //! namespace); topology policies become (cluster, namespace) placements over the cluster
-//! registry, and override policies patch the components, as KubeVela's `deploy` does.
+//! registry, override policies patch the components, and replication policies clone the
+//! components they select once per key, as KubeVela's `deploy` does.
 
 use std::collections::BTreeMap;
 
@@ -203,6 +204,91 @@ pub(crate) fn components(app: &Application, policies: &[Resolved]) -> Result<Vec
     Ok(comps)
 }
 
+/// One component to deliver: the component (after overrides) and the replication key it is
+/// a replica for (empty when not replicated).
+#[derive(Debug, Clone)]
+pub(crate) struct Instance {
+    pub(crate) component: Component,
+    pub(crate) replica_key: String,
+}
+
+impl Instance {
+    /// A component that is not replicated.
+    pub(crate) fn single(component: Component) -> Self {
+        Self {
+            component,
+            replica_key: String::new(),
+        }
+    }
+}
+
+/// The instances a deployment delivers: every component once, except those a replication
+/// policy among `policies` selects, which come once per key of the policy (after the
+/// components no policy selects, as KubeVela orders them).
+///
+/// # Errors
+/// [`Error::Placement`] naming the policy field: a policy without keys, without a selector,
+/// or whose selector names a component the application does not have.
+pub(crate) fn replicate(comps: Vec<Component>, policies: &[Resolved]) -> Result<Vec<Instance>> {
+    let mut selected: Vec<bool> = vec![false; comps.len()];
+    let mut replicas = Vec::new();
+    for r in policies {
+        let Typed::Replication(rep) = &r.policy else {
+            continue;
+        };
+        if rep.keys.is_empty() {
+            return Err(Error::Placement {
+                path: format!("{}.properties.keys", r.path),
+                message: "a replication policy needs at least one key".into(),
+            });
+        }
+        for (i, key) in rep.keys.iter().enumerate() {
+            if key.is_empty() || rep.keys[..i].contains(key) {
+                return Err(Error::Placement {
+                    path: format!("{}.properties.keys[{i}]", r.path),
+                    message: format!("replication keys must be distinct and not empty (got {key:?})"),
+                });
+            }
+        }
+        if rep.selector.is_empty() {
+            return Err(Error::Placement {
+                path: format!("{}.properties.selector", r.path),
+                message: "no component selected to replicate: name the components to replicate".into(),
+            });
+        }
+        for (j, name) in rep.selector.iter().enumerate() {
+            let Some(i) = comps.iter().position(|c| &c.name == name) else {
+                return Err(Error::Placement {
+                    path: format!("{}.properties.selector[{j}]", r.path),
+                    message: format!(
+                        "no component {name:?} in the application (components: {})",
+                        comps
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            };
+            selected[i] = true;
+            for key in &rep.keys {
+                replicas.push(Instance {
+                    component: comps[i].clone(),
+                    replica_key: key.clone(),
+                });
+            }
+        }
+    }
+    let mut out: Vec<Instance> = comps
+        .into_iter()
+        .zip(selected)
+        .filter(|(_, s)| !s)
+        .map(|(c, _)| Instance::single(c))
+        .collect();
+    out.extend(replicas);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +348,68 @@ mod tests {
         assert!(topology(&clusters, "p", &selected).is_err());
         selected.allow_empty = true;
         assert!(topology(&clusters, "p", &selected).unwrap().is_empty());
+    }
+
+    fn replication(path: &str, keys: &[&str], selector: &[&str]) -> Resolved {
+        Resolved {
+            path: path.into(),
+            policy: Typed::Replication(vela_model::policy::Replication {
+                keys: keys.iter().map(|k| (*k).into()).collect(),
+                selector: selector.iter().map(|k| (*k).into()).collect(),
+            }),
+        }
+    }
+
+    fn comps() -> Vec<Component> {
+        ["web", "db", "cache"]
+            .iter()
+            .map(|n| Component::new(*n, "webservice", serde_json::json!({})))
+            .collect()
+    }
+
+    #[test]
+    fn replication_clones_the_selected_components_once_per_key() {
+        let policies = [replication("spec.policies[0]", &["eu", "us"], &["web", "cache"])];
+        let got: Vec<(String, String)> = replicate(comps(), &policies)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.component.name, i.replica_key))
+            .collect();
+        let want = [
+            ("db", ""),
+            ("web", "eu"),
+            ("web", "us"),
+            ("cache", "eu"),
+            ("cache", "us"),
+        ];
+        assert_eq!(got, want.map(|(n, k)| (n.to_owned(), k.to_owned())));
+        // without a replication policy every component comes once, unreplicated
+        assert_eq!(replicate(comps(), &[]).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn replication_errors_name_the_policy_field() {
+        let err = |keys: &[&str], selector: &[&str]| {
+            replicate(comps(), &[replication("spec.policies[2]", keys, selector)])
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err(&[], &["web"]);
+        assert!(
+            e.contains("spec.policies[2].properties.keys: a replication policy needs at least one key"),
+            "{e}"
+        );
+        let e = err(&["eu", "eu"], &["web"]);
+        assert!(e.contains("spec.policies[2].properties.keys[1]"), "{e}");
+        let e = err(&["eu"], &[]);
+        assert!(
+            e.contains("spec.policies[2].properties.selector: no component selected"),
+            "{e}"
+        );
+        let e = err(&["eu"], &["web", "mars"]);
+        assert!(
+            e.contains("spec.policies[2].properties.selector[1]: no component \"mars\" in the application (components: web, db, cache)"),
+            "{e}"
+        );
     }
 }

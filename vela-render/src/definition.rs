@@ -305,7 +305,8 @@ impl Meta {
 
     /// Sets a trait's `spec.controlPlaneOnly` (see [`Meta::is_control_plane_only`]).
     pub fn control_plane_only(mut self, only: bool) -> Self {
-        self.attributes.insert("controlPlaneOnly".into(), Value::Bool(only));
+        self.attributes
+            .insert("controlPlaneOnly".into(), Value::Bool(only));
         self
     }
 

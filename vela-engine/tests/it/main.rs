@@ -1,6 +1,10 @@
 //! vela-engine against the embedded cluster: delivery, ownership, garbage collection, deletion.
 
+mod control_plane;
 mod embedded;
+mod gc_failure;
 mod install;
 mod model;
 mod policies;
+mod replication;
+mod support;
