@@ -77,6 +77,12 @@ impl Up<'_> {
                 not_run.join(", ")
             );
         }
+        for name in unnamed_replications(&app) {
+            eprintln!(
+                "Warning: replication policy {name:?} is named by no deploy step of spec.workflow, so it \
+                 replicates nothing (the generated workflow names only topology and override policies)"
+            );
+        }
         let rt = runtime()?;
         let hub = rt.block_on(self.hub.connect())?;
         if hub.embedded.is_some() {
@@ -489,5 +495,57 @@ impl Delete<'_> {
             ));
         }
         Ok(out)
+    }
+}
+
+/// The replication policies of `app` that no `deploy` step of its own `spec.workflow` names (a
+/// workflow referenced by `spec.workflow.ref` is not read: nothing is reported then).
+fn unnamed_replications(app: &vela_render::vela_model::application::Application) -> Vec<String> {
+    use vela_render::vela_model::policy::names as n;
+    let workflow = app.spec.workflow.as_ref();
+    if workflow.is_some_and(|w| w.ref_.as_deref().is_some_and(|r| !r.is_empty())) {
+        return Vec::new();
+    }
+    let steps = workflow.map(|w| w.steps.as_slice()).unwrap_or_default();
+    let named = |policy: &str| {
+        steps
+            .iter()
+            .flat_map(|s| std::iter::once(s.clone()).chain(s.sub_steps.iter().map(|sub| sub.to_step())))
+            .filter(|s| s.type_ == "deploy")
+            .any(|s| {
+                s.properties
+                    .as_ref()
+                    .and_then(|p| p.get("policies"))
+                    .and_then(serde_json::Value::as_array)
+                    .is_some_and(|ps| ps.iter().any(|p| p.as_str() == Some(policy)))
+            })
+    };
+    app.spec
+        .policies
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.type_ == n::REPLICATION)
+        .map(|(i, p)| p.effective_name(i))
+        .filter(|name| !named(name))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replication_policies_no_deploy_step_names_are_found() {
+        let parse = |text: &str| vela_render::app::parse(text).unwrap();
+        let base = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components: [{name: web, type: webservice, properties: {image: nginx}}]\n  policies:\n    - {name: twice, type: replication, properties: {keys: [x, y], selector: [web]}}\n    - {name: here, type: topology, properties: {clusters: [local]}}\n";
+        assert_eq!(unnamed_replications(&parse(base)), ["twice"]);
+        let named = format!(
+            "{base}  workflow:\n    steps: [{{name: d, type: deploy, properties: {{policies: [here, twice]}}}}]\n"
+        );
+        assert!(unnamed_replications(&parse(&named)).is_empty());
+        let other = format!(
+            "{base}  workflow:\n    steps: [{{name: d, type: deploy, properties: {{policies: [here]}}}}]\n"
+        );
+        assert_eq!(unnamed_replications(&parse(&other)), ["twice"]);
     }
 }
