@@ -255,7 +255,10 @@ impl Delivery {
         Ok(())
     }
 
-    /// Renders, applies (or reads) and evaluates one component in one placement.
+    /// Renders, applies (or reads) and evaluates one component in one placement. Its
+    /// `PostDispatch` traits wait until the workload is healthy: then they render with the
+    /// live workload's status (`context.output.status`) and are applied; until then the status
+    /// lists them as pending.
     async fn deliver_one(
         &self,
         renderer: &Renderer,
@@ -263,27 +266,132 @@ impl Delivery {
         apply: bool,
     ) -> std::result::Result<ComponentStatus, String> {
         let comp = task.comp;
+        let chain = |e: crate::Error| crate::error::chain(&e);
+        let is_post = |t: &vela_model::application::Trait| {
+            self.engine
+                .renderer()
+                .registry()
+                .get(vela_render::Kind::Trait, &t.type_)
+                .is_ok_and(|d| d.meta().is_post_dispatch())
+        };
+        let post: Vec<&str> = comp
+            .traits
+            .iter()
+            .filter(|t| is_post(t))
+            .map(|t| t.type_.as_str())
+            .collect();
+        let before_post = (!post.is_empty()).then(|| {
+            let mut c = comp.clone();
+            c.traits.retain(|t| !is_post(t));
+            c
+        });
+        let first = before_post.as_ref().unwrap_or(comp);
         let manifest = renderer
-            .render_component(task.app, task.index, comp, task.comps_json)
+            .render_component(task.app, task.index, first, task.comps_json)
             .map_err(|e| crate::error::chain(&e))?;
         let cluster = task.placement.key_cluster();
         if apply {
             self.ensure_namespace(cluster, &manifest.namespace)
                 .await
-                .map_err(|e| crate::error::chain(&e))?;
+                .map_err(chain)?;
         }
         // live objects by the key the placement renders them with (what the health check
         // looks up), wherever they went
         let mut live: BTreeMap<Key, Value> = BTreeMap::new();
-        for (trait_type, obj) in objects_of(&manifest) {
-            let mut obj = obj.clone();
-            if obj["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or_default()
-                .is_empty()
-            {
-                obj["metadata"]["namespace"] = Value::String(manifest.namespace.clone());
+        self.put(comp, cluster, &manifest, objects_of(&manifest), apply, &mut live)
+            .await?;
+        let mut report = self.health(first, cluster, &manifest, &live);
+        let mut shown = &manifest;
+        let dispatched;
+        if !post.is_empty() {
+            let workload_ready = report.as_ref().is_ok_and(|r| r.component.healthy);
+            if workload_ready {
+                let status = Key::of(cluster, &with_namespace(&manifest.workload, &manifest.namespace))
+                    .ok()
+                    .and_then(|k| live.get(&k))
+                    .map(|w| w["status"].clone())
+                    .unwrap_or(Value::Null);
+                dispatched = renderer
+                    .render_component_dispatched(task.app, task.index, comp, task.comps_json, &status)
+                    .map_err(|e| crate::error::chain(&e))?;
+                let later = dispatched
+                    .objects
+                    .iter()
+                    .filter(|o| post.contains(&o.trait_type.as_str()))
+                    .map(|o| (Some(o.trait_type.as_str()), &o.value));
+                self.put(comp, cluster, &dispatched, later, apply, &mut live)
+                    .await?;
+                report = self.health(comp, cluster, &dispatched, &live);
+                shown = &dispatched;
             }
+        }
+        let mut status = match report {
+            Ok(report) => service(shown, &task.placement.cluster, task.replica_key, &report),
+            Err(e) => ComponentStatus {
+                name: comp.name.clone(),
+                namespace: manifest.namespace.clone(),
+                cluster: task.placement.cluster.clone(),
+                replica_key: task.replica_key.to_owned(),
+                message: format!("health check failed: {e}"),
+                ..ComponentStatus::default()
+            },
+        };
+        let waiting: Vec<&str> = post
+            .iter()
+            .copied()
+            .filter(|t| !status.traits.iter().any(|s| s.type_ == *t))
+            .collect();
+        for t in waiting {
+            status.healthy = false;
+            status.traits.push(TraitStatus {
+                type_: t.to_owned(),
+                pending: true,
+                message: "waiting for the workload to be healthy (PostDispatch)".into(),
+                ..TraitStatus::default()
+            });
+        }
+        self.record().services.insert(
+            (
+                comp.name.clone(),
+                status.cluster.clone(),
+                status.namespace.clone(),
+                status.replica_key.clone(),
+            ),
+            status.clone(),
+        );
+        Ok(status)
+    }
+
+    /// The health of `comp` from the live objects.
+    fn health(
+        &self,
+        comp: &Component,
+        cluster: &str,
+        manifest: &ComponentManifest,
+        live: &BTreeMap<Key, Value>,
+    ) -> std::result::Result<vela_render::health::Report, String> {
+        let lookup = |rendered: &Value| {
+            let obj = with_namespace(rendered, &manifest.namespace);
+            live.get(&Key::of(cluster, &obj).ok()?).cloned()
+        };
+        vela_render::health::evaluate(self.engine.renderer().registry(), comp, manifest, lookup)
+            .map_err(|e| crate::error::chain(&e))
+    }
+
+    /// Applies (or, with `apply` false, reads) `objects` of `manifest` where they go: the
+    /// placement's cluster, or the hub for `controlPlaneOnly` traits (once per reconcile).
+    /// Records them in `live` by the key the placement renders them with.
+    async fn put<'m>(
+        &self,
+        comp: &Component,
+        cluster: &str,
+        manifest: &ComponentManifest,
+        objects: impl Iterator<Item = (Option<&'m str>, &'m Value)>,
+        apply: bool,
+        live: &mut BTreeMap<Key, Value>,
+    ) -> std::result::Result<(), String> {
+        for (trait_type, obj) in objects {
+            let mut obj = with_namespace(obj, &manifest.namespace);
             let rendered_key = Key::of(cluster, &obj).map_err(|e| e.to_string())?;
             let hub_only = trait_type.is_some_and(|t| self.control_plane_only(t));
             let at = if hub_only {
@@ -346,40 +454,21 @@ impl Delivery {
             }
             live.insert(rendered_key, applied.live);
         }
-        let lookup = |rendered: &Value| {
-            let mut obj = rendered.clone();
-            if obj["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or_default()
-                .is_empty()
-            {
-                obj["metadata"]["namespace"] = Value::String(manifest.namespace.clone());
-            }
-            live.get(&Key::of(cluster, &obj).ok()?).cloned()
-        };
-        let status =
-            match vela_render::health::evaluate(self.engine.renderer().registry(), comp, &manifest, lookup) {
-                Ok(report) => service(&manifest, &task.placement.cluster, task.replica_key, &report),
-                Err(e) => ComponentStatus {
-                    name: comp.name.clone(),
-                    namespace: manifest.namespace.clone(),
-                    cluster: task.placement.cluster.clone(),
-                    replica_key: task.replica_key.to_owned(),
-                    message: format!("health check failed: {}", crate::error::chain(&e)),
-                    ..ComponentStatus::default()
-                },
-            };
-        self.record().services.insert(
-            (
-                comp.name.clone(),
-                status.cluster.clone(),
-                status.namespace.clone(),
-                status.replica_key.clone(),
-            ),
-            status.clone(),
-        );
-        Ok(status)
+        Ok(())
     }
+}
+
+/// `obj` with `namespace` when it names none.
+fn with_namespace(obj: &Value, namespace: &str) -> Value {
+    let mut obj = obj.clone();
+    if obj["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or_default()
+        .is_empty()
+    {
+        obj["metadata"]["namespace"] = Value::String(namespace.to_owned());
+    }
+    obj
 }
 
 /// The workload (when there is one) and every other object, with the trait type that rendered

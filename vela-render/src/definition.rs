@@ -310,6 +310,12 @@ impl Meta {
         self
     }
 
+    /// Whether a trait's `spec.stage` is `PostDispatch`: its objects are applied once the
+    /// workload is healthy.
+    pub fn is_post_dispatch(&self) -> bool {
+        self.attributes.get("stage").and_then(Value::as_str) == Some("PostDispatch")
+    }
+
     /// `spec.workloadRefPath` of a trait, if any.
     pub fn workload_ref_path(&self) -> Option<&str> {
         self.attributes
@@ -499,6 +505,7 @@ mod tests {
         assert_eq!(spec.stage, Some(Stage::PostDispatch));
         assert!(spec.control_plane_only);
         assert!(meta.is_control_plane_only());
+        assert!(meta.is_post_dispatch());
         assert!(!Meta::new("t", Kind::Trait, "").is_control_plane_only());
         let status = spec.status.unwrap();
         assert_eq!(status.health_policy.as_deref(), Some("isHealth: true"));

@@ -285,7 +285,7 @@ impl Renderer {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                self.render_component_until(app, i, c, &comps_json, deadline)
+                self.render_component_until(app, i, c, &comps_json, deadline, None)
                     .map_err(|e| match e {
                         Error::Component { .. } | Error::Invalid(_) => e,
                         other => Error::Component {
@@ -378,7 +378,24 @@ impl Renderer {
         comp: &Component,
         components_json: &Arc<Value>,
     ) -> Result<ComponentManifest> {
-        self.render_component_until(app, index, comp, components_json, self.deadline())
+        self.render_component_until(app, index, comp, components_json, self.deadline(), None)
+    }
+
+    /// [`Renderer::render_component`] once the workload was dispatched: the `PostDispatch`
+    /// traits see the live workload's `status` as `context.output.status`, as KubeVela renders
+    /// them once the workload is healthy. The manifest's workload has no `status`.
+    ///
+    /// # Errors
+    /// See [`Renderer::render`].
+    pub fn render_component_dispatched(
+        &self,
+        app: &Application,
+        index: usize,
+        comp: &Component,
+        components_json: &Arc<Value>,
+        status: &Value,
+    ) -> Result<ComponentManifest> {
+        self.render_component_until(app, index, comp, components_json, self.deadline(), Some(status))
     }
 
     /// When a render that starts now must end ([`Options::timeout`]).
@@ -393,6 +410,7 @@ impl Renderer {
         comp: &Component,
         components_json: &Arc<Value>,
         deadline: Option<std::time::Instant>,
+        status: Option<&Value>,
     ) -> Result<ComponentManifest> {
         let path = format!("components[{index}]");
         let def = self.resolve(Kind::Component, &comp.type_, &path)?;
@@ -406,8 +424,16 @@ impl Renderer {
         let mut trait_defs = Vec::with_capacity(comp.traits.len());
         for (j, tr) in comp.traits.iter().enumerate() {
             let tpath = format!("{path}.traits[{j}]");
+            if let (Some(status), Some(w)) = (status, workload.as_object_mut())
+                && (self.registry.get(Kind::Trait, &tr.type_)).is_ok_and(|d| d.meta().is_post_dispatch())
+            {
+                w.insert("status".into(), status.clone());
+            }
             let tdef = self.apply_trait(&mut ctx, comp, tr, &tpath, &mut workload, &mut objects)?;
             trait_defs.push(tdef);
+        }
+        if let (Some(_), Some(w)) = (status, workload.as_object_mut()) {
+            w.remove("status");
         }
 
         let ns = app::namespace(app).to_string();

@@ -6,5 +6,6 @@ mod gc_failure;
 mod install;
 mod model;
 mod policies;
+mod post_dispatch;
 mod replication;
 mod support;

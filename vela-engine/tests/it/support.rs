@@ -1,4 +1,4 @@
-//! What the replication, controlPlaneOnly and continueOnFailure tests share: CUE definitions
+//! What the replication, controlPlaneOnly, continueOnFailure and PostDispatch tests share: CUE definitions
 //! that read `context.replicaKey` and `context.cluster`, an engine over any cluster, and a
 //! reconcile loop that makes workloads ready in every cluster.
 
@@ -46,6 +46,16 @@ template: {
 }
 "#;
 
+/// A `PostDispatch` trait: a ConfigMap `<component>-ready` holding the live workload's
+/// `status.readyReplicas` (`context.output.status`).
+const READY_NOTE: &str = r#"
+"ready-note": {type: "trait", description: "Written once the workload is healthy", attributes: {stage: "PostDispatch"}}
+template: {
+  outputs: note: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name + "-ready", data: ready: "\(context.output.status.readyReplicas)"}
+  parameter: {}
+}
+"#;
+
 /// The built-ins and the definitions above.
 pub fn registry() -> Registry {
     let mut registry = Registry::builtin();
@@ -54,6 +64,7 @@ pub fn registry() -> Registry {
         ("plain-config.cue", PLAIN),
         ("note.cue", NOTE),
         ("hub-record.cue", HUB_RECORD),
+        ("ready-note.cue", READY_NOTE),
     ] {
         let def = CueDefinition::from_cue(origin, src).unwrap_or_else(|e| panic!("{origin}: {e}"));
         registry.insert(Arc::new(def));
