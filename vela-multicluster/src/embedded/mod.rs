@@ -162,6 +162,35 @@ impl Embedded {
         Ok(Self { db: Mutex::new(conn) })
     }
 
+    /// Runs the read-only `f` in one deferred transaction (a snapshot; other processes may go on
+    /// writing), or, for a cluster the state does not know yet, as [`Embedded::write`] does (which
+    /// creates it with its initial namespaces first).
+    fn read<T>(&self, cluster: &str, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        {
+            let mut conn = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let txn = conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)
+                .map_err(store_error)?;
+            let known = txn
+                .query_row("SELECT 1 FROM clusters WHERE name = ?1", params![cluster], |_| {
+                    Ok(())
+                })
+                .optional()
+                .map_err(store_error)?
+                .is_some();
+            if known {
+                let mut tx = Tx {
+                    txn,
+                    cluster: cluster.to_owned(),
+                };
+                let out = f(&mut tx)?;
+                tx.txn.commit().map_err(store_error)?;
+                return Ok(out);
+            }
+        }
+        self.write(cluster, f)
+    }
+
     /// Runs `f` in one immediate transaction (other processes wait), committed when `f` succeeds.
     fn write<T>(&self, cluster: &str, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -317,22 +346,24 @@ impl Tx<'_> {
         if scope::built_in_group(group) {
             return Ok(scope::kind_info(api_version, kind, None));
         }
-        let mut stmt = self
+        // SQLite's JSON functions pick the CRD of the kind: only that one is parsed here (CRDs
+        // carry large schemas, and a hub with KubeVela installed has a dozen of them)
+        let body: Option<String> = self
             .txn
             .prepare_cached(
                 "SELECT body FROM objects WHERE cluster = ?1 AND kind = 'CustomResourceDefinition'
-                 AND api_version LIKE 'apiextensions.k8s.io/%'",
+                 AND api_version LIKE 'apiextensions.k8s.io/%'
+                 AND json_extract(body, '$.spec.group') = ?2
+                 AND json_extract(body, '$.spec.names.kind') = ?3
+                 LIMIT 1",
             )
+            .map_err(store_error)?
+            .query_row(params![self.cluster, group, kind], |r| r.get(0))
+            .optional()
             .map_err(store_error)?;
-        let bodies = stmt
-            .query_map(params![self.cluster], |r| r.get::<_, String>(0))
-            .map_err(store_error)?;
-        for body in bodies {
-            let crd: Value = serde_json::from_str(&body.map_err(store_error)?).map_err(store_error)?;
-            let spec = &crd["spec"];
-            if spec["group"] == group && spec["names"]["kind"] == kind {
-                return Ok(scope::kind_info(api_version, kind, Some(&crd)));
-            }
+        if let Some(body) = body {
+            let crd: Value = serde_json::from_str(&body).map_err(store_error)?;
+            return Ok(scope::kind_info(api_version, kind, Some(&crd)));
         }
         Ok(scope::kind_info(api_version, kind, None))
     }
@@ -369,6 +400,25 @@ impl Tx<'_> {
             Ok((body, managers))
         })
         .transpose()
+    }
+
+    /// The object stored under `key` (its field managers are not read).
+    fn load_body(&self, key: &Key) -> Result<Option<Value>> {
+        let body: Option<String> = self
+            .txn
+            .prepare_cached(
+                "SELECT body FROM objects WHERE cluster = ?1 AND api_version = ?2
+                 AND kind = ?3 AND namespace = ?4 AND name = ?5",
+            )
+            .map_err(store_error)?
+            .query_row(
+                params![key.cluster, key.api_version, key.kind, key.namespace, key.name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(store_error)?;
+        body.map(|b| serde_json::from_str(&b).map_err(store_error))
+            .transpose()
     }
 
     /// Writes `obj` with a new resourceVersion.
@@ -577,12 +627,31 @@ impl Tx<'_> {
         if uid.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(self
-            .scan(None)?
-            .into_iter()
-            .filter(|(_, v)| owned_by(v, uid))
-            .map(|(k, _)| k)
-            .collect())
+        // SQLite picks the objects whose text names the uid (uids are unique, so these are few);
+        // only those are parsed, and kept when an ownerReference really names it
+        let mut stmt = self
+            .txn
+            .prepare_cached(
+                "SELECT api_version, kind, namespace, name, body FROM objects
+                 WHERE cluster = ?1 AND instr(body, ?2) > 0",
+            )
+            .map_err(store_error)?;
+        let mut rows = stmt.query(params![self.cluster, uid]).map_err(store_error)?;
+        let mut keys = Vec::new();
+        while let Some(row) = rows.next().map_err(store_error)? {
+            let body: String = row.get(4).map_err(store_error)?;
+            let obj: Value = serde_json::from_str(&body).map_err(store_error)?;
+            if owned_by(&obj, uid) {
+                keys.push(Key {
+                    cluster: self.cluster.clone(),
+                    api_version: row.get(0).map_err(store_error)?,
+                    kind: row.get(1).map_err(store_error)?,
+                    namespace: row.get(2).map_err(store_error)?,
+                    name: row.get(3).map_err(store_error)?,
+                });
+            }
+        }
+        Ok(keys)
     }
 
     /// Removes the ownerReferences naming `uid` from the objects that have one (what the
@@ -625,6 +694,33 @@ impl Tx<'_> {
             .map_err(store_error)?;
         rows.map(|row| serde_json::from_str(&row.map_err(store_error)?).map_err(store_error))
             .collect()
+    }
+
+    /// Visits every object of one kind in this cluster (in every namespace), one at a time: only
+    /// the object being visited is held in memory, whatever the size of the cluster.
+    fn visit_kind(&self, api_version: &str, kind: &str, mut visit: impl FnMut(Key, Value)) -> Result<()> {
+        let mut stmt = self
+            .txn
+            .prepare_cached(
+                "SELECT namespace, name, body FROM objects WHERE cluster = ?1 AND kind = ?3
+                 AND api_version = ?2",
+            )
+            .map_err(store_error)?;
+        let mut rows = stmt
+            .query(params![self.cluster, api_version, kind])
+            .map_err(store_error)?;
+        while let Some(row) = rows.next().map_err(store_error)? {
+            let key = Key {
+                cluster: self.cluster.clone(),
+                api_version: api_version.to_owned(),
+                kind: kind.to_owned(),
+                namespace: row.get(0).map_err(store_error)?,
+                name: row.get(1).map_err(store_error)?,
+            };
+            let body: String = row.get(2).map_err(store_error)?;
+            visit(key, serde_json::from_str(&body).map_err(store_error)?);
+        }
+        Ok(())
     }
 
     /// Every object of this cluster (in one namespace when given).
@@ -698,9 +794,9 @@ impl Objects for Embedded {
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Value>> {
-        self.write(&key.cluster, |tx| {
+        self.read(&key.cluster, |tx| {
             let key = tx.normalise(key);
-            Ok(tx.load(&key)?.map(|(obj, _)| obj))
+            tx.load_body(&key)
         })
     }
 
@@ -712,7 +808,7 @@ impl Objects for Embedded {
         namespace: &str,
         labels: &BTreeMap<String, String>,
     ) -> Result<Vec<Value>> {
-        self.write(cluster, |tx| {
+        self.read(cluster, |tx| {
             // cluster-scoped kinds are listed whatever the namespace
             let scoped = !namespace.is_empty() && !tx.cluster_scoped(api_version, kind)?;
             let ns = scoped.then_some(namespace);

@@ -47,17 +47,19 @@ impl Embedded {
     pub fn simulate_readiness(&self, cluster: &str) -> Result<usize> {
         let now = Time(jiff::Timestamp::now());
         self.write(cluster, |tx| {
+            // first the workloads that need a status (one object in memory at a time), then
+            // each of them loaded again and stored: a pass over a large cluster holds only the
+            // keys and statuses of what changes
+            let mut pending = Vec::new();
+            for (api_version, kind) in WORKLOADS {
+                tx.visit_kind(api_version, kind, |key, obj| {
+                    if let Some(status) = desired(kind, &obj, &now) {
+                        pending.push((key, status));
+                    }
+                })?;
+            }
             let mut changed = 0;
-            for (key, obj) in tx.scan(None)? {
-                if !WORKLOADS
-                    .iter()
-                    .any(|(v, k)| *v == key.api_version && *k == key.kind)
-                {
-                    continue;
-                }
-                let Some(status) = desired(&key.kind, &obj, &now) else {
-                    continue;
-                };
+            for (key, status) in pending {
                 let Some((mut stored, managers)) = tx.load(&key)? else {
                     continue;
                 };
