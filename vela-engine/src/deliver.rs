@@ -156,6 +156,15 @@ impl Engine {
     /// be kept, [`Error::Cluster`] when the hub fails, [`Error::Stored`] for a malformed stored
     /// object.
     pub async fn reconcile(&self, namespace: &str, name: &str) -> Result<Option<Delivered>> {
+        // every read of this pass goes through one memo: an object read twice (the app, its
+        // tracker, the live objects state-keep compares and health is evaluated on) is read once
+        let mut engine = self.clone();
+        engine.clusters = Arc::new(crate::memo::Memo::new(self.clusters.clone()));
+        engine.pass(namespace, name).await
+    }
+
+    /// One reconcile over the clusters of `self` (see [`Engine::reconcile`]).
+    async fn pass(&self, namespace: &str, name: &str) -> Result<Option<Delivered>> {
         let Some(stored) = self.clusters().get(&app_key(namespace, name)).await? else {
             return Ok(None);
         };
@@ -181,11 +190,14 @@ impl Engine {
             store.load(&run_key(name)).await?.unwrap_or_default()
         };
 
+        // a pass that changes nothing writes nothing: the run state is saved only when it moved
+        let loaded = (!restart).then(|| state.clone());
+
         let owner = Owner::new(name, namespace);
         let mut record = Record::default();
-        if let Some(current) =
-            tracker::get(hub, &tracker::versioned_name(name, namespace, generation)).await?
-        {
+        let tracked = tracker::get(hub, &tracker::versioned_name(name, namespace, generation)).await?;
+        let has_tracker = tracked.is_some();
+        if let Some(current) = tracked {
             for r in current.spec.managed_resources {
                 record.resources.insert(r.key(), r);
             }
@@ -243,11 +255,7 @@ impl Engine {
                 record.services.values().cloned().collect::<Vec<_>>(),
             )
         };
-        if !applied.is_empty()
-            || tracker::get(hub, &tracker::versioned_name(name, namespace, generation))
-                .await?
-                .is_none()
-        {
+        if !applied.is_empty() || !has_tracker {
             tracker::store(hub, name, namespace, generation, &resources).await?;
         }
         // what earlier generations left is collected once, in the pass where the workflow
@@ -275,7 +283,9 @@ impl Engine {
 
         // saved after the collection: if it fails, the next reconcile runs this pass again
         // (re-applying is idempotent) and collects then
-        store.save(&run_key(name), &state).await?;
+        if loaded.as_ref() != Some(&state) {
+            store.save(&run_key(name), &state).await?;
+        }
 
         let healthy = services.iter().all(|s| s.healthy);
         let mut workflow_status = workflow_status(&state.status)?;

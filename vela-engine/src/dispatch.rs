@@ -255,6 +255,47 @@ impl Delivery {
         Ok(())
     }
 
+    /// The component of `task` rendered, from the engine's cache when nothing its template sees
+    /// changed since it was rendered.
+    fn render(
+        &self,
+        renderer: &Renderer,
+        task: &Task<'_>,
+        comp: &Component,
+    ) -> std::result::Result<Arc<vela_render::ComponentManifest>, String> {
+        let app = task.app;
+        let meta = &app.metadata;
+        let seen = serde_json::to_vec(&(
+            &meta.name,
+            &meta.namespace,
+            &meta.labels,
+            &meta.annotations,
+            &app.spec,
+        ))
+        .map_err(|e| e.to_string())?;
+        let components = serde_json::to_vec(task.comps_json.as_ref()).map_err(|e| e.to_string())?;
+        let component = serde_json::to_vec(comp).map_err(|e| e.to_string())?;
+        let key = crate::renders::fingerprint(&[
+            &seen,
+            &components,
+            &task.index.to_le_bytes(),
+            &component,
+            renderer.options().cluster.as_bytes(),
+            renderer.options().app_revision.as_bytes(),
+            renderer.options().replica_key.as_bytes(),
+        ]);
+        if let Some(kept) = self.engine.renders.get(&key) {
+            return Ok(kept);
+        }
+        let manifest = Arc::new(
+            renderer
+                .render_component(app, task.index, comp, task.comps_json)
+                .map_err(|e| crate::error::chain(&e))?,
+        );
+        self.engine.renders.put(key, manifest.clone());
+        Ok(manifest)
+    }
+
     /// Renders, applies (or reads) and evaluates one component in one placement. Its
     /// `PostDispatch` traits wait until the workload is healthy: then they render with the
     /// live workload's status (`context.output.status`) and are applied; until then the status
@@ -286,9 +327,7 @@ impl Delivery {
             c
         });
         let first = before_post.as_ref().unwrap_or(comp);
-        let manifest = renderer
-            .render_component(task.app, task.index, first, task.comps_json)
-            .map_err(|e| crate::error::chain(&e))?;
+        let manifest = self.render(renderer, task, first)?;
         let cluster = task.placement.key_cluster();
         if apply {
             self.ensure_namespace(cluster, &manifest.namespace)
@@ -301,7 +340,7 @@ impl Delivery {
         self.put(comp, cluster, &manifest, objects_of(&manifest), apply, &mut live)
             .await?;
         let mut report = self.health(first, cluster, &manifest, &live);
-        let mut shown = &manifest;
+        let mut shown: &vela_render::ComponentManifest = &manifest;
         let dispatched;
         if !post.is_empty() {
             let workload_ready = report.as_ref().is_ok_and(|r| r.component.healthy);

@@ -14,9 +14,11 @@ mod dispatch;
 mod error;
 mod fieldpath;
 pub mod install;
+mod memo;
 mod operate;
 mod placement;
 mod policy;
+mod renders;
 mod resources;
 mod revision;
 mod statekeep;
@@ -46,6 +48,8 @@ pub struct Engine {
     workflow: vela_workflow::Config,
     steps: Vec<(String, Arc<dyn StepType>)>,
     revision_limit: usize,
+    /// Rendered components shared by every reconcile of this engine (and its clones).
+    renders: Arc<renders::Renders>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -80,6 +84,7 @@ impl Engine {
             workflow: vela_workflow::Config::default(),
             steps: Vec::new(),
             revision_limit: revision::DEFAULT_LIMIT,
+            renders: Arc::new(renders::Renders::new(renders::DEFAULT_CAPACITY)),
         }
     }
 
@@ -128,6 +133,26 @@ impl Engine {
     #[must_use]
     pub fn with_revision_limit(mut self, limit: usize) -> Self {
         self.revision_limit = limit.max(1);
+        self
+    }
+
+    /// Keeps at most `capacity` rendered components across reconciles (default 4,096; 0 renders
+    /// every component in every pass). A component renders again only when something its
+    /// template sees changed: the application's spec, labels or annotations, its revision, the
+    /// cluster and namespace it is placed in, or the component after override policies.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use vela_engine::Engine;
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), Arc::new(vela_multicluster::Memory::new()))
+    ///     .with_render_cache(100_000);
+    /// # let _ = engine;
+    /// ```
+    #[must_use]
+    pub fn with_render_cache(mut self, capacity: usize) -> Self {
+        self.renders = Arc::new(renders::Renders::new(capacity));
         self
     }
 

@@ -1,0 +1,134 @@
+//! Rendered components kept across reconciles.
+//!
+//! A component renders to the same objects as long as everything its template sees is the
+//! same: the application revision (its hash covers the spec), the application's metadata, the
+//! placement (cluster and namespace), the component after override policies and the
+//! `context.components` list. The engine renders once per such input and keeps the result, so
+//! a reconcile that only evaluates health again (the workflow already succeeded) or a pass
+//! that waits for a workload renders nothing. The cache is bounded by a number of entries;
+//! the oldest entry goes first.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+use vela_render::ComponentManifest;
+
+/// How many rendered components an engine keeps by default.
+pub const DEFAULT_CAPACITY: usize = 4096;
+
+/// The cache key: a SHA-256 over every input of a render.
+pub(crate) type Fingerprint = [u8; 32];
+
+/// Computes the fingerprint of a render from its inputs, each written with its length so two
+/// different lists of inputs never give the same bytes.
+pub(crate) fn fingerprint(parts: &[&[u8]]) -> Fingerprint {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part);
+    }
+    hash.finalize().into()
+}
+
+/// Rendered components by fingerprint, at most `capacity` of them (first in, first out).
+#[derive(Debug)]
+pub(crate) struct Renders {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    map: HashMap<Fingerprint, Arc<ComponentManifest>>,
+    order: VecDeque<Fingerprint>,
+}
+
+impl Renders {
+    /// An empty cache of `capacity` entries (0 keeps nothing).
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            inner: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The component rendered for `key`, if kept.
+    pub(crate) fn get(&self, key: &Fingerprint) -> Option<Arc<ComponentManifest>> {
+        self.lock().map.get(key).cloned()
+    }
+
+    /// Keeps `manifest` for `key`, dropping the oldest entries beyond the capacity.
+    pub(crate) fn put(&self, key: Fingerprint, manifest: Arc<ComponentManifest>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut inner = self.lock();
+        if inner.map.insert(key, manifest).is_none() {
+            inner.order.push_back(key);
+        }
+        while inner.map.len() > self.capacity {
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
+            inner.map.remove(&oldest);
+        }
+    }
+
+    /// How many rendered components are kept.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(name: &str) -> Arc<ComponentManifest> {
+        let app = vela_render::app::parse(&format!(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {{name: a}}\n\
+             spec: {{components: [{{name: {name}, type: worker, properties: {{image: busybox}}}}]}}\n"
+        ))
+        .unwrap();
+        let renderer = vela_render::Renderer::new(vela_render::Registry::builtin());
+        let comps = Arc::new(serde_json::to_value(&app.spec.components).unwrap());
+        Arc::new(
+            renderer
+                .render_component(&app, 0, &app.spec.components[0], &comps)
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn fingerprints_separate_their_parts() {
+        assert_ne!(fingerprint(&[b"ab", b"c"]), fingerprint(&[b"a", b"bc"]));
+        assert_eq!(fingerprint(&[b"a", b"b"]), fingerprint(&[b"a", b"b"]));
+    }
+
+    #[test]
+    fn the_oldest_entry_goes_first_and_capacity_zero_keeps_nothing() {
+        let cache = Renders::new(2);
+        let (a, b, c) = (fingerprint(&[b"a"]), fingerprint(&[b"b"]), fingerprint(&[b"c"]));
+        cache.put(a, manifest("a"));
+        cache.put(b, manifest("b"));
+        cache.put(a, manifest("a")); // already kept: still the oldest
+        cache.put(c, manifest("c"));
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get(&a).is_none());
+        assert_eq!(cache.get(&b).unwrap().name, "b");
+        assert_eq!(cache.get(&c).unwrap().name, "c");
+
+        let none = Renders::new(0);
+        none.put(a, manifest("a"));
+        assert_eq!(none.len(), 0);
+        assert!(none.get(&a).is_none());
+    }
+}
