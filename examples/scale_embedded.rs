@@ -13,6 +13,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The allocator a long-running Vela-rs process should use: JSON objects are many small
+/// allocations, which glibc's malloc serves slowly (about 45% of the instructions of a no-change
+/// reconcile under glibc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use vela_engine::Engine;
 use vela_model::application::Application;
 use vela_multicluster::Embedded;

@@ -10,6 +10,11 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+/// JSON objects are many small allocations, which mimalloc serves with about 40% fewer
+/// instructions than glibc's malloc (measured on a reconcile; see the book's delivery chapter).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{CommandFactory as _, Parser as _};
 
 mod cli;

@@ -413,3 +413,130 @@ async fn a_reconcile_after_success_restores_a_field_edited_by_hand() {
     let quiet = engine.reconcile("default", "shop").await.unwrap().unwrap();
     assert!(quiet.restored.is_empty(), "nothing drifted any more");
 }
+
+/// `(kind, name, resourceVersion)` of every object of the kinds a delivery touches.
+async fn versions(cluster: &Embedded) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (api_version, kind) in [
+        ("core.oam.dev/v1beta1", "Application"),
+        ("core.oam.dev/v1beta1", "ApplicationRevision"),
+        ("core.oam.dev/v1beta1", "ResourceTracker"),
+        ("v1", "ConfigMap"),
+        ("apps/v1", "Deployment"),
+        ("v1", "Service"),
+    ] {
+        for obj in cluster
+            .list("", api_version, kind, "", &Default::default())
+            .await
+            .unwrap()
+        {
+            out.push((
+                kind.to_owned(),
+                obj["metadata"]["name"].as_str().unwrap().to_owned(),
+                obj["metadata"]["resourceVersion"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+/// The embedded cluster, counting the requests that write (an API server would see each one,
+/// even one that changes nothing).
+struct Counting {
+    inner: Arc<Embedded>,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+impl Counting {
+    fn wrote(&self) {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl Objects for Counting {
+    async fn apply(
+        &self,
+        cluster: &str,
+        obj: serde_json::Value,
+    ) -> vela_multicluster::Result<serde_json::Value> {
+        self.wrote();
+        self.inner.apply(cluster, obj).await
+    }
+    async fn get(&self, key: &Key) -> vela_multicluster::Result<Option<serde_json::Value>> {
+        self.inner.get(key).await
+    }
+    async fn list(
+        &self,
+        cluster: &str,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> vela_multicluster::Result<Vec<serde_json::Value>> {
+        self.inner
+            .list(cluster, api_version, kind, namespace, labels)
+            .await
+    }
+    async fn delete(&self, key: &Key) -> vela_multicluster::Result<bool> {
+        self.wrote();
+        self.inner.delete(key).await
+    }
+    async fn set_status(
+        &self,
+        key: &Key,
+        status: serde_json::Value,
+    ) -> vela_multicluster::Result<Option<serde_json::Value>> {
+        self.wrote();
+        self.inner.set_status(key, status).await
+    }
+}
+
+#[tokio::test]
+async fn a_reconcile_that_changes_nothing_writes_nothing() {
+    let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
+    let counting = Arc::new(Counting {
+        inner: cluster.clone(),
+        writes: Default::default(),
+    });
+    let engine = Engine::new(Renderer::new(Registry::builtin()), counting.clone());
+    let done = settle(&engine, &cluster, SHOP).await;
+    assert_eq!(done.workflow, RunPhase::Succeeded);
+    let before = versions(&cluster).await;
+    // the application, its revision, tracker and run state, the two Deployments and a Service
+    assert_eq!(before.len(), 7, "{before:?}");
+    let writes = counting.writes.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(writes > 0);
+    for _ in 0..3 {
+        let again = engine.reconcile("default", "shop").await.unwrap().unwrap();
+        assert_eq!(again.workflow, RunPhase::Succeeded);
+        assert!(again.applied.is_empty() && again.restored.is_empty());
+    }
+    assert_eq!(counting.writes.load(std::sync::atomic::Ordering::SeqCst), writes);
+    assert_eq!(versions(&cluster).await, before);
+}
+
+#[tokio::test]
+async fn a_changed_property_renders_again() {
+    let (engine, cluster) = engine();
+    settle(&engine, &cluster, SHOP).await;
+    // the same engine (and its rendered components) delivers the new image
+    settle(
+        &engine,
+        &cluster,
+        &SHOP.replace("image: nginx", "image: nginx:1.27"),
+    )
+    .await;
+    let key = Key {
+        cluster: String::new(),
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        namespace: "default".into(),
+        name: "web".into(),
+    };
+    let live = cluster.get(&key).await.unwrap().unwrap();
+    assert_eq!(
+        live["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.27"
+    );
+}
