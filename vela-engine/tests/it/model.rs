@@ -369,9 +369,13 @@ fn run_placed(ops: &[Placed]) -> Result<(), TestCaseError> {
 
 proptest! {
     // 100 sequences in `cargo test` (each step settles up to three clusters); CI's
-    // PROPTEST_CASES (.ci/suites/40-engine-model.sh) applies to this test too.
+    // PROPTEST_PLACEMENT_CASES (.ci/suites/40-engine-model.sh sets 300: each case runs three
+    // clusters, and the CI budget is shared), else PROPTEST_CASES, else 100.
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(100),
+        cases: ["PROPTEST_PLACEMENT_CASES", "PROPTEST_CASES"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().and_then(|v| v.parse().ok()))
+            .unwrap_or(100),
         ..ProptestConfig::default()
     })]
 
