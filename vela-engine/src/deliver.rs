@@ -235,6 +235,29 @@ impl Engine {
         });
         let already_done = !restart && state.status.phase == RunPhase::Succeeded;
         let already_failed = !restart && state.status.phase == RunPhase::Failed;
+        // custom policies are dispatched before the workflow, in every pass that runs it
+        // (applies are idempotent; once the workflow is over, state-keep restores them)
+        if !already_done && !already_failed
+            && let Err(e) = crate::custom_policy::dispatch(&delivery).await
+        {
+            let status = Status {
+                observed_generation: generation,
+                phase: Some(Phase::GeneratingPolicy),
+                conditions: vec![vela_model::common::Condition {
+                    type_: "Policy".into(),
+                    status: vela_model::common::ConditionStatus::False,
+                    reason: "RenderFailed".into(),
+                    message: crate::error::chain(&e),
+                    ..Default::default()
+                }],
+                ..previous
+            };
+            let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
+            self.clusters()
+                .set_status(&app_key(namespace, name), status_json)
+                .await?;
+            return Err(e);
+        }
         let outcome = engine.reconcile(&wf, &context, &mut state).await?;
         let mut restored = Vec::new();
         if already_done && outcome.phase == RunPhase::Succeeded {

@@ -9,6 +9,7 @@ use vela_workflow::step::StepType;
 
 mod apply;
 mod collect;
+mod custom_policy;
 mod deliver;
 mod dispatch;
 mod error;

@@ -1,6 +1,7 @@
 //! vela-engine against the embedded cluster: delivery, ownership, garbage collection, deletion.
 
 mod control_plane;
+mod custom_policy;
 mod embedded;
 mod gc_failure;
 mod install;
