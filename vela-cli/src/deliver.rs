@@ -48,32 +48,20 @@ impl Up<'_> {
         let text = read_input(self.file, "application file")?;
         let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
         set_namespace(&mut app, self.namespace)?;
-        // custom policy types (PolicyDefinitions) are not run yet; replication is run by the
-        // `deploy` steps that name it
+        let registry = registry(self.definitions)?;
+        // the built-in types are run by the engine and the deploy steps, custom types (CUE
+        // PolicyDefinitions) are rendered and dispatched before the workflow; a type no
+        // definition declares does nothing
         let not_run: Vec<&str> = app
             .spec
             .policies
             .iter()
             .map(|p| p.type_.as_str())
-            .filter(|t| {
-                use vela_render::vela_model::policy::names as n;
-                ![
-                    n::TOPOLOGY,
-                    n::OVERRIDE,
-                    n::GARBAGE_COLLECT,
-                    n::APPLY_ONCE,
-                    n::SHARED_RESOURCE,
-                    n::READ_ONLY,
-                    n::TAKE_OVER,
-                    n::RESOURCE_UPDATE,
-                    n::REPLICATION,
-                ]
-                .contains(t)
-            })
+            .filter(|t| registry.get(vela_render::Kind::Policy, t).is_err())
             .collect();
         if !not_run.is_empty() {
             eprintln!(
-                "Warning: policies of type {} are not run by `vela up` yet",
+                "Warning: policies of type {} have no PolicyDefinition and do nothing",
                 not_run.join(", ")
             );
         }
@@ -90,7 +78,7 @@ impl Up<'_> {
         } else {
             eprintln!("Delivering to {}", hub.description);
         }
-        let engine = Engine::new(Renderer::new(registry(self.definitions)?), hub.fleet.clone());
+        let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
         let timeout = self.timeout;
         let wait = self.wait;
         let (delivered, applied, collected) = rt

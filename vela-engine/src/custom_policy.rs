@@ -62,7 +62,12 @@ pub(crate) fn render(
             .output
             .into_iter()
             .map(|o| ("output".to_owned(), o))
-            .chain(rendered.outputs.into_iter().map(|(k, o)| (format!("outputs.{k}"), o)));
+            .chain(
+                rendered
+                    .outputs
+                    .into_iter()
+                    .map(|(k, o)| (format!("outputs.{k}"), o)),
+            );
         for (field, mut obj) in outputs {
             if !obj.is_object() || !obj["metadata"].is_object() && !obj["metadata"].is_null() {
                 return Err(fail(format!("{field} is not a Kubernetes object")));

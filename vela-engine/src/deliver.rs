@@ -237,7 +237,8 @@ impl Engine {
         let already_failed = !restart && state.status.phase == RunPhase::Failed;
         // custom policies are dispatched before the workflow, in every pass that runs it
         // (applies are idempotent; once the workflow is over, state-keep restores them)
-        if !already_done && !already_failed
+        if !already_done
+            && !already_failed
             && let Err(e) = crate::custom_policy::dispatch(&delivery).await
         {
             let status = Status {

@@ -42,7 +42,8 @@ pub enum Error {
         /// Name.
         name: String,
     },
-    /// A resource policy of the Application is malformed.
+    /// A policy of the Application is malformed, or a custom policy (a CUE PolicyDefinition)
+    /// fails to render or to apply what it rendered.
     #[error("{path}: {message}")]
     Policy {
         /// The field, e.g. `spec.policies[2].properties.rules[0].selector`.

@@ -59,7 +59,8 @@ spec:
     )
 }
 
-const WITH_AUDIT: &str = "[{name: audit-trail, type: audit, properties: {level: debug}}, {type: garbage-collect, properties: {}}]";
+const WITH_AUDIT: &str =
+    "[{name: audit-trail, type: audit, properties: {level: debug}}, {type: garbage-collect, properties: {}}]";
 
 async fn exists(cluster: &Embedded, name: &str) -> bool {
     cluster.get(&cm("", "default", name)).await.unwrap().is_some()
@@ -96,7 +97,11 @@ async fn custom_policy_outputs_are_applied_tracked_collected_and_deleted() {
         .collect();
     by_policy.sort_unstable();
     assert_eq!(by_policy, ["audit-trail", "audit-trail-note"]);
-    assert_eq!(done.status.applied_resources.len(), 3, "two policy objects and the component's");
+    assert_eq!(
+        done.status.applied_resources.len(),
+        3,
+        "two policy objects and the component's"
+    );
 
     // the policy leaves the application: its objects are collected, the component's stay
     let without = settle(&engine, &cluster, &with_policies("[]")).await;
@@ -120,7 +125,10 @@ async fn custom_policy_outputs_are_applied_tracked_collected_and_deleted() {
 async fn a_custom_policy_that_fails_to_render_stops_before_the_workflow() {
     let (engine, cluster) = engine();
     let text = with_policies("[{type: topology, properties: {clusters: [local]}}, {type: strict}]");
-    let err = engine.up(&app(&text)).await.expect_err("the policy cannot render");
+    let err = engine
+        .up(&app(&text))
+        .await
+        .expect_err("the policy cannot render");
     let message = err.to_string();
     assert!(
         message.starts_with("spec.policies[1]: custom policy \"strict-auto-gen-1\" of type \"strict\""),
@@ -132,6 +140,10 @@ async fn a_custom_policy_that_fails_to_render_stops_before_the_workflow() {
     let status = stored.status.expect("a status");
     assert_eq!(status.phase, Some(Phase::GeneratingPolicy));
     assert_eq!(status.conditions.len(), 1);
-    assert!(status.conditions[0].message.contains("spec.policies[1]"), "{:?}", status.conditions);
+    assert!(
+        status.conditions[0].message.contains("spec.policies[1]"),
+        "{:?}",
+        status.conditions
+    );
     assert!(status.workflow.is_none(), "{:?}", status.workflow);
 }
