@@ -141,7 +141,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             match d.workflow {
                 RunPhase::Succeeded => {}
                 RunPhase::Executing => still.push(name),
-                other => return Err(format!("{name}: {other:?}").into()),
+                other => {
+                    let steps: Vec<String> = d
+                        .status
+                        .workflow
+                        .iter()
+                        .flat_map(|w| &w.steps)
+                        .map(|s| format!("{}: {}", s.name, s.message))
+                        .collect();
+                    return Err(format!("{name}: {other:?}: {}", steps.join("; ")).into());
+                }
             }
         }
         executing = still;

@@ -102,9 +102,39 @@ impl Delivery {
         self.record.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn renderer_for(&self, placement: &Placement, replica_key: &str) -> Renderer {
+    /// The version of `cluster` for `context.clusterVersion`: asked once per engine and
+    /// cluster; `None` (the renderer's empty version) when the cluster does not say.
+    async fn cluster_version(&self, cluster: &str) -> Option<Value> {
+        let versions = &self.engine.versions;
+        if let Some(v) = versions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(cluster)
+        {
+            return Some(v.clone());
+        }
+        let asked = self.engine.clusters().server_version(cluster).await;
+        match asked {
+            Ok(Some(v)) => {
+                versions
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(cluster.to_owned(), v.clone());
+                Some(v)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                // not cached: asked again in the next pass; the apply will say what is wrong
+                tracing::warn!(cluster, error = %e, "cluster version unknown");
+                None
+            }
+        }
+    }
+
+    fn renderer_for(&self, placement: &Placement, replica_key: &str, version: Option<&Value>) -> Renderer {
         let base = self.engine.renderer();
         let mut options = base.options().clone();
+        options.cluster_version = version.cloned();
         options.cluster = placement.cluster.clone();
         options.app_revision = self.revision.clone();
         options.replica_key = replica_key.to_owned();
@@ -141,10 +171,20 @@ impl Delivery {
             })
             .collect();
         let comps_json = Arc::new(serde_json::to_value(&comps).unwrap_or(Value::Null));
+        let mut versions: BTreeMap<&str, Option<Value>> = BTreeMap::new();
+        for p in placements {
+            if !versions.contains_key(p.cluster.as_str()) {
+                let v = self.cluster_version(p.key_cluster()).await;
+                versions.insert(p.cluster.as_str(), v);
+            }
+        }
         let renderers: BTreeMap<(&str, &str), Renderer> = placements
             .iter()
             .flat_map(|p| instances.iter().map(move |i| (p, i.replica_key.as_str())))
-            .map(|(p, key)| ((p.cluster.as_str(), key), self.renderer_for(p, key)))
+            .map(|(p, key)| {
+                let version = versions.get(p.cluster.as_str()).and_then(Option::as_ref);
+                ((p.cluster.as_str(), key), self.renderer_for(p, key, version))
+            })
             .collect();
         // per placement index: the instances (by index) that are healthy
         let mut healthy: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); placements.len()];
@@ -283,6 +323,7 @@ impl Delivery {
             renderer.options().cluster.as_bytes(),
             renderer.options().app_revision.as_bytes(),
             renderer.options().replica_key.as_bytes(),
+            &serde_json::to_vec(&renderer.options().cluster_version).map_err(|e| e.to_string())?,
         ]);
         if let Some(kept) = self.engine.renders.get(&key) {
             return Ok(kept);

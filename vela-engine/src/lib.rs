@@ -51,6 +51,8 @@ pub struct Engine {
     revision_limit: usize,
     /// Rendered components shared by every reconcile of this engine (and its clones).
     renders: Arc<renders::Renders>,
+    /// The version of each cluster (`context.clusterVersion`), asked once per cluster.
+    versions: Arc<std::sync::Mutex<std::collections::HashMap<String, serde_json::Value>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -86,6 +88,7 @@ impl Engine {
             steps: Vec::new(),
             revision_limit: revision::DEFAULT_LIMIT,
             renders: Arc::new(renders::Renders::new(renders::DEFAULT_CAPACITY)),
+            versions: Arc::default(),
         }
     }
 

@@ -98,6 +98,10 @@ impl Objects for Memo {
         result
     }
 
+    async fn server_version(&self, cluster: &str) -> Result<Option<Value>> {
+        self.inner.server_version(cluster).await
+    }
+
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
         match self.inner.set_status(key, status).await {
             Ok(now) => {

@@ -172,6 +172,31 @@ pub trait Objects: Send + Sync + 'static {
     /// Replaces the `status` of an object (the status subresource); `None` when it does not
     /// exist.
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>>;
+    /// The version of a cluster as templates read it (`context.clusterVersion`:
+    /// `{major, minor, gitVersion, platform}`, `minor` an integer), or `None` when the backend
+    /// does not know it (the provided method knows nothing).
+    async fn server_version(&self, cluster: &str) -> Result<Option<Value>> {
+        let _ = cluster;
+        Ok(None)
+    }
+}
+
+/// A version as `context.clusterVersion` spells it: `minor` is the integer its text starts with
+/// (`"31+"` is 31).
+///
+/// ```
+/// let v = vela_multicluster::cluster_version("1", "31+", "v1.31.2", "linux/amd64");
+/// assert_eq!(v["minor"], 31);
+/// ```
+#[must_use]
+pub fn cluster_version(major: &str, minor: &str, git_version: &str, platform: &str) -> Value {
+    let digits: String = minor.chars().take_while(char::is_ascii_digit).collect();
+    serde_json::json!({
+        "major": major,
+        "minor": digits.parse::<i64>().unwrap_or(0),
+        "gitVersion": git_version,
+        "platform": platform,
+    })
 }
 
 /// What happens to the dependents of a deleted object (those whose `metadata.ownerReferences`

@@ -92,6 +92,11 @@ pub struct Options {
     /// `context.replicaKey`: the key of the `replication` policy this render is a replica
     /// for. When set, every rendered object also gets the label `app.oam.dev/replicaKey`.
     pub replica_key: String,
+    /// `context.clusterVersion` (`{major, minor, gitVersion, platform}`, `minor` an integer) of
+    /// the cluster the objects go to. `None` (the default, and KubeVela's offline dry-run):
+    /// every field empty and `minor` 0, which makes version-dependent templates choose their
+    /// oldest API (the built-in `gateway` renders a `networking.k8s.io/v1beta1` Ingress).
+    pub cluster_version: Option<serde_json::Value>,
     /// Reject properties a definition does not declare (`unknown field`). Off by default:
     /// KubeVela's CUE parameters are open, so undeclared fields are ignored (and removed
     /// before a native definition sees them).
@@ -122,6 +127,13 @@ impl Options {
     #[must_use]
     pub fn with_replica_key(mut self, replica_key: impl Into<String>) -> Self {
         self.replica_key = replica_key.into();
+        self
+    }
+
+    /// Sets [`Options::cluster_version`].
+    #[must_use]
+    pub fn with_cluster_version(mut self, version: Option<serde_json::Value>) -> Self {
+        self.cluster_version = version;
         self
     }
 
@@ -465,6 +477,9 @@ impl Renderer {
         ctx.app_revision.clone_from(&self.options.app_revision);
         ctx.cluster.clone_from(&self.options.cluster);
         ctx.replica_key.clone_from(&self.options.replica_key);
+        if let Some(version) = &self.options.cluster_version {
+            ctx.cluster_version.clone_from(version);
+        }
         ctx.app_labels = app::labels(app).clone();
         ctx.app_annotations = app_annotations.clone();
         ctx.components = Arc::clone(components_json);

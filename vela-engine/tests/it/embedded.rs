@@ -540,3 +540,38 @@ async fn a_changed_property_renders_again() {
         "nginx:1.27"
     );
 }
+
+#[tokio::test]
+async fn templates_see_the_version_of_the_cluster_they_render_for() {
+    let (engine, cluster) = engine();
+    // the built-in gateway renders an Ingress of networking.k8s.io/v1 from Kubernetes 1.19 on
+    // (v1beta1 with the empty version of an offline dry-run)
+    settle(
+        &engine,
+        &cluster,
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: edge}\nspec:\n  components:\n    - name: web\n      type: webservice\n      properties: {image: nginx, ports: [{port: 80}]}\n      traits: [{type: gateway, properties: {domain: web.example.com, http: {\"/\": 80}}}]\n",
+    )
+    .await;
+    let ingress = |api_version: &str| Key {
+        cluster: String::new(),
+        api_version: api_version.into(),
+        kind: "Ingress".into(),
+        namespace: "default".into(),
+        name: "web".into(),
+    };
+    assert!(
+        cluster
+            .get(&ingress("networking.k8s.io/v1"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        cluster
+            .get(&ingress("networking.k8s.io/v1beta1"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(cluster.server_version("").await.unwrap().unwrap()["minor"], 33);
+}

@@ -789,6 +789,21 @@ fn labels_match(obj: &Value, labels: &BTreeMap<String, String>) -> bool {
 
 #[async_trait]
 impl Objects for Embedded {
+    /// The version the embedded cluster answers as: it serves the current APIs (Ingress
+    /// `networking.k8s.io/v1`, ...), like a recent Kubernetes.
+    async fn server_version(&self, _cluster: &str) -> Result<Option<Value>> {
+        Ok(Some(crate::cluster_version(
+            "1",
+            "33",
+            "v1.33.0+vela-embedded",
+            &format!(
+                "{}/{}",
+                std::env::consts::OS,
+                std::env::consts::ARCH.replace("x86_64", "amd64")
+            ),
+        )))
+    }
+
     async fn apply(&self, cluster: &str, obj: Value) -> Result<Value> {
         self.apply_as(cluster, FIELD_MANAGER, obj)
     }

@@ -330,4 +330,9 @@ impl Objects for Fleet {
         let (backend, name) = self.route(&key.cluster).await?;
         backend.set_status(&with_cluster(key, name), status).await
     }
+
+    async fn server_version(&self, cluster: &str) -> Result<Option<Value>> {
+        let (backend, name) = self.route(cluster).await?;
+        backend.server_version(&name).await
+    }
 }

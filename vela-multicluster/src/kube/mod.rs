@@ -284,6 +284,20 @@ fn to_value(cluster: &str, obj: DynamicObject) -> Result<Value> {
 
 #[async_trait]
 impl Objects for Kube {
+    async fn server_version(&self, cluster: &str) -> Result<Option<Value>> {
+        let client = self.client(cluster)?;
+        let info = self
+            .retried(|| client.apiserver_version())
+            .await
+            .map_err(|e| backend(cluster, e))?;
+        Ok(Some(crate::cluster_version(
+            &info.major,
+            &info.minor,
+            &info.git_version,
+            &info.platform,
+        )))
+    }
+
     async fn apply(&self, cluster: &str, mut obj: Value) -> Result<Value> {
         let key = Key::of(cluster, &obj)?;
         // one span per server-side apply, named like the object it writes
