@@ -13,6 +13,9 @@
 //! apps/s, reconcile p50/p99, and from the API server's own `apiserver_request_total`: requests
 //! per application for the delivery and for one no-change reconcile of every application
 //! (split into reads and writes).
+//!
+//! The test cluster's Service range (`10.0.0.0/24` in `tools/testcluster`) holds 254 ClusterIPs:
+//! at most 84 of these applications fit in one cluster (start a fresh one for each run).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
