@@ -99,7 +99,8 @@ func run(args []string) error {
 		"--service-account-key-file=" + creds.serviceAccountPub,
 		"--service-account-signing-key-file=" + creds.serviceAccountKey,
 		// Allocation range for Service cluster IPs: bookkeeping only, nothing routes to it.
-		"--service-cluster-ip-range=10.0.0.0/24",
+		// A /16 (65,534 addresses): the delivery benchmarks create thousands of Services.
+		"--service-cluster-ip-range=10.0.0.0/16",
 		// The apiserver would publish its own address as the `kubernetes` Service endpoint;
 		// loopback addresses are not valid endpoints, so do not reconcile it.
 		"--endpoint-reconciler-type=none",

@@ -14,8 +14,8 @@
 //! per application for the delivery and for one no-change reconcile of every application
 //! (split into reads and writes).
 //!
-//! The test cluster's Service range (`10.0.0.0/24` in `tools/testcluster`) holds 254 ClusterIPs:
-//! at most 84 of these applications fit in one cluster (start a fresh one for each run).
+//! Each application takes 3 ClusterIPs of the test cluster's Service range (`10.0.0.0/16` in
+//! `tools/testcluster`); start a fresh cluster for each run.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
