@@ -109,6 +109,9 @@ pub(crate) struct Applied {
     pub(crate) action: Action,
     /// What the policies say about the object.
     pub(crate) rules: ObjectRules,
+    /// Whether a write was sent (an object this generation already applied with the same
+    /// content, and whose live state still holds it, is not written again).
+    pub(crate) written: bool,
 }
 
 impl Applied {
@@ -152,6 +155,7 @@ pub(crate) async fn apply_object(
     rules: &Rules,
     origin: &Origin<'_>,
     mut obj: Value,
+    last: Option<&Value>,
 ) -> Result<Applied> {
     let key = Key::of(cluster, &obj)?;
     let decided = rules.for_object(origin, &key.kind, &key.name);
@@ -171,6 +175,7 @@ pub(crate) async fn apply_object(
             live,
             action: Action::ReadOnly,
             rules: decided,
+            written: false,
         });
     }
     let mut action = Action::Created;
@@ -195,6 +200,7 @@ pub(crate) async fn apply_object(
                     live,
                     action: Action::JoinedShare,
                     rules: decided,
+                    written: true,
                 });
             }
             Some(found) => return Err(owned_by_another(&key, found)),
@@ -234,6 +240,22 @@ pub(crate) async fn apply_object(
             obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
         }
     }
+    // applied in this generation with the same content and nothing of it drifted: a server-side
+    // apply would change nothing, so it is not sent (a pass that waits for health writes nothing)
+    if let (Some(live), Some(last), Action::Updated) = (&existing, last, action)
+        && !decided.replace
+        && crate::tracker::tracked_raw(&obj) == *last
+        && holds(live, &obj)
+    {
+        return Ok(Applied {
+            key,
+            live: live.clone(),
+            raw: obj,
+            action,
+            rules: decided,
+            written: false,
+        });
+    }
     let live = objects.apply(cluster, obj.clone()).await?;
     if let Some(meta) = obj["metadata"].as_object_mut() {
         meta.remove("resourceVersion");
@@ -244,7 +266,20 @@ pub(crate) async fn apply_object(
         raw: obj,
         action,
         rules: decided,
+        written: true,
     })
+}
+
+/// Whether `live` holds every field `desired` sets, with the same value (lists element by
+/// element, with the same length).
+pub(crate) fn holds(live: &Value, desired: &Value) -> bool {
+    match (live, desired) {
+        (Value::Object(l), Value::Object(d)) => {
+            d.iter().all(|(k, v)| l.get(k).is_some_and(|lv| holds(lv, v)))
+        }
+        (Value::Array(l), Value::Array(d)) => l.len() == d.len() && l.iter().zip(d).all(|(a, b)| holds(a, b)),
+        (l, d) => l == d,
+    }
 }
 
 /// Copies the live values of `kept` paths (`None`: the whole object) into `obj`; a path the

@@ -111,6 +111,7 @@ pub(crate) async fn dispatch(delivery: &Delivery) -> Result<()> {
             &delivery.rules,
             &origin,
             obj,
+            None,
         )
         .await
         .map_err(|e| Error::Policy {

@@ -513,6 +513,11 @@ impl Delivery {
                 component_type: &comp.type_,
                 trait_type,
             };
+            // what this generation last applied for the object (its tracker entry)
+            let last = Key::of(at, &obj)
+                .ok()
+                .and_then(|k| self.record().resources.get(&tracker::resource_key(&k)).cloned())
+                .and_then(|r| r.raw);
             let applied = apply::apply_object(
                 self.engine.clusters().as_ref(),
                 at,
@@ -520,6 +525,7 @@ impl Delivery {
                 &self.rules,
                 &origin,
                 obj,
+                last.as_ref(),
             )
             .await
             .map_err(|e| crate::error::chain(&e))?;
@@ -527,7 +533,9 @@ impl Delivery {
             {
                 let mut record = self.record();
                 record.resources.insert(resource.key(), resource);
-                record.applied.push(applied.key.clone());
+                if applied.written {
+                    record.applied.push(applied.key.clone());
+                }
                 if hub_only {
                     record.hub_only.insert(applied.key.clone(), applied.live.clone());
                 }

@@ -16,21 +16,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use vela_multicluster::Key;
 
-use crate::apply::{Owner, keep_live, owner_of, sharers_of};
+use crate::apply::{Owner, holds, keep_live, owner_of, sharers_of};
 use crate::policy::{Stage, stored_rules};
 use crate::{Engine, Error, Result, tracker};
-
-/// Whether `live` holds every field `desired` sets, with the same value (lists element by
-/// element, with the same length).
-fn holds(live: &Value, desired: &Value) -> bool {
-    match (live, desired) {
-        (Value::Object(l), Value::Object(d)) => {
-            d.iter().all(|(k, v)| l.get(k).is_some_and(|lv| holds(lv, v)))
-        }
-        (Value::Array(l), Value::Array(d)) => l.len() == d.len() && l.iter().zip(d).all(|(a, b)| holds(a, b)),
-        (l, d) => l == d,
-    }
-}
 
 impl Engine {
     /// Restores the objects of application `namespace/name` that drifted from what it applied

@@ -168,6 +168,19 @@ pub(crate) async fn add_to_root(
     write(clusters, owner, &name, TrackerType::Root, generation, &entries).await
 }
 
+/// The key a tracker entry of the object `key` has ([`ManagedResource::key`]).
+pub(crate) fn resource_key(key: &Key) -> String {
+    ManagedResource {
+        cluster: key.cluster.clone(),
+        api_version: key.api_version.clone(),
+        kind: key.kind.clone(),
+        namespace: key.namespace.clone(),
+        name: key.name.clone(),
+        ..ManagedResource::default()
+    }
+    .key()
+}
+
 /// The tracker entry of an object [`crate::apply::apply_object`] applied for `component` (and
 /// `trait_type`, empty for the workload): `raw` is what was applied (not the live object, so
 /// state-keep restores only what the application set), left out when the application does not
@@ -280,6 +293,7 @@ mod tests {
             raw: json!({"metadata": {"name": "c"}, "data": {"a": "1"}}),
             action: Action::Created,
             rules: ObjectRules::default(),
+            written: true,
         };
         let r = record(&applied, "web", "");
         assert_eq!((r.uid.as_str(), r.skip_gc), ("u1", false));
