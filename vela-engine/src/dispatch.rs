@@ -86,6 +86,26 @@ struct Task<'a> {
     comp: &'a Component,
     replica_key: &'a str,
     comps_json: &'a Arc<Value>,
+    /// The fingerprint of what every component of `app` renders with (its metadata, spec and
+    /// `context.components`), computed once per placement; `None` renders without the cache.
+    app_inputs: Option<&'a crate::renders::Fingerprint>,
+}
+
+/// The fingerprint of what every component of `app` renders with: the application's name,
+/// namespace, labels, annotations and spec, and `context.components`.
+/// `None` when they do not serialise (the components then render without the cache).
+fn render_inputs(app: &Application, comps_json: &Value) -> Option<crate::renders::Fingerprint> {
+    let meta = &app.metadata;
+    let seen = serde_json::to_vec(&(
+        &meta.name,
+        &meta.namespace,
+        &meta.labels,
+        &meta.annotations,
+        &app.spec,
+    ))
+    .ok()?;
+    let components = serde_json::to_vec(comps_json).ok()?;
+    Some(crate::renders::fingerprint(&[&seen, &components]))
 }
 
 /// `web` or `web (replica eu)`, for messages.
@@ -171,6 +191,8 @@ impl Delivery {
             })
             .collect();
         let comps_json = Arc::new(serde_json::to_value(&comps).unwrap_or(Value::Null));
+        let app_inputs: Vec<Option<crate::renders::Fingerprint>> =
+            apps.iter().map(|app| render_inputs(app, &comps_json)).collect();
         let mut versions: BTreeMap<&str, Option<Value>> = BTreeMap::new();
         for p in placements {
             if !versions.contains_key(p.cluster.as_str()) {
@@ -220,6 +242,7 @@ impl Delivery {
                             comp,
                             replica_key: &instance.replica_key,
                             comps_json: &comps_json,
+                            app_inputs: app_inputs[pi].as_ref(),
                         },
                     ));
                 }
@@ -304,20 +327,18 @@ impl Delivery {
         comp: &Component,
     ) -> std::result::Result<Arc<vela_render::ComponentManifest>, String> {
         let app = task.app;
-        let meta = &app.metadata;
-        let seen = serde_json::to_vec(&(
-            &meta.name,
-            &meta.namespace,
-            &meta.labels,
-            &meta.annotations,
-            &app.spec,
-        ))
-        .map_err(|e| e.to_string())?;
-        let components = serde_json::to_vec(task.comps_json.as_ref()).map_err(|e| e.to_string())?;
+        let render = || {
+            renderer
+                .render_component(app, task.index, comp, task.comps_json)
+                .map(Arc::new)
+                .map_err(|e| crate::error::chain(&e))
+        };
+        let Some(app_inputs) = task.app_inputs else {
+            return render();
+        };
         let component = serde_json::to_vec(comp).map_err(|e| e.to_string())?;
         let key = crate::renders::fingerprint(&[
-            &seen,
-            &components,
+            app_inputs,
             &task.index.to_le_bytes(),
             &component,
             renderer.options().cluster.as_bytes(),
@@ -328,11 +349,7 @@ impl Delivery {
         if let Some(kept) = self.engine.renders.get(&key) {
             return Ok(kept);
         }
-        let manifest = Arc::new(
-            renderer
-                .render_component(app, task.index, comp, task.comps_json)
-                .map_err(|e| crate::error::chain(&e))?,
-        );
+        let manifest = render()?;
         self.engine.renders.put(key, manifest.clone());
         Ok(manifest)
     }

@@ -440,79 +440,24 @@ async fn versions(cluster: &Embedded) -> Vec<(String, String, String)> {
     out
 }
 
-/// The embedded cluster, counting the requests that write (an API server would see each one,
-/// even one that changes nothing).
-struct Counting {
-    inner: Arc<Embedded>,
-    writes: std::sync::atomic::AtomicUsize,
-}
-
-impl Counting {
-    fn wrote(&self) {
-        self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-#[async_trait::async_trait]
-impl Objects for Counting {
-    async fn apply(
-        &self,
-        cluster: &str,
-        obj: serde_json::Value,
-    ) -> vela_multicluster::Result<serde_json::Value> {
-        self.wrote();
-        self.inner.apply(cluster, obj).await
-    }
-    async fn get(&self, key: &Key) -> vela_multicluster::Result<Option<serde_json::Value>> {
-        self.inner.get(key).await
-    }
-    async fn list(
-        &self,
-        cluster: &str,
-        api_version: &str,
-        kind: &str,
-        namespace: &str,
-        labels: &std::collections::BTreeMap<String, String>,
-    ) -> vela_multicluster::Result<Vec<serde_json::Value>> {
-        self.inner
-            .list(cluster, api_version, kind, namespace, labels)
-            .await
-    }
-    async fn delete(&self, key: &Key) -> vela_multicluster::Result<bool> {
-        self.wrote();
-        self.inner.delete(key).await
-    }
-    async fn set_status(
-        &self,
-        key: &Key,
-        status: serde_json::Value,
-    ) -> vela_multicluster::Result<Option<serde_json::Value>> {
-        self.wrote();
-        self.inner.set_status(key, status).await
-    }
-}
-
 #[tokio::test]
 async fn a_reconcile_that_changes_nothing_writes_nothing() {
     let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
-    let counting = Arc::new(Counting {
-        inner: cluster.clone(),
-        writes: Default::default(),
-    });
+    let counting = Arc::new(crate::support::Watched::new(cluster.clone(), ""));
     let engine = Engine::new(Renderer::new(Registry::builtin()), counting.clone());
     let done = settle(&engine, &cluster, SHOP).await;
     assert_eq!(done.workflow, RunPhase::Succeeded);
     let before = versions(&cluster).await;
     // the application, its revision, tracker and run state, the two Deployments and a Service
     assert_eq!(before.len(), 7, "{before:?}");
-    let writes = counting.writes.load(std::sync::atomic::Ordering::SeqCst);
+    let writes = counting.writes();
     assert!(writes > 0);
     for _ in 0..3 {
         let again = engine.reconcile("default", "shop").await.unwrap().unwrap();
         assert_eq!(again.workflow, RunPhase::Succeeded);
         assert!(again.applied.is_empty() && again.restored.is_empty());
     }
-    assert_eq!(counting.writes.load(std::sync::atomic::Ordering::SeqCst), writes);
+    assert_eq!(counting.writes(), writes);
     assert_eq!(versions(&cluster).await, before);
 }
 

@@ -2,79 +2,19 @@
 //! collection (the failure is reported and retried), and the collection also runs when the
 //! workflow failed. Without it, the first failure stops the collection, as before.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
-use async_trait::async_trait;
-use serde_json::Value;
 use vela_engine::{Engine, GC_CONDITION};
-use vela_multicluster::{Embedded, Key, Objects, Propagation};
+use vela_multicluster::{Embedded, Key, Objects};
 use vela_render::Renderer;
 use vela_workflow::RunPhase;
 
-use crate::support::{app, cm, config_maps, registry, settle};
+use crate::support::{Watched, app, cm, config_maps, registry, settle};
 
-/// The embedded cluster, except that deleting the object named `fails` fails while `failing`
-/// is set (a webhook refusing it, a cluster that went away).
-struct FailingDeletes {
-    inner: Arc<Embedded>,
-    fails: String,
-    failing: AtomicBool,
-}
-
-impl FailingDeletes {
-    fn check(&self, key: &Key) -> vela_multicluster::Result<()> {
-        if key.name == self.fails && self.failing.load(Ordering::SeqCst) {
-            return Err(vela_multicluster::Error::Backend {
-                cluster: key.cluster.clone(),
-                source: "admission webhook denied the request".into(),
-            });
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl Objects for FailingDeletes {
-    async fn apply(&self, cluster: &str, obj: Value) -> vela_multicluster::Result<Value> {
-        self.inner.apply(cluster, obj).await
-    }
-    async fn get(&self, key: &Key) -> vela_multicluster::Result<Option<Value>> {
-        self.inner.get(key).await
-    }
-    async fn list(
-        &self,
-        cluster: &str,
-        api_version: &str,
-        kind: &str,
-        namespace: &str,
-        labels: &BTreeMap<String, String>,
-    ) -> vela_multicluster::Result<Vec<Value>> {
-        self.inner
-            .list(cluster, api_version, kind, namespace, labels)
-            .await
-    }
-    async fn delete(&self, key: &Key) -> vela_multicluster::Result<bool> {
-        self.check(key)?;
-        self.inner.delete(key).await
-    }
-    async fn delete_with(&self, key: &Key, propagation: Propagation) -> vela_multicluster::Result<bool> {
-        self.check(key)?;
-        self.inner.delete_with(key, propagation).await
-    }
-    async fn set_status(&self, key: &Key, status: Value) -> vela_multicluster::Result<Option<Value>> {
-        self.inner.set_status(key, status).await
-    }
-}
-
-fn failing_engine(fails: &str) -> (Engine, Arc<Embedded>, Arc<FailingDeletes>) {
+fn failing_engine(fails: &str) -> (Engine, Arc<Embedded>, Arc<Watched>) {
     let inner = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
-    let objects = Arc::new(FailingDeletes {
-        inner: inner.clone(),
-        fails: fails.into(),
-        failing: AtomicBool::new(true),
-    });
+    let objects = Arc::new(Watched::new(inner.clone(), fails));
     (
         Engine::new(Renderer::new(registry()), objects.clone()),
         inner,

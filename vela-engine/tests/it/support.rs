@@ -149,3 +149,92 @@ pub fn step_message(d: &Delivered) -> String {
         .find(|m| !m.is_empty())
         .unwrap_or_default()
 }
+
+/// The embedded cluster behind a wrapper that counts the requests that write (an API server sees
+/// each one, even one that changes nothing) and, while `failing` is set, refuses to delete the
+/// object named `fails` (a webhook refusing it, a cluster that went away).
+pub struct Watched {
+    pub inner: Arc<Embedded>,
+    pub fails: String,
+    pub failing: std::sync::atomic::AtomicBool,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+impl Watched {
+    /// Over `inner`; deleting `fails` fails until `failing` is cleared (`""`: nothing fails).
+    pub fn new(inner: Arc<Embedded>, fails: &str) -> Self {
+        Self {
+            inner,
+            fails: fails.to_owned(),
+            failing: std::sync::atomic::AtomicBool::new(!fails.is_empty()),
+            writes: std::sync::atomic::AtomicUsize::default(),
+        }
+    }
+
+    /// The write requests (apply, delete, status) sent so far.
+    pub fn writes(&self) -> usize {
+        self.writes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn wrote(&self) {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn check_delete(&self, key: &Key) -> vela_multicluster::Result<()> {
+        self.wrote();
+        if key.name == self.fails && self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(vela_multicluster::Error::Backend {
+                cluster: key.cluster.clone(),
+                source: "admission webhook denied the request".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Objects for Watched {
+    async fn apply(
+        &self,
+        cluster: &str,
+        obj: serde_json::Value,
+    ) -> vela_multicluster::Result<serde_json::Value> {
+        self.wrote();
+        self.inner.apply(cluster, obj).await
+    }
+    async fn get(&self, key: &Key) -> vela_multicluster::Result<Option<serde_json::Value>> {
+        self.inner.get(key).await
+    }
+    async fn list(
+        &self,
+        cluster: &str,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> vela_multicluster::Result<Vec<serde_json::Value>> {
+        self.inner
+            .list(cluster, api_version, kind, namespace, labels)
+            .await
+    }
+    async fn delete(&self, key: &Key) -> vela_multicluster::Result<bool> {
+        self.check_delete(key)?;
+        self.inner.delete(key).await
+    }
+    async fn delete_with(
+        &self,
+        key: &Key,
+        propagation: vela_multicluster::Propagation,
+    ) -> vela_multicluster::Result<bool> {
+        self.check_delete(key)?;
+        self.inner.delete_with(key, propagation).await
+    }
+    async fn set_status(
+        &self,
+        key: &Key,
+        status: serde_json::Value,
+    ) -> vela_multicluster::Result<Option<serde_json::Value>> {
+        self.wrote();
+        self.inner.set_status(key, status).await
+    }
+}
