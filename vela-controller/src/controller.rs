@@ -1,0 +1,149 @@
+//! The Application controller: a metadata watch of `core.oam.dev/v1beta1` Applications feeding
+//! kube-rs's runtime `Controller`, which runs [`crate::reconcile`] for each with bounded
+//! concurrency, one reconcile per Application at a time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::{PredicateConfig, WatchStreamExt as _, controller, watcher};
+use kube::{Api, Client};
+use vela_engine::Engine;
+
+use crate::Result;
+use crate::metrics::Metrics;
+use crate::reconcile::{Context, Meta, Settings, changed, error_policy, reconcile};
+
+/// The Application controller.
+///
+/// ```no_run
+/// # async fn run() -> vela_controller::Result<()> {
+/// use std::sync::Arc;
+/// use vela_controller::{Controller, Settings};
+/// use vela_engine::Engine;
+/// use vela_render::{Registry, Renderer};
+///
+/// let client = kube::Client::try_default().await.expect("a cluster");
+/// let fleet = Arc::new(vela_multicluster::Fleet::kube(client.clone()));
+/// let engine = Engine::new(Renderer::new(Registry::builtin()), fleet);
+/// Controller::new(client, engine, Settings::new())
+///     .run(async { let _ = tokio::signal::ctrl_c().await; })
+///     .await
+/// # }
+/// ```
+pub struct Controller {
+    client: Client,
+    engine: Engine,
+    settings: Settings,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Controller {
+    /// A controller of the Applications in the cluster of `client` (the hub), delivering them
+    /// with `engine` (whose clusters should be the same hub, e.g. a
+    /// [`vela_multicluster::Fleet::kube`] of `client`).
+    #[must_use]
+    pub fn new(client: Client, engine: Engine, settings: Settings) -> Self {
+        Self {
+            client,
+            engine,
+            settings,
+            metrics: Arc::default(),
+        }
+    }
+
+    /// Counts into `metrics` (shared with the `/metrics` endpoint) instead of its own.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The metrics it counts into.
+    #[must_use]
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// Reconciles until `shutdown` completes; then starts no new reconcile, lets the running
+    /// ones finish, and returns.
+    ///
+    /// # Errors
+    /// [`crate::Error::Setting`] for invalid settings. A failing reconcile is not an error of
+    /// `run`: it becomes a condition on its Application and is retried.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + Sync + 'static) -> Result<()> {
+        self.settings.validate()?;
+        // metadata only (the API server sends PartialObjectMetadata): the cache holds no spec or
+        // status, and an Application whose spec does not decode still reaches the reconciler
+        // (which reports it)
+        let api: Api<Meta> = match &self.settings.namespace {
+            Some(ns) => Api::namespaced(self.client.clone(), ns),
+            None => Api::all(self.client.clone()),
+        };
+        let (reader, writer) = reflector::store::<Meta>();
+        let stream = watcher(api, watcher::Config::default())
+            .default_backoff()
+            .reflect(writer)
+            .applied_objects()
+            .predicate_filter(changed, PredicateConfig::default());
+        let gauges = tokio::spawn(watch_cache(reader.clone(), self.metrics.clone()));
+        let ctx = Arc::new(Context::new(
+            self.engine,
+            self.client,
+            self.settings.clone(),
+            self.metrics,
+        ));
+        tracing::info!(
+            concurrency = self.settings.concurrency,
+            resync_s = self.settings.resync.as_secs(),
+            namespace = self.settings.namespace.as_deref().unwrap_or("(all)"),
+            "reconciling Applications"
+        );
+        kube::runtime::Controller::for_stream(stream, reader)
+            .with_config(controller::Config::default().concurrency(self.settings.concurrency))
+            .graceful_shutdown_on(shutdown)
+            .run(reconcile, error_policy, ctx)
+            .for_each(|result| async move {
+                match result {
+                    Ok(_) => {}
+                    // already logged (and reported on the Application) by the reconciler
+                    Err(controller::Error::ReconcilerFailed(..)) => {}
+                    Err(controller::Error::QueueError(e)) => {
+                        tracing::warn!(error = %e, "watching Applications (retrying with backoff)");
+                    }
+                    Err(e) => tracing::debug!(error = %e, "controller"),
+                }
+            })
+            .await;
+        gauges.abort();
+        tracing::info!("stopped: no reconcile is running");
+        Ok(())
+    }
+}
+
+/// Marks the metrics ready once the cache is filled, then keeps the Application count current.
+async fn watch_cache(reader: Store<Meta>, metrics: Arc<Metrics>) {
+    // the store wakes only its latest waiter (the runtime's controller also waits on it): ask
+    // again every half second, which finds it ready as soon as it is
+    loop {
+        match tokio::time::timeout(Duration::from_millis(500), reader.wait_until_ready()).await {
+            Ok(Ok(())) => break,
+            Ok(Err(_)) => return,
+            Err(_) => {}
+        }
+    }
+    metrics.set_ready(true);
+    loop {
+        metrics.set_applications(reader.len());
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}

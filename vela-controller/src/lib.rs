@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod controller;
+pub mod error;
+pub mod lease;
+pub mod metrics;
+pub mod reconcile;
+pub mod serve;
+
+pub use controller::Controller;
+pub use error::{Error, Result};
+pub use reconcile::Settings;

@@ -1,0 +1,260 @@
+//! `vela-controller`: reconciles KubeVela Applications in the cluster of a kubeconfig (or the
+//! pod's service account), with metrics and health endpoints and optional leader election.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use clap::Parser;
+use tokio::sync::{oneshot, watch};
+use vela_controller::lease::{self, Elector};
+use vela_controller::metrics::Metrics;
+use vela_controller::{Controller, Settings, serve};
+use vela_engine::Engine;
+use vela_render::{Registry, Renderer};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn duration(text: &str) -> Result<Duration, String> {
+    vela_model::duration::parse(text).map_err(|e| e.to_string())
+}
+
+/// Reconciles KubeVela Applications (core.oam.dev/v1beta1) with the Vela-rs engine.
+#[derive(Debug, Parser)]
+#[command(name = "vela-controller", version, about)]
+struct Args {
+    /// The kubeconfig of the hub cluster (default: $KUBECONFIG, ~/.kube/config, or the pod's
+    /// service account when running in a cluster).
+    #[arg(long, env = "KUBECONFIG")]
+    kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: the current one).
+    #[arg(long)]
+    context: Option<String>,
+    /// Reconcile only the Applications of this namespace (default: every namespace).
+    #[arg(long)]
+    namespace: Option<String>,
+    /// How many Applications are reconciled at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: u16,
+    /// How long after a reconcile an Application is reconciled again when nothing changes (a
+    /// Go duration; the annotation app.oam.dev/reconcile-interval overrides it per app).
+    #[arg(long, default_value = "5m", value_parser = duration)]
+    resync_period: Duration,
+    /// The longest wait before retrying a failed reconcile (it doubles from 1s).
+    #[arg(long, default_value = "5m", value_parser = duration)]
+    max_backoff: Duration,
+    /// Where /metrics, /healthz and /readyz are served.
+    #[arg(long, default_value = "0.0.0.0:8080")]
+    metrics_addr: SocketAddr,
+    /// Extra definitions (CUE files or directories), besides the built-in ones.
+    #[arg(long = "definitions", value_name = "PATH")]
+    definitions: Vec<PathBuf>,
+    /// How many ApplicationRevisions to keep per application.
+    #[arg(long, default_value_t = 10)]
+    application_revision_limit: usize,
+    /// Reconcile only while holding the leader Lease (run several replicas for availability).
+    #[arg(long)]
+    leader_elect: bool,
+    /// The namespace of the leader Lease.
+    #[arg(long, default_value = "vela-system")]
+    leader_election_namespace: String,
+    /// The name of the leader Lease.
+    #[arg(long, default_value = "vela-controller")]
+    leader_election_id: String,
+    /// How long a leader's Lease lasts without renewal before another replica takes over.
+    #[arg(long, default_value = "15s", value_parser = duration)]
+    leader_election_lease_duration: Duration,
+    /// This replica's identity in the Lease (default: host name, process id and start time).
+    #[arg(long)]
+    leader_election_identity: Option<String>,
+    /// Log format: json (one object per line) or text.
+    #[arg(long, default_value = "json", value_parser = ["json", "text"])]
+    log_format: String,
+}
+
+fn init_logging(format: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder.init();
+    }
+}
+
+fn identity() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "vela-controller".into());
+    let started = jiff::Timestamp::now().as_millisecond();
+    format!("{host}_{}_{started}", std::process::id())
+}
+
+async fn client(args: &Args) -> Result<kube::Client> {
+    if args.kubeconfig.is_none() && args.context.is_none() {
+        // the pod's service account, else ~/.kube/config
+        return kube::Client::try_default()
+            .await
+            .context("connect to the cluster (in-cluster service account or ~/.kube/config)");
+    }
+    vela_multicluster::registry::hub_client(args.kubeconfig.as_deref(), args.context.as_deref())
+        .await
+        .map_err(|e| anyhow::anyhow!(vela_controller::error::chain(&e)))
+}
+
+/// Completes `stop` on SIGTERM or ctrl-c.
+fn on_signal(stop: watch::Sender<bool>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: shutting down"),
+            () = term => tracing::info!("SIGTERM: shutting down"),
+        }
+        let _ = stop.send(true);
+    });
+}
+
+async fn until_true(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
+}
+
+async fn run(args: Args) -> Result<ExitCode> {
+    let settings = Settings::new()
+        .with_concurrency(args.concurrency)
+        .with_resync(args.resync_period)
+        .with_max_backoff(args.max_backoff)
+        .with_namespace(args.namespace.clone());
+    settings.validate().map_err(|e| anyhow::anyhow!(e))?;
+    let mut registry = Registry::builtin();
+    for p in &args.definitions {
+        registry
+            .load_path(p)
+            .with_context(|| format!("load definitions from {}", p.display()))?;
+    }
+    let client = client(&args).await?;
+    let engine = Engine::new(
+        Renderer::new(registry),
+        Arc::new(vela_multicluster::Fleet::kube(client.clone())),
+    )
+    .with_revision_limit(args.application_revision_limit);
+
+    let (stop_tx, stop) = watch::channel(false);
+    on_signal(stop_tx);
+    let metrics = Arc::new(Metrics::default());
+    let listener = serve::bind(args.metrics_addr).await?;
+    let bound = listener.local_addr().context("the metrics address")?;
+    tracing::info!(addr = %bound, "serving /metrics, /healthz and /readyz");
+    tokio::spawn(serve::serve(listener, metrics.clone(), until_true(stop.clone())));
+
+    // with leader election: wait for the Lease, and stop when it is lost
+    let (leading_tx, leading) = watch::channel(!args.leader_elect);
+    let elector = if args.leader_elect {
+        let settings = lease::Settings::new(
+            &args.leader_election_namespace,
+            &args.leader_election_id,
+            args.leader_election_identity.clone().unwrap_or_else(identity),
+        )
+        .with_lease_duration(args.leader_election_lease_duration);
+        let elector = Elector::new(client.clone(), settings).map_err(|e| anyhow::anyhow!(e))?;
+        tracing::info!(identity = %elector.settings().identity, lease = %args.leader_election_id,
+            namespace = %args.leader_election_namespace, "waiting for the leader lease");
+        let running = elector.clone();
+        tokio::spawn(async move {
+            if let Err(e) = running.run(leading_tx).await {
+                tracing::error!(error = %e, "leader election");
+            }
+        });
+        let mut lead = leading.clone();
+        tokio::select! {
+            _ = lead.wait_for(|v| *v) => {}
+            () = until_true(stop.clone()) => return Ok(ExitCode::SUCCESS),
+        }
+        Some(elector)
+    } else {
+        drop(leading_tx);
+        None
+    };
+    metrics.set_leader(true);
+
+    let (halt_tx, halt) = oneshot::channel::<()>();
+    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let (stop, mut leading, lost) = (stop.clone(), leading.clone(), lost.clone());
+        let elected = elector.is_some();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = until_true(stop) => {}
+                _ = leading.wait_for(|v| !*v), if elected => {
+                    lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                    tracing::error!("lost the leader lease: stopping");
+                }
+            }
+            let _ = halt_tx.send(());
+        });
+    }
+    Controller::new(client, engine, settings)
+        .with_metrics(metrics.clone())
+        .run(async {
+            let _ = halt.await;
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    metrics.set_leader(false);
+    if lost.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(elector) = elector
+        && let Err(e) = elector.release().await
+    {
+        tracing::warn!(error = %e, "releasing the leader lease");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging(&args.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vela-controller: start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "vela-controller failed");
+            eprintln!("vela-controller: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

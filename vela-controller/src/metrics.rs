@@ -1,0 +1,287 @@
+//! The controller's Prometheus metrics, rendered in the text exposition format on `/metrics`.
+//!
+//! | metric | type | what |
+//! |---|---|---|
+//! | `vela_controller_reconcile_duration_seconds` | histogram | time of one reconcile of one Application |
+//! | `vela_controller_reconciles_total{result}` | counter | reconciles by result: `success`, `error`, `paused`, `deleted`, `gone` |
+//! | `vela_controller_reconciles_in_flight` | gauge | reconciles running now (at most `--concurrency`) |
+//! | `vela_controller_applications` | gauge | Applications in the controller's cache (the work it may be asked to do) |
+//! | `vela_controller_applies_total` | counter | objects written by reconciles (apply requests that changed something) |
+//! | `vela_controller_collections_total` | counter | objects deleted: garbage of earlier generations, and what deleted Applications owned |
+//! | `vela_controller_leader` | gauge | 1 while this replica reconciles (leader, or leader election off) |
+//! | `vela_controller_ready` | gauge | 1 once the Application cache is filled |
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// The upper bounds (seconds) of the reconcile duration histogram's buckets.
+pub const DURATION_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// How a reconcile ended (the `result` label of `vela_controller_reconciles_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The engine reconciled the Application.
+    Success,
+    /// The reconcile failed (the Application has a condition saying why).
+    Error,
+    /// The Application is paused (`controller.core.oam.dev/pause: "true"`): not touched.
+    Paused,
+    /// The Application is being deleted: what it owns was collected and the finalizer removed.
+    Deleted,
+    /// The Application no longer exists.
+    Gone,
+}
+
+impl Outcome {
+    const ALL: [Outcome; 5] = [
+        Outcome::Success,
+        Outcome::Error,
+        Outcome::Paused,
+        Outcome::Deleted,
+        Outcome::Gone,
+    ];
+
+    /// The label value.
+    ///
+    /// ```
+    /// assert_eq!(vela_controller::metrics::Outcome::Paused.as_str(), "paused");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Error => "error",
+            Outcome::Paused => "paused",
+            Outcome::Deleted => "deleted",
+            Outcome::Gone => "gone",
+        }
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The controller's metrics: lock-free counters shared by every reconcile and the endpoint.
+///
+/// ```
+/// use std::time::Duration;
+/// use vela_controller::metrics::{Metrics, Outcome};
+///
+/// let m = Metrics::default();
+/// m.observe(Outcome::Success, Duration::from_millis(30));
+/// m.add_applies(2);
+/// let text = m.render();
+/// assert!(text.contains("vela_controller_reconciles_total{result=\"success\"} 1\n"));
+/// assert!(text.contains("vela_controller_reconcile_duration_seconds_bucket{le=\"0.05\"} 1\n"));
+/// assert!(text.contains("vela_controller_applies_total 2\n"));
+/// ```
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Non-cumulative counts per bucket; the last one is `+Inf`.
+    buckets: [AtomicU64; DURATION_BUCKETS.len() + 1],
+    /// Sum of the durations, in microseconds.
+    sum_micros: AtomicU64,
+    reconciles: [AtomicU64; Outcome::ALL.len()],
+    in_flight: AtomicI64,
+    applications: AtomicU64,
+    applies: AtomicU64,
+    collections: AtomicU64,
+    leader: AtomicBool,
+    ready: AtomicBool,
+}
+
+impl Metrics {
+    /// Counts one reconcile that ended with `outcome` after `took`.
+    pub fn observe(&self, outcome: Outcome, took: Duration) {
+        let secs = took.as_secs_f64();
+        let bucket = DURATION_BUCKETS
+            .iter()
+            .position(|le| secs <= *le)
+            .unwrap_or(DURATION_BUCKETS.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
+        self.reconciles[outcome.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many reconciles ended with `outcome` so far.
+    #[must_use]
+    pub fn reconciles(&self, outcome: Outcome) -> u64 {
+        self.reconciles[outcome.index()].load(Ordering::Relaxed)
+    }
+
+    /// Marks a reconcile as started; the guard marks it finished when dropped (also when the
+    /// reconcile is cancelled).
+    #[must_use]
+    pub fn start(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self)
+    }
+
+    /// Counts objects written.
+    pub fn add_applies(&self, n: usize) {
+        self.applies.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Counts objects deleted.
+    pub fn add_collections(&self, n: usize) {
+        self.collections.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Sets the number of Applications in the cache.
+    pub fn set_applications(&self, n: usize) {
+        self.applications.store(n as u64, Ordering::Relaxed);
+    }
+
+    /// Sets whether this replica reconciles.
+    pub fn set_leader(&self, leader: bool) {
+        self.leader.store(leader, Ordering::Relaxed);
+    }
+
+    /// Sets whether the Application cache is filled (`/readyz` answers 200 once it is).
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Relaxed);
+    }
+
+    /// Whether the Application cache is filled.
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
+    }
+
+    /// The metrics in Prometheus' text exposition format (version 0.0.4).
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        let name = "vela_controller_reconcile_duration_seconds";
+        let _ = writeln!(out, "# HELP {name} Time of one reconcile of one Application.");
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (i, le) in DURATION_BUCKETS.iter().enumerate() {
+            cumulative += self.buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {cumulative}");
+        }
+        cumulative += self.buckets[DURATION_BUCKETS.len()].load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_sum {sum}");
+        let _ = writeln!(out, "{name}_count {cumulative}");
+
+        let name = "vela_controller_reconciles_total";
+        let _ = writeln!(out, "# HELP {name} Reconciles by result.");
+        let _ = writeln!(out, "# TYPE {name} counter");
+        for o in Outcome::ALL {
+            let _ = writeln!(out, "{name}{{result=\"{}\"}} {}", o.as_str(), self.reconciles(o));
+        }
+        let gauge = |out: &mut String, name: &str, kind: &str, help: &str, value: i64| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {value}");
+        };
+        let load = |a: &AtomicU64| i64::try_from(a.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+        gauge(
+            &mut out,
+            "vela_controller_reconciles_in_flight",
+            "gauge",
+            "Reconciles running now.",
+            self.in_flight.load(Ordering::Relaxed),
+        );
+        gauge(
+            &mut out,
+            "vela_controller_applications",
+            "gauge",
+            "Applications in the controller's cache.",
+            load(&self.applications),
+        );
+        gauge(
+            &mut out,
+            "vela_controller_applies_total",
+            "counter",
+            "Objects written by reconciles.",
+            load(&self.applies),
+        );
+        gauge(
+            &mut out,
+            "vela_controller_collections_total",
+            "counter",
+            "Objects deleted by garbage collection and by deleted Applications.",
+            load(&self.collections),
+        );
+        gauge(
+            &mut out,
+            "vela_controller_leader",
+            "gauge",
+            "1 while this replica reconciles.",
+            i64::from(self.leader.load(Ordering::Relaxed)),
+        );
+        gauge(
+            &mut out,
+            "vela_controller_ready",
+            "gauge",
+            "1 once the Application cache is filled.",
+            i64::from(self.is_ready()),
+        );
+        out
+    }
+}
+
+/// A running reconcile (see [`Metrics::start`]).
+#[derive(Debug)]
+pub struct InFlight<'a>(&'a Metrics);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_histogram_is_cumulative_and_counts_the_overflow_in_inf() {
+        let m = Metrics::default();
+        m.observe(Outcome::Success, Duration::from_millis(3));
+        m.observe(Outcome::Error, Duration::from_millis(40));
+        m.observe(Outcome::Success, Duration::from_secs(60));
+        let text = m.render();
+        let line = |le: &str| {
+            text.lines()
+                .find(|l| {
+                    l.starts_with(&format!(
+                        "vela_controller_reconcile_duration_seconds_bucket{{le=\"{le}\"}}"
+                    ))
+                })
+                .map(|l| l.rsplit(' ').next().unwrap_or_default().to_owned())
+        };
+        assert_eq!(line("0.005").as_deref(), Some("1"));
+        assert_eq!(line("0.025").as_deref(), Some("1"));
+        assert_eq!(line("0.05").as_deref(), Some("2"));
+        assert_eq!(line("30").as_deref(), Some("2"));
+        assert_eq!(line("+Inf").as_deref(), Some("3"));
+        assert!(text.contains("vela_controller_reconcile_duration_seconds_count 3\n"));
+        assert!(
+            text.contains("vela_controller_reconcile_duration_seconds_sum 60.043\n"),
+            "{text}"
+        );
+        assert!(text.contains("vela_controller_reconciles_total{result=\"error\"} 1\n"));
+        assert!(text.contains("vela_controller_reconciles_total{result=\"success\"} 2\n"));
+    }
+
+    #[test]
+    fn in_flight_counts_running_reconciles_until_the_guard_drops() {
+        let m = Metrics::default();
+        let a = m.start();
+        let b = m.start();
+        assert!(m.render().contains("vela_controller_reconciles_in_flight 2\n"));
+        drop(a);
+        drop(b);
+        assert!(m.render().contains("vela_controller_reconciles_in_flight 0\n"));
+    }
+}
