@@ -192,11 +192,15 @@ async fn run(args: Args) -> Result<ExitCode> {
                 tracing::error!(error = %e, "leader election");
             }
         });
+        // a follower is ready: it stands by to take over
+        metrics.set_ready(true);
         let mut lead = leading.clone();
         tokio::select! {
             _ = lead.wait_for(|v| *v) => {}
             () = until_true(stop.clone()) => return Ok(ExitCode::SUCCESS),
         }
+        // ready again once this leader's cache is filled
+        metrics.set_ready(false);
         Some(elector)
     } else {
         drop(leading_tx);

@@ -452,6 +452,11 @@ async fn only_the_leader_reconciles_and_a_killed_leader_is_replaced_within_the_l
     })
     .await
     .expect("second answers");
+    assert_eq!(
+        second.get("/readyz").await.map(|(c, _)| c),
+        Some(200),
+        "a follower is ready"
+    );
     let api = apps(hub, &ns);
     api.create(&PostParams::default(), &application("one", &[jobs()], json!({})))
         .await
