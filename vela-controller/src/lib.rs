@@ -5,6 +5,7 @@ pub mod controller;
 pub mod error;
 pub mod lease;
 pub mod metrics;
+pub mod ratelimit;
 pub mod reconcile;
 pub mod serve;
 

@@ -12,6 +12,7 @@ use clap::Parser;
 use tokio::sync::{oneshot, watch};
 use vela_controller::lease::{self, Elector};
 use vela_controller::metrics::Metrics;
+use vela_controller::ratelimit::RateLimitLayer;
 use vela_controller::{Controller, Settings, serve};
 use vela_engine::Engine;
 use vela_render::{Registry, Renderer};
@@ -47,6 +48,12 @@ struct Args {
     /// The longest wait before retrying a failed reconcile (it doubles from 1s).
     #[arg(long, default_value = "5m", value_parser = duration)]
     max_backoff: Duration,
+    /// Requests per second to the hub's API server, after a burst (0: no limit).
+    #[arg(long, default_value_t = 50.0)]
+    kube_api_qps: f64,
+    /// How many requests may go at once before --kube-api-qps holds them back.
+    #[arg(long, default_value_t = 100)]
+    kube_api_burst: u32,
     /// Where /metrics, /healthz and /readyz are served.
     #[arg(long, default_value = "0.0.0.0:8080")]
     metrics_addr: SocketAddr,
@@ -109,15 +116,33 @@ fn identity() -> String {
 }
 
 async fn client(args: &Args) -> Result<kube::Client> {
-    if args.kubeconfig.is_none() && args.context.is_none() {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let config = if args.kubeconfig.is_none() && args.context.is_none() {
         // the pod's service account, else ~/.kube/config
-        return kube::Client::try_default()
+        kube::Config::infer()
             .await
-            .context("connect to the cluster (in-cluster service account or ~/.kube/config)");
+            .context("find the cluster (in-cluster service account or ~/.kube/config)")?
+    } else {
+        let (kubeconfig, from) = match &args.kubeconfig {
+            Some(path) => (Kubeconfig::read_from(path), path.display().to_string()),
+            None => (Kubeconfig::read(), "~/.kube/config".to_owned()),
+        };
+        let kubeconfig = kubeconfig.with_context(|| format!("read the kubeconfig {from}"))?;
+        let options = KubeConfigOptions {
+            context: args.context.clone(),
+            ..KubeConfigOptions::default()
+        };
+        kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .with_context(|| format!("use the kubeconfig {from}"))?
+    };
+    let builder = kube::client::ClientBuilder::try_from(config).context("build the Kubernetes client")?;
+    if args.kube_api_qps == 0.0 {
+        return Ok(builder.build());
     }
-    vela_multicluster::registry::hub_client(args.kubeconfig.as_deref(), args.context.as_deref())
-        .await
-        .map_err(|e| anyhow::anyhow!(vela_controller::error::chain(&e)))
+    let limit =
+        RateLimitLayer::new(args.kube_api_qps, args.kube_api_burst).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(builder.with_layer(&limit).build())
 }
 
 /// Completes `stop` on SIGTERM or ctrl-c.
