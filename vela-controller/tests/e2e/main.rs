@@ -1,0 +1,12 @@
+//! `vela-controller` as a real process against a real API server (the hub of
+//! `scripts/test-clusters.sh up 1`), after `vela install` (the engine's installer, which the CLI
+//! runs). Each test owns a namespace, and its controllers watch only that namespace (other
+//! suites deliver applications on the same cluster). `#[ignore]`d in a plain `cargo test`;
+//! `.ci/suites/30-e2e.sh` runs them with `--include-ignored`.
+//!
+//! - [`lifecycle`]: create, update, delete, pause, a broken application, leader election;
+//! - [`crash`]: the controller killed with SIGKILL at random points of workflows and restarted.
+
+mod crash;
+mod lifecycle;
+mod support;
