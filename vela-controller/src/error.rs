@@ -59,6 +59,20 @@ pub enum Error {
     Watch(String),
 }
 
+impl Error {
+    /// Whether the API server refused a write because the object changed since it was read
+    /// (HTTP 409): a retry, not a failure to report.
+    ///
+    /// ```
+    /// let err = vela_controller::Error::Setting { setting: "--x", message: "y".into() };
+    /// assert!(!err.is_conflict());
+    /// ```
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Kube { source: kube::Error::Api(status), .. } if status.code == 409)
+    }
+}
+
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -87,6 +101,19 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_409_from_the_api_server_is_a_conflict() {
+        let api = |code| Error::Kube {
+            what: "set the finalizers".into(),
+            source: kube::Error::Api(Box::new(
+                kube::core::Status::failure("the object has been modified", "Conflict").with_code(code),
+            )),
+        };
+        assert!(api(409).is_conflict());
+        assert!(!api(404).is_conflict());
+        assert!(!api(500).is_conflict());
+    }
 
     #[test]
     fn the_chain_names_every_cause_once() {

@@ -282,14 +282,19 @@ impl Context {
             "finalizers": finalizers,
             "resourceVersion": meta.metadata.resource_version,
         }});
-        self.apps(namespace)
+        match self
+            .apps(namespace)
             .patch_metadata(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
-            .map(|_| ())
-            .map_err(|source| Error::Kube {
+        {
+            // the Application is gone meanwhile: nothing left to hold
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(source) => Err(Error::Kube {
                 what: format!("set the finalizers of Application {namespace}/{name}"),
                 source,
-            })
+            }),
+        }
     }
 
     /// One reconcile; the outcome for the metrics and what to do next.
@@ -441,6 +446,13 @@ pub(crate) async fn reconcile(meta: Arc<Meta>, ctx: Arc<Context>) -> Result<Acti
                 ctx.metrics.observe(outcome, took);
                 ctx.failures().remove(&(namespace.clone(), name.clone()));
                 Ok(action)
+            }
+            Err(e) if e.is_conflict() => {
+                // the Application changed between the read and the write: not a failure to
+                // report, the retry sees the change
+                ctx.metrics.observe(Outcome::Error, took);
+                tracing::info!(error = %chain(&e), "changed meanwhile: retrying");
+                Err(e)
             }
             Err(e) => {
                 ctx.metrics.observe(Outcome::Error, took);
