@@ -151,7 +151,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(100);
     let dir = std::env::temp_dir().join(format!("vela-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let cluster = Arc::new(Embedded::open(dir.join("state.db"))?);
+    // as `vela` opens it: writes committed in groups, one per reconcile
+    let cluster = Arc::new(Embedded::open(dir.join("state.db"))?.group_commits(Duration::from_millis(100)));
     let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone());
     let apps: Vec<Application> = (0..n).map(application).collect();
 

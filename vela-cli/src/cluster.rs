@@ -59,13 +59,18 @@ pub fn state_path(flag: Option<&Path>) -> Result<PathBuf> {
     Ok(data.join("vela").join("state.db"))
 }
 
+/// How long the embedded cluster keeps a group of writes open (see `Embedded::group_commits`).
+const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
+
 fn open_state(state: &Path) -> Result<Arc<Embedded>> {
     if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
     }
     let cluster =
         Embedded::open(state).with_context(|| format!("open the embedded cluster at {}", state.display()))?;
-    Ok(Arc::new(cluster))
+    // writes are committed in groups (the engine commits at the end of every reconcile); another
+    // `vela` on the same state waits at most about this long for a group
+    Ok(Arc::new(cluster.group_commits(GROUP_WINDOW)))
 }
 
 impl HubArgs<'_> {

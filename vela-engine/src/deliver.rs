@@ -160,7 +160,10 @@ impl Engine {
         // tracker, the live objects state-keep compares and health is evaluated on) is read once
         let mut engine = self.clone();
         engine.clusters = Arc::new(crate::memo::Memo::new(self.clusters.clone()));
-        engine.pass(namespace, name).await
+        let delivered = engine.pass(namespace, name).await;
+        // what the pass wrote is durable before its result is reported
+        self.clusters.flush().await?;
+        delivered
     }
 
     /// One reconcile over the clusters of `self` (see [`Engine::reconcile`]).
@@ -415,6 +418,7 @@ impl Engine {
         revision::delete_all(self.clusters().as_ref(), name, namespace).await?;
         run_store(self, namespace).delete(&run_key(name)).await?;
         self.clusters().delete(&key).await?;
+        self.clusters().flush().await?;
         Ok(Some(Removed {
             objects,
             orphaned: orphan,

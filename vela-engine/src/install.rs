@@ -242,6 +242,7 @@ impl Engine {
                 }
             }
         }
+        hub.flush().await?;
         Ok(out)
     }
 }

@@ -102,6 +102,10 @@ impl Objects for Memo {
         self.inner.server_version(cluster).await
     }
 
+    async fn flush(&self) -> Result<()> {
+        self.inner.flush().await
+    }
+
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
         match self.inner.set_status(key, status).await {
             Ok(now) => {

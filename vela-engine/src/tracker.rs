@@ -253,9 +253,10 @@ pub(crate) async fn get(clusters: &dyn Objects, name: &str) -> Result<Option<Tra
     decode(obj).map(Some)
 }
 
-fn decode(obj: Value) -> Result<Tracker> {
+fn decode(mut obj: Value) -> Result<Tracker> {
     let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-    let spec = serde_json::from_value(obj["spec"].clone()).map_err(|source| Error::Stored {
+    let spec = obj.get_mut("spec").map_or(Value::Null, Value::take);
+    let spec = serde_json::from_value(spec).map_err(|source| Error::Stored {
         what: format!("ResourceTracker {name}"),
         source,
     })?;

@@ -179,6 +179,13 @@ pub trait Objects: Send + Sync + 'static {
         let _ = cluster;
         Ok(None)
     }
+    /// Makes every write that returned durable and visible to other clients. Backends that
+    /// commit each write as it happens (the provided method, `Kube`) have nothing to do; the
+    /// embedded cluster with grouped commits commits its open group. Callers flush at the end
+    /// of a unit of work (the engine: every reconcile); wrappers pass it on.
+    async fn flush(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A version as `context.clusterVersion` spells it: `minor` is the integer its text starts with

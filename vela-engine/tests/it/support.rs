@@ -237,4 +237,7 @@ impl Objects for Watched {
         self.wrote();
         self.inner.set_status(key, status).await
     }
+    async fn flush(&self) -> vela_multicluster::Result<()> {
+        self.inner.flush().await
+    }
 }

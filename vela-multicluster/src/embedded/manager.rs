@@ -56,6 +56,10 @@ impl Objects for AsManager {
         self.cluster.delete(key).await
     }
 
+    async fn flush(&self) -> Result<()> {
+        self.cluster.commit()
+    }
+
     async fn delete_with(&self, key: &Key, propagation: Propagation) -> Result<bool> {
         self.cluster.delete_with(key, propagation).await
     }

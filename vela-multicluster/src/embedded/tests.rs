@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use std::time::Duration;
 
 use super::*;
 
@@ -362,4 +363,196 @@ async fn two_handles_on_one_file_take_turns() {
     versions.sort_unstable();
     versions.dedup();
     assert_eq!(versions.len(), 100, "every write got its own resourceVersion");
+}
+
+#[tokio::test]
+async fn a_second_handle_sees_what_the_first_wrote_after_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let first = Embedded::open(&path).unwrap();
+    let second = Embedded::open(&path).unwrap();
+    let a = key("v1", "ConfigMap", "default", "a");
+    second
+        .apply_as("", "x", cm("a", "default", json!({"k1": "1"})))
+        .unwrap();
+    assert_eq!(second.get(&a).await.unwrap().unwrap()["data"]["k1"], "1");
+    first
+        .apply_as("", "y", cm("a", "default", json!({"k2": "2"})))
+        .unwrap();
+    // the read after the other handle's write is not served from the copy in memory
+    let seen = second.get(&a).await.unwrap().unwrap();
+    assert_eq!(seen["data"], json!({"k1": "1", "k2": "2"}));
+    // nor is the merge of a write: manager y's field survives x's next apply
+    let merged = second
+        .apply_as("", "x", cm("a", "default", json!({"k1": "new"})))
+        .unwrap();
+    assert_eq!(merged["data"], json!({"k1": "new", "k2": "2"}));
+    assert_eq!(
+        first.get(&a).await.unwrap().unwrap()["data"],
+        json!({"k1": "new", "k2": "2"})
+    );
+    // a delete through one handle is seen by the other
+    assert!(first.delete(&a).await.unwrap());
+    assert!(second.get(&a).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_failed_write_leaves_nothing_behind_in_memory() {
+    let c = Embedded::in_memory().unwrap();
+    // the first write to cluster m9 creates it with its namespaces, then fails: no namespace
+    // `nope`; the whole transaction rolls back, and what it wrote must not be remembered
+    let err = c.apply("m9", cm("a", "nope", json!({}))).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    assert!(c.clusters().unwrap().iter().all(|n| n != "m9"));
+    let namespaces = c
+        .list("m9", "v1", "Namespace", "", &BTreeMap::new())
+        .await
+        .unwrap();
+    assert_eq!(namespaces.len(), INITIAL_NAMESPACES.len());
+    // a conflicting write changes nothing either
+    let stored = c.apply("", cm("b", "default", json!({"k": "1"}))).await.unwrap();
+    let mut stale = cm("b", "default", json!({"k": "2"}));
+    stale["metadata"]["resourceVersion"] = json!("1");
+    assert!(c.apply("", stale).await.is_err());
+    let b = key("v1", "ConfigMap", "default", "b");
+    assert_eq!(c.get(&b).await.unwrap().unwrap(), stored);
+}
+
+#[tokio::test]
+async fn a_crd_written_later_changes_the_scope_of_its_kind() {
+    let c = Embedded::in_memory().unwrap();
+    let thing = json!({"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"}});
+    // without a CRD the kind is namespaced: no namespace is an error
+    assert!(c.apply("", thing.clone()).await.is_err());
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "things.example.com"},
+        "spec": {"group": "example.com", "scope": "Cluster",
+            "names": {"kind": "Thing", "plural": "things"},
+            "versions": [{"name": "v1", "served": true, "storage": true}]}});
+    c.apply("", crd).await.unwrap();
+    let stored = c.apply("", thing).await.unwrap();
+    assert!(stored["metadata"].get("namespace").is_none());
+}
+
+#[tokio::test]
+async fn a_file_of_the_first_layout_gets_its_owner_index_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    {
+        let c = Embedded::open(&path).unwrap();
+        let owner = c.apply("", cm("owner", "default", json!({}))).await.unwrap();
+        let mut child = cm("child", "default", json!({}));
+        child["metadata"]["ownerReferences"] = json!([{"apiVersion": "v1", "kind": "ConfigMap",
+            "name": "owner", "uid": owner["metadata"]["uid"]}]);
+        c.apply("", child).await.unwrap();
+    }
+    // make it a file as the first layout wrote it: no owner index, user_version 0
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE owners; PRAGMA user_version = 0;")
+            .unwrap();
+    }
+    let c = Embedded::open(&path).unwrap();
+    c.delete(&key("v1", "ConfigMap", "default", "owner"))
+        .await
+        .unwrap();
+    assert!(
+        c.get(&key("v1", "ConfigMap", "default", "child"))
+            .await
+            .unwrap()
+            .is_none(),
+        "the child went with its owner"
+    );
+}
+
+#[tokio::test]
+async fn an_edit_that_drops_an_owner_reference_keeps_the_object_when_the_owner_goes() {
+    let c = Embedded::in_memory().unwrap();
+    let owner = c.apply("", cm("owner", "default", json!({}))).await.unwrap();
+    let mut child = cm("child", "default", json!({}));
+    child["metadata"]["ownerReferences"] = json!([{"apiVersion": "v1", "kind": "ConfigMap",
+        "name": "owner", "uid": owner["metadata"]["uid"]}]);
+    c.apply("", child).await.unwrap();
+    // the same manager applies the child without the reference: it is no longer a dependent
+    c.apply("", cm("child", "default", json!({"k": "v"})))
+        .await
+        .unwrap();
+    c.delete(&key("v1", "ConfigMap", "default", "owner"))
+        .await
+        .unwrap();
+    let child = c
+        .get(&key("v1", "ConfigMap", "default", "child"))
+        .await
+        .unwrap()
+        .expect("the child stays");
+    assert!(child["metadata"].get("ownerReferences").is_none());
+}
+
+#[tokio::test]
+async fn a_group_of_writes_is_seen_by_others_once_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let grouped = Embedded::open(&path)
+        .unwrap()
+        .group_commits(Duration::from_secs(3600));
+    let other = Embedded::open(&path).unwrap();
+    // the cluster exists before the group (reading a cluster nobody made yet is a write)
+    other.apply("", cm("first", "default", json!({}))).await.unwrap();
+    let a = key("v1", "ConfigMap", "default", "a");
+    grouped
+        .apply("", cm("a", "default", json!({"k": "1"})))
+        .await
+        .unwrap();
+    // the group sees its own write; another process reads the state before the group
+    assert_eq!(grouped.get(&a).await.unwrap().unwrap()["data"]["k"], "1");
+    assert!(other.get(&a).await.unwrap().is_none());
+    grouped.flush().await.unwrap();
+    assert_eq!(other.get(&a).await.unwrap().unwrap()["data"]["k"], "1");
+}
+
+#[tokio::test]
+async fn a_failed_write_in_a_group_leaves_the_group_s_other_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let grouped = Embedded::open(&path)
+        .unwrap()
+        .group_commits(Duration::from_secs(3600));
+    grouped
+        .apply("", cm("a", "default", json!({"k": "1"})))
+        .await
+        .unwrap();
+    let err = grouped.apply("", cm("b", "nope", json!({}))).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    grouped.apply("", cm("c", "default", json!({}))).await.unwrap();
+    drop(grouped); // dropping commits the open group
+    let other = Embedded::open(&path).unwrap();
+    let names: Vec<String> = other
+        .list("", "v1", "ConfigMap", "default", &BTreeMap::new())
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["a", "c"]);
+}
+
+#[tokio::test]
+async fn a_group_older_than_its_window_is_committed_by_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let window = Duration::from_millis(20);
+    let grouped = Embedded::open(&path).unwrap().group_commits(window);
+    let other = Embedded::open(&path).unwrap();
+    grouped.apply("", cm("a", "default", json!({}))).await.unwrap();
+    std::thread::sleep(window * 2);
+    grouped.apply("", cm("b", "default", json!({}))).await.unwrap();
+    // the first write's group was committed by the second write (or by the background thread
+    // before it): another process sees it
+    assert!(
+        other
+            .get(&key("v1", "ConfigMap", "default", "a"))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -335,4 +335,10 @@ impl Objects for Fleet {
         let (backend, name) = self.route(cluster).await?;
         backend.server_version(&name).await
     }
+
+    /// Flushes the hub's backend, which also holds the virtual members (real members commit
+    /// every write as it happens).
+    async fn flush(&self) -> Result<()> {
+        self.hub.flush().await
+    }
 }

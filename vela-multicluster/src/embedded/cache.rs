@@ -1,0 +1,243 @@
+//! What the embedded cluster keeps in memory next to its SQLite file, so that a read does not
+//! parse JSON again and a write does not ask SQLite what it already knows.
+//!
+//! Three things are kept: the clusters the store is known to hold, what each kind is (scope,
+//! generation, status subresource; for custom kinds that comes from a CRD), and the newest
+//! objects read or written (a bounded map, oldest entry out first; only their bodies).
+//!
+//! Everything here is only a copy of what is committed. Another process writing the same file
+//! is noticed through SQLite's `PRAGMA data_version` (it changes when another connection
+//! commits), checked at the start of every operation: then every copy is dropped. A write
+//! transaction keeps what it changes aside ([`Pending`]) and publishes it only once SQLite has
+//! committed, so a failed or rolled-back write leaves the copies as they were.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::scope::KindInfo;
+use crate::Key;
+
+/// How many objects an embedded cluster keeps parsed in memory by default.
+pub const DEFAULT_OBJECTS: usize = 1024;
+
+/// A kept object (shared: a read clones the value out of it). Its field managers are not kept:
+/// only a write reads them, and they are as large as the object.
+pub(crate) type Entry = Arc<Value>;
+
+/// What each kind is, by cluster, then apiVersion, then kind (nested so that a lookup by
+/// borrowed names allocates nothing).
+type Kinds = HashMap<String, HashMap<String, HashMap<String, KindInfo>>>;
+
+/// The copies an embedded cluster keeps (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Cache {
+    /// The `PRAGMA data_version` the copies belong to (`None`: not read yet).
+    data_version: Option<i64>,
+    /// Clusters the store holds (clusters are never removed from a store).
+    clusters: HashSet<String>,
+    kinds: Kinds,
+    objects: HashMap<Key, Entry>,
+    order: VecDeque<Key>,
+    capacity: usize,
+}
+
+impl Cache {
+    /// Empty copies; at most `capacity` objects are kept.
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            data_version: None,
+            clusters: HashSet::new(),
+            kinds: HashMap::new(),
+            objects: HashMap::new(),
+            order: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    /// Drops every copy when `data_version` says another connection has committed since the
+    /// copies were made.
+    pub(crate) fn validate(&mut self, data_version: i64) {
+        if self.data_version != Some(data_version) {
+            self.clear();
+            self.data_version = Some(data_version);
+        }
+    }
+
+    /// Drops every copy.
+    pub(crate) fn clear(&mut self) {
+        self.clusters.clear();
+        self.kinds.clear();
+        self.objects.clear();
+        self.order.clear();
+    }
+
+    /// Whether the store is known to hold `cluster`.
+    pub(crate) fn knows_cluster(&self, cluster: &str) -> bool {
+        self.clusters.contains(cluster)
+    }
+
+    /// Notes that the store holds `cluster` (committed).
+    pub(crate) fn add_cluster(&mut self, cluster: &str) {
+        if !self.clusters.contains(cluster) {
+            self.clusters.insert(cluster.to_owned());
+        }
+    }
+
+    /// What `kind` is in `cluster`, when known.
+    pub(crate) fn kind(&self, cluster: &str, api_version: &str, kind: &str) -> Option<KindInfo> {
+        self.kinds.get(cluster)?.get(api_version)?.get(kind).copied()
+    }
+
+    /// Keeps what `kind` is in `cluster`.
+    pub(crate) fn set_kind(&mut self, cluster: &str, api_version: &str, kind: &str, info: KindInfo) {
+        self.kinds
+            .entry(cluster.to_owned())
+            .or_default()
+            .entry(api_version.to_owned())
+            .or_default()
+            .insert(kind.to_owned(), info);
+    }
+
+    /// Forgets every kind (a CRD changed).
+    pub(crate) fn clear_kinds(&mut self) {
+        self.kinds.clear();
+    }
+
+    /// The copy of the object under `key`, when kept.
+    pub(crate) fn object(&self, key: &Key) -> Option<Entry> {
+        self.objects.get(key).cloned()
+    }
+
+    /// Keeps (`Some`) or forgets (`None`) the object under `key`.
+    pub(crate) fn set_object(&mut self, key: Key, entry: Option<Entry>) {
+        let Some(entry) = entry else {
+            self.objects.remove(&key);
+            return;
+        };
+        if self.capacity == 0 {
+            return;
+        }
+        if self.objects.insert(key.clone(), entry).is_none() {
+            self.order.push_back(key);
+            while self.objects.len() > self.capacity {
+                match self.order.pop_front() {
+                    Some(oldest) => {
+                        self.objects.remove(&oldest);
+                    }
+                    None => break,
+                }
+            }
+        }
+        // `order` may hold keys already forgotten; it is trimmed when it grows past twice
+        // the capacity so that it stays bounded too
+        if self.order.len() > self.capacity.saturating_mul(2) {
+            let objects = &self.objects;
+            self.order.retain(|k| objects.contains_key(k));
+        }
+    }
+
+    /// Publishes what a committed write transaction changed.
+    pub(crate) fn publish(&mut self, pending: Pending) {
+        if pending.kinds_changed {
+            self.clear_kinds();
+        }
+        for cluster in pending.clusters {
+            self.add_cluster(&cluster);
+        }
+        for (key, entry) in pending.objects {
+            self.set_object(key, entry);
+        }
+    }
+}
+
+/// What a write transaction changed, kept aside until SQLite commits it.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    /// The newest state of each object written (`None`: removed).
+    pub(crate) objects: HashMap<Key, Option<Entry>>,
+    /// Clusters created.
+    pub(crate) clusters: Vec<String>,
+    /// A CustomResourceDefinition was written or removed.
+    pub(crate) kinds_changed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key(name: &str) -> Key {
+        Key {
+            cluster: String::new(),
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: "default".into(),
+            name: name.into(),
+        }
+    }
+
+    fn entry(v: i64) -> Entry {
+        Arc::new(json!({"v": v}))
+    }
+
+    #[test]
+    fn keeps_at_most_capacity_objects_oldest_out_first() {
+        let mut cache = Cache::new(2);
+        cache.set_object(key("a"), Some(entry(1)));
+        cache.set_object(key("b"), Some(entry(2)));
+        cache.set_object(key("c"), Some(entry(3)));
+        assert!(cache.object(&key("a")).is_none());
+        assert_eq!(cache.object(&key("b")).unwrap()["v"], 2);
+        assert_eq!(cache.object(&key("c")).unwrap()["v"], 3);
+    }
+
+    #[test]
+    fn a_new_data_version_drops_every_copy() {
+        let mut cache = Cache::new(8);
+        cache.validate(1);
+        cache.set_object(key("a"), Some(entry(1)));
+        cache.add_cluster("m1");
+        cache.validate(1);
+        assert!(cache.object(&key("a")).is_some());
+        cache.validate(2);
+        assert!(cache.object(&key("a")).is_none());
+        assert!(!cache.knows_cluster("m1"));
+    }
+
+    #[test]
+    fn publish_applies_writes_and_removals_and_forgets_kinds_after_a_crd_change() {
+        let mut cache = Cache::new(8);
+        cache.set_object(key("gone"), Some(entry(1)));
+        let info = KindInfo {
+            cluster_scoped: false,
+            generation: true,
+            status_subresource: true,
+        };
+        cache.set_kind("", "x.io/v1", "Thing", info);
+        let mut pending = Pending::default();
+        pending.objects.insert(key("gone"), None);
+        pending.objects.insert(key("new"), Some(entry(7)));
+        pending.clusters.push("m2".into());
+        pending.kinds_changed = true;
+        cache.publish(pending);
+        assert!(cache.object(&key("gone")).is_none());
+        assert_eq!(cache.object(&key("new")).unwrap()["v"], 7);
+        assert!(cache.knows_cluster("m2"));
+        assert!(cache.kind("", "x.io/v1", "Thing").is_none());
+    }
+
+    #[test]
+    fn a_zero_capacity_keeps_no_object_and_order_stays_bounded() {
+        let mut cache = Cache::new(0);
+        cache.set_object(key("a"), Some(entry(1)));
+        assert!(cache.object(&key("a")).is_none());
+        let mut cache = Cache::new(3);
+        for i in 0..100 {
+            cache.set_object(key(&format!("k{i}")), Some(entry(i)));
+            cache.set_object(key(&format!("k{i}")), None);
+        }
+        assert!(cache.order.len() <= 6, "order holds {}", cache.order.len());
+    }
+}
