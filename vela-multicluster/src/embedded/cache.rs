@@ -65,6 +65,17 @@ impl Cache {
         }
     }
 
+    /// How many objects are kept at most.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Drops every kept object.
+    pub(crate) fn clear_objects(&mut self) {
+        self.objects.clear();
+        self.order.clear();
+    }
+
     /// Drops every copy.
     pub(crate) fn clear(&mut self) {
         self.clusters.clear();
@@ -161,6 +172,10 @@ pub(crate) struct Pending {
     pub(crate) clusters: Vec<String>,
     /// A CustomResourceDefinition was written or removed.
     pub(crate) kinds_changed: bool,
+    /// The transaction wrote more objects than the cache keeps: they are not held here (a
+    /// write of every object of a cluster would otherwise hold a copy of each), the kept
+    /// objects were dropped, and nothing read is kept until the transaction ends.
+    pub(crate) overflowed: bool,
 }
 
 #[cfg(test)]

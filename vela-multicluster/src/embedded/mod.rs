@@ -303,6 +303,13 @@ impl Embedded {
         self
     }
 
+    /// Keeps at most `capacity` parsed objects in memory (tests of the limits).
+    #[cfg(test)]
+    fn keep_objects(self, capacity: usize) -> Self {
+        self.lock().cache = cache::Cache::new(capacity);
+        self
+    }
+
     /// The state, whoever held the lock before.
     fn lock(&self) -> MutexGuard<'_, State> {
         lock(&self.db)

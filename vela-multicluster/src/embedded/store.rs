@@ -173,7 +173,11 @@ impl Tx<'_> {
     /// Keeps what was read from SQLite (committed, or written by this transaction and then in
     /// [`Pending`] already, which takes precedence).
     fn keep(&mut self, key: &Key, entry: &Entry) {
-        if self.pending.as_ref().is_some_and(|p| p.objects.contains_key(key)) {
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.overflowed || p.objects.contains_key(key))
+        {
             return;
         }
         self.cache.set_object(key.clone(), Some(Arc::clone(entry)));
@@ -261,7 +265,15 @@ impl Tx<'_> {
                 if key.kind == "CustomResourceDefinition" {
                     pending.kinds_changed = true;
                 }
+                if pending.overflowed {
+                    return;
+                }
                 pending.objects.insert(key.clone(), entry);
+                if pending.objects.len() > self.cache.capacity() {
+                    pending.overflowed = true;
+                    pending.objects = std::collections::HashMap::new();
+                    self.cache.clear_objects();
+                }
             }
             // a write outside a transaction cannot happen; forget the copy to be safe
             None => self.cache.set_object(key.clone(), None),

@@ -556,3 +556,37 @@ async fn a_group_older_than_its_window_is_committed_by_the_next_write() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_write_of_more_objects_than_are_kept_stays_correct() {
+    let c = Embedded::in_memory().unwrap().keep_objects(4);
+    for i in 0..10 {
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": format!("d{i}"), "namespace": "default"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "x"}},
+                "template": {"metadata": {"labels": {"app": "x"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}});
+        c.apply("", deploy).await.unwrap();
+    }
+    // read them all once, so that the kept copies are the ones before the simulator's write
+    for i in 0..10 {
+        let d = c
+            .get(&key("apps/v1", "Deployment", "default", &format!("d{i}")))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(d.get("status").is_none());
+    }
+    // one transaction writes all ten: more than the four kept
+    assert_eq!(c.simulate_readiness("").unwrap(), 10);
+    // the simulator loaded them in name order and overflowed at the fifth: the ones it loaded
+    // until then are read first, before a read of another object could push a stale copy out
+    for i in (0..5).rev().chain(5..10) {
+        let d = c
+            .get(&key("apps/v1", "Deployment", "default", &format!("d{i}")))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d["status"]["readyReplicas"], 1, "d{i}: {d}");
+    }
+}
