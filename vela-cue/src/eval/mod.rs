@@ -75,6 +75,10 @@ pub struct Limits {
     /// A wall-clock deadline: evaluation stops with a limit error once it has passed (checked
     /// every few hundred steps). `None` (the default) waits as long as the other limits allow.
     pub deadline: Option<std::time::Instant>,
+    /// List arithmetic as CUE had it before v0.11: `[1] + [2]` is `[1, 2]` and `[1] * 2` is
+    /// `[1, 1]` (what `list.Concat` and `list.Repeat` do, and what KubeVela's CUE upgrade
+    /// rewrites old templates to). Off by default: CUE v0.11 and later reject list arithmetic.
+    pub list_arithmetic: bool,
 }
 
 impl Default for Limits {
@@ -86,11 +90,28 @@ impl Default for Limits {
             max_nodes: 500_000,
             max_bytes: 64 << 20,
             deadline: None,
+            list_arithmetic: false,
         }
     }
 }
 
 impl Limits {
+    /// Sets [`Limits::list_arithmetic`].
+    ///
+    /// ```
+    /// let mut p = vela_cue::Program::compile("l.cue", "a: [1] + [2]\nb: [\"x\"] * 2").unwrap();
+    /// assert!(p.eval().unwrap().export("a").is_err());
+    /// p.set_limits(p.limits().with_list_arithmetic(true));
+    /// let inst = p.eval().unwrap();
+    /// assert_eq!(inst.export("a").unwrap(), serde_json::json!([1, 2]));
+    /// assert_eq!(inst.export("b").unwrap(), serde_json::json!(["x", "x"]));
+    /// ```
+    #[must_use]
+    pub fn with_list_arithmetic(mut self, on: bool) -> Self {
+        self.list_arithmetic = on;
+        self
+    }
+
     /// Sets [`Limits::max_steps`].
     #[must_use]
     pub fn with_max_steps(mut self, max_steps: u64) -> Self {

@@ -173,6 +173,18 @@ impl Ctx {
                     v.extend_from_slice(b);
                     Val::Bytes(Arc::from(v))
                 }
+                (Val::List(a), Val::List(b)) if self.limits.list_arithmetic => {
+                    if let Err(e) = self.charge_value(
+                        (a.elems.len() + b.elems.len()) * std::mem::size_of::<Val>(),
+                        "list",
+                        pos,
+                    ) {
+                        return e;
+                    }
+                    let mut elems = a.elems.clone();
+                    elems.extend(b.elems.iter().cloned());
+                    Val::List(std::rc::Rc::new(crate::value::List { elems, tail: None }))
+                }
                 // CUE v0.11 removed list arithmetic
                 (Val::List(_), Val::List(_)) => Val::bottom(
                     "Addition of lists is superseded by list.Concat; see \
@@ -207,6 +219,21 @@ impl Ctx {
                         .and_then(|n| self.charge_value(n * s.len(), "bytes", pos).map(|()| n))
                     {
                         Ok(n) => Val::Bytes(Arc::from(s.repeat(n))),
+                        Err(e) => e,
+                    }
+                }
+                (Val::List(l), Val::Int(n)) | (Val::Int(n), Val::List(l)) if self.limits.list_arithmetic => {
+                    match repeat_count(*n, l.elems.len().max(1), self.limits.max_output, pos).and_then(|n| {
+                        self.charge_value(n * l.elems.len() * std::mem::size_of::<Val>(), "list", pos)
+                            .map(|()| n)
+                    }) {
+                        Ok(n) => {
+                            let mut elems = Vec::with_capacity(n * l.elems.len());
+                            for _ in 0..n {
+                                elems.extend(l.elems.iter().cloned());
+                            }
+                            Val::List(std::rc::Rc::new(crate::value::List { elems, tail: None }))
+                        }
                         Err(e) => e,
                     }
                 }
