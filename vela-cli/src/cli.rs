@@ -214,6 +214,19 @@ pub enum Command {
         #[arg(long, env = "VELA_STATE", value_name = "PATH", global = true)]
         state: Option<PathBuf>,
     },
+    /// KubeVela addons: enable one from a directory, a `.tgz` package or the local registry,
+    /// disable it, list them, show one's status.
+    Addon {
+        #[command(subcommand)]
+        command: AddonCommand,
+        /// The embedded cluster's state file (when the hub is the embedded cluster).
+        #[arg(long, env = "VELA_STATE", value_name = "PATH", global = true)]
+        state: Option<PathBuf>,
+        /// The local addon registry: a directory of addon directories (`enable NAME` and
+        /// `list` read it).
+        #[arg(long, env = "VELA_ADDON_REGISTRY", value_name = "DIR", global = true)]
+        registry: Option<PathBuf>,
+    },
     /// Definition tooling.
     Def {
         #[command(subcommand)]
@@ -235,6 +248,54 @@ pub enum Command {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+/// The `addon` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AddonCommand {
+    /// Enable an addon: render it with its arguments and deliver its Application
+    /// `addon-<name>` (in vela-system) through the engine; its definitions, config templates,
+    /// UI schemas and views are applied beside it, owned by it. Arguments are kept in the
+    /// Secret `addon-secret-<name>`.
+    Enable {
+        /// An addon directory, a `.tgz` package, or the name of an addon of the local registry.
+        addon: String,
+        /// Arguments, `key=value` (`a.b=1` nests; `true`, `false` and integers are typed;
+        /// `{x,y}` is a list).
+        args: Vec<String>,
+        /// Print the Application and the objects (YAML documents), apply nothing, contact no
+        /// cluster.
+        #[arg(long)]
+        dry_run: bool,
+        /// The clusters of a runtime-cluster addon, `{c1,c2}` or `c1,c2` (the `clusters`
+        /// argument).
+        #[arg(long)]
+        clusters: Option<String>,
+        /// Take over definitions that belong to another application.
+        #[arg(long)]
+        override_definitions: bool,
+    },
+    /// Disable an addon: delete its Application and everything it owns. Refused while
+    /// applications use its definitions, unless --force.
+    Disable {
+        /// The addon's name.
+        name: String,
+        /// Disable even when applications use its definitions.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// List the addons of the local registry and the addons enabled in the hub.
+    List {
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Table)]
+        output: ListingFormat,
+    },
+    /// Show an addon's status (enabled, enabling, disabling, suspend, disabled), version and
+    /// arguments.
+    Status {
+        /// The addon's name.
+        name: String,
     },
 }
 

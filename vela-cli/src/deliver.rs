@@ -136,7 +136,7 @@ impl Up<'_> {
 /// rollout reports between passes (no pod runs). Without `wait`, it stops when no step can
 /// progress right away; with it, it sleeps each pass's backoff until `timeout`. Returns the last
 /// pass and the objects applied and collected in all of them.
-async fn settle(
+pub(crate) async fn settle(
     engine: &Engine,
     hub: &crate::cluster::Hub,
     namespace: &str,

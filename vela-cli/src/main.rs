@@ -17,6 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{CommandFactory as _, Parser as _};
 
+mod addon;
 mod cli;
 mod cluster;
 mod commands;
@@ -27,7 +28,8 @@ mod logging;
 mod tree;
 
 use cli::{
-    Cli, ClusterCommand, Command, CueCommand, DefCommand, LabelsCommand, ListingFormat, WorkflowCommand,
+    AddonCommand, Cli, ClusterCommand, Command, CueCommand, DefCommand, LabelsCommand, ListingFormat,
+    WorkflowCommand,
 };
 
 fn main() -> ExitCode {
@@ -137,6 +139,35 @@ fn main() -> ExitCode {
                 &definitions,
                 operation,
             )
+        }
+        Command::Addon {
+            command,
+            state,
+            registry,
+        } => {
+            let hub = hub_args(state.as_deref());
+            let registry = registry.as_deref();
+            match command {
+                AddonCommand::Enable {
+                    addon: name,
+                    args,
+                    dry_run,
+                    clusters,
+                    override_definitions,
+                } => addon::Enable {
+                    addon: &name,
+                    args: &args,
+                    clusters: clusters.as_deref(),
+                    dry_run,
+                    override_definitions,
+                    registry,
+                    hub,
+                }
+                .run(),
+                AddonCommand::Disable { name, force } => addon::disable(&name, force, &hub),
+                AddonCommand::List { output } => addon::list(registry, &hub, output),
+                AddonCommand::Status { name } => addon::status(&name, &hub),
+            }
         }
         Command::Cluster { command, state } => {
             let state = state.as_deref();

@@ -4,6 +4,8 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+#[path = "cli/addon.rs"]
+mod addon;
 #[path = "cli/checks.rs"]
 mod checks;
 #[path = "cli/cluster.rs"]

@@ -1,0 +1,451 @@
+//! `vela addon enable|disable|list|status`: KubeVela addons through vela-addons and the engine.
+//!
+//! `enable PATH` loads an addon directory or `.tgz` package (or, by name, an addon of the local
+//! registry: `--registry DIR` or `VELA_ADDON_REGISTRY`), renders it with the `k=v` arguments
+//! and delivers the Application `addon-<name>` through the engine; the definitions, config
+//! templates, UI schemas and views are then applied to the hub in `vela-system`, owned by the
+//! Application (so they go when it goes), and the arguments are kept in the Secret
+//! `addon-secret-<name>`. `--dry-run` prints the Application and the objects instead (KubeVela's
+//! layout) without contacting any cluster.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde_json::{Value, json};
+use vela_addons::{Addon, RenderOptions, Rendered};
+use vela_engine::Engine;
+use vela_multicluster::{Key, Objects};
+use vela_render::Renderer;
+
+use crate::cli::ListingFormat;
+use crate::cluster::HubArgs;
+use crate::commands::{document, table};
+use crate::deliver::{chain, runtime, settle};
+
+const NS: &str = "vela-system";
+const OAM: &str = "core.oam.dev/v1beta1";
+const DEFINITION_KINDS: [&str; 4] = [
+    "ComponentDefinition",
+    "TraitDefinition",
+    "PolicyDefinition",
+    "WorkflowStepDefinition",
+];
+
+/// `vela addon enable`.
+pub struct Enable<'a> {
+    /// An addon directory, a `.tgz` package, or the name of an addon of the local registry.
+    pub addon: &'a str,
+    /// `k=v` arguments.
+    pub args: &'a [String],
+    /// `--clusters`.
+    pub clusters: Option<&'a str>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--override-definitions`.
+    pub override_definitions: bool,
+    /// `--registry`.
+    pub registry: Option<&'a Path>,
+    /// The hub.
+    pub hub: HubArgs<'a>,
+}
+
+impl Enable<'_> {
+    /// Enables (or prints) the addon; returns what to print.
+    pub fn run(&self) -> Result<String> {
+        let path = locate(self.addon, self.registry)?;
+        let addon = Addon::load(&path).with_context(|| format!("load addon {}", path.display()))?;
+        let mut args = vela_addons::parse_args(self.args)?;
+        if let Some(c) = self.clusters {
+            let list: Vec<Value> = c
+                .trim_matches(|ch| ch == '{' || ch == '}')
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| json!(s))
+                .collect();
+            args.insert(vela_addons::render::CLUSTERS_ARG.into(), Value::Array(list));
+        }
+        if self.dry_run {
+            let rendered = addon.render(&RenderOptions {
+                args,
+                ..RenderOptions::default()
+            })?;
+            return Ok(rendered.dry_run_text());
+        }
+        let rt = runtime()?;
+        let hub = rt.block_on(self.hub.connect())?;
+        let objects = hub.fleet.hub().clone();
+        rt.block_on(async {
+            let listing = vela_multicluster::registry::list(&*objects)
+                .await
+                .map_err(|e| anyhow!("list the clusters: {e}"))?;
+            let opts = RenderOptions {
+                args: args.clone(),
+                known_clusters: Some(listing.clusters.iter().map(|c| c.name.clone()).collect()),
+                ..RenderOptions::default()
+            };
+            let rendered = addon.render(&opts)?;
+            let app_name = addon.app_name();
+            let mut missing = Vec::new();
+            for dep in &addon.meta.dependencies {
+                let key = key(OAM, "Application", &vela_addons::app_name(&dep.name));
+                if objects.get(&key).await?.is_none() {
+                    missing.push(dep.name.clone());
+                }
+            }
+            if !missing.is_empty() {
+                return Err(vela_addons::Error::Dependencies {
+                    addon: addon.meta.name.clone(),
+                    missing,
+                }
+                .into());
+            }
+            if !self.override_definitions {
+                check_conflicts(&*objects, &rendered, &app_name).await?;
+            }
+            let app = rendered.typed_application()?;
+            let mut registry = crate::commands::registry(&[])?;
+            if registry.get(vela_render::Kind::Component, "raw").is_err() {
+                // needNamespace components are `raw`, a built-in KubeVela installs
+                add_definition(&mut registry, &vela_addons::render::raw_definition());
+            }
+            for d in hub_definitions(&*objects).await?.iter().chain(&rendered.definitions) {
+                add_definition(&mut registry, d);
+            }
+            eprintln!("Enabling addon {} {} on {}", addon.meta.name, addon.meta.version, hub.description);
+            let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
+            let first = engine.up(&app).await.map_err(|e| anyhow!(chain(&e)))?;
+            let stored = objects
+                .get(&key(OAM, "Application", &app_name))
+                .await?
+                .ok_or_else(|| anyhow!("Application {NS}/{app_name} disappeared"))?;
+            let owner = json!([{
+                "apiVersion": OAM, "kind": "Application", "name": app_name,
+                "uid": stored["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true,
+            }]);
+            let mut applied = 0;
+            for o in rendered.objects() {
+                let mut o = o.clone();
+                o["metadata"]["ownerReferences"] = owner.clone();
+                objects.apply("", o).await?;
+                applied += 1;
+            }
+            let secret_key = key("v1", "Secret", &vela_addons::secret_name(&addon.meta.name));
+            if args.is_empty() {
+                objects.delete(&secret_key).await?;
+            } else {
+                let mut s = vela_addons::args_secret(&addon.meta.name, &args);
+                s["metadata"]["ownerReferences"] = owner.clone();
+                objects.apply("", s).await?;
+            }
+            let (delivered, _, _) = settle(&engine, &hub, NS, &app_name, first, false, std::time::Duration::ZERO)
+                .await
+                .map_err(|e| anyhow!(chain(e.as_ref())))?;
+            let phase = delivered.status.phase.map_or("unknown", |p| p.as_str());
+            let mut out = format!(
+                "Addon {} enabled: Application {NS}/{app_name} {phase}, {} objects delivered, {applied} addon objects applied\n",
+                addon.meta.name,
+                delivered.status.applied_resources.len(),
+            );
+            if let Some(notes) = &rendered.notes {
+                out.push_str(notes);
+                out.push('\n');
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn key(api_version: &str, kind: &str, name: &str) -> Key {
+    Key {
+        cluster: String::new(),
+        api_version: api_version.into(),
+        kind: kind.into(),
+        namespace: NS.into(),
+        name: name.into(),
+    }
+}
+
+/// The addon directory or package: a path, else a name in the local registry.
+fn locate(addon: &str, registry: Option<&Path>) -> Result<PathBuf> {
+    let p = Path::new(addon);
+    // a package, or a directory that is an addon (a name may also be a local directory)
+    if p.is_file() || p.join("metadata.yaml").is_file() || (p.is_dir() && registry.is_none()) {
+        return Ok(p.to_path_buf());
+    }
+    match registry {
+        Some(dir) if dir.join(addon).is_dir() => Ok(dir.join(addon)),
+        Some(dir) => bail!(
+            "addon {addon}: no such directory or package, and not in the registry {}",
+            dir.display()
+        ),
+        None => bail!(
+            "addon {addon}: no such directory or package (name a local registry with --registry or VELA_ADDON_REGISTRY)"
+        ),
+    }
+}
+
+/// Definitions owned by another Application (or another addon) are not overwritten.
+async fn check_conflicts(objects: &dyn Objects, rendered: &Rendered, app_name: &str) -> Result<()> {
+    let mut conflicts = Vec::new();
+    for d in &rendered.definitions {
+        let Ok(key) = Key::of("", d) else { continue };
+        if let Some(live) = objects.get(&key).await? {
+            let owners: Vec<&str> = live["metadata"]["ownerReferences"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|o| o["name"].as_str()).collect())
+                .unwrap_or_default();
+            if let Some(other) = owners.iter().find(|o| **o != app_name) {
+                conflicts.push(format!("{} {} (owned by {other})", key.kind, key.name));
+            }
+        }
+    }
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "these definitions already exist and belong to another application: {}; use --override-definitions to take them over",
+        conflicts.join(", ")
+    )
+}
+
+/// The CUE definitions stored in the hub's vela-system (earlier addons' and `vela def apply`'s);
+/// the built-ins that `vela install` stores without a schematic are compiled in already.
+async fn hub_definitions(objects: &dyn Objects) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for kind in DEFINITION_KINDS {
+        out.extend(objects.list("", OAM, kind, NS, &BTreeMap::new()).await?);
+    }
+    Ok(out)
+}
+
+fn add_definition(registry: &mut vela_render::Registry, def: &Value) {
+    if def["spec"]["schematic"]["cue"]["template"].as_str().is_none() {
+        return;
+    }
+    let origin = format!(
+        "{}/{}.json",
+        def["kind"].as_str().unwrap_or_default(),
+        def["metadata"]["name"].as_str().unwrap_or_default()
+    );
+    match vela_render::ops::load::from_text(Path::new(&origin), &def.to_string()) {
+        Ok(defs) => defs.into_iter().for_each(|d| registry.insert(d)),
+        Err(e) => tracing::warn!(definition = %origin, error = %e, "definition not loaded"),
+    }
+}
+
+/// `vela addon disable NAME`.
+pub fn disable(name: &str, force: bool, hub: &HubArgs<'_>) -> Result<String> {
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let objects = hub.fleet.hub().clone();
+    let app_name = vela_addons::app_name(name);
+    rt.block_on(async {
+        let key = key(OAM, "Application", &app_name);
+        let Some(app) = objects.get(&key).await? else {
+            bail!("addon {name} is not enabled (no Application {NS}/{app_name})");
+        };
+        if !force {
+            let users = users_of(&*objects, &app).await?;
+            if !users.is_empty() {
+                bail!(
+                    "addon {name} is still used by these applications: {}; disable it with --force anyway",
+                    users.join(", ")
+                );
+            }
+        }
+        let engine = Engine::new(Renderer::new(vela_render::Registry::new()), hub.fleet.clone());
+        engine
+            .delete(NS, &app_name, false)
+            .await
+            .map_err(|e| anyhow!(chain(&e)))?;
+        // what the Application owned (definitions, config templates, the Secret) goes with it
+        Ok(format!(
+            "Addon {name} disabled: Application {NS}/{app_name} deleted\n"
+        ))
+    })
+}
+
+/// Applications (other than the addon's) whose components, traits, policies or steps use a
+/// definition the addon installed (its `addon.oam.dev/*Definitions` annotations).
+async fn users_of(objects: &dyn Objects, addon_app: &Value) -> Result<Vec<String>> {
+    let annotations = &addon_app["metadata"]["annotations"];
+    let set = |k: &str| -> Vec<String> {
+        annotations[k]
+            .as_str()
+            .map(|s| {
+                s.split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (comps, traits, policies, steps) = (
+        set("addon.oam.dev/componentDefinitions"),
+        set("addon.oam.dev/traitDefinitions"),
+        set("addon.oam.dev/policyDefinitions"),
+        set("addon.oam.dev/workflowStepDefinitions"),
+    );
+    let mut users = Vec::new();
+    for app in objects.list("", OAM, "Application", "", &BTreeMap::new()).await? {
+        if app["metadata"]["name"] == addon_app["metadata"]["name"] && app["metadata"]["namespace"] == NS {
+            continue;
+        }
+        let types = |list: &Value| -> Vec<String> {
+            list.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x["type"].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let spec = &app["spec"];
+        let mut used: Vec<String> = types(&spec["components"])
+            .into_iter()
+            .filter(|t| comps.contains(t))
+            .collect();
+        for c in spec["components"].as_array().into_iter().flatten() {
+            used.extend(types(&c["traits"]).into_iter().filter(|t| traits.contains(t)));
+        }
+        used.extend(
+            types(&spec["policies"])
+                .into_iter()
+                .filter(|t| policies.contains(t)),
+        );
+        used.extend(
+            types(&spec["workflow"]["steps"])
+                .into_iter()
+                .filter(|t| steps.contains(t)),
+        );
+        if !used.is_empty() {
+            users.push(format!(
+                "{}/{}",
+                app["metadata"]["namespace"].as_str().unwrap_or_default(),
+                app["metadata"]["name"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(users)
+}
+
+/// One addon's state in the hub: `enabled`, `enabling`, `disabling`, `suspend` or `disabled`
+/// (KubeVela's phases), with the installed version.
+async fn state(objects: &dyn Objects, name: &str) -> Result<(String, Option<Value>)> {
+    let key = key(OAM, "Application", &vela_addons::app_name(name));
+    let Some(app) = objects.get(&key).await? else {
+        return Ok(("disabled".into(), None));
+    };
+    let phase = if app["status"]["workflow"]["suspend"] == true {
+        "suspend"
+    } else if app["metadata"]["deletionTimestamp"].is_string() {
+        "disabling"
+    } else if app["status"]["status"] == "running" {
+        "enabled"
+    } else {
+        "enabling"
+    };
+    Ok((phase.into(), Some(app)))
+}
+
+/// `vela addon status NAME`.
+pub fn status(name: &str, hub: &HubArgs<'_>) -> Result<String> {
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let objects = hub.fleet.hub().clone();
+    rt.block_on(async {
+        let (phase, app) = state(&*objects, name).await?;
+        let mut out = format!("addon {name} status is {phase}\n");
+        if let Some(app) = app {
+            let version = app["metadata"]["labels"]["addons.oam.dev/version"]
+                .as_str()
+                .unwrap_or("");
+            let registry = app["metadata"]["labels"]["addons.oam.dev/registry"]
+                .as_str()
+                .unwrap_or("");
+            out.push_str(&format!("installedVersion: {version}\nregistry: {registry}\n"));
+            let secret = objects
+                .get(&key("v1", "Secret", &vela_addons::secret_name(name)))
+                .await?;
+            if let Some(s) = secret {
+                let args = vela_addons::args_from_secret(&s)?;
+                out.push_str(&format!("parameters: {}\n", Value::Object(args)));
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// `vela addon list`: the addons of the local registry and those enabled in the hub.
+pub fn list(registry: Option<&Path>, hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
+    let mut rows: BTreeMap<String, [String; 5]> = BTreeMap::new();
+    if let Some(dir) = registry {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("read the addon registry {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        entries.sort();
+        for p in entries {
+            match Addon::load(&p) {
+                Ok(a) if a.meta.invisible => {}
+                Ok(a) => {
+                    rows.insert(
+                        a.meta.name.clone(),
+                        [
+                            a.meta.name.clone(),
+                            "local".into(),
+                            a.meta.description.clone(),
+                            format!("[{}]", a.meta.version),
+                            "disabled".into(),
+                        ],
+                    );
+                }
+                Err(e) => eprintln!("Warning: {}: {e}", p.display()),
+            }
+        }
+    }
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let objects = hub.fleet.hub().clone();
+    let apps = rt.block_on(async {
+        let labels = BTreeMap::new();
+        objects.list("", OAM, "Application", NS, &labels).await
+    })?;
+    for app in apps {
+        let Some(name) = app["metadata"]["labels"]["addons.oam.dev/name"].as_str() else {
+            continue;
+        };
+        let (phase, _) = rt.block_on(state(&*objects, name))?;
+        let version = app["metadata"]["labels"]["addons.oam.dev/version"]
+            .as_str()
+            .unwrap_or("");
+        let registry = app["metadata"]["labels"]["addons.oam.dev/registry"]
+            .as_str()
+            .unwrap_or("");
+        let row = rows.entry(name.to_string()).or_insert_with(|| {
+            [
+                name.to_string(),
+                registry.to_string(),
+                String::new(),
+                format!("[{version}]"),
+                String::new(),
+            ]
+        });
+        row[4] = format!("{phase} ({version})");
+    }
+    let rows: Vec<[String; 5]> = rows.into_values().collect();
+    if format == ListingFormat::Table {
+        return Ok(table(
+            &["NAME", "REGISTRY", "DESCRIPTION", "AVAILABLE-VERSIONS", "STATUS"],
+            &rows,
+        ));
+    }
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| json!({"name": r[0], "registry": r[1], "description": r[2], "availableVersions": r[3], "status": r[4]}))
+        .collect();
+    document(&Value::Array(items), format)
+}

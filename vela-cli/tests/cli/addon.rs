@@ -1,0 +1,179 @@
+//! `vela addon enable|disable|list|status` on the embedded hub.
+
+use std::path::PathBuf;
+
+use super::{State, run};
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../vela-addons/tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn dry_run_prints_the_application_and_the_objects() {
+    let out = run(
+        &[
+            "addon",
+            "enable",
+            &data("legacy"),
+            "--dry-run",
+            "image=httpd",
+            "--clusters",
+            "{east}",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("apiVersion: core.oam.dev/v1beta1\nkind: Application\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("  name: addon-legacy\n  namespace: vela-system\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("    properties:\n      image: httpd\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("  - name: deploy-addon-to-specified-clusters\n    properties:\n      clusters:\n      - east\n      - local\n"), "{}", out.stdout);
+    // the full addon: one YAML document per object after the Application
+    let out = run(&["addon", "enable", &data("full"), "--dry-run"], None, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.matches("\n---\n").count(), 7, "{}", out.stdout);
+    assert!(out.stdout.contains("kind: TraitDefinition\n"), "{}", out.stdout);
+}
+
+#[test]
+fn enable_status_list_and_disable_on_the_embedded_cluster() {
+    let state = State::new("addon");
+    let s = state.arg();
+    // a dependency that is not enabled is an error naming it
+    let full = run(&["addon", "enable", &data("full"), &s], None, &[]);
+    assert_eq!(full.code, 1);
+    assert!(
+        full.stderr
+            .contains("addon full: you must first enable dependencies: fluxcd"),
+        "{}",
+        full.stderr
+    );
+
+    let enable = run(
+        &["addon", "enable", &data("legacy"), "image=httpd", &s],
+        None,
+        &[],
+    );
+    assert_eq!(enable.code, 0, "{}", enable.stderr);
+    assert!(
+        enable
+            .stdout
+            .starts_with("Addon legacy enabled: Application vela-system/addon-legacy running"),
+        "{}",
+        enable.stdout
+    );
+    let status = run(&["addon", "status", "legacy", &s], None, &[]);
+    assert_eq!(
+        status.stdout,
+        "addon legacy status is enabled\ninstalledVersion: v0.1.0\nregistry: local\nparameters: {\"image\":\"httpd\"}\n"
+    );
+    let registry = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vela-addons/tests/data");
+    let list = run(
+        &["addon", "list", "--registry", registry.to_str().unwrap(), &s],
+        None,
+        &[],
+    );
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let lines: Vec<&str> = list.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", list.stdout);
+    assert!(lines[0].starts_with("NAME") && lines[1].starts_with("full") && lines[1].ends_with("disabled"));
+    assert!(
+        lines[2].starts_with("legacy") && lines[2].ends_with("enabled (v0.1.0)"),
+        "{}",
+        list.stdout
+    );
+    // the app delivered its components
+    let tree = run(
+        &["status", "addon-legacy", "-n", "vela-system", "--tree", &s],
+        None,
+        &[],
+    );
+    assert!(tree.stdout.contains("Deployment/web"), "{}", tree.stdout);
+
+    let disable = run(&["addon", "disable", "legacy", &s], None, &[]);
+    assert_eq!(disable.code, 0, "{}", disable.stderr);
+    let status = run(&["addon", "status", "legacy", &s], None, &[]);
+    assert_eq!(status.stdout, "addon legacy status is disabled\n");
+    let again = run(&["addon", "disable", "legacy", &s], None, &[]);
+    assert_eq!(again.code, 1);
+}
+
+#[test]
+fn definitions_are_applied_owned_by_the_addon_and_guard_disable() {
+    let state = State::new("addon-defs");
+    let s = state.arg();
+    let dir = tempfile::tempdir().unwrap();
+    let addon = dir.path().join("labeller");
+    std::fs::create_dir_all(addon.join("definitions")).unwrap();
+    std::fs::write(
+        addon.join("metadata.yaml"),
+        "name: labeller\nversion: 1.0.0\nneedNamespace: [labeller-system]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        addon.join("definitions/labeller.cue"),
+        "labeller: {type: \"trait\", description: \"Adds a label.\", attributes: {}}\ntemplate: {\n\tpatch: metadata: labels: labelled: parameter.value\n\tparameter: value: *\"yes\" | string\n}\n",
+    )
+    .unwrap();
+    let enable = run(&["addon", "enable", addon.to_str().unwrap(), &s], None, &[]);
+    assert_eq!(enable.code, 0, "{}", enable.stderr);
+    assert!(
+        enable.stdout.contains("1 addon objects applied"),
+        "{}",
+        enable.stdout
+    );
+    let tree = run(
+        &["status", "addon-labeller", "-n", "vela-system", "--tree", &s],
+        None,
+        &[],
+    );
+    assert!(
+        tree.stdout.contains("Namespace/labeller-system"),
+        "{}",
+        tree.stdout
+    );
+    // an application that uses the addon's trait
+    let app = dir.path().join("app.yaml");
+    std::fs::write(
+        &app,
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: user}\nspec:\n  components:\n  - name: web\n    type: webservice\n    properties: {image: nginx}\n    traits: [{type: labeller}]\n",
+    )
+    .unwrap();
+    let def = dir.path().join("labeller.cue");
+    std::fs::copy(addon.join("definitions/labeller.cue"), &def).unwrap();
+    let up = run(
+        &["up", "-f", app.to_str().unwrap(), "-d", def.to_str().unwrap(), &s],
+        None,
+        &[],
+    );
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let refused = run(&["addon", "disable", "labeller", &s], None, &[]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("still used by these applications: default/user"),
+        "{}",
+        refused.stderr
+    );
+    let forced = run(&["addon", "disable", "labeller", "--force", &s], None, &[]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+}
