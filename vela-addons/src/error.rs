@@ -115,7 +115,23 @@ pub enum Error {
     /// The `clusters` argument names a cluster that is not registered.
     #[error("cluster {0} not exist")]
     UnknownCluster(String),
-    /// The addon depends on addons that are not enabled (dependency resolution is not built yet).
+    /// A version or version constraint does not parse.
+    #[error("version {text:?}: {message}")]
+    Version {
+        /// The text.
+        text: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// A dependency cannot be resolved ([`crate::resolve::plan`]).
+    #[error("dependency {chain}: {message}")]
+    Dependency {
+        /// The chain of addons, `a -> b -> c`.
+        chain: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The addon depends on addons that are not enabled.
     #[error("addon {addon}: you must first enable dependencies: {}", missing.join(", "))]
     Dependencies {
         /// The addon.

@@ -9,6 +9,7 @@
 //!   rules).
 //! * [`parse_args`] and [`merge_args`] read `k=v` arguments and merge them over the stored ones;
 //!   [`args_secret`] / [`args_from_secret`] are the Secret `addon-secret-<name>` that keeps them.
+//! * [`resolve`]: KubeVela's semver constraints and the order in which dependencies are enabled.
 //!
 //! ```
 //! use vela_addons::{Addon, File, RenderOptions};
@@ -32,6 +33,7 @@ pub mod meta;
 mod objects;
 mod package;
 pub mod render;
+pub mod resolve;
 
 pub use args::{merge_args, parse_args};
 pub use error::{Error, Result};

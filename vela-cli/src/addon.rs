@@ -75,86 +75,173 @@ impl Enable<'_> {
         }
         let rt = runtime()?;
         let hub = rt.block_on(self.hub.connect())?;
-        let objects = hub.fleet.hub().clone();
         rt.block_on(async {
-            let listing = vela_multicluster::registry::list(&*objects)
-                .await
-                .map_err(|e| anyhow!("list the clusters: {e}"))?;
-            let opts = RenderOptions {
-                args: args.clone(),
-                known_clusters: Some(listing.clusters.iter().map(|c| c.name.clone()).collect()),
-                ..RenderOptions::default()
-            };
-            let rendered = addon.render(&opts)?;
-            let app_name = addon.app_name();
-            let mut missing = Vec::new();
-            for dep in &addon.meta.dependencies {
-                let key = key(OAM, "Application", &vela_addons::app_name(&dep.name));
-                if objects.get(&key).await?.is_none() {
-                    missing.push(dep.name.clone());
+            let mut out = String::new();
+            // with a registry, the dependencies not enabled yet are enabled first (each its
+            // highest version that fits); without one they must be enabled already, as with
+            // KubeVela's `vela addon enable DIR`
+            if let Some(dir) = self.registry {
+                let available = registry_addons(dir)?;
+                let metas: vela_addons::resolve::Available = available
+                    .iter()
+                    .map(|(name, (meta, _))| (name.clone(), vec![meta.clone()]))
+                    .collect();
+                let installed = installed(&**hub.fleet.hub()).await?;
+                for dep in vela_addons::resolve::plan(&addon.meta, &installed, &metas)? {
+                    let (_, path) = &available[&dep.name];
+                    let dep_addon =
+                        Addon::load(path).with_context(|| format!("load addon {}", path.display()))?;
+                    out.push_str(
+                        &enable(&dep_addon, &Default::default(), &hub, self.override_definitions).await?,
+                    );
                 }
             }
-            if !missing.is_empty() {
-                return Err(vela_addons::Error::Dependencies {
-                    addon: addon.meta.name.clone(),
-                    missing,
-                }
-                .into());
-            }
-            if !self.override_definitions {
-                check_conflicts(&*objects, &rendered, &app_name).await?;
-            }
-            let app = rendered.typed_application()?;
-            let mut registry = crate::commands::registry(&[])?;
-            if registry.get(vela_render::Kind::Component, "raw").is_err() {
-                // needNamespace components are `raw`, a built-in KubeVela installs
-                add_definition(&mut registry, &vela_addons::render::raw_definition());
-            }
-            for d in hub_definitions(&*objects).await?.iter().chain(&rendered.definitions) {
-                add_definition(&mut registry, d);
-            }
-            eprintln!("Enabling addon {} {} on {}", addon.meta.name, addon.meta.version, hub.description);
-            let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
-            let first = engine.up(&app).await.map_err(|e| anyhow!(chain(&e)))?;
-            let stored = objects
-                .get(&key(OAM, "Application", &app_name))
-                .await?
-                .ok_or_else(|| anyhow!("Application {NS}/{app_name} disappeared"))?;
-            let owner = json!([{
-                "apiVersion": OAM, "kind": "Application", "name": app_name,
-                "uid": stored["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true,
-            }]);
-            let mut applied = 0;
-            for o in rendered.objects() {
-                let mut o = o.clone();
-                o["metadata"]["ownerReferences"] = owner.clone();
-                objects.apply("", o).await?;
-                applied += 1;
-            }
-            let secret_key = key("v1", "Secret", &vela_addons::secret_name(&addon.meta.name));
-            if args.is_empty() {
-                objects.delete(&secret_key).await?;
-            } else {
-                let mut s = vela_addons::args_secret(&addon.meta.name, &args);
-                s["metadata"]["ownerReferences"] = owner.clone();
-                objects.apply("", s).await?;
-            }
-            let (delivered, _, _) = settle(&engine, &hub, NS, &app_name, first, false, std::time::Duration::ZERO)
-                .await
-                .map_err(|e| anyhow!(chain(e.as_ref())))?;
-            let phase = delivered.status.phase.map_or("unknown", |p| p.as_str());
-            let mut out = format!(
-                "Addon {} enabled: Application {NS}/{app_name} {phase}, {} objects delivered, {applied} addon objects applied\n",
-                addon.meta.name,
-                delivered.status.applied_resources.len(),
-            );
-            if let Some(notes) = &rendered.notes {
-                out.push_str(notes);
-                out.push('\n');
-            }
+            out.push_str(&enable(&addon, &args, &hub, self.override_definitions).await?);
             Ok(out)
         })
     }
+}
+
+/// The addons of a local registry directory, by name: their metadata and directory.
+fn registry_addons(dir: &Path) -> Result<BTreeMap<String, (vela_addons::Meta, PathBuf)>> {
+    let mut out = BTreeMap::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("read the addon registry {}", dir.display()))?;
+    for e in entries.filter_map(std::result::Result::ok) {
+        let path = e.path();
+        let meta_file = path.join("metadata.yaml");
+        let Ok(text) = std::fs::read_to_string(&meta_file) else {
+            continue;
+        };
+        match vela_addons::Meta::parse(&text) {
+            Ok(meta) if !meta.name.is_empty() => {
+                out.insert(meta.name.clone(), (meta, path));
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("Warning: {}: {e}", path.display()),
+        }
+    }
+    Ok(out)
+}
+
+/// The enabled addons and their versions (the labels of their Applications).
+async fn installed(objects: &dyn Objects) -> Result<BTreeMap<String, String>> {
+    let apps = objects.list("", OAM, "Application", NS, &BTreeMap::new()).await?;
+    Ok(apps
+        .iter()
+        .filter_map(|a| {
+            let labels = &a["metadata"]["labels"];
+            Some((
+                labels["addons.oam.dev/name"].as_str()?.to_string(),
+                labels["addons.oam.dev/version"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        })
+        .collect())
+}
+
+/// Enables one addon whose dependencies are enabled: delivers its Application, applies its
+/// objects owned by it, keeps its arguments.
+async fn enable(
+    addon: &Addon,
+    args: &serde_json::Map<String, Value>,
+    hub: &crate::cluster::Hub,
+    override_definitions: bool,
+) -> Result<String> {
+    let objects = hub.fleet.hub().clone();
+    let listing = vela_multicluster::registry::list(&*objects)
+        .await
+        .map_err(|e| anyhow!("list the clusters: {e}"))?;
+    let opts = RenderOptions {
+        args: args.clone(),
+        known_clusters: Some(listing.clusters.iter().map(|c| c.name.clone()).collect()),
+        ..RenderOptions::default()
+    };
+    let rendered = addon.render(&opts)?;
+    let app_name = addon.app_name();
+    let mut missing = Vec::new();
+    for dep in &addon.meta.dependencies {
+        let key = key(OAM, "Application", &vela_addons::app_name(&dep.name));
+        if objects.get(&key).await?.is_none() {
+            missing.push(dep.name.clone());
+        }
+    }
+    if !missing.is_empty() {
+        return Err(vela_addons::Error::Dependencies {
+            addon: addon.meta.name.clone(),
+            missing,
+        }
+        .into());
+    }
+    if !override_definitions {
+        check_conflicts(&*objects, &rendered, &app_name).await?;
+    }
+    let app = rendered.typed_application()?;
+    let mut registry = crate::commands::registry(&[])?;
+    if registry.get(vela_render::Kind::Component, "raw").is_err() {
+        // needNamespace components are `raw`, a built-in KubeVela installs
+        add_definition(&mut registry, &vela_addons::render::raw_definition());
+    }
+    for d in hub_definitions(&*objects)
+        .await?
+        .iter()
+        .chain(&rendered.definitions)
+    {
+        add_definition(&mut registry, d);
+    }
+    eprintln!(
+        "Enabling addon {} {} on {}",
+        addon.meta.name, addon.meta.version, hub.description
+    );
+    let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
+    let first = engine.up(&app).await.map_err(|e| anyhow!(chain(&e)))?;
+    let stored = objects
+        .get(&key(OAM, "Application", &app_name))
+        .await?
+        .ok_or_else(|| anyhow!("Application {NS}/{app_name} disappeared"))?;
+    let owner = json!([{
+        "apiVersion": OAM, "kind": "Application", "name": app_name,
+        "uid": stored["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true,
+    }]);
+    let mut applied = 0;
+    for o in rendered.objects() {
+        let mut o = o.clone();
+        o["metadata"]["ownerReferences"] = owner.clone();
+        objects.apply("", o).await?;
+        applied += 1;
+    }
+    let secret_key = key("v1", "Secret", &vela_addons::secret_name(&addon.meta.name));
+    if args.is_empty() {
+        objects.delete(&secret_key).await?;
+    } else {
+        let mut s = vela_addons::args_secret(&addon.meta.name, args);
+        s["metadata"]["ownerReferences"] = owner.clone();
+        objects.apply("", s).await?;
+    }
+    let (delivered, _, _) = settle(
+        &engine,
+        hub,
+        NS,
+        &app_name,
+        first,
+        false,
+        std::time::Duration::ZERO,
+    )
+    .await
+    .map_err(|e| anyhow!(chain(e.as_ref())))?;
+    let phase = delivered.status.phase.map_or("unknown", |p| p.as_str());
+    let mut out = format!(
+        "Addon {} enabled: Application {NS}/{app_name} {phase}, {} objects delivered, {applied} addon objects applied\n",
+        addon.meta.name,
+        delivered.status.applied_resources.len(),
+    );
+    if let Some(notes) = &rendered.notes {
+        out.push_str(notes);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 fn key(api_version: &str, kind: &str, name: &str) -> Key {

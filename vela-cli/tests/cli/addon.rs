@@ -177,3 +177,53 @@ fn definitions_are_applied_owned_by_the_addon_and_guard_disable() {
     let forced = run(&["addon", "disable", "labeller", "--force", &s], None, &[]);
     assert_eq!(forced.code, 0, "{}", forced.stderr);
 }
+
+#[test]
+fn dependencies_are_enabled_first_from_the_local_registry() {
+    let state = State::new("addon-deps");
+    let s = state.arg();
+    let registry = tempfile::tempdir().unwrap();
+    let write = |addon: &str, meta: &str| {
+        let dir = registry.path().join(addon);
+        std::fs::create_dir_all(dir.join("resources")).unwrap();
+        std::fs::write(dir.join("metadata.yaml"), meta).unwrap();
+        std::fs::write(
+            dir.join("resources/cm.yaml"),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {addon}, namespace: vela-system}}\n"),
+        )
+        .unwrap();
+    };
+    write("base", "name: base\nversion: v1.4.0\n");
+    write(
+        "middle",
+        "name: middle\nversion: 2.0.0\ndependencies: [{name: base, version: '>=1.2.0'}]\n",
+    );
+    write(
+        "top",
+        "name: top\nversion: 0.1.0\ndependencies: [{name: middle}, {name: base}]\n",
+    );
+    write(
+        "picky",
+        "name: picky\nversion: 0.1.0\ndependencies: [{name: base, version: '>=2'}]\n",
+    );
+    let r = registry.path().to_str().unwrap();
+    let enable = run(&["addon", "enable", "top", "--registry", r, &s], None, &[]);
+    assert_eq!(enable.code, 0, "{}", enable.stderr);
+    let enabled: Vec<&str> = enable
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Addon "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(enabled, ["base", "middle", "top"], "{}", enable.stdout);
+    // base v1.4.0 is enabled and does not satisfy >=2
+    let picky = run(&["addon", "enable", "picky", "--registry", r, &s], None, &[]);
+    assert_eq!(picky.code, 1);
+    assert!(
+        picky
+            .stderr
+            .contains("dependency picky -> base: version v1.4.0 is enabled, the constraint is \">=2\""),
+        "{}",
+        picky.stderr
+    );
+}
