@@ -46,6 +46,9 @@ pub struct Enable<'a> {
     pub override_definitions: bool,
     /// `--registry`.
     pub registry: Option<&'a Path>,
+    /// `vela addon upgrade`: the addon must be enabled, and the new arguments are merged over
+    /// those kept in `addon-secret-<name>`.
+    pub upgrade: bool,
     /// The hub.
     pub hub: HubArgs<'a>,
 }
@@ -96,6 +99,26 @@ impl Enable<'_> {
                     );
                 }
             }
+            let args = if self.upgrade {
+                let objects = hub.fleet.hub();
+                let name = &addon.meta.name;
+                if objects
+                    .get(&key(OAM, "Application", &addon.app_name()))
+                    .await?
+                    .is_none()
+                {
+                    bail!("addon {name} is not enabled: use `vela addon enable`");
+                }
+                match objects
+                    .get(&key("v1", "Secret", &vela_addons::secret_name(name)))
+                    .await?
+                {
+                    Some(secret) => vela_addons::merge_args(vela_addons::args_from_secret(&secret)?, args),
+                    None => args,
+                }
+            } else {
+                args
+            };
             out.push_str(&enable(&addon, &args, &hub, self.override_definitions).await?);
             Ok(out)
         })

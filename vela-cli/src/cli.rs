@@ -276,6 +276,20 @@ pub enum AddonCommand {
         #[arg(long)]
         override_definitions: bool,
     },
+    /// Upgrade an enabled addon: enable it again with the new arguments merged over the
+    /// stored ones (`addon-secret-<name>`).
+    Upgrade {
+        /// An addon directory, a `.tgz` package, or the name of an addon of the local registry.
+        addon: String,
+        /// Arguments, `key=value`, merged over the stored ones.
+        args: Vec<String>,
+        /// The clusters of a runtime-cluster addon, `{c1,c2}` or `c1,c2`.
+        #[arg(long)]
+        clusters: Option<String>,
+        /// Take over definitions that belong to another application.
+        #[arg(long)]
+        override_definitions: bool,
+    },
     /// Disable an addon: delete its Application and everything it owns. Refused while
     /// applications use its definitions, unless --force.
     Disable {

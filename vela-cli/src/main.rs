@@ -161,6 +161,23 @@ fn main() -> ExitCode {
                     dry_run,
                     override_definitions,
                     registry,
+                    upgrade: false,
+                    hub,
+                }
+                .run(),
+                AddonCommand::Upgrade {
+                    addon: name,
+                    args,
+                    clusters,
+                    override_definitions,
+                } => addon::Enable {
+                    addon: &name,
+                    args: &args,
+                    clusters: clusters.as_deref(),
+                    dry_run: false,
+                    override_definitions,
+                    registry,
+                    upgrade: true,
                     hub,
                 }
                 .run(),

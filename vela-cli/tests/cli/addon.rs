@@ -85,6 +85,21 @@ fn enable_status_list_and_disable_on_the_embedded_cluster() {
         status.stdout,
         "addon legacy status is enabled\ninstalledVersion: v0.1.0\nregistry: local\nparameters: {\"image\":\"httpd\"}\n"
     );
+    // upgrade merges new arguments over the stored ones
+    let upgrade = run(
+        &["addon", "upgrade", &data("legacy"), "extra.flag=true", &s],
+        None,
+        &[],
+    );
+    assert_eq!(upgrade.code, 0, "{}", upgrade.stderr);
+    let status = run(&["addon", "status", "legacy", &s], None, &[]);
+    assert!(
+        status
+            .stdout
+            .ends_with("parameters: {\"image\":\"httpd\",\"extra\":{\"flag\":true}}\n"),
+        "{}",
+        status.stdout
+    );
     let registry = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vela-addons/tests/data");
     let list = run(
         &["addon", "list", "--registry", registry.to_str().unwrap(), &s],
@@ -114,6 +129,13 @@ fn enable_status_list_and_disable_on_the_embedded_cluster() {
     assert_eq!(status.stdout, "addon legacy status is disabled\n");
     let again = run(&["addon", "disable", "legacy", &s], None, &[]);
     assert_eq!(again.code, 1);
+    let upgrade = run(&["addon", "upgrade", &data("legacy"), &s], None, &[]);
+    assert_eq!(upgrade.code, 1);
+    assert!(
+        upgrade.stderr.contains("addon legacy is not enabled"),
+        "{}",
+        upgrade.stderr
+    );
 }
 
 #[test]
