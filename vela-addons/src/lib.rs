@@ -2,7 +2,8 @@
 //! Application and objects KubeVela would apply.
 //!
 //! * [`Addon::load`] reads an addon directory or a `.tgz` package ([`load`]: the layout, the
-//!   bounds, the symbolic-link rule); [`Meta`] is its `metadata.yaml`.
+//!   bounds, the symbolic-link rule); [`Meta`] is its `metadata.yaml`; [`package()`] makes the
+//!   `.tgz` of a directory.
 //! * [`Addon::render`] renders it with [`RenderOptions`] (the arguments) into [`Rendered`]:
 //!   the Application `addon-<name>` in `vela-system`, the X-Definitions, config templates, UI
 //!   schemas and views applied beside it, and the `NOTES.cue` text ([`render`] lists KubeVela's
@@ -40,6 +41,7 @@ pub use error::{Error, Result};
 pub use load::{Addon, File, Limits, Template};
 pub use meta::{Dependency, DeployTo, Meta, SystemRequirements};
 pub use objects::{ARGS_KEY, args_from_secret, args_secret};
+pub use package::package;
 pub use render::{RenderOptions, Rendered, app_name, secret_name};
 
 /// The README's examples, compiled and run as doctests so they cannot rot.

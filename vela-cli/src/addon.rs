@@ -345,6 +345,15 @@ fn add_definition(registry: &mut vela_render::Registry, def: &Value) {
     }
 }
 
+/// `vela addon package DIR -o OUT`.
+pub fn package(dir: &Path, output: &Path) -> Result<String> {
+    let (file, bytes) =
+        vela_addons::package(dir).with_context(|| format!("package addon {}", dir.display()))?;
+    let path = output.join(&file);
+    std::fs::write(&path, bytes).with_context(|| format!("write {}", path.display()))?;
+    Ok(format!("Addon packaged to {}\n", path.display()))
+}
+
 /// `vela addon disable NAME`.
 pub fn disable(name: &str, force: bool, hub: &HubArgs<'_>) -> Result<String> {
     let rt = runtime()?;

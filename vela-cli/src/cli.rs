@@ -299,6 +299,15 @@ pub enum AddonCommand {
         #[arg(short = 'f', long)]
         force: bool,
     },
+    /// Package an addon directory as a Helm-chart-compatible `<name>-<version>.tgz` (with a
+    /// Chart.yaml made from metadata.yaml), for air-gapped installs and helm-style registries.
+    Package {
+        /// The addon directory.
+        dir: PathBuf,
+        /// The directory to write the package to.
+        #[arg(short = 'o', long = "output", default_value = ".")]
+        output: PathBuf,
+    },
     /// List the addons of the local registry and the addons enabled in the hub.
     List {
         /// Output format.

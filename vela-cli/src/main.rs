@@ -182,6 +182,7 @@ fn main() -> ExitCode {
                 }
                 .run(),
                 AddonCommand::Disable { name, force } => addon::disable(&name, force, &hub),
+                AddonCommand::Package { dir, output } => addon::package(&dir, &output),
                 AddonCommand::List { output } => addon::list(registry, &hub, output),
                 AddonCommand::Status { name } => addon::status(&name, &hub),
             }

@@ -249,3 +249,25 @@ fn dependencies_are_enabled_first_from_the_local_registry() {
         picky.stderr
     );
 }
+
+#[test]
+fn a_packaged_addon_enables_like_its_directory() {
+    let state = State::new("addon-package");
+    let s = state.arg();
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap();
+    let package = run(&["addon", "package", &data("legacy"), "-o", o], None, &[]);
+    assert_eq!(package.code, 0, "{}", package.stderr);
+    let tgz = out.path().join("legacy-v0.1.0.tgz");
+    assert_eq!(package.stdout, format!("Addon packaged to {}\n", tgz.display()));
+    let from_tgz = run(
+        &["addon", "enable", tgz.to_str().unwrap(), "--dry-run"],
+        None,
+        &[],
+    );
+    let from_dir = run(&["addon", "enable", &data("legacy"), "--dry-run"], None, &[]);
+    assert_eq!(from_tgz.code, 0, "{}", from_tgz.stderr);
+    assert_eq!(from_tgz.stdout, from_dir.stdout);
+    let enable = run(&["addon", "enable", tgz.to_str().unwrap(), &s], None, &[]);
+    assert_eq!(enable.code, 0, "{}", enable.stderr);
+}
