@@ -131,6 +131,20 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A `system` requirement of the addon is not met ([`crate::resolve::check_system`]).
+    #[error(
+        "addon {addon} requires {what} {required}, found {found} (--skip-version-validating skips the check)"
+    )]
+    System {
+        /// The addon.
+        addon: String,
+        /// `vela` or `kubernetes`.
+        what: &'static str,
+        /// The constraint.
+        required: String,
+        /// The version found.
+        found: String,
+    },
     /// The addon depends on addons that are not enabled.
     #[error("addon {addon}: you must first enable dependencies: {}", missing.join(", "))]
     Dependencies {

@@ -116,6 +116,61 @@ pub fn parse_version(text: &str) -> Result<Version> {
     })
 }
 
+/// The KubeVela version Vela-rs stands in for when an addon's `system.vela` is checked (its
+/// built-in definitions and behaviour are KubeVela v1.11.0's).
+pub const KUBEVELA_VERSION: &str = "1.11.0";
+
+/// Checks an addon's `system` requirements (KubeVela's `checkAddonVersionMeetRequired`):
+/// `system.vela` against `vela` (normally [`KUBEVELA_VERSION`]) and `system.kubernetes` against
+/// the cluster's `gitVersion` when it is known. A version that is not semver (a branch, a
+/// commit) passes, as in KubeVela; so does a pre-release of a version that fits.
+///
+/// ```
+/// use vela_addons::{Meta, resolve::check_system};
+/// let meta = Meta::parse("name: old\nversion: 1.0.0\nsystem: {vela: '>=1.6.0', kubernetes: '<1.22'}").unwrap();
+/// assert!(check_system(&meta, "1.11.0", Some("v1.21.3")).is_ok());
+/// assert_eq!(
+///     check_system(&meta, "1.11.0", Some("v1.31.0")).unwrap_err().to_string(),
+///     "addon old requires kubernetes <1.22, found v1.31.0 (--skip-version-validating skips the check)"
+/// );
+/// ```
+///
+/// # Errors
+/// [`Error::System`] naming the requirement that is not met; [`Error::Version`] when a
+/// requirement does not parse.
+pub fn check_system(meta: &Meta, vela: &str, kubernetes: Option<&str>) -> Result<()> {
+    let Some(sys) = &meta.system else {
+        return Ok(());
+    };
+    let checks = [
+        ("vela", sys.vela.as_str(), Some(vela)),
+        ("kubernetes", sys.kubernetes.as_str(), kubernetes),
+    ];
+    for (what, required, actual) in checks {
+        let (Some(actual), false) = (actual, required.trim().is_empty()) else {
+            continue;
+        };
+        let Ok(version) = parse_version(actual) else {
+            continue;
+        };
+        let constraint = Constraint::parse(required)?;
+        // KubeVela retries a pre-release (1.9.0-beta.1) as its release when the requirement
+        // names no pre-release
+        let core = Version::new(version.major, version.minor, version.patch);
+        let fits = constraint.matches(&version)
+            || (!version.pre.is_empty() && !required.contains('-') && constraint.matches(&core));
+        if !fits {
+            return Err(Error::System {
+                addon: meta.name.clone(),
+                what,
+                required: required.to_string(),
+                found: actual.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The addons a registry offers: every version of every addon, by name.
 pub type Available = BTreeMap<String, Vec<Meta>>;
 
@@ -223,6 +278,25 @@ mod tests {
 
     fn m(t: &str) -> Meta {
         Meta::parse(t).unwrap()
+    }
+
+    #[test]
+    fn every_catalog_style_requirement_reads() {
+        for req in [
+            ">=1.19.0-0",
+            "<1.22",
+            ">=1.5.0-beta.3",
+            ">=v1.3.0-alpha.1",
+            ">=v1.7.0",
+        ] {
+            Constraint::parse(req).unwrap();
+        }
+        let meta = m("name: x\nversion: 1.0.0\nsystem: {vela: '>=v1.12.0'}");
+        assert!(check_system(&meta, KUBEVELA_VERSION, None).is_err());
+        assert!(check_system(&meta, "master", None).is_ok());
+        let meta = m("name: x\nversion: 1.0.0\nsystem: {kubernetes: '>=1.30'}");
+        assert!(check_system(&meta, KUBEVELA_VERSION, Some("v1.30.0-rc.1")).is_ok());
+        assert!(check_system(&meta, KUBEVELA_VERSION, Some("v1.29.9+k3s1")).is_err());
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct Enable<'a> {
     pub override_definitions: bool,
     /// `--registry`.
     pub registry: Option<&'a Path>,
+    /// `--skip-version-validating`.
+    pub skip_version_validating: bool,
     /// `vela addon upgrade`: the addon must be enabled, and the new arguments are merged over
     /// those kept in `addon-secret-<name>`.
     pub upgrade: bool,
@@ -95,7 +97,14 @@ impl Enable<'_> {
                     let dep_addon =
                         Addon::load(path).with_context(|| format!("load addon {}", path.display()))?;
                     out.push_str(
-                        &enable(&dep_addon, &Default::default(), &hub, self.override_definitions).await?,
+                        &enable(
+                            &dep_addon,
+                            &Default::default(),
+                            &hub,
+                            self.override_definitions,
+                            self.skip_version_validating,
+                        )
+                        .await?,
                     );
                 }
             }
@@ -119,7 +128,16 @@ impl Enable<'_> {
             } else {
                 args
             };
-            out.push_str(&enable(&addon, &args, &hub, self.override_definitions).await?);
+            out.push_str(
+                &enable(
+                    &addon,
+                    &args,
+                    &hub,
+                    self.override_definitions,
+                    self.skip_version_validating,
+                )
+                .await?,
+            );
             Ok(out)
         })
     }
@@ -172,8 +190,14 @@ async fn enable(
     args: &serde_json::Map<String, Value>,
     hub: &crate::cluster::Hub,
     override_definitions: bool,
+    skip_version_validating: bool,
 ) -> Result<String> {
     let objects = hub.fleet.hub().clone();
+    if !skip_version_validating {
+        let server = objects.server_version("").await.ok().flatten();
+        let kubernetes = server.as_ref().and_then(|v| v["gitVersion"].as_str());
+        vela_addons::resolve::check_system(&addon.meta, vela_addons::resolve::KUBEVELA_VERSION, kubernetes)?;
+    }
     let listing = vela_multicluster::registry::list(&*objects)
         .await
         .map_err(|e| anyhow!("list the clusters: {e}"))?;

@@ -275,6 +275,10 @@ pub enum AddonCommand {
         /// Take over definitions that belong to another application.
         #[arg(long)]
         override_definitions: bool,
+        /// Do not check the addon's `system.vela` (against KubeVela v1.11.0, which vela stands
+        /// in for) and `system.kubernetes` (against the hub's version).
+        #[arg(short = 's', long)]
+        skip_version_validating: bool,
     },
     /// Upgrade an enabled addon: enable it again with the new arguments merged over the
     /// stored ones (`addon-secret-<name>`).
@@ -289,6 +293,10 @@ pub enum AddonCommand {
         /// Take over definitions that belong to another application.
         #[arg(long)]
         override_definitions: bool,
+        /// Do not check the addon's `system.vela` (against KubeVela v1.11.0, which vela stands
+        /// in for) and `system.kubernetes` (against the hub's version).
+        #[arg(short = 's', long)]
+        skip_version_validating: bool,
     },
     /// Disable an addon: delete its Application and everything it owns. Refused while
     /// applications use its definitions, unless --force.

@@ -101,6 +101,9 @@ fn every_catalog_addon_loads_and_renders_with_its_default_arguments() {
         assert_eq!(name, want.0);
         let addon = Addon::load(dir).unwrap_or_else(|e| panic!("{name}: load: {e}"));
         assert_eq!(addon.meta.name, name, "{name}: metadata.yaml names the directory");
+        // every catalog addon accepts KubeVela v1.11.0, which vela stands in for
+        vela_addons::resolve::check_system(&addon.meta, vela_addons::resolve::KUBEVELA_VERSION, None)
+            .unwrap_or_else(|e| panic!("{e}"));
         let r = addon
             .render(&RenderOptions::default())
             .unwrap_or_else(|e| panic!("{name}: render: {e}"));

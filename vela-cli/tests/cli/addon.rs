@@ -228,6 +228,10 @@ fn dependencies_are_enabled_first_from_the_local_registry() {
         "picky",
         "name: picky\nversion: 0.1.0\ndependencies: [{name: base, version: '>=2'}]\n",
     );
+    write(
+        "future",
+        "name: future\nversion: 0.1.0\nsystem: {vela: '>=v9.0.0'}\n",
+    );
     let r = registry.path().to_str().unwrap();
     let enable = run(&["addon", "enable", "top", "--registry", r, &s], None, &[]);
     assert_eq!(enable.code, 0, "{}", enable.stderr);
@@ -248,6 +252,22 @@ fn dependencies_are_enabled_first_from_the_local_registry() {
         "{}",
         picky.stderr
     );
+    // system.vela is checked against KubeVela v1.11.0 unless skipped
+    let future = run(&["addon", "enable", "future", "--registry", r, &s], None, &[]);
+    assert_eq!(future.code, 1);
+    assert!(
+        future
+            .stderr
+            .contains("addon future requires vela >=v9.0.0, found 1.11.0"),
+        "{}",
+        future.stderr
+    );
+    let skipped = run(
+        &["addon", "enable", "future", "-s", "--registry", r, &s],
+        None,
+        &[],
+    );
+    assert_eq!(skipped.code, 0, "{}", skipped.stderr);
 }
 
 #[test]
