@@ -225,7 +225,7 @@ pub(crate) async fn apply_object(
         if let Some(field) = changed_field(&decided.recreate_fields, live, &obj) {
             tracing::info!(kind = %key.kind, name = %key.name, field, "recreating (resource-update)");
             objects.delete(&key).await?;
-            if objects.get(&key).await?.is_some() {
+            if objects.get_shared(&key).await?.is_some() {
                 return Err(Error::RecreatePending {
                     cluster: key.cluster,
                     kind: key.kind,

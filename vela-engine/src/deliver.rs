@@ -168,13 +168,13 @@ impl Engine {
 
     /// One reconcile over the clusters of `self` (see [`Engine::reconcile`]).
     async fn pass(&self, namespace: &str, name: &str) -> Result<Option<Delivered>> {
-        let Some(stored) = self.clusters().get(&app_key(namespace, name)).await? else {
+        let Some(stored) = self.clusters().get_shared(&app_key(namespace, name)).await? else {
             return Ok(None);
         };
         let span = tracing::info_span!("engine.reconcile", app = %name, namespace = %namespace);
         let _guard = span.enter();
         let generation = stored["metadata"]["generation"].as_i64().unwrap_or(1);
-        let mut app = decode_app(stored)?;
+        let mut app = decode_app(&stored)?;
         app.metadata.namespace = Some(namespace.to_owned());
         let previous = app.status.clone().unwrap_or_default();
         let hub = self.clusters().as_ref();
@@ -411,7 +411,7 @@ impl Engine {
     pub async fn delete(&self, namespace: &str, name: &str, orphan: bool) -> Result<Option<Removed>> {
         let key = app_key(namespace, name);
         let owner = Owner::new(name, namespace);
-        if self.clusters().get(&key).await?.is_none() {
+        if self.clusters().get_shared(&key).await?.is_none() {
             return Ok(None);
         }
         let objects = collect::remove_all(self.clusters().as_ref(), &owner, orphan).await?;
@@ -434,7 +434,7 @@ impl Engine {
         let Some(obj) = self.clusters().get(&app_key(namespace, name)).await? else {
             return Ok(None);
         };
-        decode_app(obj).map(Some)
+        decode_app(&obj).map(Some)
     }
 
     /// Every stored Application, in one namespace or (`None`) in all.
@@ -452,7 +452,7 @@ impl Engine {
                 &Default::default(),
             )
             .await?;
-        items.into_iter().map(decode_app).collect()
+        items.iter().map(decode_app).collect()
     }
 }
 
@@ -492,13 +492,16 @@ fn gc_condition(uncollected: &[(Key, String)]) -> Vec<vela_model::common::Condit
     }]
 }
 
-fn decode_app(obj: Value) -> Result<Application> {
-    let what = format!(
-        "Application {}/{}",
-        obj["metadata"]["namespace"].as_str().unwrap_or_default(),
-        obj["metadata"]["name"].as_str().unwrap_or_default()
-    );
-    serde_json::from_value(obj).map_err(|source| Error::Stored { what, source })
+fn decode_app(obj: &Value) -> Result<Application> {
+    use serde::Deserialize as _;
+    Application::deserialize(obj).map_err(|source| Error::Stored {
+        what: format!(
+            "Application {}/{}",
+            obj["metadata"]["namespace"].as_str().unwrap_or_default(),
+            obj["metadata"]["name"].as_str().unwrap_or_default()
+        ),
+        source,
+    })
 }
 
 /// The engine's clock, shared with each reconcile's workflow engine.

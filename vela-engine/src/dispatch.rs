@@ -49,7 +49,7 @@ pub(crate) struct Record {
     pub(crate) namespaces: BTreeSet<(String, String)>,
     /// The objects of `controlPlaneOnly` traits applied to the hub in this reconcile, with
     /// what the hub has since: another placement rendering them again does not apply again.
-    pub(crate) hub_only: BTreeMap<Key, Value>,
+    pub(crate) hub_only: BTreeMap<Key, Arc<Value>>,
 }
 
 /// The application being delivered, shared by the delivery steps of one reconcile.
@@ -311,7 +311,7 @@ impl Delivery {
             name: namespace.to_owned(),
         };
         let objects = self.engine.clusters();
-        if objects.get(&key).await?.is_none() {
+        if objects.get_shared(&key).await?.is_none() {
             let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
             objects.apply(cluster, ns).await?;
         }
@@ -394,7 +394,7 @@ impl Delivery {
         }
         // live objects by the key the placement renders them with (what the health check
         // looks up), wherever they went
-        let mut live: BTreeMap<Key, Value> = BTreeMap::new();
+        let mut live: BTreeMap<Key, Arc<Value>> = BTreeMap::new();
         self.put(comp, cluster, &manifest, objects_of(&manifest), apply, &mut live)
             .await?;
         let mut report = self.health(first, cluster, &manifest, &live);
@@ -465,11 +465,15 @@ impl Delivery {
         comp: &Component,
         cluster: &str,
         manifest: &ComponentManifest,
-        live: &BTreeMap<Key, Value>,
+        live: &BTreeMap<Key, Arc<Value>>,
     ) -> std::result::Result<vela_render::health::Report, String> {
         let lookup = |rendered: &Value| {
-            let obj = with_namespace(rendered, &manifest.namespace);
-            live.get(&Key::of(cluster, &obj).ok()?).cloned()
+            // the key `with_namespace` would give, without copying the object
+            let mut key = Key::of(cluster, rendered).ok()?;
+            if key.namespace.is_empty() {
+                key.namespace.clone_from(&manifest.namespace);
+            }
+            live.get(&key).map(|v| Value::clone(v))
         };
         vela_render::health::evaluate(self.engine.renderer().registry(), comp, manifest, lookup)
             .map_err(|e| crate::error::chain(&e))
@@ -485,7 +489,7 @@ impl Delivery {
         manifest: &ComponentManifest,
         objects: impl Iterator<Item = (Option<&'m str>, &'m Value)>,
         apply: bool,
-        live: &mut BTreeMap<Key, Value>,
+        live: &mut BTreeMap<Key, Arc<Value>>,
     ) -> std::result::Result<(), String> {
         for (trait_type, obj) in objects {
             let mut obj = with_namespace(obj, &manifest.namespace);
@@ -514,7 +518,7 @@ impl Delivery {
                 if let Some(found) = self
                     .engine
                     .clusters()
-                    .get(&key)
+                    .get_shared(&key)
                     .await
                     .map_err(|e| crate::error::chain(&e))?
                 {
@@ -554,10 +558,12 @@ impl Delivery {
                     record.applied.push(applied.key.clone());
                 }
                 if hub_only {
-                    record.hub_only.insert(applied.key.clone(), applied.live.clone());
+                    record
+                        .hub_only
+                        .insert(applied.key.clone(), Arc::new(applied.live.clone()));
                 }
             }
-            live.insert(rendered_key, applied.live);
+            live.insert(rendered_key, Arc::new(applied.live));
         }
         Ok(())
     }

@@ -18,7 +18,7 @@ use vela_multicluster::{Key, Objects, Propagation, Result};
 /// The clusters of one reconcile, with its reads remembered.
 pub(crate) struct Memo {
     inner: Arc<dyn Objects>,
-    seen: Mutex<HashMap<Key, Option<Value>>>,
+    seen: Mutex<HashMap<Key, Option<Arc<Value>>>>,
 }
 
 impl Memo {
@@ -30,13 +30,13 @@ impl Memo {
         }
     }
 
-    fn seen(&self) -> MutexGuard<'_, HashMap<Key, Option<Value>>> {
+    fn seen(&self) -> MutexGuard<'_, HashMap<Key, Option<Arc<Value>>>> {
         self.seen.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Forgets `key` under any spelling of its cluster (a backend may take `""` and `local` for
     /// the same hub), then remembers `now` for it.
-    fn replace(&self, key: &Key, now: Option<Value>) {
+    fn replace(&self, key: &Key, now: Option<Arc<Value>>) {
         let mut seen = self.seen();
         seen.retain(|k, _| {
             !(k.name == key.name
@@ -54,7 +54,7 @@ impl Objects for Memo {
         let key = Key::of(cluster, &obj)?;
         match self.inner.apply(cluster, obj).await {
             Ok(live) => {
-                self.replace(&key, Some(live.clone()));
+                self.replace(&key, Some(Arc::new(live.clone())));
                 Ok(live)
             }
             Err(e) => {
@@ -65,10 +65,14 @@ impl Objects for Memo {
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Value>> {
+        Ok(self.get_shared(key).await?.map(Arc::unwrap_or_clone))
+    }
+
+    async fn get_shared(&self, key: &Key) -> Result<Option<Arc<Value>>> {
         if let Some(found) = self.seen().get(key) {
             return Ok(found.clone());
         }
-        let found = self.inner.get(key).await?;
+        let found = self.inner.get_shared(key).await?;
         self.seen().insert(key.clone(), found.clone());
         Ok(found)
     }
@@ -109,7 +113,7 @@ impl Objects for Memo {
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
         match self.inner.set_status(key, status).await {
             Ok(now) => {
-                self.replace(key, now.clone());
+                self.replace(key, now.clone().map(Arc::new));
                 Ok(now)
             }
             Err(e) => {

@@ -402,10 +402,10 @@ pub(crate) async fn stored_rules(
         namespace: owner.namespace.clone(),
         name: owner.name.clone(),
     };
-    let Some(obj) = objects.get(&key).await? else {
+    let Some(obj) = objects.get_shared(&key).await? else {
         return Ok((None, Rules::default()));
     };
-    let app: Application = serde_json::from_value(obj).map_err(|source| Error::Stored {
+    let app = <Application as serde::Deserialize>::deserialize(&*obj).map_err(|source| Error::Stored {
         what: format!("Application {}", owner.id()),
         source,
     })?;

@@ -72,7 +72,7 @@ pub(crate) async fn prepare(
     if let Some(latest) = app.status.as_ref().and_then(|s| s.latest_revision.as_ref())
         && latest.revision_hash == hash
         && latest.name == revision_name(name, latest.revision)
-        && hub.get(&key(namespace, &latest.name)).await?.is_some()
+        && hub.get_shared(&key(namespace, &latest.name)).await?.is_some()
     {
         return Ok(Revision {
             name: latest.name.clone(),
@@ -89,7 +89,10 @@ pub(crate) async fn prepare(
             .as_ref()
             .and_then(|s| s.latest_revision.as_ref())
             .is_none()
-        && hub.get(&key(namespace, &revision_name(name, 1))).await?.is_none();
+        && hub
+            .get_shared(&key(namespace, &revision_name(name, 1)))
+            .await?
+            .is_none();
     let selector = BTreeMap::from([(label::APP_NAME.to_owned(), name.to_owned())]);
     let mut existing: Vec<(i64, Value)> = if fresh {
         Vec::new()

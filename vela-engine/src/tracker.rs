@@ -74,7 +74,7 @@ pub(crate) async fn list(clusters: &dyn Objects, app: &str, namespace: &str) -> 
             &owner_labels(app, namespace),
         )
         .await?;
-    items.into_iter().map(decode).collect()
+    items.iter().map(decode).collect()
 }
 
 /// Records what generation `generation` of the application applied: the objects whose
@@ -247,16 +247,16 @@ pub(crate) async fn get(clusters: &dyn Objects, name: &str) -> Result<Option<Tra
         spec: Spec::default(),
     }
     .key();
-    let Some(obj) = clusters.get(&key).await? else {
+    let Some(obj) = clusters.get_shared(&key).await? else {
         return Ok(None);
     };
-    decode(obj).map(Some)
+    decode(&obj).map(Some)
 }
 
-fn decode(mut obj: Value) -> Result<Tracker> {
+fn decode(obj: &Value) -> Result<Tracker> {
+    use serde::Deserialize as _;
     let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-    let spec = obj.get_mut("spec").map_or(Value::Null, Value::take);
-    let spec = serde_json::from_value(spec).map_err(|source| Error::Stored {
+    let spec = Spec::deserialize(&obj["spec"]).map_err(|source| Error::Stored {
         what: format!("ResourceTracker {name}"),
         source,
     })?;

@@ -148,6 +148,12 @@ pub trait Objects: Send + Sync + 'static {
     async fn apply(&self, cluster: &str, obj: Value) -> Result<Value>;
     /// Reads an object; `None` when it does not exist.
     async fn get(&self, key: &Key) -> Result<Option<Value>>;
+    /// Reads an object to look at it, not to change it: a backend (or wrapper) that keeps the
+    /// object in memory hands out its copy without cloning it. The provided method wraps
+    /// [`Objects::get`].
+    async fn get_shared(&self, key: &Key) -> Result<Option<std::sync::Arc<Value>>> {
+        Ok(self.get(key).await?.map(std::sync::Arc::new))
+    }
     /// Lists objects of a kind in a namespace (`""` = all) matching all `labels`.
     async fn list(
         &self,

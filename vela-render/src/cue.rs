@@ -599,8 +599,8 @@ impl Definition for CueDefinition {
         Ok(out)
     }
 
-    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
-        let mut ctx = match &req.context {
+    fn status(&self, req: &StatusRequest<'_>) -> Result<StatusResult> {
+        let mut ctx = match req.context {
             Value::Object(m) => m.clone(),
             _ => Map::new(),
         };

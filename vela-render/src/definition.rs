@@ -398,17 +398,33 @@ fn to_json(field: &str, object: impl Serialize) -> Result<Value> {
     })
 }
 
-/// Input of a status evaluation: the live objects and the user's raw parameters.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StatusRequest {
+/// Input of a status evaluation: the live objects and the user's raw parameters. The workload,
+/// the parameters and the context are borrowed: a component and each of its traits look at the
+/// same ones.
+///
+/// ```
+/// use serde_json::{Map, Value, json};
+/// use vela_render::StatusRequest;
+///
+/// let live = json!({"kind": "Deployment", "status": {"readyReplicas": 1}});
+/// let req = StatusRequest {
+///     output: &live,
+///     outputs: Map::new(),
+///     parameter: &Value::Null,
+///     context: &Value::Null,
+/// };
+/// assert_eq!(req.output["status"]["readyReplicas"], 1);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRequest<'a> {
     /// `context.output`: the live workload (components) or `{}`.
-    pub output: Value,
+    pub output: &'a Value,
     /// `context.outputs`: the live auxiliary objects by output name.
     pub outputs: Map<String, Value>,
     /// `parameter`: the user's properties as written (no defaults).
-    pub parameter: Value,
+    pub parameter: &'a Value,
     /// The rest of `context` (`name`, `appName`, `namespace`, ...) as a JSON object, or null.
-    pub context: Value,
+    pub context: &'a Value,
 }
 
 /// Result of a status evaluation (`isHealth`, `message`, `details`).
@@ -448,7 +464,7 @@ pub trait Definition: Send + Sync {
 
     /// Evaluates health, custom status and details against live objects. Definitions
     /// without a health policy are healthy.
-    fn status(&self, _req: &StatusRequest) -> Result<StatusResult> {
+    fn status(&self, _req: &StatusRequest<'_>) -> Result<StatusResult> {
         Ok(StatusResult::default())
     }
 

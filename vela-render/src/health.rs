@@ -48,10 +48,10 @@ pub fn evaluate(
         .collect();
     let def = registry.get(Kind::Component, &comp.type_)?;
     let component = def.status(&StatusRequest {
-        output: workload.clone(),
+        output: &workload,
         outputs: aux,
-        parameter: crate::app::properties(&comp.properties).clone(),
-        context: context.clone(),
+        parameter: crate::app::properties(&comp.properties),
+        context: &context,
     })?;
     let mut traits = Vec::new();
     for t in &comp.traits {
@@ -64,10 +64,10 @@ pub fn evaluate(
             .map(|o| (o.resource.clone(), get(&o.value)))
             .collect();
         let s = tdef.status(&StatusRequest {
-            output: workload.clone(),
+            output: &workload,
             outputs,
-            parameter: crate::app::properties(&t.properties).clone(),
-            context: context.clone(),
+            parameter: crate::app::properties(&t.properties),
+            context: &context,
         })?;
         traits.push((name, s));
     }

@@ -55,7 +55,7 @@ pub trait Native: Send + Sync + 'static {
     fn render(&self, ctx: &Context, params: Self::Params) -> Result<Rendered>;
 
     /// Health and status against live objects (default: healthy).
-    fn status(&self, _req: &StatusRequest) -> Result<StatusResult> {
+    fn status(&self, _req: &StatusRequest<'_>) -> Result<StatusResult> {
         Ok(StatusResult::default())
     }
 }
@@ -132,7 +132,7 @@ impl<N: Native> Definition for Def<N> {
         Ok(out)
     }
 
-    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
+    fn status(&self, req: &StatusRequest<'_>) -> Result<StatusResult> {
         self.inner.status(req)
     }
 }

@@ -290,7 +290,7 @@ impl Store for ConfigMaps {
     async fn load(&self, key: &str) -> Result<Option<RunState>> {
         let cm = self
             .objects
-            .get(&self.key(key))
+            .get_shared(&self.key(key))
             .await
             .map_err(|e| Self::backend(key, e))?;
         let Some(cm) = cm else { return Ok(None) };

@@ -39,6 +39,10 @@ impl Objects for AsManager {
         self.cluster.get(key).await
     }
 
+    async fn get_shared(&self, key: &Key) -> Result<Option<Arc<Value>>> {
+        self.cluster.get_shared(key).await
+    }
+
     async fn list(
         &self,
         cluster: &str,

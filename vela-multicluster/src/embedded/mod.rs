@@ -599,6 +599,13 @@ impl Objects for Embedded {
         })
     }
 
+    async fn get_shared(&self, key: &Key) -> Result<Option<Arc<Value>>> {
+        self.read(&key.cluster, |tx| {
+            let key = tx.normalise(key);
+            tx.load_shared(&key)
+        })
+    }
+
     async fn list(
         &self,
         cluster: &str,

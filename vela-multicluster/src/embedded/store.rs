@@ -229,10 +229,13 @@ impl Tx<'_> {
 
     /// The object stored under `key` (its field managers are not read).
     pub(super) fn load_body(&mut self, key: &Key) -> Result<Option<Value>> {
-        match self.known(key) {
-            Some(None) => return Ok(None),
-            Some(Some(entry)) => return Ok(Some(Value::clone(&entry))),
-            None => {}
+        Ok(self.load_shared(key)?.map(Arc::unwrap_or_clone))
+    }
+
+    /// The object stored under `key`, shared with the kept copy (no clone when it is kept).
+    pub(super) fn load_shared(&mut self, key: &Key) -> Result<Option<Entry>> {
+        if let Some(found) = self.known(key) {
+            return Ok(found);
         }
         let body: Option<String> = self
             .conn
@@ -250,8 +253,8 @@ impl Tx<'_> {
         let Some(body) = body else {
             return Ok(None);
         };
-        let body: Value = serde_json::from_str(&body).map_err(store_error)?;
-        self.keep(key, &Arc::new(body.clone()));
+        let body: Entry = Arc::new(serde_json::from_str(&body).map_err(store_error)?);
+        self.keep(key, &body);
         Ok(Some(body))
     }
 

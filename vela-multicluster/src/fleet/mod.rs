@@ -304,6 +304,11 @@ impl Objects for Fleet {
         backend.get(&with_cluster(key, name)).await
     }
 
+    async fn get_shared(&self, key: &Key) -> Result<Option<std::sync::Arc<Value>>> {
+        let (backend, name) = self.route(&key.cluster).await?;
+        backend.get_shared(&with_cluster(key, name)).await
+    }
+
     async fn list(
         &self,
         cluster: &str,

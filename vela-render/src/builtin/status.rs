@@ -49,7 +49,7 @@ pub fn replicas_ready(req: &StatusRequest, honour_disable: bool) -> StatusResult
 }
 
 /// DaemonSet health: ready == desired == current scheduled, observed generation current.
-pub fn daemon_ready(req: &StatusRequest) -> StatusResult {
+pub fn daemon_ready(req: &StatusRequest<'_>) -> StatusResult {
     let o = &req.output;
     let ready = status_int(o, "numberReady");
     let desired = status_int(o, "desiredNumberScheduled");
@@ -65,7 +65,7 @@ pub fn daemon_ready(req: &StatusRequest) -> StatusResult {
 }
 
 /// Job health: succeeded pods equal `spec.parallelism`.
-pub fn job_succeeded(req: &StatusRequest) -> StatusResult {
+pub fn job_succeeded(req: &StatusRequest<'_>) -> StatusResult {
     let o = &req.output;
     let active = status_int(o, "active");
     let failed = status_int(o, "failed");
@@ -82,11 +82,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn req(output: Value) -> StatusRequest {
+    fn req(output: &Value) -> StatusRequest<'_> {
         StatusRequest {
-            context: Value::Null,
+            context: &Value::Null,
             output,
-            ..Default::default()
+            outputs: serde_json::Map::new(),
+            parameter: &Value::Null,
         }
     }
 
@@ -94,25 +95,24 @@ mod tests {
     fn deployment_health() {
         let ok = json!({"metadata": {"generation": 2}, "spec": {"replicas": 2},
             "status": {"readyReplicas": 2, "updatedReplicas": 2, "replicas": 2, "observedGeneration": 2}});
-        let r = replicas_ready(&req(ok), true);
+        let r = replicas_ready(&req(&ok), true);
         assert!(r.healthy);
         assert_eq!(r.message, "Ready:2/2");
         let bad = json!({"metadata": {"generation": 3}, "spec": {"replicas": 2},
             "status": {"readyReplicas": 1, "updatedReplicas": 2, "replicas": 2, "observedGeneration": 2}});
-        let r = replicas_ready(&req(bad.clone()), true);
+        let r = replicas_ready(&req(&bad), true);
         assert!(!r.healthy);
         assert_eq!(r.message, "Ready:1/2");
         let mut disabled = bad;
         disabled["metadata"]["annotations"] = json!({"app.oam.dev/disable-health-check": "true"});
-        assert!(replicas_ready(&req(disabled.clone()), true).healthy);
-        assert!(!replicas_ready(&req(disabled), false).healthy);
+        assert!(replicas_ready(&req(&disabled), true).healthy);
+        assert!(!replicas_ready(&req(&disabled), false).healthy);
     }
 
     #[test]
     fn job_health() {
-        let r = job_succeeded(&req(
-            json!({"spec": {"parallelism": 1}, "status": {"succeeded": 1}}),
-        ));
+        let job = json!({"spec": {"parallelism": 1}, "status": {"succeeded": 1}});
+        let r = job_succeeded(&req(&job));
         assert!(r.healthy);
         assert_eq!(r.message, "Active/Failed/Succeeded:0/0/1");
     }

@@ -64,7 +64,7 @@ impl Native for RefObjects {
     }
     /// A Deployment reports its replicas (`Ready:<ready>/<desired>`); any other object is healthy
     /// with no message.
-    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
+    fn status(&self, req: &StatusRequest<'_>) -> Result<StatusResult> {
         let o = &req.output;
         let is_deployment = o.get("apiVersion").and_then(Value::as_str) == Some("apps/v1")
             && o.get("kind").and_then(Value::as_str) == Some("Deployment");

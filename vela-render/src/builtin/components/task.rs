@@ -135,7 +135,7 @@ impl Native for Task {
             ..Default::default()
         })
     }
-    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
+    fn status(&self, req: &StatusRequest<'_>) -> Result<StatusResult> {
         Ok(status::job_succeeded(req))
     }
 }

@@ -28,7 +28,7 @@ impl Native for Webservice {
         let pull = p.image_pull_policy.map(PullPolicy::as_str).map(str::to_string);
         Ok(build_service(ctx, &p, Variant::Webservice, pull))
     }
-    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
+    fn status(&self, req: &StatusRequest<'_>) -> Result<StatusResult> {
         Ok(status::replicas_ready(req, true))
     }
 }

@@ -81,7 +81,7 @@ impl Native for Worker {
         };
         Ok(build_service(ctx, &p, Variant::Worker, w.image_pull_policy))
     }
-    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
+    fn status(&self, req: &StatusRequest<'_>) -> Result<StatusResult> {
         Ok(status::replicas_ready(req, true))
     }
 }

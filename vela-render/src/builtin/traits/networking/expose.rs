@@ -127,7 +127,7 @@ impl Native for Expose {
             ..Default::default()
         })
     }
-    fn status(&self, req: &StatusRequest) -> Result<StatusResult> {
+    fn status(&self, req: &StatusRequest<'_>) -> Result<StatusResult> {
         let svc = req.outputs.get("service").cloned().unwrap_or(Value::Null);
         let ty = svc
             .pointer("/spec/type")
