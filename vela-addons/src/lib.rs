@@ -10,6 +10,7 @@
 //!   rules).
 //! * [`parse_args`] and [`merge_args`] read `k=v` arguments and merge them over the stored ones;
 //!   [`args_secret`] / [`args_from_secret`] are the Secret `addon-secret-<name>` that keeps them.
+//! * [`registry`]: the hub's registry list (ConfigMap `vela-system/vela-addon-registry`).
 //! * [`resolve`]: KubeVela's semver constraints and the order in which dependencies are enabled.
 //!
 //! ```
@@ -33,6 +34,7 @@ pub mod load;
 pub mod meta;
 mod objects;
 mod package;
+pub mod registry;
 pub mod render;
 pub mod resolve;
 

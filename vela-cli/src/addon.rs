@@ -58,7 +58,8 @@ pub struct Enable<'a> {
 impl Enable<'_> {
     /// Enables (or prints) the addon; returns what to print.
     pub fn run(&self) -> Result<String> {
-        let path = locate(self.addon, self.registry)?;
+        let dirs = registry_dirs(self.registry, &self.hub, Some(self.addon))?;
+        let path = locate(self.addon, &dirs)?;
         let addon = Addon::load(&path).with_context(|| format!("load addon {}", path.display()))?;
         let mut args = vela_addons::parse_args(self.args)?;
         if let Some(c) = self.clusters {
@@ -85,8 +86,12 @@ impl Enable<'_> {
             // with a registry, the dependencies not enabled yet are enabled first (each its
             // highest version that fits); without one they must be enabled already, as with
             // KubeVela's `vela addon enable DIR`
-            if let Some(dir) = self.registry {
-                let available = registry_addons(dir)?;
+            if !dirs.is_empty() {
+                let mut available = BTreeMap::new();
+                for dir in dirs.iter().rev() {
+                    // the first registry that has an addon wins
+                    available.extend(registry_addons(dir)?);
+                }
                 let metas: vela_addons::resolve::Available = available
                     .iter()
                     .map(|(name, (meta, _))| (name.clone(), vec![meta.clone()]))
@@ -302,22 +307,53 @@ fn key(api_version: &str, kind: &str, name: &str) -> Key {
 }
 
 /// The addon directory or package: a path, else a name in the local registry.
-fn locate(addon: &str, registry: Option<&Path>) -> Result<PathBuf> {
+fn locate(addon: &str, registries: &[PathBuf]) -> Result<PathBuf> {
     let p = Path::new(addon);
     // a package, or a directory that is an addon (a name may also be a local directory)
-    if p.is_file() || p.join("metadata.yaml").is_file() || (p.is_dir() && registry.is_none()) {
+    if p.is_file() || p.join("metadata.yaml").is_file() || (p.is_dir() && registries.is_empty()) {
         return Ok(p.to_path_buf());
     }
-    match registry {
-        Some(dir) if dir.join(addon).is_dir() => Ok(dir.join(addon)),
-        Some(dir) => bail!(
-            "addon {addon}: no such directory or package, and not in the registry {}",
-            dir.display()
-        ),
-        None => bail!(
-            "addon {addon}: no such directory or package (name a local registry with --registry or VELA_ADDON_REGISTRY)"
-        ),
+    if let Some(dir) = registries.iter().find(|d| d.join(addon).is_dir()) {
+        return Ok(dir.join(addon));
     }
+    if registries.is_empty() {
+        bail!(
+            "addon {addon}: no such directory or package (name a local registry with --registry, \
+             VELA_ADDON_REGISTRY or `vela addon registry add`)"
+        )
+    }
+    let dirs: Vec<String> = registries.iter().map(|d| d.display().to_string()).collect();
+    bail!(
+        "addon {addon}: no such directory or package, and not in the registries {}",
+        dirs.join(", ")
+    )
+}
+
+/// The local registries to read: `--registry`, else (unless `addon` is a path) those of the
+/// hub's `vela-addon-registry` ConfigMap.
+fn registry_dirs(flag: Option<&Path>, hub: &HubArgs<'_>, addon: Option<&str>) -> Result<Vec<PathBuf>> {
+    if let Some(dir) = flag {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    if addon.is_some_and(|a| Path::new(a).exists()) {
+        return Ok(Vec::new());
+    }
+    Ok(configured(hub)?
+        .iter()
+        .filter_map(|r| r.local_path().map(PathBuf::from))
+        .collect())
+}
+
+/// The registries of the hub's ConfigMap.
+fn configured(hub: &HubArgs<'_>) -> Result<Vec<vela_addons::registry::Registry>> {
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let cm = rt.block_on(
+        hub.fleet
+            .hub()
+            .get(&key("v1", "ConfigMap", vela_addons::registry::CONFIGMAP)),
+    )?;
+    Ok(vela_addons::registry::from_configmap(cm.as_ref())?)
 }
 
 /// Definitions owned by another Application (or another addon) are not overwritten.
@@ -524,7 +560,7 @@ pub fn status(name: &str, hub: &HubArgs<'_>) -> Result<String> {
 /// `vela addon list`: the addons of the local registry and those enabled in the hub.
 pub fn list(registry: Option<&Path>, hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
     let mut rows: BTreeMap<String, [String; 5]> = BTreeMap::new();
-    if let Some(dir) = registry {
+    for dir in registry_dirs(registry, hub, None)?.iter().rev() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .with_context(|| format!("read the addon registry {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -591,4 +627,80 @@ pub fn list(registry: Option<&Path>, hub: &HubArgs<'_>, format: ListingFormat) -
         .map(|r| json!({"name": r[0], "registry": r[1], "description": r[2], "availableVersions": r[3], "status": r[4]}))
         .collect();
     document(&Value::Array(items), format)
+}
+
+/// `vela addon registry add NAME --type local --path DIR`.
+pub fn registry_add(name: &str, kind: &str, path: &Path, hub: &HubArgs<'_>) -> Result<String> {
+    if kind != "local" {
+        bail!("registry type {kind:?} is not supported yet (only `local`: a directory of addons)");
+    }
+    let dir =
+        std::fs::canonicalize(path).with_context(|| format!("registry directory {}", path.display()))?;
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let mut all = configured(hub)?;
+    all.retain(|r| r.name != name);
+    all.push(vela_addons::registry::Registry::local(
+        name,
+        &dir.display().to_string(),
+    ));
+    store(&all, hub)?;
+    Ok(format!("Registry {name} added: local {}\n", dir.display()))
+}
+
+/// `vela addon registry delete NAME`.
+pub fn registry_delete(name: &str, hub: &HubArgs<'_>) -> Result<String> {
+    let mut all = configured(hub)?;
+    let before = all.len();
+    all.retain(|r| r.name != name);
+    if all.len() == before {
+        bail!("no addon registry named {name}");
+    }
+    store(&all, hub)?;
+    Ok(format!("Registry {name} deleted\n"))
+}
+
+/// `vela addon registry list`.
+pub fn registry_list(hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
+    let all = configured(hub)?;
+    if format == ListingFormat::Table {
+        let rows: Vec<[String; 3]> = all
+            .iter()
+            .map(|r| {
+                let location = r.local_path().map(str::to_string).unwrap_or_else(|| {
+                    let k = r.kind();
+                    r.settings[k]["url"].as_str().unwrap_or_default().to_string()
+                });
+                [r.name.clone(), r.kind().to_string(), location]
+            })
+            .collect();
+        return Ok(table(&["NAME", "TYPE", "URL"], &rows));
+    }
+    document(
+        &Value::Array(all.into_iter().map(|r| r.settings).collect()),
+        format,
+    )
+}
+
+/// `vela addon registry get NAME`.
+pub fn registry_get(name: &str, hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
+    let r = configured(hub)?
+        .into_iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| anyhow!("no addon registry named {name}"))?;
+    let format = if format == ListingFormat::Table {
+        ListingFormat::Yaml
+    } else {
+        format
+    };
+    document(&r.settings, format)
+}
+
+fn store(all: &[vela_addons::registry::Registry], hub: &HubArgs<'_>) -> Result<()> {
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let cm = vela_addons::registry::configmap(all);
+    rt.block_on(hub.fleet.hub().apply("", cm))?;
+    Ok(())
 }

@@ -316,6 +316,11 @@ pub enum AddonCommand {
         #[arg(short = 'o', long = "output", default_value = ".")]
         output: PathBuf,
     },
+    /// The addon registries of the hub (ConfigMap vela-system/vela-addon-registry).
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
     /// List the addons of the local registry and the addons enabled in the hub.
     List {
         /// Output format.
@@ -326,6 +331,42 @@ pub enum AddonCommand {
     /// arguments.
     Status {
         /// The addon's name.
+        name: String,
+    },
+}
+
+/// The `addon registry` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Add (or replace) a registry. Only `--type local` (a directory of addon directories) is
+    /// supported yet.
+    Add {
+        /// The registry's name.
+        name: String,
+        /// The registry's type.
+        #[arg(long = "type", default_value = "local")]
+        kind: String,
+        /// The directory of a local registry.
+        #[arg(long)]
+        path: PathBuf,
+    },
+    /// List the registries.
+    List {
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Table)]
+        output: ListingFormat,
+    },
+    /// Print one registry's settings.
+    Get {
+        /// The registry's name.
+        name: String,
+        /// Output format (YAML unless json).
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Yaml)]
+        output: ListingFormat,
+    },
+    /// Delete a registry.
+    Delete {
+        /// The registry's name.
         name: String,
     },
 }

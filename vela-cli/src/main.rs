@@ -29,7 +29,7 @@ mod tree;
 
 use cli::{
     AddonCommand, Cli, ClusterCommand, Command, CueCommand, DefCommand, LabelsCommand, ListingFormat,
-    WorkflowCommand,
+    RegistryCommand, WorkflowCommand,
 };
 
 fn main() -> ExitCode {
@@ -187,6 +187,14 @@ fn main() -> ExitCode {
                 .run(),
                 AddonCommand::Disable { name, force } => addon::disable(&name, force, &hub),
                 AddonCommand::Package { dir, output } => addon::package(&dir, &output),
+                AddonCommand::Registry { command } => match command {
+                    RegistryCommand::Add { name, kind, path } => {
+                        addon::registry_add(&name, &kind, &path, &hub)
+                    }
+                    RegistryCommand::List { output } => addon::registry_list(&hub, output),
+                    RegistryCommand::Get { name, output } => addon::registry_get(&name, &hub, output),
+                    RegistryCommand::Delete { name } => addon::registry_delete(&name, &hub),
+                },
                 AddonCommand::List { output } => addon::list(registry, &hub, output),
                 AddonCommand::Status { name } => addon::status(&name, &hub),
             }

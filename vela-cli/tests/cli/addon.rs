@@ -291,3 +291,63 @@ fn a_packaged_addon_enables_like_its_directory() {
     let enable = run(&["addon", "enable", tgz.to_str().unwrap(), &s], None, &[]);
     assert_eq!(enable.code, 0, "{}", enable.stderr);
 }
+
+#[test]
+fn registries_are_kept_in_the_hub_and_searched_by_name() {
+    let state = State::new("addon-registry");
+    let s = state.arg();
+    let data_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vela-addons/tests/data");
+    let d = data_dir.to_str().unwrap();
+    let add = run(
+        &[
+            "addon", "registry", "add", "mine", "--type", "local", "--path", d, &s,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let helm = run(
+        &[
+            "addon", "registry", "add", "kv", "--type", "helm", "--path", d, &s,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(helm.code, 1);
+    assert!(
+        helm.stderr
+            .contains("registry type \"helm\" is not supported yet"),
+        "{}",
+        helm.stderr
+    );
+    let list = run(&["addon", "registry", "list", &s], None, &[]);
+    let canonical = std::fs::canonicalize(&data_dir).unwrap();
+    assert_eq!(
+        list.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["mine", "local", canonical.to_str().unwrap()]
+    );
+    let get = run(&["addon", "registry", "get", "mine", "-o", "json", &s], None, &[]);
+    assert!(get.stdout.contains("\"local\""), "{}", get.stdout);
+    // `enable NAME` finds the addon in the hub's registries; `list` shows their addons
+    let enable = run(&["addon", "enable", "legacy", &s], None, &[]);
+    assert_eq!(enable.code, 0, "{}", enable.stderr);
+    let addons = run(&["addon", "list", &s], None, &[]);
+    assert_eq!(addons.stdout.lines().count(), 3, "{}", addons.stdout);
+    let delete = run(&["addon", "registry", "delete", "mine", &s], None, &[]);
+    assert_eq!(delete.code, 0, "{}", delete.stderr);
+    let missing = run(&["addon", "registry", "delete", "mine", &s], None, &[]);
+    assert_eq!(missing.code, 1);
+    let by_name = run(&["addon", "enable", "full", &s], None, &[]);
+    assert!(
+        by_name
+            .stderr
+            .contains("addon full: no such directory or package"),
+        "{}",
+        by_name.stderr
+    );
+}

@@ -1,0 +1,119 @@
+//! The addon registries a hub knows: the ConfigMap `vela-system/vela-addon-registry`, key
+//! `registries`, a JSON object from registry name to its settings, as KubeVela keeps it.
+//!
+//! Only local registries (`{"name", "local": {"path"}}`: a directory of addon directories) are
+//! read here; KubeVela's helm, git, gitee, gitlab and oss entries are kept as they are and
+//! reported as not supported yet.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+use crate::render::VELA_SYSTEM;
+
+/// The ConfigMap's name.
+pub const CONFIGMAP: &str = "vela-addon-registry";
+/// The ConfigMap's key.
+pub const KEY: &str = "registries";
+
+/// One registry entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registry {
+    /// Its name.
+    pub name: String,
+    /// The entry as stored (`{"name", "local": {"path"}}`, `{"name", "helm": {"url"}}`, ...).
+    pub settings: Value,
+}
+
+impl Registry {
+    /// A local registry: a directory of addon directories.
+    ///
+    /// ```
+    /// let r = vela_addons::registry::Registry::local("mine", "/srv/addons");
+    /// assert_eq!(r.local_path(), Some("/srv/addons"));
+    /// assert_eq!(r.kind(), "local");
+    /// ```
+    pub fn local(name: &str, path: &str) -> Registry {
+        Registry {
+            name: name.to_string(),
+            settings: json!({"name": name, "local": {"path": path}}),
+        }
+    }
+
+    /// The directory of a local registry.
+    pub fn local_path(&self) -> Option<&str> {
+        self.settings["local"]["path"].as_str()
+    }
+
+    /// The registry's type: `local`, `helm`, `git`, `gitee`, `gitlab`, `oss`, or `unknown`.
+    pub fn kind(&self) -> &'static str {
+        ["local", "helm", "git", "gitee", "gitlab", "oss"]
+            .into_iter()
+            .find(|k| self.settings.get(*k).is_some_and(|v| !v.is_null()))
+            .unwrap_or("unknown")
+    }
+}
+
+/// The registries of the ConfigMap (`None`: no ConfigMap), by name.
+///
+/// # Errors
+/// [`Error::Field`] when `data.registries` is not a JSON object.
+pub fn from_configmap(cm: Option<&Value>) -> Result<Vec<Registry>> {
+    let Some(text) = cm.and_then(|c| c["data"][KEY].as_str()) else {
+        return Ok(Vec::new());
+    };
+    let file = format!("ConfigMap {VELA_SYSTEM}/{CONFIGMAP}");
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m
+            .into_iter()
+            .map(|(name, settings)| Registry { name, settings })
+            .collect()),
+        Ok(_) => Err(Error::field(
+            &file,
+            format!("data.{KEY}"),
+            "expected a JSON object",
+        )),
+        Err(e) => Err(Error::field(&file, format!("data.{KEY}"), e.to_string())),
+    }
+}
+
+/// The ConfigMap holding `registries`.
+///
+/// ```
+/// use vela_addons::registry::{Registry, configmap, from_configmap};
+/// let cm = configmap(&[Registry::local("mine", "/srv/addons")]);
+/// assert_eq!(cm["metadata"]["name"], "vela-addon-registry");
+/// assert_eq!(from_configmap(Some(&cm)).unwrap(), [Registry::local("mine", "/srv/addons")]);
+/// ```
+pub fn configmap(registries: &[Registry]) -> Value {
+    let map: Map<String, Value> = registries
+        .iter()
+        .map(|r| (r.name.clone(), r.settings.clone()))
+        .collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": CONFIGMAP, "namespace": VELA_SYSTEM},
+        "data": {KEY: Value::Object(map).to_string()},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubevela_entries_are_kept_and_typed() {
+        let cm = json!({"data": {"registries": r#"{"KubeVela":{"name":"KubeVela","helm":{"url":"https://kubevela.github.io/catalog/official"}},"mine":{"name":"mine","local":{"path":"/a"}}}"#}});
+        let rs = from_configmap(Some(&cm)).unwrap();
+        assert_eq!(rs.len(), 2);
+        assert_eq!((rs[0].name.as_str(), rs[0].kind()), ("KubeVela", "helm"));
+        assert_eq!(rs[1].local_path(), Some("/a"));
+        assert_eq!(from_configmap(Some(&configmap(&rs))).unwrap(), rs);
+        let bad = json!({"data": {"registries": "[1]"}});
+        assert_eq!(
+            from_configmap(Some(&bad)).unwrap_err().to_string(),
+            "ConfigMap vela-system/vela-addon-registry: data.registries: expected a JSON object"
+        );
+        assert!(from_configmap(None).unwrap().is_empty());
+    }
+}
