@@ -212,7 +212,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         tracing::info!(identity = %elector.settings().identity, lease = %args.leader_election_id,
             namespace = %args.leader_election_namespace, "waiting for the leader lease");
         let running = elector.clone();
-        tokio::spawn(async move {
+        let renewing = tokio::spawn(async move {
             if let Err(e) = running.run(leading_tx).await {
                 tracing::error!(error = %e, "leader election");
             }
@@ -226,7 +226,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         }
         // ready again once this leader's cache is filled
         metrics.set_ready(false);
-        Some(elector)
+        Some((elector, renewing))
     } else {
         drop(leading_tx);
         None
@@ -260,10 +260,13 @@ async fn run(args: Args) -> Result<ExitCode> {
     if lost.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(ExitCode::FAILURE);
     }
-    if let Some(elector) = elector
-        && let Err(e) = elector.release().await
-    {
-        tracing::warn!(error = %e, "releasing the leader lease");
+    if let Some((elector, renewing)) = elector {
+        // stop renewing first: a renewal after the release would take the Lease back
+        renewing.abort();
+        let _ = renewing.await;
+        if let Err(e) = elector.release().await {
+            tracing::warn!(error = %e, "releasing the leader lease");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
