@@ -37,6 +37,7 @@ mod package;
 pub mod registry;
 pub mod render;
 pub mod resolve;
+mod scaffold;
 
 pub use args::{merge_args, parse_args};
 pub use error::{Error, Result};
@@ -45,6 +46,7 @@ pub use meta::{Dependency, DeployTo, Meta, SystemRequirements};
 pub use objects::{ARGS_KEY, args_from_secret, args_secret};
 pub use package::package;
 pub use render::{RenderOptions, Rendered, app_name, secret_name};
+pub use scaffold::scaffold;
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]

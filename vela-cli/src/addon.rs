@@ -405,6 +405,31 @@ fn add_definition(registry: &mut vela_render::Registry, def: &Value) {
     }
 }
 
+/// `vela addon init NAME`.
+pub fn init(name: &str, path: Option<&Path>, samples: bool) -> Result<String> {
+    let files = vela_addons::scaffold(name, samples)?;
+    let dir = path.map_or_else(|| PathBuf::from(name), Path::to_path_buf);
+    if dir.exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        bail!("{} already exists and is not empty", dir.display());
+    }
+    for f in &files {
+        let p = dir.join(&f.path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
+        }
+        std::fs::write(&p, &f.text).with_context(|| format!("write {}", p.display()))?;
+    }
+    Ok(format!(
+        "Addon {name} created in {d} ({n} files). Next: edit it, then `vela addon enable {d} --dry-run`\n",
+        d = dir.display(),
+        n = files.len()
+    ))
+}
+
 /// `vela addon package DIR -o OUT`.
 pub fn package(dir: &Path, output: &Path) -> Result<String> {
     let (file, bytes) =

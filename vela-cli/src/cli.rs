@@ -307,6 +307,19 @@ pub enum AddonCommand {
         #[arg(short = 'f', long)]
         force: bool,
     },
+    /// Create a new addon: metadata.yaml, README.md, parameter.cue and template.cue, plus a
+    /// sample component, trait definition, UI schema and view (unless --no-samples). It
+    /// enables as it is.
+    Init {
+        /// The addon's name (lowercase letters, digits and dashes).
+        name: String,
+        /// The directory to create (default: the name).
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// Only the required files.
+        #[arg(long)]
+        no_samples: bool,
+    },
     /// Package an addon directory as a Helm-chart-compatible `<name>-<version>.tgz` (with a
     /// Chart.yaml made from metadata.yaml), for air-gapped installs and helm-style registries.
     Package {

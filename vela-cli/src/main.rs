@@ -187,6 +187,11 @@ fn main() -> ExitCode {
                 .run(),
                 AddonCommand::Disable { name, force } => addon::disable(&name, force, &hub),
                 AddonCommand::Package { dir, output } => addon::package(&dir, &output),
+                AddonCommand::Init {
+                    name,
+                    path,
+                    no_samples,
+                } => addon::init(&name, path.as_deref(), !no_samples),
                 AddonCommand::Registry { command } => match command {
                     RegistryCommand::Add { name, kind, path } => {
                         addon::registry_add(&name, &kind, &path, &hub)

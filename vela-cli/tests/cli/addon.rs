@@ -351,3 +351,37 @@ fn registries_are_kept_in_the_hub_and_searched_by_name() {
         by_name.stderr
     );
 }
+
+#[test]
+fn a_new_addon_enables_as_it_is() {
+    let state = State::new("addon-init");
+    let s = state.arg();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hello");
+    let p = path.to_str().unwrap();
+    let init = run(&["addon", "init", "hello", "--path", p], None, &[]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert!(
+        init.stdout.starts_with("Addon hello created in"),
+        "{}",
+        init.stdout
+    );
+    let again = run(&["addon", "init", "hello", "--path", p], None, &[]);
+    assert_eq!(again.code, 1);
+    let bad = run(&["addon", "init", "Hello_World"], None, &[]);
+    assert_eq!(bad.code, 1);
+    let enable = run(&["addon", "enable", p, "replicas=2", &s], None, &[]);
+    assert_eq!(enable.code, 0, "{}", enable.stderr);
+    assert!(enable.stdout.contains("running"), "{}", enable.stdout);
+    assert!(
+        enable.stdout.contains("3 addon objects applied"),
+        "{}",
+        enable.stdout
+    );
+    let tree = run(
+        &["status", "addon-hello", "-n", "vela-system", "--tree", &s],
+        None,
+        &[],
+    );
+    assert!(tree.stdout.contains("Deployment/server"), "{}", tree.stdout);
+}
