@@ -30,7 +30,7 @@
 //! metadata: {name: demo}
 //! spec:
 //!   components:
-//!     - {name: Web, type: webservice}
+//!     - {name: web/1, type: webservice}
 //! "#).unwrap();
 //! let problems = app.validate().unwrap_err();
 //! assert_eq!(problems[0].rule, Rule::InvalidName);
@@ -53,7 +53,8 @@ use crate::workflow::{self, Input, Output, Step, SubStep};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Rule {
-    /// A name is not an RFC 1123 DNS label (components, policies) or subdomain (the object).
+    /// A name is not a Kubernetes label value (components, policies: the name goes into the
+    /// `app.oam.dev/component` and policy labels) or an RFC 1123 subdomain (the object).
     InvalidName,
     /// Two components or two policies share a name.
     DuplicateName,
@@ -220,13 +221,29 @@ pub fn is_dns_label(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
+/// Whether `name` can be a Kubernetes label value: at most 63 characters, letters of either case,
+/// digits, `-`, `_` and `.`, starting and ending with a letter or digit. KubeVela accepts such
+/// component and policy names (the catalog's fluxcd addon names a component `fluxcd-CRD`); where
+/// a template turns one into an object name, the cluster refuses what is not a valid object
+/// name.
+pub fn is_label_value(name: &str) -> bool {
+    let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && alnum(name.as_bytes().first())
+        && alnum(name.as_bytes().last())
+}
+
 /// Whether `name` is an RFC 1123 DNS subdomain: at most 253 characters, dot-separated labels.
 pub fn is_dns_subdomain(name: &str) -> bool {
     !name.is_empty() && name.len() <= 253 && name.split('.').all(is_dns_label)
 }
 
 const LABEL_HINT: &str =
-    "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
+    "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
 
 /// Every problem of an Application, empty when it is valid; see the [module docs](self) for the
 /// rules. [`Application::validate`] gives the same list as a `Result`.
@@ -277,11 +294,11 @@ fn components(app: &Application, p: &mut Problems) {
     let mut seen = HashSet::new();
     for (i, c) in comps.iter().enumerate() {
         let base = format!("spec.components[{i}]");
-        if !is_dns_label(&c.name) {
+        if !is_label_value(&c.name) {
             p.push(
                 Rule::InvalidName,
                 format!("{base}.name"),
-                format!("component name {:?} is not a valid RFC 1123 label", c.name),
+                format!("component name {:?} is not a valid label value", c.name),
                 LABEL_HINT,
             );
         }
@@ -409,12 +426,12 @@ fn policies(app: &Application, p: &mut Problems) -> HashSet<String> {
     let mut names = HashSet::new();
     for (i, pol) in app.spec.policies.iter().enumerate() {
         let base = format!("spec.policies[{i}]");
-        if !pol.name.is_empty() && !is_dns_subdomain(&pol.name) {
+        if !pol.name.is_empty() && !is_label_value(&pol.name) {
             p.push(
                 Rule::InvalidName,
                 format!("{base}.name"),
-                format!("policy name {:?} is not a valid RFC 1123 subdomain", pol.name),
-                "use lowercase letters, digits, '-' and '.'",
+                format!("policy name {:?} is not a valid label value", pol.name),
+                LABEL_HINT,
             );
         }
         let name = pol.effective_name(i);
@@ -717,6 +734,17 @@ mod tests {
         let mut p = Problems::default();
         cycles(&g, "x", &mut p);
         assert!(p.0.is_empty());
+    }
+
+    #[test]
+    fn label_values() {
+        assert!(is_label_value("fluxcd-CRD"));
+        assert!(is_label_value("api_v1.2"));
+        assert!(!is_label_value("-web"));
+        assert!(!is_label_value("web/1"));
+        assert!(!is_label_value("front end"));
+        assert!(!is_label_value(&"a".repeat(64)));
+        assert!(!is_label_value(""));
     }
 
     #[test]

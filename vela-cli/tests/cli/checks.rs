@@ -48,16 +48,13 @@ fn each_validation_class_is_refused_with_its_path() {
     let cases: &[Case] = &[
         (
             "invalid names",
-            "  components:\n    - {name: Frontend, type: webservice, properties: {image: nginx}}\n    - {name: api_v1, type: worker, properties: {image: x}}\n",
+            "  components:\n    - {name: front end, type: webservice, properties: {image: nginx}}\n    - {name: api/v1, type: worker, properties: {image: x}}\n",
             &[
                 (
                     "spec.components[0].name",
-                    "\"Frontend\" is not a valid RFC 1123 label",
+                    "\"front end\" is not a valid label value",
                 ),
-                (
-                    "spec.components[1].name",
-                    "\"api_v1\" is not a valid RFC 1123 label",
-                ),
+                ("spec.components[1].name", "\"api/v1\" is not a valid label value"),
             ],
         ),
         (

@@ -466,6 +466,7 @@ impl Embedded {
             });
         }
         let key = Key::of(cluster, &obj)?;
+        check_name(&key)?;
         tracing::debug!(cluster = %cluster, kind = %key.kind, namespace = %key.namespace,
             name = %key.name, manager, "cluster.apply (embedded)");
         self.write(cluster, |tx| tx.apply(&key, manager, &obj))
@@ -548,6 +549,42 @@ fn commit_in_background(db: &Weak<Mutex<State>>, tick: Duration, window: Duratio
             state.failed = Some(format!("committing a group of writes failed: {e}"));
         }
     }
+}
+
+/// Refuses a name the API server refuses: most kinds need an RFC 1123 subdomain (lowercase
+/// letters, digits, `-` and `.`, at most 253 characters); RBAC objects only need a name that is
+/// a path segment (`system:aggregate-to-admin` is a valid ClusterRole), as the API server checks.
+fn check_name(key: &Key) -> Result<()> {
+    let name = key.name.as_str();
+    let rbac = scope::group_of(&key.api_version) == "rbac.authorization.k8s.io";
+    let valid = if rbac {
+        !name.contains(['/', '%']) && name != "." && name != ".."
+    } else {
+        name.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            })
+    };
+    if valid {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        field: "metadata.name".into(),
+        message: format!(
+            "{} {name:?} is not a valid name: {}",
+            key.kind,
+            if rbac {
+                "it may not contain '/' or '%', nor be '.' or '..'"
+            } else {
+                "use lowercase letters, digits, '-' and '.' (an RFC 1123 subdomain)"
+            }
+        ),
+    })
 }
 
 /// Runs one statement without parameters (`BEGIN IMMEDIATE`, `COMMIT`, ...), prepared once.

@@ -590,3 +590,23 @@ async fn a_write_of_more_objects_than_are_kept_stays_correct() {
         assert_eq!(d["status"]["readyReplicas"], 1, "d{i}: {d}");
     }
 }
+
+#[tokio::test]
+async fn names_the_api_server_refuses_are_refused() {
+    let c = Embedded::in_memory().unwrap();
+    let err = c
+        .apply("", cm("Frontend", "default", json!({})))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid { ref field, .. } if field == "metadata.name"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("\"Frontend\""), "{err}");
+    assert!(c.apply("", cm("a_b", "default", json!({}))).await.is_err());
+    c.apply("", cm("web-1.v2", "default", json!({}))).await.unwrap();
+    // RBAC objects are named by path segment rules
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "system:aggregate-to-vela"}, "rules": []});
+    c.apply("", role).await.unwrap();
+}

@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn model_problems_come_first() {
-        let app = parse("  components:\n    - {name: W, type: x}\n");
+        let app = parse("  components:\n    - {name: W!, type: x}\n");
         let problems = application(&Registry::builtin(), &app).unwrap_err();
         let rules: Vec<Rule> = problems.iter().map(|p| p.rule).collect();
         assert_eq!(rules, [Rule::InvalidName, Rule::UnknownDefinition]);
