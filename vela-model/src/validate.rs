@@ -122,7 +122,7 @@ impl fmt::Display for Problem {
 ///     app.validate()?;
 ///     Ok(())
 /// }
-/// let err = check("apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components: [{name: A, type: webservice}]\n").unwrap_err();
+/// let err = check("apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components: [{name: \"A!\", type: webservice}]\n").unwrap_err();
 /// assert!(err.to_string().starts_with("1 validation problem:\n  spec.components[0].name: "), "{err}");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -155,7 +155,7 @@ fn custom_paas_rejects_knobs_it_does_not_offer() {
         err.contains("components[0].traits[0].type: trait definition \"ingress\" not found"),
         "only Acme's definitions exist: {err}"
     );
-    let text = app_file("acme-shop.yaml").replace("name: storefront", "name: Storefront");
+    let text = app_file("acme-shop.yaml").replace("name: storefront", "name: store front");
     let err = format!("{:#}", custom_paas::render(&text).unwrap_err());
     assert!(
         err.starts_with("1 validation problem:\n  spec.components[0].name: "),

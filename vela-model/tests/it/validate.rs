@@ -31,9 +31,9 @@ fn validation_table() {
             vec![],
         ),
         (
-            "component name is not an RFC 1123 label",
+            "component name is not a label value",
             String::new(),
-            "  components:\n    - name: Web_1\n      type: webservice\n".into(),
+            "  components:\n    - name: Web 1\n      type: webservice\n".into(),
             vec![(Rule::InvalidName, "spec.components[0].name")],
         ),
         (
@@ -150,7 +150,7 @@ fn validation_table() {
         (
             "all problems are reported, not just the first",
             String::new(),
-            "  components:\n    - {name: A, type: worker, dependsOn: [x]}\n  workflow:\n    steps:\n      - {name: s, type: suspend, timeout: soon}\n      - {name: s, type: step-group}\n".into(),
+            "  components:\n    - {name: A!, type: worker, dependsOn: [x]}\n  workflow:\n    steps:\n      - {name: s, type: suspend, timeout: soon}\n      - {name: s, type: step-group}\n".into(),
             vec![
                 (Rule::InvalidName, "spec.components[0].name"),
                 (Rule::UnknownDependency, "spec.components[0].dependsOn[0]"),

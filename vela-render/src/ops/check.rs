@@ -13,7 +13,7 @@
 //! metadata: {name: demo}
 //! spec:
 //!   components:
-//!     - {name: Web, type: webservice, traits: [{type: scalr}]}
+//!     - {name: web/1, type: webservice, traits: [{type: scalr}]}
 //! "#).unwrap();
 //! let problems = check::application(&Registry::builtin(), &app).unwrap_err();
 //! let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
