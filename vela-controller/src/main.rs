@@ -26,7 +26,7 @@ fn duration(text: &str) -> Result<Duration, String> {
 
 /// Reconciles KubeVela Applications (core.oam.dev/v1beta1) with the Vela-rs engine.
 #[derive(Debug, Parser)]
-#[command(name = "vela-controller", version, about)]
+#[command(name = "vela-controller", version, about, args_override_self = true)]
 struct Args {
     /// The kubeconfig of the hub cluster (default: $KUBECONFIG, ~/.kube/config, or the pod's
     /// service account when running in a cluster).

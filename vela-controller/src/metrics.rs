@@ -15,9 +15,13 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
-/// The upper bounds (seconds) of the reconcile duration histogram's buckets.
-pub const DURATION_BUCKETS: [f64; 12] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+/// The upper bounds (seconds) of the reconcile duration histogram's buckets: the bounds of
+/// controller-runtime's `controller_runtime_reconcile_time_seconds` (KubeVela's controller
+/// reports those), so that the two controllers' quantiles have the same resolution.
+pub const DURATION_BUCKETS: [f64; 40] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25,
+    1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0,
+    50.0, 60.0,
 ];
 
 /// How a reconcile ended (the `result` label of `vela_controller_reconciles_total`).
@@ -83,7 +87,7 @@ impl Outcome {
 #[derive(Debug, Default)]
 pub struct Metrics {
     /// Non-cumulative counts per bucket; the last one is `+Inf`.
-    buckets: [AtomicU64; DURATION_BUCKETS.len() + 1],
+    buckets: Buckets,
     /// Sum of the durations, in microseconds.
     sum_micros: AtomicU64,
     reconciles: [AtomicU64; Outcome::ALL.len()],
@@ -93,6 +97,25 @@ pub struct Metrics {
     collections: AtomicU64,
     leader: AtomicBool,
     ready: AtomicBool,
+}
+
+/// The histogram's counters, one per bucket of [`DURATION_BUCKETS`] and one for `+Inf` (an
+/// array this long has no derived `Default`).
+#[derive(Debug)]
+struct Buckets([AtomicU64; DURATION_BUCKETS.len() + 1]);
+
+impl Default for Buckets {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
+
+impl std::ops::Deref for Buckets {
+    type Target = [AtomicU64; DURATION_BUCKETS.len() + 1];
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Metrics {
@@ -249,7 +272,7 @@ mod tests {
         let m = Metrics::default();
         m.observe(Outcome::Success, Duration::from_millis(3));
         m.observe(Outcome::Error, Duration::from_millis(40));
-        m.observe(Outcome::Success, Duration::from_secs(60));
+        m.observe(Outcome::Success, Duration::from_secs(61));
         let text = m.render();
         let line = |le: &str| {
             text.lines()
@@ -263,11 +286,12 @@ mod tests {
         assert_eq!(line("0.005").as_deref(), Some("1"));
         assert_eq!(line("0.025").as_deref(), Some("1"));
         assert_eq!(line("0.05").as_deref(), Some("2"));
-        assert_eq!(line("30").as_deref(), Some("2"));
+        assert_eq!(line("0.15").as_deref(), Some("2"));
+        assert_eq!(line("60").as_deref(), Some("2"));
         assert_eq!(line("+Inf").as_deref(), Some("3"));
         assert!(text.contains("vela_controller_reconcile_duration_seconds_count 3\n"));
         assert!(
-            text.contains("vela_controller_reconcile_duration_seconds_sum 60.043\n"),
+            text.contains("vela_controller_reconcile_duration_seconds_sum 61.043\n"),
             "{text}"
         );
         assert!(text.contains("vela_controller_reconciles_total{result=\"error\"} 1\n"));
