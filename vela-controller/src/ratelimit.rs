@@ -48,7 +48,12 @@ impl Bucket {
         })
     }
 
-    /// Takes a token at `now`, or says how long until one is there.
+    /// Takes a token at `now`, or reserves the next one: how long the caller waits before it
+    /// sends (zero when a token is there). A reservation takes the bucket below zero, so waiters
+    /// are served in the order they came and each is woken once, as client-go's limiter
+    /// (golang.org/x/time/rate's `Wait`) does; waiters that re-checked a shared bucket on
+    /// waking would all wake for every token. A reservation given up (its request dropped)
+    /// is not handed back.
     ///
     /// ```
     /// use std::time::Duration;
@@ -57,24 +62,22 @@ impl Bucket {
     ///
     /// let mut b = Bucket::new(10.0, 2).unwrap();
     /// let now = Instant::now();
-    /// assert!(b.take(now).is_ok());
-    /// assert!(b.take(now).is_ok());
-    /// assert_eq!(b.take(now), Err(Duration::from_millis(100)));
-    /// assert!(b.take(now + Duration::from_millis(100)).is_ok());
+    /// assert_eq!(b.reserve(now), Duration::ZERO);
+    /// assert_eq!(b.reserve(now), Duration::ZERO);
+    /// assert_eq!(b.reserve(now), Duration::from_millis(100));
+    /// assert_eq!(b.reserve(now), Duration::from_millis(200));
+    /// // 250 ms later 2.5 tokens came back: 0.5 left after the two reserved, half of the next
+    /// assert_eq!(b.reserve(now + Duration::from_millis(250)), Duration::from_millis(50));
     /// ```
-    ///
-    /// # Errors
-    /// The wait until the next token, when the bucket is empty.
-    pub fn take(&mut self, now: Instant) -> Result<(), Duration> {
+    pub fn reserve(&mut self, now: Instant) -> Duration {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.qps).min(self.burst);
         self.last = now.max(self.last);
-        if self.tokens >= 1.0 - 1e-9 {
-            self.tokens -= 1.0;
-            Ok(())
+        self.tokens -= 1.0;
+        if self.tokens >= -1e-9 {
+            Duration::ZERO
         } else {
-            let wait = (1.0 - self.tokens) / self.qps;
-            Err(Duration::from_secs_f64(wait).max(Duration::from_millis(1)))
+            Duration::from_secs_f64(-self.tokens / self.qps)
         }
     }
 }
@@ -134,19 +137,23 @@ where
     type Response = S::Response;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        while !self.holding {
+        if !self.holding {
+            if self.sleep.is_none() {
+                let wait = self
+                    .bucket
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .reserve(Instant::now());
+                if wait.is_zero() {
+                    self.holding = true;
+                } else {
+                    self.sleep = Some(Box::pin(tokio::time::sleep(wait)));
+                }
+            }
             if let Some(sleep) = self.sleep.as_mut() {
                 ready!(sleep.as_mut().poll(cx));
                 self.sleep = None;
-            }
-            let taken = self
-                .bucket
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take(Instant::now());
-            match taken {
-                Ok(()) => self.holding = true,
-                Err(wait) => self.sleep = Some(Box::pin(tokio::time::sleep(wait))),
+                self.holding = true;
             }
         }
         self.inner.poll_ready(cx)
@@ -167,15 +174,17 @@ mod tests {
         let mut b = Bucket::new(4.0, 3).expect("a bucket");
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(b.take(t0).is_ok());
+            assert_eq!(b.reserve(t0), Duration::ZERO);
         }
-        assert_eq!(b.take(t0), Err(Duration::from_millis(250)));
+        // later callers queue behind the earlier reservations
+        assert_eq!(b.reserve(t0), Duration::from_millis(250));
+        assert_eq!(b.reserve(t0), Duration::from_millis(500));
         // a long idle time refills only up to the burst
         let later = t0 + Duration::from_secs(60);
         for _ in 0..3 {
-            assert!(b.take(later).is_ok());
+            assert_eq!(b.reserve(later), Duration::ZERO);
         }
-        assert!(b.take(later).is_err());
+        assert_eq!(b.reserve(later), Duration::from_millis(250));
     }
 
     #[test]
