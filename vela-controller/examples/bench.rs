@@ -31,12 +31,13 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use futures_util::StreamExt as _;
-use kube::api::{DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams};
-use kube::{Api, Client};
+use kube::Api;
+use kube::api::{DynamicObject, GroupVersionKind, ListParams, PostParams};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use vela_engine::Engine;
 use vela_engine::install::Options;
+use vela_multicluster::Objects;
 use vela_render::{Registry, Renderer};
 use vela_test_support::cluster::{Cluster, Clusters};
 use vela_test_support::readiness::Simulator;
@@ -280,9 +281,9 @@ fn process(pid: u32) -> (u64, u64, f64) {
     (kib("VmRSS:"), kib("VmHWM:"), (ticks(11) + ticks(12)) / 100.0)
 }
 
-/// Server-side applies every object of the YAML documents in `dir` (sorted by file name),
+/// Applies (server-side, through vela-multicluster's kube backend) every object of the YAML documents in `dir` (sorted by file name),
 /// after `edit`.
-async fn apply_dir(client: &Client, dir: &Path, edit: impl Fn(&str) -> String) -> Res<usize> {
+async fn apply_dir(hub: &dyn Objects, dir: &Path, edit: impl Fn(&str) -> String) -> Res<usize> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
@@ -296,7 +297,7 @@ async fn apply_dir(client: &Client, dir: &Path, edit: impl Fn(&str) -> String) -
             if obj.is_null() {
                 continue;
             }
-            apply(client, obj)
+            hub.apply("", obj)
                 .await
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             applied += 1;
@@ -305,35 +306,13 @@ async fn apply_dir(client: &Client, dir: &Path, edit: impl Fn(&str) -> String) -
     Ok(applied)
 }
 
-async fn apply(client: &Client, obj: Value) -> Res<()> {
-    let (group, version) = match obj["apiVersion"].as_str().unwrap_or_default().split_once('/') {
-        Some((g, v)) => (g.to_owned(), v.to_owned()),
-        None => (
-            String::new(),
-            obj["apiVersion"].as_str().unwrap_or_default().to_owned(),
-        ),
-    };
-    let gvk = GroupVersionKind::gvk(&group, &version, obj["kind"].as_str().unwrap_or_default());
-    let (ar, caps) = kube::discovery::pinned_kind(client, &gvk).await?;
-    let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-    let api: Api<DynamicObject> = match (caps.scope, obj["metadata"]["namespace"].as_str()) {
-        (kube::discovery::Scope::Namespaced, Some(ns)) => Api::namespaced_with(client.clone(), ns, &ar),
-        _ => Api::all_with(client.clone(), &ar),
-    };
-    api.patch(&name, &PatchParams::apply("bench").force(), &Patch::Apply(obj))
-        .await?;
-    Ok(())
-}
-
 /// Installs what the controller needs into the hub: Vela-rs's CRDs and definitions through the
 /// engine, or KubeVela's from the directory its build filled.
 async fn install(args: &Args, hub: &Cluster) -> Res<()> {
+    let fleet = Arc::new(vela_multicluster::Fleet::kube(hub.client()));
     match args.controller {
         Which::VelaRs => {
-            let engine = Engine::new(
-                Renderer::new(Registry::builtin()),
-                Arc::new(vela_multicluster::Fleet::kube(hub.client())),
-            );
+            let engine = Engine::new(Renderer::new(Registry::builtin()), fleet);
             engine
                 .install(&Options {
                     namespace: "vela-system".into(),
@@ -344,19 +323,16 @@ async fn install(args: &Args, hub: &Cluster) -> Res<()> {
         }
         Which::Kubevela => {
             let dir = kubevela_dir(args)?;
-            let client = hub.client();
-            apply(
-                &client,
-                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "vela-system"}}),
-            )
-            .await?;
-            let crds = apply_dir(&client, &dir.join("crds"), str::to_owned).await?;
+            let namespace =
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "vela-system"}});
+            fleet.apply("", namespace).await?;
+            let crds = apply_dir(fleet.as_ref(), &dir.join("crds"), str::to_owned).await?;
             // the definitions' kinds are served a moment after their CRDs are established
             let deadline = Instant::now() + Duration::from_secs(60);
             let defs = loop {
                 let namespace =
                     |t: &str| t.replace("{{ include \"systemDefinitionNamespace\" . }}", "vela-system");
-                match apply_dir(&client, &dir.join("definitions"), namespace).await {
+                match apply_dir(fleet.as_ref(), &dir.join("definitions"), namespace).await {
                     Ok(n) => break n,
                     Err(e) if Instant::now() < deadline => {
                         eprintln!("definitions not applied yet ({e}); retrying");
