@@ -153,30 +153,6 @@ fn yaml(v: &Value) -> String {
     vela_render::ops::output::to_yaml(v)
 }
 
-/// KubeVela's deprecated built-in `raw` ComponentDefinition (its chart installs it; the
-/// `needNamespace` components use it): the properties are the object.
-///
-/// ```
-/// let raw = vela_addons::render::raw_definition();
-/// assert_eq!(raw["spec"]["schematic"]["cue"]["template"], "output: parameter\nparameter: {}\n");
-/// ```
-pub fn raw_definition() -> Value {
-    json!({
-        "apiVersion": "core.oam.dev/v1beta1",
-        "kind": "ComponentDefinition",
-        "metadata": {
-            "name": "raw",
-            "namespace": VELA_SYSTEM,
-            "annotations": {"definition.oam.dev/description": "Raw allow users to specify raw K8s object in properties. This definition is DEPRECATED, please use 'k8s-objects' instead."},
-            "labels": {"custom.definition.oam.dev/deprecated": "true"},
-        },
-        "spec": {
-            "workload": {"type": "autodetects.core.oam.dev"},
-            "schematic": {"cue": {"template": "output: parameter\nparameter: {}\n"}},
-        },
-    })
-}
-
 /// The name of an addon's Application: `addon-<name>`.
 ///
 /// ```

@@ -231,11 +231,8 @@ async fn enable(
         check_conflicts(&*objects, &rendered, &app_name).await?;
     }
     let app = rendered.typed_application()?;
+    // needNamespace components are `raw`, one of the built-ins
     let mut registry = crate::commands::registry(&[])?;
-    if registry.get(vela_render::Kind::Component, "raw").is_err() {
-        // needNamespace components are `raw`, a built-in KubeVela installs
-        add_definition(&mut registry, &vela_addons::render::raw_definition());
-    }
     for d in hub_definitions(&*objects)
         .await?
         .iter()

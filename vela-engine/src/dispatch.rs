@@ -692,6 +692,29 @@ pub(crate) struct Deploy(pub(crate) Arc<Delivery>);
 /// The `apply-component` step: `component`, and optionally `cluster` and `namespace`.
 pub(crate) struct ApplyComponent(pub(crate) Arc<Delivery>);
 
+/// The deprecated `apply-remaining` step: every component but the `exceptions`, to the hub and
+/// the application's namespace, honouring `dependsOn` among them.
+pub(crate) struct ApplyRemaining(pub(crate) Arc<Delivery>);
+
+/// The components `apply-remaining` delivers: all but the named exceptions (names that are no
+/// component are ignored, as KubeVela's `op.#ApplyRemaining` ignores them), with `dependsOn`
+/// kept only between delivered components.
+fn remaining(app: &Application, exceptions: &[String]) -> Vec<Instance> {
+    let kept: Vec<&Component> = app
+        .spec
+        .components
+        .iter()
+        .filter(|c| !exceptions.contains(&c.name))
+        .collect();
+    kept.iter()
+        .map(|c| {
+            let mut c = (*c).clone();
+            c.depends_on.retain(|d| !exceptions.contains(d));
+            Instance::single(c)
+        })
+        .collect()
+}
+
 fn string_list(v: &Value, field: &str) -> step::Result<Vec<String>> {
     match v.get(field) {
         None | Some(Value::Null) => Ok(Vec::new()),
@@ -799,6 +822,19 @@ impl StepType for ApplyComponent {
     }
 }
 
+#[async_trait]
+impl StepType for ApplyRemaining {
+    async fn run(&self, ctx: &mut step::Context<'_>) -> step::Result<Value> {
+        let exceptions = string_list(ctx.parameter(), "exceptions")?;
+        let instances = remaining(&self.0.app, &exceptions);
+        let deployment = self
+            .0
+            .deploy(&[Placement::local()], &instances, DEFAULT_PARALLELISM, true)
+            .await;
+        conclude(ctx, &deployment)
+    }
+}
+
 /// The health of what a succeeded workflow delivered, evaluated again from the live objects:
 /// every succeeded `deploy` and `apply-component` step, rendered again, nothing applied.
 impl Delivery {
@@ -832,6 +868,12 @@ impl Delivery {
                     self.deploy(&[placement], &[Instance::single(alone)], 1, false)
                         .await;
                 }
+                "apply-remaining" => {
+                    let exceptions = string_list(&props, "exceptions").unwrap_or_default();
+                    let instances = remaining(&self.app, &exceptions);
+                    self.deploy(&[Placement::local()], &instances, DEFAULT_PARALLELISM, false)
+                        .await;
+                }
                 _ => {}
             }
         }
@@ -858,6 +900,21 @@ mod tests {
             comp("docs", &[]),
         ];
         assert_eq!(levels(&comps), [vec![2, 3], vec![1], vec![0]]);
+    }
+
+    #[test]
+    fn remaining_drops_exceptions_and_dependencies_on_them() {
+        let mut app: Application = serde_json::from_value(json!({
+            "apiVersion": "core.oam.dev/v1beta1", "kind": "Application", "metadata": {"name": "a"},
+            "spec": {"components": []}}))
+        .unwrap();
+        app.spec.components = vec![comp("web", &["db", "cache"]), comp("db", &[]), comp("cache", &[])];
+        let got = remaining(&app, &["db".to_owned(), "nothing".to_owned()]);
+        let names: Vec<(&str, &[String])> = got
+            .iter()
+            .map(|i| (i.component.name.as_str(), i.component.depends_on.as_slice()))
+            .collect();
+        assert_eq!(names, [("web", &["cache".to_owned()][..]), ("cache", &[][..])]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use vela_multicluster::{Key, Objects};
 use vela_workflow::Workflow;
 use vela_workflow::step::Registry;
 
-use crate::dispatch::{ApplyComponent, Delivery, Deploy};
+use crate::dispatch::{ApplyComponent, ApplyRemaining, Delivery, Deploy};
 use crate::{Engine, Error, Result};
 
 /// The workflow `app` runs.
@@ -84,7 +84,8 @@ pub(crate) fn registry(engine: &Engine, delivery: &Arc<Delivery>) -> Result<Regi
     let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http(engine)?);
     registry
         .register("deploy", Deploy(delivery.clone()))
-        .register("apply-component", ApplyComponent(delivery.clone()));
+        .register("apply-component", ApplyComponent(delivery.clone()))
+        .register("apply-remaining", ApplyRemaining(delivery.clone()));
     for (name, step) in &engine.steps {
         registry.register_arc(name.clone(), step.clone());
     }
@@ -111,22 +112,34 @@ fn http(engine: &Engine) -> Result<vela_workflow::http::Client> {
 pub(crate) fn step_type_names(engine: &Engine) -> Result<Vec<String>> {
     let builtins = vela_workflow::steps::builtins(engine.clusters().clone(), http(engine)?);
     let mut names: Vec<String> = builtins.names().into_iter().map(str::to_owned).collect();
-    names.extend(["deploy", "apply-component", vela_workflow::steps::STEP_GROUP].map(str::to_owned));
+    names.extend(
+        [
+            "deploy",
+            "apply-component",
+            "apply-remaining",
+            vela_workflow::steps::STEP_GROUP,
+        ]
+        .map(str::to_owned),
+    );
     names.extend(engine.steps.iter().map(|(n, _)| n.clone()));
     names.sort_unstable();
     names.dedup();
     Ok(names)
 }
 
-/// The `deploy` and `apply-component` steps of a workflow, sub-steps included.
+/// The `deploy`, `apply-component` and `apply-remaining` steps of a workflow, sub-steps
+/// included.
 pub(crate) fn delivery_steps(workflow: &Workflow) -> Vec<Step> {
     let mut out = Vec::new();
     for s in &workflow.steps {
-        if matches!(s.type_.as_str(), "deploy" | "apply-component") {
+        if matches!(s.type_.as_str(), "deploy" | "apply-component" | "apply-remaining") {
             out.push(s.clone());
         }
         for sub in &s.sub_steps {
-            if matches!(sub.type_.as_str(), "deploy" | "apply-component") {
+            if matches!(
+                sub.type_.as_str(),
+                "deploy" | "apply-component" | "apply-remaining"
+            ) {
                 out.push(sub.to_step());
             }
         }

@@ -228,8 +228,9 @@ fn expected_kinds() -> BTreeMap<String, usize> {
         ("PolicyDefinition".to_owned(), policies),
         ("ConfigMap".to_owned(), components + traits + policies),
         // suspend, print-message-in-status, apply-object, read-object, export2config,
-        // export2secret, request, webhook, notification, deploy, apply-component, step-group
-        ("WorkflowStepDefinition".to_owned(), 12),
+        // export2secret, request, webhook, notification, deploy, apply-component,
+        // apply-remaining, step-group
+        ("WorkflowStepDefinition".to_owned(), 13),
     ])
 }
 

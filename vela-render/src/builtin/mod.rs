@@ -5,7 +5,7 @@
 //! parameter types through each definition's schema, so the Rust types can change freely.
 //!
 //! - [`components`]: the workload types (webservice, worker, daemon, statefulset, task,
-//!   cron-task, k8s-objects);
+//!   cron-task, k8s-objects, ref-objects and the deprecated raw);
 //! - [`traits`]: grouped by what they touch: a container, the pod, the network, storage,
 //!   scaling, the rollout strategy, or raw JSON patches;
 //! - [`policies`]: the schema-only policies the workflow interprets;
@@ -33,6 +33,7 @@ pub fn register(r: &mut Registry) {
     r.register(components::K8sObjects);
     r.register(components::RefObjects);
     r.register(components::CronTask);
+    r.register(components::Raw);
 
     r.register(scaling::Scaler);
     r.register(pod::MetaMerge::labels());
@@ -78,6 +79,7 @@ pub const WORKFLOW_STEPS: &[&str] = &[
     "apply-component",
     "apply-deployment",
     "apply-object",
+    "apply-remaining",
     "apply-terraform-config",
     "apply-terraform-provider",
     "build-push-image",
