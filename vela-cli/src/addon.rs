@@ -25,12 +25,6 @@ use crate::deliver::{chain, runtime, settle};
 
 const NS: &str = "vela-system";
 const OAM: &str = "core.oam.dev/v1beta1";
-const DEFINITION_KINDS: [&str; 4] = [
-    "ComponentDefinition",
-    "TraitDefinition",
-    "PolicyDefinition",
-    "WorkflowStepDefinition",
-];
 
 /// `vela addon enable`.
 pub struct Enable<'a> {
@@ -232,12 +226,8 @@ async fn enable(
     }
     let app = rendered.typed_application()?;
     // needNamespace components are `raw`, one of the built-ins
-    let mut registry = crate::commands::registry(&[])?;
-    for d in hub_definitions(&*objects)
-        .await?
-        .iter()
-        .chain(&rendered.definitions)
-    {
+    let mut registry = crate::commands::hub_registry(&hub.fleet, None, &[]).await?;
+    for d in &rendered.definitions {
         add_definition(&mut registry, d);
     }
     eprintln!(
@@ -375,16 +365,6 @@ async fn check_conflicts(objects: &dyn Objects, rendered: &Rendered, app_name: &
         "these definitions already exist and belong to another application: {}; use --override-definitions to take them over",
         conflicts.join(", ")
     )
-}
-
-/// The CUE definitions stored in the hub's vela-system (earlier addons' and `vela def apply`'s);
-/// the built-ins that `vela install` stores without a schematic are compiled in already.
-async fn hub_definitions(objects: &dyn Objects) -> Result<Vec<Value>> {
-    let mut out = Vec::new();
-    for kind in DEFINITION_KINDS {
-        out.extend(objects.list("", OAM, kind, NS, &BTreeMap::new()).await?);
-    }
-    Ok(out)
 }
 
 fn add_definition(registry: &mut vela_render::Registry, def: &Value) {

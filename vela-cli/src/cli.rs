@@ -492,6 +492,20 @@ pub enum DefCommand {
         #[arg(short = 'o', long = "output", value_enum, default_value_t = DocumentFormat::Yaml)]
         output: DocumentFormat,
     },
+    /// Store definitions in the hub (its `vela-system`, or `-n`), where `vela up`, `vela addon enable`
+    /// and the controller read them: `vela def` CUE files or definition CRs. Every template
+    /// must compile before anything is written.
+    Apply {
+        /// The files (`.cue`, `.yaml`, `.yml`, `.json`); `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the objects (YAML) instead of applying them.
+        #[arg(long)]
+        dry_run: bool,
+        /// The embedded cluster's state file.
+        #[arg(long, env = "VELA_STATE", value_name = "PATH")]
+        state: Option<PathBuf>,
+    },
     /// Check definition files: parse, evaluate with defaults, report every error.
     Vet {
         /// The files.

@@ -21,6 +21,46 @@ pub(crate) fn registry(extra: &[PathBuf]) -> Result<Registry> {
     Ok(reg)
 }
 
+/// The definitions an engine on `hub` renders with: the built-ins, then the CUE definitions
+/// stored in the hub's `vela-system` (earlier addons', `vela def apply`'s, a KubeVela
+/// installation's), then those stored in `namespace` (the application's, as KubeVela looks
+/// there first), then `extra` (`-d`), each stronger than the ones before. A stored definition
+/// that does not compile is reported on stderr and left out.
+pub(crate) async fn hub_registry(
+    hub: &vela_multicluster::Fleet,
+    namespace: Option<&str>,
+    extra: &[PathBuf],
+) -> Result<Registry> {
+    use vela_engine::definitions::{self, Skip};
+    let mut reg = Registry::builtin();
+    let system = vela_engine::install::DEFINITIONS_NAMESPACE;
+    let mut namespaces = vec![system];
+    namespaces.extend(namespace.filter(|ns| *ns != system));
+    for ns in namespaces {
+        let stored = definitions::stored(hub, ns)
+            .await
+            .with_context(|| format!("read the definitions stored in the hub's namespace {ns}"))?;
+        for (object, why) in &stored.skipped {
+            match why {
+                Skip::Invalid(_) => eprintln!("Warning: {object} in namespace {ns} is not used: {why}"),
+                _ => tracing::debug!(%object, %why, "stored definition not loaded"),
+            }
+        }
+        tracing::info!(
+            namespace = ns,
+            count = stored.definitions.len(),
+            "loaded stored definitions"
+        );
+        stored.add_to(&mut reg);
+    }
+    for p in extra {
+        reg.load_path(p)
+            .with_context(|| format!("load definitions from {}", p.display()))?;
+        tracing::info!(path = %p.display(), "loaded definitions");
+    }
+    Ok(reg)
+}
+
 /// Reads a file, or standard input when the path is `-`, within the input limits (a regular
 /// file of at most 8 MiB: `vela_render::ops::input`).
 pub(crate) fn read_input(path: &Path, what: &str) -> Result<String> {

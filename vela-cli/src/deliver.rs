@@ -16,7 +16,7 @@ use vela_render::{Renderer, app};
 
 use crate::cli::ListingFormat;
 use crate::cluster::HubArgs;
-use crate::commands::{document, read_input, registry, set_namespace, source_name, table};
+use crate::commands::{document, hub_registry, read_input, set_namespace, source_name, table};
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -48,7 +48,13 @@ impl Up<'_> {
         let text = read_input(self.file, "application file")?;
         let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
         set_namespace(&mut app, self.namespace)?;
-        let registry = registry(self.definitions)?;
+        let rt = runtime()?;
+        let hub = rt.block_on(self.hub.connect())?;
+        let registry = rt.block_on(hub_registry(
+            &hub.fleet,
+            Some(app::namespace(&app)),
+            self.definitions,
+        ))?;
         // the built-in types are run by the engine and the deploy steps, custom types (CUE
         // PolicyDefinitions) are rendered and dispatched before the workflow; a type no
         // definition declares does nothing
@@ -71,8 +77,6 @@ impl Up<'_> {
                  replicates nothing (the generated workflow names only topology and override policies)"
             );
         }
-        let rt = runtime()?;
-        let hub = rt.block_on(self.hub.connect())?;
         if hub.embedded.is_some() {
             eprintln!("No cluster configured: delivering to {}", hub.description);
         } else {
@@ -191,7 +195,8 @@ pub fn workflow(
     let namespace = namespace.unwrap_or("default");
     let rt = runtime()?;
     let hub = rt.block_on(hub.connect())?;
-    let engine = Engine::new(Renderer::new(registry(definitions)?), hub.fleet.clone());
+    let registry = rt.block_on(hub_registry(&hub.fleet, Some(namespace), definitions))?;
+    let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
     let (delivered, _, _) = rt
         .block_on(async {
             let Some(first) = engine.operate(namespace, name, operation).await? else {

@@ -22,6 +22,7 @@ mod cli;
 mod cluster;
 mod commands;
 mod cue;
+mod defapply;
 mod deliver;
 mod install;
 mod logging;
@@ -272,6 +273,17 @@ fn main() -> ExitCode {
             }
             DefCommand::Render { file, output } => commands::def_render(&file, output),
             DefCommand::Vet { files } => commands::def_vet(&files),
+            DefCommand::Apply {
+                files,
+                dry_run,
+                state,
+            } => defapply::Apply {
+                files: &files,
+                namespace: namespace.unwrap_or(vela_engine::install::DEFINITIONS_NAMESPACE),
+                dry_run,
+                hub: hub_args(state.as_deref()),
+            }
+            .run(),
         },
         Command::Cue { command } => {
             let result = match command {

@@ -10,6 +10,8 @@ mod addon;
 mod checks;
 #[path = "cli/cluster.rs"]
 mod cluster;
+#[path = "cli/definitions.rs"]
+mod definitions;
 #[path = "cli/lifecycle.rs"]
 mod lifecycle;
 

@@ -57,9 +57,15 @@ struct Args {
     /// Where /metrics, /healthz and /readyz are served.
     #[arg(long, default_value = "0.0.0.0:8080")]
     metrics_addr: SocketAddr,
-    /// Extra definitions (CUE files or directories), besides the built-in ones.
+    /// Extra definitions (CUE files or directories); they override the built-in ones and the
+    /// ones stored in the hub.
     #[arg(long = "definitions", value_name = "PATH")]
     definitions: Vec<PathBuf>,
+    /// The namespace whose stored definitions (CUE ComponentDefinitions, TraitDefinitions,
+    /// PolicyDefinitions) are loaded at start, over the built-in ones, as KubeVela's flag of
+    /// the same name.
+    #[arg(long, default_value = "vela-system")]
+    system_definition_namespace: String,
     /// How many ApplicationRevisions to keep per application.
     #[arg(long, default_value_t = 10)]
     application_revision_limit: usize,
@@ -171,6 +177,32 @@ async fn until_true(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
 
+/// The built-in definitions, then the hub's stored ones, then `--definitions` (each stronger).
+async fn registry(args: &Args, hub: &vela_multicluster::Fleet) -> Result<Registry> {
+    use vela_engine::definitions::{self, Skip};
+    let mut registry = Registry::builtin();
+    let ns = &args.system_definition_namespace;
+    let stored = definitions::stored(hub, ns)
+        .await
+        .with_context(|| format!("read the definitions stored in namespace {ns}"))?;
+    for (object, why) in &stored.skipped {
+        match why {
+            Skip::Invalid(_) => {
+                tracing::warn!(%object, namespace = %ns, reason = %why, "stored definition not used")
+            }
+            _ => tracing::debug!(%object, reason = %why, "stored definition not loaded"),
+        }
+    }
+    tracing::info!(namespace = %ns, count = stored.definitions.len(), "loaded stored definitions");
+    stored.add_to(&mut registry);
+    for p in &args.definitions {
+        registry
+            .load_path(p)
+            .with_context(|| format!("load definitions from {}", p.display()))?;
+    }
+    Ok(registry)
+}
+
 async fn run(args: Args) -> Result<ExitCode> {
     let settings = Settings::new()
         .with_concurrency(args.concurrency)
@@ -178,18 +210,11 @@ async fn run(args: Args) -> Result<ExitCode> {
         .with_max_backoff(args.max_backoff)
         .with_namespace(args.namespace.clone());
     settings.validate().map_err(|e| anyhow::anyhow!(e))?;
-    let mut registry = Registry::builtin();
-    for p in &args.definitions {
-        registry
-            .load_path(p)
-            .with_context(|| format!("load definitions from {}", p.display()))?;
-    }
     let client = client(&args).await?;
-    let engine = Engine::new(
-        Renderer::new(registry),
-        Arc::new(vela_multicluster::Fleet::kube(client.clone())),
-    )
-    .with_revision_limit(args.application_revision_limit);
+    let fleet = Arc::new(vela_multicluster::Fleet::kube(client.clone()));
+    let registry = registry(&args, fleet.as_ref()).await?;
+    let engine =
+        Engine::new(Renderer::new(registry), fleet).with_revision_limit(args.application_revision_limit);
 
     let (stop_tx, stop) = watch::channel(false);
     on_signal(stop_tx);

@@ -247,8 +247,25 @@ impl Engine {
     }
 }
 
-/// Applies `obj` unless the hub already has every field of it.
-async fn sync(hub: &dyn Objects, obj: Value, dry_run: bool) -> Result<Installed> {
+/// Applies `obj` to the hub (cluster `""`) unless the hub already has every field of it (fields
+/// the server added aside), and says which; with `dry_run` only says.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use vela_engine::install::{Change, sync};
+///
+/// let hub = vela_multicluster::Memory::new();
+/// let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+///     "metadata": {"name": "c", "namespace": "vela-system"}, "data": {"k": "v"}});
+/// assert_eq!(sync(&hub, cm.clone(), false).await.unwrap().change, Change::Created);
+/// assert_eq!(sync(&hub, cm, false).await.unwrap().change, Change::Unchanged);
+/// # });
+/// ```
+///
+/// # Errors
+/// [`Error::Cluster`](crate::Error::Cluster) when `obj` is not an object with a kind and a
+/// name, or the hub fails.
+pub async fn sync(hub: &dyn Objects, obj: Value, dry_run: bool) -> Result<Installed> {
     let key = Key::of("", &obj)?;
     let change = match hub.get(&key).await? {
         None => Change::Created,

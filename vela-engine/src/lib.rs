@@ -10,6 +10,7 @@ use vela_workflow::step::StepType;
 mod apply;
 mod collect;
 mod custom_policy;
+pub mod definitions;
 mod deliver;
 mod dispatch;
 mod error;

@@ -5,8 +5,10 @@
 //! `.ci/suites/30-e2e.sh` runs them with `--include-ignored`.
 //!
 //! - [`lifecycle`]: create, update, delete, pause, a broken application, leader election;
-//! - [`crash`]: the controller killed with SIGKILL at random points of workflows and restarted.
+//! - [`crash`]: the controller killed with SIGKILL at random points of workflows and restarted;
+//! - [`definitions`]: a CUE definition stored in the hub renders applications.
 
 mod crash;
+mod definitions;
 mod lifecycle;
 mod support;

@@ -1,0 +1,72 @@
+//! Definitions stored in the hub: the controller renders with them.
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::Api;
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
+use serde_json::json;
+use vela_test_support::cluster::Clusters;
+use vela_test_support::readiness::Simulator;
+
+use crate::support::*;
+
+/// A CUE component: one ConfigMap holding `parameter.text`.
+const NOTE: &str = "output: {apiVersion: \"v1\", kind: \"ConfigMap\", data: {text: parameter.text, from: \"stored\"}}\nparameter: text: string\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the test clusters (scripts/test-clusters.sh up 1)"]
+async fn a_cue_definition_stored_in_the_hub_renders_applications() {
+    let clusters = Clusters::at_least(1).await.expect("the test clusters");
+    let hub = clusters.hub();
+    let ns = hub.test_namespace("ctl-defs").await.expect("a namespace");
+    let ns = ns.name().to_owned();
+    install(hub, &ns).await;
+    // stored in the test's namespace, which this controller reads as its definitions namespace
+    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(
+        "core.oam.dev",
+        "v1beta1",
+        "ComponentDefinition",
+    ));
+    let defs: Api<DynamicObject> = Api::namespaced_with(hub.client(), &ns, &ar);
+    let note: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "core.oam.dev/v1beta1", "kind": "ComponentDefinition",
+        "metadata": {"name": "note"},
+        "spec": {"status": {"healthPolicy": "isHealth: true"}, "schematic": {"cue": {"template": NOTE}}},
+    }))
+    .unwrap();
+    defs.create(&PostParams::default(), &note)
+        .await
+        .expect("store the definition");
+    let _simulator = Simulator::start(hub.client(), &ns);
+    let controller = Controller::start(hub.kubeconfig(), &ns, &["--system-definition-namespace", &ns]);
+    controller.ready().await;
+    let api = apps(hub, &ns);
+    let hello = json!({"name": "hello", "type": "note", "properties": {"text": "hi"}});
+    api.create(
+        &PostParams::default(),
+        &application("noted", &[hello, jobs()], json!({})),
+    )
+    .await
+    .expect("create the application");
+    let status = status_until(&api, "noted", "noted running", running_at(1)).await;
+    assert_eq!(
+        services(&status),
+        [("hello".to_owned(), true), ("jobs".to_owned(), true)]
+    );
+    let cms: Api<ConfigMap> = Api::namespaced(hub.client(), &ns);
+    let cm = cms.get("hello").await.expect("the stored definition's ConfigMap");
+    let data = cm.data.unwrap_or_default();
+    assert_eq!(
+        (
+            data.get("text").map(String::as_str),
+            data.get("from").map(String::as_str)
+        ),
+        (Some("hi"), Some("stored")),
+        "{}",
+        controller.logs()
+    );
+    assert!(
+        controller.logs().contains("loaded stored definitions"),
+        "{}",
+        controller.logs()
+    );
+}
