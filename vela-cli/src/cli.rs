@@ -112,6 +112,10 @@ pub enum Command {
         /// How long `-w` waits, as a Go duration (`90s`, `5m`).
         #[arg(long, default_value = "5m", value_parser = parse_timeout)]
         timeout: std::time::Duration,
+        /// Assign the Application to this controller shard (the label
+        /// `controller.core.oam.dev/scheduled-shard-id`), as KubeVela's `vela up -s`.
+        #[arg(short = 's', long)]
+        shard_id: Option<String>,
     },
     /// Show an Application's phase and the health of every component; with --tree, every
     /// object it owns by cluster and namespace.

@@ -39,7 +39,13 @@ pub struct Up<'a> {
     pub wait: bool,
     /// `--timeout`.
     pub timeout: std::time::Duration,
+    /// `-s/--shard-id`: the controller shard label to set.
+    pub shard_id: Option<&'a str>,
 }
+
+/// The label assigning an Application to a controller shard (vela-controller's
+/// `shard::SCHEDULED_SHARD_LABEL`).
+const SHARD_LABEL: &str = "controller.core.oam.dev/scheduled-shard-id";
 
 impl Up<'_> {
     /// Delivers the Application and returns the summary to print.
@@ -48,6 +54,15 @@ impl Up<'_> {
         let text = read_input(self.file, "application file")?;
         let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
         set_namespace(&mut app, self.namespace)?;
+        if let Some(shard) = self.shard_id {
+            if shard.is_empty() || !vela_render::vela_model::validate::is_label_value(shard) {
+                bail!("--shard-id {shard:?}: not a label value (letters, digits, '-', '_', '.'; at most 63)");
+            }
+            app.metadata
+                .labels
+                .get_or_insert_with(Default::default)
+                .insert(SHARD_LABEL.to_owned(), shard.to_owned());
+        }
         let rt = runtime()?;
         let hub = rt.block_on(self.hub.connect())?;
         let registry = rt.block_on(hub_registry(

@@ -65,6 +65,7 @@ fn main() -> ExitCode {
             state,
             wait,
             timeout,
+            shard_id,
         } => deliver::Up {
             file: &file,
             definitions: &definitions,
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
             hub: hub_args(state.as_deref()),
             wait,
             timeout,
+            shard_id: shard_id.as_deref(),
         }
         .run(),
         Command::Status {

@@ -90,12 +90,30 @@ impl Controller {
             None => Api::all(self.client.clone()),
         };
         let (reader, writer) = reflector::store::<Meta>();
-        let stream = watcher(api, watcher::Config::default())
+        let mut config = watcher::Config::default();
+        if let Some(sharding) = &self.settings.sharding {
+            config = config.labels(&sharding.selector());
+        }
+        let stream = watcher(api, config)
             .default_backoff()
             .reflect(writer)
             .applied_objects()
             .predicate_filter(changed, PredicateConfig::default());
         let gauges = tokio::spawn(watch_cache(reader.clone(), self.metrics.clone()));
+        // the master shard labels the Applications no shard has yet
+        let scheduler = self
+            .settings
+            .sharding
+            .as_ref()
+            .filter(|s| s.is_master())
+            .map(|s| {
+                let scheduler = Arc::new(crate::shard::Scheduler::new(s));
+                tokio::spawn(scheduler.run(
+                    self.client.clone(),
+                    self.settings.namespace.clone(),
+                    std::future::pending::<()>(),
+                ))
+            });
         let ctx = Arc::new(Context::new(
             self.engine,
             self.client,
@@ -106,6 +124,11 @@ impl Controller {
             concurrency = self.settings.concurrency,
             resync_s = self.settings.resync.as_secs(),
             namespace = self.settings.namespace.as_deref().unwrap_or("(all)"),
+            shard = self
+                .settings
+                .sharding
+                .as_ref()
+                .map_or("(all)", |s| s.shard_id.as_str()),
             "reconciling Applications"
         );
         kube::runtime::Controller::for_stream(stream, reader)
@@ -125,6 +148,9 @@ impl Controller {
             })
             .await;
         gauges.abort();
+        if let Some(s) = scheduler {
+            s.abort();
+        }
         tracing::info!("stopped: no reconcile is running");
         Ok(())
     }

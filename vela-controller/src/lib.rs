@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod reconcile;
 pub mod serve;
+pub mod shard;
 
 pub use controller::Controller;
 pub use error::{Error, Result};

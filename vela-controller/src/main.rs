@@ -13,6 +13,7 @@ use tokio::sync::{oneshot, watch};
 use vela_controller::lease::{self, Elector};
 use vela_controller::metrics::Metrics;
 use vela_controller::ratelimit::RateLimitLayer;
+use vela_controller::shard::Sharding;
 use vela_controller::{Controller, Settings, serve};
 use vela_engine::Engine;
 use vela_render::{Registry, Renderer};
@@ -84,6 +85,17 @@ struct Args {
     /// This replica's identity in the Lease (default: host name, process id and start time).
     #[arg(long)]
     leader_election_identity: Option<String>,
+    /// Reconcile only the Applications labelled
+    /// `controller.core.oam.dev/scheduled-shard-id=<--shard-id>` (KubeVela's sharding).
+    #[arg(long)]
+    enable_sharding: bool,
+    /// This controller's shard; the `master` shard also labels unscheduled Applications.
+    #[arg(long, default_value = "master")]
+    shard_id: String,
+    /// The shards the master assigns new Applications to, in turn (comma-separated; default:
+    /// the master itself).
+    #[arg(long, value_delimiter = ',')]
+    schedulable_shards: Vec<String>,
     /// Log format: json (one object per line) or text.
     #[arg(long, default_value = "json", value_parser = ["json", "text"])]
     log_format: String,
@@ -208,7 +220,15 @@ async fn run(args: Args) -> Result<ExitCode> {
         .with_concurrency(args.concurrency)
         .with_resync(args.resync_period)
         .with_max_backoff(args.max_backoff)
-        .with_namespace(args.namespace.clone());
+        .with_namespace(args.namespace.clone())
+        .with_sharding(if args.enable_sharding {
+            Some(
+                Sharding::new(args.shard_id.clone(), args.schedulable_shards.clone())
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            )
+        } else {
+            None
+        });
     settings.validate().map_err(|e| anyhow::anyhow!(e))?;
     let client = client(&args).await?;
     let fleet = Arc::new(vela_multicluster::Fleet::kube(client.clone()));

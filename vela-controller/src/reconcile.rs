@@ -50,6 +50,9 @@ pub struct Settings {
     /// The longest wait before retrying an Application whose reconcile failed (the wait doubles
     /// from 1 second with every failure in a row; default 5 minutes).
     pub max_backoff: Duration,
+    /// Reconcile only the Applications of this shard (`None`: every Application); see
+    /// [`crate::shard`].
+    pub sharding: Option<crate::shard::Sharding>,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             concurrency: 4,
             namespace: None,
             max_backoff: Duration::from_secs(300),
+            sharding: None,
         }
     }
 }
@@ -93,6 +97,13 @@ impl Settings {
     #[must_use]
     pub fn with_namespace(mut self, namespace: Option<String>) -> Self {
         self.namespace = namespace;
+        self
+    }
+
+    /// Sets [`Settings::sharding`].
+    #[must_use]
+    pub fn with_sharding(mut self, sharding: Option<crate::shard::Sharding>) -> Self {
+        self.sharding = sharding;
         self
     }
 

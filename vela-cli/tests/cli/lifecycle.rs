@@ -350,3 +350,40 @@ fn install_applies_crds_and_definitions_once_and_dry_run_writes_nothing() {
     let usage = run(&["install", "-o", "yaml", &s], None, &[]);
     assert_eq!(usage.code, 2, "{}", usage.stderr);
 }
+
+#[test]
+fn up_with_a_shard_id_labels_the_application_for_that_controller_shard() {
+    use vela_multicluster::{Embedded, Objects};
+    let state = State::new("shard");
+    let s = state.arg();
+    let bad = run(&["up", "-f", &hello_app(), "-s", "no spaces", &s], None, &[]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("--shard-id \"no spaces\": not a label value"),
+        "{}",
+        bad.stderr
+    );
+    let up = run(
+        &["up", "-f", &hello_app(), "--shard-id", "shard-0", &s],
+        None,
+        &[],
+    );
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let cluster = Embedded::open(&state.0).unwrap();
+    let apps = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(cluster.list(
+            "",
+            "core.oam.dev/v1beta1",
+            "Application",
+            "default",
+            &Default::default(),
+        ))
+        .unwrap();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(
+        apps[0]["metadata"]["labels"]["controller.core.oam.dev/scheduled-shard-id"],
+        "shard-0"
+    );
+}

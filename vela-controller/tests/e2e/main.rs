@@ -6,9 +6,11 @@
 //!
 //! - [`lifecycle`]: create, update, delete, pause, a broken application, leader election;
 //! - [`crash`]: the controller killed with SIGKILL at random points of workflows and restarted;
-//! - [`definitions`]: a CUE definition stored in the hub renders applications.
+//! - [`definitions`]: a CUE definition stored in the hub renders applications;
+//! - [`sharding`]: a master that schedules, two shards that reconcile only their own.
 
 mod crash;
 mod definitions;
 mod lifecycle;
+mod sharding;
 mod support;
