@@ -16,6 +16,7 @@ use vela_controller::ratelimit::RateLimitLayer;
 use vela_controller::shard::Sharding;
 use vela_controller::{Controller, Settings, serve};
 use vela_engine::Engine;
+use vela_engine::admission::Admission;
 use vela_render::{Registry, Renderer};
 
 #[global_allocator]
@@ -85,6 +86,14 @@ struct Args {
     /// This replica's identity in the Lease (default: host name, process id and start time).
     #[arg(long)]
     leader_election_identity: Option<String>,
+    /// Let Applications deliver objects outside their own namespace, and cluster-scoped ones
+    /// (KubeVela allows it by default; vela-controller does not).
+    #[arg(long, num_args = 0..=1, default_value_t = false, default_missing_value = "true", action = clap::ArgAction::Set)]
+    allow_cross_namespace_resource: bool,
+    /// Restrict the resource types Applications may deliver, in KubeVela's syntax:
+    /// `whitelist:Deployment.v1.apps,Service.v1` or `blacklist:Secret.v1`.
+    #[arg(long, default_value = "")]
+    allow_resource_types: String,
     /// Reconcile only the Applications labelled
     /// `controller.core.oam.dev/scheduled-shard-id=<--shard-id>` (KubeVela's sharding).
     #[arg(long)]
@@ -233,8 +242,13 @@ async fn run(args: Args) -> Result<ExitCode> {
     let client = client(&args).await?;
     let fleet = Arc::new(vela_multicluster::Fleet::kube(client.clone()));
     let registry = registry(&args, fleet.as_ref()).await?;
-    let engine =
-        Engine::new(Renderer::new(registry), fleet).with_revision_limit(args.application_revision_limit);
+    let admission = Admission::new()
+        .with_cross_namespace(args.allow_cross_namespace_resource)
+        .with_resource_types(&args.allow_resource_types)
+        .context("--allow-resource-types")?;
+    let engine = Engine::new(Renderer::new(registry), fleet)
+        .with_revision_limit(args.application_revision_limit)
+        .with_admission(admission);
 
     let (stop_tx, stop) = watch::channel(false);
     on_signal(stop_tx);

@@ -19,6 +19,7 @@ use vela_model::labels::{annotation, label};
 use vela_model::policy::GcPropagation;
 use vela_multicluster::{Key, Objects, Propagation};
 
+use crate::admission::Admission;
 use crate::fieldpath::FieldPath;
 use crate::policy::{ObjectRules, Origin, Rules, Stage};
 use crate::{Error, Result};
@@ -146,18 +147,34 @@ fn owned_by_another(key: &Key, owner: String) -> Error {
 /// resource-update, and says what it did.
 ///
 /// # Errors
-/// [`Error::OwnedByAnother`], [`Error::NotOwned`], [`Error::NotShared`],
+/// [`Error::Forbidden`], [`Error::OwnedByAnother`], [`Error::NotOwned`], [`Error::NotShared`],
 /// [`Error::ReadOnlyMissing`], [`Error::RecreatePending`], [`Error::Cluster`].
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn apply_object(
     objects: &dyn Objects,
     cluster: &str,
     owner: &Owner,
     rules: &Rules,
+    admission: &Admission,
     origin: &Origin<'_>,
     mut obj: Value,
     last: Option<&Value>,
 ) -> Result<Applied> {
     let key = Key::of(cluster, &obj)?;
+    let namespaced = if admission.needs_scope() {
+        objects.namespaced(cluster, &key.api_version, &key.kind).await?
+    } else {
+        None
+    };
+    if let Err(refusal) = admission.check(&owner.namespace, &key, namespaced) {
+        return Err(Error::Forbidden {
+            cluster: key.cluster,
+            kind: key.kind,
+            namespace: key.namespace,
+            name: key.name,
+            reason: refusal.to_string(),
+        });
+    }
     let decided = rules.for_object(origin, &key.kind, &key.name);
     let existing = objects.get(&key).await?;
     if decided.read_only {

@@ -109,6 +109,7 @@ pub(crate) async fn dispatch(delivery: &Delivery) -> Result<()> {
             "",
             &delivery.owner,
             &delivery.rules,
+            &delivery.engine.admission,
             &origin,
             obj,
             None,

@@ -544,6 +544,7 @@ impl Delivery {
                 at,
                 &self.owner,
                 &self.rules,
+                &self.engine.admission,
                 &origin,
                 obj,
                 last.as_ref(),

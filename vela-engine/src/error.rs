@@ -27,6 +27,22 @@ pub enum Error {
         /// The owning application, `namespace/name`.
         owner: String,
     },
+    /// An object the engine's admission rules refuse (cross-namespace, cluster-scoped, or of a
+    /// type not allowed): it is not written.
+    #[error("forbidden resource: {kind} {namespace}/{name} in cluster {cluster:?}: {reason}")]
+    Forbidden {
+        /// Cluster (`""` is the hub).
+        cluster: String,
+        /// Kind.
+        kind: String,
+        /// Namespace (as rendered, the placement's when the template sets none).
+        namespace: String,
+        /// Name.
+        name: String,
+        /// Why, e.g. `it is outside the application's namespace and cross-namespace resources
+        /// are not allowed`.
+        reason: String,
+    },
     /// An object exists and no application owns it: it is never taken over silently.
     #[error(
         "{kind} {namespace}/{name} in cluster {cluster:?} exists and no application owns it; \

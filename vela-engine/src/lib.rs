@@ -7,6 +7,7 @@ use vela_multicluster::Objects;
 use vela_render::Renderer;
 use vela_workflow::step::StepType;
 
+pub mod admission;
 mod apply;
 mod collect;
 mod custom_policy;
@@ -50,6 +51,8 @@ pub struct Engine {
     workflow: vela_workflow::Config,
     steps: Vec<(String, Arc<dyn StepType>)>,
     revision_limit: usize,
+    /// What may be delivered.
+    admission: admission::Admission,
     /// Rendered components shared by every reconcile of this engine (and its clones).
     renders: Arc<renders::Renders>,
     /// The version of each cluster (`context.clusterVersion`), asked once per cluster.
@@ -88,6 +91,7 @@ impl Engine {
             workflow: vela_workflow::Config::default(),
             steps: Vec::new(),
             revision_limit: revision::DEFAULT_LIMIT,
+            admission: admission::Admission::default(),
             renders: Arc::new(renders::Renders::new(renders::DEFAULT_CAPACITY)),
             versions: Arc::default(),
         }
@@ -132,6 +136,30 @@ impl Engine {
     pub fn with_step(mut self, name: impl Into<String>, step_type: impl StepType) -> Self {
         self.steps.push((name.into(), Arc::new(step_type)));
         self
+    }
+
+    /// Admits only what `admission` allows (default: everything, as KubeVela): a refused
+    /// object fails its step with [`Error::Forbidden`] and is not written.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use vela_engine::{Engine, admission::Admission};
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), Arc::new(vela_multicluster::Memory::new()))
+    ///     .with_admission(Admission::new().with_cross_namespace(false));
+    /// assert!(!engine.admission().cross_namespace());
+    /// ```
+    #[must_use]
+    pub fn with_admission(mut self, admission: admission::Admission) -> Self {
+        self.admission = admission;
+        self
+    }
+
+    /// What the engine admits.
+    #[must_use]
+    pub fn admission(&self) -> &admission::Admission {
+        &self.admission
     }
 
     /// Keeps at most `limit` ApplicationRevisions per application (KubeVela's default: 10).

@@ -110,6 +110,10 @@ impl Objects for Memo {
         self.inner.flush().await
     }
 
+    async fn namespaced(&self, cluster: &str, api_version: &str, kind: &str) -> Result<Option<bool>> {
+        self.inner.namespaced(cluster, api_version, kind).await
+    }
+
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
         match self.inner.set_status(key, status).await {
             Ok(now) => {

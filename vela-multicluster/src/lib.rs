@@ -185,6 +185,14 @@ pub trait Objects: Send + Sync + 'static {
         let _ = cluster;
         Ok(None)
     }
+    /// Whether objects of a kind live in a namespace (`Some(true)`), are cluster-scoped
+    /// (`Some(false)`), or the backend cannot say (`None`: the provided method, a kind the
+    /// cluster does not serve). The kube backend answers from discovery, the embedded cluster
+    /// from the built-in kinds and the CRDs applied to it.
+    async fn namespaced(&self, cluster: &str, api_version: &str, kind: &str) -> Result<Option<bool>> {
+        let _ = (cluster, api_version, kind);
+        Ok(None)
+    }
     /// Makes every write that returned durable and visible to other clients. Backends that
     /// commit each write as it happens (the provided method, `Kube`) have nothing to do; the
     /// embedded cluster with grouped commits commits its open group. Callers flush at the end

@@ -1,5 +1,6 @@
 //! vela-engine against the embedded cluster: delivery, ownership, garbage collection, deletion.
 
+mod admission;
 mod apply_remaining;
 mod control_plane;
 mod custom_policy;

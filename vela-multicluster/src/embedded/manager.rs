@@ -64,6 +64,10 @@ impl Objects for AsManager {
         self.cluster.commit()
     }
 
+    async fn namespaced(&self, cluster: &str, api_version: &str, kind: &str) -> Result<Option<bool>> {
+        self.cluster.namespaced(cluster, api_version, kind).await
+    }
+
     async fn delete_with(&self, key: &Key, propagation: Propagation) -> Result<bool> {
         self.cluster.delete_with(key, propagation).await
     }

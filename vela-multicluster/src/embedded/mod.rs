@@ -683,6 +683,10 @@ impl Objects for Embedded {
     async fn flush(&self) -> Result<()> {
         self.commit()
     }
+
+    async fn namespaced(&self, cluster: &str, api_version: &str, kind: &str) -> Result<Option<bool>> {
+        self.read(cluster, |tx| Ok(Some(!tx.cluster_scoped(api_version, kind)?)))
+    }
 }
 
 #[cfg(test)]

@@ -341,6 +341,11 @@ impl Objects for Fleet {
         backend.server_version(&name).await
     }
 
+    async fn namespaced(&self, cluster: &str, api_version: &str, kind: &str) -> Result<Option<bool>> {
+        let (backend, name) = self.route(cluster).await?;
+        backend.namespaced(&name, api_version, kind).await
+    }
+
     /// Flushes the hub's backend, which also holds the virtual members (real members commit
     /// every write as it happens).
     async fn flush(&self) -> Result<()> {

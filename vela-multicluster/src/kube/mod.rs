@@ -284,6 +284,14 @@ fn to_value(cluster: &str, obj: DynamicObject) -> Result<Value> {
 
 #[async_trait]
 impl Objects for Kube {
+    async fn namespaced(&self, cluster: &str, api_version: &str, kind: &str) -> Result<Option<bool>> {
+        match self.resource(cluster, api_version, kind).await {
+            Ok(r) => Ok(Some(r.namespaced)),
+            Err(Error::Invalid { field, .. }) if field == "kind" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn server_version(&self, cluster: &str) -> Result<Option<Value>> {
         let client = self.client(cluster)?;
         let info = self
