@@ -94,6 +94,9 @@ struct Args {
     /// `whitelist:Deployment.v1.apps,Service.v1` or `blacklist:Secret.v1`.
     #[arg(long, default_value = "")]
     allow_resource_types: String,
+    /// The most components an Application may have (a larger one gets a `Parsed` condition).
+    #[arg(long, default_value_t = vela_controller::reconcile::DEFAULT_MAX_COMPONENTS)]
+    max_application_components: usize,
     /// Reconcile only the Applications labelled
     /// `controller.core.oam.dev/scheduled-shard-id=<--shard-id>` (KubeVela's sharding).
     #[arg(long)]
@@ -230,6 +233,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         .with_resync(args.resync_period)
         .with_max_backoff(args.max_backoff)
         .with_namespace(args.namespace.clone())
+        .with_max_components(args.max_application_components)
         .with_sharding(if args.enable_sharding {
             Some(
                 Sharding::new(args.shard_id.clone(), args.schedulable_shards.clone())

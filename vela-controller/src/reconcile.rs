@@ -33,6 +33,8 @@ pub const RECONCILE_INTERVAL: &str = "app.oam.dev/reconcile-interval";
 pub const MIN_RECONCILE_INTERVAL: Duration = Duration::from_secs(10);
 /// The reason of the condition a failed reconcile writes.
 pub const ERROR_REASON: &str = "ReconcileError";
+/// The default of [`Settings::max_components`].
+pub const DEFAULT_MAX_COMPONENTS: usize = 1_000;
 /// The longest status condition message written (longer ones are cut, with `...`).
 const MAX_MESSAGE: usize = 4096;
 
@@ -53,6 +55,9 @@ pub struct Settings {
     /// Reconcile only the Applications of this shard (`None`: every Application); see
     /// [`crate::shard`].
     pub sharding: Option<crate::shard::Sharding>,
+    /// The most components an Application may have; a larger one gets a `Parsed` condition
+    /// and nothing is rendered or applied (default 1,000; KubeVela has no limit).
+    pub max_components: usize,
 }
 
 impl Default for Settings {
@@ -63,6 +68,7 @@ impl Default for Settings {
             namespace: None,
             max_backoff: Duration::from_secs(300),
             sharding: None,
+            max_components: DEFAULT_MAX_COMPONENTS,
         }
     }
 }
@@ -104,6 +110,13 @@ impl Settings {
     #[must_use]
     pub fn with_sharding(mut self, sharding: Option<crate::shard::Sharding>) -> Self {
         self.sharding = sharding;
+        self
+    }
+
+    /// Sets [`Settings::max_components`].
+    #[must_use]
+    pub fn with_max_components(mut self, max: usize) -> Self {
+        self.max_components = max;
         self
     }
 
@@ -207,6 +220,41 @@ pub fn resync_interval(meta: &ObjectMeta, default: Duration) -> Duration {
 pub fn backoff(failures: u32, max: Duration) -> Duration {
     let exp = failures.saturating_sub(1).min(30);
     Duration::from_secs(1u64 << exp).min(max)
+}
+
+/// Refuses an Application with more than `max` components before anything is rendered: its
+/// objects and its ResourceTracker would grow past what the API server stores in one object.
+///
+/// ```
+/// use vela_controller::reconcile::too_many_components;
+/// let app = vela_render::app::parse("apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\n\
+///     spec: {components: [{name: x, type: worker}, {name: y, type: worker}]}").unwrap();
+/// assert!(too_many_components(&app, 2).is_ok());
+/// let problems = too_many_components(&app, 1).unwrap_err();
+/// assert_eq!(
+///     problems[0].to_string(),
+///     "spec.components: 2 components, more than the 1 this controller accepts \
+///      (hint: raise it with --max-application-components, or split the application)"
+/// );
+/// ```
+///
+/// # Errors
+/// One problem at `spec.components` ([`Rule::TooManyComponents`](vela_model::validate::Rule)).
+pub fn too_many_components(
+    app: &Application,
+    max: usize,
+) -> std::result::Result<(), vela_model::validate::Problems> {
+    use vela_model::validate::{Problem, Problems, Rule};
+    let n = app.spec.components.len();
+    if n <= max {
+        return Ok(());
+    }
+    Err(Problems::from(vec![Problem {
+        rule: Rule::TooManyComponents,
+        path: "spec.components".into(),
+        message: format!("{n} components, more than the {max} this controller accepts"),
+        hint: "raise it with --max-application-components, or split the application".into(),
+    }]))
 }
 
 /// The status condition type a failure is reported under, as KubeVela names them: `Parsed`
@@ -354,6 +402,8 @@ impl Context {
         };
         // what `vela up` checks before storing an application, and KubeVela's webhook before
         // admitting one: here the application is already stored, so it becomes a condition
+        too_many_components(&app, self.settings.max_components)
+            .map_err(|p| engine_error(vela_engine::Error::Invalid(p)))?;
         app.validate()
             .map_err(|p| engine_error(vela_engine::Error::Invalid(p)))?;
         self.engine

@@ -89,6 +89,9 @@ pub enum Rule {
     /// alone cannot know which definitions exist: [`application`] never reports it; a renderer
     /// checking an Application against its registry of definitions does (`vela dry-run`).
     UnknownDefinition,
+    /// The Application has more components than the one checking it accepts (a limit of the
+    /// controller, `--max-application-components`; KubeVela has none).
+    TooManyComponents,
 }
 
 /// One problem: where, what, and how to fix it.

@@ -7,10 +7,12 @@
 //! - [`lifecycle`]: create, update, delete, pause, a broken application, leader election;
 //! - [`crash`]: the controller killed with SIGKILL at random points of workflows and restarted;
 //! - [`definitions`]: a CUE definition stored in the hub renders applications;
-//! - [`sharding`]: a master that schedules, two shards that reconcile only their own.
+//! - [`sharding`]: a master that schedules, two shards that reconcile only their own;
+//! - [`hostile`]: applications built to hurt end as conditions while the others run.
 
 mod crash;
 mod definitions;
+mod hostile;
 mod lifecycle;
 mod sharding;
 mod support;
