@@ -4,6 +4,7 @@
 # by tools/testcluster and cached outside the repository.
 #
 #   scripts/test-clusters.sh build      build (or find in the cache) the testcluster binary
+#   scripts/test-clusters.sh bin        the same, and print its path (VELA_TESTCLUSTER_BIN)
 #   scripts/test-clusters.sh up [N]     start N clusters (default 3; the first is the hub), wait
 #                                       until they are ready, print the environment to export
 #   scripts/test-clusters.sh env        print the environment of the running clusters
@@ -191,6 +192,7 @@ cmd_status() {
 
 case "${1:-}" in
   build) cmd_build >/dev/null ;;
+  bin) cmd_build ;;
   up) cmd_up "${2:-3}" ;;
   down) cmd_down ;;
   env) print_env ;;

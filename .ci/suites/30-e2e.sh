@@ -27,8 +27,9 @@ cargo test -p vela-e2e -- --include-ignored
 cargo test -p vela-cli --test cli -- --include-ignored e2e_cluster
 # vela-controller as a real process (a kubeconfig) against the hub: lifecycle, pause, a broken
 # application beside good ones, leader election with two replicas, 50 SIGKILL crash trials,
-# stored definitions, sharding, hostile applications.
-cargo test -p vela-controller --test e2e -- --include-ignored
+# stored definitions, sharding, hostile applications, and an API server of its own restarted
+# under the controller (the testcluster binary).
+VELA_TESTCLUSTER_BIN="$(scripts/test-clusters.sh bin)" cargo test -p vela-controller --test e2e -- --include-ignored
 # vela-workflow's kube-rs object backend and ConfigMap run store, against the first cluster.
 cargo test -p vela-workflow --features kube --test it -- --include-ignored kube_objects::
 echo "30-e2e: done after $((SECONDS - start))s"

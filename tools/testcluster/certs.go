@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -79,8 +80,46 @@ func writeKeyPair(dir, name string, der []byte, key *ecdsa.PrivateKey) (certPath
 	return
 }
 
-// generateCredentials writes every credential of one cluster into dir.
+// loadCredentials reads the credentials an earlier run wrote into dir, so that a cluster
+// restarted on the same directory (and port) keeps its CA, certificates and token: clients
+// holding its kubeconfig reconnect as to a restarted API server. Any file missing: nil.
+func loadCredentials(dir string) *credentials {
+	c := &credentials{
+		caCert:            filepath.Join(dir, "ca.crt"),
+		servingCert:       filepath.Join(dir, "apiserver.crt"),
+		servingKey:        filepath.Join(dir, "apiserver.key"),
+		adminCert:         filepath.Join(dir, "admin.crt"),
+		adminKey:          filepath.Join(dir, "admin.key"),
+		tokenFile:         filepath.Join(dir, "tokens.csv"),
+		serviceAccountKey: filepath.Join(dir, "sa.key"),
+		serviceAccountPub: filepath.Join(dir, "sa.pub"),
+	}
+	for _, p := range []string{c.caCert, c.servingCert, c.servingKey, c.adminCert, c.adminKey, c.tokenFile, c.serviceAccountKey, c.serviceAccountPub} {
+		if _, err := os.Stat(p); err != nil {
+			return nil
+		}
+	}
+	ca, err1 := os.ReadFile(c.caCert)
+	adminCert, err2 := os.ReadFile(c.adminCert)
+	adminKey, err3 := os.ReadFile(c.adminKey)
+	tokens, err4 := os.ReadFile(c.tokenFile)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		return nil
+	}
+	token, _, found := strings.Cut(string(tokens), ",")
+	if !found || token == "" {
+		return nil
+	}
+	c.caData, c.adminCertData, c.adminKeyData, c.token = string(ca), adminCert, adminKey, token
+	return c
+}
+
+// generateCredentials writes every credential of one cluster into dir, or reuses the ones an
+// earlier run on dir wrote (a restart).
 func generateCredentials(dir, name string) (*credentials, error) {
+	if c := loadCredentials(dir); c != nil {
+		return c, nil
+	}
 	c := &credentials{}
 	ca, caKey, caDER, err := issue(&x509.Certificate{
 		Subject:               pkix.Name{CommonName: "vela-testcluster-ca-" + name},

@@ -8,11 +8,13 @@
 //! - [`crash`]: the controller killed with SIGKILL at random points of workflows and restarted;
 //! - [`definitions`]: a CUE definition stored in the hub renders applications;
 //! - [`sharding`]: a master that schedules, two shards that reconcile only their own;
-//! - [`hostile`]: applications built to hurt end as conditions while the others run.
+//! - [`hostile`]: applications built to hurt end as conditions while the others run;
+//! - [`restart`]: the API server restarted under the controller (a cluster of its own).
 
 mod crash;
 mod definitions;
 mod hostile;
 mod lifecycle;
+mod restart;
 mod sharding;
 mod support;
