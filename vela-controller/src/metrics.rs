@@ -8,12 +8,15 @@
 //! | `vela_controller_applications` | gauge | Applications in the controller's cache (the work it may be asked to do) |
 //! | `vela_controller_applies_total` | counter | objects written by reconciles (apply requests that changed something) |
 //! | `vela_controller_collections_total` | counter | objects deleted: garbage of earlier generations, and what deleted Applications owned |
+//! | `vela_controller_workflow_steps{phase}` | gauge | steps (sub-steps included) of the Applications' current workflows by phase: `succeeded`, `failed`, `skipped`, `running`, `pending`, `suspending`, as last reconciled |
 //! | `vela_controller_leader` | gauge | 1 while this replica reconciles (leader, or leader election off) |
 //! | `vela_controller_ready` | gauge | 1 once the Application cache is filled |
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
+
+use vela_model::workflow::StepPhase;
 
 /// The upper bounds (seconds) of the reconcile duration histogram's buckets: the bounds of
 /// controller-runtime's `controller_runtime_reconcile_time_seconds` (KubeVela's controller
@@ -97,7 +100,19 @@ pub struct Metrics {
     collections: AtomicU64,
     leader: AtomicBool,
     ready: AtomicBool,
+    /// Step counts by phase ([`PHASES`] order) of each Application's last reconcile.
+    steps: std::sync::Mutex<std::collections::HashMap<(String, String), [u32; PHASES.len()]>>,
 }
+
+/// The workflow step phases, in the order `vela_controller_workflow_steps` lists them.
+const PHASES: [StepPhase; 6] = [
+    StepPhase::Succeeded,
+    StepPhase::Failed,
+    StepPhase::Skipped,
+    StepPhase::Running,
+    StepPhase::Pending,
+    StepPhase::Suspending,
+];
 
 /// The histogram's counters, one per bucket of [`DURATION_BUCKETS`] and one for `+Inf` (an
 /// array this long has no derived `Default`).
@@ -154,6 +169,43 @@ impl Metrics {
     /// Counts objects deleted.
     pub fn add_collections(&self, n: usize) {
         self.collections.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Records the phases of the steps (and sub-steps) of `namespace/name`'s workflow, replacing
+    /// what its previous reconcile recorded.
+    ///
+    /// ```
+    /// use vela_controller::metrics::Metrics;
+    /// use vela_model::workflow::StepPhase;
+    /// let m = Metrics::default();
+    /// m.set_steps("default", "shop", [StepPhase::Succeeded, StepPhase::Running]);
+    /// m.set_steps("default", "shop", [StepPhase::Succeeded, StepPhase::Succeeded]);
+    /// assert!(m.render().contains("vela_controller_workflow_steps{phase=\"succeeded\"} 2\n"));
+    /// m.forget("default", "shop");
+    /// assert!(m.render().contains("vela_controller_workflow_steps{phase=\"succeeded\"} 0\n"));
+    /// ```
+    pub fn set_steps(&self, namespace: &str, name: &str, phases: impl IntoIterator<Item = StepPhase>) {
+        let mut counts = [0u32; PHASES.len()];
+        for p in phases {
+            if let Some(i) = PHASES.iter().position(|q| *q == p) {
+                counts[i] = counts[i].saturating_add(1);
+            }
+        }
+        self.lock_steps()
+            .insert((namespace.to_owned(), name.to_owned()), counts);
+    }
+
+    /// Forgets the steps of a deleted Application.
+    pub fn forget(&self, namespace: &str, name: &str) {
+        self.lock_steps().remove(&(namespace.to_owned(), name.to_owned()));
+    }
+
+    fn lock_steps(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), [u32; PHASES.len()]>> {
+        self.steps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Sets the number of Applications in the cache.
@@ -249,6 +301,21 @@ impl Metrics {
             "1 once the Application cache is filled.",
             i64::from(self.is_ready()),
         );
+        let name = "vela_controller_workflow_steps";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Steps of the Applications' current workflows by phase."
+        );
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        let mut totals = [0u64; PHASES.len()];
+        for counts in self.lock_steps().values() {
+            for (t, c) in totals.iter_mut().zip(counts) {
+                *t += u64::from(*c);
+            }
+        }
+        for (phase, total) in PHASES.iter().zip(totals) {
+            let _ = writeln!(out, "{name}{{phase=\"{}\"}} {total}", phase.as_str());
+        }
         out
     }
 }

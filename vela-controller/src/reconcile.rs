@@ -382,6 +382,7 @@ impl Context {
                 .filter(|f| f != FINALIZER && f != ORPHAN_FINALIZER)
                 .collect();
             self.set_finalizers(meta, namespace, name, rest).await?;
+            self.metrics.forget(namespace, name);
             tracing::info!(orphan, "deleted: everything the application owned is collected");
             return Ok((Outcome::Deleted, Action::await_change()));
         }
@@ -420,6 +421,13 @@ impl Context {
         };
         self.metrics.add_applies(delivered.applied.len());
         self.metrics.add_collections(delivered.collected.len());
+        let steps = delivered.status.workflow.iter().flat_map(|w| &w.steps);
+        let phases = steps.flat_map(|s| {
+            std::iter::once(s.phase)
+                .chain(s.sub_steps.iter().map(|sub| sub.phase))
+                .flatten()
+        });
+        self.metrics.set_steps(namespace, name, phases);
         let resync = resync_interval(&meta.metadata, self.settings.resync);
         let after = delivered.requeue_after.map_or(resync, |d| d.min(resync));
         tracing::info!(

@@ -41,6 +41,19 @@ async fn an_application_runs_an_update_collects_and_deletion_through_the_finaliz
     );
     assert_eq!(status["latestRevision"]["name"], "shop-v1");
     assert_eq!(status["workflow"]["status"], "succeeded");
+    // its two apply-component steps, as the gauge of step phases counts them
+    wait::until(TIMEOUT, "2 succeeded steps in the gauge", || async {
+        let n = controller
+            .metric("vela_controller_workflow_steps{phase=\"succeeded\"}")
+            .await;
+        if n == Some(2.0) {
+            Ok(Some(()))
+        } else {
+            Err(format!("{n:?}"))
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let app = api.get("shop").await.expect("the application");
     assert_eq!(
         app.metadata.finalizers.as_deref(),
