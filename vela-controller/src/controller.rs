@@ -34,7 +34,7 @@ use crate::reconcile::{Context, Meta, Settings, changed, error_policy, reconcile
 /// ```
 pub struct Controller {
     client: Client,
-    engine: Engine,
+    engine: EngineSlot,
     settings: Settings,
     metrics: Arc<Metrics>,
 }
@@ -55,7 +55,7 @@ impl Controller {
     pub fn new(client: Client, engine: Engine, settings: Settings) -> Self {
         Self {
             client,
-            engine,
+            engine: EngineSlot::new(engine),
             settings,
             metrics: Arc::default(),
         }
@@ -66,6 +66,13 @@ impl Controller {
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = metrics;
         self
+    }
+
+    /// The slot holding the engine the reconciles use: replacing its engine (with other
+    /// definitions) takes effect from the next reconcile.
+    #[must_use]
+    pub fn engine_slot(&self) -> EngineSlot {
+        self.engine.clone()
     }
 
     /// The metrics it counts into.
@@ -153,6 +160,52 @@ impl Controller {
         }
         tracing::info!("stopped: no reconcile is running");
         Ok(())
+    }
+}
+
+/// The engine the reconciles use, replaceable while the controller runs (when the definitions
+/// stored in the hub change). Each reconcile takes the engine current when it starts.
+///
+/// ```
+/// use std::sync::Arc;
+/// use vela_controller::controller::EngineSlot;
+/// use vela_engine::Engine;
+/// use vela_render::{Registry, Renderer};
+///
+/// let hub = Arc::new(vela_multicluster::Memory::new());
+/// let slot = EngineSlot::new(Engine::new(Renderer::new(Registry::new()), hub.clone()));
+/// assert!(slot.get().renderer().registry().is_empty());
+/// slot.replace(Engine::new(Renderer::new(Registry::builtin()), hub));
+/// assert!(!slot.get().renderer().registry().is_empty());
+/// ```
+#[derive(Clone)]
+pub struct EngineSlot(Arc<std::sync::RwLock<Engine>>);
+
+impl std::fmt::Debug for EngineSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("EngineSlot").finish_non_exhaustive()
+    }
+}
+
+impl EngineSlot {
+    /// A slot holding `engine`.
+    #[must_use]
+    pub fn new(engine: Engine) -> Self {
+        Self(Arc::new(std::sync::RwLock::new(engine)))
+    }
+
+    /// The current engine (a cheap clone: engines share their parts).
+    #[must_use]
+    pub fn get(&self) -> Engine {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the engine for the reconciles that start from now on.
+    pub fn replace(&self, engine: Engine) {
+        *self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner) = engine;
     }
 }
 

@@ -27,7 +27,7 @@ fn duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Reconciles KubeVela Applications (core.oam.dev/v1beta1) with the Vela-rs engine.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "vela-controller", version, about, args_override_self = true)]
 struct Args {
     /// The kubeconfig of the hub cluster (default: $KUBECONFIG, ~/.kube/config, or the pod's
@@ -68,6 +68,10 @@ struct Args {
     /// the same name.
     #[arg(long, default_value = "vela-system")]
     system_definition_namespace: String,
+    /// How often the stored definitions are read again (a changed one is used from the next
+    /// reconcile on); `0s`: only at start.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    definitions_refresh_period: Duration,
     /// How many ApplicationRevisions to keep per application.
     #[arg(long, default_value_t = 10)]
     application_revision_limit: usize,
@@ -201,8 +205,10 @@ async fn until_true(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
 
-/// The built-in definitions, then the hub's stored ones, then `--definitions` (each stronger).
-async fn registry(args: &Args, hub: &vela_multicluster::Fleet) -> Result<Registry> {
+/// The built-in definitions, then the hub's stored ones, then `--definitions` (each stronger),
+/// and what the stored ones were (kind, name and resourceVersion of each object, to notice a
+/// change).
+async fn load_registry(args: &Args, hub: &vela_multicluster::Fleet) -> Result<(Registry, Vec<String>)> {
     use vela_engine::definitions::{self, Skip};
     let mut registry = Registry::builtin();
     let ns = &args.system_definition_namespace;
@@ -224,7 +230,7 @@ async fn registry(args: &Args, hub: &vela_multicluster::Fleet) -> Result<Registr
             .load_path(p)
             .with_context(|| format!("load definitions from {}", p.display()))?;
     }
-    Ok(registry)
+    Ok((registry, stored.versions))
 }
 
 async fn run(args: Args) -> Result<ExitCode> {
@@ -245,14 +251,20 @@ async fn run(args: Args) -> Result<ExitCode> {
     settings.validate().map_err(|e| anyhow::anyhow!(e))?;
     let client = client(&args).await?;
     let fleet = Arc::new(vela_multicluster::Fleet::kube(client.clone()));
-    let registry = registry(&args, fleet.as_ref()).await?;
     let admission = Admission::new()
         .with_cross_namespace(args.allow_cross_namespace_resource)
         .with_resource_types(&args.allow_resource_types)
         .context("--allow-resource-types")?;
-    let engine = Engine::new(Renderer::new(registry), fleet)
-        .with_revision_limit(args.application_revision_limit)
-        .with_admission(admission);
+    let (registry, mut seen) = load_registry(&args, fleet.as_ref()).await?;
+    let build = {
+        let (fleet, admission, limit) = (fleet.clone(), admission.clone(), args.application_revision_limit);
+        move |registry: Registry| {
+            Engine::new(Renderer::new(registry), fleet.clone())
+                .with_revision_limit(limit)
+                .with_admission(admission.clone())
+        }
+    };
+    let engine = build(registry);
 
     let (stop_tx, stop) = watch::channel(false);
     on_signal(stop_tx);
@@ -312,13 +324,42 @@ async fn run(args: Args) -> Result<ExitCode> {
             let _ = halt_tx.send(());
         });
     }
-    Controller::new(client, engine, settings)
-        .with_metrics(metrics.clone())
+    let controller = Controller::new(client, engine, settings).with_metrics(metrics.clone());
+    let refresher = (!args.definitions_refresh_period.is_zero()).then(|| {
+        let (slot, period, args) = (
+            controller.engine_slot(),
+            args.definitions_refresh_period,
+            args.clone(),
+        );
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                match load_registry(&args, fleet.as_ref()).await {
+                    Ok((registry, now)) if now != seen => {
+                        tracing::info!(
+                            definitions = registry.len(),
+                            "stored definitions changed: rendering with them from now on"
+                        );
+                        slot.replace(build(registry));
+                        seen = now;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "reading the stored definitions again")
+                    }
+                }
+            }
+        })
+    });
+    controller
         .run(async {
             let _ = halt.await;
         })
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(r) = refresher {
+        r.abort();
+    }
     metrics.set_leader(false);
     if lost.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(ExitCode::FAILURE);

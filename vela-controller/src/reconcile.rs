@@ -10,7 +10,6 @@ use kube::runtime::controller::Action;
 use kube::{Api, Client};
 use serde_json::{Value, json};
 use tracing::Instrument as _;
-use vela_engine::Engine;
 use vela_model::application::Application;
 
 use crate::error::chain;
@@ -150,7 +149,7 @@ impl Settings {
 
 /// What every reconcile shares.
 pub(crate) struct Context {
-    pub(crate) engine: Engine,
+    pub(crate) engine: crate::controller::EngineSlot,
     pub(crate) client: Client,
     pub(crate) settings: Settings,
     pub(crate) metrics: Arc<Metrics>,
@@ -294,7 +293,12 @@ pub(crate) fn changed(meta: &Meta) -> Option<u64> {
 }
 
 impl Context {
-    pub(crate) fn new(engine: Engine, client: Client, settings: Settings, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(
+        engine: crate::controller::EngineSlot,
+        client: Client,
+        settings: Settings,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             engine,
             client,
@@ -362,6 +366,8 @@ impl Context {
             app: format!("{namespace}/{name}"),
             source: Box::new(source),
         };
+        // the engine of the definitions known now (they may be replaced between reconciles)
+        let engine = self.engine.get();
         let finalizers = meta.metadata.finalizers.clone().unwrap_or_default();
         let ours = finalizers.iter().any(|f| f == FINALIZER);
         if meta.metadata.deletion_timestamp.is_some() {
@@ -369,8 +375,7 @@ impl Context {
                 return Ok((Outcome::Gone, Action::await_change()));
             }
             let orphan = finalizers.iter().any(|f| f == ORPHAN_FINALIZER);
-            let removed = self
-                .engine
+            let removed = engine
                 .delete(namespace, name, orphan)
                 .await
                 .map_err(engine_error)?;
@@ -398,7 +403,7 @@ impl Context {
             // that reconcile delivers it (with the finalizer already in place)
             return Ok((Outcome::Success, Action::await_change()));
         }
-        let Some(app) = self.engine.get(namespace, name).await.map_err(engine_error)? else {
+        let Some(app) = engine.get(namespace, name).await.map_err(engine_error)? else {
             return Ok((Outcome::Gone, Action::await_change()));
         };
         // what `vela up` checks before storing an application, and KubeVela's webhook before
@@ -407,16 +412,11 @@ impl Context {
             .map_err(|p| engine_error(vela_engine::Error::Invalid(p)))?;
         app.validate()
             .map_err(|p| engine_error(vela_engine::Error::Invalid(p)))?;
-        self.engine
+        engine
             .renderer()
             .check_types(&app)
             .map_err(|e| engine_error(e.into()))?;
-        let Some(delivered) = self
-            .engine
-            .reconcile(namespace, name)
-            .await
-            .map_err(engine_error)?
-        else {
+        let Some(delivered) = engine.reconcile(namespace, name).await.map_err(engine_error)? else {
             return Ok((Outcome::Gone, Action::await_change()));
         };
         self.metrics.add_applies(delivered.applied.len());

@@ -44,6 +44,9 @@ pub struct Stored {
     pub definitions: Vec<Arc<dyn Definition>>,
     /// The objects not loaded: `Kind/name` and why.
     pub skipped: Vec<(String, Skip)>,
+    /// Every object read, as `Kind/name@resourceVersion`, in the order read: equal lists mean
+    /// nothing changed (a controller reads them again to notice a change).
+    pub versions: Vec<String>,
 }
 
 /// Why a stored definition was not loaded.
@@ -78,6 +81,7 @@ impl std::fmt::Debug for Stored {
         f.debug_struct("Stored")
             .field("definitions", &names)
             .field("skipped", &self.skipped)
+            .field("versions", &self.versions)
             .finish()
     }
 }
@@ -141,6 +145,8 @@ pub async fn stored(hub: &dyn Objects, namespace: &str) -> Result<Stored> {
         for object in objects {
             let name = object["metadata"]["name"].as_str().unwrap_or_default();
             let label = format!("{kind}/{name}");
+            let version = object["metadata"]["resourceVersion"].as_str().unwrap_or_default();
+            out.versions.push(format!("{label}@{version}"));
             match load(kind, name, object) {
                 Ok(def) => out.definitions.push(def),
                 Err(why) => out.skipped.push((label, why)),
@@ -259,6 +265,12 @@ mod tests {
         assert!(why.contains("ComponentDefinition/broken"), "{why}");
         assert_eq!(stored.skipped[1].1, Skip::NoCue);
         assert_eq!(stored.skipped[2].1.to_string(), "a native built-in (compiled in)");
+        assert_eq!(stored.versions.len(), 5);
+        assert!(
+            stored.versions[0].starts_with("ComponentDefinition/broken@"),
+            "{:?}",
+            stored.versions
+        );
         // the stored webservice replaces the built-in one
         let mut registry = Registry::builtin();
         stored.add_to(&mut registry);

@@ -37,7 +37,16 @@ async fn a_cue_definition_stored_in_the_hub_renders_applications() {
         .await
         .expect("store the definition");
     let _simulator = Simulator::start(hub.client(), &ns);
-    let controller = Controller::start(hub.kubeconfig(), &ns, &["--system-definition-namespace", &ns]);
+    let controller = Controller::start(
+        hub.kubeconfig(),
+        &ns,
+        &[
+            "--system-definition-namespace",
+            &ns,
+            "--definitions-refresh-period",
+            "1s",
+        ],
+    );
     controller.ready().await;
     let api = apps(hub, &ns);
     let hello = json!({"name": "hello", "type": "note", "properties": {"text": "hi"}});
@@ -66,6 +75,32 @@ async fn a_cue_definition_stored_in_the_hub_renders_applications() {
     );
     assert!(
         controller.logs().contains("loaded stored definitions"),
+        "{}",
+        controller.logs()
+    );
+
+    // a definition stored while the controller runs is used without a restart
+    let mut later = note.clone();
+    later.metadata.name = Some("later-note".into());
+    later.metadata.resource_version = None;
+    later.data["spec"]["schematic"]["cue"]["template"] = json!(NOTE.replace("stored", "later"));
+    defs.create(&PostParams::default(), &later)
+        .await
+        .expect("store another definition");
+    let late = json!({"name": "late", "type": "later-note", "properties": {"text": "yo"}});
+    api.create(&PostParams::default(), &application("late", &[late], json!({})))
+        .await
+        .expect("create an application of the new type");
+    status_until(&api, "late", "late running", running_at(1)).await;
+    let cm = cms.get("late").await.expect("the new definition's ConfigMap");
+    assert_eq!(
+        cm.data.unwrap_or_default().get("from").map(String::as_str),
+        Some("later"),
+        "{}",
+        controller.logs()
+    );
+    assert!(
+        controller.logs().contains("stored definitions changed"),
         "{}",
         controller.logs()
     );
