@@ -26,7 +26,8 @@ cargo test -p vela-e2e -- --include-ignored
 # `vela cluster join|list|probe|detach` with the hub and a member.
 cargo test -p vela-cli --test cli -- --include-ignored e2e_cluster
 # vela-controller as a real process (a kubeconfig) against the hub: lifecycle, pause, a broken
-# application beside good ones, leader election with two replicas, 50 SIGKILL crash trials,
+# application beside good ones, leader election with two replicas, 50 SIGKILL crash trials on the
+# hub and 24 across three clusters,
 # stored definitions, sharding, hostile applications, and an API server of its own restarted
 # under the controller (the testcluster binary).
 VELA_TESTCLUSTER_BIN="$(scripts/test-clusters.sh bin)" cargo test -p vela-controller --test e2e -- --include-ignored

@@ -31,7 +31,7 @@ const KILLS_DELIVERING: usize = 7;
 const KILLS_UPDATING: usize = 3;
 
 /// xorshift64*: enough randomness for kill times, and replayable from its seed.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -41,7 +41,7 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn millis(&mut self, lo: u64, hi: u64) -> Duration {
+    pub(crate) fn millis(&mut self, lo: u64, hi: u64) -> Duration {
         Duration::from_millis(lo + self.next() % (hi - lo))
     }
 }
@@ -75,12 +75,12 @@ fn app(name: &str) -> DynamicObject {
 /// Records the `lastExecuteTime` of every step the status shows as succeeded, per application
 /// revision, and every time one moves afterwards.
 #[derive(Default)]
-struct Steps {
-    seen: BTreeMap<(String, String, String), String>,
-    reruns: Vec<String>,
+pub(crate) struct Steps {
+    pub(crate) seen: BTreeMap<(String, String, String), String>,
+    pub(crate) reruns: Vec<String>,
 }
 
-async fn observe(apps: Api<DynamicObject>, steps: Arc<Mutex<Steps>>, stop: Arc<AtomicBool>) {
+pub(crate) async fn observe(apps: Api<DynamicObject>, steps: Arc<Mutex<Steps>>, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::Relaxed) {
         if let Ok(list) = apps.list(&ListParams::default()).await {
             let mut s = steps.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -117,7 +117,7 @@ async fn observe(apps: Api<DynamicObject>, steps: Arc<Mutex<Steps>>, stop: Arc<A
 
 /// Counts what the applications of `batch` were doing (phase, and the step running) when a
 /// kill came: the book reports it.
-async fn phases(api: &Api<DynamicObject>, batch: &[String], into: &mut BTreeMap<String, usize>) {
+pub(crate) async fn phases(api: &Api<DynamicObject>, batch: &[String], into: &mut BTreeMap<String, usize>) {
     for name in batch {
         let Ok(a) = api.get(name).await else { continue };
         let status = &a.data["status"];
@@ -136,7 +136,7 @@ async fn phases(api: &Api<DynamicObject>, batch: &[String], into: &mut BTreeMap<
     }
 }
 
-async fn deployments(api: &Api<Deployment>) -> BTreeMap<String, i64> {
+pub(crate) async fn deployments(api: &Api<Deployment>) -> BTreeMap<String, i64> {
     api.list(&ListParams::default())
         .await
         .expect("deployments")

@@ -6,12 +6,14 @@
 //!
 //! - [`lifecycle`]: create, update, delete, pause, a broken application, leader election;
 //! - [`crash`]: the controller killed with SIGKILL at random points of workflows and restarted;
+//! - [`crash_fleet`]: the same across three clusters, during multicluster deploys and collections;
 //! - [`definitions`]: a CUE definition stored in the hub renders applications;
 //! - [`sharding`]: a master that schedules, two shards that reconcile only their own;
 //! - [`hostile`]: applications built to hurt end as conditions while the others run;
 //! - [`restart`]: the API server restarted under the controller (a cluster of its own).
 
 mod crash;
+mod crash_fleet;
 mod definitions;
 mod hostile;
 mod lifecycle;
