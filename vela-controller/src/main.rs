@@ -72,6 +72,11 @@ struct Args {
     /// reconcile on); `0s`: only at start.
     #[arg(long, default_value = "30s", value_parser = duration)]
     definitions_refresh_period: Duration,
+    /// Keep DefinitionRevisions and schema ConfigMaps of the stored definitions, at most this
+    /// many revisions besides the latest per definition (KubeVela's default: 20); `0`: do not
+    /// write them. With sharding, only the master writes them.
+    #[arg(long, default_value_t = vela_engine::defrev::DEFAULT_LIMIT)]
+    definition_revision_limit: usize,
     /// How many ApplicationRevisions to keep per application.
     #[arg(long, default_value_t = 10)]
     application_revision_limit: usize,
@@ -233,6 +238,23 @@ async fn load_registry(args: &Args, hub: &vela_multicluster::Fleet) -> Result<(R
     Ok((registry, stored.versions))
 }
 
+/// Brings the DefinitionRevisions and schema ConfigMaps of the stored definitions up to date;
+/// a failure is logged (the next change tries again).
+async fn sync_revisions(hub: &vela_multicluster::Fleet, namespace: &str, registry: &Registry, limit: usize) {
+    match vela_engine::defrev::sync(hub, namespace, registry, limit).await {
+        Ok(done) => tracing::info!(
+            namespace,
+            definitions = done.definitions,
+            created = ?done.created,
+            deleted = ?done.deleted,
+            "definition revisions up to date"
+        ),
+        Err(e) => {
+            tracing::warn!(namespace, error = %vela_controller::error::chain(&e), "definition revisions")
+        }
+    }
+}
+
 async fn run(args: Args) -> Result<ExitCode> {
     let settings = Settings::new()
         .with_concurrency(args.concurrency)
@@ -325,22 +347,40 @@ async fn run(args: Args) -> Result<ExitCode> {
         });
     }
     let controller = Controller::new(client, engine, settings).with_metrics(metrics.clone());
-    let refresher = (!args.definitions_refresh_period.is_zero()).then(|| {
+    // the definitions' revisions and schemas are the master's work (KubeVela runs its definition
+    // controllers in the master shard only)
+    let revisions = Some(args.definition_revision_limit)
+        .filter(|n| *n > 0 && (!args.enable_sharding || args.shard_id == "master"));
+    let refresher = {
         let (slot, period, args) = (
             controller.engine_slot(),
             args.definitions_refresh_period,
             args.clone(),
         );
+        let mut registry = Some(slot.get().renderer().registry().clone());
         tokio::spawn(async move {
             loop {
+                if let (Some(limit), Some(registry)) = (revisions, registry.take()) {
+                    sync_revisions(
+                        fleet.as_ref(),
+                        &args.system_definition_namespace,
+                        &registry,
+                        limit,
+                    )
+                    .await;
+                }
+                if period.is_zero() {
+                    return;
+                }
                 tokio::time::sleep(period).await;
                 match load_registry(&args, fleet.as_ref()).await {
-                    Ok((registry, now)) if now != seen => {
+                    Ok((loaded, now)) if now != seen => {
                         tracing::info!(
-                            definitions = registry.len(),
+                            definitions = loaded.len(),
                             "stored definitions changed: rendering with them from now on"
                         );
-                        slot.replace(build(registry));
+                        registry = Some(loaded.clone());
+                        slot.replace(build(loaded));
                         seen = now;
                     }
                     Ok(_) => {}
@@ -350,16 +390,14 @@ async fn run(args: Args) -> Result<ExitCode> {
                 }
             }
         })
-    });
+    };
     controller
         .run(async {
             let _ = halt.await;
         })
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
-    if let Some(r) = refresher {
-        r.abort();
-    }
+    refresher.abort();
     metrics.set_leader(false);
     if lost.load(std::sync::atomic::Ordering::SeqCst) {
         return Ok(ExitCode::FAILURE);

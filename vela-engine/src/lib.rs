@@ -12,6 +12,7 @@ mod apply;
 mod collect;
 mod custom_policy;
 pub mod definitions;
+pub mod defrev;
 mod deliver;
 mod dispatch;
 mod error;

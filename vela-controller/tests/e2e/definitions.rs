@@ -6,6 +6,7 @@ use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use serde_json::json;
 use vela_test_support::cluster::Clusters;
 use vela_test_support::readiness::Simulator;
+use vela_test_support::wait;
 
 use crate::support::*;
 
@@ -103,5 +104,66 @@ async fn a_cue_definition_stored_in_the_hub_renders_applications() {
         controller.logs().contains("stored definitions changed"),
         "{}",
         controller.logs()
+    );
+
+    // revisions and schemas, as KubeVela's definition controllers keep them
+    let rar = ApiResource::from_gvk(&GroupVersionKind::gvk(
+        "core.oam.dev",
+        "v1beta1",
+        "DefinitionRevision",
+    ));
+    let revisions: Api<DynamicObject> = Api::namespaced_with(hub.client(), &ns, &rar);
+    for (def, rev) in [("note", "note-v1"), ("later-note", "later-note-v1")] {
+        wait::until(TIMEOUT, &format!("{rev} and {def}'s status"), || async {
+            let r = revisions.get_opt(rev).await.map_err(|e| e.to_string())?;
+            let d = defs.get(def).await.map_err(|e| e.to_string())?;
+            let latest = &d.data["status"]["latestRevision"];
+            match r {
+                Some(r) if latest["name"] == rev && latest["revision"] == 1 => Ok(Some(r)),
+                _ => Err(format!("{def} status: {}", d.data["status"])),
+            }
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
+    }
+    let rev = revisions.get("note-v1").await.expect("note-v1");
+    assert_eq!(rev.data["spec"]["definitionType"], "Component");
+    assert_eq!(
+        rev.metadata.labels.unwrap_or_default()["componentdefinition.oam.dev/name"],
+        "note"
+    );
+    let schema = cms
+        .get("component-schema-note")
+        .await
+        .expect("the schema ConfigMap");
+    let schema: serde_json::Value =
+        serde_json::from_str(&schema.data.unwrap_or_default()["openapi-v3-json-schema"]).expect("JSON");
+    assert_eq!(schema["required"], json!(["text"]));
+    assert!(
+        cms.get_opt("component-schema-note-v1")
+            .await
+            .expect("read")
+            .is_some()
+    );
+
+    // a changed template: revision 2
+    let mut changed = defs.get("note").await.expect("note");
+    changed.data["spec"]["schematic"]["cue"]["template"] = json!(NOTE.replace("stored", "changed"));
+    defs.replace("note", &PostParams::default(), &changed)
+        .await
+        .expect("change note");
+    wait::until(TIMEOUT, "note-v2", || async {
+        let d = defs.get("note").await.map_err(|e| e.to_string())?;
+        if d.data["status"]["latestRevision"]["name"] == "note-v2" {
+            Ok(Some(()))
+        } else {
+            Err(d.data["status"].to_string())
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
+    assert!(
+        revisions.get_opt("note-v1").await.expect("read").is_some(),
+        "v1 is kept"
     );
 }
