@@ -29,8 +29,11 @@ cargo test -p vela-cli --test cli -- --include-ignored e2e_cluster
 # application beside good ones, leader election with two replicas, 50 SIGKILL crash trials on the
 # hub and 24 across three clusters,
 # stored definitions, sharding, hostile applications, and an API server of its own restarted
-# under the controller (the testcluster binary).
-VELA_TESTCLUSTER_BIN="$(scripts/test-clusters.sh bin)" cargo test -p vela-controller --test e2e -- --include-ignored
+# under the controller (the testcluster binary), and `vela up` handing an Application to it (the
+# vela binary).
+cargo build -p vela-cli
+VELA_BIN="${CARGO_TARGET_DIR:-target}/debug/vela" VELA_TESTCLUSTER_BIN="$(scripts/test-clusters.sh bin)" \
+  cargo test -p vela-controller --test e2e -- --include-ignored
 # vela-workflow's kube-rs object backend and ConfigMap run store, against the first cluster.
 cargo test -p vela-workflow --features kube --test it -- --include-ignored kube_objects::
 echo "30-e2e: done after $((SECONDS - start))s"

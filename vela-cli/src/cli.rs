@@ -112,6 +112,10 @@ pub enum Command {
         /// How long `-w` waits, as a Go duration (`90s`, `5m`).
         #[arg(long, default_value = "5m", value_parser = parse_timeout)]
         timeout: std::time::Duration,
+        /// Run the workflow in this process even when a vela-controller leads the hub (by
+        /// default the Application is handed to it).
+        #[arg(long)]
+        local: bool,
         /// Assign the Application to this controller shard (the label
         /// `controller.core.oam.dev/scheduled-shard-id`), as KubeVela's `vela up -s`.
         #[arg(short = 's', long)]

@@ -41,6 +41,8 @@ pub struct Up<'a> {
     pub timeout: std::time::Duration,
     /// `-s/--shard-id`: the controller shard label to set.
     pub shard_id: Option<&'a str>,
+    /// `--local`: run the workflow here even when a controller leads the hub.
+    pub local: bool,
 }
 
 /// The label assigning an Application to a controller shard (vela-controller's
@@ -92,12 +94,21 @@ impl Up<'_> {
                  replicates nothing (the generated workflow names only topology and override policies)"
             );
         }
+        let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
+        if hub.embedded.is_none() && !self.local {
+            let hub_objects: &dyn vela_multicluster::Objects = hub.fleet.as_ref();
+            let holder = rt
+                .block_on(crate::handover::controller(hub_objects, jiff::Timestamp::now()))
+                .map_err(|e| anyhow::anyhow!("look for a running vela-controller: {e:#}"))?;
+            if let Some(holder) = holder {
+                return self.hand_over(&rt, &engine, &app, &holder, &hub.description);
+            }
+        }
         if hub.embedded.is_some() {
             eprintln!("No cluster configured: delivering to {}", hub.description);
         } else {
             eprintln!("Delivering to {}", hub.description);
         }
-        let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
         let timeout = self.timeout;
         let wait = self.wait;
         let (delivered, applied, collected) = rt
@@ -146,6 +157,51 @@ impl Up<'_> {
                 };
                 bail!("{}the application is {phase}{hint}", out)
             }
+        }
+    }
+}
+
+impl Up<'_> {
+    /// Stores the Application for the controller `holder` and, with `-w`, waits for its status.
+    fn hand_over(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        engine: &Engine,
+        app: &vela_render::vela_model::Application,
+        holder: &str,
+        place: &str,
+    ) -> Result<String> {
+        let (ns, name) = (app::namespace(app), app::name(app));
+        eprintln!("vela-controller ({holder}) leads {place}: handing the application to it");
+        let generation = rt
+            .block_on(engine.submit(app))
+            .map_err(|e| anyhow::anyhow!(chain(&e)))?;
+        let mut out =
+            format!("Application {ns}/{name} stored (generation {generation}) for vela-controller {holder}");
+        if !self.wait {
+            out.push_str("; `vela status` shows its progress\n");
+            return Ok(out);
+        }
+        let status = rt
+            .block_on(crate::handover::wait(engine, ns, name, generation, self.timeout))?
+            .unwrap_or_default();
+        let phase = status.phase.map_or("unknown", |p| p.as_str());
+        out.push_str(&format!("; phase {phase}\n"));
+        for s in status
+            .workflow
+            .iter()
+            .flat_map(|w| &w.steps)
+            .filter(|s| !s.message.is_empty())
+        {
+            out.push_str(&format!("  step {}: {}\n", s.name, s.message));
+        }
+        match phase {
+            "running" | "workflowSuspending" if status.observed_generation >= generation => Ok(out),
+            _ => bail!(
+                "{out}the application is {phase} after {}s (observed generation {} of {generation}; `vela status` shows progress)",
+                self.timeout.as_secs(),
+                status.observed_generation
+            ),
         }
     }
 }

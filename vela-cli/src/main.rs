@@ -24,6 +24,7 @@ mod commands;
 mod cue;
 mod defapply;
 mod deliver;
+mod handover;
 mod install;
 mod logging;
 mod tree;
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
             wait,
             timeout,
             shard_id,
+            local,
         } => deliver::Up {
             file: &file,
             definitions: &definitions,
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
             wait,
             timeout,
             shard_id: shard_id.as_deref(),
+            local,
         }
         .run(),
         Command::Status {

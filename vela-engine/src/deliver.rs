@@ -141,6 +141,35 @@ impl Engine {
             })
     }
 
+    /// Checks and stores `app` in the hub without reconciling it (for a hub where a controller
+    /// delivers Applications); returns the stored object's `metadata.generation`.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// use vela_engine::Engine;
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// let hub = Arc::new(vela_multicluster::Memory::new());
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), hub);
+    /// let app = vela_render::app::parse("apiVersion: core.oam.dev/v1beta1\nkind: Application\n\
+    ///     metadata: {name: web}\nspec: {components: [{name: web, type: worker, properties: {image: nginx}}]}").unwrap();
+    /// engine.submit(&app).await.unwrap();
+    /// assert!(engine.get("default", "web").await.unwrap().is_some());
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] and [`Error::Render`] (an unknown type) as [`Engine::up`];
+    /// [`Error::Cluster`] when the hub fails.
+    pub async fn submit(&self, app: &Application) -> Result<i64> {
+        app.validate()?;
+        self.renderer().check_types(app)?;
+        let (_, namespace) = identity(app);
+        let stored = self.store_app(app, &namespace).await?;
+        Ok(stored["metadata"]["generation"].as_i64().unwrap_or(0))
+    }
+
     /// Reconciles the stored application `namespace/name` once: prepares its revision, runs one
     /// pass of its workflow (a new revision restarts it), records what was applied in the
     /// generation's ResourceTracker, collects what earlier generations applied and this one

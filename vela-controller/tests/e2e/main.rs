@@ -10,11 +10,13 @@
 //! - [`definitions`]: a CUE definition stored in the hub renders applications;
 //! - [`sharding`]: a master that schedules, two shards that reconcile only their own;
 //! - [`hostile`]: applications built to hurt end as conditions while the others run;
-//! - [`restart`]: the API server restarted under the controller (a cluster of its own).
+//! - [`restart`]: the API server restarted under the controller (a cluster of its own);
+//! - [`handover`]: `vela up` hands an Application to a leading controller and waits.
 
 mod crash;
 mod crash_fleet;
 mod definitions;
+mod handover;
 mod hostile;
 mod lifecycle;
 mod restart;

@@ -1,0 +1,108 @@
+//! `vela up` on a hub where vela-controller runs: the Application is stored and the controller
+//! delivers it (two actors running one workflow would race), and `-w` waits for its status.
+//!
+//! A controller is taken to run when the Lease it holds as leader (`vela-system/vela-controller`,
+//! its `--leader-elect` defaults) has a holder and was renewed within its duration. `vela up
+//! --local` runs the workflow in the CLI anyway.
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use serde_json::Value;
+use vela_engine::Engine;
+use vela_multicluster::{Key, Objects};
+
+/// Where vela-controller's leader Lease is by default.
+pub(crate) const LEASE_NAMESPACE: &str = "vela-system";
+/// Its name.
+pub(crate) const LEASE_NAME: &str = "vela-controller";
+
+/// How often `-w` looks at the status.
+const POLL: Duration = Duration::from_millis(500);
+
+/// The holder of a live controller Lease in the hub, if any (a Lease whose last renewal plus
+/// its duration is still ahead of `now`).
+pub(crate) async fn controller(hub: &dyn Objects, now: jiff::Timestamp) -> Result<Option<String>> {
+    let key = Key {
+        cluster: String::new(),
+        api_version: "coordination.k8s.io/v1".into(),
+        kind: "Lease".into(),
+        namespace: LEASE_NAMESPACE.into(),
+        name: LEASE_NAME.into(),
+    };
+    let lease = match hub.get(&key).await {
+        Ok(found) => found,
+        // a hub that serves no Leases has no controller
+        Err(vela_multicluster::Error::Invalid { field, .. }) if field == "kind" => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(lease.and_then(|l| live_holder(&l, now)))
+}
+
+/// The holder of `lease` when it is still held at `now`.
+fn live_holder(lease: &Value, now: jiff::Timestamp) -> Option<String> {
+    let spec = &lease["spec"];
+    let holder = spec["holderIdentity"].as_str().filter(|h| !h.is_empty())?;
+    let renewed: jiff::Timestamp = spec["renewTime"].as_str()?.parse().ok()?;
+    let duration = spec["leaseDurationSeconds"].as_i64().unwrap_or(15);
+    let until = renewed
+        .checked_add(jiff::SignedDuration::from_secs(duration))
+        .ok()?;
+    (until > now).then(|| holder.to_owned())
+}
+
+/// Waits until the controller has reconciled `generation` of `namespace/name` and its phase
+/// settled (`running`, suspended, or failed), or `timeout`; returns the last status seen.
+pub(crate) async fn wait(
+    engine: &Engine,
+    namespace: &str,
+    name: &str,
+    generation: i64,
+    timeout: Duration,
+) -> Result<Option<vela_render::vela_model::application::Status>> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let Some(app) = engine.get(namespace, name).await? else {
+            bail!("application {namespace}/{name} disappeared");
+        };
+        let status = app.status;
+        let observed = status.as_ref().map_or(0, |s| s.observed_generation);
+        let phase = status.as_ref().and_then(|s| s.phase).map(|p| p.as_str());
+        let settled = matches!(
+            phase,
+            Some("running" | "workflowSuspending" | "workflowFailed" | "workflowTerminated")
+        );
+        if (observed >= generation && settled) || tokio::time::Instant::now() >= deadline {
+            return Ok(status);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lease(holder: &str, renewed: &str) -> Value {
+        json!({"spec": {"holderIdentity": holder, "renewTime": renewed, "leaseDurationSeconds": 15}})
+    }
+
+    #[test]
+    fn a_lease_is_live_until_its_renewal_plus_duration() {
+        let now: jiff::Timestamp = "2026-12-05T10:00:10Z".parse().unwrap();
+        assert_eq!(
+            live_holder(&lease("ctl-1", "2026-12-05T10:00:00.000000Z"), now).as_deref(),
+            Some("ctl-1")
+        );
+        assert_eq!(live_holder(&lease("ctl-1", "2026-12-05T09:59:54Z"), now), None);
+        assert_eq!(live_holder(&lease("", "2026-12-05T10:00:00Z"), now), None);
+        assert_eq!(live_holder(&json!({"spec": {"holderIdentity": "x"}}), now), None);
+    }
+
+    #[tokio::test]
+    async fn no_lease_no_controller() {
+        let hub = vela_multicluster::Memory::new();
+        assert_eq!(controller(&hub, jiff::Timestamp::now()).await.unwrap(), None);
+    }
+}
