@@ -207,7 +207,8 @@ impl Engine {
         app.metadata.namespace = Some(namespace.to_owned());
         let previous = app.status.clone().unwrap_or_default();
         let hub = self.clusters().as_ref();
-        let rev = revision::prepare(hub, &app, name, namespace, self.revision_limit).await?;
+        let registry = self.renderer().registry();
+        let rev = revision::prepare(hub, &app, registry, name, namespace, self.revision_limit).await?;
         let deliver = rev.app.clone();
         let wf = workflow::of(hub, &deliver, namespace).await?;
 

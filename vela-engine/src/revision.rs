@@ -15,6 +15,7 @@ use sha2::{Digest as _, Sha256};
 use vela_model::application::Application;
 use vela_model::labels::{annotation, label};
 use vela_multicluster::{Key, Objects};
+use vela_render::{Kind, Registry};
 
 use crate::{Error, Result};
 
@@ -36,16 +37,45 @@ pub(crate) struct Revision {
     pub(crate) app: Application,
 }
 
-/// The hash of what makes a revision: the spec and the publish version.
-pub(crate) fn hash(app: &Application) -> String {
+/// The hash of what makes a revision: the spec and the publish version, and with
+/// `app.oam.dev/autoUpdate: "true"` the digests of the definitions the spec uses (so that a
+/// changed definition makes a new revision, which renders and delivers again).
+pub(crate) fn hash(app: &Application, registry: &Registry) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::to_vec(&app.spec).unwrap_or_default());
     if let Some(v) = publish_version(app) {
         h.update(b"\0publishVersion\0");
         h.update(v.as_bytes());
     }
+    if auto_update(app) {
+        h.update(b"\0definitions\0");
+        let mut used: Vec<(Kind, &str)> = Vec::new();
+        for c in &app.spec.components {
+            used.push((Kind::Component, &c.type_));
+            used.extend(c.traits.iter().map(|t| (Kind::Trait, t.type_.as_str())));
+        }
+        used.extend(app.spec.policies.iter().map(|p| (Kind::Policy, p.type_.as_str())));
+        for (kind, type_) in used {
+            let digest = registry
+                .get(kind, type_)
+                .map_or_else(|_| "-".to_owned(), |d| d.digest());
+            h.update(type_.as_bytes());
+            h.update(b"=");
+            h.update(digest.as_bytes());
+            h.update(b";");
+        }
+    }
     let digest = h.finalize();
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether the application asks to be delivered again when its definitions change.
+fn auto_update(app: &Application) -> bool {
+    app.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(annotation::AUTO_UPDATE))
+        .is_some_and(|v| v == "true")
 }
 
 fn publish_version(app: &Application) -> Option<&str> {
@@ -63,11 +93,12 @@ fn publish_version(app: &Application) -> Option<&str> {
 pub(crate) async fn prepare(
     hub: &dyn Objects,
     app: &Application,
+    registry: &Registry,
     name: &str,
     namespace: &str,
     limit: usize,
 ) -> Result<Revision> {
-    let hash = hash(app);
+    let hash = hash(app, registry);
     // the common case, a spec the latest revision already holds: no listing
     if let Some(latest) = app.status.as_ref().and_then(|s| s.latest_revision.as_ref())
         && latest.revision_hash == hash
@@ -211,12 +242,12 @@ mod tests {
     #[test]
     fn the_hash_follows_the_spec_and_the_publish_version() {
         let mut app = Application::new("a", vela_model::application::Spec::with_components(vec![]));
-        let h1 = hash(&app);
+        let h1 = hash(&app, &Registry::builtin());
         assert_eq!(h1.len(), 16);
         app.metadata.annotations = Some(BTreeMap::from([(
             annotation::PUBLISH_VERSION.to_owned(),
             "v1".to_owned(),
         )]));
-        assert_ne!(hash(&app), h1);
+        assert_ne!(hash(&app, &Registry::builtin()), h1);
     }
 }

@@ -522,6 +522,18 @@ impl Definition for CueDefinition {
         self.source
     }
 
+    fn digest(&self) -> String {
+        crate::definition::digest_of(&[
+            self.meta.name.as_bytes(),
+            self.meta.kind.as_str().as_bytes(),
+            self.meta.version.as_deref().unwrap_or_default().as_bytes(),
+            serde_json::to_string(&self.meta.attributes)
+                .unwrap_or_default()
+                .as_bytes(),
+            self.template.as_bytes(),
+        ])
+    }
+
     fn validates_schema(&self) -> bool {
         false
     }

@@ -478,12 +478,51 @@ pub trait Definition: Send + Sync {
         Ok(())
     }
 
+    /// A digest of what the definition renders with (16 hex digits): equal digests render the
+    /// same. The provided method digests the metadata and the parameter schema (enough for
+    /// native definitions, whose code is the binary's); CUE definitions digest their template.
+    /// Applications annotated `app.oam.dev/autoUpdate` get a new revision when a definition
+    /// they use changes its digest.
+    ///
+    /// ```
+    /// use vela_render::{Kind, Registry};
+    /// let reg = Registry::builtin();
+    /// let web = reg.get(Kind::Component, "webservice").unwrap();
+    /// assert_eq!(web.digest().len(), 16);
+    /// assert_ne!(web.digest(), reg.get(Kind::Component, "worker").unwrap().digest());
+    /// ```
+    fn digest(&self) -> String {
+        let meta = self.meta();
+        digest_of(&[
+            meta.name.as_bytes(),
+            meta.kind.as_str().as_bytes(),
+            meta.version.as_deref().unwrap_or_default().as_bytes(),
+            serde_json::to_string(&meta.attributes)
+                .unwrap_or_default()
+                .as_bytes(),
+            serde_json::to_string(self.schema())
+                .unwrap_or_default()
+                .as_bytes(),
+        ])
+    }
+
     /// Whether the parameters should be checked against [`Definition::schema`] before
     /// rendering (native and schema-carrying definitions); CUE definitions validate while
     /// evaluating.
     fn validates_schema(&self) -> bool {
         true
     }
+}
+
+/// 16 hex digits of a SHA-256 of `parts` (each prefixed by its length).
+pub(crate) fn digest_of(parts: &[&[u8]]) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl fmt::Debug for dyn Definition {

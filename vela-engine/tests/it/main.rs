@@ -2,6 +2,7 @@
 
 mod admission;
 mod apply_remaining;
+mod auto_update;
 mod control_plane;
 mod custom_policy;
 mod embedded;
