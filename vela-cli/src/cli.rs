@@ -186,9 +186,17 @@ pub enum Command {
     /// WorkflowStepDefinition per built-in workflow step type. Objects already as wanted are
     /// left alone: a second run changes nothing and says so.
     ///
-    /// The controller (vela-core) is not installed yet: that comes in a later release. Until
-    /// then, `vela up` runs the delivery itself.
+    /// With --controller, vela-controller too: a ServiceAccount with least-privilege RBAC (a
+    /// ClusterRole for the kinds it manages, a Role for its Lease), a Deployment of
+    /// --controller-image and a Service for /metrics, in the same namespace. Without it, `vela
+    /// up` runs the delivery itself.
     Install {
+        /// Also install vela-controller (its RBAC, Deployment and Service).
+        #[arg(long)]
+        controller: bool,
+        /// The controller's image.
+        #[arg(long, requires = "controller", value_name = "IMAGE")]
+        controller_image: Option<String>,
         /// Print what would change, and change nothing.
         #[arg(long)]
         dry_run: bool,

@@ -26,6 +26,8 @@ pub struct Install<'a> {
     pub output: Option<DocumentFormat>,
     /// `--timeout`: how long a real hub may take to establish the CRDs.
     pub timeout: Duration,
+    /// `--controller`: also vela-controller, made with these options.
+    pub controller: Option<vela_engine::controller_install::ControllerOptions>,
 }
 
 impl Install<'_> {
@@ -51,6 +53,9 @@ impl Install<'_> {
                     .definition_objects(self.namespace)
                     .map_err(|e| anyhow::anyhow!(chain(&e)))?,
             );
+            if let Some(options) = &self.controller {
+                objects.extend(vela_engine::controller_install::objects(options));
+            }
             return Ok(match format {
                 DocumentFormat::Json => document(&Value::Array(objects), crate::cli::ListingFormat::Json)?,
                 DocumentFormat::Yaml => objects
@@ -72,9 +77,24 @@ impl Install<'_> {
             dry_run: self.dry_run,
             establish_timeout: real.then_some(self.timeout),
         };
-        let done = rt
+        let mut done = rt
             .block_on(engine.install(&options))
             .map_err(|e| anyhow::anyhow!(chain(&e)))?;
+        if let Some(controller) = &self.controller {
+            if hub.embedded.is_some() {
+                anyhow::bail!(
+                    "--controller: the embedded cluster runs no pods (`vela up` delivers there itself); \
+                     give a kubeconfig (--kubeconfig, --context or KUBECONFIG)"
+                );
+            }
+            let hub_objects: &dyn vela_multicluster::Objects = hub.fleet.as_ref();
+            for obj in vela_engine::controller_install::objects(controller) {
+                let installed = rt
+                    .block_on(vela_engine::install::sync(hub_objects, obj, self.dry_run))
+                    .map_err(|e| anyhow::anyhow!(chain(&e)))?;
+                done.push(installed);
+            }
+        }
         let mut out = String::new();
         let verb = |c: Change| match (self.dry_run, c) {
             (true, Change::Created) => "would be created",
@@ -113,10 +133,15 @@ impl Install<'_> {
             ));
         } else {
             out.push_str(&format!(
-                "{place}: {created} {}, {configured} {}, {unchanged} unchanged ({crds} CRDs, definitions in {}). The controller is not installed.\n",
+                "{place}: {created} {}, {configured} {}, {unchanged} unchanged ({crds} CRDs, definitions in {}). {}\n",
                 if self.dry_run { "to create" } else { "created" },
                 if self.dry_run { "to configure" } else { "configured" },
-                self.namespace
+                self.namespace,
+                if self.controller.is_some() {
+                    "vela-controller included."
+                } else {
+                    "The controller is not installed (--controller installs it)."
+                }
             ));
         }
         Ok(out)

@@ -114,6 +114,8 @@ fn main() -> ExitCode {
         }
         .run(),
         Command::Install {
+            controller,
+            controller_image,
             dry_run,
             output,
             timeout,
@@ -124,6 +126,18 @@ fn main() -> ExitCode {
             dry_run,
             output,
             timeout,
+            controller: controller.then(|| {
+                let mut options = vela_engine::controller_install::ControllerOptions {
+                    namespace: namespace
+                        .unwrap_or(vela_engine::install::DEFINITIONS_NAMESPACE)
+                        .to_owned(),
+                    ..Default::default()
+                };
+                if let Some(image) = controller_image {
+                    options.image = image;
+                }
+                options
+            }),
         }
         .run(),
         Command::Workflow {

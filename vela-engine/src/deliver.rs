@@ -441,13 +441,18 @@ impl Engine {
     pub async fn delete(&self, namespace: &str, name: &str, orphan: bool) -> Result<Option<Removed>> {
         let key = app_key(namespace, name);
         let owner = Owner::new(name, namespace);
-        if self.clusters().get_shared(&key).await?.is_none() {
+        let Some(stored) = self.clusters().get_shared(&key).await? else {
             return Ok(None);
-        }
+        };
+        // being deleted already (a controller's finalizer holds it): the API server removes it
+        // once the finalizer goes, so it is not deleted again (the controller needs no right to)
+        let deleting = !stored["metadata"]["deletionTimestamp"].is_null();
         let objects = collect::remove_all(self.clusters().as_ref(), &owner, orphan).await?;
         revision::delete_all(self.clusters().as_ref(), name, namespace).await?;
         run_store(self, namespace).delete(&run_key(name)).await?;
-        self.clusters().delete(&key).await?;
+        if !deleting {
+            self.clusters().delete(&key).await?;
+        }
         self.clusters().flush().await?;
         Ok(Some(Removed {
             objects,

@@ -10,6 +10,7 @@ use vela_workflow::step::StepType;
 pub mod admission;
 mod apply;
 mod collect;
+pub mod controller_install;
 mod custom_policy;
 pub mod definitions;
 pub mod defrev;

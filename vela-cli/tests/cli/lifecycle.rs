@@ -282,7 +282,7 @@ fn install_applies_crds_and_definitions_once_and_dry_run_writes_nothing() {
         lines[total - 1],
         format!(
             "Dry run against the embedded cluster at {}: {} to create, 0 to configure, 1 unchanged \
-             (12 CRDs, definitions in vela-system). The controller is not installed.",
+             (12 CRDs, definitions in vela-system). The controller is not installed (--controller installs it).",
             state.0.display(),
             total - 1
         )
@@ -292,7 +292,7 @@ fn install_applies_crds_and_definitions_once_and_dry_run_writes_nothing() {
     assert_eq!(install.code, 0, "{}", install.stderr);
     assert_eq!(install.stdout.matches(" created\n").count(), total - 1);
     assert!(install.stdout.ends_with(&format!(
-        ": {} created, 0 configured, 1 unchanged (12 CRDs, definitions in vela-system). The controller is not installed.\n",
+        ": {} created, 0 configured, 1 unchanged (12 CRDs, definitions in vela-system). The controller is not installed (--controller installs it).\n",
         total - 1
     )));
     for args in [&["install", &s][..], &["install", "--dry-run", &s][..]] {
@@ -322,7 +322,7 @@ fn install_applies_crds_and_definitions_once_and_dry_run_writes_nothing() {
         other.stdout
     );
     assert!(other.stdout.ends_with(&format!(
-        ": {} created, 0 configured, 12 unchanged (12 CRDs, definitions in platform). The controller is not installed.\n",
+        ": {} created, 0 configured, 12 unchanged (12 CRDs, definitions in platform). The controller is not installed (--controller installs it).\n",
         total - 12
     )));
 

@@ -11,7 +11,8 @@
 //! - [`sharding`]: a master that schedules, two shards that reconcile only their own;
 //! - [`hostile`]: applications built to hurt end as conditions while the others run;
 //! - [`restart`]: the API server restarted under the controller (a cluster of its own);
-//! - [`handover`]: `vela up` hands an Application to a leading controller and waits.
+//! - [`handover`]: `vela up` hands an Application to a leading controller and waits;
+//! - [`rbac`]: the installed ServiceAccount's least-privilege rules, used by a real controller.
 
 mod crash;
 mod crash_fleet;
@@ -19,6 +20,7 @@ mod definitions;
 mod handover;
 mod hostile;
 mod lifecycle;
+mod rbac;
 mod restart;
 mod sharding;
 mod support;

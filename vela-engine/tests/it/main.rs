@@ -3,6 +3,7 @@
 mod admission;
 mod apply_remaining;
 mod auto_update;
+mod chart;
 mod control_plane;
 mod custom_policy;
 mod embedded;

@@ -1,0 +1,79 @@
+//! `charts/vela-controller` renders, with its default values, exactly the objects
+//! `vela_engine::controller_install::objects` makes (the Namespace aside: Helm installs into an
+//! existing or `--create-namespace` one). A small renderer stands in for Helm: it knows only
+//! the expressions the template uses, and any other `{{` fails the test.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use vela_engine::controller_install::{ControllerOptions, objects};
+
+fn chart() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../charts/vela-controller")
+}
+
+/// The template with `name`, `namespace` and the default values.
+fn render(name: &str, namespace: &str) -> String {
+    let template = std::fs::read_to_string(chart().join("templates/controller.yaml")).expect("the template");
+    let values: Value =
+        vela_model::yaml::from_str(&std::fs::read_to_string(chart().join("values.yaml")).unwrap()).unwrap();
+    let chart_yaml: Value =
+        vela_model::yaml::from_str(&std::fs::read_to_string(chart().join("Chart.yaml")).unwrap()).unwrap();
+    assert_eq!(values["image"], "", "the default image comes from appVersion");
+    assert_eq!(values["extraArgs"], serde_json::json!([]));
+    assert_eq!(values["extraRules"], serde_json::json!([]));
+    let app_version = chart_yaml["appVersion"].as_str().unwrap();
+    assert_eq!(
+        app_version,
+        env!("CARGO_PKG_VERSION"),
+        "Chart.yaml appVersion follows the crates"
+    );
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in template.lines() {
+        let t = line.trim();
+        if t.starts_with("{{- range .Values.extraArgs") || t.starts_with("{{- with .Values.extraRules") {
+            skipping = true;
+            continue;
+        }
+        if skipping {
+            skipping = t != "{{- end }}";
+            continue;
+        }
+        let line = line
+            .replace("{{ .Release.Name }}", name)
+            .replace("{{ .Release.Namespace }}", namespace)
+            .replace("{{ .Values.replicas }}", &values["replicas"].to_string())
+            .replace(
+                "{{ .Values.image | default (printf \"ghcr.io/vela-rs/vela-controller:%s\" .Chart.AppVersion) }}",
+                &format!("ghcr.io/vela-rs/vela-controller:{app_version}"),
+            );
+        assert!(
+            !line.contains("{{"),
+            "an expression the test does not know: {line}"
+        );
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_chart_renders_the_objects_vela_install_applies() {
+    for (name, namespace) in [("vela-controller", "vela-system"), ("paas", "platform")] {
+        let rendered: Vec<Value> = vela_model::yaml::documents(&render(name, namespace)).expect("YAML");
+        let options = ControllerOptions {
+            name: name.into(),
+            namespace: namespace.into(),
+            ..Default::default()
+        };
+        let want: Vec<Value> = objects(&options)
+            .into_iter()
+            .filter(|o| o["kind"] != "Namespace")
+            .collect();
+        assert_eq!(rendered.len(), want.len());
+        for (got, want) in rendered.iter().zip(&want) {
+            assert_eq!(got, want, "{} {name}", want["kind"]);
+        }
+    }
+}
