@@ -88,7 +88,23 @@ impl Controller {
     /// [`crate::Error::Setting`] for invalid settings. A failing reconcile is not an error of
     /// `run`: it becomes a condition on its Application and is retried.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + Sync + 'static) -> Result<()> {
+        use futures_util::FutureExt as _;
         self.settings.validate()?;
+        let shutdown = shutdown.boxed().shared();
+        // standalone WorkflowRuns, beside the Applications (by the master only when sharded)
+        let runs = self
+            .settings
+            .sharding
+            .as_ref()
+            .is_none_or(crate::shard::Sharding::is_master)
+            .then(|| {
+                tokio::spawn(crate::runs::run(
+                    self.client.clone(),
+                    self.engine.clone(),
+                    self.settings.clone(),
+                    shutdown.clone(),
+                ))
+            });
         // metadata only (the API server sends PartialObjectMetadata): the cache holds no spec or
         // status, and an Application whose spec does not decode still reaches the reconciler
         // (which reports it)
@@ -157,6 +173,9 @@ impl Controller {
         gauges.abort();
         if let Some(s) = scheduler {
             s.abort();
+        }
+        if let Some(r) = runs {
+            let _ = r.await;
         }
         tracing::info!("stopped: no reconcile is running");
         Ok(())

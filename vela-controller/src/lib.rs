@@ -7,6 +7,7 @@ pub mod lease;
 pub mod metrics;
 pub mod ratelimit;
 pub mod reconcile;
+mod runs;
 pub mod serve;
 pub mod shard;
 

@@ -97,6 +97,12 @@ pub fn rules(options: &ControllerOptions) -> Vec<Value> {
             &["get", "update", "patch"],
         ),
         rule(&["core.oam.dev"], &["policies", "workflows"], READ),
+        rule(&["core.oam.dev"], &["workflowruns"], &["get", "list", "watch"]),
+        rule(
+            &["core.oam.dev"],
+            &["workflowruns/status"],
+            &["get", "update", "patch"],
+        ),
         rule(&[""], &["namespaces"], &["get", "list", "watch", "create"]),
         // the built-in definitions' kinds, and the workflow's context ConfigMaps
         rule(

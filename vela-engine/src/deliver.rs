@@ -540,7 +540,7 @@ fn decode_app(obj: &Value) -> Result<Application> {
 }
 
 /// The engine's clock, shared with each reconcile's workflow engine.
-struct ClockRef(Arc<dyn vela_workflow::time::Clock>);
+pub(crate) struct ClockRef(pub(crate) Arc<dyn vela_workflow::time::Clock>);
 
 impl vela_workflow::time::Clock for ClockRef {
     fn now(&self) -> vela_workflow::time::Timestamp {

@@ -29,6 +29,7 @@ mod revision;
 mod statekeep;
 mod tracker;
 mod workflow;
+pub mod workflow_run;
 
 pub use deliver::{Delivered, GC_CONDITION, Removed};
 pub use error::{Error, Result};

@@ -55,7 +55,7 @@ pub(crate) async fn of(hub: &dyn Objects, app: &Application, namespace: &str) ->
 }
 
 /// A `Workflow` object of the application's namespace.
-async fn external(hub: &dyn Objects, namespace: &str, name: &str) -> Result<Workflow> {
+pub(crate) async fn external(hub: &dyn Objects, namespace: &str, name: &str) -> Result<Workflow> {
     let key = Key {
         cluster: String::new(),
         api_version: "core.oam.dev/v1alpha1".into(),
@@ -86,6 +86,16 @@ pub(crate) fn registry(engine: &Engine, delivery: &Arc<Delivery>) -> Result<Regi
         .register("deploy", Deploy(delivery.clone()))
         .register("apply-component", ApplyComponent(delivery.clone()))
         .register("apply-remaining", ApplyRemaining(delivery.clone()));
+    for (name, step) in &engine.steps {
+        registry.register_arc(name.clone(), step.clone());
+    }
+    Ok(registry)
+}
+
+/// The step types of a standalone WorkflowRun: vela-workflow's built-ins and the ones added
+/// with [`Engine::with_step`] (no Application: no `deploy` or `apply-component`).
+pub(crate) fn run_registry(engine: &Engine) -> Result<Registry> {
+    let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http(engine)?);
     for (name, step) in &engine.steps {
         registry.register_arc(name.clone(), step.clone());
     }

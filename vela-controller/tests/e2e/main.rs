@@ -12,7 +12,8 @@
 //! - [`hostile`]: applications built to hurt end as conditions while the others run;
 //! - [`restart`]: the API server restarted under the controller (a cluster of its own);
 //! - [`handover`]: `vela up` hands an Application to a leading controller and waits;
-//! - [`rbac`]: the installed ServiceAccount's least-privilege rules, used by a real controller.
+//! - [`rbac`]: the installed ServiceAccount's least-privilege rules, used by a real controller;
+//! - [`runs`]: standalone WorkflowRuns.
 
 mod crash;
 mod crash_fleet;
@@ -22,5 +23,6 @@ mod hostile;
 mod lifecycle;
 mod rbac;
 mod restart;
+mod runs;
 mod sharding;
 mod support;

@@ -73,7 +73,11 @@ fn the_chart_renders_the_objects_vela_install_applies() {
             .collect();
         assert_eq!(rendered.len(), want.len());
         for (got, want) in rendered.iter().zip(&want) {
-            assert_eq!(got, want, "{} {name}", want["kind"]);
+            assert_eq!(
+                got, want,
+                "{} {name} (regenerate the chart with scripts/gen-controller-chart.py)",
+                want["kind"]
+            );
         }
     }
 }

@@ -14,3 +14,4 @@ mod policies;
 mod post_dispatch;
 mod replication;
 mod support;
+mod workflow_run;

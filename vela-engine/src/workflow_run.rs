@@ -1,0 +1,144 @@
+//! Standalone `WorkflowRun`s (`core.oam.dev/v1alpha1`): a workflow run without an Application,
+//! as KubeVela's workflow controller runs them.
+//!
+//! One [`Engine::reconcile_run`] is one pass: the steps come from `spec.workflowSpec.steps` or
+//! the `Workflow` named by `spec.workflowRef` (in the run's namespace), `spec.mode` sets the
+//! step modes, `spec.context` is merged into the run context (`context.name` and
+//! `context.namespace` are the run's); the step types are vela-workflow's built-ins and those
+//! added with [`Engine::with_step`] (`deploy` and `apply-component` need an Application and are
+//! not offered). The run state is kept in the ConfigMap `workflowrun-<name>-context` of the
+//! run's namespace, so a restarted controller resumes; the run status is written to the
+//! WorkflowRun's `status`. A run that finished is not run again.
+
+use serde_json::{Value, json};
+use vela_multicluster::Key;
+use vela_workflow::store::{ConfigMaps, Store as _};
+use vela_workflow::{RunPhase, Workflow};
+
+use crate::{Engine, Error, Result};
+
+const API_VERSION: &str = "core.oam.dev/v1alpha1";
+
+/// What one pass over a WorkflowRun did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPass {
+    /// The run phase after the pass.
+    pub phase: RunPhase,
+    /// When to look again (`None`: the run is over, or waits for a resume).
+    pub requeue_after: Option<std::time::Duration>,
+}
+
+fn run_key(namespace: &str, name: &str) -> Key {
+    Key {
+        cluster: String::new(),
+        api_version: API_VERSION.into(),
+        kind: "WorkflowRun".into(),
+        namespace: namespace.into(),
+        name: name.into(),
+    }
+}
+
+impl Engine {
+    /// Runs one pass of the WorkflowRun `namespace/name` (see the [module docs](self)); `None`
+    /// when there is no such run.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// use vela_engine::Engine;
+    /// use vela_multicluster::Objects;
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// let hub = Arc::new(vela_multicluster::Memory::new());
+    /// hub.apply("", serde_json::json!({
+    ///     "apiVersion": "core.oam.dev/v1alpha1", "kind": "WorkflowRun",
+    ///     "metadata": {"name": "hello", "namespace": "default"},
+    ///     "spec": {"workflowSpec": {"steps": [{"name": "say", "type": "print-message-in-status",
+    ///         "properties": {"message": "hi"}}]}},
+    /// })).await.unwrap();
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), hub);
+    /// let pass = engine.reconcile_run("default", "hello").await.unwrap().unwrap();
+    /// assert_eq!(pass.phase, vela_workflow::RunPhase::Succeeded);
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Placement`] when `spec.workflowRef` names no Workflow, [`Error::Stored`] for a
+    /// malformed run or Workflow, [`Error::Workflow`] for an invalid workflow,
+    /// [`Error::Store`] and [`Error::Cluster`] when the hub fails.
+    pub async fn reconcile_run(&self, namespace: &str, name: &str) -> Result<Option<RunPass>> {
+        let hub = self.clusters().as_ref();
+        let key = run_key(namespace, name);
+        let Some(run) = hub.get(&key).await? else {
+            return Ok(None);
+        };
+        let workflow = self.run_workflow(&run, namespace, name).await?;
+        let store = ConfigMaps::new(self.clusters().clone(), "", namespace, "workflowrun-");
+        let state_key = format!("{name}-context");
+        let mut state = store.load(&state_key).await?.unwrap_or_default();
+        if state.status.finished {
+            return Ok(Some(RunPass {
+                phase: state.status.phase,
+                requeue_after: None,
+            }));
+        }
+        let registry = crate::workflow::run_registry(self)?;
+        let mut engine = vela_workflow::Engine::new(registry).with_config(self.workflow.clone());
+        if let Some(clock) = &self.clock {
+            engine = engine.with_clock(crate::deliver::ClockRef(clock.clone()));
+        }
+        let mut context = json!({"name": name, "namespace": namespace, "workflowName": name});
+        if let Some(extra) = run["spec"]["context"].as_object() {
+            for (k, v) in extra {
+                if !matches!(k.as_str(), "name" | "namespace") {
+                    context[k] = v.clone();
+                }
+            }
+        }
+        let outcome = engine.reconcile(&workflow, &context, &mut state).await?;
+        store.save(&state_key, &state).await?;
+        let status = serde_json::to_value(&state.status).unwrap_or(Value::Null);
+        if run["status"] != status {
+            hub.set_status(&key, status).await?;
+        }
+        hub.flush().await?;
+        Ok(Some(RunPass {
+            phase: outcome.phase,
+            requeue_after: outcome.requeue_after,
+        }))
+    }
+
+    /// The workflow a run runs: its inline steps, or its `workflowRef`; `spec.mode` over either.
+    async fn run_workflow(&self, run: &Value, namespace: &str, name: &str) -> Result<Workflow> {
+        let spec = &run["spec"];
+        let malformed = |message: String| Error::Stored {
+            what: format!("WorkflowRun {namespace}/{name}"),
+            source: serde_json::Error::io(std::io::Error::other(message)),
+        };
+        let mut workflow = match (spec["workflowSpec"].is_object(), spec["workflowRef"].as_str()) {
+            (true, None) => serde_json::from_value::<Workflow>(
+                json!({"steps": spec["workflowSpec"]["steps"]}),
+            )
+            .map_err(|source| Error::Stored {
+                what: format!("WorkflowRun {namespace}/{name} spec.workflowSpec"),
+                source,
+            })?,
+            (false, Some(r)) => crate::workflow::external(self.clusters().as_ref(), namespace, r).await?,
+            _ => {
+                return Err(malformed(
+                    "spec: exactly one of workflowSpec and workflowRef is expected".into(),
+                ));
+            }
+        };
+        if !spec["mode"].is_null() {
+            workflow.mode =
+                Some(
+                    serde_json::from_value(spec["mode"].clone()).map_err(|source| Error::Stored {
+                        what: format!("WorkflowRun {namespace}/{name} spec.mode"),
+                        source,
+                    })?,
+                );
+        }
+        Ok(workflow)
+    }
+}
