@@ -278,12 +278,15 @@ async fn run(args: Args) -> Result<ExitCode> {
         .with_resource_types(&args.allow_resource_types)
         .context("--allow-resource-types")?;
     let (registry, mut seen) = load_registry(&args, fleet.as_ref()).await?;
+    let render_stats = Arc::new(vela_engine::RenderStats::default());
     let build = {
         let (fleet, admission, limit) = (fleet.clone(), admission.clone(), args.application_revision_limit);
+        let stats = render_stats.clone();
         move |registry: Registry| {
             Engine::new(Renderer::new(registry), fleet.clone())
                 .with_revision_limit(limit)
                 .with_admission(admission.clone())
+                .with_render_stats(stats.clone())
         }
     };
     let engine = build(registry);
@@ -291,6 +294,7 @@ async fn run(args: Args) -> Result<ExitCode> {
     let (stop_tx, stop) = watch::channel(false);
     on_signal(stop_tx);
     let metrics = Arc::new(Metrics::default());
+    metrics.set_render_stats(render_stats);
     let listener = serve::bind(args.metrics_addr).await?;
     let bound = listener.local_addr().context("the metrics address")?;
     tracing::info!(addr = %bound, "serving /metrics, /healthz and /readyz");

@@ -9,6 +9,9 @@
 //! | `vela_controller_applies_total` | counter | objects written by reconciles (apply requests that changed something) |
 //! | `vela_controller_collections_total` | counter | objects deleted: garbage of earlier generations, and what deleted Applications owned |
 //! | `vela_controller_workflow_steps{phase}` | gauge | steps (sub-steps included) of the Applications' current workflows by phase: `succeeded`, `failed`, `skipped`, `running`, `pending`, `suspending`, as last reconciled |
+//! | `vela_controller_renders_total` | counter | components rendered (render cache misses) |
+//! | `vela_controller_render_cache_hits_total` | counter | components found already rendered |
+//! | `vela_controller_render_seconds_total` | counter | time spent rendering components |
 //! | `vela_controller_leader` | gauge | 1 while this replica reconciles (leader, or leader election off) |
 //! | `vela_controller_ready` | gauge | 1 once the Application cache is filled |
 
@@ -100,6 +103,8 @@ pub struct Metrics {
     collections: AtomicU64,
     leader: AtomicBool,
     ready: AtomicBool,
+    /// The engines' render counts (set once the engine is built).
+    render_stats: std::sync::OnceLock<std::sync::Arc<vela_engine::RenderStats>>,
     /// Step counts by phase ([`PHASES`] order) of each Application's last reconcile.
     steps: std::sync::Mutex<std::collections::HashMap<(String, String), [u32; PHASES.len()]>>,
 }
@@ -206,6 +211,12 @@ impl Metrics {
         self.steps
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reports the render counts of the engines that count into `stats`
+    /// ([`vela_engine::Engine::with_render_stats`]); the first call wins.
+    pub fn set_render_stats(&self, stats: std::sync::Arc<vela_engine::RenderStats>) {
+        let _ = self.render_stats.set(stats);
     }
 
     /// Sets the number of Applications in the cache.
@@ -315,6 +326,32 @@ impl Metrics {
         }
         for (phase, total) in PHASES.iter().zip(totals) {
             let _ = writeln!(out, "{name}{{phase=\"{}\"}} {total}", phase.as_str());
+        }
+        if let Some(stats) = self.render_stats.get() {
+            for (name, kind, help, value) in [
+                (
+                    "vela_controller_renders_total",
+                    "counter",
+                    "Components rendered (render cache misses).",
+                    stats.renders().to_string(),
+                ),
+                (
+                    "vela_controller_render_cache_hits_total",
+                    "counter",
+                    "Components found already rendered.",
+                    stats.hits().to_string(),
+                ),
+                (
+                    "vela_controller_render_seconds_total",
+                    "counter",
+                    "Time spent rendering components.",
+                    stats.seconds().to_string(),
+                ),
+            ] {
+                let _ = writeln!(out, "# HELP {name} {help}");
+                let _ = writeln!(out, "# TYPE {name} {kind}");
+                let _ = writeln!(out, "{name} {value}");
+            }
         }
         out
     }

@@ -328,10 +328,13 @@ impl Delivery {
     ) -> std::result::Result<Arc<vela_render::ComponentManifest>, String> {
         let app = task.app;
         let render = || {
-            renderer
+            let started = std::time::Instant::now();
+            let rendered = renderer
                 .render_component(app, task.index, comp, task.comps_json)
                 .map(Arc::new)
-                .map_err(|e| crate::error::chain(&e))
+                .map_err(|e| crate::error::chain(&e));
+            self.engine.render_stats.rendered(started.elapsed());
+            rendered
         };
         let Some(app_inputs) = task.app_inputs else {
             return render();
@@ -347,6 +350,7 @@ impl Delivery {
             &serde_json::to_vec(&renderer.options().cluster_version).map_err(|e| e.to_string())?,
         ]);
         if let Some(kept) = self.engine.renders.get(&key) {
+            self.engine.render_stats.hit();
             return Ok(kept);
         }
         let manifest = render()?;

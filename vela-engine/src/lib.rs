@@ -34,6 +34,7 @@ pub mod workflow_run;
 pub use deliver::{Delivered, GC_CONDITION, Removed};
 pub use error::{Error, Result};
 pub use operate::Operation;
+pub use renders::RenderStats;
 pub use resources::Tracked;
 
 /// The Application engine: delivers Applications to clusters and keeps track of what they own.
@@ -58,6 +59,8 @@ pub struct Engine {
     admission: admission::Admission,
     /// Rendered components shared by every reconcile of this engine (and its clones).
     renders: Arc<renders::Renders>,
+    /// How much rendering was done.
+    render_stats: Arc<renders::RenderStats>,
     /// The version of each cluster (`context.clusterVersion`), asked once per cluster.
     versions: Arc<std::sync::Mutex<std::collections::HashMap<String, serde_json::Value>>>,
 }
@@ -96,6 +99,7 @@ impl Engine {
             revision_limit: revision::DEFAULT_LIMIT,
             admission: admission::Admission::default(),
             renders: Arc::new(renders::Renders::new(renders::DEFAULT_CAPACITY)),
+            render_stats: Arc::default(),
             versions: Arc::default(),
         }
     }
@@ -190,6 +194,30 @@ impl Engine {
     pub fn with_render_cache(mut self, capacity: usize) -> Self {
         self.renders = Arc::new(renders::Renders::new(capacity));
         self
+    }
+
+    /// Counts into `stats` (shared with other engines, or read by a metrics endpoint).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use vela_engine::{Engine, RenderStats};
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// let stats = Arc::new(RenderStats::default());
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), Arc::new(vela_multicluster::Memory::new()))
+    ///     .with_render_stats(stats.clone());
+    /// assert!(Arc::ptr_eq(engine.render_stats(), &stats));
+    /// ```
+    #[must_use]
+    pub fn with_render_stats(mut self, stats: Arc<RenderStats>) -> Self {
+        self.render_stats = stats;
+        self
+    }
+
+    /// What the engine rendered so far.
+    #[must_use]
+    pub fn render_stats(&self) -> &Arc<RenderStats> {
+        &self.render_stats
     }
 
     /// The renderer the engine uses.

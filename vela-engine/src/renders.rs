@@ -31,6 +31,53 @@ pub(crate) fn fingerprint(parts: &[&[u8]]) -> Fingerprint {
     hash.finalize().into()
 }
 
+/// Counts of the renders an engine did: components rendered (cache misses), found rendered
+/// (hits), and the time spent rendering. Shared by the engines built with the same
+/// [`Engine::with_render_stats`](crate::Engine::with_render_stats), so a controller that
+/// replaces its engine keeps counting.
+///
+/// ```
+/// let stats = vela_engine::RenderStats::default();
+/// assert_eq!((stats.renders(), stats.hits(), stats.seconds()), (0, 0, 0.0));
+/// ```
+#[derive(Debug, Default)]
+pub struct RenderStats {
+    renders: std::sync::atomic::AtomicU64,
+    hits: std::sync::atomic::AtomicU64,
+    micros: std::sync::atomic::AtomicU64,
+}
+
+impl RenderStats {
+    pub(crate) fn rendered(&self, took: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.renders.fetch_add(1, Relaxed);
+        self.micros
+            .fetch_add(u64::try_from(took.as_micros()).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    pub(crate) fn hit(&self) {
+        self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Components rendered.
+    #[must_use]
+    pub fn renders(&self) -> u64 {
+        self.renders.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Components found already rendered.
+    #[must_use]
+    pub fn hits(&self) -> u64 {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Seconds spent rendering.
+    #[must_use]
+    pub fn seconds(&self) -> f64 {
+        self.micros.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
+    }
+}
+
 /// Rendered components by fingerprint, at most `capacity` of them (first in, first out).
 #[derive(Debug)]
 pub(crate) struct Renders {

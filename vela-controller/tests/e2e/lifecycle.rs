@@ -107,6 +107,16 @@ async fn an_application_runs_an_update_collects_and_deletion_through_the_finaliz
         .expect("collections");
     assert!(collected >= 1.0, "{collected}");
     assert_eq!(controller.metric("vela_controller_leader").await, Some(1.0));
+    let renders = controller
+        .metric("vela_controller_renders_total")
+        .await
+        .expect("renders");
+    assert!(renders >= 2.0, "web and jobs were rendered: {renders}");
+    let seconds = controller
+        .metric("vela_controller_render_seconds_total")
+        .await
+        .expect("render time");
+    assert!(seconds > 0.0, "{seconds}");
 
     // deleting through the finalizer removes everything it owned
     api.delete("shop", &DeleteParams::default())

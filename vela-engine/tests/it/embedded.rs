@@ -520,3 +520,20 @@ async fn templates_see_the_version_of_the_cluster_they_render_for() {
     );
     assert_eq!(cluster.server_version("").await.unwrap().unwrap()["minor"], 33);
 }
+
+#[tokio::test]
+async fn renders_are_counted_and_later_passes_find_them_rendered() {
+    let (engine, cluster) = engine();
+    engine.up(&app(SHOP)).await.unwrap();
+    let stats = engine.render_stats().clone();
+    assert_eq!(
+        (stats.renders(), stats.hits()),
+        (2, 0),
+        "web and worker rendered once each"
+    );
+    cluster.simulate_readiness("").unwrap();
+    engine.reconcile("default", "shop").await.unwrap().unwrap();
+    assert_eq!(stats.renders(), 2, "nothing they depend on changed");
+    assert!(stats.hits() >= 2, "{}", stats.hits());
+    assert!(stats.seconds() > 0.0);
+}
