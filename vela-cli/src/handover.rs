@@ -51,6 +51,34 @@ fn live_holder(lease: &Value, now: jiff::Timestamp) -> Option<String> {
     (until > now).then(|| holder.to_owned())
 }
 
+/// The annotation `vela workflow` sets (to the time of the operation) so that the controller,
+/// which watches Applications' metadata, reconciles at once after an operation changed the
+/// run state.
+pub(crate) const OPERATION_ANNOTATION: &str = "app.oam.dev/workflow-operation-time";
+
+/// Wakes the controller for `namespace/name` (a merge patch of [`OPERATION_ANNOTATION`]).
+pub(crate) async fn wake(hub: &dyn Objects, namespace: &str, name: &str) -> anyhow::Result<()> {
+    let key = Key {
+        cluster: String::new(),
+        api_version: "core.oam.dev/v1beta1".into(),
+        kind: "Application".into(),
+        namespace: namespace.into(),
+        name: name.into(),
+    };
+    let Some(mut app) = hub.get(&key).await? else {
+        bail!("application {namespace}/{name} disappeared");
+    };
+    if let Some(m) = app.as_object_mut() {
+        m.remove("status");
+    }
+    app["metadata"]["annotations"][OPERATION_ANNOTATION] = Value::String(jiff::Timestamp::now().to_string());
+    if let Some(meta) = app["metadata"].as_object_mut() {
+        meta.remove("managedFields");
+    }
+    hub.apply("", app).await?;
+    Ok(())
+}
+
 /// Waits until the controller has reconciled `generation` of `namespace/name` and its phase
 /// settled (`running`, suspended, or failed), or `timeout`; returns the last status seen.
 pub(crate) async fn wait(

@@ -71,8 +71,24 @@ impl Engine {
         name: &str,
         operation: Operation,
     ) -> Result<Option<Delivered>> {
-        let Some(app) = self.get(namespace, name).await? else {
+        if !self.record_operation(namespace, name, operation).await? {
             return Ok(None);
+        }
+        self.reconcile(namespace, name).await
+    }
+
+    /// Applies `operation` to the stored run state of `namespace/name` without reconciling
+    /// (for a hub where a controller runs the workflow: it continues from the changed state at
+    /// its next reconcile). Returns `false` when there is no such application.
+    ///
+    /// # Errors
+    /// [`Error::Operation`](crate::Error::Operation) when the operation does not apply (resume
+    /// of a workflow that is not suspended, restart from a step that did not fail, ...);
+    /// [`Error::Store`](crate::Error::Store) and [`Error::Cluster`](crate::Error::Cluster) when
+    /// the hub fails.
+    pub async fn record_operation(&self, namespace: &str, name: &str, operation: Operation) -> Result<bool> {
+        let Some(app) = self.get(namespace, name).await? else {
+            return Ok(false);
         };
         let store = run_store(self, namespace);
         let mut state = store.load(&run_key(name)).await?.unwrap_or_default();
@@ -88,6 +104,7 @@ impl Engine {
             }
         }
         store.save(&run_key(name), &state).await?;
-        self.reconcile(namespace, name).await
+        self.clusters().flush().await?;
+        Ok(true)
     }
 }

@@ -99,11 +99,69 @@ async fn vela_up_hands_the_application_to_a_leading_controller_and_waits() {
         .expect("the success counter");
     assert!(reconciled >= 2.0, "{reconciled}");
 
-    api.delete("handed", &DeleteParams::default())
-        .await
-        .expect("delete");
-    wait::for_deletion(&api, "handed", TIMEOUT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
+    // an approval step: `vela up` returns at the suspension, `vela workflow resume` resumes it
+    // through the controller
+    let gated = dir.join("gated.yaml");
+    std::fs::write(
+        &gated,
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: gated}\n\
+         spec:\n  components:\n    - {name: gated-jobs, type: worker, properties: {image: busybox}}\n\
+         \x20 workflow:\n    steps:\n      - {name: approve, type: suspend}\n\
+         \x20     - {name: deploy, type: apply-component, properties: {component: gated-jobs}}\n",
+    )
+    .unwrap();
+    let vela = |args: &[&str]| {
+        let out = Command::new(vela_bin())
+            .arg("--kubeconfig")
+            .arg(hub.kubeconfig())
+            .args(args)
+            .env_remove("VELA_STATE")
+            .output()
+            .expect("run vela");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = vela(&[
+        "up",
+        "-f",
+        gated.to_str().unwrap(),
+        "-n",
+        &ns,
+        "-w",
+        "--timeout",
+        "60s",
+    ]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.ends_with("; phase workflowSuspending\n  step approve: Suspended by field suspend\n"),
+        "{stdout}"
+    );
+    assert!(
+        deployments.get_opt("gated-jobs").await.expect("read").is_none(),
+        "held by the approval step"
+    );
+    let (ok, stdout, stderr) = vela(&["workflow", "resume", "gated", "-n", &ns]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "Application {ns}/gated: operation recorded; vela-controller handover-ctl continues the workflow \
+             (`vela status` shows it)\n"
+        )
+    );
+    status_until(&api, "gated", "gated running after the resume", running_at(1)).await;
+    assert!(deployments.get_opt("gated-jobs").await.expect("read").is_some());
+
+    for name in ["handed", "gated"] {
+        api.delete(name, &DeleteParams::default()).await.expect("delete");
+    }
+    for name in ["handed", "gated"] {
+        wait::for_deletion(&api, name, TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
