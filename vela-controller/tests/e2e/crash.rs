@@ -30,6 +30,25 @@ const APPS_PER_ROUND: usize = 8;
 const KILLS_DELIVERING: usize = 7;
 const KILLS_UPDATING: usize = 3;
 
+/// The number of kills (`trials_var`, else `default`) and the random seed (`VELA_CRASH_SEED`,
+/// else the clock's nanoseconds, odd).
+pub(crate) fn trials_and_seed(trials_var: &str, default: usize) -> (usize, u64) {
+    let trials = std::env::var(trials_var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    let seed = std::env::var("VELA_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+                | 1
+        });
+    (trials, seed)
+}
+
 /// xorshift64*: enough randomness for kill times, and replayable from its seed.
 pub(crate) struct Rng(pub(crate) u64);
 
@@ -154,19 +173,7 @@ pub(crate) async fn deployments(api: &Api<Deployment>) -> BTreeMap<String, i64> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the test clusters (scripts/test-clusters.sh up 1)"]
 async fn a_controller_killed_at_random_points_resumes_every_workflow_without_rerunning_or_orphaning() {
-    let trials: usize = std::env::var("VELA_CRASH_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let seed: u64 = std::env::var("VELA_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-                | 1
-        });
+    let (trials, seed) = trials_and_seed("VELA_CRASH_TRIALS", 50);
     eprintln!("crash trials: {trials} kills, VELA_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let clusters = Clusters::at_least(1).await.expect("the test clusters");

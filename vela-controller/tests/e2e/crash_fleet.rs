@@ -21,7 +21,7 @@ use vela_test_support::cluster::Clusters;
 use vela_test_support::readiness::Simulator;
 use vela_test_support::wait;
 
-use crate::crash::{Rng, Steps, deployments, observe, phases};
+use crate::crash::{Rng, Steps, deployments, observe, phases, trials_and_seed};
 use crate::support::*;
 
 const APPS_PER_ROUND: usize = 4;
@@ -51,19 +51,7 @@ fn spec(name: &str, members: &[String], with_c: bool) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the test clusters (scripts/test-clusters.sh up 3)"]
 async fn a_controller_killed_during_multicluster_deploys_and_collections_loses_nothing() {
-    let trials: usize = std::env::var("VELA_CRASH_FLEET_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(24);
-    let seed: u64 = std::env::var("VELA_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-                | 1
-        });
+    let (trials, seed) = trials_and_seed("VELA_CRASH_FLEET_TRIALS", 24);
     eprintln!("fleet crash trials: {trials} kills, VELA_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let clusters = Clusters::at_least(3).await.expect("the test clusters");

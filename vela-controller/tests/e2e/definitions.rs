@@ -22,12 +22,7 @@ async fn a_cue_definition_stored_in_the_hub_renders_applications() {
     let ns = ns.name().to_owned();
     install(hub, &ns).await;
     // stored in the test's namespace, which this controller reads as its definitions namespace
-    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(
-        "core.oam.dev",
-        "v1beta1",
-        "ComponentDefinition",
-    ));
-    let defs: Api<DynamicObject> = Api::namespaced_with(hub.client(), &ns, &ar);
+    let defs = component_definitions(hub, &ns);
     let note: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "core.oam.dev/v1beta1", "kind": "ComponentDefinition",
         "metadata": {"name": "note"},

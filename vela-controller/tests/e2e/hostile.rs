@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use kube::Api;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
+use kube::api::{DynamicObject, PostParams};
 use serde_json::{Value, json};
 use vela_test_support::cluster::Clusters;
 use vela_test_support::readiness::Simulator;
@@ -64,12 +64,7 @@ async fn hostile_applications_end_as_conditions_while_the_others_are_delivered()
     let ns = hub.test_namespace("ctl-hostile").await.expect("a namespace");
     let ns = ns.name().to_owned();
     install(hub, &ns).await;
-    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(
-        "core.oam.dev",
-        "v1beta1",
-        "ComponentDefinition",
-    ));
-    store_definitions(&Api::namespaced_with(hub.client(), &ns, &ar)).await;
+    store_definitions(&component_definitions(hub, &ns)).await;
     let _simulator = Simulator::start(hub.client(), &ns);
     let controller = Controller::start(hub.kubeconfig(), &ns, &["--system-definition-namespace", &ns]);
     controller.ready().await;

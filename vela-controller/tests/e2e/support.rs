@@ -43,6 +43,16 @@ pub(crate) fn apps(hub: &Cluster, namespace: &str) -> Api<DynamicObject> {
     Api::namespaced_with(hub.client(), namespace, &ar)
 }
 
+/// The ComponentDefinitions of `namespace`.
+pub(crate) fn component_definitions(hub: &Cluster, namespace: &str) -> Api<DynamicObject> {
+    let ar = ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(
+        "core.oam.dev",
+        "v1beta1",
+        "ComponentDefinition",
+    ));
+    Api::namespaced_with(hub.client(), namespace, &ar)
+}
+
 pub(crate) fn trackers(hub: &Cluster) -> Api<DynamicObject> {
     let ar = ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(
         "core.oam.dev",
