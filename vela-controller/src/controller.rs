@@ -37,6 +37,7 @@ pub struct Controller {
     engine: EngineSlot,
     settings: Settings,
     metrics: Arc<Metrics>,
+    impersonation: Option<Arc<crate::impersonation::Impersonation>>,
 }
 
 impl std::fmt::Debug for Controller {
@@ -58,6 +59,7 @@ impl Controller {
             engine: EngineSlot::new(engine),
             settings,
             metrics: Arc::default(),
+            impersonation: None,
         }
     }
 
@@ -65,6 +67,14 @@ impl Controller {
     #[must_use]
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = metrics;
+        self
+    }
+
+    /// Delivers the objects of Applications annotated
+    /// [`SERVICE_ACCOUNT`](crate::impersonation::SERVICE_ACCOUNT) as that service account.
+    #[must_use]
+    pub fn with_impersonation(mut self, impersonation: crate::impersonation::Impersonation) -> Self {
+        self.impersonation = Some(Arc::new(impersonation));
         self
     }
 
@@ -137,12 +147,9 @@ impl Controller {
                     std::future::pending::<()>(),
                 ))
             });
-        let ctx = Arc::new(Context::new(
-            self.engine,
-            self.client,
-            self.settings.clone(),
-            self.metrics,
-        ));
+        let mut ctx = Context::new(self.engine, self.client, self.settings.clone(), self.metrics);
+        ctx.impersonation = self.impersonation;
+        let ctx = Arc::new(ctx);
         tracing::info!(
             concurrency = self.settings.concurrency,
             resync_s = self.settings.resync.as_secs(),

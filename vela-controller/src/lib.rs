@@ -3,6 +3,7 @@
 
 pub mod controller;
 pub mod error;
+pub mod impersonation;
 pub mod lease;
 pub mod metrics;
 pub mod ratelimit;

@@ -106,6 +106,10 @@ struct Args {
     /// The most components an Application may have (a larger one gets a `Parsed` condition).
     #[arg(long, default_value_t = vela_controller::reconcile::DEFAULT_MAX_COMPONENTS)]
     max_application_components: usize,
+    /// Deliver the objects of an Application annotated `app.oam.dev/service-account-name` as
+    /// that service account of its namespace (`=false`: always as the controller).
+    #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    enable_impersonation: bool,
     /// Reconcile only the Applications labelled
     /// `controller.core.oam.dev/scheduled-shard-id=<--shard-id>` (KubeVela's sharding).
     #[arg(long)]
@@ -154,7 +158,8 @@ fn identity() -> String {
     format!("{host}_{}_{started}", std::process::id())
 }
 
-async fn client(args: &Args) -> Result<kube::Client> {
+/// The hub client, its configuration, and the rate limit it goes through (`None`: unlimited).
+async fn client(args: &Args) -> Result<(kube::Client, kube::Config, Option<RateLimitLayer>)> {
     use kube::config::{KubeConfigOptions, Kubeconfig};
     let config = if args.kubeconfig.is_none() && args.context.is_none() {
         // the pod's service account, else ~/.kube/config
@@ -175,13 +180,14 @@ async fn client(args: &Args) -> Result<kube::Client> {
             .await
             .with_context(|| format!("use the kubeconfig {from}"))?
     };
-    let builder = kube::client::ClientBuilder::try_from(config).context("build the Kubernetes client")?;
+    let builder =
+        kube::client::ClientBuilder::try_from(config.clone()).context("build the Kubernetes client")?;
     if args.kube_api_qps == 0.0 {
-        return Ok(builder.build());
+        return Ok((builder.build(), config, None));
     }
     let limit =
         RateLimitLayer::new(args.kube_api_qps, args.kube_api_burst).map_err(|e| anyhow::anyhow!(e))?;
-    Ok(builder.with_layer(&limit).build())
+    Ok((builder.with_layer(&limit).build(), config, Some(limit)))
 }
 
 /// Completes `stop` on SIGTERM or ctrl-c.
@@ -271,7 +277,7 @@ async fn run(args: Args) -> Result<ExitCode> {
             None
         });
     settings.validate().map_err(|e| anyhow::anyhow!(e))?;
-    let client = client(&args).await?;
+    let (client, config, limit) = client(&args).await?;
     let fleet = Arc::new(vela_multicluster::Fleet::kube(client.clone()));
     let admission = Admission::new()
         .with_cross_namespace(args.allow_cross_namespace_resource)
@@ -350,7 +356,11 @@ async fn run(args: Args) -> Result<ExitCode> {
             let _ = halt_tx.send(());
         });
     }
-    let controller = Controller::new(client, engine, settings).with_metrics(metrics.clone());
+    let mut controller = Controller::new(client, engine, settings).with_metrics(metrics.clone());
+    if args.enable_impersonation {
+        controller =
+            controller.with_impersonation(vela_controller::impersonation::Impersonation::new(config, limit));
+    }
     // the definitions' revisions and schemas are the master's work (KubeVela runs its definition
     // controllers in the master shard only)
     let revisions = Some(args.definition_revision_limit)

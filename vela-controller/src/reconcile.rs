@@ -153,6 +153,8 @@ pub(crate) struct Context {
     pub(crate) client: Client,
     pub(crate) settings: Settings,
     pub(crate) metrics: Arc<Metrics>,
+    /// Delivering as an Application's service account (`None`: impersonation off).
+    pub(crate) impersonation: Option<Arc<crate::impersonation::Impersonation>>,
     /// Failures in a row per Application, for the backoff.
     failures: Mutex<HashMap<(String, String), u32>>,
 }
@@ -304,6 +306,7 @@ impl Context {
             client,
             settings,
             metrics,
+            impersonation: None,
             failures: Mutex::default(),
         }
     }
@@ -366,8 +369,18 @@ impl Context {
             app: format!("{namespace}/{name}"),
             source: Box::new(source),
         };
-        // the engine of the definitions known now (they may be replaced between reconciles)
-        let engine = self.engine.get();
+        // the engine of the definitions known now (they may be replaced between reconciles),
+        // delivering as the Application's service account when it names one
+        let mut engine = self.engine.get();
+        let account = meta
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(crate::impersonation::SERVICE_ACCOUNT))
+            .filter(|a| !a.is_empty());
+        if let (Some(account), Some(imp)) = (account, &self.impersonation) {
+            engine = imp.engine_for(&engine, namespace, name, account)?;
+        }
         let finalizers = meta.metadata.finalizers.clone().unwrap_or_default();
         let ours = finalizers.iter().any(|f| f == FINALIZER);
         if meta.metadata.deletion_timestamp.is_some() {

@@ -104,6 +104,8 @@ pub fn rules(options: &ControllerOptions) -> Vec<Value> {
             &["get", "update", "patch"],
         ),
         rule(&[""], &["namespaces"], &["get", "list", "watch", "create"]),
+        // app.oam.dev/service-account-name: deliver as the Application's service account
+        rule(&[""], &["serviceaccounts"], &["impersonate"]),
         // the built-in definitions' kinds, and the workflow's context ConfigMaps
         rule(
             &[""],

@@ -226,6 +226,27 @@ impl Engine {
         &self.renderer
     }
 
+    /// This engine delivering through `clusters` instead (the same renderer, caches and
+    /// settings): for a controller that delivers one Application's objects with another
+    /// identity.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use vela_engine::Engine;
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), Arc::new(vela_multicluster::Memory::new()));
+    /// let other: Arc<dyn vela_multicluster::Objects> = Arc::new(vela_multicluster::Memory::new());
+    /// assert!(Arc::ptr_eq(engine.with_clusters(other.clone()).clusters(), &other));
+    /// ```
+    #[must_use]
+    pub fn with_clusters(&self, clusters: Arc<dyn Objects>) -> Self {
+        Self {
+            clusters,
+            ..self.clone()
+        }
+    }
+
     /// The clusters the engine delivers to.
     #[must_use]
     pub fn clusters(&self) -> &Arc<dyn Objects> {

@@ -13,13 +13,15 @@
 //! - [`restart`]: the API server restarted under the controller (a cluster of its own);
 //! - [`handover`]: `vela up` hands an Application to a leading controller and waits;
 //! - [`rbac`]: the installed ServiceAccount's least-privilege rules, used by a real controller;
-//! - [`runs`]: standalone WorkflowRuns.
+//! - [`runs`]: standalone WorkflowRuns;
+//! - [`impersonation`]: an Application delivered as its service account.
 
 mod crash;
 mod crash_fleet;
 mod definitions;
 mod handover;
 mod hostile;
+mod impersonation;
 mod lifecycle;
 mod rbac;
 mod restart;

@@ -1,0 +1,84 @@
+//! Impersonation: an Application annotated `app.oam.dev/service-account-name` is delivered as
+//! that service account, so it can do only what the account may; the same spec without the
+//! annotation is delivered as the controller.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::Api;
+use kube::api::PostParams;
+use serde_json::json;
+use vela_multicluster::Objects;
+use vela_test_support::cluster::Clusters;
+use vela_test_support::readiness::Simulator;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the test clusters (scripts/test-clusters.sh up 1)"]
+async fn an_application_of_a_service_account_can_do_only_what_the_account_may() {
+    let clusters = Clusters::at_least(1).await.expect("the test clusters");
+    let hub = clusters.hub();
+    let ns = hub.test_namespace("ctl-imp").await.expect("a namespace");
+    let ns = ns.name().to_owned();
+    install(hub, &ns).await;
+    // the account may manage Deployments and nothing else
+    let fleet = vela_multicluster::Fleet::kube(hub.client());
+    for obj in [
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "deployer", "namespace": ns}}),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "deployer", "namespace": ns},
+            "rules": [{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]}]}),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "deployer", "namespace": ns},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "deployer"},
+            "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": ns}]}),
+    ] {
+        fleet.apply("", obj).await.expect("the account and its rights");
+    }
+    let _simulator = Simulator::start(hub.client(), &ns);
+    let controller = Controller::start(hub.kubeconfig(), &ns, &[]);
+    controller.ready().await;
+    let api = apps(hub, &ns);
+    let as_deployer = json!({"app.oam.dev/service-account-name": "deployer"});
+    api.create(
+        &PostParams::default(),
+        &application("jobs-only", &[worker("jobs-only")], as_deployer.clone()),
+    )
+    .await
+    .expect("create");
+    let web = |name: &str| json!({"name": name, "type": "webservice", "properties": {"image": "nginx", "ports": [{"port": 80, "expose": true}]}});
+    api.create(
+        &PostParams::default(),
+        &application("with-service", &[web("web-a")], as_deployer),
+    )
+    .await
+    .expect("create");
+    api.create(
+        &PostParams::default(),
+        &application("as-controller", &[web("web-b")], json!({})),
+    )
+    .await
+    .expect("create");
+
+    // a Deployment is within the account's rights
+    status_until(&api, "jobs-only", "jobs-only running", running_at(1)).await;
+    // a Service is not: the API server refuses the account, and the step says so
+    let status = status_until(&api, "with-service", "with-service refused", |s| {
+        s["workflow"]["steps"].as_array().is_some_and(|steps| {
+            steps
+                .iter()
+                .any(|st| st["message"].as_str().is_some_and(|m| m.contains("forbidden")))
+        })
+    })
+    .await;
+    let message = status["workflow"]["steps"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains(&format!("system:serviceaccount:{ns}:deployer")),
+        "{message}"
+    );
+    assert!(message.contains("services"), "{message}");
+    // the controller's own identity delivers the same spec
+    status_until(&api, "as-controller", "as-controller running", running_at(1)).await;
+    let deployments: Api<Deployment> = Api::namespaced(hub.client(), &ns);
+    assert!(deployments.get_opt("web-b").await.expect("read").is_some());
+}
