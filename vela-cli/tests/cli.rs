@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 
 #[path = "cli/addon.rs"]
 mod addon;
+#[path = "cli/addon_helm.rs"]
+mod addon_helm;
 #[path = "cli/checks.rs"]
 mod checks;
 #[path = "cli/cluster.rs"]
