@@ -11,8 +11,9 @@
 //! each checked again. When the index gives a package's `digest`, its sha256 must match.
 //!
 //! Credentials are KubeVela's: `username` and `password` in the registry entry, sent as basic
-//! auth. KubeVela's `token` and `tokenSecretRef` belong to `oci://` registries only and are
-//! refused on an `http(s)://` one ([`HelmSource::from_settings`]).
+//! auth to the registry's own origin only (a package URL on another server gets none).
+//! KubeVela's `token` and `tokenSecretRef` belong to `oci://` registries only and are refused on
+//! an `http(s)://` one ([`HelmSource::from_settings`]).
 //!
 //! ```no_run
 //! # async fn demo() -> vela_addons::helm::Result<()> {
@@ -349,9 +350,12 @@ impl HelmRegistry {
         })
     }
 
+    /// A `GET` of `url`, with the basic-auth credentials only when `url` is on the registry's
+    /// own origin (scheme, host and port): an index cannot send them to another server.
     fn request(&self, url: &str) -> vela_http::Request {
         let req = vela_http::Request::get(url);
-        if self.source.username.is_empty() && self.source.password.is_empty() {
+        let same_origin = url::Url::parse(url).is_ok_and(|u| u.origin() == self.base.origin());
+        if !same_origin || (self.source.username.is_empty() && self.source.password.is_empty()) {
             return req;
         }
         use base64::Engine as _;
@@ -516,6 +520,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.request("http://h/x").headers["Authorization"], "Basic dTpw");
+        // credentials stay on the registry's origin
+        for elsewhere in ["http://other/x.tgz", "https://h/x.tgz", "http://h:8080/x.tgz"] {
+            assert!(r.request(elsewhere).headers.is_empty(), "{elsewhere}");
+        }
     }
 
     #[test]
