@@ -105,7 +105,7 @@ fn helm_registries_list_enable_and_upgrade_versions() {
     index += &publish(work.path(), &repo, "base", "0.1.0", "");
     std::fs::write(repo.join("index.yaml"), index).unwrap();
     // "Basic base64(ops:hunter2)"
-    let url = serve(repo, "Basic b3BzOmh1bnRlcjI=");
+    let url = serve(repo.clone(), "Basic b3BzOmh1bnRlcjI=");
     let add = |extra: &[&str]| {
         let mut args = vec![
             "addon",
@@ -246,5 +246,25 @@ fn helm_registries_list_enable_and_upgrade_versions() {
             .any(|l| l.starts_with("base") && l.ends_with("enabled (0.1.0)")),
         "{}",
         list.stdout
+    );
+    // a package whose bytes are not what the index says is refused, naming the file
+    let index = std::fs::read_to_string(repo.join("index.yaml")).unwrap();
+    let entry = index.find("version: 1.0.0").unwrap();
+    let digest = entry + index[entry..].find("digest: ").unwrap() + "digest: ".len();
+    let tampered = format!("{}{}{}", &index[..digest], "0".repeat(64), &index[digest + 64..]);
+    std::fs::write(repo.join("index.yaml"), tampered).unwrap();
+    let refused = run(
+        &["addon", "upgrade", "helmy", "--version", "1.0.0", allow, &s],
+        None,
+        &[],
+    );
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("registry hub: helmy-1.0.0.tgz: sha256 digest is ")
+            && refused.stderr.contains("(refused)"),
+        "{}",
+        refused.stderr
     );
 }
