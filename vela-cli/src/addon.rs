@@ -202,9 +202,17 @@ impl Enable<'_> {
                 Source::Helm(_) => None,
             })
             .collect();
+        let has_helm = sources.iter().any(|s| matches!(s, Source::Helm(_)));
         if let Some(path) = locate(self.addon, &locals, sources.is_empty()) {
             let addon = Addon::load(&path).with_context(|| format!("load addon {}", path.display()))?;
-            return Ok((addon, "local".into()));
+            // a local copy of another version than the one asked for gives way to a helm
+            // registry that may have it
+            let other = self
+                .version
+                .is_some_and(|v| !same_version(&addon.meta.version, v));
+            if !(other && has_helm) {
+                return Ok((addon, "local".into()));
+            }
         }
         if let Some((f, registry)) = rt.block_on(fetch_helm(sources, indexes, self.addon, self.version))? {
             eprintln!(

@@ -268,3 +268,93 @@ fn helm_registries_list_enable_and_upgrade_versions() {
         refused.stderr
     );
 }
+
+#[test]
+fn the_first_registry_wins_unless_it_lacks_the_requested_version() {
+    let state = State::new("addon-helm-order");
+    let s = state.arg();
+    let work = tempfile::tempdir().unwrap();
+    let repo = work.path().join("repo");
+    let local = work.path().join("local");
+    std::fs::create_dir_all(&repo).unwrap();
+    let mut index = String::from("apiVersion: v1\nentries:\n  helmy:\n");
+    index += &publish(work.path(), &repo, "helmy", "1.0.0", "");
+    std::fs::write(repo.join("index.yaml"), index).unwrap();
+    // a local registry, added first, holds helmy 0.9.0
+    std::fs::create_dir_all(local.join("helmy")).unwrap();
+    std::fs::write(local.join("helmy/metadata.yaml"), "name: helmy\nversion: 0.9.0\n").unwrap();
+    let url = serve(repo, "Basic b3BzOmh1bnRlcjI=");
+    let allow = "--allow-private-registry";
+    let l = local.to_str().unwrap();
+    let add = run(&["addon", "registry", "add", "mine", "--path", l, &s], None, &[]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let add = run(
+        &[
+            "addon",
+            "registry",
+            "add",
+            "hub",
+            "--type",
+            "helm",
+            "--endpoint",
+            &url,
+            "--username",
+            "ops",
+            "--password",
+            "hunter2",
+            allow,
+            &s,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let first = run(&["addon", "enable", "helmy", "--dry-run", allow, &s], None, &[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stdout.contains("addons.oam.dev/version: 0.9.0"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("addons.oam.dev/registry: local"),
+        "{}",
+        first.stdout
+    );
+    let asked = run(
+        &[
+            "addon",
+            "enable",
+            "helmy",
+            "--version",
+            "1.0.0",
+            "--dry-run",
+            allow,
+            &s,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(asked.code, 0, "{}", asked.stderr);
+    assert!(
+        asked.stdout.contains("addons.oam.dev/version: 1.0.0"),
+        "{}",
+        asked.stdout
+    );
+    assert!(
+        asked.stdout.contains("addons.oam.dev/registry: hub"),
+        "{}",
+        asked.stdout
+    );
+    let list = run(&["addon", "list", allow, &s], None, &[]);
+    let helmy = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("helmy"))
+        .unwrap_or_default();
+    assert!(
+        helmy.contains(" local ") && helmy.contains("[0.9.0]"),
+        "{}",
+        list.stdout
+    );
+}
