@@ -20,7 +20,7 @@ use vela_engine::Engine;
 use vela_multicluster::{Key, Objects};
 use vela_render::Renderer;
 
-use crate::addon_registry::{Source, fetch_helm, indexes, sources};
+use crate::addon_registry::{Source, dependencies, fetch_helm, indexes, sources};
 use crate::cli::ListingFormat;
 use crate::cluster::HubArgs;
 use crate::commands::{document, table};
@@ -98,47 +98,9 @@ impl Enable<'_> {
             // highest version that fits); without one they must be enabled already, as with
             // KubeVela's `vela addon enable DIR`
             if !sources.is_empty() {
-                // the first registry that has an addon wins
-                let mut available: BTreeMap<String, (Vec<vela_addons::Meta>, usize)> = BTreeMap::new();
-                for (i, s) in sources.iter().enumerate().rev() {
-                    match (s, &indexes[i]) {
-                        (Source::Local(dir), _) => {
-                            for (name, (meta, _)) in registry_addons(dir)? {
-                                available.insert(name, (vec![meta], i));
-                            }
-                        }
-                        (Source::Helm(_), Some(index)) => {
-                            for (name, versions) in &index.entries {
-                                let metas = versions.iter().map(|v| v.meta()).collect();
-                                available.insert(name.clone(), (metas, i));
-                            }
-                        }
-                        (Source::Helm(_), None) => {}
-                    }
-                }
-                let metas: vela_addons::resolve::Available = available
-                    .iter()
-                    .map(|(name, (metas, _))| (name.clone(), metas.clone()))
-                    .collect();
                 let installed = installed(&**hub.fleet.hub()).await?;
-                for dep in vela_addons::resolve::plan(&addon.meta, &installed, &metas)? {
-                    let i = available[&dep.name].1;
-                    let (dep_addon, registry) = match (&sources[i], &indexes[i]) {
-                        (Source::Helm(h), Some(index)) => {
-                            let f = h.fetch(index, &dep.name, Some(&dep.version)).await?;
-                            (f.addon, h.name().to_string())
-                        }
-                        (Source::Local(dir), _) => {
-                            let path = registry_addons(dir)?
-                                .remove(&dep.name)
-                                .map(|(_, p)| p)
-                                .ok_or_else(|| anyhow!("addon {} left {}", dep.name, dir.display()))?;
-                            let a = Addon::load(&path)
-                                .with_context(|| format!("load addon {}", path.display()))?;
-                            (a, "local".to_string())
-                        }
-                        (Source::Helm(h), None) => bail!("registry {} cannot be read", h.name()),
-                    };
+                for (dep_addon, registry) in dependencies(&sources, &indexes, &addon.meta, &installed).await?
+                {
                     out.push_str(
                         &enable(
                             &dep_addon,
@@ -249,28 +211,6 @@ fn same_version(have: &str, want: &str) -> bool {
             (vela_addons::resolve::parse_version(have), vela_addons::resolve::parse_version(want)),
             (Ok(a), Ok(b)) if a == b
         )
-}
-
-/// The addons of a local registry directory, by name: their metadata and directory.
-fn registry_addons(dir: &Path) -> Result<BTreeMap<String, (vela_addons::Meta, PathBuf)>> {
-    let mut out = BTreeMap::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("read the addon registry {}", dir.display()))?;
-    for e in entries.filter_map(std::result::Result::ok) {
-        let path = e.path();
-        let meta_file = path.join("metadata.yaml");
-        let Ok(text) = std::fs::read_to_string(&meta_file) else {
-            continue;
-        };
-        match vela_addons::Meta::parse(&text) {
-            Ok(meta) if !meta.name.is_empty() => {
-                out.insert(meta.name.clone(), (meta, path));
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!("Warning: {}: {e}", path.display()),
-        }
-    }
-    Ok(out)
 }
 
 /// The enabled addons and their versions (the labels of their Applications).

@@ -8,6 +8,7 @@
 //! `VELA_ALLOW_PRIVATE_REGISTRY=true`) is given, and then only the registry's own host is let
 //! through.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -101,6 +102,112 @@ pub(crate) async fn fetch_helm(
         }
     }
     Ok(None)
+}
+
+/// The dependencies of `meta` that are not enabled yet, in the order to enable them (each the
+/// highest version that fits, from the first registry that has it), loaded, with their
+/// registry's name. A helm index does not say what an addon depends on, so each planned helm
+/// package is downloaded and the plan made again with what it declares, until nothing new is
+/// learnt (each round downloads at least one new package, so this ends).
+pub(crate) async fn dependencies(
+    sources: &[Source],
+    indexes: &[Option<Index>],
+    meta: &vela_addons::Meta,
+    installed: &BTreeMap<String, String>,
+) -> Result<Vec<(vela_addons::Addon, String)>> {
+    // the first registry that has an addon wins
+    let mut available: BTreeMap<String, (Vec<vela_addons::Meta>, usize)> = BTreeMap::new();
+    for (i, s) in sources.iter().enumerate().rev() {
+        match (s, &indexes[i]) {
+            (Source::Local(dir), _) => {
+                for (name, (meta, _)) in registry_addons(dir)? {
+                    available.insert(name, (vec![meta], i));
+                }
+            }
+            (Source::Helm(_), Some(index)) => {
+                for (name, versions) in &index.entries {
+                    available.insert(name.clone(), (versions.iter().map(|v| v.meta()).collect(), i));
+                }
+            }
+            (Source::Helm(_), None) => {}
+        }
+    }
+    let mut fetched: BTreeMap<(String, String), vela_addons::Addon> = BTreeMap::new();
+    loop {
+        let metas: vela_addons::resolve::Available = available
+            .iter()
+            .map(|(name, (metas, _))| (name.clone(), metas.clone()))
+            .collect();
+        let plan = vela_addons::resolve::plan(meta, installed, &metas)?;
+        let mut learnt = false;
+        for dep in &plan {
+            let i = available[&dep.name].1;
+            let key = (dep.name.clone(), dep.version.clone());
+            if let (Source::Helm(h), Some(index)) = (&sources[i], &indexes[i])
+                && !fetched.contains_key(&key)
+            {
+                let f = h.fetch(index, &dep.name, Some(&dep.version)).await?;
+                // what the package declares replaces what the index knew (its version string kept)
+                let mut declared = f.addon.meta.clone();
+                declared.version = dep.version.clone();
+                learnt |= !declared.dependencies.is_empty();
+                if let Some(m) = available
+                    .get_mut(&dep.name)
+                    .and_then(|(ms, _)| ms.iter_mut().find(|m| m.version == dep.version))
+                {
+                    *m = declared;
+                }
+                fetched.insert(key, f.addon);
+            }
+        }
+        if learnt {
+            continue;
+        }
+        let mut out = Vec::with_capacity(plan.len());
+        for dep in plan {
+            let i = available[&dep.name].1;
+            out.push(match &sources[i] {
+                Source::Helm(h) => {
+                    let addon = fetched
+                        .remove(&(dep.name.clone(), dep.version.clone()))
+                        .ok_or_else(|| anyhow!("addon {} {} was not downloaded", dep.name, dep.version))?;
+                    (addon, h.name().to_string())
+                }
+                Source::Local(dir) => {
+                    let path = registry_addons(dir)?
+                        .remove(&dep.name)
+                        .map(|(_, p)| p)
+                        .ok_or_else(|| anyhow!("addon {} left {}", dep.name, dir.display()))?;
+                    let addon = vela_addons::Addon::load(&path)
+                        .with_context(|| format!("load addon {}", path.display()))?;
+                    (addon, "local".to_string())
+                }
+            });
+        }
+        return Ok(out);
+    }
+}
+
+/// The addons of a local registry directory, by name: their metadata and directory.
+pub(crate) fn registry_addons(dir: &Path) -> Result<BTreeMap<String, (vela_addons::Meta, PathBuf)>> {
+    let mut out = BTreeMap::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("read the addon registry {}", dir.display()))?;
+    for e in entries.filter_map(std::result::Result::ok) {
+        let path = e.path();
+        let meta_file = path.join("metadata.yaml");
+        let Ok(text) = std::fs::read_to_string(&meta_file) else {
+            continue;
+        };
+        match vela_addons::Meta::parse(&text) {
+            Ok(meta) if !meta.name.is_empty() => {
+                out.insert(meta.name.clone(), (meta, path));
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("Warning: {}: {e}", path.display()),
+        }
+    }
+    Ok(out)
 }
 
 /// The registries of the hub's ConfigMap.

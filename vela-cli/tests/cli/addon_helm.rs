@@ -1,5 +1,6 @@
-//! `vela addon registry add --type helm`, `addon list`, `enable --version` and `upgrade` against
-//! a helm-style registry served by a real HTTP server on loopback (behind basic auth).
+//! `vela addon registry add --type helm`, `addon list`, `enable --version` and `upgrade` (with
+//! dependencies of dependencies) against a helm-style registry served by a real HTTP server on
+//! loopback (behind basic auth).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -102,7 +103,16 @@ fn helm_registries_list_enable_and_upgrade_versions() {
         "dependencies: [{name: base, version: '>=0.1.0'}]\n",
     );
     index += "  base:\n";
-    index += &publish(work.path(), &repo, "base", "0.1.0", "");
+    // base depends on root: a helm index does not say so, its package does
+    index += &publish(
+        work.path(),
+        &repo,
+        "base",
+        "0.1.0",
+        "dependencies: [{name: root}]\n",
+    );
+    index += "  root:\n";
+    index += &publish(work.path(), &repo, "root", "1.0.0", "");
     std::fs::write(repo.join("index.yaml"), index).unwrap();
     // "Basic base64(ops:hunter2)"
     let url = serve(repo.clone(), "Basic b3BzOmh1bnRlcjI=");
@@ -149,7 +159,7 @@ fn helm_registries_list_enable_and_upgrade_versions() {
     assert_eq!(added.code, 0, "{}", added.stderr);
     assert_eq!(
         added.stdout,
-        format!("Registry hub added: helm {url} (2 addons)\n")
+        format!("Registry hub added: helm {url} (3 addons)\n")
     );
     let get = run(&["addon", "registry", "get", "hub", "-o", "json", &s], None, &[]);
     assert!(
@@ -232,7 +242,7 @@ fn helm_registries_list_enable_and_upgrade_versions() {
         .filter_map(|l| l.strip_prefix("Addon "))
         .map(|l| l.split(' ').next().unwrap())
         .collect();
-    assert_eq!(enabled, ["base", "helmy"], "{}", upgrade.stdout);
+    assert_eq!(enabled, ["root", "base", "helmy"], "{}", upgrade.stdout);
     let status = run(&["addon", "status", "helmy", &s], None, &[]);
     assert!(
         status.stdout.contains("installedVersion: 1.1.0\nregistry: hub\n"),
