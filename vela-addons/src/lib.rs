@@ -10,7 +10,9 @@
 //!   rules).
 //! * [`parse_args`] and [`merge_args`] read `k=v` arguments and merge them over the stored ones;
 //!   [`args_secret`] / [`args_from_secret`] are the Secret `addon-secret-<name>` that keeps them.
-//! * [`registry`]: the hub's registry list (ConfigMap `vela-system/vela-addon-registry`).
+//! * [`registry`]: the hub's registry list (ConfigMap `vela-system/vela-addon-registry`);
+//!   [`helm`]: helm-repository registries (an `index.yaml` of versioned `.tgz` packages) read
+//!   through the guarded HTTP client ([`vela_http`]).
 //! * [`resolve`]: KubeVela's semver constraints and the order in which dependencies are enabled.
 //!
 //! ```
@@ -30,6 +32,7 @@
 mod args;
 mod cuefile;
 pub mod error;
+pub mod helm;
 pub mod load;
 pub mod meta;
 mod objects;

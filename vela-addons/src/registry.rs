@@ -1,9 +1,10 @@
 //! The addon registries a hub knows: the ConfigMap `vela-system/vela-addon-registry`, key
 //! `registries`, a JSON object from registry name to its settings, as KubeVela keeps it.
 //!
-//! Only local registries (`{"name", "local": {"path"}}`: a directory of addon directories) are
-//! read here; KubeVela's helm, git, gitee, gitlab and oss entries are kept as they are and
-//! reported as not supported yet.
+//! Local registries (`{"name", "local": {"path"}}`: a directory of addon directories) and helm
+//! repositories (`{"name", "helm": {"url", "username", "password", "insecureSkipTLS"}}`, read
+//! by [`crate::helm`]) are supported; KubeVela's git, gitee, gitlab and oss entries are kept as
+//! they are and reported as not supported yet.
 
 use serde_json::{Map, Value, json};
 
@@ -39,12 +40,49 @@ impl Registry {
         }
     }
 
+    /// A helm-repository registry, stored as KubeVela stores it.
+    ///
+    /// ```
+    /// use vela_addons::{helm::HelmSource, registry::Registry};
+    /// let r = Registry::helm("kv", &HelmSource::new("https://kubevela.github.io/catalog/official"));
+    /// assert_eq!(r.kind(), "helm");
+    /// assert_eq!(r.helm_source().unwrap().unwrap().url, "https://kubevela.github.io/catalog/official");
+    /// ```
+    pub fn helm(name: &str, source: &crate::helm::HelmSource) -> Registry {
+        Registry {
+            name: name.to_string(),
+            settings: json!({"name": name, "helm": source.to_settings()}),
+        }
+    }
+
+    /// The `helm` settings of a helm-repository registry (`None` for another type).
+    ///
+    /// ```
+    /// let r = vela_addons::registry::Registry::local("mine", "/srv/addons");
+    /// assert!(r.helm_source().is_none());
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`crate::helm::HelmSource::from_settings`].
+    pub fn helm_source(&self) -> Option<crate::helm::Result<crate::helm::HelmSource>> {
+        let helm = self.settings.get("helm").filter(|v| !v.is_null())?;
+        Some(crate::helm::HelmSource::from_settings(&self.name, helm))
+    }
+
     /// The directory of a local registry.
+    ///
+    /// ```
+    /// assert_eq!(vela_addons::registry::Registry::local("m", "/a").local_path(), Some("/a"));
+    /// ```
     pub fn local_path(&self) -> Option<&str> {
         self.settings["local"]["path"].as_str()
     }
 
     /// The registry's type: `local`, `helm`, `git`, `gitee`, `gitlab`, `oss`, or `unknown`.
+    ///
+    /// ```
+    /// assert_eq!(vela_addons::registry::Registry::local("m", "/a").kind(), "local");
+    /// ```
     pub fn kind(&self) -> &'static str {
         ["local", "helm", "git", "gitee", "gitlab", "oss"]
             .into_iter()

@@ -1,7 +1,9 @@
 //! `vela addon enable|disable|list|status`: KubeVela addons through vela-addons and the engine.
 //!
-//! `enable PATH` loads an addon directory or `.tgz` package (or, by name, an addon of the local
-//! registry: `--registry DIR` or `VELA_ADDON_REGISTRY`), renders it with the `k=v` arguments
+//! `enable PATH` loads an addon directory or `.tgz` package (or, by name, an addon of a
+//! registry: `--registry DIR` or `VELA_ADDON_REGISTRY`, else the hub's registries, local
+//! directories and helm repositories: see [`crate::addon_registry`]; `--version` picks a helm
+//! registry's version), renders it with the `k=v` arguments
 //! and delivers the Application `addon-<name>` through the engine; the definitions, config
 //! templates, UI schemas and views are then applied to the hub in `vela-system`, owned by the
 //! Application (so they go when it goes), and the arguments are kept in the Secret
@@ -18,6 +20,7 @@ use vela_engine::Engine;
 use vela_multicluster::{Key, Objects};
 use vela_render::Renderer;
 
+use crate::addon_registry::{Source, dependencies, fetch_helm, indexes, sources};
 use crate::cli::ListingFormat;
 use crate::cluster::HubArgs;
 use crate::commands::{document, table};
@@ -40,6 +43,10 @@ pub struct Enable<'a> {
     pub override_definitions: bool,
     /// `--registry`.
     pub registry: Option<&'a Path>,
+    /// `--version`: the version to install from a registry (default: its highest release).
+    pub version: Option<&'a str>,
+    /// `--allow-private-registry`: a helm registry on a private or loopback address may be read.
+    pub allow_private: bool,
     /// `--skip-version-validating`.
     pub skip_version_validating: bool,
     /// `vela addon upgrade`: the addon must be enabled, and the new arguments are merged over
@@ -52,9 +59,19 @@ pub struct Enable<'a> {
 impl Enable<'_> {
     /// Enables (or prints) the addon; returns what to print.
     pub fn run(&self) -> Result<String> {
-        let dirs = registry_dirs(self.registry, &self.hub, Some(self.addon))?;
-        let path = locate(self.addon, &dirs)?;
-        let addon = Addon::load(&path).with_context(|| format!("load addon {}", path.display()))?;
+        let sources = sources(self.registry, &self.hub, Some(self.addon), self.allow_private)?;
+        let rt = runtime()?;
+        let indexes = rt.block_on(indexes(&sources));
+        let (addon, registry) = self.locate(&rt, &sources, &indexes)?;
+        if let Some(want) = self.version
+            && !same_version(&addon.meta.version, want)
+        {
+            bail!(
+                "addon {}: version {want} was requested, the registry has {}",
+                addon.meta.name,
+                addon.meta.version
+            );
+        }
         let mut args = vela_addons::parse_args(self.args)?;
         if let Some(c) = self.clusters {
             let list: Vec<Value> = c
@@ -69,37 +86,27 @@ impl Enable<'_> {
         if self.dry_run {
             let rendered = addon.render(&RenderOptions {
                 args,
+                registry,
                 ..RenderOptions::default()
             })?;
             return Ok(rendered.dry_run_text());
         }
-        let rt = runtime()?;
         let hub = rt.block_on(self.hub.connect())?;
         rt.block_on(async {
             let mut out = String::new();
             // with a registry, the dependencies not enabled yet are enabled first (each its
             // highest version that fits); without one they must be enabled already, as with
             // KubeVela's `vela addon enable DIR`
-            if !dirs.is_empty() {
-                let mut available = BTreeMap::new();
-                for dir in dirs.iter().rev() {
-                    // the first registry that has an addon wins
-                    available.extend(registry_addons(dir)?);
-                }
-                let metas: vela_addons::resolve::Available = available
-                    .iter()
-                    .map(|(name, (meta, _))| (name.clone(), vec![meta.clone()]))
-                    .collect();
+            if !sources.is_empty() {
                 let installed = installed(&**hub.fleet.hub()).await?;
-                for dep in vela_addons::resolve::plan(&addon.meta, &installed, &metas)? {
-                    let (_, path) = &available[&dep.name];
-                    let dep_addon =
-                        Addon::load(path).with_context(|| format!("load addon {}", path.display()))?;
+                for (dep_addon, registry) in dependencies(&sources, &indexes, &addon.meta, &installed).await?
+                {
                     out.push_str(
                         &enable(
                             &dep_addon,
                             &Default::default(),
                             &hub,
+                            &registry,
                             self.override_definitions,
                             self.skip_version_validating,
                         )
@@ -132,6 +139,7 @@ impl Enable<'_> {
                     &addon,
                     &args,
                     &hub,
+                    &registry,
                     self.override_definitions,
                     self.skip_version_validating,
                 )
@@ -140,28 +148,69 @@ impl Enable<'_> {
             Ok(out)
         })
     }
+
+    /// The addon: a path, else the first registry that has it (a local directory, or a helm
+    /// registry's package at `--version`), with the registry's name for its label.
+    fn locate(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        sources: &[Source],
+        indexes: &[Option<vela_addons::helm::Index>],
+    ) -> Result<(Addon, String)> {
+        let locals: Vec<PathBuf> = sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::Local(p) => Some(p.clone()),
+                Source::Helm(_) => None,
+            })
+            .collect();
+        let has_helm = sources.iter().any(|s| matches!(s, Source::Helm(_)));
+        if let Some(path) = locate(self.addon, &locals, sources.is_empty()) {
+            let addon = Addon::load(&path).with_context(|| format!("load addon {}", path.display()))?;
+            // a local copy of another version than the one asked for gives way to a helm
+            // registry that may have it
+            let other = self
+                .version
+                .is_some_and(|v| !same_version(&addon.meta.version, v));
+            if !(other && has_helm) {
+                return Ok((addon, "local".into()));
+            }
+        }
+        if let Some((f, registry)) = rt.block_on(fetch_helm(sources, indexes, self.addon, self.version))? {
+            eprintln!(
+                "Fetched addon {} {} from registry {registry} ({})",
+                f.addon.meta.name, f.addon.meta.version, f.url
+            );
+            return Ok((f.addon, registry));
+        }
+        let addon = self.addon;
+        if sources.is_empty() {
+            bail!(
+                "addon {addon}: no such directory or package (name a local registry with --registry, \
+                 VELA_ADDON_REGISTRY or `vela addon registry add`)"
+            )
+        }
+        let names: Vec<String> = sources
+            .iter()
+            .map(|s| match s {
+                Source::Local(d) => d.display().to_string(),
+                Source::Helm(h) => h.name().to_string(),
+            })
+            .collect();
+        bail!(
+            "addon {addon}: no such directory or package, and not in the registries {}",
+            names.join(", ")
+        )
+    }
 }
 
-/// The addons of a local registry directory, by name: their metadata and directory.
-fn registry_addons(dir: &Path) -> Result<BTreeMap<String, (vela_addons::Meta, PathBuf)>> {
-    let mut out = BTreeMap::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("read the addon registry {}", dir.display()))?;
-    for e in entries.filter_map(std::result::Result::ok) {
-        let path = e.path();
-        let meta_file = path.join("metadata.yaml");
-        let Ok(text) = std::fs::read_to_string(&meta_file) else {
-            continue;
-        };
-        match vela_addons::Meta::parse(&text) {
-            Ok(meta) if !meta.name.is_empty() => {
-                out.insert(meta.name.clone(), (meta, path));
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!("Warning: {}: {e}", path.display()),
-        }
-    }
-    Ok(out)
+/// Whether `have` is the requested version `want` (exactly, or as the same semver).
+fn same_version(have: &str, want: &str) -> bool {
+    have == want
+        || matches!(
+            (vela_addons::resolve::parse_version(have), vela_addons::resolve::parse_version(want)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// The enabled addons and their versions (the labels of their Applications).
@@ -188,6 +237,7 @@ async fn enable(
     addon: &Addon,
     args: &serde_json::Map<String, Value>,
     hub: &crate::cluster::Hub,
+    registry: &str,
     override_definitions: bool,
     skip_version_validating: bool,
 ) -> Result<String> {
@@ -202,8 +252,8 @@ async fn enable(
         .map_err(|e| anyhow!("list the clusters: {e}"))?;
     let opts = RenderOptions {
         args: args.clone(),
+        registry: registry.to_string(),
         known_clusters: Some(listing.clusters.iter().map(|c| c.name.clone()).collect()),
-        ..RenderOptions::default()
     };
     let rendered = addon.render(&opts)?;
     let app_name = addon.app_name();
@@ -283,7 +333,7 @@ async fn enable(
     Ok(out)
 }
 
-fn key(api_version: &str, kind: &str, name: &str) -> Key {
+pub(crate) fn key(api_version: &str, kind: &str, name: &str) -> Key {
     Key {
         cluster: String::new(),
         api_version: api_version.into(),
@@ -293,54 +343,17 @@ fn key(api_version: &str, kind: &str, name: &str) -> Key {
     }
 }
 
-/// The addon directory or package: a path, else a name in the local registry.
-fn locate(addon: &str, registries: &[PathBuf]) -> Result<PathBuf> {
+/// The addon directory or package: a path, else a name in a local registry (`None`: not found).
+fn locate(addon: &str, registries: &[PathBuf], no_registry: bool) -> Option<PathBuf> {
     let p = Path::new(addon);
     // a package, or a directory that is an addon (a name may also be a local directory)
-    if p.is_file() || p.join("metadata.yaml").is_file() || (p.is_dir() && registries.is_empty()) {
-        return Ok(p.to_path_buf());
+    if p.is_file() || p.join("metadata.yaml").is_file() || (p.is_dir() && no_registry) {
+        return Some(p.to_path_buf());
     }
-    if let Some(dir) = registries.iter().find(|d| d.join(addon).is_dir()) {
-        return Ok(dir.join(addon));
-    }
-    if registries.is_empty() {
-        bail!(
-            "addon {addon}: no such directory or package (name a local registry with --registry, \
-             VELA_ADDON_REGISTRY or `vela addon registry add`)"
-        )
-    }
-    let dirs: Vec<String> = registries.iter().map(|d| d.display().to_string()).collect();
-    bail!(
-        "addon {addon}: no such directory or package, and not in the registries {}",
-        dirs.join(", ")
-    )
-}
-
-/// The local registries to read: `--registry`, else (unless `addon` is a path) those of the
-/// hub's `vela-addon-registry` ConfigMap.
-fn registry_dirs(flag: Option<&Path>, hub: &HubArgs<'_>, addon: Option<&str>) -> Result<Vec<PathBuf>> {
-    if let Some(dir) = flag {
-        return Ok(vec![dir.to_path_buf()]);
-    }
-    if addon.is_some_and(|a| Path::new(a).exists()) {
-        return Ok(Vec::new());
-    }
-    Ok(configured(hub)?
+    registries
         .iter()
-        .filter_map(|r| r.local_path().map(PathBuf::from))
-        .collect())
-}
-
-/// The registries of the hub's ConfigMap.
-fn configured(hub: &HubArgs<'_>) -> Result<Vec<vela_addons::registry::Registry>> {
-    let rt = runtime()?;
-    let hub = rt.block_on(hub.connect())?;
-    let cm = rt.block_on(
-        hub.fleet
-            .hub()
-            .get(&key("v1", "ConfigMap", vela_addons::registry::CONFIGMAP)),
-    )?;
-    Ok(vela_addons::registry::from_configmap(cm.as_ref())?)
+        .find(|d| d.join(addon).is_dir())
+        .map(|d| d.join(addon))
 }
 
 /// Definitions owned by another Application (or another addon) are not overwritten.
@@ -559,10 +572,40 @@ pub fn status(name: &str, hub: &HubArgs<'_>) -> Result<String> {
     })
 }
 
-/// `vela addon list`: the addons of the local registry and those enabled in the hub.
-pub fn list(registry: Option<&Path>, hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
+/// `vela addon list`: the addons of the registries (a helm registry's with all their versions,
+/// highest first) and those enabled in the hub.
+pub fn list(
+    registry: Option<&Path>,
+    hub: &HubArgs<'_>,
+    format: ListingFormat,
+    allow_private: bool,
+) -> Result<String> {
     let mut rows: BTreeMap<String, [String; 5]> = BTreeMap::new();
-    for dir in registry_dirs(registry, hub, None)?.iter().rev() {
+    let sources = sources(registry, hub, None, allow_private)?;
+    let rt = runtime()?;
+    let indexes = rt.block_on(indexes(&sources));
+    // the first registry that has an addon wins
+    for (s, index) in sources.iter().zip(&indexes).rev() {
+        let dir = match (s, index) {
+            (Source::Local(dir), _) => dir,
+            (Source::Helm(h), Some(index)) => {
+                for (name, versions) in &index.entries {
+                    let all: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
+                    rows.insert(
+                        name.clone(),
+                        [
+                            name.clone(),
+                            h.name().to_string(),
+                            versions[0].description.clone(),
+                            format!("[{}]", all.join(", ")),
+                            "disabled".into(),
+                        ],
+                    );
+                }
+                continue;
+            }
+            (Source::Helm(_), None) => continue,
+        };
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .with_context(|| format!("read the addon registry {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -588,7 +631,6 @@ pub fn list(registry: Option<&Path>, hub: &HubArgs<'_>, format: ListingFormat) -
             }
         }
     }
-    let rt = runtime()?;
     let hub = rt.block_on(hub.connect())?;
     let objects = hub.fleet.hub().clone();
     let apps = rt.block_on(async {
@@ -629,80 +671,4 @@ pub fn list(registry: Option<&Path>, hub: &HubArgs<'_>, format: ListingFormat) -
         .map(|r| json!({"name": r[0], "registry": r[1], "description": r[2], "availableVersions": r[3], "status": r[4]}))
         .collect();
     document(&Value::Array(items), format)
-}
-
-/// `vela addon registry add NAME --type local --path DIR`.
-pub fn registry_add(name: &str, kind: &str, path: &Path, hub: &HubArgs<'_>) -> Result<String> {
-    if kind != "local" {
-        bail!("registry type {kind:?} is not supported yet (only `local`: a directory of addons)");
-    }
-    let dir =
-        std::fs::canonicalize(path).with_context(|| format!("registry directory {}", path.display()))?;
-    if !dir.is_dir() {
-        bail!("{} is not a directory", dir.display());
-    }
-    let mut all = configured(hub)?;
-    all.retain(|r| r.name != name);
-    all.push(vela_addons::registry::Registry::local(
-        name,
-        &dir.display().to_string(),
-    ));
-    store(&all, hub)?;
-    Ok(format!("Registry {name} added: local {}\n", dir.display()))
-}
-
-/// `vela addon registry delete NAME`.
-pub fn registry_delete(name: &str, hub: &HubArgs<'_>) -> Result<String> {
-    let mut all = configured(hub)?;
-    let before = all.len();
-    all.retain(|r| r.name != name);
-    if all.len() == before {
-        bail!("no addon registry named {name}");
-    }
-    store(&all, hub)?;
-    Ok(format!("Registry {name} deleted\n"))
-}
-
-/// `vela addon registry list`.
-pub fn registry_list(hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
-    let all = configured(hub)?;
-    if format == ListingFormat::Table {
-        let rows: Vec<[String; 3]> = all
-            .iter()
-            .map(|r| {
-                let location = r.local_path().map(str::to_string).unwrap_or_else(|| {
-                    let k = r.kind();
-                    r.settings[k]["url"].as_str().unwrap_or_default().to_string()
-                });
-                [r.name.clone(), r.kind().to_string(), location]
-            })
-            .collect();
-        return Ok(table(&["NAME", "TYPE", "URL"], &rows));
-    }
-    document(
-        &Value::Array(all.into_iter().map(|r| r.settings).collect()),
-        format,
-    )
-}
-
-/// `vela addon registry get NAME`.
-pub fn registry_get(name: &str, hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
-    let r = configured(hub)?
-        .into_iter()
-        .find(|r| r.name == name)
-        .ok_or_else(|| anyhow!("no addon registry named {name}"))?;
-    let format = if format == ListingFormat::Table {
-        ListingFormat::Yaml
-    } else {
-        format
-    };
-    document(&r.settings, format)
-}
-
-fn store(all: &[vela_addons::registry::Registry], hub: &HubArgs<'_>) -> Result<()> {
-    let rt = runtime()?;
-    let hub = rt.block_on(hub.connect())?;
-    let cm = vela_addons::registry::configmap(all);
-    rt.block_on(hub.fleet.hub().apply("", cm))?;
-    Ok(())
 }

@@ -230,8 +230,8 @@ pub enum Command {
         #[arg(long, env = "VELA_STATE", value_name = "PATH", global = true)]
         state: Option<PathBuf>,
     },
-    /// KubeVela addons: enable one from a directory, a `.tgz` package or the local registry,
-    /// disable it, list them, show one's status.
+    /// KubeVela addons: enable one from a directory, a `.tgz` package or a registry (a local
+    /// directory or a helm repository), disable it, list them, show one's status.
     Addon {
         #[command(subcommand)]
         command: AddonCommand,
@@ -242,6 +242,10 @@ pub enum Command {
         /// `list` read it).
         #[arg(long, env = "VELA_ADDON_REGISTRY", value_name = "DIR", global = true)]
         registry: Option<PathBuf>,
+        /// Let a helm registry on a private, loopback or link-local address be read (only the
+        /// registry's own host; refused by default, as every outbound call of vela).
+        #[arg(long, env = "VELA_ALLOW_PRIVATE_REGISTRY", global = true)]
+        allow_private_registry: bool,
     },
     /// Definition tooling.
     Def {
@@ -275,8 +279,11 @@ pub enum AddonCommand {
     /// UI schemas and views are applied beside it, owned by it. Arguments are kept in the
     /// Secret `addon-secret-<name>`.
     Enable {
-        /// An addon directory, a `.tgz` package, or the name of an addon of the local registry.
+        /// An addon directory, a `.tgz` package, or the name of an addon of a registry.
         addon: String,
+        /// The version to install from a registry (default: a helm registry's highest release).
+        #[arg(long)]
+        version: Option<String>,
         /// Arguments, `key=value` (`a.b=1` nests; `true`, `false` and integers are typed;
         /// `{x,y}` is a list).
         args: Vec<String>,
@@ -299,8 +306,12 @@ pub enum AddonCommand {
     /// Upgrade an enabled addon: enable it again with the new arguments merged over the
     /// stored ones (`addon-secret-<name>`).
     Upgrade {
-        /// An addon directory, a `.tgz` package, or the name of an addon of the local registry.
+        /// An addon directory, a `.tgz` package, or the name of an addon of a registry.
         addon: String,
+        /// The version to upgrade to from a registry (default: a helm registry's highest
+        /// release).
+        #[arg(long)]
+        version: Option<String>,
         /// Arguments, `key=value`, merged over the stored ones.
         args: Vec<String>,
         /// The clusters of a runtime-cluster addon, `{c1,c2}` or `c1,c2`.
@@ -350,7 +361,8 @@ pub enum AddonCommand {
         #[command(subcommand)]
         command: RegistryCommand,
     },
-    /// List the addons of the local registry and the addons enabled in the hub.
+    /// List the addons of the registries (a helm registry's with their versions) and the addons
+    /// enabled in the hub.
     List {
         /// Output format.
         #[arg(short = 'o', long = "output", value_enum, default_value_t = ListingFormat::Table)]
@@ -367,17 +379,30 @@ pub enum AddonCommand {
 /// The `addon registry` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RegistryCommand {
-    /// Add (or replace) a registry. Only `--type local` (a directory of addon directories) is
-    /// supported yet.
+    /// Add (or replace) a registry: `--type local --path DIR` (a directory of addon
+    /// directories) or `--type helm --endpoint URL` (a Helm chart repository of addon packages,
+    /// its index.yaml read first; `--username`/`--password` for basic auth).
     Add {
         /// The registry's name.
         name: String,
-        /// The registry's type.
+        /// The registry's type: `local` or `helm`.
         #[arg(long = "type", default_value = "local")]
         kind: String,
         /// The directory of a local registry.
         #[arg(long)]
-        path: PathBuf,
+        path: Option<PathBuf>,
+        /// The URL of a helm registry.
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// The helm registry's username (basic auth).
+        #[arg(long)]
+        username: Option<String>,
+        /// The helm registry's password (basic auth; stored in the ConfigMap, as KubeVela does).
+        #[arg(long)]
+        password: Option<String>,
+        /// Do not verify the helm registry's TLS certificate.
+        #[arg(long = "insecureSkipTLS")]
+        insecure_skip_tls: bool,
     },
     /// List the registries.
     List {

@@ -18,6 +18,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{CommandFactory as _, Parser as _};
 
 mod addon;
+mod addon_registry;
 mod cli;
 mod cluster;
 mod commands;
@@ -164,12 +165,14 @@ fn main() -> ExitCode {
             command,
             state,
             registry,
+            allow_private_registry,
         } => {
             let hub = hub_args(state.as_deref());
             let registry = registry.as_deref();
             match command {
                 AddonCommand::Enable {
                     addon: name,
+                    version,
                     args,
                     dry_run,
                     clusters,
@@ -183,12 +186,15 @@ fn main() -> ExitCode {
                     override_definitions,
                     skip_version_validating,
                     registry,
+                    version: version.as_deref(),
+                    allow_private: allow_private_registry,
                     upgrade: false,
                     hub,
                 }
                 .run(),
                 AddonCommand::Upgrade {
                     addon: name,
+                    version,
                     args,
                     clusters,
                     override_definitions,
@@ -201,6 +207,8 @@ fn main() -> ExitCode {
                     override_definitions,
                     skip_version_validating,
                     registry,
+                    version: version.as_deref(),
+                    allow_private: allow_private_registry,
                     upgrade: true,
                     hub,
                 }
@@ -213,14 +221,30 @@ fn main() -> ExitCode {
                     no_samples,
                 } => addon::init(&name, path.as_deref(), !no_samples),
                 AddonCommand::Registry { command } => match command {
-                    RegistryCommand::Add { name, kind, path } => {
-                        addon::registry_add(&name, &kind, &path, &hub)
+                    RegistryCommand::Add {
+                        name,
+                        kind,
+                        path,
+                        endpoint,
+                        username,
+                        password,
+                        insecure_skip_tls,
+                    } => addon_registry::Add {
+                        name: &name,
+                        kind: &kind,
+                        path: path.as_deref(),
+                        endpoint: endpoint.as_deref(),
+                        username: username.as_deref(),
+                        password: password.as_deref(),
+                        insecure_skip_tls,
+                        allow_private: allow_private_registry,
                     }
-                    RegistryCommand::List { output } => addon::registry_list(&hub, output),
-                    RegistryCommand::Get { name, output } => addon::registry_get(&name, &hub, output),
-                    RegistryCommand::Delete { name } => addon::registry_delete(&name, &hub),
+                    .run(&hub),
+                    RegistryCommand::List { output } => addon_registry::list(&hub, output),
+                    RegistryCommand::Get { name, output } => addon_registry::get(&name, &hub, output),
+                    RegistryCommand::Delete { name } => addon_registry::delete(&name, &hub),
                 },
-                AddonCommand::List { output } => addon::list(registry, &hub, output),
+                AddonCommand::List { output } => addon::list(registry, &hub, output, allow_private_registry),
                 AddonCommand::Status { name } => addon::status(&name, &hub),
             }
         }

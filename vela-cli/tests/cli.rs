@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 
 #[path = "cli/addon.rs"]
 mod addon;
+#[path = "cli/addon_helm.rs"]
+mod addon_helm;
 #[path = "cli/checks.rs"]
 mod checks;
 #[path = "cli/cluster.rs"]
@@ -36,6 +38,9 @@ fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
         // the hub is the embedded cluster unless a test says otherwise
         .env_remove("KUBECONFIG")
         .env_remove("VELA_STATE")
+        // registries are read as configured by the test (and private ones refused by default)
+        .env_remove("VELA_ADDON_REGISTRY")
+        .env_remove("VELA_ALLOW_PRIVATE_REGISTRY")
         .envs(env.iter().copied())
         .stdin(if stdin.is_some() {
             Stdio::piped()

@@ -22,6 +22,14 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// The guarded HTTP client: [`vela_http`], the workspace's one implementation (SSRF guard,
+/// size caps, redirect limits, timeouts), shared with vela-addons' registries.
+///
+/// ```
+/// let client = vela_workflow::http::Client::new(vela_workflow::http::Config::default()).unwrap();
+/// # drop(client);
+/// ```
+pub use vela_http as http;
 /// Kubernetes objects for steps: [`vela_multicluster`], the workspace's one way to talk to
 /// clusters ([`Objects`](vela_multicluster::Objects), [`Memory`](vela_multicluster::Memory) and,
 /// with feature `kube`, `Kube`).
@@ -30,7 +38,6 @@ pub use vela_multicluster as cluster;
 pub mod cue_step;
 pub mod engine;
 pub mod expr;
-pub mod http;
 pub mod operation;
 pub mod smtp;
 pub mod spec;

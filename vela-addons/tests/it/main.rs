@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 mod catalog;
 mod data;
+mod helm;
+mod server;
 
 /// The kubevela/catalog addons: `VELA_CATALOG_DIR`, or `shared/conformance/kubevela-catalog`
 /// beside the repository. A missing corpus fails the tests that need it.

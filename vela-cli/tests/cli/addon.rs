@@ -307,16 +307,13 @@ fn registries_are_kept_in_the_hub_and_searched_by_name() {
     );
     assert_eq!(add.code, 0, "{}", add.stderr);
     let helm = run(
-        &[
-            "addon", "registry", "add", "kv", "--type", "helm", "--path", d, &s,
-        ],
+        &["addon", "registry", "add", "kv", "--type", "git", "--path", d, &s],
         None,
         &[],
     );
     assert_eq!(helm.code, 1);
     assert!(
-        helm.stderr
-            .contains("registry type \"helm\" is not supported yet"),
+        helm.stderr.contains("registry type \"git\" is not supported yet"),
         "{}",
         helm.stderr
     );

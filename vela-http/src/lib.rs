@@ -1,5 +1,6 @@
-//! The one guarded HTTP client every outbound call goes through (request, webhook,
-//! notification steps and the `vela/http` provider).
+//! The one guarded HTTP client of Vela-rs: every outbound call goes through it (the workflow's
+//! request, webhook and notification steps and its `vela/http` provider, re-exported as
+//! `vela_workflow::http`; the helm-repository addon registries of `vela-addons`).
 //!
 //! Secure by default:
 //! - private, loopback, link-local, CGNAT, multicast and cloud-metadata addresses are refused
@@ -12,16 +13,44 @@
 //! - the response body is capped ([`Config::max_response_bytes`]);
 //! - every request has a timeout; an optional rate limit spaces requests out;
 //! - `https://` is verified against the system roots and any extra roots (feature `tls`, which
-//!   installs rustls' ring provider as the process default if none is installed).
+//!   installs rustls' ring provider as the process default if none is installed); skipping
+//!   verification is an explicit, per-client choice ([`Config::insecure_skip_tls_verify`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), vela_http::Error> {
+//! use vela_http::{Client, Config, Request};
+//! let client = Client::new(Config::default())?;
+//! let resp = client.send(Request::get("https://example.com/index.yaml")).await?;
+//! println!("{} {}", resp.status, resp.body.len());
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `tls` | yes | `https://` (rustls with ring; the system's roots through the platform verifier, plus extra roots) |
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
 
+mod guard;
+
+pub use guard::{Allow, blocked_kind};
+use guard::{Guard, GuardedResolver};
+
 /// An outbound call failed or was refused.
+///
+/// ```
+/// let e = vela_http::Error::TooLarge { url: "http://x/a.tgz".into(), limit: 10 };
+/// assert_eq!(e.to_string(), "response from http://x/a.tgz is larger than 10 bytes");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -71,134 +100,12 @@ pub enum Error {
 }
 
 /// Result of HTTP calls.
+///
+/// ```
+/// fn f() -> vela_http::Result<u16> { Ok(200) }
+/// assert_eq!(f().unwrap(), 200);
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// An allow-list entry: a host name, an address or a CIDR block.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Allow {
-    /// A host name (any address it resolves to is allowed).
-    Host(String),
-    /// An address block.
-    Net(IpAddr, u8),
-}
-
-impl std::str::FromStr for Allow {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        if let Some((ip, bits)) = s.split_once('/') {
-            let ip: IpAddr = ip.parse().map_err(|_| format!("{s:?}: invalid address"))?;
-            let bits: u8 = bits
-                .parse()
-                .map_err(|_| format!("{s:?}: invalid prefix length"))?;
-            let max = if ip.is_ipv4() { 32 } else { 128 };
-            if bits > max {
-                return Err(format!("{s:?}: prefix longer than {max}"));
-            }
-            return Ok(Self::Net(ip, bits));
-        }
-        if let Ok(ip) = s.trim_matches(['[', ']']).parse::<IpAddr>() {
-            let bits = if ip.is_ipv4() { 32 } else { 128 };
-            return Ok(Self::Net(ip, bits));
-        }
-        if s.is_empty() || s.contains(['/', ' ', ':']) {
-            return Err(format!("{s:?}: expected a host name, an address or a CIDR block"));
-        }
-        Ok(Self::Host(s.to_ascii_lowercase()))
-    }
-}
-
-fn in_net(addr: IpAddr, net: IpAddr, bits: u8) -> bool {
-    match (addr, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - u32::from(bits))
-            };
-            u32::from(a) & mask == u32::from(n) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - u32::from(bits))
-            };
-            u128::from(a) & mask == u128::from(n) & mask
-        }
-        _ => false,
-    }
-}
-
-/// IPv6 blocks refused by default, each with the kind named in [`Error::Blocked`]. Most of them
-/// embed or tunnel to an IPv4 address (or another network) that the IPv4 rules cannot see.
-const BLOCKED_V6: [(u128, u8, &str); 9] = [
-    // `::a.b.c.d` (deprecated): some stacks still route it to the IPv4 address.
-    (0, 96, "IPv4-compatible"),
-    // `::ffff:0:a.b.c.d` (SIIT, RFC 6145/2765).
-    (0xffff << 48, 96, "IPv4-translated"),
-    // RFC 6052 well-known NAT64 prefix and RFC 8215 local-use NAT64.
-    (0x0064_ff9b << 96, 96, "NAT64"),
-    (0x0064_ff9b_0001 << 80, 48, "NAT64 (local)"),
-    // 6to4 (RFC 3056) and Teredo (RFC 4380) tunnel to an embedded IPv4 address.
-    (0x2002 << 112, 16, "6to4"),
-    (0x2001_0000 << 96, 32, "Teredo"),
-    (0xfc00 << 112, 7, "private (unique local)"),
-    (0xfe80 << 112, 10, "link-local"),
-    // Site-local (RFC 3879 deprecated it, routers may still honour it).
-    (0xfec0 << 112, 10, "site-local"),
-];
-
-/// Why `addr` is blocked by default, or `None` for a public address.
-#[must_use]
-pub fn blocked_kind(addr: IpAddr) -> Option<&'static str> {
-    match addr {
-        IpAddr::V4(v4) => blocked_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return blocked_v4(v4);
-            }
-            if v6.is_loopback() {
-                return Some("loopback");
-            }
-            if v6.is_unspecified() {
-                return Some("unspecified");
-            }
-            if v6.is_multicast() {
-                return Some("multicast");
-            }
-            BLOCKED_V6
-                .iter()
-                .find(|(net, bits, _)| in_net(IpAddr::V6(v6), IpAddr::V6(Ipv6Addr::from(*net)), *bits))
-                .map(|(_, _, why)| *why)
-        }
-    }
-}
-
-fn blocked_v4(v4: Ipv4Addr) -> Option<&'static str> {
-    let o = v4.octets();
-    if o == [169, 254, 169, 254] || o == [100, 100, 100, 200] {
-        Some("cloud metadata")
-    } else if v4.is_loopback() {
-        Some("loopback")
-    } else if v4.is_private() {
-        Some("private")
-    } else if v4.is_link_local() {
-        Some("link-local")
-    } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
-        Some("shared (CGNAT)")
-    } else if o[0] == 0 || v4.is_broadcast() || o[0] >= 240 {
-        Some("reserved")
-    } else if v4.is_multicast() {
-        Some("multicast")
-    } else if o[0] == 198 && (o[1] & 0xfe) == 18 {
-        Some("benchmarking")
-    } else if o[0] == 192 && o[1] == 0 && o[2] == 0 {
-        Some("IETF protocol")
-    } else {
-        None
-    }
-}
 
 /// Settings of the guarded client.
 ///
@@ -207,7 +114,7 @@ fn blocked_v4(v4: Ipv4Addr) -> Option<&'static str> {
 /// methods.
 ///
 /// ```
-/// let config = vela_workflow::http::Config::default()
+/// let config = vela_http::Config::default()
 ///     .allowing(["hooks.internal"])
 ///     .with_max_redirects(2)
 ///     .with_timeout(std::time::Duration::from_secs(5));
@@ -228,6 +135,9 @@ pub struct Config {
     pub rate_limit: Option<(u32, Duration)>,
     /// Extra trusted root certificates (PEM), in addition to the system's (feature `tls`).
     pub extra_root_certificates: Vec<String>,
+    /// Accept any server certificate (KubeVela's `insecureSkipTLS`; default `false`). The
+    /// address guard still applies.
+    pub insecure_skip_tls_verify: bool,
 }
 
 impl Default for Config {
@@ -239,12 +149,18 @@ impl Default for Config {
             timeout: Duration::from_secs(30),
             rate_limit: None,
             extra_root_certificates: Vec::new(),
+            insecure_skip_tls_verify: false,
         }
     }
 }
 
 impl Config {
     /// Adds allow-list entries (`"127.0.0.1"`, `"10.0.0.0/8"`, `"hooks.internal"`).
+    ///
+    /// ```
+    /// let config = vela_http::Config::default().allowing(["127.0.0.1", "10.0.0.0/8"]);
+    /// assert_eq!(config.allow.len(), 2);
+    /// ```
     ///
     /// # Panics
     /// On an entry that is not a host name, address or CIDR block (a programming error).
@@ -258,6 +174,10 @@ impl Config {
     }
 
     /// Sets [`Config::max_redirects`].
+    ///
+    /// ```
+    /// assert_eq!(vela_http::Config::default().with_max_redirects(3).max_redirects, 3);
+    /// ```
     #[must_use]
     pub fn with_max_redirects(mut self, max_redirects: usize) -> Self {
         self.max_redirects = max_redirects;
@@ -265,6 +185,11 @@ impl Config {
     }
 
     /// Sets [`Config::max_response_bytes`].
+    ///
+    /// ```
+    /// let c = vela_http::Config::default().with_max_response_bytes(1 << 10);
+    /// assert_eq!(c.max_response_bytes, 1024);
+    /// ```
     #[must_use]
     pub fn with_max_response_bytes(mut self, max_response_bytes: usize) -> Self {
         self.max_response_bytes = max_response_bytes;
@@ -272,6 +197,12 @@ impl Config {
     }
 
     /// Sets [`Config::timeout`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = vela_http::Config::default().with_timeout(Duration::from_secs(2));
+    /// assert_eq!(c.timeout, Duration::from_secs(2));
+    /// ```
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -279,6 +210,12 @@ impl Config {
     }
 
     /// Sets [`Config::rate_limit`]: at most `requests` per `period` (`None`: no limit).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = vela_http::Config::default().with_rate_limit(Some((10, Duration::from_secs(1))));
+    /// assert_eq!(c.rate_limit, Some((10, Duration::from_secs(1))));
+    /// ```
     #[must_use]
     pub fn with_rate_limit(mut self, rate_limit: Option<(u32, Duration)>) -> Self {
         self.rate_limit = rate_limit;
@@ -286,79 +223,35 @@ impl Config {
     }
 
     /// Sets [`Config::extra_root_certificates`] (PEM).
+    ///
+    /// ```
+    /// let c = vela_http::Config::default().with_extra_root_certificates(vec!["-----BEGIN...".into()]);
+    /// assert_eq!(c.extra_root_certificates.len(), 1);
+    /// ```
     #[must_use]
     pub fn with_extra_root_certificates(mut self, pem: Vec<String>) -> Self {
         self.extra_root_certificates = pem;
         self
     }
-}
 
-#[derive(Debug)]
-struct Guard {
-    allow: Vec<Allow>,
-}
-
-impl Guard {
-    fn host_allowed(&self, host: &str) -> bool {
-        let host = host.to_ascii_lowercase();
-        self.allow
-            .iter()
-            .any(|a| matches!(a, Allow::Host(h) if *h == host))
-    }
-
-    fn check(&self, host: &str, addr: IpAddr) -> Result<()> {
-        if self.host_allowed(host)
-            || self
-                .allow
-                .iter()
-                .any(|a| matches!(a, Allow::Net(n, b) if in_net(addr, *n, *b)))
-        {
-            return Ok(());
-        }
-        match blocked_kind(addr) {
-            Some(why) => Err(Error::Blocked {
-                host: host.to_owned(),
-                addr,
-                why,
-            }),
-            None => Ok(()),
-        }
-    }
-}
-
-/// Resolves names and drops addresses the guard refuses; fails when none is left.
-struct GuardedResolver(Arc<Guard>);
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let guard = self.0.clone();
-        Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let mut first_err = None;
-            let ok: Vec<SocketAddr> = addrs
-                .into_iter()
-                .filter(|a| match guard.check(&host, a.ip()) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        first_err.get_or_insert(e);
-                        false
-                    }
-                })
-                .collect();
-            if ok.is_empty() {
-                let e: Box<dyn std::error::Error + Send + Sync> = match first_err {
-                    Some(e) => Box::new(e),
-                    None => format!("{host} has no address").into(),
-                };
-                return Err(e);
-            }
-            Ok(Box::new(ok.into_iter()) as reqwest::dns::Addrs)
-        })
+    /// Sets [`Config::insecure_skip_tls_verify`].
+    ///
+    /// ```
+    /// assert!(vela_http::Config::default().with_insecure_skip_tls_verify(true).insecure_skip_tls_verify);
+    /// ```
+    #[must_use]
+    pub fn with_insecure_skip_tls_verify(mut self, skip: bool) -> Self {
+        self.insecure_skip_tls_verify = skip;
+        self
     }
 }
 
 /// An outbound request.
+///
+/// ```
+/// let req = vela_http::Request::get("https://example.com/").with_header("Accept", "text/plain");
+/// assert_eq!((req.method.as_str(), req.headers["Accept"].as_str()), ("GET", "text/plain"));
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Request {
     /// `GET`, `POST`, `PUT`, `DELETE`, ...
@@ -377,7 +270,39 @@ pub struct Request {
     pub tls: Option<Tls>,
 }
 
+impl Request {
+    /// A `GET` of `url`.
+    ///
+    /// ```
+    /// assert_eq!(vela_http::Request::get("http://x/").method, "GET");
+    /// ```
+    pub fn get(url: impl Into<String>) -> Self {
+        Request {
+            method: "GET".into(),
+            url: url.into(),
+            ..Request::default()
+        }
+    }
+
+    /// Adds (or replaces) a header.
+    ///
+    /// ```
+    /// let r = vela_http::Request::get("http://x/").with_header("Authorization", "Basic dTpw");
+    /// assert_eq!(r.headers["Authorization"], "Basic dTpw");
+    /// ```
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(name.into(), value.into());
+        self
+    }
+}
+
 /// TLS settings of one request (feature `tls`): PEM text.
+///
+/// ```
+/// let tls = vela_http::Tls { ca: Some("-----BEGIN CERTIFICATE-----...".into()), client_identity: None };
+/// assert!(tls.ca.is_some());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tls {
     /// Extra trusted CA certificates, in addition to the client's roots.
@@ -387,6 +312,11 @@ pub struct Tls {
 }
 
 /// A response (body capped and read as UTF-8, lossy).
+///
+/// ```
+/// let r = vela_http::Response { status: 200, headers: Default::default(), trailers: Default::default(), body: "ok".into() };
+/// assert_eq!(r.status, 200);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     /// Status code.
@@ -397,6 +327,24 @@ pub struct Response {
     pub trailers: BTreeMap<String, Vec<String>>,
     /// Body.
     pub body: String,
+}
+
+/// A response whose body is kept as bytes (packages, archives, images), capped like any other.
+///
+/// ```
+/// let r = vela_http::BinaryResponse { status: 200, headers: Default::default(), trailers: Default::default(), body: vec![0x1f, 0x8b] };
+/// assert_eq!(r.body.len(), 2);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BinaryResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers (multi-valued).
+    pub headers: BTreeMap<String, Vec<String>>,
+    /// Trailers received after the body (multi-valued).
+    pub trailers: BTreeMap<String, Vec<String>>,
+    /// Body.
+    pub body: Vec<u8>,
 }
 
 /// A reqwest client behind `guard` (resolver and redirect policy), with `config`'s roots and
@@ -449,6 +397,7 @@ fn build(config: &Config, guard: &Arc<Guard>, tls: Option<&Tls>) -> Result<reqwe
                 builder = builder.identity(id);
             }
         }
+        let builder = builder.tls_danger_accept_invalid_certs(config.insecure_skip_tls_verify);
         if certs.is_empty() {
             builder
         } else {
@@ -456,7 +405,7 @@ fn build(config: &Config, guard: &Arc<Guard>, tls: Option<&Tls>) -> Result<reqwe
         }
     };
     #[cfg(not(feature = "tls"))]
-    if tls.is_some() {
+    if tls.is_some() || config.insecure_skip_tls_verify {
         return Err(Error::Tls(
             "TLS support (feature `tls`) is not compiled in".into(),
         ));
@@ -520,6 +469,11 @@ fn multi_map(h: &http::HeaderMap) -> BTreeMap<String, Vec<String>> {
 }
 
 /// The guarded client. Cheap to clone.
+///
+/// ```
+/// let client = vela_http::Client::new(vela_http::Config::default()).unwrap();
+/// assert!(client.extra_root_certificates().is_empty());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: reqwest::Client,
@@ -530,6 +484,11 @@ pub struct Client {
 
 impl Client {
     /// A client with these settings.
+    ///
+    /// ```
+    /// let client = vela_http::Client::new(vela_http::Config::default().allowing(["127.0.0.1"]));
+    /// assert!(client.is_ok());
+    /// ```
     ///
     /// # Errors
     /// [`Error::Build`] when the HTTP stack cannot be initialised.
@@ -561,12 +520,42 @@ impl Client {
         tokio::time::sleep_until(wait_until).await;
     }
 
-    /// Sends `req` through the guard.
+    /// Sends `req` through the guard; the body is read as UTF-8 (lossy).
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// let client = vela_http::Client::new(vela_http::Config::default()).unwrap();
+    /// let err = client.send(vela_http::Request::get("http://127.0.0.1:1/")).await.unwrap_err();
+    /// assert!(matches!(err, vela_http::Error::Blocked { why: "loopback", .. }));
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::Url`], [`Error::Blocked`], [`Error::Request`] (connect, timeout, refused
     /// redirect), [`Error::TooLarge`].
     pub async fn send(&self, req: Request) -> Result<Response> {
+        let r = self.send_binary(req).await?;
+        Ok(Response {
+            status: r.status,
+            headers: r.headers,
+            trailers: r.trailers,
+            body: String::from_utf8_lossy(&r.body).into_owned(),
+        })
+    }
+
+    /// Sends `req` through the guard and keeps the body as bytes (a `.tgz` package).
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// let client = vela_http::Client::new(vela_http::Config::default()).unwrap();
+    /// let err = client.send_binary(vela_http::Request::get("http://10.0.0.1/a.tgz")).await.unwrap_err();
+    /// assert!(matches!(err, vela_http::Error::Blocked { why: "private", .. }));
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`Client::send`].
+    pub async fn send_binary(&self, req: Request) -> Result<BinaryResponse> {
         self.rate_limit().await;
         let url_err = |m: &str| Error::Url {
             url: req.url.clone(),
@@ -653,22 +642,34 @@ impl Client {
                 }
             }
         }
-        Ok(Response {
+        Ok(BinaryResponse {
             status,
             headers,
             trailers,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body,
         })
     }
 
-    /// The extra trusted roots (PEM) of this client.
-    #[cfg(feature = "tls")]
-    pub(crate) fn extra_root_certificates(&self) -> &[String] {
+    /// The extra trusted roots (PEM) of this client (for TLS clients of other protocols, such
+    /// as STARTTLS).
+    ///
+    /// ```
+    /// let c = vela_http::Client::new(vela_http::Config::default().with_extra_root_certificates(vec![])).unwrap();
+    /// assert!(c.extra_root_certificates().is_empty());
+    /// ```
+    pub fn extra_root_certificates(&self) -> &[String] {
         &self.config.extra_root_certificates
     }
 
     /// Checks that `host:port` may be connected to (for non-HTTP clients such as SMTP) and
     /// returns the allowed addresses.
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// let client = vela_http::Client::new(vela_http::Config::default()).unwrap();
+    /// assert!(client.resolve_allowed("127.0.0.1", 25).await.is_err());
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::Blocked`] when every address is refused, [`Error::Url`] when it does not resolve.
@@ -701,80 +702,7 @@ impl Client {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_blocklist_covers_private_loopback_link_local_and_metadata() {
-        for (a, why) in [
-            ("127.0.0.1", "loopback"),
-            ("10.1.2.3", "private"),
-            ("172.16.0.1", "private"),
-            ("192.168.1.1", "private"),
-            ("169.254.169.254", "cloud metadata"),
-            ("169.254.1.1", "link-local"),
-            ("100.64.0.1", "shared (CGNAT)"),
-            ("0.0.0.0", "reserved"),
-            ("::1", "loopback"),
-            ("fd00:ec2::254", "private (unique local)"),
-            ("fe80::1", "link-local"),
-            ("::ffff:127.0.0.1", "loopback"),
-            ("::ffff:10.0.0.1", "private"),
-            ("::127.0.0.1", "IPv4-compatible"),
-            ("::8.8.8.8", "IPv4-compatible"),
-            ("::ffff:0:127.0.0.1", "IPv4-translated"),
-            ("::ffff:0:a9fe:a9fe", "IPv4-translated"),
-            ("64:ff9b::7f00:1", "NAT64"),
-            ("64:ff9b:1::a00:1", "NAT64 (local)"),
-            ("64:ff9b:1:ffff::1", "NAT64 (local)"),
-            ("2002:7f00:1::", "6to4"),
-            ("2002:a9fe:a9fe::1", "6to4"),
-            ("2001::1", "Teredo"),
-            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
-            ("fec0::1", "site-local"),
-            ("feff::1", "site-local"),
-            ("ff02::1", "multicast"),
-            ("::", "unspecified"),
-        ] {
-            assert_eq!(blocked_kind(a.parse().unwrap()), Some(why), "{a}");
-        }
-        // Public, including the neighbours of the blocked IPv6 blocks.
-        for a in [
-            "8.8.8.8",
-            "1.1.1.1",
-            "2606:4700::1111",
-            "2001:1::1",
-            "2001:db8::1",
-            "2003::1",
-            "64:ff9b:2::1",
-            "fbff::1",
-            "::1:0:0:1",
-        ] {
-            assert_eq!(blocked_kind(a.parse().unwrap()), None, "{a}");
-        }
-    }
-
-    #[test]
-    fn allow_list_entries_parse() {
-        assert_eq!(
-            "10.0.0.0/8".parse::<Allow>().unwrap(),
-            Allow::Net("10.0.0.0".parse().unwrap(), 8)
-        );
-        assert_eq!(
-            "::1".parse::<Allow>().unwrap(),
-            Allow::Net("::1".parse().unwrap(), 128)
-        );
-        assert_eq!(
-            "Hooks.Internal".parse::<Allow>().unwrap(),
-            Allow::Host("hooks.internal".into())
-        );
-        assert!("10.0.0.0/40".parse::<Allow>().is_err());
-        let g = Guard {
-            allow: vec!["10.0.0.0/8".parse().unwrap()],
-        };
-        assert!(g.check("x", "10.9.9.9".parse().unwrap()).is_ok());
-        assert!(g.check("x", "11.0.0.1".parse().unwrap()).is_ok());
-        assert!(g.check("x", "192.168.0.1".parse().unwrap()).is_err());
-    }
-}
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,376 @@
+//! `vela addon registry add|list|get|delete` and where `vela addon enable|upgrade|list` find
+//! addons: the registries of the hub's ConfigMap `vela-system/vela-addon-registry` (local
+//! directories and helm repositories, in the ConfigMap's order: the first that has an addon
+//! wins), or the one local directory of `--registry`.
+//!
+//! Helm repositories are read through the guarded HTTP client: a registry on a private,
+//! loopback or link-local address is refused unless `--allow-private-registry` (or
+//! `VELA_ALLOW_PRIVATE_REGISTRY=true`) is given, and then only the registry's own host is let
+//! through.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde_json::Value;
+use vela_addons::helm::{Fetched, HelmRegistry, HelmSource, Index, Options};
+use vela_addons::registry::Registry;
+
+use crate::cli::ListingFormat;
+use crate::cluster::HubArgs;
+use crate::commands::{document, table};
+use crate::deliver::runtime;
+
+/// One registry to read.
+pub(crate) enum Source {
+    /// A directory of addon directories.
+    Local(PathBuf),
+    /// A helm repository (its registry client).
+    Helm(Box<HelmRegistry>),
+}
+
+/// The registries to read: `--registry`, else (unless `addon` is a path) those of the hub's
+/// ConfigMap that can be read (others are reported and skipped).
+pub(crate) fn sources(
+    flag: Option<&Path>,
+    hub: &HubArgs<'_>,
+    addon: Option<&str>,
+    allow_private: bool,
+) -> Result<Vec<Source>> {
+    if let Some(dir) = flag {
+        return Ok(vec![Source::Local(dir.to_path_buf())]);
+    }
+    if addon.is_some_and(|a| Path::new(a).exists()) {
+        return Ok(Vec::new());
+    }
+    let options = Options::default().allowing_private(allow_private);
+    let mut out = Vec::new();
+    for r in configured(hub)? {
+        if let Some(path) = r.local_path() {
+            out.push(Source::Local(PathBuf::from(path)));
+            continue;
+        }
+        match r.helm_source() {
+            Some(Ok(source)) => match HelmRegistry::new(&r.name, &source, &options) {
+                Ok(h) => out.push(Source::Helm(Box::new(h))),
+                Err(e) => eprintln!("Warning: {e}"),
+            },
+            Some(Err(e)) => eprintln!("Warning: {e}"),
+            None => eprintln!(
+                "Warning: registry {}: type {} is not supported yet, skipped",
+                r.name,
+                r.kind()
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// The indexes of the helm registries among `sources`, read once (a registry that cannot be
+/// read is reported and skipped).
+pub(crate) async fn indexes(sources: &[Source]) -> Vec<Option<Index>> {
+    let mut out = Vec::with_capacity(sources.len());
+    for s in sources {
+        out.push(match s {
+            Source::Local(_) => None,
+            Source::Helm(h) => match h.index().await {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    eprintln!("Warning: {e}");
+                    None
+                }
+            },
+        });
+    }
+    out
+}
+
+/// Downloads `addon` (at `version`, else its highest release) from the first helm registry
+/// whose index lists it; with the registry's name.
+pub(crate) async fn fetch_helm(
+    sources: &[Source],
+    indexes: &[Option<Index>],
+    addon: &str,
+    version: Option<&str>,
+) -> Result<Option<(Fetched, String)>> {
+    for (s, index) in sources.iter().zip(indexes) {
+        if let (Source::Helm(h), Some(index)) = (s, index)
+            && !index.versions(addon).is_empty()
+        {
+            let fetched = h.fetch(index, addon, version).await?;
+            return Ok(Some((fetched, h.name().to_string())));
+        }
+    }
+    Ok(None)
+}
+
+/// The dependencies of `meta` that are not enabled yet, in the order to enable them (each the
+/// highest version that fits, from the first registry that has it), loaded, with their
+/// registry's name. A helm index does not say what an addon depends on, so each planned helm
+/// package is downloaded and the plan made again with what it declares, until nothing new is
+/// learnt (each round downloads at least one new package, so this ends).
+pub(crate) async fn dependencies(
+    sources: &[Source],
+    indexes: &[Option<Index>],
+    meta: &vela_addons::Meta,
+    installed: &BTreeMap<String, String>,
+) -> Result<Vec<(vela_addons::Addon, String)>> {
+    // the first registry that has an addon wins
+    let mut available: BTreeMap<String, (Vec<vela_addons::Meta>, usize)> = BTreeMap::new();
+    for (i, s) in sources.iter().enumerate().rev() {
+        match (s, &indexes[i]) {
+            (Source::Local(dir), _) => {
+                for (name, (meta, _)) in registry_addons(dir)? {
+                    available.insert(name, (vec![meta], i));
+                }
+            }
+            (Source::Helm(_), Some(index)) => {
+                for (name, versions) in &index.entries {
+                    available.insert(name.clone(), (versions.iter().map(|v| v.meta()).collect(), i));
+                }
+            }
+            (Source::Helm(_), None) => {}
+        }
+    }
+    let mut fetched: BTreeMap<(String, String), vela_addons::Addon> = BTreeMap::new();
+    loop {
+        let metas: vela_addons::resolve::Available = available
+            .iter()
+            .map(|(name, (metas, _))| (name.clone(), metas.clone()))
+            .collect();
+        let plan = vela_addons::resolve::plan(meta, installed, &metas)?;
+        let mut learnt = false;
+        for dep in &plan {
+            let i = available[&dep.name].1;
+            let key = (dep.name.clone(), dep.version.clone());
+            if let (Source::Helm(h), Some(index)) = (&sources[i], &indexes[i])
+                && !fetched.contains_key(&key)
+            {
+                let f = h.fetch(index, &dep.name, Some(&dep.version)).await?;
+                // what the package declares replaces what the index knew (its version string kept)
+                let mut declared = f.addon.meta.clone();
+                declared.version = dep.version.clone();
+                learnt |= !declared.dependencies.is_empty();
+                if let Some(m) = available
+                    .get_mut(&dep.name)
+                    .and_then(|(ms, _)| ms.iter_mut().find(|m| m.version == dep.version))
+                {
+                    *m = declared;
+                }
+                fetched.insert(key, f.addon);
+            }
+        }
+        if learnt {
+            continue;
+        }
+        let mut out = Vec::with_capacity(plan.len());
+        for dep in plan {
+            let i = available[&dep.name].1;
+            out.push(match &sources[i] {
+                Source::Helm(h) => {
+                    let addon = fetched
+                        .remove(&(dep.name.clone(), dep.version.clone()))
+                        .ok_or_else(|| anyhow!("addon {} {} was not downloaded", dep.name, dep.version))?;
+                    (addon, h.name().to_string())
+                }
+                Source::Local(dir) => {
+                    let path = registry_addons(dir)?
+                        .remove(&dep.name)
+                        .map(|(_, p)| p)
+                        .ok_or_else(|| anyhow!("addon {} left {}", dep.name, dir.display()))?;
+                    let addon = vela_addons::Addon::load(&path)
+                        .with_context(|| format!("load addon {}", path.display()))?;
+                    (addon, "local".to_string())
+                }
+            });
+        }
+        return Ok(out);
+    }
+}
+
+/// The addons of a local registry directory, by name: their metadata and directory.
+pub(crate) fn registry_addons(dir: &Path) -> Result<BTreeMap<String, (vela_addons::Meta, PathBuf)>> {
+    let mut out = BTreeMap::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("read the addon registry {}", dir.display()))?;
+    for e in entries.filter_map(std::result::Result::ok) {
+        let path = e.path();
+        let meta_file = path.join("metadata.yaml");
+        let Ok(text) = std::fs::read_to_string(&meta_file) else {
+            continue;
+        };
+        match vela_addons::Meta::parse(&text) {
+            Ok(meta) if !meta.name.is_empty() => {
+                out.insert(meta.name.clone(), (meta, path));
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("Warning: {}: {e}", path.display()),
+        }
+    }
+    Ok(out)
+}
+
+/// The registries of the hub's ConfigMap.
+pub(crate) fn configured(hub: &HubArgs<'_>) -> Result<Vec<Registry>> {
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let cm = rt.block_on(hub.fleet.hub().get(&crate::addon::key(
+        "v1",
+        "ConfigMap",
+        vela_addons::registry::CONFIGMAP,
+    )))?;
+    Ok(vela_addons::registry::from_configmap(cm.as_ref())?)
+}
+
+/// `vela addon registry add NAME`'s settings.
+pub struct Add<'a> {
+    /// The registry's name.
+    pub name: &'a str,
+    /// `--type`: `local` or `helm`.
+    pub kind: &'a str,
+    /// `--path`: the directory of a local registry.
+    pub path: Option<&'a Path>,
+    /// `--endpoint`: the URL of a helm repository.
+    pub endpoint: Option<&'a str>,
+    /// `--username`.
+    pub username: Option<&'a str>,
+    /// `--password`.
+    pub password: Option<&'a str>,
+    /// `--insecureSkipTLS`.
+    pub insecure_skip_tls: bool,
+    /// `--allow-private-registry`.
+    pub allow_private: bool,
+}
+
+impl Add<'_> {
+    /// Adds (or replaces) the registry; a helm repository's index is read first, as KubeVela
+    /// does, so a registry that cannot be read is not stored.
+    pub fn run(&self, hub: &HubArgs<'_>) -> Result<String> {
+        let name = self.name;
+        let (registry, said) = match self.kind {
+            "local" => {
+                let path = self
+                    .path
+                    .ok_or_else(|| anyhow!("a local registry needs --path DIR"))?;
+                let dir = std::fs::canonicalize(path)
+                    .with_context(|| format!("registry directory {}", path.display()))?;
+                if !dir.is_dir() {
+                    bail!("{} is not a directory", dir.display());
+                }
+                let said = format!("local {}", dir.display());
+                (Registry::local(name, &dir.display().to_string()), said)
+            }
+            "helm" => {
+                let url = self
+                    .endpoint
+                    .ok_or_else(|| anyhow!("addon registry must set --endpoint flag"))?;
+                let mut source = HelmSource::new(url).with_basic_auth(
+                    self.username.unwrap_or_default(),
+                    self.password.unwrap_or_default(),
+                );
+                source.insecure_skip_tls = self.insecure_skip_tls;
+                let registry = Registry::helm(name, &source);
+                // the stored form must read back
+                let source = registry
+                    .helm_source()
+                    .ok_or_else(|| anyhow!("registry {name}: no helm settings"))??;
+                let options = Options::default().allowing_private(self.allow_private);
+                let client = HelmRegistry::new(name, &source, &options)?;
+                let index = runtime()?
+                    .block_on(client.index())
+                    .with_context(|| format!("fail to add registry {name}"))?;
+                let said = format!("helm {url} ({} addons)", index.entries.len());
+                (registry, said)
+            }
+            other => bail!(
+                "registry type {other:?} is not supported yet (`local`: a directory of addons; `helm`: a chart repository)"
+            ),
+        };
+        let mut all = configured(hub)?;
+        all.retain(|r| r.name != name);
+        all.push(registry);
+        store(&all, hub)?;
+        Ok(format!("Registry {name} added: {said}\n"))
+    }
+}
+
+/// `vela addon registry delete NAME`.
+pub fn delete(name: &str, hub: &HubArgs<'_>) -> Result<String> {
+    let mut all = configured(hub)?;
+    let before = all.len();
+    all.retain(|r| r.name != name);
+    if all.len() == before {
+        bail!("no addon registry named {name}");
+    }
+    store(&all, hub)?;
+    Ok(format!("Registry {name} deleted\n"))
+}
+
+/// The settings as shown: a helm registry's password is hidden (KubeVela's `SafeCopy`).
+fn shown(r: &Registry) -> Value {
+    let mut v = r.settings.clone();
+    if let Some(p) = v.get_mut("helm").and_then(|h| h.get_mut("password"))
+        && p.as_str().is_some_and(|s| !s.is_empty())
+    {
+        *p = Value::String("********".into());
+    }
+    v
+}
+
+/// `vela addon registry list`.
+pub fn list(hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
+    let all = configured(hub)?;
+    if format == ListingFormat::Table {
+        let rows: Vec<[String; 3]> = all
+            .iter()
+            .map(|r| {
+                let location = r.local_path().map(str::to_string).unwrap_or_else(|| {
+                    let k = r.kind();
+                    r.settings[k]["url"].as_str().unwrap_or_default().to_string()
+                });
+                [r.name.clone(), r.kind().to_string(), location]
+            })
+            .collect();
+        return Ok(table(&["NAME", "TYPE", "URL"], &rows));
+    }
+    document(&Value::Array(all.iter().map(shown).collect()), format)
+}
+
+/// `vela addon registry get NAME`.
+pub fn get(name: &str, hub: &HubArgs<'_>, format: ListingFormat) -> Result<String> {
+    let r = configured(hub)?
+        .into_iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| anyhow!("no addon registry named {name}"))?;
+    let format = if format == ListingFormat::Table {
+        ListingFormat::Yaml
+    } else {
+        format
+    };
+    document(&shown(&r), format)
+}
+
+fn store(all: &[Registry], hub: &HubArgs<'_>) -> Result<()> {
+    let rt = runtime()?;
+    let hub = rt.block_on(hub.connect())?;
+    let cm = vela_addons::registry::configmap(all);
+    rt.block_on(hub.fleet.hub().apply("", cm))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden_when_shown() {
+        let r = Registry::helm("r", &HelmSource::new("https://x").with_basic_auth("u", "p"));
+        let v = shown(&r);
+        assert_eq!(
+            (v["helm"]["username"].as_str(), v["helm"]["password"].as_str()),
+            (Some("u"), Some("********"))
+        );
+        let local = Registry::local("l", "/a");
+        assert_eq!(shown(&local), local.settings);
+    }
+}
