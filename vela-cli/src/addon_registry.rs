@@ -222,6 +222,52 @@ pub(crate) fn configured(hub: &HubArgs<'_>) -> Result<Vec<Registry>> {
     Ok(vela_addons::registry::from_configmap(cm.as_ref())?)
 }
 
+/// `vela addon push PATH REGISTRY [--force]`: packages a directory (or reads a `.tgz`) and
+/// uploads it to the hub's helm registry `registry`.
+pub fn push(
+    path: &Path,
+    registry: &str,
+    force: bool,
+    hub: &HubArgs<'_>,
+    allow_private: bool,
+) -> Result<String> {
+    let (file, bytes) = if path.is_dir() {
+        vela_addons::package(path)?
+    } else {
+        let file = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // refuse what is not an addon (within the loader's bounds) before sending it
+        vela_addons::Addon::load(path)?;
+        let bytes = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
+        (file, bytes)
+    };
+    let found = configured(hub)?
+        .into_iter()
+        .find(|r| r.name == registry)
+        .ok_or_else(|| {
+            anyhow::anyhow!("no addon registry {registry:?} (vela addon registry list shows them)")
+        })?;
+    let source = match found.helm_source() {
+        Some(source) => source?,
+        None => bail!(
+            "registry {registry} is of type {}: only helm registries take pushed addons",
+            found.kind()
+        ),
+    };
+    let client = HelmRegistry::new(
+        registry,
+        &source,
+        &Options::default().allowing_private(allow_private),
+    )?;
+    runtime()?.block_on(client.push(&file, &bytes, force))?;
+    Ok(format!(
+        "Pushed {file} ({} bytes) to registry {registry}\n",
+        bytes.len()
+    ))
+}
+
 /// `vela addon registry add NAME`'s settings.
 pub struct Add<'a> {
     /// The registry's name.

@@ -356,6 +356,19 @@ pub enum AddonCommand {
         #[arg(short = 'o', long = "output", default_value = ".")]
         output: PathBuf,
     },
+    /// Push an addon (a directory, packaged first, or a `.tgz`) to a helm registry of the hub
+    /// that accepts uploads the way ChartMuseum does (`POST <url>/api/charts`), as KubeVela's
+    /// `vela addon push`.
+    Push {
+        /// The addon directory or `.tgz` package.
+        addon: PathBuf,
+        /// The name of a helm registry of the hub (vela addon registry list).
+        #[arg(value_name = "REGISTRY")]
+        to: String,
+        /// Replace the version if the registry has it already.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
     /// The addon registries of the hub (ConfigMap vela-system/vela-addon-registry).
     Registry {
         #[command(subcommand)]

@@ -215,6 +215,11 @@ fn main() -> ExitCode {
                 .run(),
                 AddonCommand::Disable { name, force } => addon::disable(&name, force, &hub),
                 AddonCommand::Package { dir, output } => addon::package(&dir, &output),
+                AddonCommand::Push {
+                    addon: path,
+                    to: target,
+                    force,
+                } => addon_registry::push(&path, &target, force, &hub, allow_private_registry),
                 AddonCommand::Init {
                     name,
                     path,

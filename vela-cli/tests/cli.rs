@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 mod addon;
 #[path = "cli/addon_helm.rs"]
 mod addon_helm;
+#[path = "cli/addon_push.rs"]
+mod addon_push;
 #[path = "cli/checks.rs"]
 mod checks;
 #[path = "cli/cluster.rs"]

@@ -262,6 +262,8 @@ pub struct Request {
     pub headers: BTreeMap<String, String>,
     /// Body.
     pub body: Option<String>,
+    /// A binary body (an archive, a multipart form), sent instead of [`Request::body`].
+    pub body_bytes: Option<Vec<u8>>,
     /// A shorter timeout for this request.
     pub timeout: Option<Duration>,
     /// Request trailers, sent after a chunked body (announced in a `Trailer` header).
@@ -588,7 +590,9 @@ impl Client {
             b = b.header(k, v);
         }
         if req.trailers.is_empty() {
-            if let Some(body) = &req.body {
+            if let Some(bytes) = &req.body_bytes {
+                b = b.body(bytes.clone());
+            } else if let Some(body) = &req.body {
                 b = b.body(body.clone());
             }
         } else {

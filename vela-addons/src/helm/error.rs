@@ -74,6 +74,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A push was refused: the version is in the registry already (HTTP 409); `--force`
+    /// replaces it.
+    #[error("registry {registry}: {file} is there already (push with --force to replace it)")]
+    Exists {
+        /// The registry's name.
+        registry: String,
+        /// The package file.
+        file: String,
+    },
     /// The registry has no such addon.
     #[error("registry {registry}: no addon {addon}")]
     NotFound {

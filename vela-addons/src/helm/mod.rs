@@ -389,6 +389,65 @@ impl HelmRegistry {
         Ok(resp.body)
     }
 
+    /// Uploads the package `file` (`<name>-<version>.tgz`) as ChartMuseum's API takes it
+    /// (`POST <url>/api/charts`, a multipart form with the package as `chart`; `?force=true`
+    /// replaces an existing version), as `vela addon push` does.
+    ///
+    /// # Errors
+    /// [`Error::Exists`] when the version is there and `force` is off (HTTP 409);
+    /// [`Error::Fetch`] and [`Error::Status`] for other failures.
+    pub async fn push(&self, file: &str, package: &[u8], force: bool) -> Result<()> {
+        let url = format!(
+            "{}api/charts{}",
+            self.base,
+            if force { "?force=true" } else { "" }
+        );
+        let boundary = format!("vela-addon-push-{:016x}", {
+            use sha2::Digest as _;
+            let d = sha2::Sha256::digest(package);
+            u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+        });
+        let mut body = Vec::with_capacity(package.len() + 256);
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"chart\"; filename=\"{file}\"\r\n\
+                 Content-Type: application/gzip\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(package);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut req = self.request(&url).with_header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        req.method = "POST".into();
+        req.body_bytes = Some(body);
+        let resp = self.index_client.send(req).await.map_err(|source| Error::Fetch {
+            registry: self.name.clone(),
+            step: "push",
+            url: url.clone(),
+            source: Box::new(source),
+        })?;
+        match resp.status {
+            200..=299 => Ok(()),
+            409 => Err(Error::Exists {
+                registry: self.name.clone(),
+                file: file.to_string(),
+            }),
+            status => Err(Error::Status {
+                registry: self.name.clone(),
+                step: "push",
+                url,
+                status,
+                hint: match status {
+                    401 | 403 => ": check the registry's username and password",
+                    _ => "",
+                },
+            }),
+        }
+    }
+
     /// Fetches and parses the registry's `index.yaml`.
     ///
     /// # Errors

@@ -329,6 +329,7 @@ impl Provider for Http {
             url,
             headers,
             body: s(&req, "body").map(str::to_owned),
+            body_bytes: None,
             timeout,
             trailers,
             tls,
