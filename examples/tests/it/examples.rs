@@ -208,7 +208,7 @@ async fn scale_benchmark_delivers_every_app_and_reconciles_without_change() {
     );
     let apps: Vec<_> = (0..2).map(scale_embedded::application).collect();
     assert_eq!(apps[1].spec.components.len(), scale_embedded::COMPONENTS);
-    let delivery = scale_embedded::deliver_all(&engine, &cluster, &apps)
+    let delivery = scale_embedded::deliver_all(&engine, &cluster, &apps, 1)
         .await
         .unwrap();
     assert_eq!(delivery.apps, 2);
