@@ -198,11 +198,16 @@ impl Engine {
 
         let owner = Owner::new(name, namespace);
         let mut record = Record::default();
-        let tracked = tracker::get(hub, &tracker::versioned_name(name, namespace, generation)).await?;
+        let tracked = tracker::get(
+            hub,
+            &self.trackers,
+            &tracker::versioned_name(name, namespace, generation),
+        )
+        .await?;
         let has_tracker = tracked.is_some();
         if let Some(current) = tracked {
-            for r in current.spec.managed_resources {
-                record.resources.insert(r.key(), r);
+            for r in &current.resources {
+                record.resources.insert(r.key(), Arc::clone(r));
             }
         }
         if !restart {

@@ -40,7 +40,7 @@ pub(crate) type ServiceKey = (String, String, String, String);
 #[derive(Debug, Default)]
 pub(crate) struct Record {
     /// Everything the current generation applied (earlier passes included), by key.
-    pub(crate) resources: BTreeMap<String, ManagedResource>,
+    pub(crate) resources: BTreeMap<String, Arc<ManagedResource>>,
     /// What this reconcile applied, in order.
     pub(crate) applied: Vec<Key>,
     /// Health per (component, cluster, namespace).
@@ -535,10 +535,12 @@ impl Delivery {
                 trait_type,
             };
             // what this generation last applied for the object (its tracker entry)
-            let last = Key::of(at, &obj)
-                .ok()
-                .and_then(|k| self.record().resources.get(&tracker::resource_key(&k)).cloned())
-                .and_then(|r| r.raw);
+            let last = Key::of(at, &obj).ok().and_then(|k| {
+                self.record()
+                    .resources
+                    .get(&tracker::resource_key(&k))
+                    .and_then(|r| r.raw.clone())
+            });
             let applied = apply::apply_object(
                 self.engine.clusters().as_ref(),
                 at,
@@ -553,7 +555,7 @@ impl Delivery {
             let resource = tracker::record(&applied, &comp.name, trait_type.unwrap_or_default());
             {
                 let mut record = self.record();
-                record.resources.insert(resource.key(), resource);
+                record.resources.insert(resource.key(), Arc::new(resource));
                 if applied.written {
                     record.applied.push(applied.key.clone());
                 }

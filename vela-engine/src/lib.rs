@@ -51,6 +51,9 @@ pub struct Engine {
     revision_limit: usize,
     /// Rendered components shared by every reconcile of this engine (and its clones).
     renders: Arc<renders::Renders>,
+    /// ResourceTrackers decoded by every reconcile of this engine (and its clones), by stored
+    /// version.
+    trackers: Arc<tracker::Decoded>,
     /// The version of each cluster (`context.clusterVersion`), asked once per cluster.
     versions: Arc<std::sync::Mutex<std::collections::HashMap<String, serde_json::Value>>>,
 }
@@ -88,6 +91,7 @@ impl Engine {
             steps: Vec::new(),
             revision_limit: revision::DEFAULT_LIMIT,
             renders: Arc::new(renders::Renders::new(renders::DEFAULT_CAPACITY)),
+            trackers: Arc::new(tracker::Decoded::new(tracker::DECODED_CAPACITY)),
             versions: Arc::default(),
         }
     }

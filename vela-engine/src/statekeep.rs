@@ -42,15 +42,16 @@ impl Engine {
         // the current generation's tracker and the root tracker, read by name (a label list
         // would read every tracker of the hub)
         let generation = app.metadata.generation.unwrap_or(1);
-        let newest = tracker::get(objects, &tracker::versioned_name(name, namespace, generation)).await?;
-        let root = tracker::get(objects, &tracker::root_name(name, namespace)).await?;
+        let newest = tracker::get(
+            objects,
+            &self.trackers,
+            &tracker::versioned_name(name, namespace, generation),
+        )
+        .await?;
+        let root = tracker::get(objects, &self.trackers, &tracker::root_name(name, namespace)).await?;
         let mut seen = BTreeSet::new();
         let mut restored = Vec::new();
-        for r in newest
-            .iter()
-            .chain(root.iter())
-            .flat_map(|t| &t.spec.managed_resources)
-        {
+        for r in newest.iter().chain(root.iter()).flat_map(|t| &t.resources) {
             if r.deleted || !seen.insert(r.key()) {
                 continue;
             }
@@ -66,7 +67,7 @@ impl Engine {
             for (k, v) in owner.labels() {
                 desired["metadata"]["labels"][k] = Value::String(v);
             }
-            if let Some(live) = objects.get(&key).await? {
+            if let Some(live) = objects.get_shared(&key).await? {
                 match owner_of(&live) {
                     Some(found) if found == owner.id() => {}
                     Some(_) if sharers_of(&live).contains(&owner.id()) => continue,
