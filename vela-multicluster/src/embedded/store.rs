@@ -303,8 +303,10 @@ impl Tx<'_> {
                 key.namespace,
                 key.name,
                 uid,
-                obj.to_string(),
-                Value::Object(managers.clone()).to_string()
+                // written straight into a buffer: `Display` goes through the formatter, and the
+                // managers are not copied into a `Value` first
+                serde_json::to_string(&*obj).map_err(store_error)?,
+                serde_json::to_string(managers).map_err(store_error)?
             ])
             .map_err(store_error)?;
         self.index_owners(key, Some(obj))?;
