@@ -309,6 +309,16 @@ fn changed_field<'p>(fields: &'p [FieldPath], live: &Value, desired: &Value) -> 
         .map(|f| f.text.as_str())
 }
 
+/// The metadata the server sets, which [`rewritable`] leaves out.
+pub(crate) const SERVER_SET_METADATA: &[&str] = &[
+    "uid",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
+
 /// A live object as it can be written back: without status and server-set metadata, but with
 /// its `resourceVersion`, so that the write fails if the object changed since it was read.
 pub(crate) fn rewritable(live: &Value) -> Value {
@@ -317,15 +327,8 @@ pub(crate) fn rewritable(live: &Value) -> Value {
         map.remove("status");
     }
     if let Some(meta) = obj["metadata"].as_object_mut() {
-        for server_side in [
-            "uid",
-            "generation",
-            "creationTimestamp",
-            "managedFields",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-        ] {
-            meta.remove(server_side);
+        for server_side in SERVER_SET_METADATA {
+            meta.remove(*server_side);
         }
     }
     obj
