@@ -13,6 +13,7 @@
 //! `app.oam.dev/namespace`, as KubeVela does.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 use vela_model::labels::{annotation, label};
@@ -101,7 +102,7 @@ pub(crate) struct Applied {
     /// The object.
     pub(crate) key: Key,
     /// The live object after the apply.
-    pub(crate) live: Value,
+    pub(crate) live: Arc<Value>,
     /// What was applied (for [`Action::ReadOnly`] and [`Action::JoinedShare`], the live object,
     /// which is not the application's to restore).
     pub(crate) raw: Value,
@@ -159,7 +160,7 @@ pub(crate) async fn apply_object(
 ) -> Result<Applied> {
     let key = Key::of(cluster, &obj)?;
     let decided = rules.for_object(origin, &key.kind, &key.name);
-    let existing = objects.get(&key).await?;
+    let existing = objects.get_shared(&key).await?;
     if decided.read_only {
         let Some(live) = existing else {
             return Err(Error::ReadOnlyMissing {
@@ -171,7 +172,7 @@ pub(crate) async fn apply_object(
         };
         return Ok(Applied {
             key,
-            raw: live.clone(),
+            raw: Value::clone(&live),
             live,
             action: Action::ReadOnly,
             rules: decided,
@@ -196,7 +197,7 @@ pub(crate) async fn apply_object(
                 let live = join_share(objects, &key, live, owner).await?;
                 return Ok(Applied {
                     key,
-                    raw: live.clone(),
+                    raw: Value::clone(&live),
                     live,
                     action: Action::JoinedShare,
                     rules: decided,
@@ -215,7 +216,7 @@ pub(crate) async fn apply_object(
         obj["metadata"]["labels"][k] = Value::String(v);
     }
     if decided.shared {
-        let mut sharers = existing.as_ref().map(sharers_of).unwrap_or_default();
+        let mut sharers = existing.as_deref().map(sharers_of).unwrap_or_default();
         if !sharers.contains(&owner.id()) {
             sharers.push(owner.id());
         }
@@ -256,7 +257,7 @@ pub(crate) async fn apply_object(
             written: false,
         });
     }
-    let live = objects.apply(cluster, obj.clone()).await?;
+    let live = objects.apply_shared(cluster, obj.clone()).await?;
     if let Some(meta) = obj["metadata"].as_object_mut() {
         meta.remove("resourceVersion");
     }
@@ -336,15 +337,20 @@ pub(crate) fn rewritable(live: &Value) -> Value {
 
 /// Adds `owner` to the `app.oam.dev/shared-by` annotation of an object another application
 /// owns; nothing else is written (nothing at all when it is listed already).
-async fn join_share(objects: &dyn Objects, key: &Key, live: &Value, owner: &Owner) -> Result<Value> {
+async fn join_share(
+    objects: &dyn Objects,
+    key: &Key,
+    live: &Arc<Value>,
+    owner: &Owner,
+) -> Result<Arc<Value>> {
     let mut sharers = sharers_of(live);
     if sharers.contains(&owner.id()) {
-        return Ok(live.clone());
+        return Ok(Arc::clone(live));
     }
     sharers.push(owner.id());
     let mut obj = rewritable(live);
     obj["metadata"]["annotations"][annotation::SHARED_BY] = Value::String(sharers.join(","));
-    Ok(objects.apply(&key.cluster, obj).await?)
+    Ok(objects.apply_shared(&key.cluster, obj).await?)
 }
 
 /// Refuses an existing object that another application, or nobody, owns.

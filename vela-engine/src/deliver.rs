@@ -103,10 +103,33 @@ fn workflow_status(
         v["mode"]["subSteps"].as_str().unwrap_or_default()
     );
     v["mode"] = Value::String(mode);
-    serde_json::from_value(v).map_err(|source| Error::Stored {
-        what: "workflow run status".into(),
-        source,
-    })
+    let mut status: vela_model::application::WorkflowStatus =
+        serde_json::from_value(v).map_err(|source| Error::Stored {
+            what: "workflow run status".into(),
+            source,
+        })?;
+    // the Application holds its times in whole seconds: so does the status compared with it
+    for step in &mut status.steps {
+        whole_seconds(&mut step.first_execute_time);
+        whole_seconds(&mut step.last_execute_time);
+        for sub in &mut step.sub_steps {
+            whole_seconds(&mut sub.first_execute_time);
+            whole_seconds(&mut sub.last_execute_time);
+        }
+    }
+    whole_seconds(&mut status.start_time);
+    whole_seconds(&mut status.end_time);
+    Ok(status)
+}
+
+/// `time` without its fraction of a second (as it is written: `2006-01-02T15:04:05Z`).
+fn whole_seconds(time: &mut Option<vela_model::common::Time>) {
+    if let Some(t) = time {
+        let floor = t.0.as_second() - i64::from(t.0.subsec_nanosecond() < 0);
+        if let Ok(whole) = jiff::Timestamp::from_second(floor) {
+            t.0 = whole;
+        }
+    }
 }
 
 fn app_phase(run: RunPhase, healthy: bool) -> Phase {
@@ -386,7 +409,7 @@ impl Engine {
     }
 
     /// Stores the Application in the hub (its generation counts spec changes).
-    async fn store_app(&self, app: &Application, namespace: &str) -> Result<Value> {
+    async fn store_app(&self, app: &Application, namespace: &str) -> Result<()> {
         let mut obj = serde_json::to_value(app).map_err(|source| Error::Stored {
             what: "Application".into(),
             source,
@@ -406,7 +429,8 @@ impl Engine {
         if let Some(map) = obj.as_object_mut() {
             map.remove("status");
         }
-        Ok(self.clusters().apply("", obj).await?)
+        self.clusters().apply_shared("", obj).await?;
+        Ok(())
     }
 
     /// Deletes an application and everything it owns (with `orphan`, the objects stay and only
@@ -542,6 +566,19 @@ mod tests {
         };
         let w = workflow_status(&run).unwrap();
         assert_eq!(w.mode, "StepByStep-DAG");
+        let run = RunStatus {
+            start_time: Some(serde_json::from_value(json!("2026-01-02T03:04:05.678Z")).unwrap()),
+            ..run
+        };
+        let w = workflow_status(&run).unwrap();
+        // as the Application stores it, so that an unchanged status compares equal to it
+        let stored: vela_model::common::Time =
+            serde_json::from_value(serde_json::to_value(w.start_time.as_ref().unwrap()).unwrap()).unwrap();
+        assert_eq!(w.start_time, Some(stored));
+        assert_eq!(
+            serde_json::to_value(&w.start_time).unwrap(),
+            json!("2026-01-02T03:04:05Z")
+        );
         assert_eq!(w.phase, Some(RunPhase::Executing));
         assert_eq!(w.steps.len(), 1);
         assert_eq!(w.steps[0].message, "waiting");

@@ -562,10 +562,10 @@ impl Delivery {
                 if hub_only {
                     record
                         .hub_only
-                        .insert(applied.key.clone(), Arc::new(applied.live.clone()));
+                        .insert(applied.key.clone(), Arc::clone(&applied.live));
                 }
             }
-            live.insert(rendered_key, Arc::new(applied.live));
+            live.insert(rendered_key, applied.live);
         }
         Ok(())
     }

@@ -241,7 +241,7 @@ async fn write(
         "metadata": {"name": name, "labels": owner.labels()},
         "spec": serde_json::to_value(&spec).unwrap_or(Value::Null),
     });
-    clusters.apply("", obj).await?;
+    clusters.apply_shared("", obj).await?;
     Ok(())
 }
 
@@ -387,7 +387,8 @@ mod tests {
                 namespace: "default".into(),
                 name: "c".into(),
             },
-            live: json!({"metadata": {"uid": "u1", "resourceVersion": "4"}, "data": {"a": "1", "b": "2"}}),
+            live: json!({"metadata": {"uid": "u1", "resourceVersion": "4"}, "data": {"a": "1", "b": "2"}})
+                .into(),
             raw: json!({"metadata": {"name": "c"}, "data": {"a": "1"}}),
             action: Action::Created,
             rules: ObjectRules::default(),

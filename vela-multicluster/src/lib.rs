@@ -146,6 +146,12 @@ impl Key {
 pub trait Objects: Send + Sync + 'static {
     /// Creates or updates `obj` (server-side apply semantics); returns the stored object.
     async fn apply(&self, cluster: &str, obj: Value) -> Result<Value>;
+    /// Creates or updates `obj` as [`Objects::apply`] does, and returns the stored object
+    /// shared: a backend (or wrapper) that keeps the object in memory hands out its copy without
+    /// cloning it. The provided method wraps [`Objects::apply`].
+    async fn apply_shared(&self, cluster: &str, obj: Value) -> Result<std::sync::Arc<Value>> {
+        Ok(std::sync::Arc::new(self.apply(cluster, obj).await?))
+    }
     /// Reads an object; `None` when it does not exist.
     async fn get(&self, key: &Key) -> Result<Option<Value>>;
     /// Reads an object to look at it, not to change it: a backend (or wrapper) that keeps the
