@@ -380,15 +380,14 @@ impl Engine {
         };
         // equal values serialise alike: the JSON forms are compared only when the typed ones
         // differ (a field the JSON form leaves out may differ)
-        let unchanged = app.status.as_ref() == Some(&status) || {
-            let previous = app.status.as_ref().and_then(|s| serde_json::to_value(s).ok());
-            previous.is_some_and(|s| Some(s) == serde_json::to_value(&status).ok())
-        };
-        if !unchanged {
+        if app.status.as_ref() != Some(&status) {
             let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
-            self.clusters()
-                .set_status(&app_key(namespace, name), status_json)
-                .await?;
+            let previous = app.status.as_ref().and_then(|s| serde_json::to_value(s).ok());
+            if previous.as_ref() != Some(&status_json) {
+                self.clusters()
+                    .set_status(&app_key(namespace, name), status_json)
+                    .await?;
+            }
         }
         Ok(Some(Delivered {
             generation,

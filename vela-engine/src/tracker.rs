@@ -230,16 +230,26 @@ async fn write(
     generation: i64,
     resources: &[ManagedResource],
 ) -> Result<()> {
-    let spec = Spec {
+    // the spec with its entries serialised from where they are (a `Spec` would copy them)
+    let mut spec = serde_json::to_value(Spec {
         type_: Some(type_),
         application_generation: generation,
-        managed_resources: resources.to_vec(),
-    };
+        managed_resources: Vec::new(),
+    })
+    .unwrap_or(Value::Null);
+    if !resources.is_empty()
+        && let Some(map) = spec.as_object_mut()
+    {
+        map.insert(
+            "managedResources".into(),
+            serde_json::to_value(resources).unwrap_or(Value::Null),
+        );
+    }
     let obj = json!({
         "apiVersion": API_VERSION,
         "kind": "ResourceTracker",
         "metadata": {"name": name, "labels": owner.labels()},
-        "spec": serde_json::to_value(&spec).unwrap_or(Value::Null),
+        "spec": spec,
     });
     clusters.apply_shared("", obj).await?;
     Ok(())
@@ -271,7 +281,7 @@ async fn get_once(clusters: &dyn Objects, name: &str) -> Result<Option<Tracker>>
 }
 
 /// How many decoded trackers an engine keeps by default.
-pub(crate) const DECODED_CAPACITY: usize = 1024;
+pub(crate) const DECODED_CAPACITY: usize = 256;
 
 /// Trackers decoded from the hub, kept across reconciles by name with the `uid` and
 /// `resourceVersion` they were decoded from: a tracker whose stored version has not moved is

@@ -127,16 +127,18 @@ impl Key {
                     message: "expected a non-empty string".to_owned(),
                 })
         };
+        // `get` rather than `pointer`, which copies each token of its path
+        let meta = obj.get("metadata");
         Ok(Self {
             cluster: cluster.to_owned(),
             api_version: s(obj.get("apiVersion"), "apiVersion")?,
             kind: s(obj.get("kind"), "kind")?,
-            namespace: obj
-                .pointer("/metadata/namespace")
+            namespace: meta
+                .and_then(|m| m.get("namespace"))
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned(),
-            name: s(obj.pointer("/metadata/name"), "metadata.name")?,
+            name: s(meta.and_then(|m| m.get("name")), "metadata.name")?,
         })
     }
 }

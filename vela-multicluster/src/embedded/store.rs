@@ -365,7 +365,8 @@ impl Tx<'_> {
         let existing = self.load(&key)?;
         if let (Some(wanted), Some((current, _))) = (
             config
-                .pointer("/metadata/resourceVersion")
+                .get("metadata")
+                .and_then(|m| m.get("resourceVersion"))
                 .and_then(Value::as_str),
             &existing,
         ) && current["metadata"]["resourceVersion"].as_str() != Some(wanted)
