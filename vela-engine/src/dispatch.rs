@@ -491,20 +491,22 @@ impl Delivery {
         apply: bool,
         live: &mut BTreeMap<Key, Arc<Value>>,
     ) -> std::result::Result<(), String> {
-        for (trait_type, obj) in objects {
-            let mut obj = with_namespace(obj, &manifest.namespace);
-            let rendered_key = Key::of(cluster, &obj).map_err(|e| e.to_string())?;
+        for (trait_type, rendered) in objects {
+            // the key of the object with the placement's namespace (`with_namespace`), without
+            // copying it: a pass that only reads needs no copy
+            let mut rendered_key = Key::of(cluster, rendered).map_err(|e| e.to_string())?;
+            if rendered_key.namespace.is_empty() {
+                rendered_key.namespace.clone_from(&manifest.namespace);
+            }
             let hub_only = trait_type.is_some_and(|t| self.control_plane_only(t));
-            let at = if hub_only {
-                // the hub, in the application's namespace (unless the trait chose another)
-                if obj["metadata"]["namespace"].as_str() == Some(manifest.namespace.as_str()) {
-                    obj["metadata"]["namespace"] = Value::String(self.namespace.clone());
-                }
-                ""
-            } else {
-                cluster
-            };
-            let key = Key::of(at, &obj).map_err(|e| e.to_string())?;
+            // the hub, in the application's namespace (unless the trait chose another)
+            let to_app_namespace = hub_only && rendered_key.namespace == manifest.namespace;
+            let at = if hub_only { "" } else { cluster };
+            let mut key = rendered_key.clone();
+            at.clone_into(&mut key.cluster);
+            if to_app_namespace {
+                key.namespace.clone_from(&self.namespace);
+            }
             let done = if hub_only {
                 self.record().hub_only.get(&key).cloned()
             } else {
@@ -529,18 +531,21 @@ impl Delivery {
                 }
                 continue;
             }
+            let mut obj = with_namespace(rendered, &manifest.namespace);
+            if to_app_namespace {
+                obj["metadata"]["namespace"] = Value::String(self.namespace.clone());
+            }
             let origin = Origin {
                 component: &comp.name,
                 component_type: &comp.type_,
                 trait_type,
             };
             // what this generation last applied for the object (its tracker entry)
-            let last = Key::of(at, &obj).ok().and_then(|k| {
-                self.record()
-                    .resources
-                    .get(&tracker::resource_key(&k))
-                    .and_then(|r| r.raw.clone())
-            });
+            let last = self
+                .record()
+                .resources
+                .get(&tracker::resource_key(&key))
+                .and_then(|r| r.raw.clone());
             let applied = apply::apply_object(
                 self.engine.clusters().as_ref(),
                 at,
