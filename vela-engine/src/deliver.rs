@@ -201,8 +201,8 @@ impl Engine {
         app.metadata.namespace = Some(namespace.to_owned());
         let previous = app.status.clone().unwrap_or_default();
         let hub = self.clusters().as_ref();
-        let rev = revision::prepare(hub, &app, name, namespace, self.revision_limit).await?;
-        let deliver = rev.app.clone();
+        let mut rev = revision::prepare(hub, &app, name, namespace, self.revision_limit).await?;
+        let deliver = std::mem::take(&mut rev.app);
         let wf = workflow::of(hub, &deliver, namespace).await?;
 
         let store = run_store(self, namespace);
@@ -246,12 +246,13 @@ impl Engine {
                 );
             }
         }
+        let rules = Rules::of(&deliver)?;
         let delivery = Arc::new(Delivery {
             engine: self.clone(),
             app: deliver,
             namespace: namespace.to_owned(),
             owner: owner.clone(),
-            rules: Rules::of(&rev.app)?,
+            rules,
             revision: rev.name.clone(),
             record: Mutex::new(record),
         });

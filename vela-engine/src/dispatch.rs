@@ -473,9 +473,9 @@ impl Delivery {
             if key.namespace.is_empty() {
                 key.namespace.clone_from(&manifest.namespace);
             }
-            live.get(&key).map(|v| Value::clone(v))
+            live.get(&key).cloned()
         };
-        vela_render::health::evaluate(self.engine.renderer().registry(), comp, manifest, lookup)
+        vela_render::health::evaluate_shared(self.engine.renderer().registry(), comp, manifest, lookup)
             .map_err(|e| crate::error::chain(&e))
     }
 
