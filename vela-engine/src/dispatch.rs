@@ -12,6 +12,7 @@
 //! to `parallelism`. A failing cluster fails only its own placements; the step's error names
 //! each of them.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -210,7 +211,7 @@ impl Delivery {
             .collect();
         // per placement index: the instances (by index) that are healthy
         let mut healthy: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); placements.len()];
-        let members: Vec<Component> = instances.iter().map(|i| i.component.clone()).collect();
+        let members: Vec<&Component> = instances.iter().map(|i| &i.component).collect();
         for level in levels(&members) {
             let mut tasks = Vec::new();
             for (pi, placement) in placements.iter().enumerate() {
@@ -661,7 +662,8 @@ fn dependency_healthy(
 
 /// Component indexes in dependency levels: every component comes in a level after all of its
 /// `dependsOn` (validation refused cycles and unknown names; anything left goes last).
-pub(crate) fn levels(comps: &[Component]) -> Vec<Vec<usize>> {
+pub(crate) fn levels<C: std::borrow::Borrow<Component>>(comps: &[C]) -> Vec<Vec<usize>> {
+    let comps: Vec<&Component> = comps.iter().map(Borrow::borrow).collect();
     let mut level_of: Vec<Option<usize>> = vec![None; comps.len()];
     let mut levels: Vec<Vec<usize>> = Vec::new();
     let mut placed = 0;
