@@ -183,11 +183,19 @@ impl Delivery {
         let apps: Vec<Application> = placements
             .iter()
             .map(|p| {
-                let mut app = self.app.clone();
+                // what rendering sees: not the status, nor the components before overrides
+                let mut app = Application {
+                    metadata: self.app.metadata.clone(),
+                    spec: vela_model::application::Spec {
+                        components: comps.clone(),
+                        policies: self.app.spec.policies.clone(),
+                        workflow: self.app.spec.workflow.clone(),
+                    },
+                    status: None,
+                };
                 if !p.namespace.is_empty() {
                     app.metadata.namespace = Some(p.namespace.clone());
                 }
-                app.spec.components.clone_from(&comps);
                 app
             })
             .collect();
