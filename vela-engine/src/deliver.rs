@@ -199,7 +199,8 @@ impl Engine {
         let generation = stored["metadata"]["generation"].as_i64().unwrap_or(1);
         let mut app = decode_app(&stored)?;
         app.metadata.namespace = Some(namespace.to_owned());
-        let previous = app.status.clone().unwrap_or_default();
+        let no_status = Status::default();
+        let previous = app.status.as_ref().unwrap_or(&no_status);
         let hub = self.clusters().as_ref();
         let mut rev = revision::prepare(hub, &app, name, namespace, self.revision_limit).await?;
         let deliver = std::mem::take(&mut rev.app);
@@ -283,7 +284,7 @@ impl Engine {
                     message: crate::error::chain(&e),
                     ..Default::default()
                 }],
-                ..previous
+                ..previous.clone()
             };
             let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
             self.clusters()
