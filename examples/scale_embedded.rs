@@ -4,6 +4,11 @@
 //! cargo run --release -p vela-examples --example scale_embedded -- 1000
 //! ```
 //!
+//! Optional further arguments: the number of no-change reconciles timed (200 by default; a
+//! profile of the delivery alone passes 1), and how many applications are reconciled at once
+//! ([`CONCURRENCY`] by default; 1 delivers one after another), on a multi-threaded runtime with
+//! a worker per core, as the controller runs.
+//!
 //! Each application has 3 `webservice` components, each with a `scaler` and a `gateway` trait
 //! (a Deployment, a Service and an Ingress per component). They are delivered to an on-disk
 //! embedded state file in a temporary directory until every workflow succeeds, making workloads
@@ -19,11 +24,14 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use vela_engine::Engine;
+use vela_engine::{Delivered, Engine};
 use vela_model::application::Application;
 use vela_multicluster::Embedded;
 use vela_render::{Registry, Renderer};
 use vela_workflow::RunPhase;
+
+/// How many applications the benchmark reconciles at once by default.
+pub const CONCURRENCY: usize = 4;
 
 /// Components per application.
 pub const COMPONENTS: usize = 3;
@@ -61,7 +69,10 @@ pub struct Delivery {
 }
 
 /// Delivers `apps` to `cluster`: one `up` each, then rounds of "workloads become ready, reconcile
-/// every application still executing" until every workflow succeeded.
+/// every application still executing" until every workflow succeeded. At most `concurrency`
+/// applications are reconciled at once, each in its own task (as the controller does with
+/// `--concurrency`; on a multi-threaded runtime they run in parallel, and the embedded cluster
+/// takes their writes one at a time).
 ///
 /// # Errors
 /// The engine's errors, or a message naming an application whose workflow did not succeed.
@@ -69,18 +80,18 @@ pub async fn deliver_all(
     engine: &Engine,
     cluster: &Embedded,
     apps: &[Application],
+    concurrency: usize,
 ) -> Result<Delivery, Box<dyn std::error::Error>> {
     let start = Instant::now();
-    let mut executing = Vec::new();
-    for app in apps {
-        let delivered = engine.up(app).await?;
-        let name = app.metadata.name.clone().unwrap_or_default();
-        match delivered.workflow {
-            RunPhase::Succeeded => {}
-            RunPhase::Executing => executing.push(name),
-            other => return Err(format!("{name}: workflow {other:?} after up").into()),
+    let ups = apps.iter().map(|app| {
+        let engine = engine.clone();
+        let app = app.clone();
+        async move {
+            let name = app.metadata.name.clone().unwrap_or_default();
+            (engine.up(&app).await.map(Some), name)
         }
-    }
+    });
+    let mut executing = still_executing(ups, concurrency, "after up").await?;
     let mut passes = 0;
     while !executing.is_empty() {
         passes += 1;
@@ -88,25 +99,55 @@ pub async fn deliver_all(
             return Err(format!("{} apps still execute after 10 passes", executing.len()).into());
         }
         cluster.simulate_readiness("")?; // no pod runs in the embedded cluster
-        let mut still = Vec::new();
-        for name in executing {
-            let delivered = engine
-                .reconcile("default", &name)
-                .await?
-                .ok_or_else(|| format!("{name} disappeared"))?;
-            match delivered.workflow {
-                RunPhase::Succeeded => {}
-                RunPhase::Executing => still.push(name),
-                other => return Err(format!("{name}: workflow {other:?}").into()),
-            }
-        }
-        executing = still;
+        let reconciles = executing.into_iter().map(|name| {
+            let engine = engine.clone();
+            async move { (engine.reconcile("default", &name).await, name) }
+        });
+        executing = still_executing(reconciles, concurrency, "").await?;
     }
     Ok(Delivery {
         apps: apps.len(),
         wall: start.elapsed(),
         passes,
     })
+}
+
+/// Runs `reconciles` with at most `concurrency` at once, each in its own task; returns the
+/// names of the applications whose workflow still executes.
+async fn still_executing<F>(
+    reconciles: impl Iterator<Item = F>,
+    concurrency: usize,
+    when: &str,
+) -> Result<Vec<String>, Box<dyn std::error::Error>>
+where
+    F: std::future::Future<Output = (vela_engine::Result<Option<Delivered>>, String)> + Send + 'static,
+{
+    let mut running = tokio::task::JoinSet::new();
+    let mut still = Vec::new();
+    let mut done = |(delivered, name): (vela_engine::Result<Option<Delivered>>, String)|
+     -> Result<(), Box<dyn std::error::Error>> {
+        let delivered = delivered?.ok_or_else(|| format!("{name} disappeared"))?;
+        match delivered.workflow {
+            RunPhase::Succeeded => Ok(()),
+            RunPhase::Executing => {
+                still.push(name);
+                Ok(())
+            }
+            other => Err(format!("{name}: workflow {other:?} {when}").into()),
+        }
+    };
+    for reconcile in reconciles {
+        while running.len() >= concurrency.max(1) {
+            if let Some(finished) = running.join_next().await {
+                done(finished?)?;
+            }
+        }
+        running.spawn(reconcile);
+    }
+    while let Some(finished) = running.join_next().await {
+        done(finished?)?;
+    }
+    Ok(still)
 }
 
 /// Times `runs` reconciles of the already-succeeded application `name`; returns the sorted
@@ -142,13 +183,27 @@ pub fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
         .nth(1)
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(100);
+    // how many no-change reconciles to time (a profile of the delivery alone passes 1)
+    let runs: usize = std::env::args()
+        .nth(2)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(200)
+        .max(1);
+    // how many applications are reconciled at once (a controller's `--concurrency`)
+    let concurrency: usize = std::env::args()
+        .nth(3)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(CONCURRENCY)
+        .max(1);
     let dir = std::env::temp_dir().join(format!("vela-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     // as `vela` opens it: writes committed in groups, one per reconcile
@@ -156,16 +211,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone());
     let apps: Vec<Application> = (0..n).map(application).collect();
 
-    let delivery = deliver_all(&engine, &cluster, &apps).await?;
+    let delivery = deliver_all(&engine, &cluster, &apps, concurrency).await?;
     let rss_after_delivery = peak_rss_kib();
-    let times = no_change_reconciles(&engine, "app-0", 200).await?;
+    let times = no_change_reconciles(&engine, "app-0", runs).await?;
     let median = times[times.len() / 2];
     let p99 = times[times.len() * 99 / 100];
     let db_bytes = std::fs::metadata(dir.join("state.db"))?.len()
         + std::fs::metadata(dir.join("state.db-wal")).map_or(0, |m| m.len());
 
     println!(
-        "apps: {} ({COMPONENTS} components each), passes after up: {}",
+        "apps: {} ({COMPONENTS} components each), passes after up: {}, {concurrency} at once",
         delivery.apps, delivery.passes
     );
     println!("wall: {:.3} s", delivery.wall.as_secs_f64());

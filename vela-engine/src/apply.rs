@@ -13,6 +13,7 @@
 //! `app.oam.dev/namespace`, as KubeVela does.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 use vela_model::labels::{annotation, label};
@@ -102,7 +103,7 @@ pub(crate) struct Applied {
     /// The object.
     pub(crate) key: Key,
     /// The live object after the apply.
-    pub(crate) live: Value,
+    pub(crate) live: Arc<Value>,
     /// What was applied (for [`Action::ReadOnly`] and [`Action::JoinedShare`], the live object,
     /// which is not the application's to restore).
     pub(crate) raw: Value,
@@ -176,7 +177,7 @@ pub(crate) async fn apply_object(
         });
     }
     let decided = rules.for_object(origin, &key.kind, &key.name);
-    let existing = objects.get(&key).await?;
+    let existing = objects.get_shared(&key).await?;
     if decided.read_only {
         let Some(live) = existing else {
             return Err(Error::ReadOnlyMissing {
@@ -188,7 +189,7 @@ pub(crate) async fn apply_object(
         };
         return Ok(Applied {
             key,
-            raw: live.clone(),
+            raw: Value::clone(&live),
             live,
             action: Action::ReadOnly,
             rules: decided,
@@ -213,7 +214,7 @@ pub(crate) async fn apply_object(
                 let live = join_share(objects, &key, live, owner).await?;
                 return Ok(Applied {
                     key,
-                    raw: live.clone(),
+                    raw: Value::clone(&live),
                     live,
                     action: Action::JoinedShare,
                     rules: decided,
@@ -232,7 +233,7 @@ pub(crate) async fn apply_object(
         obj["metadata"]["labels"][k] = Value::String(v);
     }
     if decided.shared {
-        let mut sharers = existing.as_ref().map(sharers_of).unwrap_or_default();
+        let mut sharers = existing.as_deref().map(sharers_of).unwrap_or_default();
         if !sharers.contains(&owner.id()) {
             sharers.push(owner.id());
         }
@@ -273,7 +274,7 @@ pub(crate) async fn apply_object(
             written: false,
         });
     }
-    let live = objects.apply(cluster, obj.clone()).await?;
+    let live = objects.apply_shared(cluster, obj.clone()).await?;
     if let Some(meta) = obj["metadata"].as_object_mut() {
         meta.remove("resourceVersion");
     }
@@ -326,6 +327,16 @@ fn changed_field<'p>(fields: &'p [FieldPath], live: &Value, desired: &Value) -> 
         .map(|f| f.text.as_str())
 }
 
+/// The metadata the server sets, which [`rewritable`] leaves out.
+pub(crate) const SERVER_SET_METADATA: &[&str] = &[
+    "uid",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
+
 /// A live object as it can be written back: without status and server-set metadata, but with
 /// its `resourceVersion`, so that the write fails if the object changed since it was read.
 pub(crate) fn rewritable(live: &Value) -> Value {
@@ -334,15 +345,8 @@ pub(crate) fn rewritable(live: &Value) -> Value {
         map.remove("status");
     }
     if let Some(meta) = obj["metadata"].as_object_mut() {
-        for server_side in [
-            "uid",
-            "generation",
-            "creationTimestamp",
-            "managedFields",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-        ] {
-            meta.remove(server_side);
+        for server_side in SERVER_SET_METADATA {
+            meta.remove(*server_side);
         }
     }
     obj
@@ -350,15 +354,20 @@ pub(crate) fn rewritable(live: &Value) -> Value {
 
 /// Adds `owner` to the `app.oam.dev/shared-by` annotation of an object another application
 /// owns; nothing else is written (nothing at all when it is listed already).
-async fn join_share(objects: &dyn Objects, key: &Key, live: &Value, owner: &Owner) -> Result<Value> {
+async fn join_share(
+    objects: &dyn Objects,
+    key: &Key,
+    live: &Arc<Value>,
+    owner: &Owner,
+) -> Result<Arc<Value>> {
     let mut sharers = sharers_of(live);
     if sharers.contains(&owner.id()) {
-        return Ok(live.clone());
+        return Ok(Arc::clone(live));
     }
     sharers.push(owner.id());
     let mut obj = rewritable(live);
     obj["metadata"]["annotations"][annotation::SHARED_BY] = Value::String(sharers.join(","));
-    Ok(objects.apply(&key.cluster, obj).await?)
+    Ok(objects.apply_shared(&key.cluster, obj).await?)
 }
 
 /// Refuses an existing object that another application, or nobody, owns.

@@ -45,16 +45,16 @@ pub(crate) async fn collect(
     objects: &dyn Objects,
     owner: &Owner,
     generation: i64,
-    current: &[ManagedResource],
+    current: &[std::sync::Arc<ManagedResource>],
 ) -> Result<Collection> {
     let current_name = tracker::versioned_name(&owner.name, &owner.namespace, generation);
     let trackers = tracker::list(objects, &owner.name, &owner.namespace).await?;
-    let mut keep: BTreeSet<String> = current.iter().map(ManagedResource::key).collect();
+    let mut keep: BTreeSet<String> = current.iter().map(|r| r.key()).collect();
     keep.extend(
         trackers
             .iter()
             .filter(|t| t.is_root())
-            .flat_map(|t| t.spec.managed_resources.iter().map(ManagedResource::key)),
+            .flat_map(|t| t.resources.iter().map(|r| r.key())),
     );
     let old: Vec<&tracker::Tracker> = trackers
         .iter()
@@ -68,7 +68,7 @@ pub(crate) async fn collect(
     let mut to_root = Vec::new();
     let mut plan: Vec<(ManagedResource, ObjectRules)> = Vec::new();
     let mut planned = BTreeSet::new();
-    for r in old.iter().flat_map(|t| &t.spec.managed_resources) {
+    for r in old.iter().flat_map(|t| &t.resources) {
         if keep.contains(&r.key()) || r.skip_gc || r.deleted || !planned.insert(r.key()) {
             continue;
         }
@@ -77,10 +77,10 @@ pub(crate) async fn collect(
             _ if decided.read_only => {}
             GcStrategy::Never => to_root.push(ManagedResource {
                 skip_gc: true,
-                ..r.clone()
+                ..ManagedResource::clone(r)
             }),
-            GcStrategy::OnAppDelete => to_root.push(r.clone()),
-            GcStrategy::OnAppUpdate => plan.push((r.clone(), decided)),
+            GcStrategy::OnAppDelete => to_root.push(ManagedResource::clone(r)),
+            GcStrategy::OnAppUpdate => plan.push((ManagedResource::clone(r), decided)),
         }
     }
     if !to_root.is_empty() {
@@ -92,7 +92,7 @@ pub(crate) async fn collect(
         // and the application's
         for t in old {
             let mut holds = false;
-            for r in &t.spec.managed_resources {
+            for r in &t.resources {
                 if keep.contains(&r.key()) || r.skip_gc {
                     continue;
                 }
@@ -149,9 +149,9 @@ pub(crate) async fn remove_all(objects: &dyn Objects, owner: &Owner, orphan: boo
     let trackers = tracker::list(objects, &owner.name, &owner.namespace).await?;
     let mut seen = BTreeSet::new();
     let mut plan: Vec<(ManagedResource, ObjectRules)> = Vec::new();
-    for r in trackers.iter().flat_map(|t| &t.spec.managed_resources) {
+    for r in trackers.iter().flat_map(|t| &t.resources) {
         if seen.insert(r.key()) {
-            plan.push((r.clone(), rules.for_tracked(app.as_ref(), r)));
+            plan.push((ManagedResource::clone(r), rules.for_tracked(app.as_ref(), r)));
         }
     }
     let mut removed = Vec::new();

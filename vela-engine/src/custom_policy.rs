@@ -129,7 +129,9 @@ pub(crate) async fn dispatch(delivery: &Delivery) -> Result<()> {
             .record
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        record.resources.insert(resource.key(), resource);
+        record
+            .resources
+            .insert(resource.key(), std::sync::Arc::new(resource));
         record.applied.push(applied.key);
     }
     Ok(())

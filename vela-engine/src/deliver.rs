@@ -103,10 +103,33 @@ fn workflow_status(
         v["mode"]["subSteps"].as_str().unwrap_or_default()
     );
     v["mode"] = Value::String(mode);
-    serde_json::from_value(v).map_err(|source| Error::Stored {
-        what: "workflow run status".into(),
-        source,
-    })
+    let mut status: vela_model::application::WorkflowStatus =
+        serde_json::from_value(v).map_err(|source| Error::Stored {
+            what: "workflow run status".into(),
+            source,
+        })?;
+    // the Application holds its times in whole seconds: so does the status compared with it
+    for step in &mut status.steps {
+        whole_seconds(&mut step.first_execute_time);
+        whole_seconds(&mut step.last_execute_time);
+        for sub in &mut step.sub_steps {
+            whole_seconds(&mut sub.first_execute_time);
+            whole_seconds(&mut sub.last_execute_time);
+        }
+    }
+    whole_seconds(&mut status.start_time);
+    whole_seconds(&mut status.end_time);
+    Ok(status)
+}
+
+/// `time` without its fraction of a second (as it is written: `2006-01-02T15:04:05Z`).
+fn whole_seconds(time: &mut Option<vela_model::common::Time>) {
+    if let Some(t) = time {
+        let floor = t.0.as_second() - i64::from(t.0.subsec_nanosecond() < 0);
+        if let Ok(whole) = jiff::Timestamp::from_second(floor) {
+            t.0 = whole;
+        }
+    }
 }
 
 fn app_phase(run: RunPhase, healthy: bool) -> Phase {
@@ -205,11 +228,12 @@ impl Engine {
         let generation = stored["metadata"]["generation"].as_i64().unwrap_or(1);
         let mut app = decode_app(&stored)?;
         app.metadata.namespace = Some(namespace.to_owned());
-        let previous = app.status.clone().unwrap_or_default();
+        let no_status = Status::default();
+        let previous = app.status.as_ref().unwrap_or(&no_status);
         let hub = self.clusters().as_ref();
         let registry = self.renderer().registry();
-        let rev = revision::prepare(hub, &app, registry, name, namespace, self.revision_limit).await?;
-        let deliver = rev.app.clone();
+        let mut rev = revision::prepare(hub, &app, registry, name, namespace, self.revision_limit).await?;
+        let deliver = std::mem::take(&mut rev.app);
         let wf = workflow::of(hub, &deliver, namespace).await?;
 
         let store = run_store(self, namespace);
@@ -228,11 +252,16 @@ impl Engine {
 
         let owner = Owner::new(name, namespace);
         let mut record = Record::default();
-        let tracked = tracker::get(hub, &tracker::versioned_name(name, namespace, generation)).await?;
+        let tracked = tracker::get(
+            hub,
+            &self.trackers,
+            &tracker::versioned_name(name, namespace, generation),
+        )
+        .await?;
         let has_tracker = tracked.is_some();
         if let Some(current) = tracked {
-            for r in current.spec.managed_resources {
-                record.resources.insert(r.key(), r);
+            for r in &current.resources {
+                record.resources.insert(r.key(), Arc::clone(r));
             }
         }
         if !restart {
@@ -248,12 +277,13 @@ impl Engine {
                 );
             }
         }
+        let rules = Rules::of(&deliver)?;
         let delivery = Arc::new(Delivery {
             engine: self.clone(),
             app: deliver,
             namespace: namespace.to_owned(),
             owner: owner.clone(),
-            rules: Rules::of(&rev.app)?,
+            rules,
             revision: rev.name.clone(),
             record: Mutex::new(record),
         });
@@ -284,7 +314,7 @@ impl Engine {
                     message: crate::error::chain(&e),
                     ..Default::default()
                 }],
-                ..previous
+                ..previous.clone()
             };
             let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
             self.clusters()
@@ -380,16 +410,16 @@ impl Engine {
             conditions: gc_condition(&uncollected),
             ..Status::default()
         };
-        let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
-        let unchanged = app
-            .status
-            .as_ref()
-            .and_then(|s| serde_json::to_value(s).ok())
-            .is_some_and(|s| s == status_json);
-        if !unchanged {
-            self.clusters()
-                .set_status(&app_key(namespace, name), status_json)
-                .await?;
+        // equal values serialise alike: the JSON forms are compared only when the typed ones
+        // differ (a field the JSON form leaves out may differ)
+        if app.status.as_ref() != Some(&status) {
+            let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
+            let previous = app.status.as_ref().and_then(|s| serde_json::to_value(s).ok());
+            if previous.as_ref() != Some(&status_json) {
+                self.clusters()
+                    .set_status(&app_key(namespace, name), status_json)
+                    .await?;
+            }
         }
         Ok(Some(Delivered {
             generation,
@@ -410,7 +440,7 @@ impl Engine {
     }
 
     /// Stores the Application in the hub (its generation counts spec changes).
-    async fn store_app(&self, app: &Application, namespace: &str) -> Result<Value> {
+    async fn store_app(&self, app: &Application, namespace: &str) -> Result<std::sync::Arc<Value>> {
         let mut obj = serde_json::to_value(app).map_err(|source| Error::Stored {
             what: "Application".into(),
             source,
@@ -430,7 +460,7 @@ impl Engine {
         if let Some(map) = obj.as_object_mut() {
             map.remove("status");
         }
-        Ok(self.clusters().apply("", obj).await?)
+        Ok(self.clusters().apply_shared("", obj).await?)
     }
 
     /// Deletes an application and everything it owns (with `orphan`, the objects stay and only
@@ -571,6 +601,19 @@ mod tests {
         };
         let w = workflow_status(&run).unwrap();
         assert_eq!(w.mode, "StepByStep-DAG");
+        let run = RunStatus {
+            start_time: Some(serde_json::from_value(json!("2026-01-02T03:04:05.678Z")).unwrap()),
+            ..run
+        };
+        let w = workflow_status(&run).unwrap();
+        // as the Application stores it, so that an unchanged status compares equal to it
+        let stored: vela_model::common::Time =
+            serde_json::from_value(serde_json::to_value(w.start_time.as_ref().unwrap()).unwrap()).unwrap();
+        assert_eq!(w.start_time, Some(stored));
+        assert_eq!(
+            serde_json::to_value(&w.start_time).unwrap(),
+            json!("2026-01-02T03:04:05Z")
+        );
         assert_eq!(w.phase, Some(RunPhase::Executing));
         assert_eq!(w.steps.len(), 1);
         assert_eq!(w.steps[0].message, "waiting");

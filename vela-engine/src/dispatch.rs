@@ -12,6 +12,7 @@
 //! to `parallelism`. A failing cluster fails only its own placements; the step's error names
 //! each of them.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -40,7 +41,7 @@ pub(crate) type ServiceKey = (String, String, String, String);
 #[derive(Debug, Default)]
 pub(crate) struct Record {
     /// Everything the current generation applied (earlier passes included), by key.
-    pub(crate) resources: BTreeMap<String, ManagedResource>,
+    pub(crate) resources: BTreeMap<String, Arc<ManagedResource>>,
     /// What this reconcile applied, in order.
     pub(crate) applied: Vec<Key>,
     /// Health per (component, cluster, namespace).
@@ -182,11 +183,19 @@ impl Delivery {
         let apps: Vec<Application> = placements
             .iter()
             .map(|p| {
-                let mut app = self.app.clone();
+                // what rendering sees: not the status, nor the components before overrides
+                let mut app = Application {
+                    metadata: self.app.metadata.clone(),
+                    spec: vela_model::application::Spec {
+                        components: comps.clone(),
+                        policies: self.app.spec.policies.clone(),
+                        workflow: self.app.spec.workflow.clone(),
+                    },
+                    status: None,
+                };
                 if !p.namespace.is_empty() {
                     app.metadata.namespace = Some(p.namespace.clone());
                 }
-                app.spec.components.clone_from(&comps);
                 app
             })
             .collect();
@@ -210,7 +219,7 @@ impl Delivery {
             .collect();
         // per placement index: the instances (by index) that are healthy
         let mut healthy: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); placements.len()];
-        let members: Vec<Component> = instances.iter().map(|i| i.component.clone()).collect();
+        let members: Vec<&Component> = instances.iter().map(|i| &i.component).collect();
         for level in levels(&members) {
             let mut tasks = Vec::new();
             for (pi, placement) in placements.iter().enumerate() {
@@ -477,9 +486,9 @@ impl Delivery {
             if key.namespace.is_empty() {
                 key.namespace.clone_from(&manifest.namespace);
             }
-            live.get(&key).map(|v| Value::clone(v))
+            live.get(&key).cloned()
         };
-        vela_render::health::evaluate(self.engine.renderer().registry(), comp, manifest, lookup)
+        vela_render::health::evaluate_shared(self.engine.renderer().registry(), comp, manifest, lookup)
             .map_err(|e| crate::error::chain(&e))
     }
 
@@ -495,20 +504,22 @@ impl Delivery {
         apply: bool,
         live: &mut BTreeMap<Key, Arc<Value>>,
     ) -> std::result::Result<(), String> {
-        for (trait_type, obj) in objects {
-            let mut obj = with_namespace(obj, &manifest.namespace);
-            let rendered_key = Key::of(cluster, &obj).map_err(|e| e.to_string())?;
+        for (trait_type, rendered) in objects {
+            // the key of the object with the placement's namespace (`with_namespace`), without
+            // copying it: a pass that only reads needs no copy
+            let mut rendered_key = Key::of(cluster, rendered).map_err(|e| e.to_string())?;
+            if rendered_key.namespace.is_empty() {
+                rendered_key.namespace.clone_from(&manifest.namespace);
+            }
             let hub_only = trait_type.is_some_and(|t| self.control_plane_only(t));
-            let at = if hub_only {
-                // the hub, in the application's namespace (unless the trait chose another)
-                if obj["metadata"]["namespace"].as_str() == Some(manifest.namespace.as_str()) {
-                    obj["metadata"]["namespace"] = Value::String(self.namespace.clone());
-                }
-                ""
-            } else {
-                cluster
-            };
-            let key = Key::of(at, &obj).map_err(|e| e.to_string())?;
+            // the hub, in the application's namespace (unless the trait chose another)
+            let to_app_namespace = hub_only && rendered_key.namespace == manifest.namespace;
+            let at = if hub_only { "" } else { cluster };
+            let mut key = rendered_key.clone();
+            at.clone_into(&mut key.cluster);
+            if to_app_namespace {
+                key.namespace.clone_from(&self.namespace);
+            }
             let done = if hub_only {
                 self.record().hub_only.get(&key).cloned()
             } else {
@@ -533,16 +544,21 @@ impl Delivery {
                 }
                 continue;
             }
+            let mut obj = with_namespace(rendered, &manifest.namespace);
+            if to_app_namespace {
+                obj["metadata"]["namespace"] = Value::String(self.namespace.clone());
+            }
             let origin = Origin {
                 component: &comp.name,
                 component_type: &comp.type_,
                 trait_type,
             };
             // what this generation last applied for the object (its tracker entry)
-            let last = Key::of(at, &obj)
-                .ok()
-                .and_then(|k| self.record().resources.get(&tracker::resource_key(&k)).cloned())
-                .and_then(|r| r.raw);
+            let last = self
+                .record()
+                .resources
+                .get(&tracker::resource_key(&key))
+                .and_then(|r| r.raw.clone());
             let applied = apply::apply_object(
                 self.engine.clusters().as_ref(),
                 at,
@@ -558,17 +574,17 @@ impl Delivery {
             let resource = tracker::record(&applied, &comp.name, trait_type.unwrap_or_default());
             {
                 let mut record = self.record();
-                record.resources.insert(resource.key(), resource);
+                record.resources.insert(resource.key(), Arc::new(resource));
                 if applied.written {
                     record.applied.push(applied.key.clone());
                 }
                 if hub_only {
                     record
                         .hub_only
-                        .insert(applied.key.clone(), Arc::new(applied.live.clone()));
+                        .insert(applied.key.clone(), Arc::clone(&applied.live));
                 }
             }
-            live.insert(rendered_key, Arc::new(applied.live));
+            live.insert(rendered_key, applied.live);
         }
         Ok(())
     }
@@ -659,7 +675,8 @@ fn dependency_healthy(
 
 /// Component indexes in dependency levels: every component comes in a level after all of its
 /// `dependsOn` (validation refused cycles and unknown names; anything left goes last).
-pub(crate) fn levels(comps: &[Component]) -> Vec<Vec<usize>> {
+pub(crate) fn levels<C: std::borrow::Borrow<Component>>(comps: &[C]) -> Vec<Vec<usize>> {
+    let comps: Vec<&Component> = comps.iter().map(Borrow::borrow).collect();
     let mut level_of: Vec<Option<usize>> = vec![None; comps.len()];
     let mut levels: Vec<Vec<usize>> = Vec::new();
     let mut placed = 0;

@@ -61,6 +61,9 @@ pub struct Engine {
     renders: Arc<renders::Renders>,
     /// How much rendering was done.
     render_stats: Arc<renders::RenderStats>,
+    /// ResourceTrackers decoded by every reconcile of this engine (and its clones), by stored
+    /// version.
+    trackers: Arc<tracker::Decoded>,
     /// The version of each cluster (`context.clusterVersion`), asked once per cluster.
     versions: Arc<std::sync::Mutex<std::collections::HashMap<String, serde_json::Value>>>,
 }
@@ -100,6 +103,7 @@ impl Engine {
             admission: admission::Admission::default(),
             renders: Arc::new(renders::Renders::new(renders::DEFAULT_CAPACITY)),
             render_stats: Arc::default(),
+            trackers: Arc::new(tracker::Decoded::new(tracker::DECODED_CAPACITY)),
             versions: Arc::default(),
         }
     }

@@ -51,10 +51,14 @@ impl Memo {
 #[async_trait]
 impl Objects for Memo {
     async fn apply(&self, cluster: &str, obj: Value) -> Result<Value> {
+        Ok(Arc::unwrap_or_clone(self.apply_shared(cluster, obj).await?))
+    }
+
+    async fn apply_shared(&self, cluster: &str, obj: Value) -> Result<Arc<Value>> {
         let key = Key::of(cluster, &obj)?;
-        match self.inner.apply(cluster, obj).await {
+        match self.inner.apply_shared(cluster, obj).await {
             Ok(live) => {
-                self.replace(&key, Some(Arc::new(live.clone())));
+                self.replace(&key, Some(live.clone()));
                 Ok(live)
             }
             Err(e) => {

@@ -385,8 +385,8 @@ impl Rules {
     }
 }
 
-/// The Application `owner` stored in the hub and the rules of its policies (no application,
-/// no rules).
+/// The Application `owner` stored in the hub (its metadata and spec, without the status) and the
+/// rules of its policies (no application, no rules).
 ///
 /// # Errors
 /// [`Error::Cluster`] when the hub fails, [`Error::Stored`] when the stored object does not
@@ -405,10 +405,17 @@ pub(crate) async fn stored_rules(
     let Some(obj) = objects.get_shared(&key).await? else {
         return Ok((None, Rules::default()));
     };
-    let app = <Application as serde::Deserialize>::deserialize(&*obj).map_err(|source| Error::Stored {
+    // its metadata and spec: the rules do not read the status, which is most of a stored
+    // Application
+    let stored = |source| Error::Stored {
         what: format!("Application {}", owner.id()),
         source,
-    })?;
+    };
+    let app = Application {
+        metadata: serde::Deserialize::deserialize(&obj["metadata"]).map_err(stored)?,
+        spec: serde::Deserialize::deserialize(&obj["spec"]).map_err(stored)?,
+        status: None,
+    };
     let rules = Rules::of(&app)?;
     Ok((Some(app), rules))
 }

@@ -45,14 +45,14 @@ impl Engine {
         let mut out = Vec::new();
         for t in &trackers {
             let current = rank(t).0 < 2;
-            for r in &t.spec.managed_resources {
+            for r in &t.resources {
                 if r.deleted || !seen.insert(r.key()) {
                     continue;
                 }
                 out.push(Tracked {
                     resource: ManagedResource {
                         raw: None,
-                        ..r.clone()
+                        ..ManagedResource::clone(r)
                     },
                     tracker: t.name.clone(),
                     current,

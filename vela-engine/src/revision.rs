@@ -178,7 +178,7 @@ pub(crate) async fn prepare(
         },
         "spec": {"application": serde_json::to_value(app).unwrap_or(Value::Null)},
     });
-    hub.apply("", obj).await?;
+    hub.apply_shared("", obj).await?;
     existing.push((number, Value::Null));
     let excess = existing.len().saturating_sub(limit.max(1));
     for (old, _) in existing.iter().take(excess) {

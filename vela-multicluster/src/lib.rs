@@ -127,16 +127,18 @@ impl Key {
                     message: "expected a non-empty string".to_owned(),
                 })
         };
+        // `get` rather than `pointer`, which copies each token of its path
+        let meta = obj.get("metadata");
         Ok(Self {
             cluster: cluster.to_owned(),
             api_version: s(obj.get("apiVersion"), "apiVersion")?,
             kind: s(obj.get("kind"), "kind")?,
-            namespace: obj
-                .pointer("/metadata/namespace")
+            namespace: meta
+                .and_then(|m| m.get("namespace"))
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned(),
-            name: s(obj.pointer("/metadata/name"), "metadata.name")?,
+            name: s(meta.and_then(|m| m.get("name")), "metadata.name")?,
         })
     }
 }
@@ -146,6 +148,12 @@ impl Key {
 pub trait Objects: Send + Sync + 'static {
     /// Creates or updates `obj` (server-side apply semantics); returns the stored object.
     async fn apply(&self, cluster: &str, obj: Value) -> Result<Value>;
+    /// Creates or updates `obj` as [`Objects::apply`] does, and returns the stored object
+    /// shared: a backend (or wrapper) that keeps the object in memory hands out its copy without
+    /// cloning it. The provided method wraps [`Objects::apply`].
+    async fn apply_shared(&self, cluster: &str, obj: Value) -> Result<std::sync::Arc<Value>> {
+        Ok(std::sync::Arc::new(self.apply(cluster, obj).await?))
+    }
     /// Reads an object; `None` when it does not exist.
     async fn get(&self, key: &Key) -> Result<Option<Value>>;
     /// Reads an object to look at it, not to change it: a backend (or wrapper) that keeps the

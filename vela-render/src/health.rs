@@ -1,5 +1,7 @@
 //! Health of a rendered component and its traits against live objects.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::app::Component;
@@ -33,13 +35,26 @@ pub fn evaluate(
     manifest: &ComponentManifest,
     live: impl Fn(&Value) -> Option<Value>,
 ) -> Result<Report> {
-    let get = |v: &Value| live(v).unwrap_or_else(|| Value::Object(Map::new()));
+    evaluate_shared(registry, comp, manifest, |v| live(v).map(Arc::new))
+}
+
+/// [`evaluate`] with the live objects shared: the workload is looked at where it is, not
+/// copied (what a caller holding the live objects in `Arc`s uses).
+pub fn evaluate_shared(
+    registry: &Registry,
+    comp: &Component,
+    manifest: &ComponentManifest,
+    live: impl Fn(&Value) -> Option<Arc<Value>>,
+) -> Result<Report> {
+    let get_shared = |v: &Value| live(v).unwrap_or_else(|| Arc::new(Value::Object(Map::new())));
+    let get = |v: &Value| Arc::unwrap_or_clone(get_shared(v));
     let mut context = manifest.context.to_json();
     if let Value::Object(m) = &mut context {
         m.remove("output");
         m.remove("outputs");
     }
-    let workload = get(&manifest.workload);
+    let workload = get_shared(&manifest.workload);
+    let workload: &Value = &workload;
     let aux: Map<String, Value> = manifest
         .objects
         .iter()
@@ -48,7 +63,7 @@ pub fn evaluate(
         .collect();
     let def = registry.get(Kind::Component, &comp.type_)?;
     let component = def.status(&StatusRequest {
-        output: &workload,
+        output: workload,
         outputs: aux,
         parameter: crate::app::properties(&comp.properties),
         context: &context,
@@ -64,7 +79,7 @@ pub fn evaluate(
             .map(|o| (o.resource.clone(), get(&o.value)))
             .collect();
         let s = tdef.status(&StatusRequest {
-            output: &workload,
+            output: workload,
             outputs,
             parameter: crate::app::properties(&t.properties),
             context: &context,

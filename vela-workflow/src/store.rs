@@ -314,7 +314,7 @@ impl Store for ConfigMaps {
             "metadata": {"name": self.name(key), "namespace": self.namespace},
             "data": {"state": String::from_utf8_lossy(&bytes)}});
         self.objects
-            .apply(&self.cluster, cm)
+            .apply_shared(&self.cluster, cm)
             .await
             .map_err(|e| Self::backend(key, e))?;
         Ok(())

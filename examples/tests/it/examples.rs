@@ -208,7 +208,7 @@ async fn scale_benchmark_delivers_every_app_and_reconciles_without_change() {
     );
     let apps: Vec<_> = (0..2).map(scale_embedded::application).collect();
     assert_eq!(apps[1].spec.components.len(), scale_embedded::COMPONENTS);
-    let delivery = scale_embedded::deliver_all(&engine, &cluster, &apps)
+    let delivery = scale_embedded::deliver_all(&engine, &cluster, &apps, 1)
         .await
         .unwrap();
     assert_eq!(delivery.apps, 2);
@@ -231,4 +231,73 @@ async fn scale_benchmark_delivers_every_app_and_reconciles_without_change() {
         .await
         .unwrap();
     assert_eq!(times.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_benchmark_delivers_apps_concurrently_without_losing_a_write() {
+    use std::sync::Arc;
+    use vela_multicluster::Objects as _;
+    let dir = std::env::temp_dir().join(format!("vela-scale-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.db");
+    let apps: Vec<_> = (0..12).map(scale_embedded::application).collect();
+    {
+        // as the benchmark opens it: writes committed in groups, 4 applications at once
+        let cluster = Arc::new(
+            vela_multicluster::Embedded::open(&path)
+                .unwrap()
+                .group_commits(std::time::Duration::from_millis(100)),
+        );
+        let engine = vela_engine::Engine::new(
+            vela_render::Renderer::new(vela_render::Registry::builtin()),
+            cluster.clone(),
+        );
+        let delivery = scale_embedded::deliver_all(&engine, &cluster, &apps, 4)
+            .await
+            .unwrap();
+        assert_eq!(delivery.apps, 12);
+    }
+    // every application's objects and status are in the state file once the process lets go
+    let reopened = vela_multicluster::Embedded::open(&path).unwrap();
+    let engine = vela_engine::Engine::new(
+        vela_render::Renderer::new(vela_render::Registry::builtin()),
+        Arc::new(vela_multicluster::Embedded::open(&path).unwrap()),
+    );
+    for i in 0..12 {
+        let app = engine.get("default", &format!("app-{i}")).await.unwrap().unwrap();
+        let status = app.status.unwrap();
+        assert_eq!(status.applied_resources.len(), 9, "app-{i}");
+        assert!(status.services.iter().all(|s| s.healthy), "app-{i}");
+        for r in &status.applied_resources {
+            let key = vela_multicluster::Key {
+                cluster: String::new(),
+                api_version: r.api_version.clone(),
+                kind: r.kind.clone(),
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+            };
+            let live = reopened.get(&key).await.unwrap().unwrap();
+            assert_eq!(live["metadata"]["uid"], r.uid.as_str(), "{key:?}");
+        }
+    }
+    // distinct resourceVersions: no two writes got the same one
+    let mut versions = std::collections::BTreeSet::new();
+    let mut count = 0;
+    for kind in ["Deployment", "Service", "Ingress"] {
+        let api_version = match kind {
+            "Deployment" => "apps/v1",
+            "Ingress" => "networking.k8s.io/v1",
+            _ => "v1",
+        };
+        for obj in reopened
+            .list("", api_version, kind, "default", &Default::default())
+            .await
+            .unwrap()
+        {
+            count += 1;
+            versions.insert(obj["metadata"]["resourceVersion"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!((count, versions.len()), (108, 108));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

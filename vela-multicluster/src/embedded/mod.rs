@@ -459,6 +459,12 @@ impl Embedded {
     /// [`Error::NotFound`] when its namespace does not exist; [`Error::Conflict`] for a stale
     /// `metadata.resourceVersion`; [`Error::Backend`] when the store fails.
     pub fn apply_as(&self, cluster: &str, manager: &str, obj: Value) -> Result<Value> {
+        self.apply_as_shared(cluster, manager, obj)
+            .map(Arc::unwrap_or_clone)
+    }
+
+    /// [`Embedded::apply_as`], returning the stored object shared with the kept copy.
+    fn apply_as_shared(&self, cluster: &str, manager: &str, obj: Value) -> Result<Arc<Value>> {
         if !obj.is_object() {
             return Err(Error::Invalid {
                 field: "value".into(),
@@ -484,10 +490,10 @@ impl Embedded {
             let Some((current, managers)) = tx.load(&key)? else {
                 return Ok(None);
             };
-            let mut obj = current.clone();
+            let mut obj = Value::clone(&current);
             obj["status"] = status;
-            if obj == current {
-                return Ok(Some(current)); // no change: no write, as the API server does
+            if obj == *current {
+                return Ok(Some(Arc::unwrap_or_clone(current))); // no change: no write, as the API server does
             }
             let info = tx.kind_info(&key.api_version, &key.kind)?;
             if info.generation && !info.status_subresource {
@@ -495,8 +501,7 @@ impl Embedded {
                 let generation = current["metadata"]["generation"].as_u64().unwrap_or(0);
                 obj["metadata"]["generation"] = Value::from(generation + 1);
             }
-            tx.store(&key, &mut obj, &managers)?;
-            Ok(Some(obj))
+            Ok(Some(Arc::unwrap_or_clone(tx.store(&key, obj, &managers)?)))
         })
     }
 
@@ -627,6 +632,10 @@ impl Objects for Embedded {
 
     async fn apply(&self, cluster: &str, obj: Value) -> Result<Value> {
         self.apply_as(cluster, FIELD_MANAGER, obj)
+    }
+
+    async fn apply_shared(&self, cluster: &str, obj: Value) -> Result<Arc<Value>> {
+        self.apply_as_shared(cluster, FIELD_MANAGER, obj)
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Value>> {

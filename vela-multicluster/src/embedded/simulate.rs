@@ -60,9 +60,10 @@ impl Embedded {
             }
             let mut changed = 0;
             for (key, status) in pending {
-                let Some((mut stored, managers)) = tx.load(&key)? else {
+                let Some((stored, managers)) = tx.load(&key)? else {
                     continue;
                 };
+                let mut stored = std::sync::Arc::unwrap_or_clone(stored);
                 let merged = stored.get_mut("status").filter(|s| s.is_object());
                 match merged {
                     Some(current) => super::apply::merge(current, &status),
@@ -72,7 +73,7 @@ impl Embedded {
                     stored["metadata"]["annotations"] = Value::Object(serde_json::Map::new());
                 }
                 stored["metadata"]["annotations"][SIMULATED] = Value::String("true".into());
-                tx.store(&key, &mut stored, &managers)?;
+                tx.store(&key, stored, &managers)?;
                 changed += 1;
             }
             Ok(changed)

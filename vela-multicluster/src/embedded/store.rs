@@ -183,8 +183,9 @@ impl Tx<'_> {
         self.cache.set_object(key.clone(), Some(Arc::clone(entry)));
     }
 
-    /// The object under `key` and its field managers (these always from SQLite).
-    pub(super) fn load(&mut self, key: &Key) -> Result<Option<(Value, Map<String, Value>)>> {
+    /// The object under `key` (shared with the kept copy) and its field managers (these always
+    /// from SQLite).
+    pub(super) fn load(&mut self, key: &Key) -> Result<Option<(Entry, Map<String, Value>)>> {
         let kept = match self.known(key) {
             Some(None) => return Ok(None),
             Some(Some(entry)) => Some(entry),
@@ -216,10 +217,10 @@ impl Tx<'_> {
         };
         let managers: Map<String, Value> = serde_json::from_str(&managers).map_err(store_error)?;
         let body = match (body, kept) {
-            (_, Some(entry)) => Value::clone(&entry),
+            (_, Some(entry)) => entry,
             (Some(text), None) => {
-                let body: Value = serde_json::from_str(&text).map_err(store_error)?;
-                self.keep(key, &Arc::new(body.clone()));
+                let body: Entry = Arc::new(serde_json::from_str(&text).map_err(store_error)?);
+                self.keep(key, &body);
                 body
             }
             (None, None) => return Err(store_error(rusqlite::Error::InvalidQuery)),
@@ -283,8 +284,13 @@ impl Tx<'_> {
         }
     }
 
-    /// Writes `obj` with a new resourceVersion.
-    pub(super) fn store(&mut self, key: &Key, obj: &mut Value, managers: &Map<String, Value>) -> Result<()> {
+    /// Writes `obj` with a new resourceVersion; returns it as stored (shared with the kept copy).
+    pub(super) fn store(
+        &mut self,
+        key: &Key,
+        mut obj: Value,
+        managers: &Map<String, Value>,
+    ) -> Result<Entry> {
         let version = self.next_version()?;
         obj["metadata"]["resourceVersion"] = Value::String(version.to_string());
         let uid = obj["metadata"]["uid"].as_str().unwrap_or_default().to_owned();
@@ -303,13 +309,16 @@ impl Tx<'_> {
                 key.namespace,
                 key.name,
                 uid,
-                obj.to_string(),
-                Value::Object(managers.clone()).to_string()
+                // written straight into a buffer: `Display` goes through the formatter, and the
+                // managers are not copied into a `Value` first
+                serde_json::to_string(&obj).map_err(store_error)?,
+                serde_json::to_string(managers).map_err(store_error)?
             ])
             .map_err(store_error)?;
-        self.index_owners(key, Some(obj))?;
-        self.wrote(key, Some(Arc::new(obj.clone())));
-        Ok(())
+        self.index_owners(key, Some(&obj))?;
+        let entry = Arc::new(obj);
+        self.wrote(key, Some(Arc::clone(&entry)));
+        Ok(entry)
     }
 
     /// Records in `owners` which uids the ownerReferences of the object under `key` name
@@ -318,7 +327,7 @@ impl Tx<'_> {
         index_owners(self.conn, key, obj)
     }
 
-    fn create(&mut self, key: &Key, mut obj: Value, managers: &Map<String, Value>) -> Result<Value> {
+    fn create(&mut self, key: &Key, mut obj: Value, managers: &Map<String, Value>) -> Result<Entry> {
         let info = self.kind_info(&key.api_version, &key.kind)?;
         if info.status_subresource
             && let Some(map) = obj.as_object_mut()
@@ -340,11 +349,10 @@ impl Tx<'_> {
         if key.namespace.is_empty() {
             meta.remove("namespace");
         }
-        self.store(key, &mut obj, managers)?;
-        Ok(obj)
+        self.store(key, obj, managers)
     }
 
-    pub(super) fn apply(&mut self, key: &Key, manager: &str, config: &Value) -> Result<Value> {
+    pub(super) fn apply(&mut self, key: &Key, manager: &str, config: &Value) -> Result<Entry> {
         let key = self.normalise(key);
         if !key.namespace.is_empty() {
             self.require_namespace(&key)?;
@@ -357,7 +365,8 @@ impl Tx<'_> {
         let existing = self.load(&key)?;
         if let (Some(wanted), Some((current, _))) = (
             config
-                .pointer("/metadata/resourceVersion")
+                .get("metadata")
+                .and_then(|m| m.get("resourceVersion"))
                 .and_then(Value::as_str),
             &existing,
         ) && current["metadata"]["resourceVersion"].as_str() != Some(wanted)
@@ -408,15 +417,14 @@ impl Tx<'_> {
             let generation = current["metadata"]["generation"].as_u64().unwrap_or(0);
             obj["metadata"]["generation"] = Value::from(generation + 1);
         }
-        if obj == current && managers == managers_before {
+        if obj == *current && managers == managers_before {
             return Ok(current); // no change: no new resourceVersion, as the API server does
         }
         if current["metadata"].get("deletionTimestamp").is_some() && finalizers(&obj).is_empty() {
             self.remove(&key, &obj)?;
-            return Ok(obj);
+            return Ok(Arc::new(obj));
         }
-        self.store(&key, &mut obj, &managers)?;
-        Ok(obj)
+        self.store(&key, obj, &managers)
     }
 
     fn require_namespace(&mut self, key: &Key) -> Result<()> {
@@ -449,9 +457,10 @@ impl Tx<'_> {
     /// (`propagation` says what happens to them).
     pub(super) fn delete(&mut self, key: &Key, propagation: Propagation) -> Result<bool> {
         let key = self.normalise(key);
-        let Some((mut obj, managers)) = self.load(&key)? else {
+        let Some((obj, managers)) = self.load(&key)? else {
             return Ok(false);
         };
+        let mut obj = Arc::unwrap_or_clone(obj);
         let uid = obj["metadata"]["uid"].as_str().unwrap_or_default().to_owned();
         match propagation {
             Propagation::Orphan => self.orphan_dependents(&uid)?,
@@ -465,7 +474,7 @@ impl Tx<'_> {
         if !finalizers(&obj).is_empty() {
             if obj["metadata"].get("deletionTimestamp").is_none() {
                 obj["metadata"]["deletionTimestamp"] = Value::String(now());
-                self.store(&key, &mut obj, &managers)?;
+                self.store(&key, obj, &managers)?;
             }
             return Ok(true);
         }
@@ -532,9 +541,10 @@ impl Tx<'_> {
     /// garbage collector does for orphan propagation).
     fn orphan_dependents(&mut self, uid: &str) -> Result<()> {
         for key in self.dependents(uid)? {
-            let Some((mut obj, managers)) = self.load(&key)? else {
+            let Some((obj, managers)) = self.load(&key)? else {
                 continue;
             };
+            let mut obj = Arc::unwrap_or_clone(obj);
             let kept: Vec<Value> = obj["metadata"]["ownerReferences"]
                 .as_array()
                 .map(|refs| refs.iter().filter(|r| r["uid"] != uid).cloned().collect())
@@ -546,7 +556,7 @@ impl Tx<'_> {
                     meta.insert("ownerReferences".into(), Value::Array(kept));
                 }
             }
-            self.store(&key, &mut obj, &managers)?;
+            self.store(&key, obj, &managers)?;
         }
         Ok(())
     }

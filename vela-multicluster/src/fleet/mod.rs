@@ -299,6 +299,11 @@ impl Objects for Fleet {
         backend.apply(&name, obj).await
     }
 
+    async fn apply_shared(&self, cluster: &str, obj: Value) -> Result<std::sync::Arc<Value>> {
+        let (backend, name) = self.route(cluster).await?;
+        backend.apply_shared(&name, obj).await
+    }
+
     async fn get(&self, key: &Key) -> Result<Option<Value>> {
         let (backend, name) = self.route(&key.cluster).await?;
         backend.get(&with_cluster(key, name)).await
