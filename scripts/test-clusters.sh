@@ -5,8 +5,12 @@
 #
 #   scripts/test-clusters.sh build      build (or find in the cache) the testcluster binary
 #   scripts/test-clusters.sh bin        the same, and print its path (VELA_TESTCLUSTER_BIN)
-#   scripts/test-clusters.sh up [N]     start N clusters (default 3; the first is the hub), wait
-#                                       until they are ready, print the environment to export
+#   scripts/test-clusters.sh up [N] [--simulate]
+#                                       start N clusters (default 3; the first is the hub), wait
+#                                       until they are ready, print the environment to export;
+#                                       --simulate also runs the e2e tests' readiness simulator
+#                                       over every namespace of them (vela-readiness), so that
+#                                       workloads delivered by hand become ready
 #   scripts/test-clusters.sh env        print the environment of the running clusters
 #   scripts/test-clusters.sh status     show which clusters run
 #   scripts/test-clusters.sh down       stop exactly the processes `up` started, remove their data
@@ -150,12 +154,34 @@ cmd_up() {
   for ((i = 0; i < n; i++)); do
     log "  $(cluster_name "$i"): $(cat "$STATE/$(cluster_name "$i")/ready")"
   done
+  if [ "${2:-}" = "--simulate" ]; then
+    start_simulator "$kubeconfigs"
+  fi
   print_env
+}
+
+# Builds vela-readiness (cargo, the workspace's target dir) and runs it over the clusters'
+# kubeconfigs ($1, colon-separated) until `down`.
+start_simulator() {
+  local target bin
+  (cd "$ROOT" && cargo build -q -p vela-test-support --bin vela-readiness) || die "building vela-readiness failed"
+  target="${CARGO_TARGET_DIR:-$ROOT/target}"
+  bin="$target/debug/vela-readiness"
+  # shellcheck disable=SC2086
+  setsid "$bin" ${1//:/ } >"$STATE/readiness.log" 2>&1 </dev/null &
+  echo $! >"$STATE/readiness.pid"
+  log "readiness simulator running (pid $(cat "$STATE/readiness.pid"), log $STATE/readiness.log)"
 }
 
 cmd_down() {
   [ -d "$STATE" ] || return 0
   local dir pid pids=()
+  if [ -f "$STATE/readiness.pid" ]; then
+    pid="$(cat "$STATE/readiness.pid")"
+    if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q vela-readiness; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  fi
   for dir in "$STATE"/*/; do
     dir="${dir%/}"
     [ -d "$dir" ] || continue
@@ -193,7 +219,9 @@ cmd_status() {
 case "${1:-}" in
   build) cmd_build >/dev/null ;;
   bin) cmd_build ;;
-  up) cmd_up "${2:-3}" ;;
+  up)
+    if [ "${2:-}" = "--simulate" ]; then cmd_up 3 --simulate; else cmd_up "${2:-3}" "${3:-}"; fi
+    ;;
   down) cmd_down ;;
   env) print_env ;;
   status) cmd_status ;;

@@ -8,7 +8,7 @@
 //! in KubeVela, where the stored definition is the only one.
 //!
 //! Skipped, each with its reason in [`Stored::skipped`]: the objects `vela install` writes for
-//! the native built-ins (annotated [`NATIVE_ANNOTATION`](crate::install::NATIVE_ANNOTATION),
+//! the native built-ins (annotated [`NATIVE_ANNOTATION`],
 //! no schematic), definitions without a CUE schematic (KubeVela's `kube` and `helm`
 //! schematics), and definitions whose CUE does not compile. A hub that does not serve the
 //! definition kinds yet (no CRDs installed, as on a fresh embedded cluster) holds none.

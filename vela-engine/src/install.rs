@@ -263,7 +263,7 @@ impl Engine {
 /// ```
 ///
 /// # Errors
-/// [`Error::Cluster`](crate::Error::Cluster) when `obj` is not an object with a kind and a
+/// [`Error::Cluster`] when `obj` is not an object with a kind and a
 /// name, or the hub fails.
 pub async fn sync(hub: &dyn Objects, obj: Value, dry_run: bool) -> Result<Installed> {
     let key = Key::of("", &obj)?;
