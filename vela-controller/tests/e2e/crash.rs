@@ -49,6 +49,32 @@ pub(crate) fn trials_and_seed(trials_var: &str, default: usize) -> (usize, u64) 
     (trials, seed)
 }
 
+/// Deletes the applications `names` and waits until each is gone (the controller's finalizer
+/// has collected what it owned).
+pub(crate) async fn delete_all(api: &Api<DynamicObject>, names: &[String], controller: &Controller) {
+    for name in names {
+        api.delete(name, &DeleteParams::default()).await.expect("delete");
+    }
+    for name in names {
+        wait::for_deletion(api, name, TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
+    }
+}
+
+/// The ResourceTrackers of the applications of namespace `ns` still in the hub.
+pub(crate) async fn trackers_of(hub: &vela_test_support::cluster::Cluster, ns: &str) -> Vec<String> {
+    trackers(hub)
+        .list(&ListParams::default())
+        .await
+        .expect("trackers")
+        .items
+        .into_iter()
+        .filter_map(|t| t.metadata.name)
+        .filter(|n| n.ends_with(ns))
+        .collect()
+}
+
 /// xorshift64*: enough randomness for kill times, and replayable from its seed.
 pub(crate) struct Rng(pub(crate) u64);
 
@@ -312,24 +338,9 @@ async fn a_controller_killed_at_random_points_resumes_every_workflow_without_rer
         assert_eq!(wf["appRevision"], format!("{name}-v2"));
     }
 
-    for name in &names {
-        api.delete(name, &DeleteParams::default()).await.expect("delete");
-    }
-    for name in &names {
-        wait::for_deletion(&api, name, TIMEOUT)
-            .await
-            .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
-    }
+    delete_all(&api, &names, &controller).await;
     assert!(deployments(&deploys).await.is_empty(), "orphans after deletion");
-    let left: Vec<String> = trackers(hub)
-        .list(&ListParams::default())
-        .await
-        .expect("trackers")
-        .items
-        .into_iter()
-        .filter_map(|t| t.metadata.name)
-        .filter(|n| n.ends_with(&ns))
-        .collect();
+    let left = trackers_of(hub, &ns).await;
     assert!(left.is_empty(), "ResourceTrackers left: {left:?}");
     eprintln!("what the applications were doing at the kills: {at_kill:#?}");
     eprintln!(

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
-use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 use vela_multicluster::registry;
 use vela_test_support::cluster::Clusters;
 use vela_test_support::readiness::Simulator;
 use vela_test_support::wait;
 
-use crate::crash::{Rng, Steps, deployments, observe, phases, trials_and_seed};
+use crate::crash::{Rng, Steps, delete_all, deployments, observe, phases, trackers_of, trials_and_seed};
 use crate::support::*;
 
 const APPS_PER_ROUND: usize = 4;
@@ -197,29 +197,14 @@ async fn a_controller_killed_during_multicluster_deploys_and_collections_loses_n
             observed.reruns
         );
     }
-    for name in &names {
-        api.delete(name, &DeleteParams::default()).await.expect("delete");
-    }
-    for name in &names {
-        wait::for_deletion(&api, name, TIMEOUT)
-            .await
-            .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
-    }
+    delete_all(&api, &names, &controller).await;
     for (i, d) in deploys.iter().enumerate() {
         assert!(
             deployments(d).await.is_empty(),
             "cluster {i}: orphans after deletion"
         );
     }
-    let left: Vec<String> = trackers(hub)
-        .list(&ListParams::default())
-        .await
-        .expect("trackers")
-        .items
-        .into_iter()
-        .filter_map(|t| t.metadata.name)
-        .filter(|n| n.ends_with(&ns))
-        .collect();
+    let left = trackers_of(hub, &ns).await;
     assert!(left.is_empty(), "ResourceTrackers left: {left:?}");
     for m in &members {
         registry::detach(&**fleet.hub(), m).await.expect("detach");
