@@ -32,6 +32,7 @@
 mod args;
 mod cuefile;
 pub mod error;
+pub mod git;
 pub mod helm;
 pub mod load;
 pub mod meta;

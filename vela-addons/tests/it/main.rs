@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 mod catalog;
 mod data;
+mod git;
 mod helm;
 mod server;
 
