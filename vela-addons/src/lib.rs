@@ -41,6 +41,7 @@ pub mod registry;
 pub mod render;
 pub mod resolve;
 mod scaffold;
+pub mod typed;
 
 pub use args::{merge_args, parse_args};
 pub use error::{Error, Result};
