@@ -175,6 +175,38 @@ func waitEstablished(ctx context.Context, cli client.Client, name string) error 
 	return fmt.Errorf("CRD %s not established after 30s", name)
 }
 
+// CatalogDependencies lists the names every addon directory under dir depends on (the
+// `dependencies` of its metadata.yaml), each once, in the order found.
+func CatalogDependencies(dir string) ([]string, error) {
+	metas, err := filepath.Glob(filepath.Join(dir, "*", "metadata.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range metas {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			return nil, err
+		}
+		var meta struct {
+			Dependencies []struct {
+				Name string `json:"name"`
+			} `json:"dependencies"`
+		}
+		if err := yaml.Unmarshal(b, &meta); err != nil {
+			return nil, fmt.Errorf("%s: %w", m, err)
+		}
+		for _, d := range meta.Dependencies {
+			if !seen[d.Name] {
+				seen[d.Name] = true
+				out = append(out, d.Name)
+			}
+		}
+	}
+	return out, nil
+}
+
 // splitList splits a comma-separated list, dropping empty items.
 func splitList(s string) []string {
 	var out []string

@@ -7,7 +7,7 @@
 //	kubevela-oracle bench -d DEFS -f APP.yaml [-n N]   warm render timing (JSON line)
 //	kubevela-oracle yaml11                              YAML texts (JSON strings, one a line) read as kubectl reads them
 //	kubevela-oracle marshal                             JSON values (one a line) written as `vela dry-run` writes objects
-//	kubevela-oracle addon-cluster -kubeconfig F -crds DIR [-enabled a,b]   prepare an API server (addon.go)
+//	kubevela-oracle addon-cluster -kubeconfig F -crds DIR [-enabled a,b] [-catalog DIR]   prepare an API server (addon.go)
 //	kubevela-oracle addon-dry-run -kubeconfig F -dir ADDON [k=v...]        print what `vela addon enable ADDON --dry-run` prints
 package main
 
@@ -369,13 +369,23 @@ func addonMain(cmd string, argv []string) int {
 	dir := fs.String("dir", "", "addon-dry-run: the addon directory")
 	crds := fs.String("crds", "", "addon-cluster: directory of KubeVela's CRDs")
 	enabled := fs.String("enabled", "", "addon-cluster: addons to stand in as enabled (comma-separated)")
+	catalog := fs.String("catalog", "", "addon-cluster: also stand in every dependency of the addons of this directory")
 	_ = fs.Parse(argv)
 	var err error
+	names := splitList(*enabled)
+	if *catalog != "" {
+		var deps []string
+		if deps, err = CatalogDependencies(*catalog); err != nil {
+			fmt.Fprintln(os.Stderr, "Error:", err)
+			return 1
+		}
+		names = append(names, deps...)
+	}
 	switch cmd {
 	case "addon-dry-run":
 		err = AddonDryRun(*kubeconfig, *dir, fs.Args())
 	case "addon-cluster":
-		err = AddonCluster(*kubeconfig, *crds, splitList(*enabled))
+		err = AddonCluster(*kubeconfig, *crds, names)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
