@@ -31,6 +31,7 @@
 
 mod args;
 mod cuefile;
+pub mod cuefmt;
 pub mod error;
 pub mod helm;
 pub mod load;

@@ -38,6 +38,8 @@ pub(crate) fn definitions(addon: &Addon) -> Result<Vec<Value>> {
             return Err(Error::field(&f.path, "(header)", "the definition has no name"));
         }
         kubevela_metadata(f, &mut obj)?;
+        obj["spec"]["schematic"]["cue"]["template"] =
+            json!(crate::cuefmt::stored_template(&f.path, &f.text)?);
         set_namespace(&mut obj);
         out.push(obj);
     }
