@@ -14,6 +14,9 @@
 //!   [`helm`]: helm-repository registries (an `index.yaml` of versioned `.tgz` packages) read
 //!   through the guarded HTTP client ([`vela_http`]).
 //! * [`resolve`]: KubeVela's semver constraints and the order in which dependencies are enabled.
+//! * [`typed`] and [`cuefmt`]: the Application as KubeVela's Go type keeps it, and a CUE
+//!   definition's template as KubeVela stores it, so that [`Rendered::dry_run_text`] prints what
+//!   KubeVela's `vela addon enable --dry-run` prints.
 //!
 //! ```
 //! use vela_addons::{Addon, File, RenderOptions};
