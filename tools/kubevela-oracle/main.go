@@ -7,6 +7,8 @@
 //	kubevela-oracle bench -d DEFS -f APP.yaml [-n N]   warm render timing (JSON line)
 //	kubevela-oracle yaml11                              YAML texts (JSON strings, one a line) read as kubectl reads them
 //	kubevela-oracle marshal                             JSON values (one a line) written as `vela dry-run` writes objects
+//	kubevela-oracle addon-cluster -kubeconfig F -crds DIR [-enabled a,b] [-catalog DIR]   prepare an API server (addon.go)
+//	kubevela-oracle addon-dry-run -kubeconfig F -dir ADDON [k=v...]        print what `vela addon enable ADDON --dry-run` prints
 package main
 
 import (
@@ -44,6 +46,9 @@ func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: kubevela-oracle dry-run|goldens|bench ...")
 		os.Exit(2)
+	}
+	if strings.HasPrefix(os.Args[1], "addon-") {
+		os.Exit(addonMain(os.Args[1], os.Args[2:]))
 	}
 	if err := offlineKubeconfig(); err != nil {
 		fmt.Fprintln(os.Stderr, "kubevela-oracle:", err)
@@ -354,4 +359,39 @@ func Marshal(in io.Reader, out io.Writer) error {
 			return err
 		}
 	}
+}
+
+// addonMain runs the addon-* commands, which talk to a real API server (-kubeconfig, else
+// $KUBECONFIG) instead of the offline stand-in.
+func addonMain(cmd string, argv []string) int {
+	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
+	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the test cluster")
+	dir := fs.String("dir", "", "addon-dry-run: the addon directory")
+	crds := fs.String("crds", "", "addon-cluster: directory of KubeVela's CRDs")
+	enabled := fs.String("enabled", "", "addon-cluster: addons to stand in as enabled (comma-separated)")
+	catalog := fs.String("catalog", "", "addon-cluster: also stand in every dependency of the addons of this directory")
+	_ = fs.Parse(argv)
+	var err error
+	names := splitList(*enabled)
+	if *catalog != "" {
+		var deps []string
+		if deps, err = CatalogDependencies(*catalog); err != nil {
+			fmt.Fprintln(os.Stderr, "Error:", err)
+			return 1
+		}
+		names = append(names, deps...)
+	}
+	switch cmd {
+	case "addon-dry-run":
+		err = AddonDryRun(*kubeconfig, *dir, fs.Args())
+	case "addon-cluster":
+		err = AddonCluster(*kubeconfig, *crds, names)
+	default:
+		err = fmt.Errorf("unknown command %q", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		return 1
+	}
+	return 0
 }

@@ -14,6 +14,9 @@
 //!   [`helm`]: helm-repository registries (an `index.yaml` of versioned `.tgz` packages) read
 //!   through the guarded HTTP client ([`vela_http`]).
 //! * [`resolve`]: KubeVela's semver constraints and the order in which dependencies are enabled.
+//! * [`typed`] and [`cuefmt`]: the Application as KubeVela's Go type keeps it, and a CUE
+//!   definition's template as KubeVela stores it, so that [`Rendered::dry_run_text`] prints what
+//!   KubeVela's `vela addon enable --dry-run` prints.
 //!
 //! ```
 //! use vela_addons::{Addon, File, RenderOptions};
@@ -31,6 +34,7 @@
 
 mod args;
 mod cuefile;
+pub mod cuefmt;
 pub mod error;
 pub mod git;
 pub mod helm;
@@ -42,6 +46,7 @@ pub mod registry;
 pub mod render;
 pub mod resolve;
 mod scaffold;
+pub mod typed;
 
 pub use args::{merge_args, parse_args};
 pub use error::{Error, Result};

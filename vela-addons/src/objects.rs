@@ -37,10 +37,82 @@ pub(crate) fn definitions(addon: &Addon) -> Result<Vec<Value>> {
         if def.meta().name.is_empty() {
             return Err(Error::field(&f.path, "(header)", "the definition has no name"));
         }
+        kubevela_metadata(f, &mut obj)?;
+        obj["spec"]["schematic"]["cue"]["template"] =
+            json!(crate::cuefmt::stored_template(&f.path, &f.text)?);
         set_namespace(&mut obj);
         out.push(obj);
     }
     Ok(out)
+}
+
+/// The prefix KubeVela gives the header's annotation and label keys that do not contain
+/// `oam.dev` (`UserPrefix`).
+pub const USER_PREFIX: &str = "custom.definition.oam.dev/";
+
+/// Sets a CUE definition's metadata as KubeVela's `Definition.FromCUE` does from the header
+/// `<name>: {...}`: `alias` and `description` become the `definition.oam.dev/alias` and
+/// `definition.oam.dev/description` annotations only when the header has them; the header's
+/// `annotations` and `labels` keep a key containing `oam.dev` and get [`USER_PREFIX`] before
+/// any other; both maps are always written (`{}` when empty).
+fn kubevela_metadata(f: &File, obj: &mut Value) -> Result<()> {
+    let header = definition_header(f)?;
+    let mut annotations = Map::new();
+    for (key, annotation) in [
+        ("alias", "definition.oam.dev/alias"),
+        ("description", "definition.oam.dev/description"),
+    ] {
+        if let Some(v) = header.get(key) {
+            let text = v
+                .as_str()
+                .ok_or_else(|| Error::field(&f.path, key, "expected a string"))?;
+            annotations.insert(annotation.into(), json!(text));
+        }
+    }
+    let prefixed = |key: &str| -> Result<Map<String, Value>> {
+        let mut out = Map::new();
+        if let Some(m) = header.get(key) {
+            let m = m
+                .as_object()
+                .ok_or_else(|| Error::field(&f.path, key, "expected a map of strings"))?;
+            for (k, v) in m {
+                let v = v
+                    .as_str()
+                    .ok_or_else(|| Error::field(&f.path, format!("{key}.{k}"), "expected a string"))?;
+                let k = if k.contains("oam.dev") {
+                    k.clone()
+                } else {
+                    format!("{USER_PREFIX}{k}")
+                };
+                out.insert(k, json!(v));
+            }
+        }
+        Ok(out)
+    };
+    annotations.extend(prefixed("annotations")?);
+    let labels = prefixed("labels")?;
+    let meta = crate::render::ensure_object(obj, "metadata");
+    meta.insert("annotations".into(), Value::Object(annotations));
+    meta.insert("labels".into(), Value::Object(labels));
+    Ok(())
+}
+
+/// The header `<name>: {...}` of a `vela def` CUE file, as JSON.
+fn definition_header(f: &File) -> Result<Map<String, Value>> {
+    let parts = vela_cue::definition::split_header(&f.text).map_err(|e| Error::cue(&f.path, e))?;
+    let inst = vela_cue::Program::compile(&f.path, &parts.metadata)
+        .and_then(|p| p.eval())
+        .map_err(|e| Error::cue(&f.path, e))?;
+    let (_, header) = inst
+        .root()
+        .fields()
+        .into_iter()
+        .find(|(k, _)| k != "template")
+        .ok_or_else(|| Error::field(&f.path, "(header)", "the definition has no name"))?;
+    match header.to_json().map_err(|e| Error::cue(&f.path, e))? {
+        Value::Object(m) => Ok(m),
+        _ => Err(Error::field(&f.path, "(header)", "expected a struct")),
+    }
 }
 
 /// `config-templates/*.cue`: ConfigMaps `config-template-<metadata.name>`.
@@ -67,29 +139,85 @@ fn config_template(f: &File) -> Result<Value> {
     let text_of = |k: &str| meta[k].as_str().unwrap_or_default().to_string();
     let sensitive = meta["sensitive"].as_bool().unwrap_or(false);
     let mut data = Map::new();
-    data.insert("template".into(), json!(f.text));
+    // KubeVela stores the file followed by the default context it evaluates it with
+    let stored = format!("{}\n{CONFIG_DEFAULT_CONTEXT}", f.text);
+    data.insert("template".into(), json!(stored));
     match vela_render::openapi::parameter_schema(&parts.template()) {
         Ok(schema) => {
             data.insert("schema".into(), json!(vela_render::ops::output::to_yaml(&schema)));
         }
         Err(e) => tracing::warn!(file = %f.path, error = %e, "config template: no parameter schema"),
     }
-    data.insert("expanded-writer".into(), json!("{}\n"));
+    let writer = json!({"nacos": nacos_writer(f, &stored)});
+    data.insert(
+        "expanded-writer".into(),
+        json!(vela_render::ops::output::to_yaml(&writer)),
+    );
     Ok(json!({
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
             "name": format!("config-template-{name}"),
             "namespace": VELA_SYSTEM,
+            "creationTimestamp": null,
             "labels": {"config.oam.dev/catalog": "velacore-config", "config.oam.dev/scope": text_of("scope")},
             "annotations": {
-                "config.oam.dev/description": text_of("description"),
+                // KubeVela v1.11 never copies the metadata's description here
+                "config.oam.dev/description": "",
                 "config.oam.dev/alias": text_of("alias"),
                 "config.oam.dev/sensitive": sensitive.to_string(),
             },
         },
         "data": data,
     }))
+}
+
+/// The context KubeVela appends to a config template before evaluating and storing it.
+const CONFIG_DEFAULT_CONTEXT: &str = "\n\tcontext: {\n\t\tname: string\n\t\tnamespace: string\n\t}\n";
+
+/// The `nacos` expanded writer of a config template (`template.nacos`), as KubeVela decodes
+/// it into its Go type: each field the value given or its default, `""` when not concrete
+/// (the parameters are not known yet); `null` without `template.nacos`.
+fn nacos_writer(f: &File, text: &str) -> Value {
+    if !text.contains("nacos") {
+        return Value::Null;
+    }
+    let inst = match vela_cue::Program::compile(&f.path, text).and_then(|p| p.eval()) {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::warn!(file = %f.path, error = %e, "config template: no expanded writer");
+            return Value::Null;
+        }
+    };
+    if !inst.lookup("template.nacos").is_ok_and(|v| v.exists()) {
+        return Value::Null;
+    }
+    let text_at = |path: &str| -> Option<String> {
+        let v = inst.lookup(&format!("template.nacos.{path}")).ok()?;
+        v.to_json().ok()?.as_str().map(str::to_string)
+    };
+    let mut metadata = Map::new();
+    for (key, omit_empty) in [
+        ("dataId", false),
+        ("group", false),
+        ("namespaceId", false),
+        ("appName", true),
+        ("tenant", true),
+        ("tag", true),
+    ] {
+        let v = text_at(&format!("metadata.{key}")).unwrap_or_default();
+        if !(omit_empty && v.is_empty()) {
+            metadata.insert(key.into(), json!(v));
+        }
+    }
+    json!({
+        "endpoint": {
+            "name": text_at("endpoint.name").unwrap_or_default(),
+            "namespace": text_at("endpoint.namespace").unwrap_or_default(),
+        },
+        "format": text_at("format").unwrap_or_default(),
+        "metadata": metadata,
+    })
 }
 
 /// `schemas/*`: ConfigMaps named after the file (up to its first dot), the YAML as JSON under
@@ -104,7 +232,7 @@ pub(crate) fn schemas(addon: &Addon) -> Result<Vec<Value>> {
             Ok(json!({
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": {"name": name, "namespace": VELA_SYSTEM},
+                "metadata": {"name": name, "namespace": VELA_SYSTEM, "creationTimestamp": null},
                 "data": {"ui-schema": vela_render::ops::output::canonical_json(&value)},
             }))
         })
@@ -125,7 +253,7 @@ pub(crate) fn views(addon: &Addon) -> Result<Vec<Value>> {
         out.push(json!({
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": {"name": stem, "namespace": VELA_SYSTEM},
+            "metadata": {"name": stem, "namespace": VELA_SYSTEM, "creationTimestamp": null},
             "data": {"template": f.text},
         }));
     }

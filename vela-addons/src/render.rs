@@ -138,7 +138,7 @@ impl Rendered {
     /// The dry-run text: the Application, then every object, as YAML documents separated by
     /// `---` (the layout of KubeVela's `vela addon enable --dry-run`).
     pub fn dry_run_text(&self) -> String {
-        let mut out = yaml(&self.application);
+        let mut out = yaml(&crate::typed::go_typed_print(&self.application, true));
         out.push('\n');
         for o in self.objects() {
             out.push_str("---\n");
@@ -257,7 +257,7 @@ impl Addon {
             schemas: objects::schemas(self)?.into_iter().filter(bound).collect(),
             views: objects::views(self)?.into_iter().filter(bound).collect(),
             notes: self.render_notes(&opts.args)?,
-            application: app,
+            application: crate::typed::application(&app),
         };
         Ok(rendered)
     }

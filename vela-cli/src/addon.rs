@@ -89,7 +89,13 @@ impl Enable<'_> {
                 registry,
                 ..RenderOptions::default()
             })?;
-            return Ok(rendered.dry_run_text());
+            // KubeVela's CLI names the directory first (on stdout, trailing space included)
+            let mut out = String::new();
+            if Path::new(self.addon).is_dir() {
+                out.push_str(&format!("enabling addon by local dir: {} \n", self.addon));
+            }
+            out.push_str(&rendered.dry_run_text());
+            return Ok(out);
         }
         let hub = rt.block_on(self.hub.connect())?;
         rt.block_on(async {
