@@ -1,10 +1,11 @@
 //! The addon registries a hub knows: the ConfigMap `vela-system/vela-addon-registry`, key
 //! `registries`, a JSON object from registry name to its settings, as KubeVela keeps it.
 //!
-//! Local registries (`{"name", "local": {"path"}}`: a directory of addon directories) and helm
+//! Local registries (`{"name", "local": {"path"}}`: a directory of addon directories), helm
 //! repositories (`{"name", "helm": {"url", "username", "password", "insecureSkipTLS"}}`, read
-//! by [`crate::helm`]) are supported; KubeVela's git, gitee, gitlab and oss entries are kept as
-//! they are and reported as not supported yet.
+//! by [`crate::helm`]) and git repositories (`{"name", "git": {"url", "path", "token"}}`, also
+//! `gitee` and `gitlab` entries, read by [`crate::git`]) are supported; KubeVela's `oss`
+//! entries are kept as they are and reported as not supported yet.
 
 use serde_json::{Map, Value, json};
 
@@ -67,6 +68,40 @@ impl Registry {
     pub fn helm_source(&self) -> Option<crate::helm::Result<crate::helm::HelmSource>> {
         let helm = self.settings.get("helm").filter(|v| !v.is_null())?;
         Some(crate::helm::HelmSource::from_settings(&self.name, helm))
+    }
+
+    /// A git registry (`kind`: `git` or `gitee`; anything else is stored as `git`), stored as
+    /// KubeVela stores it. (A `gitlab` entry names its project apart: `{"url", "repo"}`.)
+    ///
+    /// ```
+    /// use vela_addons::{git::GitSource, registry::Registry};
+    /// let r = Registry::git("cat", "git", &GitSource::new("https://example.com/cat.git").with_path("addons"));
+    /// assert_eq!(r.kind(), "git");
+    /// let (kind, source) = r.git_source().unwrap().unwrap();
+    /// assert_eq!((kind, source.path.as_str()), ("git", "addons"));
+    /// ```
+    pub fn git(name: &str, kind: &str, source: &crate::git::GitSource) -> Registry {
+        let kind = if kind == "gitee" { kind } else { "git" };
+        Registry {
+            name: name.to_string(),
+            settings: json!({"name": name, kind: source.to_settings()}),
+        }
+    }
+
+    /// The settings of a git, gitee or gitlab registry, with its kind (`None` for another type).
+    ///
+    /// ```
+    /// let r = vela_addons::registry::Registry::local("mine", "/srv/addons");
+    /// assert!(r.git_source().is_none());
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`crate::git::GitSource::from_settings`].
+    pub fn git_source(&self) -> Option<crate::git::Result<(&'static str, crate::git::GitSource)>> {
+        let kind = ["git", "gitee", "gitlab"]
+            .into_iter()
+            .find(|k| self.settings.get(*k).is_some_and(|v| !v.is_null()))?;
+        Some(crate::git::GitSource::from_settings(&self.name, kind, &self.settings[kind]).map(|s| (kind, s)))
     }
 
     /// The directory of a local registry.

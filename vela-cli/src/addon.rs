@@ -167,7 +167,7 @@ impl Enable<'_> {
             .iter()
             .filter_map(|s| match s {
                 Source::Local(p) => Some(p.clone()),
-                Source::Helm(_) => None,
+                Source::Helm(_) | Source::Git(..) => None,
             })
             .collect();
         let has_helm = sources.iter().any(|s| matches!(s, Source::Helm(_)));
@@ -180,6 +180,17 @@ impl Enable<'_> {
                 .is_some_and(|v| !same_version(&addon.meta.version, v));
             if !(other && has_helm) {
                 return Ok((addon, "local".into()));
+            }
+        }
+        // a git registry that has it (at the version asked for, if any)
+        for s in sources {
+            if let Source::Git(registry, addons) = s
+                && let Some(addon) = addons.get(self.addon)
+                && self
+                    .version
+                    .is_none_or(|v| same_version(&addon.meta.version, v) || !has_helm)
+            {
+                return Ok((addon.clone(), registry.clone()));
             }
         }
         if let Some((f, registry)) = rt.block_on(fetch_helm(sources, indexes, self.addon, self.version))? {
@@ -201,6 +212,7 @@ impl Enable<'_> {
             .map(|s| match s {
                 Source::Local(d) => d.display().to_string(),
                 Source::Helm(h) => h.name().to_string(),
+                Source::Git(name, _) => name.clone(),
             })
             .collect();
         bail!(
@@ -611,6 +623,21 @@ pub fn list(
                 continue;
             }
             (Source::Helm(_), None) => continue,
+            (Source::Git(registry, addons), _) => {
+                for (name, a) in addons.iter().filter(|(_, a)| !a.meta.invisible) {
+                    rows.insert(
+                        name.clone(),
+                        [
+                            name.clone(),
+                            registry.clone(),
+                            a.meta.description.clone(),
+                            format!("[{}]", a.meta.version),
+                            "disabled".into(),
+                        ],
+                    );
+                }
+                continue;
+            }
         };
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .with_context(|| format!("read the addon registry {}", dir.display()))?

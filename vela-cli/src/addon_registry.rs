@@ -1,18 +1,19 @@
-//! `vela addon registry add|list|get|delete` and where `vela addon enable|upgrade|list` find
-//! addons: the registries of the hub's ConfigMap `vela-system/vela-addon-registry` (local
-//! directories and helm repositories, in the ConfigMap's order: the first that has an addon
-//! wins), or the one local directory of `--registry`.
+//! `vela addon registry add|update|list|get|delete` and where `vela addon enable|upgrade|list`
+//! find addons: the registries of the hub's ConfigMap `vela-system/vela-addon-registry` (local
+//! directories, git repositories and helm repositories; a local or git registry that has an
+//! addon wins over a helm one), or the one local directory of `--registry`.
 //!
-//! Helm repositories are read through the guarded HTTP client: a registry on a private,
-//! loopback or link-local address is refused unless `--allow-private-registry` (or
-//! `VELA_ALLOW_PRIVATE_REGISTRY=true`) is given, and then only the registry's own host is let
-//! through.
+//! Helm and git repositories are read through the guarded HTTP client (a `git://` one through
+//! the same address guard): a registry on a private, loopback or link-local address is refused
+//! unless `--allow-private-registry` (or `VELA_ALLOW_PRIVATE_REGISTRY=true`) is given, and then
+//! only the registry's own host is let through.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde_json::Value;
+use vela_addons::git::{GitRegistry, GitSource};
 use vela_addons::helm::{Fetched, HelmRegistry, HelmSource, Index, Options};
 use vela_addons::registry::Registry;
 
@@ -27,6 +28,18 @@ pub(crate) enum Source {
     Local(PathBuf),
     /// A helm repository (its registry client).
     Helm(Box<HelmRegistry>),
+    /// A git repository, read once: the registry's name and its addons by name.
+    Git(String, BTreeMap<String, vela_addons::Addon>),
+}
+
+/// Reads a git registry (its addons that do not load are reported and left out).
+fn read_git(name: &str, source: &GitSource, allow_private: bool) -> Result<Source> {
+    let options = vela_addons::git::Options::default().allowing_private(allow_private);
+    let snapshot = GitRegistry::new(name, source, &options)?.snapshot()?;
+    for (dir, e) in &snapshot.skipped {
+        eprintln!("Warning: registry {name}: addon directory {dir}: {e}");
+    }
+    Ok(Source::Git(name.to_string(), snapshot.addons))
 }
 
 /// The registries to read: `--registry`, else (unless `addon` is a path) those of the hub's
@@ -48,6 +61,16 @@ pub(crate) fn sources(
     for r in configured(hub)? {
         if let Some(path) = r.local_path() {
             out.push(Source::Local(PathBuf::from(path)));
+            continue;
+        }
+        if let Some(git) = r.git_source() {
+            match git
+                .map_err(anyhow::Error::from)
+                .and_then(|(_, source)| read_git(&r.name, &source, allow_private))
+            {
+                Ok(source) => out.push(source),
+                Err(e) => eprintln!("Warning: {e:#}"),
+            }
             continue;
         }
         match r.helm_source() {
@@ -72,7 +95,7 @@ pub(crate) async fn indexes(sources: &[Source]) -> Vec<Option<Index>> {
     let mut out = Vec::with_capacity(sources.len());
     for s in sources {
         out.push(match s {
-            Source::Local(_) => None,
+            Source::Local(_) | Source::Git(..) => None,
             Source::Helm(h) => match h.index().await {
                 Ok(i) => Some(i),
                 Err(e) => {
@@ -129,6 +152,11 @@ pub(crate) async fn dependencies(
                     available.insert(name.clone(), (versions.iter().map(|v| v.meta()).collect(), i));
                 }
             }
+            (Source::Git(_, addons), _) => {
+                for (name, addon) in addons {
+                    available.insert(name.clone(), (vec![addon.meta.clone()], i));
+                }
+            }
             (Source::Helm(_), None) => {}
         }
     }
@@ -181,6 +209,13 @@ pub(crate) async fn dependencies(
                     let addon = vela_addons::Addon::load(&path)
                         .with_context(|| format!("load addon {}", path.display()))?;
                     (addon, "local".to_string())
+                }
+                Source::Git(registry, addons) => {
+                    let addon = addons
+                        .get(&dep.name)
+                        .cloned()
+                        .ok_or_else(|| anyhow!("addon {} left registry {registry}", dep.name))?;
+                    (addon, registry.clone())
                 }
             });
         }
@@ -268,16 +303,21 @@ pub fn push(
     ))
 }
 
-/// `vela addon registry add NAME`'s settings.
+/// `vela addon registry add NAME` (and `update NAME`)'s settings.
 pub struct Add<'a> {
     /// The registry's name.
     pub name: &'a str,
-    /// `--type`: `local` or `helm`.
-    pub kind: &'a str,
-    /// `--path`: the directory of a local registry.
+    /// `--type`: `local`, `helm`, `git`, `gitee` or `gitlab` (`None` on update: unchanged).
+    pub kind: Option<&'a str>,
+    /// `--path`: the directory of a local registry, or the directory of a git repository that
+    /// holds the addons.
     pub path: Option<&'a Path>,
-    /// `--endpoint`: the URL of a helm repository.
+    /// `--endpoint`: the URL of a helm or git repository (of the GitLab server for `gitlab`).
     pub endpoint: Option<&'a str>,
+    /// `--gitToken`: the token of a git repository.
+    pub token: Option<&'a str>,
+    /// `--repo`: the project of a `gitlab` registry (`group/project`).
+    pub repo: Option<&'a str>,
     /// `--username`.
     pub username: Option<&'a str>,
     /// `--password`.
@@ -289,32 +329,71 @@ pub struct Add<'a> {
 }
 
 impl Add<'_> {
-    /// Adds (or replaces) the registry; a helm repository's index is read first, as KubeVela
-    /// does, so a registry that cannot be read is not stored.
+    /// Adds (or replaces) the registry. A helm repository's index, or a git repository, is read
+    /// first, as KubeVela does for helm, so a registry that cannot be read is not stored.
     pub fn run(&self, hub: &HubArgs<'_>) -> Result<String> {
+        let (registry, said) = self.build(None)?;
+        let mut all = configured(hub)?;
+        all.retain(|r| r.name != self.name);
+        all.push(registry);
+        store(&all, hub)?;
+        Ok(format!("Registry {} added: {said}\n", self.name))
+    }
+
+    /// `vela addon registry update NAME`: the registry's settings with the flags given
+    /// replacing the stored ones (a new `--type` starts from nothing), read again before it is
+    /// stored.
+    pub fn update(&self, hub: &HubArgs<'_>) -> Result<String> {
+        let mut all = configured(hub)?;
+        let at = all.iter().position(|r| r.name == self.name).ok_or_else(|| {
+            anyhow!(
+                "no addon registry named {} (add it with `vela addon registry add`)",
+                self.name
+            )
+        })?;
+        let (registry, said) = self.build(Some(&all[at]))?;
+        all[at] = registry;
+        store(&all, hub)?;
+        Ok(format!("Registry {} updated: {said}\n", self.name))
+    }
+
+    /// The registry the flags describe, over `old`'s settings (on update), and what to say.
+    fn build(&self, old: Option<&Registry>) -> Result<(Registry, String)> {
         let name = self.name;
-        let (registry, said) = match self.kind {
+        let kind = self.kind.or(old.map(Registry::kind)).unwrap_or("local");
+        // the stored settings of the same type, for the flags not given
+        let before = old
+            .filter(|o| o.kind() == kind)
+            .map(|o| o.settings[kind].clone())
+            .unwrap_or(Value::Null);
+        let stored = |field: &str| before[field].as_str().unwrap_or_default().to_string();
+        let given = |flag: Option<&str>, field: &str| flag.map_or_else(|| stored(field), str::to_string);
+        let path_flag = self.path.map(|p| p.display().to_string());
+        match kind {
             "local" => {
-                let path = self
-                    .path
-                    .ok_or_else(|| anyhow!("a local registry needs --path DIR"))?;
-                let dir = std::fs::canonicalize(path)
-                    .with_context(|| format!("registry directory {}", path.display()))?;
+                let path = given(path_flag.as_deref(), "path");
+                if path.is_empty() {
+                    bail!("a local registry needs --path DIR");
+                }
+                let dir =
+                    std::fs::canonicalize(&path).with_context(|| format!("registry directory {path}"))?;
                 if !dir.is_dir() {
                     bail!("{} is not a directory", dir.display());
                 }
                 let said = format!("local {}", dir.display());
-                (Registry::local(name, &dir.display().to_string()), said)
+                Ok((Registry::local(name, &dir.display().to_string()), said))
             }
             "helm" => {
-                let url = self
-                    .endpoint
-                    .ok_or_else(|| anyhow!("addon registry must set --endpoint flag"))?;
-                let mut source = HelmSource::new(url).with_basic_auth(
-                    self.username.unwrap_or_default(),
-                    self.password.unwrap_or_default(),
+                let url = given(self.endpoint, "url");
+                if url.is_empty() {
+                    bail!("addon registry must set --endpoint flag");
+                }
+                let mut source = HelmSource::new(&url).with_basic_auth(
+                    &given(self.username, "username"),
+                    &given(self.password, "password"),
                 );
-                source.insecure_skip_tls = self.insecure_skip_tls;
+                source.insecure_skip_tls =
+                    self.insecure_skip_tls || before["insecureSkipTLS"].as_bool().unwrap_or(false);
                 let registry = Registry::helm(name, &source);
                 // the stored form must read back
                 let source = registry
@@ -326,17 +405,48 @@ impl Add<'_> {
                     .block_on(client.index())
                     .with_context(|| format!("fail to add registry {name}"))?;
                 let said = format!("helm {url} ({} addons)", index.entries.len());
-                (registry, said)
+                Ok((registry, said))
+            }
+            "git" | "gitee" | "gitlab" => {
+                let url = given(self.endpoint, "url");
+                if url.is_empty() {
+                    bail!("addon registry must set --endpoint flag (the git repository's URL)");
+                }
+                let mut settings = serde_json::json!({
+                    "url": url,
+                    "path": given(path_flag.as_deref(), "path"),
+                });
+                let token = given(self.token, "token");
+                if !token.is_empty() {
+                    settings["token"] = token.into();
+                }
+                if kind == "gitlab" {
+                    let repo = given(self.repo, "repo");
+                    if repo.is_empty() {
+                        bail!("a gitlab registry needs --repo GROUP/PROJECT");
+                    }
+                    settings["repo"] = repo.into();
+                }
+                let registry = Registry {
+                    name: name.to_string(),
+                    settings: serde_json::json!({"name": name, kind: settings}),
+                };
+                // the stored form must read back, and the repository be readable
+                let (_, source) = registry
+                    .git_source()
+                    .ok_or_else(|| anyhow!("registry {name}: no git settings"))??;
+                let read = read_git(name, &source, self.allow_private)
+                    .with_context(|| format!("fail to add registry {name}"))?;
+                let n = match read {
+                    Source::Git(_, addons) => addons.len(),
+                    _ => 0,
+                };
+                Ok((registry, format!("{kind} {} ({n} addons)", source.url)))
             }
             other => bail!(
-                "registry type {other:?} is not supported yet (`local`: a directory of addons; `helm`: a chart repository)"
+                "registry type {other:?} is not supported (`local`: a directory of addons; `helm`: a chart repository; `git`, `gitee`, `gitlab`: a git repository)"
             ),
-        };
-        let mut all = configured(hub)?;
-        all.retain(|r| r.name != name);
-        all.push(registry);
-        store(&all, hub)?;
-        Ok(format!("Registry {name} added: {said}\n"))
+        }
     }
 }
 
@@ -352,13 +462,21 @@ pub fn delete(name: &str, hub: &HubArgs<'_>) -> Result<String> {
     Ok(format!("Registry {name} deleted\n"))
 }
 
-/// The settings as shown: a helm registry's password is hidden (KubeVela's `SafeCopy`).
+/// The settings as shown: a helm registry's password and a git registry's token are hidden
+/// (KubeVela's `SafeCopy`).
 fn shown(r: &Registry) -> Value {
     let mut v = r.settings.clone();
-    if let Some(p) = v.get_mut("helm").and_then(|h| h.get_mut("password"))
-        && p.as_str().is_some_and(|s| !s.is_empty())
-    {
-        *p = Value::String("********".into());
+    for (kind, secret) in [
+        ("helm", "password"),
+        ("git", "token"),
+        ("gitee", "token"),
+        ("gitlab", "token"),
+    ] {
+        if let Some(p) = v.get_mut(kind).and_then(|h| h.get_mut(secret))
+            && p.as_str().is_some_and(|s| !s.is_empty())
+        {
+            *p = Value::String("********".into());
+        }
     }
     v
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 /// The exit codes, printed after `--help` and documented in the book (`book/src/cli.md`).
 pub const EXIT_CODES: &str = "\
@@ -22,9 +22,10 @@ pub struct Cli {
     /// names a different namespace is an error, as with kubectl.
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
-    /// Log more on stderr: -v info, -vv debug, -vvv trace (default: warnings). `RUST_LOG`
-    /// (e.g. `RUST_LOG=vela_render=debug`) replaces it when set.
-    #[arg(short = 'v', long = "verbose", action = ArgAction::Count, global = true)]
+    /// Log more on stderr: -v info, -vv debug, -vvv trace (default: warnings), given before the
+    /// subcommand (`vela -v up ...`; after it, `-v` is `addon enable`'s `--version`, as in
+    /// KubeVela). `RUST_LOG` (e.g. `RUST_LOG=vela_render=debug`) replaces it when set.
+    #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     pub verbose: u8,
     /// Format of the log lines on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -242,8 +243,8 @@ pub enum Command {
         /// `list` read it).
         #[arg(long, env = "VELA_ADDON_REGISTRY", value_name = "DIR", global = true)]
         registry: Option<PathBuf>,
-        /// Let a helm registry on a private, loopback or link-local address be read (only the
-        /// registry's own host; refused by default, as every outbound call of vela).
+        /// Let a helm or git registry on a private, loopback or link-local address be read
+        /// (only the registry's own host; refused by default, as every outbound call of vela).
         #[arg(long, env = "VELA_ALLOW_PRIVATE_REGISTRY", global = true)]
         allow_private_registry: bool,
     },
@@ -282,7 +283,7 @@ pub enum AddonCommand {
         /// An addon directory, a `.tgz` package, or the name of an addon of a registry.
         addon: String,
         /// The version to install from a registry (default: a helm registry's highest release).
-        #[arg(long)]
+        #[arg(short = 'v', long)]
         version: Option<String>,
         /// Arguments, `key=value` (`a.b=1` nests; `true`, `false` and integers are typed;
         /// `{x,y}` is a list).
@@ -310,7 +311,7 @@ pub enum AddonCommand {
         addon: String,
         /// The version to upgrade to from a registry (default: a helm registry's highest
         /// release).
-        #[arg(long)]
+        #[arg(short = 'v', long)]
         version: Option<String>,
         /// Arguments, `key=value`, merged over the stored ones.
         args: Vec<String>,
@@ -389,33 +390,60 @@ pub enum AddonCommand {
     },
 }
 
+/// The settings of `addon registry add` and `update`.
+#[derive(Debug, Args)]
+pub struct RegistryFlags {
+    /// The registry's type: `local`, `helm`, `git`, `gitee` or `gitlab` (add: default
+    /// `local`; update: unchanged).
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// The directory of a local registry, or the directory of a git repository that holds the
+    /// addons (default: its root).
+    #[arg(long)]
+    pub path: Option<PathBuf>,
+    /// The URL of a helm or git repository (`https://`, `http://`, `git://`, `file://` or a
+    /// local path for git; the GitLab server for `gitlab`).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// The token of a git repository (sent as the password of basic auth; stored in the
+    /// ConfigMap, as KubeVela does).
+    #[arg(long = "gitToken")]
+    pub git_token: Option<String>,
+    /// The project of a `gitlab` registry, `group/project`.
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// The helm registry's username (basic auth).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The helm registry's password (basic auth; stored in the ConfigMap, as KubeVela does).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Do not verify the helm registry's TLS certificate.
+    #[arg(long = "insecureSkipTLS")]
+    pub insecure_skip_tls: bool,
+}
+
 /// The `addon registry` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RegistryCommand {
     /// Add (or replace) a registry: `--type local --path DIR` (a directory of addon
-    /// directories) or `--type helm --endpoint URL` (a Helm chart repository of addon packages,
-    /// its index.yaml read first; `--username`/`--password` for basic auth).
+    /// directories), `--type helm --endpoint URL` (a Helm chart repository of addon packages,
+    /// its index.yaml read first; `--username`/`--password` for basic auth), or `--type git
+    /// --endpoint URL [--path DIR] [--gitToken T]` (a git repository whose directory DIR holds
+    /// addon directories, read at its HEAD; also `gitee`, and `gitlab` with `--repo`).
     Add {
         /// The registry's name.
         name: String,
-        /// The registry's type: `local` or `helm`.
-        #[arg(long = "type", default_value = "local")]
-        kind: String,
-        /// The directory of a local registry.
-        #[arg(long)]
-        path: Option<PathBuf>,
-        /// The URL of a helm registry.
-        #[arg(long)]
-        endpoint: Option<String>,
-        /// The helm registry's username (basic auth).
-        #[arg(long)]
-        username: Option<String>,
-        /// The helm registry's password (basic auth; stored in the ConfigMap, as KubeVela does).
-        #[arg(long)]
-        password: Option<String>,
-        /// Do not verify the helm registry's TLS certificate.
-        #[arg(long = "insecureSkipTLS")]
-        insecure_skip_tls: bool,
+        #[command(flatten)]
+        flags: RegistryFlags,
+    },
+    /// Change a registry: the flags given replace its stored settings (the others are kept; a
+    /// new `--type` starts from nothing); the registry is read again before it is stored.
+    Update {
+        /// The registry's name.
+        name: String,
+        #[command(flatten)]
+        flags: RegistryFlags,
     },
     /// List the registries.
     List {

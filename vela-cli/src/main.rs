@@ -226,25 +226,12 @@ fn main() -> ExitCode {
                     no_samples,
                 } => addon::init(&name, path.as_deref(), !no_samples),
                 AddonCommand::Registry { command } => match command {
-                    RegistryCommand::Add {
-                        name,
-                        kind,
-                        path,
-                        endpoint,
-                        username,
-                        password,
-                        insecure_skip_tls,
-                    } => addon_registry::Add {
-                        name: &name,
-                        kind: &kind,
-                        path: path.as_deref(),
-                        endpoint: endpoint.as_deref(),
-                        username: username.as_deref(),
-                        password: password.as_deref(),
-                        insecure_skip_tls,
-                        allow_private: allow_private_registry,
+                    RegistryCommand::Add { name, flags } => {
+                        registry_settings(&name, &flags, allow_private_registry).run(&hub)
                     }
-                    .run(&hub),
+                    RegistryCommand::Update { name, flags } => {
+                        registry_settings(&name, &flags, allow_private_registry).update(&hub)
+                    }
                     RegistryCommand::List { output } => addon_registry::list(&hub, output),
                     RegistryCommand::Get { name, output } => addon_registry::get(&name, &hub, output),
                     RegistryCommand::Delete { name } => addon_registry::delete(&name, &hub),
@@ -388,5 +375,25 @@ fn print_stdout(text: &str) -> ExitCode {
             eprintln!("Error: write the output: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The settings of `addon registry add|update`.
+fn registry_settings<'a>(
+    name: &'a str,
+    flags: &'a cli::RegistryFlags,
+    allow_private: bool,
+) -> addon_registry::Add<'a> {
+    addon_registry::Add {
+        name,
+        kind: flags.kind.as_deref(),
+        path: flags.path.as_deref(),
+        endpoint: flags.endpoint.as_deref(),
+        token: flags.git_token.as_deref(),
+        repo: flags.repo.as_deref(),
+        username: flags.username.as_deref(),
+        password: flags.password.as_deref(),
+        insecure_skip_tls: flags.insecure_skip_tls,
+        allow_private,
     }
 }

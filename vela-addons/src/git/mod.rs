@@ -425,9 +425,13 @@ impl GitRegistry {
                     .enable_all()
                     .build()
                     .map_err(|e| fail(&e))?;
-                let addrs = runtime
-                    .block_on(client.resolve_allowed(&host, port))
-                    .map_err(|e| fail(&e))?;
+                // on a thread of its own: the caller may itself run inside a runtime
+                let addrs = std::thread::scope(|s| {
+                    s.spawn(|| runtime.block_on(client.resolve_allowed(&host, port)))
+                        .join()
+                        .map_err(|_| self.fetch_err("resolving the host panicked"))
+                })?
+                .map_err(|e| fail(&e))?;
                 let (read, write) = transport::Capped::connect(
                     &addrs,
                     self.options.timeout,

@@ -312,16 +312,16 @@ fn registries_are_kept_in_the_hub_and_searched_by_name() {
         &[],
     );
     assert_eq!(add.code, 0, "{}", add.stderr);
-    let helm = run(
-        &["addon", "registry", "add", "kv", "--type", "git", "--path", d, &s],
+    let oss = run(
+        &["addon", "registry", "add", "kv", "--type", "oss", "--path", d, &s],
         None,
         &[],
     );
-    assert_eq!(helm.code, 1);
+    assert_eq!(oss.code, 1);
     assert!(
-        helm.stderr.contains("registry type \"git\" is not supported yet"),
+        oss.stderr.contains("registry type \"oss\" is not supported"),
         "{}",
-        helm.stderr
+        oss.stderr
     );
     let list = run(&["addon", "registry", "list", &s], None, &[]);
     let canonical = std::fs::canonicalize(&data_dir).unwrap();
