@@ -16,6 +16,41 @@ use crate::render::VELA_SYSTEM;
 pub const CONFIGMAP: &str = "vela-addon-registry";
 /// The ConfigMap's key.
 pub const KEY: &str = "registries";
+/// The prefix of the Secret (in `vela-system`) that keeps a git registry's token, key `token`:
+/// `addon-registry-<name>`, named by the entry's `tokenSecretRef`.
+pub const TOKEN_SECRET_PREFIX: &str = "addon-registry-";
+
+/// The Secret that keeps registry `registry`'s `token`, as KubeVela writes it.
+///
+/// ```
+/// let s = vela_addons::registry::token_secret("cat", "t0ken");
+/// assert_eq!(s["metadata"]["name"], "addon-registry-cat");
+/// assert_eq!(s["data"]["token"], "dDBrZW4=");
+/// ```
+pub fn token_secret(registry: &str, token: &str) -> Value {
+    use base64::Engine as _;
+    json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": format!("{TOKEN_SECRET_PREFIX}{registry}"), "namespace": VELA_SYSTEM},
+        "type": "Opaque",
+        "data": {"token": base64::engine::general_purpose::STANDARD.encode(token)},
+    })
+}
+
+/// The `token` of a Secret [`token_secret`] wrote (`None` when it has none or it is not base64
+/// text).
+///
+/// ```
+/// use vela_addons::registry::{token_from_secret, token_secret};
+/// assert_eq!(token_from_secret(&token_secret("cat", "t0ken")).as_deref(), Some("t0ken"));
+/// ```
+pub fn token_from_secret(secret: &Value) -> Option<String> {
+    use base64::Engine as _;
+    let data = secret["data"]["token"].as_str()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(data).ok()?;
+    String::from_utf8(bytes).ok()
+}
 
 /// One registry entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +137,104 @@ impl Registry {
             .into_iter()
             .find(|k| self.settings.get(*k).is_some_and(|v| !v.is_null()))?;
         Some(crate::git::GitSource::from_settings(&self.name, kind, &self.settings[kind]).map(|s| (kind, s)))
+    }
+
+    /// The settings object of a git, gitee or gitlab entry (the ones that carry a token).
+    fn token_source(&self) -> Option<&Value> {
+        ["git", "gitee", "gitlab"]
+            .into_iter()
+            .find_map(|k| self.settings.get(k).filter(|v| v.is_object()))
+    }
+
+    fn token_source_mut(&mut self) -> Option<&mut Map<String, Value>> {
+        let kind = ["git", "gitee", "gitlab"]
+            .into_iter()
+            .find(|k| self.settings.get(*k).is_some_and(Value::is_object))?;
+        self.settings.get_mut(kind)?.as_object_mut()
+    }
+
+    /// The Secret named by the entry's `tokenSecretRef` (git, gitee and gitlab entries).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let r = vela_addons::registry::Registry { name: "c".into(), settings: json!({"git": {"url": "u", "tokenSecretRef": "addon-registry-c"}}) };
+    /// assert_eq!(r.token_secret_ref(), Some("addon-registry-c"));
+    /// ```
+    pub fn token_secret_ref(&self) -> Option<&str> {
+        self.token_source()?["tokenSecretRef"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The token written in the entry itself (KubeVela before v1.10 kept it there).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let r = vela_addons::registry::Registry { name: "c".into(), settings: json!({"git": {"url": "u", "token": "t"}}) };
+    /// assert_eq!(r.inline_token(), Some("t"));
+    /// ```
+    pub fn inline_token(&self) -> Option<&str> {
+        self.token_source()?["token"].as_str().filter(|s| !s.is_empty())
+    }
+
+    /// Sets the token read from the entry's Secret (as KubeVela does when it reads a registry):
+    /// `token` set, `tokenSecretRef` dropped.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let mut r = vela_addons::registry::Registry { name: "c".into(), settings: json!({"git": {"url": "u", "tokenSecretRef": "addon-registry-c"}}) };
+    /// r.set_token("t");
+    /// assert_eq!((r.inline_token(), r.token_secret_ref()), (Some("t"), None));
+    /// ```
+    pub fn set_token(&mut self, token: &str) {
+        if let Some(m) = self.token_source_mut() {
+            m.insert("token".into(), json!(token));
+            m.remove("tokenSecretRef");
+        }
+    }
+
+    /// Moves an inline token out of the entry, as KubeVela stores a registry: the entry gets
+    /// `tokenSecretRef: addon-registry-<name>` and the Secret to write is returned (`None`
+    /// when the entry has no inline token).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let mut r = vela_addons::registry::Registry { name: "c".into(), settings: json!({"git": {"url": "u", "token": "t"}}) };
+    /// let secret = r.take_token_into_secret().unwrap();
+    /// assert_eq!(r.settings, json!({"git": {"url": "u", "tokenSecretRef": "addon-registry-c"}}));
+    /// assert_eq!(vela_addons::registry::token_from_secret(&secret).as_deref(), Some("t"));
+    /// ```
+    pub fn take_token_into_secret(&mut self) -> Option<Value> {
+        let token = self.inline_token()?.to_string();
+        let secret = token_secret(&self.name, &token);
+        let name = format!("{TOKEN_SECRET_PREFIX}{}", self.name);
+        let m = self.token_source_mut()?;
+        m.remove("token");
+        m.insert("tokenSecretRef".into(), json!(name));
+        Some(secret)
+    }
+
+    /// The entry as shown to users: a helm password masked, a git token left out (KubeVela's
+    /// `SafeCopy`), the `tokenSecretRef` kept.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let r = vela_addons::registry::Registry { name: "c".into(), settings: json!({"git": {"url": "u", "token": "t"}}) };
+    /// assert_eq!(r.shown(), json!({"git": {"url": "u"}}));
+    /// ```
+    pub fn shown(&self) -> Value {
+        let mut v = self.settings.clone();
+        if let Some(p) = v.get_mut("helm").and_then(|h| h.get_mut("password"))
+            && p.as_str().is_some_and(|s| !s.is_empty())
+        {
+            *p = Value::String("********".into());
+        }
+        for kind in ["git", "gitee", "gitlab"] {
+            if let Some(m) = v.get_mut(kind).and_then(Value::as_object_mut) {
+                m.remove("token");
+            }
+        }
+        v
     }
 
     /// The directory of a local registry.

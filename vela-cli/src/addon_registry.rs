@@ -245,16 +245,33 @@ pub(crate) fn registry_addons(dir: &Path) -> Result<BTreeMap<String, (vela_addon
     Ok(out)
 }
 
-/// The registries of the hub's ConfigMap.
+/// The registries of the hub's ConfigMap, each git registry's token read from the Secret its
+/// `tokenSecretRef` names (a token written in the ConfigMap itself is used, with KubeVela's
+/// warning; a missing Secret means no token, as in KubeVela).
 pub(crate) fn configured(hub: &HubArgs<'_>) -> Result<Vec<Registry>> {
     let rt = runtime()?;
     let hub = rt.block_on(hub.connect())?;
-    let cm = rt.block_on(hub.fleet.hub().get(&crate::addon::key(
+    let objects = hub.fleet.hub();
+    let cm = rt.block_on(objects.get(&crate::addon::key(
         "v1",
         "ConfigMap",
         vela_addons::registry::CONFIGMAP,
     )))?;
-    Ok(vela_addons::registry::from_configmap(cm.as_ref())?)
+    let mut all = vela_addons::registry::from_configmap(cm.as_ref())?;
+    for r in &mut all {
+        if let Some(secret) = r.token_secret_ref().map(str::to_string) {
+            let found = rt.block_on(objects.get(&crate::addon::key("v1", "Secret", &secret)))?;
+            if let Some(token) = found.as_ref().and_then(vela_addons::registry::token_from_secret) {
+                r.set_token(&token);
+            }
+        } else if r.inline_token().is_some() {
+            eprintln!(
+                "Warning: addon registry {} is using an insecure token stored in ConfigMap. Please edit and save this addon registry again to migrate the token to a secret.",
+                r.name
+            );
+        }
+    }
+    Ok(all)
 }
 
 /// `vela addon push PATH REGISTRY [--force]`: packages a directory (or reads a `.tgz`) and
@@ -453,32 +470,31 @@ impl Add<'_> {
 /// `vela addon registry delete NAME`.
 pub fn delete(name: &str, hub: &HubArgs<'_>) -> Result<String> {
     let mut all = configured(hub)?;
-    let before = all.len();
-    all.retain(|r| r.name != name);
-    if all.len() == before {
+    let Some(at) = all.iter().position(|r| r.name == name) else {
         bail!("no addon registry named {name}");
-    }
+    };
+    let gone = all.remove(at);
     store(&all, hub)?;
+    // its token's Secret goes with it
+    if let Some(secret) = gone.token_secret_ref().map(str::to_string).or_else(|| {
+        gone.inline_token()
+            .map(|_| format!("{}{name}", vela_addons::registry::TOKEN_SECRET_PREFIX))
+    }) {
+        let rt = runtime()?;
+        let hub = rt.block_on(hub.connect())?;
+        rt.block_on(
+            hub.fleet
+                .hub()
+                .delete(&crate::addon::key("v1", "Secret", &secret)),
+        )?;
+    }
     Ok(format!("Registry {name} deleted\n"))
 }
 
-/// The settings as shown: a helm registry's password and a git registry's token are hidden
+/// The settings as shown: a helm registry's password masked, a git registry's token left out
 /// (KubeVela's `SafeCopy`).
 fn shown(r: &Registry) -> Value {
-    let mut v = r.settings.clone();
-    for (kind, secret) in [
-        ("helm", "password"),
-        ("git", "token"),
-        ("gitee", "token"),
-        ("gitlab", "token"),
-    ] {
-        if let Some(p) = v.get_mut(kind).and_then(|h| h.get_mut(secret))
-            && p.as_str().is_some_and(|s| !s.is_empty())
-        {
-            *p = Value::String("********".into());
-        }
-    }
-    v
+    r.shown()
 }
 
 /// `vela addon registry list`.
@@ -514,11 +530,20 @@ pub fn get(name: &str, hub: &HubArgs<'_>, format: ListingFormat) -> Result<Strin
     document(&shown(&r), format)
 }
 
+/// Stores the registries: every token goes to its Secret `addon-registry-<name>` first, the
+/// ConfigMap names it (`tokenSecretRef`), as KubeVela stores them.
 fn store(all: &[Registry], hub: &HubArgs<'_>) -> Result<()> {
     let rt = runtime()?;
     let hub = rt.block_on(hub.connect())?;
-    let cm = vela_addons::registry::configmap(all);
-    rt.block_on(hub.fleet.hub().apply("", cm))?;
+    let objects = hub.fleet.hub();
+    let mut all = all.to_vec();
+    for r in &mut all {
+        if let Some(secret) = r.take_token_into_secret() {
+            rt.block_on(objects.apply("", secret))?;
+        }
+    }
+    let cm = vela_addons::registry::configmap(&all);
+    rt.block_on(objects.apply("", cm))?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@
 //! - [`readiness::Simulator`]: there is no kubelet, so nothing becomes ready by itself; the
 //!   simulator fills workload status the way the real controllers would once pods ran;
 //! - [`manifests`]: install the project's CRDs from YAML files.
+//! - [`git`]: `git daemon` and `git http-backend` on loopback, for git addon registries.
 //!
 //! ```no_run
 //! # async fn demo() -> vela_test_support::Result<()> {
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod cluster;
+pub mod git;
 pub mod manifests;
 pub mod namespace;
 pub mod readiness;

@@ -1,36 +1,13 @@
-//! Git registries against real git servers on loopback: a repository on the local disk, `git
-//! daemon` (the `git://` protocol) and `git http-backend` behind a small HTTP server (git's
-//! smart HTTP protocol), all built with the `git` program from the project's test data.
+//! Git registries against real git servers on loopback (`vela_test_support::git`): a repository
+//! on the local disk, `git daemon` (the `git://` protocol) and `git http-backend` behind a small
+//! HTTP server (git's smart HTTP protocol), all built with the `git` program from the project's
+//! test data.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use vela_addons::Addon;
 use vela_addons::git::{GitRegistry, GitSource, Options};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the git program (needed to build the test repositories)");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use vela_test_support::git::{Daemon, git, http_backend};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -117,56 +94,12 @@ fn a_repository_on_the_local_disk_is_read_in_place() {
     assert!(err.to_string().starts_with("registry disk: fetch "), "{err}");
 }
 
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn exec_path() -> PathBuf {
-    let out = Command::new("git").arg("--exec-path").output().unwrap();
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(port: u16) {
-    for _ in 0..200 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    panic!("nothing listens on 127.0.0.1:{port}");
-}
-
 #[test]
 fn git_daemon_on_loopback_is_fetched_shallow() {
     let tmp = tempfile::tempdir().unwrap();
     repository(tmp.path());
-    let port = free_port();
-    let daemon = Daemon(
-        // git-daemon itself (not `git daemon`, which would leave it running when killed)
-        Command::new(exec_path().join("git-daemon"))
-            .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])
-            .arg(format!("--port={port}"))
-            .arg(format!("--base-path={}", tmp.path().display()))
-            .arg(tmp.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("git daemon"),
-    );
-    wait_for(port);
+    let daemon = Daemon::start(tmp.path());
+    let port = daemon.port;
     let source = GitSource::new(&format!("git://127.0.0.1:{port}/catalog.git")).with_path("addons");
     // loopback is private: refused by default, allowed with allow_private
     let err = GitRegistry::new("d", &source, &Options::default())
@@ -190,96 +123,6 @@ fn git_daemon_on_loopback_is_fetched_shallow() {
         .unwrap_err();
     assert!(err.to_string().contains("size limit"), "{err}");
     drop(daemon);
-}
-
-/// `git http-backend` behind a one-request-per-connection HTTP/1.1 server; with `token`, a
-/// request without basic auth whose password is the token gets 401.
-fn http_backend(root: PathBuf, token: Option<&'static str>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let root = root.clone();
-            std::thread::spawn(move || serve(stream, &root, token));
-        }
-    });
-    url
-}
-
-fn serve(mut stream: TcpStream, root: &Path, token: Option<&str>) {
-    use base64::Engine as _;
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let len: usize = header("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).unwrap();
-    if let Some(t) = token {
-        let want = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{t}"))
-        );
-        if header("authorization").as_deref() != Some(want.as_str()) {
-            let _ = stream
-                .write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            return;
-        }
-    }
-    let mut parts = first.split_whitespace();
-    let method = parts.next().unwrap_or("GET").to_string();
-    let target = parts.next().unwrap_or("/").to_string();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let mut cgi = Command::new("git")
-        .arg("http-backend")
-        .env("GIT_PROJECT_ROOT", root)
-        .env("GIT_HTTP_EXPORT_ALL", "1")
-        .env("REQUEST_METHOD", &method)
-        .env("PATH_INFO", path)
-        .env("QUERY_STRING", query)
-        .env("CONTENT_TYPE", header("content-type").unwrap_or_default())
-        .env("CONTENT_LENGTH", len.to_string())
-        .env("HTTP_GIT_PROTOCOL", header("git-protocol").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    cgi.stdin.take().unwrap().write_all(&body).unwrap();
-    let out = cgi.wait_with_output().unwrap().stdout;
-    let split = out.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4));
-    let split = split.or_else(|| out.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
-    let (at, sep) = split.expect("CGI headers");
-    let head = String::from_utf8_lossy(&out[..at]).to_string();
-    let payload = &out[at + sep..];
-    let mut status = "200 OK".to_string();
-    let mut response = String::new();
-    for line in head.lines() {
-        match line.split_once(':') {
-            Some((k, v)) if k.eq_ignore_ascii_case("status") => status = v.trim().to_string(),
-            Some(_) => response.push_str(&format!("{line}\r\n")),
-            None => {}
-        }
-    }
-    let _ = stream.write_all(
-        format!(
-            "HTTP/1.1 {status}\r\n{response}Content-Length: {}\r\nConnection: close\r\n\r\n",
-            payload.len()
-        )
-        .as_bytes(),
-    );
-    let _ = stream.write_all(payload);
 }
 
 #[test]

@@ -1,34 +1,14 @@
-//! `vela addon registry add|update --type git`, `addon list` and `enable NAME` (a dependency
-//! included) against a git repository served by `git daemon` on loopback, and one on the
-//! local disk.
+//! `vela addon registry add|update|delete --type git`, `addon list` and `enable NAME` (a
+//! dependency included) against git repositories served on loopback by `git daemon` and by
+//! `git http-backend` behind a token (`vela_test_support::git`), and one on the local disk.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
+
+use serde_json::{Value, json};
+use vela_multicluster::{Key, Objects as _};
+use vela_test_support::git::{Daemon, http_backend, publish};
 
 use super::{State, run};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the git program (needed to build the test repository)");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// An addon directory `<dir>/<name>` with one ConfigMap.
 fn addon(dir: &Path, name: &str, deps: &str) {
@@ -46,44 +26,29 @@ fn addon(dir: &Path, name: &str, deps: &str) {
     .unwrap();
 }
 
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// The object `vela-system/<name>` of `kind` in the embedded state.
+fn stored(state: &State, kind: &str, name: &str) -> Option<Value> {
+    let db = vela_multicluster::embedded::Embedded::open(&state.0).unwrap();
+    let key = Key {
+        cluster: String::new(),
+        api_version: "v1".into(),
+        kind: kind.into(),
+        namespace: "vela-system".into(),
+        name: name.into(),
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(db.get(&key))
+        .unwrap()
 }
 
-/// `git-daemon` (itself, so that killing it stops it) exporting `root` on loopback.
-fn daemon(root: &Path) -> (Daemon, u16) {
-    let exec = Command::new("git").arg("--exec-path").output().unwrap();
-    let exec = PathBuf::from(String::from_utf8(exec.stdout).unwrap().trim());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(exec.join("git-daemon"))
-        .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])
-        .arg(format!("--port={port}"))
-        .arg(format!("--base-path={}", root.display()))
-        .arg(root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("git daemon");
-    for _ in 0..200 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (Daemon(child), port);
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    panic!("git daemon did not listen on {port}");
+fn json_of(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
 #[test]
-fn git_registries_list_enable_with_dependencies_and_update() {
+fn git_registries_list_enable_with_dependencies_update_and_delete() {
     let state = State::new("addon-git");
     let s = state.arg();
     let tmp = tempfile::tempdir().unwrap();
@@ -91,12 +56,9 @@ fn git_registries_list_enable_with_dependencies_and_update() {
     addon(&work.join("addons"), "gitty", "dependencies: [{name: base}]\n");
     addon(&work.join("addons"), "base", "");
     addon(&work.join("more"), "other", "");
-    git(&work, &["init", "-q"]);
-    git(&work, &["add", "-A"]);
-    git(&work, &["commit", "-q", "-m", "addons"]);
-    git(tmp.path(), &["clone", "-q", "--bare", "work", "catalog.git"]);
-    let (_daemon, port) = daemon(tmp.path());
-    let url = format!("git://127.0.0.1:{port}/catalog.git");
+    let bare = publish(&work, "catalog.git");
+    let daemon = Daemon::start(tmp.path());
+    let url = format!("git://127.0.0.1:{}/catalog.git", daemon.port);
     let add = |extra: &[&str]| {
         let mut args = vec![
             "addon",
@@ -109,8 +71,6 @@ fn git_registries_list_enable_with_dependencies_and_update() {
             &url,
             "--path",
             "addons",
-            "--gitToken",
-            "t0ken",
             &s,
         ];
         args.extend_from_slice(extra);
@@ -133,12 +93,10 @@ fn git_registries_list_enable_with_dependencies_and_update() {
         added.stdout,
         format!("Registry cat added: git {url} (2 addons)\n")
     );
-    // the token is stored as KubeVela stores it, and hidden when shown
     let get = run(&["addon", "registry", "get", "cat", "-o", "json", &s], None, &[]);
-    let shown: serde_json::Value = serde_json::from_str(&get.stdout).unwrap();
     assert_eq!(
-        shown,
-        serde_json::json!({"name": "cat", "git": {"url": url, "path": "addons", "token": "********"}})
+        json_of(&get.stdout),
+        json!({"name": "cat", "git": {"url": url, "path": "addons"}})
     );
     let addons = run(&["addon", "list", "--allow-private-registry", &s], None, &[]);
     assert_eq!(addons.code, 0, "{}", addons.stderr);
@@ -163,7 +121,7 @@ fn git_registries_list_enable_with_dependencies_and_update() {
     assert!(base_at < gitty_at, "{}", enable.stdout);
     let status = run(&["addon", "status", "base", &s], None, &[]);
     assert!(status.stdout.contains("registry: cat"), "{}", status.stdout);
-    // update: a new path, the URL and token kept
+    // update: a new path, the URL kept
     let update = run(
         &[
             "addon",
@@ -184,9 +142,7 @@ fn git_registries_list_enable_with_dependencies_and_update() {
         format!("Registry cat updated: git {url} (1 addons)\n")
     );
     let get = run(&["addon", "registry", "get", "cat", "-o", "json", &s], None, &[]);
-    let shown: serde_json::Value = serde_json::from_str(&get.stdout).unwrap();
-    assert_eq!(shown["git"]["path"], "more");
-    assert_eq!(shown["git"]["token"], "********");
+    assert_eq!(json_of(&get.stdout)["git"]["path"], "more");
     let missing = run(
         &["addon", "registry", "update", "nope", "--path", "x", &s],
         None,
@@ -199,7 +155,6 @@ fn git_registries_list_enable_with_dependencies_and_update() {
         missing.stderr
     );
     // a repository on the local disk needs no network; a wrong path is named
-    let bare = tmp.path().join("catalog.git");
     let local = run(
         &[
             "addon",
@@ -246,4 +201,74 @@ fn git_registries_list_enable_with_dependencies_and_update() {
         "{}",
         dry.stderr
     );
+}
+
+#[test]
+fn a_git_token_lives_in_a_secret_and_is_sent_over_http() {
+    let state = State::new("addon-git-token");
+    let s = state.arg();
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    addon(&work.join("addons"), "secretive", "");
+    publish(&work, "catalog.git");
+    let url = format!(
+        "{}/catalog.git",
+        http_backend(tmp.path().to_path_buf(), Some("t0ken"))
+    );
+    let add = |token: &str| {
+        run(
+            &[
+                "addon",
+                "registry",
+                "add",
+                "priv",
+                "--type",
+                "git",
+                "--endpoint",
+                &url,
+                "--path",
+                "addons",
+                "--gitToken",
+                token,
+                "--allow-private-registry",
+                &s,
+            ],
+            None,
+            &[],
+        )
+    };
+    let wrong = add("nope");
+    assert_eq!(wrong.code, 1);
+    assert!(
+        wrong.stderr.contains("HTTP 401 (check the registry's token)"),
+        "{}",
+        wrong.stderr
+    );
+    let added = add("t0ken");
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    // as KubeVela stores it: the ConfigMap names the Secret, the Secret holds the token
+    let cm = stored(&state, "ConfigMap", "vela-addon-registry").expect("the registry ConfigMap");
+    let registries = json_of(cm["data"]["registries"].as_str().unwrap());
+    assert_eq!(
+        registries["priv"]["git"],
+        json!({"url": url, "path": "addons", "tokenSecretRef": "addon-registry-priv"})
+    );
+    let secret = stored(&state, "Secret", "addon-registry-priv").expect("the token's Secret");
+    assert_eq!(secret["data"]["token"], "dDBrZW4=");
+    let get = run(&["addon", "registry", "get", "priv", "-o", "json", &s], None, &[]);
+    assert!(!get.stdout.contains("t0ken"), "{}", get.stdout);
+    // the token is read back from the Secret to list and enable
+    let addons = run(&["addon", "list", "--allow-private-registry", &s], None, &[]);
+    assert_eq!(addons.code, 0, "{}", addons.stderr);
+    assert!(addons.stdout.contains("secretive"), "{}", addons.stdout);
+    let enable = run(
+        &["addon", "enable", "secretive", "--allow-private-registry", &s],
+        None,
+        &[],
+    );
+    assert_eq!(enable.code, 0, "{}", enable.stderr);
+    // deleting the registry deletes its Secret
+    let delete = run(&["addon", "registry", "delete", "priv", &s], None, &[]);
+    assert_eq!(delete.code, 0, "{}", delete.stderr);
+    assert!(stored(&state, "Secret", "addon-registry-priv").is_none());
 }
