@@ -60,7 +60,7 @@ impl Exchanger {
         url: &str,
         headers: Vec<String>,
         body: Option<Vec<u8>>,
-    ) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
+    ) -> std::io::Result<Exchanged> {
         let mut req = vela_http::Request {
             method: method.to_string(),
             url: url.to_string(),
@@ -113,18 +113,21 @@ impl GuardedHttp {
     }
 }
 
+/// A response's header lines and body.
+type Exchanged = (Vec<u8>, Vec<u8>);
+
 /// A `POST` waiting for its body, then its response.
 pub(crate) struct Pending {
     exchange: Arc<Exchanger>,
     url: String,
     headers: Vec<String>,
     body: Vec<u8>,
-    response: Option<std::result::Result<(Vec<u8>, Vec<u8>), String>>,
+    response: Option<std::result::Result<Exchanged, String>>,
 }
 
 impl Pending {
     /// The response, sending the request the first time.
-    fn response(&mut self) -> std::io::Result<&(Vec<u8>, Vec<u8>)> {
+    fn response(&mut self) -> std::io::Result<&Exchanged> {
         if self.response.is_none() {
             let body = std::mem::take(&mut self.body);
             let r = self
