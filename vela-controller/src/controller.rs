@@ -127,11 +127,22 @@ impl Controller {
         if let Some(sharding) = &self.settings.sharding {
             config = config.labels(&sharding.selector());
         }
+        let queue = self.metrics.clone();
         let stream = watcher(api, config)
             .default_backoff()
             .reflect(writer)
             .applied_objects()
-            .predicate_filter(changed, PredicateConfig::default());
+            .predicate_filter(changed, PredicateConfig::default())
+            // what the watch hands the runtime is due now (the queue-depth gauge)
+            .inspect(move |changed| {
+                if let Ok(meta) = changed {
+                    queue.queued(
+                        meta.metadata.namespace.as_deref().unwrap_or_default(),
+                        meta.metadata.name.as_deref().unwrap_or_default(),
+                        std::time::Duration::ZERO,
+                    );
+                }
+            });
         let gauges = tokio::spawn(watch_cache(reader.clone(), self.metrics.clone()));
         // the master shard labels the Applications no shard has yet
         let scheduler = self

@@ -5,6 +5,8 @@
 //! | `vela_controller_reconcile_duration_seconds` | histogram | time of one reconcile of one Application |
 //! | `vela_controller_reconciles_total{result}` | counter | reconciles by result: `success`, `error`, `paused`, `deleted`, `gone` |
 //! | `vela_controller_reconciles_in_flight` | gauge | reconciles running now (at most `--concurrency`) |
+//! | `vela_controller_queue_depth` | gauge | Applications due for a reconcile that no worker has started yet (changed, or their requeue is due) |
+//! | `vela_controller_queue_scheduled` | gauge | Applications with a reconcile scheduled, due now or later (resync, workflow wait, backoff) |
 //! | `vela_controller_applications` | gauge | Applications in the controller's cache (the work it may be asked to do) |
 //! | `vela_controller_applies_total` | counter | objects written by reconciles (apply requests that changed something) |
 //! | `vela_controller_collections_total` | counter | objects deleted: garbage of earlier generations, and what deleted Applications owned |
@@ -105,6 +107,8 @@ pub struct Metrics {
     ready: AtomicBool,
     /// The engines' render counts (set once the engine is built).
     render_stats: std::sync::OnceLock<std::sync::Arc<vela_engine::RenderStats>>,
+    /// When each Application's next reconcile is due (a change: now; else its requeue).
+    queue: std::sync::Mutex<std::collections::HashMap<(String, String), std::time::Instant>>,
     /// Step counts by phase ([`PHASES`] order) of each Application's last reconcile.
     steps: std::sync::Mutex<std::collections::HashMap<(String, String), [u32; PHASES.len()]>>,
 }
@@ -139,6 +143,47 @@ impl std::ops::Deref for Buckets {
 }
 
 impl Metrics {
+    /// Records that Application `namespace/name` is due for a reconcile `after` from now (a
+    /// change seen by the watch: zero; a requeue: its delay). An earlier due time is kept, as
+    /// the runtime's scheduler keeps it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let m = vela_controller::metrics::Metrics::default();
+    /// m.queued("shop", "web", Duration::ZERO);
+    /// m.queued("shop", "api", Duration::from_secs(300));
+    /// assert_eq!(m.queue(), (1, 2));
+    /// m.dequeued("shop", "web");
+    /// assert_eq!(m.queue(), (0, 1));
+    /// ```
+    pub fn queued(&self, namespace: &str, name: &str, after: Duration) {
+        let due = std::time::Instant::now() + after;
+        let mut q = self.lock_queue();
+        let e = q.entry((namespace.to_owned(), name.to_owned())).or_insert(due);
+        *e = (*e).min(due);
+    }
+
+    /// Records that a worker started reconciling `namespace/name`.
+    pub fn dequeued(&self, namespace: &str, name: &str) {
+        self.lock_queue().remove(&(namespace.to_owned(), name.to_owned()));
+    }
+
+    /// The queue: Applications due now and not started, and all with a reconcile scheduled.
+    #[must_use]
+    pub fn queue(&self) -> (usize, usize) {
+        let now = std::time::Instant::now();
+        let q = self.lock_queue();
+        (q.values().filter(|due| **due <= now).count(), q.len())
+    }
+
+    fn lock_queue(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), std::time::Instant>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Counts one reconcile that ended with `outcome` after `took`.
     pub fn observe(&self, outcome: Outcome, took: Duration) {
         let secs = took.as_secs_f64();
@@ -277,6 +322,21 @@ impl Metrics {
             "Reconciles running now.",
             self.in_flight.load(Ordering::Relaxed),
         );
+        let (due, scheduled) = self.queue();
+        gauge(
+            &mut out,
+            "vela_controller_queue_depth",
+            "gauge",
+            "Applications due for a reconcile that no worker has started yet.",
+            i64::try_from(due).unwrap_or(i64::MAX),
+        );
+        gauge(
+            &mut out,
+            "vela_controller_queue_scheduled",
+            "gauge",
+            "Applications with a reconcile scheduled, due now or later.",
+            i64::try_from(scheduled).unwrap_or(i64::MAX),
+        );
         gauge(
             &mut out,
             "vela_controller_applications",
@@ -411,5 +471,23 @@ mod tests {
         drop(a);
         drop(b);
         assert!(m.render().contains("vela_controller_reconciles_in_flight 0\n"));
+    }
+
+    #[test]
+    fn the_queue_keeps_the_earliest_due_time_until_a_worker_starts() {
+        let m = Metrics::default();
+        m.queued("a", "later", Duration::from_secs(300));
+        m.queued("a", "now", Duration::ZERO);
+        let text = m.render();
+        assert!(text.contains("vela_controller_queue_depth 1\n"), "{text}");
+        assert!(text.contains("vela_controller_queue_scheduled 2\n"), "{text}");
+        // a change while a resync is scheduled makes it due now; a later requeue does not delay it
+        m.queued("a", "later", Duration::ZERO);
+        m.queued("a", "later", Duration::from_secs(60));
+        assert_eq!(m.queue(), (2, 2));
+        m.dequeued("a", "later");
+        m.dequeued("a", "now");
+        m.dequeued("a", "never-queued");
+        assert_eq!(m.queue(), (0, 0));
     }
 }

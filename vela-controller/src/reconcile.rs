@@ -452,6 +452,7 @@ impl Context {
             requeue_after_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
             "reconciled"
         );
+        self.metrics.queued(namespace, name, after);
         Ok((Outcome::Success, Action::requeue(after)))
     }
 
@@ -519,6 +520,7 @@ pub(crate) async fn reconcile(meta: Arc<Meta>, ctx: Arc<Context>) -> Result<Acti
     );
     async move {
         let started = Instant::now();
+        ctx.metrics.dequeued(&namespace, &name);
         let running = ctx.metrics.start();
         let result = ctx.pass(&meta, &namespace, &name).await;
         drop(running);
@@ -552,7 +554,9 @@ pub(crate) async fn reconcile(meta: Arc<Meta>, ctx: Arc<Context>) -> Result<Acti
 pub(crate) fn error_policy(meta: Arc<Meta>, _err: &Error, ctx: Arc<Context>) -> Action {
     let namespace = meta.metadata.namespace.as_deref().unwrap_or_default();
     let name = meta.metadata.name.as_deref().unwrap_or_default();
-    Action::requeue(ctx.failed(namespace, name))
+    let after = ctx.failed(namespace, name);
+    ctx.metrics.queued(namespace, name, after);
+    Action::requeue(after)
 }
 
 #[cfg(test)]

@@ -107,6 +107,21 @@ async fn an_application_runs_an_update_collects_and_deletion_through_the_finaliz
         .expect("collections");
     assert!(collected >= 1.0, "{collected}");
     assert_eq!(controller.metric("vela_controller_leader").await, Some(1.0));
+    // shop is running: its resync is scheduled, and nothing waits for a worker
+    let scheduled = controller
+        .metric("vela_controller_queue_scheduled")
+        .await
+        .expect("scheduled");
+    assert!(scheduled >= 1.0, "shop's resync is scheduled: {scheduled}");
+    let mut depth = None;
+    for _ in 0..100 {
+        depth = controller.metric("vela_controller_queue_depth").await;
+        if depth == Some(0.0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(depth, Some(0.0), "the queue drains");
     let renders = controller
         .metric("vela_controller_renders_total")
         .await
