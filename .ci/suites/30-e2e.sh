@@ -23,7 +23,8 @@ echo "30-e2e: clusters up after $((SECONDS - start))s"
 # The end-to-end tests are #[ignore]d in plain `cargo test`; here they run, and a test that
 # cannot reach the clusters fails.
 cargo test -p vela-e2e -- --include-ignored
-# `vela cluster join|list|probe|detach` with the hub and a member.
+# `vela cluster join|list|probe|detach` with the hub and a member, and `vela addon
+# enable|disable` on the hub (a dependency; the definition collected by the API server's GC).
 cargo test -p vela-cli --test cli -- --include-ignored e2e_cluster
 # vela-controller as a real process (a kubeconfig) against the hub: lifecycle, pause, a broken
 # application beside good ones, leader election with two replicas, 50 SIGKILL crash trials on the

@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 
 #[path = "cli/addon.rs"]
 mod addon;
+#[path = "cli/addon_cluster.rs"]
+mod addon_cluster;
 #[path = "cli/addon_git.rs"]
 mod addon_git;
 #[path = "cli/addon_helm.rs"]
