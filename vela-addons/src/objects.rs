@@ -48,7 +48,7 @@ pub(crate) fn definitions(addon: &Addon) -> Result<Vec<Value>> {
 
 /// The prefix KubeVela gives the header's annotation and label keys that do not contain
 /// `oam.dev` (`UserPrefix`).
-pub const USER_PREFIX: &str = "custom.definition.oam.dev/";
+pub const USER_PREFIX: &str = vela_render::cue::USER_PREFIX;
 
 /// Sets a CUE definition's metadata as KubeVela's `Definition.FromCUE` does from the header
 /// `<name>: {...}`: `alias` and `description` become the `definition.oam.dev/alias` and

@@ -13,11 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Addons whose output differs from KubeVela's, and why.
-const DIFFERENT: &[(&str, &str)] = &[(
-    "terraform-alibaba",
-    "a `|` block scalar ending the file without a line break: go-yaml keeps no final newline, \
-     serde-saphyr (vela-model's YAML reader) adds one",
-)];
+const DIFFERENT: &[(&str, &str)] = &[];
 
 /// Addons KubeVela v1.11.0 itself fails on (against the test cluster), and a part of its error.
 /// Vela-rs renders them; there is nothing to compare.

@@ -12,6 +12,10 @@
 //! * A key repeated in a mapping keeps the last value in free-form data and is an error
 //!   (`duplicate field`) in a typed struct; merge keys (`<<: *base`) are expanded, as go-yaml
 //!   does for KubeVela.
+//! * A `|` or `>` block scalar whose last line ends the text without a line break has no final
+//!   line break, as go-yaml reads it for KubeVela (YAML 1.2 lets the end of the input stand in
+//!   for the final line break of "clip" and "keep" chomping); serde-saphyr's parser would add
+//!   one, so it is given that scalar's header with strip chomping (`|-`), which reads the same.
 //! * Errors name the line and column (from 1) in the text.
 //!
 //! ```
@@ -23,7 +27,10 @@
 //! assert_eq!(vela_model::yaml::to_string(&v).unwrap(), "a: \"yes\"\nb: \"0644\"\nc: 31\n");
 //! ```
 
+use std::borrow::Cow;
+
 use serde::{Serialize, de::DeserializeOwned};
+use serde_saphyr::granit_parser::{self, ScalarStyle, Scanner, StrInput, TokenType};
 
 /// The deepest nesting of sequences and mappings accepted (serde-saphyr's default). Kubernetes
 /// objects nest about 20 deep; a debug build reading into `serde_json::Value` overflows a 2 MiB
@@ -145,7 +152,7 @@ fn check_flow_depth(text: &str) -> Result<(), Error> {
 /// [`Error::Read`] with the line and column.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     check_flow_depth(text)?;
-    serde_saphyr::from_str_with_options(text, options()).map_err(|e| Error::read(&e))
+    serde_saphyr::from_str_with_options(&eof_block_scalar(text), options()).map_err(|e| Error::read(&e))
 }
 
 /// Reads every document of a YAML stream (`---` separated), skipping empty ones.
@@ -159,7 +166,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 /// ```
 pub fn documents<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, Error> {
     check_flow_depth(text)?;
-    serde_saphyr::from_multiple_with_options(text, options()).map_err(|e| Error::read(&e))
+    serde_saphyr::from_multiple_with_options(&eof_block_scalar(text), options()).map_err(|e| Error::read(&e))
 }
 
 /// Reads one YAML document with the reader options, handing the deserializer to `f`; serde
@@ -169,7 +176,92 @@ pub(crate) fn with_deserializer<R>(
     text: &str,
     f: impl for<'de, 'e> FnOnce(serde_saphyr::Deserializer<'de, 'e>) -> Result<R, serde_saphyr::Error>,
 ) -> Result<R, serde_saphyr::Error> {
-    serde_saphyr::with_deserializer_from_str_with_options(text, options(), f)
+    serde_saphyr::with_deserializer_from_str_with_options(&eof_block_scalar(text), options(), f)
+}
+
+/// The text as serde-saphyr must read it for a block scalar that ends the text without a line
+/// break to have none, as in go-yaml: that scalar's header set to strip chomping (`|` and `|+`
+/// become `|-`), which reads such a last line the same way. serde-saphyr's parser adds the line
+/// break (its scanner option `block_scalar_eof_without_line_feed` is not reachable through
+/// serde-saphyr's options).
+///
+/// Any other text is returned as it is: one that ends with a line break or holds no `|` or `>`
+/// at once, others after a scan of their tokens. The changed text is scanned again and used only
+/// when its last scalar reads as the scanner's option reads the original; a text the scanner
+/// refuses is left to the parser to report.
+fn eof_block_scalar(text: &str) -> Cow<'_, str> {
+    if text.is_empty() || text.ends_with(['\n', '\r']) || !text.contains(['|', '>']) {
+        return Cow::Borrowed(text);
+    }
+    let Some((header, wanted)) = last_block_scalar(text, true) else {
+        return Cow::Borrowed(text);
+    };
+    let Some(changed) = strip_chomping(text, header) else {
+        return Cow::Borrowed(text);
+    };
+    match last_block_scalar(&changed, false) {
+        Some((_, read)) if read == wanted => Cow::Owned(changed),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+/// The last scalar of the text when it is a block scalar ending at the end of the text: the
+/// byte offset where the search for its header starts (the end of the token before it) and its
+/// value, read with or without libyaml's reading of a last line without a line break.
+fn last_block_scalar(text: &str, libyaml_eof: bool) -> Option<(usize, String)> {
+    let options = granit_parser::options! {
+        block_scalar_eof_without_line_feed: libyaml_eof,
+    };
+    let mut before = 0;
+    let mut last = None;
+    for token in Scanner::with_options(StrInput::new(text), options) {
+        let (span, kind) = token.ok()?.into_parts();
+        let end = span.end.byte_offset()?;
+        match kind {
+            TokenType::Scalar(ScalarStyle::Literal | ScalarStyle::Folded, value) => {
+                last = (end == text.len()).then(|| (before, value.into_owned()));
+            }
+            TokenType::Scalar(..) => last = None,
+            _ => {}
+        }
+        before = before.max(end);
+    }
+    last
+}
+
+/// The text with the chomping of the block scalar header found from byte `from` (past blanks,
+/// line breaks, comments and the `:`, `-` or `?` indicator before it) set to strip, or `None`
+/// when there is no header there or it strips already.
+fn strip_chomping(text: &str, from: usize) -> Option<String> {
+    let mut chars = text.get(from..)?.char_indices();
+    let indicator = loop {
+        match chars.next()? {
+            (at, '|' | '>') => break from + at,
+            (_, '#') => {
+                chars.find(|&(_, c)| c == '\n')?;
+            }
+            (_, ' ' | '\t' | '\r' | '\n' | ':' | '-' | '?') => {}
+            _ => return None,
+        }
+    };
+    let after = indicator + 1;
+    let flags: String = text[after..]
+        .chars()
+        .take_while(|c| matches!(c, '1'..='9' | '+' | '-'))
+        .collect();
+    let mut out = String::with_capacity(text.len() + 1);
+    if flags.contains('-') {
+        return None;
+    } else if let Some(keep) = flags.find('+') {
+        out.push_str(&text[..after + keep]);
+        out.push('-');
+        out.push_str(&text[after + keep + 1..]);
+    } else {
+        out.push_str(&text[..after]);
+        out.push('-');
+        out.push_str(&text[after..]);
+    }
+    Some(out)
 }
 
 /// Writes a value as one YAML document: block style, sequences not indented under their key,
@@ -253,6 +345,42 @@ mod tests {
     fn duplicate_keys_keep_the_last_value_in_free_form_data() {
         let v: Value = from_str("a: 1\na: 2\n").unwrap();
         assert_eq!(v, json!({"a": 2}));
+    }
+
+    #[test]
+    fn a_block_scalar_ending_the_text_without_a_line_break_has_none() {
+        for (text, want) in [
+            ("a: |\n  x\n  y", json!({"a": "x\ny"})),
+            ("a: >\n  x\n  y", json!({"a": "x y"})),
+            ("a: |+\n  x", json!({"a": "x"})),
+            ("a: |-\n  x", json!({"a": "x"})),
+            ("a: |2\n   x", json!({"a": " x"})),
+            ("a: |+2\n   x", json!({"a": " x"})),
+            ("a: >  # folded\n\n  x", json!({"a": "\nx"})),
+            ("a: !!str |\n  x", json!({"a": "x"})),
+            ("a:\n  # before\n  |\n   x", json!({"a": "x"})),
+            (
+                "k: v\nl:\n- 'not | a header'\n- |\n  x\n\n  y",
+                json!({"k": "v", "l": ["not | a header", "x\n\ny"]}),
+            ),
+            ("|\n x", json!("x")),
+            // with a line break, or not the last node, or only indentation after the last break
+            ("a: |\n  x\n", json!({"a": "x\n"})),
+            ("a: |+\n  x\n\n", json!({"a": "x\n\n"})),
+            ("a: |\n  x\nb: y", json!({"a": "x\n", "b": "y"})),
+            ("a: |\n  x\n  ", json!({"a": "x\n"})),
+            ("a: x |\n  y", json!({"a": "x | y"})),
+        ] {
+            assert_eq!(from_str::<Value>(text).unwrap(), want, "{text:?}");
+            assert_eq!(documents::<Value>(text).unwrap(), vec![want], "{text:?}");
+        }
+        assert_eq!(
+            documents::<Value>("a: |\n  x\n---\nb: >\n  y").unwrap(),
+            [json!({"a": "x\n"}), json!({"b": "y"})]
+        );
+        // Only the header's chomping changes: errors keep their lines.
+        let err = from_str::<Value>("a: [\nb: |\n  x").unwrap_err();
+        assert!(err.line().is_some(), "{err}");
     }
 
     #[test]

@@ -21,6 +21,9 @@ use crate::error::{Error, Result};
 use crate::patch::{Field, Node, Patch, Tags};
 use crate::resource::Resource;
 
+mod cr;
+pub use cr::USER_PREFIX;
+
 /// How many evaluation errors of one render are reported ([`Error::EvaluateMany`]).
 const MAX_REPORTED_ERRORS: usize = 20;
 
@@ -49,6 +52,9 @@ pub struct CueDefinition {
     origin: String,
     template: String,
     source: Source,
+    /// The CR's annotations and labels as KubeVela's `Definition.FromCUE` sets them, for a
+    /// definition read from a `vela def` file.
+    cr_metadata: Option<(Map<String, Value>, Map<String, Value>)>,
     compiled: OnceLock<std::result::Result<Compiled, vela_cue::Error>>,
     schema: OnceLock<SchemaCell>,
     reads_components: OnceLock<bool>,
@@ -243,7 +249,9 @@ impl CueDefinition {
             .get("version")
             .and_then(Value::as_str)
             .map(str::to_string);
-        Ok(Self::build(origin, meta, parts.template(), Source::Cue))
+        let mut def = Self::build(origin, meta, parts.template(), Source::Cue);
+        def.cr_metadata = Some(cr::from_cue_metadata(&header));
+        Ok(def)
     }
 
     /// Loads a definition custom resource typed by vela-model (`ComponentDefinition`,
@@ -304,6 +312,7 @@ impl CueDefinition {
             origin: origin.to_string(),
             template,
             source,
+            cr_metadata: None,
             compiled: OnceLock::new(),
             schema: OnceLock::new(),
             reads_components: OnceLock::new(),
@@ -392,37 +401,6 @@ impl CueDefinition {
         &self.template
     }
 
-    /// The definition as a custom resource (what `vela def render` prints).
-    pub fn to_cr(&self) -> Value {
-        let mut annotations: Map<String, Value> = self
-            .meta
-            .annotations
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        annotations.insert(
-            annotation::DEFINITION_DESCRIPTION.into(),
-            json!(self.meta.description),
-        );
-        let mut spec = self.meta.attributes.clone();
-        spec.insert(
-            "schematic".into(),
-            json!({"cue": {"template": dedent(&self.template)}}),
-        );
-        let mut metadata = Map::new();
-        metadata.insert("annotations".into(), Value::Object(annotations));
-        if !self.meta.labels.is_empty() {
-            metadata.insert("labels".into(), json!(self.meta.labels));
-        }
-        metadata.insert("name".into(), json!(self.meta.name));
-        json!({
-            "apiVersion": "core.oam.dev/v1beta1",
-            "kind": self.meta.kind.cr_kind(),
-            "metadata": metadata,
-            "spec": spec,
-        })
-    }
-
     fn eval_err(&self, source: vela_cue::Error) -> Error {
         Error::Evaluate {
             kind: self.meta.kind,
@@ -438,25 +416,6 @@ impl CueDefinition {
             message: e.to_string(),
         }
     }
-}
-
-/// Removes the indentation common to every non-empty line and surrounding blank lines (the
-/// body of `template: { ... }` is indented once in a `vela def` file).
-fn dedent(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let indent = lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    let body: Vec<&str> = lines
-        .iter()
-        .map(|l| if l.trim().is_empty() { "" } else { &l[indent..] })
-        .collect();
-    let mut out = body.join("\n").trim_matches('\n').to_string();
-    out.push('\n');
-    out
 }
 
 /// Converts an evaluated CUE patch into a tagged [`Node`], keeping field comments.

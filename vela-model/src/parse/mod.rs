@@ -557,7 +557,9 @@ fn split_yaml(text: &str) -> Vec<(usize, String)> {
     let mut docs = Vec::new();
     let mut current = String::new();
     let mut start = 0;
+    let mut last_is_content = false;
     for (i, line) in text.lines().enumerate() {
+        last_is_content = false;
         let is_marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
         let is_end = line == "..." || line.starts_with("... ");
         if is_marker || is_end {
@@ -576,6 +578,11 @@ fn split_yaml(text: &str) -> Vec<(usize, String)> {
         }
         current.push_str(line);
         current.push('\n');
+        last_is_content = true;
+    }
+    // A last line without a line break stays without one: a block scalar ending there has none.
+    if last_is_content && !text.ends_with('\n') {
+        current.pop();
     }
     docs.push((start, current));
     docs
@@ -619,6 +626,27 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].kind(), "Application");
         assert_eq!(docs[1].kind(), "ConfigMap");
+    }
+
+    #[test]
+    fn a_block_scalar_ending_the_text_without_a_line_break_has_none() {
+        let v: Value = from_str("data:\n  main.tf: |\n    a\n    b", Mode::Lenient).unwrap();
+        assert_eq!(v, serde_json::json!({"data": {"main.tf": "a\nb"}}));
+        let v: Value = from_str("data:\n  main.tf: |\n    a\n    b\n", Mode::Lenient).unwrap();
+        assert_eq!(v, serde_json::json!({"data": {"main.tf": "a\nb\n"}}));
+        let text = "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: |\n    x\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  b: |\n    y";
+        let docs = documents(text).unwrap();
+        let data: Vec<&Value> = docs
+            .iter()
+            .map(|d| match d {
+                Document::Other(v) => &v["data"],
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            data,
+            [&serde_json::json!({"a": "x\n"}), &serde_json::json!({"b": "y"})]
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! - [`conformance`]: native built-ins against KubeVela's CUE definitions;
 //! - [`dry_run_goldens`]: `vela dry-run` against KubeVela v1.11.0's, byte for byte;
 //! - [`cue_goldens`]: per-definition goldens of `conformance/cue`;
+//! - [`definition_crs`]: `vela def render`'s CR of every built-in definition against KubeVela's;
 //! - [`schema_conformance`]: parameter schemas against `conformance/schema`;
 //! - [`vet_corpus`]: `vela def vet` over every KubeVela built-in definition;
 //! - [`yaml11`]: `vela dry-run`'s YAML reads back the same in YAML 1.1 (kubectl) and 1.2.
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 mod builtins;
 mod conformance;
 mod cue_goldens;
+mod definition_crs;
 mod dry_run_goldens;
 mod schema_conformance;
 mod vet_corpus;
