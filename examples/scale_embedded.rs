@@ -7,7 +7,8 @@
 //! Optional further arguments: the number of no-change reconciles timed (200 by default; a
 //! profile of the delivery alone passes 1), and how many applications are reconciled at once
 //! ([`CONCURRENCY`] by default; 1 delivers one after another), on a multi-threaded runtime with
-//! a worker per core, as the controller runs.
+//! a worker per core, as the controller runs. A fourth argument `gc` then deletes every
+//! application and times the collection of what they delivered (and checks nothing is left).
 //!
 //! Each application has 3 `webservice` components, each with a `scaler` and a `gateway` trait
 //! (a Deployment, a Service and an Ingress per component). They are delivered to an on-disk
@@ -176,6 +177,74 @@ pub async fn no_change_reconciles(
     Ok(times)
 }
 
+/// What deleting every application did: the wall time and the objects collected.
+#[derive(Debug)]
+pub struct Collection {
+    /// Applications deleted.
+    pub apps: usize,
+    /// Objects the engine deleted with them (workloads, services, ingresses, trackers' records).
+    pub objects: usize,
+    /// Wall time.
+    pub wall: Duration,
+}
+
+/// Deletes every application of `apps` through the engine, `concurrency` at once, and counts
+/// what was collected; fails when one was already gone.
+pub async fn delete_all(
+    engine: &Engine,
+    apps: &[Application],
+    concurrency: usize,
+) -> Result<Collection, Box<dyn std::error::Error>> {
+    let start = Instant::now();
+    let mut running = tokio::task::JoinSet::new();
+    let mut objects = 0;
+    let mut done = |r: Result<
+        (vela_engine::Result<Option<vela_engine::Removed>>, String),
+        tokio::task::JoinError,
+    >|
+     -> Result<(), Box<dyn std::error::Error>> {
+        let (removed, name) = r?;
+        let removed = removed?.ok_or_else(|| format!("{name} was already gone"))?;
+        objects += removed.objects.len();
+        Ok(())
+    };
+    for app in apps {
+        while running.len() >= concurrency.max(1) {
+            if let Some(finished) = running.join_next().await {
+                done(finished)?;
+            }
+        }
+        let engine = engine.clone();
+        let name = app.metadata.name.clone().unwrap_or_default();
+        running.spawn(async move { (engine.delete("default", &name, false).await, name) });
+    }
+    while let Some(finished) = running.join_next().await {
+        done(finished)?;
+    }
+    Ok(Collection {
+        apps: apps.len(),
+        objects,
+        wall: start.elapsed(),
+    })
+}
+
+/// The objects of the kinds the benchmark's applications deliver (and the applications
+/// themselves) left in the namespace `default`.
+pub async fn left_behind(cluster: &Embedded) -> Result<usize, Box<dyn std::error::Error>> {
+    use vela_multicluster::Objects as _;
+    let none = std::collections::BTreeMap::new();
+    let mut n = 0;
+    for (api_version, kind) in [
+        ("apps/v1", "Deployment"),
+        ("v1", "Service"),
+        ("networking.k8s.io/v1", "Ingress"),
+        ("core.oam.dev/v1beta1", "Application"),
+    ] {
+        n += cluster.list("", api_version, kind, "default", &none).await?.len();
+    }
+    Ok(n)
+}
+
 /// The process's peak resident set (`VmHWM` in `/proc/self/status`), in KiB, where known.
 pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -218,6 +287,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let p99 = times[times.len() * 99 / 100];
     let db_bytes = std::fs::metadata(dir.join("state.db"))?.len()
         + std::fs::metadata(dir.join("state.db-wal")).map_or(0, |m| m.len());
+    // garbage collection at scale: every application deleted, everything it delivered with it
+    let gc = std::env::args().nth(4).is_some_and(|a| a == "gc");
+    let collection = if gc {
+        let c = delete_all(&engine, &apps, concurrency).await?;
+        let left = left_behind(&cluster).await?;
+        if left != 0 {
+            return Err(format!("{left} objects left behind after deleting every application").into());
+        }
+        Some(c)
+    } else {
+        None
+    };
 
     println!(
         "apps: {} ({COMPONENTS} components each), passes after up: {}, {concurrency} at once",
@@ -238,6 +319,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         p99.as_micros()
     );
     println!("state file: {:.1} MiB", db_bytes as f64 / 1_048_576.0);
+    if let Some(collection) = collection {
+        println!(
+            "delete all: {} apps, {} objects collected in {:.3} s ({:.1} apps/s), nothing left",
+            collection.apps,
+            collection.objects,
+            collection.wall.as_secs_f64(),
+            collection.apps as f64 / collection.wall.as_secs_f64()
+        );
+    }
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

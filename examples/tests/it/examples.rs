@@ -231,6 +231,14 @@ async fn scale_benchmark_delivers_every_app_and_reconciles_without_change() {
         .await
         .unwrap();
     assert_eq!(times.len(), 3);
+    // deleting every application collects the 9 objects each delivered, and leaves nothing
+    assert_eq!(scale_embedded::left_behind(&cluster).await.unwrap(), 2 * 9 + 2);
+    let collection = scale_embedded::delete_all(&engine, &apps, 2).await.unwrap();
+    assert_eq!(collection.apps, 2);
+    assert_eq!(collection.objects, 2 * 9);
+    assert_eq!(scale_embedded::left_behind(&cluster).await.unwrap(), 0);
+    let again = scale_embedded::delete_all(&engine, &apps, 2).await.unwrap_err();
+    assert!(again.to_string().contains("already gone"), "{again}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
