@@ -37,6 +37,7 @@ mod cuefile;
 pub mod cuefmt;
 pub mod error;
 pub mod git;
+mod guarded;
 pub mod helm;
 pub mod load;
 pub mod meta;

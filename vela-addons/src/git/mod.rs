@@ -378,19 +378,17 @@ impl GitRegistry {
 
     /// A guarded client for the registry's host.
     fn client(&self, host: &str) -> Result<vela_http::Client> {
-        let mut config = vela_http::Config::default()
-            .with_max_redirects(5)
-            .with_max_response_bytes(self.options.max_fetch_bytes)
-            .with_timeout(self.options.timeout);
-        if self.options.allow_private {
-            config
-                .allow
-                .push(host.parse().map_err(|m: String| Error::Settings {
-                    registry: self.name.clone(),
-                    field: "git.url".into(),
-                    message: m,
-                })?);
-        }
+        let config = crate::guarded::registry_config(
+            host,
+            self.options.allow_private,
+            self.options.max_fetch_bytes,
+            self.options.timeout,
+        )
+        .map_err(|message| Error::Settings {
+            registry: self.name.clone(),
+            field: "git.url".into(),
+            message,
+        })?;
         vela_http::Client::new(config).map_err(|e| self.fetch_err(&e.to_string()))
     }
 

@@ -279,20 +279,13 @@ impl HelmRegistry {
         }
         let host = base.host_str().ok_or_else(bad_url)?.to_string();
         let client = |max: usize| {
-            let mut config = vela_http::Config::default()
-                .with_max_redirects(5)
-                .with_max_response_bytes(max)
-                .with_timeout(options.timeout)
+            let config = crate::guarded::registry_config(&host, options.allow_private, max, options.timeout)
+                .map_err(|message| Error::Settings {
+                    registry: name.to_string(),
+                    field: "url",
+                    message,
+                })?
                 .with_insecure_skip_tls_verify(source.insecure_skip_tls);
-            if options.allow_private {
-                config
-                    .allow
-                    .push(host.parse().map_err(|m: String| Error::Settings {
-                        registry: name.to_string(),
-                        field: "url",
-                        message: m,
-                    })?);
-            }
             vela_http::Client::new(config).map_err(|source| Error::Client {
                 registry: name.to_string(),
                 source: Box::new(source),
