@@ -78,6 +78,7 @@ use crate::{Error, Key, Objects, Propagation, Result};
 mod apply;
 mod cache;
 mod defaults;
+mod index;
 mod manager;
 mod scope;
 mod simulate;
@@ -196,13 +197,20 @@ CREATE TABLE IF NOT EXISTS owners (
     PRIMARY KEY (cluster, api_version, kind, namespace, name, owner_uid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS owners_by_uid ON owners (cluster, owner_uid);
+CREATE TABLE IF NOT EXISTS labels (
+    cluster TEXT NOT NULL,
+    api_version TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (cluster, api_version, kind, namespace, name, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS labels_by_value ON labels (cluster, api_version, kind, key, value);
 DROP INDEX IF EXISTS objects_by_uid;
 DROP INDEX IF EXISTS objects_by_kind;
 ";
-
-/// The version of the state file's layout (`PRAGMA user_version`). 1: the `owners` table
-/// indexes ownerReferences (files of version 0 are filled in when opened).
-const LAYOUT_VERSION: i64 = 1;
 
 impl Embedded {
     /// How long an operation waits for another process holding the state file.
@@ -240,7 +248,7 @@ impl Embedded {
         if let Err(e) = conn
             .execute_batch(SCHEMA)
             .map_err(store_error)
-            .and_then(|()| store::migrate(&conn, LAYOUT_VERSION))
+            .and_then(|()| index::migrate(&conn))
             .and_then(|()| run(&conn, "COMMIT"))
         {
             let _ = run(&conn, "ROLLBACK");
@@ -664,11 +672,12 @@ impl Objects for Embedded {
             // cluster-scoped kinds are listed whatever the namespace
             let scoped = !namespace.is_empty() && !tx.cluster_scoped(api_version, kind)?;
             let ns = scoped.then_some(namespace);
-            Ok(tx
-                .scan_kind(ns, api_version, kind)?
-                .into_iter()
-                .filter(|v| labels_match(v, labels))
-                .collect())
+            // a selector reads only the objects with its rarest label (the `labels` index)
+            let found = match index::select(tx.conn, &tx.cluster, api_version, kind, ns, labels)? {
+                Some(found) => found,
+                None => tx.scan_kind(ns, api_version, kind)?,
+            };
+            Ok(found.into_iter().filter(|v| labels_match(v, labels)).collect())
         })
     }
 

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
 use super::cache::{Cache, Entry, Pending};
-use super::{INITIAL_NAMESPACES, apply, defaults, scope, store_error};
+use super::{INITIAL_NAMESPACES, apply, defaults, index, scope, store_error};
 use crate::{Error, Key, Propagation, Result};
 
 /// One operation on one cluster of the store (see the module docs).
@@ -315,16 +315,11 @@ impl Tx<'_> {
                 serde_json::to_string(managers).map_err(store_error)?
             ])
             .map_err(store_error)?;
-        self.index_owners(key, Some(&obj))?;
+        let before = self.known(key);
+        index::update(self.conn, key, before.as_ref().map(|b| b.as_deref()), Some(&obj))?;
         let entry = Arc::new(obj);
         self.wrote(key, Some(Arc::clone(&entry)));
         Ok(entry)
-    }
-
-    /// Records in `owners` which uids the ownerReferences of the object under `key` name
-    /// (`None`: it is gone), so that the dependents of an owner are found without a scan.
-    fn index_owners(&mut self, key: &Key, obj: Option<&Value>) -> Result<()> {
-        index_owners(self.conn, key, obj)
     }
 
     fn create(&mut self, key: &Key, mut obj: Value, managers: &Map<String, Value>) -> Result<Entry> {
@@ -499,7 +494,7 @@ impl Tx<'_> {
                 key.name
             ])
             .map_err(store_error)?;
-        self.index_owners(key, None)?;
+        index::update(self.conn, key, Some(Some(obj)), None)?;
         self.wrote(key, None);
         let mut dependents = self.dependents(obj["metadata"]["uid"].as_str().unwrap_or_default())?;
         if key.kind == "Namespace" && key.api_version == "v1" {
@@ -638,79 +633,6 @@ impl Tx<'_> {
             .map_err(store_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_error)
     }
-}
-
-/// Records in `owners` which uids the ownerReferences of the object under `key` name
-/// (`None`: the object is gone).
-fn index_owners(conn: &Connection, key: &Key, obj: Option<&Value>) -> Result<()> {
-    conn.prepare_cached(
-        "DELETE FROM owners WHERE cluster = ?1 AND api_version = ?2 AND kind = ?3
-         AND namespace = ?4 AND name = ?5",
-    )
-    .and_then(|mut stmt| {
-        stmt.execute(params![
-            key.cluster,
-            key.api_version,
-            key.kind,
-            key.namespace,
-            key.name
-        ])
-    })
-    .map_err(store_error)?;
-    let refs = obj
-        .and_then(|o| o["metadata"]["ownerReferences"].as_array())
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for owner in refs.iter().filter_map(|r| r["uid"].as_str()) {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO owners (cluster, api_version, kind, namespace, name, owner_uid)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                key.cluster,
-                key.api_version,
-                key.kind,
-                key.namespace,
-                key.name,
-                owner
-            ])
-        })
-        .map_err(store_error)?;
-    }
-    Ok(())
-}
-
-/// Brings the layout of a state file up to `version` (inside the caller's transaction):
-/// version 1 fills `owners` from the objects that have ownerReferences.
-pub(super) fn migrate(conn: &Connection, version: i64) -> Result<()> {
-    let current: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(store_error)?;
-    if current >= version {
-        return Ok(());
-    }
-    let mut stmt = conn
-        .prepare(
-            "SELECT cluster, api_version, kind, namespace, name, body FROM objects
-             WHERE instr(body, '\"ownerReferences\"') > 0",
-        )
-        .map_err(store_error)?;
-    let mut rows = stmt.query([]).map_err(store_error)?;
-    while let Some(row) = rows.next().map_err(store_error)? {
-        let key = Key {
-            cluster: row.get(0).map_err(store_error)?,
-            api_version: row.get(1).map_err(store_error)?,
-            kind: row.get(2).map_err(store_error)?,
-            namespace: row.get(3).map_err(store_error)?,
-            name: row.get(4).map_err(store_error)?,
-        };
-        let body: String = row.get(5).map_err(store_error)?;
-        let obj: Value = serde_json::from_str(&body).map_err(store_error)?;
-        index_owners(conn, &key, Some(&obj))?;
-    }
-    conn.pragma_update(None, "user_version", version)
-        .map_err(store_error)
 }
 
 pub(super) fn finalizers(obj: &Value) -> Vec<Value> {

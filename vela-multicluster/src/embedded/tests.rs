@@ -610,3 +610,103 @@ async fn names_the_api_server_refuses_are_refused() {
         "metadata": {"name": "system:aggregate-to-vela"}, "rules": []});
     c.apply("", role).await.unwrap();
 }
+
+/// The names of the ConfigMaps in `default` a selector finds, sorted.
+async fn selected(c: &Embedded, pairs: &[(&str, &str)]) -> Vec<String> {
+    let sel: BTreeMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let mut names: Vec<String> = c
+        .list("", "v1", "ConfigMap", "default", &sel)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn labelled(name: &str, labels: Value) -> Value {
+    let mut obj = cm(name, "default", json!({}));
+    obj["metadata"]["labels"] = labels;
+    obj
+}
+
+#[tokio::test]
+async fn label_selectors_follow_relabels_deletions_and_groups() {
+    // with few objects kept, most writes do not know the previous state and rewrite the index;
+    // in a group of writes, the group's own writes are selected before its commit
+    for (kept, grouped) in [(0, false), (1, false), (1024, false), (1, true), (1024, true)] {
+        let mut c = Embedded::in_memory().unwrap().keep_objects(kept);
+        if grouped {
+            c = c.group_commits(Duration::from_secs(3600));
+        }
+        c.apply("", labelled("a", json!({"app": "x", "tier": "web"})))
+            .await
+            .unwrap();
+        c.apply("", labelled("b", json!({"app": "x", "tier": "db"})))
+            .await
+            .unwrap();
+        c.apply("", labelled("c", json!({"app": "y", "tier": "web"})))
+            .await
+            .unwrap();
+        assert_eq!(
+            selected(&c, &[("app", "x")]).await,
+            ["a", "b"],
+            "kept {kept}, grouped {grouped}"
+        );
+        assert_eq!(selected(&c, &[("app", "x"), ("tier", "web")]).await, ["a"]);
+        assert_eq!(
+            selected(&c, &[("app", "z"), ("tier", "web")]).await,
+            Vec::<String>::new()
+        );
+        // a relabel moves the object between selections
+        c.apply("", labelled("a", json!({"app": "y", "tier": "web"})))
+            .await
+            .unwrap();
+        assert_eq!(selected(&c, &[("app", "x")]).await, ["b"]);
+        assert_eq!(selected(&c, &[("app", "y"), ("tier", "web")]).await, ["a", "c"]);
+        // a label dropped by its manager is no longer selected
+        c.apply("", labelled("c", json!({"tier": "web"}))).await.unwrap();
+        assert_eq!(selected(&c, &[("app", "y")]).await, ["a"]);
+        c.delete(&key("v1", "ConfigMap", "default", "a")).await.unwrap();
+        assert_eq!(selected(&c, &[("tier", "web")]).await, ["c"]);
+        c.apply("", labelled("d", json!({"app": "x"}))).await.unwrap();
+        assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d"]);
+        c.flush().await.unwrap();
+        assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d"]);
+        // a namespace's objects go with it, and so do their labels
+        c.delete(&key("v1", "Namespace", "", "default")).await.unwrap();
+        let rows: i64 = c
+            .lock()
+            .conn
+            .query_row(
+                "SELECT count(*) FROM labels WHERE namespace = 'default'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(rows, 0, "kept {kept}, grouped {grouped}");
+    }
+}
+
+#[tokio::test]
+async fn a_file_of_the_second_layout_gets_its_label_index_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    {
+        let c = Embedded::open(&path).unwrap();
+        c.apply("", labelled("a", json!({"app": "x"}))).await.unwrap();
+        c.apply("", labelled("b", json!({"app": "y"}))).await.unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE labels; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let c = Embedded::open(&path).unwrap();
+    assert_eq!(selected(&c, &[("app", "x")]).await, ["a"]);
+    assert_eq!(selected(&c, &[("app", "y")]).await, ["b"]);
+}
