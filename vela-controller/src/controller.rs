@@ -158,6 +158,12 @@ impl Controller {
                     std::future::pending::<()>(),
                 ))
             });
+        // every shard announces itself with its heartbeat Lease (the master discovers them)
+        let heartbeat = self.settings.sharding.as_ref().map(|s| {
+            let settings = s.heartbeat_lease();
+            let task = tokio::spawn(crate::shard::heartbeat(self.client.clone(), settings.clone()));
+            (task, crate::lease::Elector::new(self.client.clone(), settings))
+        });
         let mut ctx = Context::new(self.engine, self.client, self.settings.clone(), self.metrics);
         ctx.impersonation = self.impersonation;
         let ctx = Arc::new(ctx);
@@ -191,6 +197,17 @@ impl Controller {
         gauges.abort();
         if let Some(s) = scheduler {
             s.abort();
+        }
+        if let Some((task, elector)) = heartbeat {
+            // stop renewing first, then let the Lease go: the master stops scheduling to this
+            // shard at its next discovery instead of after the Lease expires
+            task.abort();
+            let _ = task.await;
+            if let Ok(elector) = elector
+                && let Err(e) = elector.release().await
+            {
+                tracing::warn!(error = %e, "releasing the shard heartbeat Lease");
+            }
         }
         if let Some(r) = runs {
             let _ = r.await;

@@ -34,6 +34,9 @@ pub struct Settings {
     pub renew_deadline: Duration,
     /// How often the Lease is tried (default 2 s).
     pub retry_period: Duration,
+    /// Labels the Lease carries (kept on every write; a shard's heartbeat Lease is found by
+    /// them).
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 impl Settings {
@@ -53,7 +56,21 @@ impl Settings {
             lease_duration: Duration::from_secs(15),
             renew_deadline: Duration::from_secs(10),
             retry_period: Duration::from_secs(2),
+            labels: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// Adds a label the Lease carries.
+    ///
+    /// ```
+    /// let s = vela_controller::lease::Settings::new("vela-system", "vela-shard-a", "pod-a")
+    ///     .with_label("controller.core.oam.dev/shard-id", "a");
+    /// assert_eq!(s.labels["controller.core.oam.dev/shard-id"], "a");
+    /// ```
+    #[must_use]
+    pub fn with_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(key.into(), value.into());
+        self
     }
 
     /// Sets the lease duration, and the renew deadline and retry period in proportion (2/3
@@ -276,6 +293,7 @@ impl Elector {
                     metadata: ObjectMeta {
                         name: Some(s.name.clone()),
                         namespace: Some(s.namespace.clone()),
+                        labels: (!s.labels.is_empty()).then(|| s.labels.clone()),
                         ..ObjectMeta::default()
                     },
                     spec: Some(spec),
@@ -285,6 +303,13 @@ impl Elector {
             Some(mut lease) => {
                 // the resourceVersion read stays in the metadata: a concurrent write wins
                 lease.spec = Some(spec);
+                if !s.labels.is_empty() {
+                    lease
+                        .metadata
+                        .labels
+                        .get_or_insert_default()
+                        .extend(s.labels.clone());
+                }
                 self.api.replace(&s.name, &PostParams::default(), &lease).await
             }
         };

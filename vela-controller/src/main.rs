@@ -118,9 +118,13 @@ struct Args {
     #[arg(long, default_value = "master")]
     shard_id: String,
     /// The shards the master assigns new Applications to, in turn (comma-separated; default:
-    /// the master itself).
+    /// the shards discovered from their heartbeat Leases, the master included).
     #[arg(long, value_delimiter = ',')]
     schedulable_shards: Vec<String>,
+    /// How often the master lists the shards' heartbeat Leases (without
+    /// `--schedulable-shards`).
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    sharding_slave_discovery_resync_period: Duration,
     /// Log format: json (one object per line) or text.
     #[arg(long, default_value = "json", value_parser = ["json", "text"])]
     log_format: String,
@@ -271,7 +275,13 @@ async fn run(args: Args) -> Result<ExitCode> {
         .with_sharding(if args.enable_sharding {
             Some(
                 Sharding::new(args.shard_id.clone(), args.schedulable_shards.clone())
-                    .map_err(|e| anyhow::anyhow!(e))?,
+                    .map_err(|e| anyhow::anyhow!(e))?
+                    .with_heartbeat(
+                        &args.leader_election_namespace,
+                        args.leader_election_identity.clone().unwrap_or_else(identity),
+                        args.leader_election_lease_duration,
+                    )
+                    .with_discovery_period(args.sharding_slave_discovery_resync_period),
             )
         } else {
             None
