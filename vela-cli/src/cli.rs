@@ -211,10 +211,14 @@ pub enum Command {
         #[arg(long, env = "VELA_STATE", value_name = "PATH")]
         state: Option<PathBuf>,
     },
-    /// Suspend, resume, terminate or restart an Application's workflow.
+    /// Suspend, resume, terminate or restart the workflow of an Application or of a standalone
+    /// WorkflowRun (`-t workflow`).
     Workflow {
         #[command(subcommand)]
         command: WorkflowCommand,
+        /// What NAME is: an Application (`app`) or a WorkflowRun (`workflow`).
+        #[arg(short = 't', long = "type", value_enum, default_value = "app", global = true)]
+        kind: WorkflowTarget,
         /// Definition files or directories (`.cue`, `.yaml`) the workflow's steps render with.
         #[arg(short = 'd', long = "definition", global = true)]
         definitions: Vec<PathBuf>,
@@ -643,12 +647,21 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
         .map_err(|e| format!("{e} (expected a Go duration such as 90s or 5m)"))
 }
 
+/// What `vela workflow` operates on (`-t/--type`, as KubeVela's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkflowTarget {
+    /// An Application's workflow.
+    App,
+    /// A standalone WorkflowRun (`core.oam.dev/v1alpha1`).
+    Workflow,
+}
+
 /// `vela workflow` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum WorkflowCommand {
     /// Suspend the workflow (or one step): no step runs until it is resumed.
     Suspend {
-        /// The Application's name.
+        /// The Application's (or WorkflowRun's) name.
         name: String,
         /// Only this step.
         #[arg(long)]
@@ -656,7 +669,7 @@ pub enum WorkflowCommand {
     },
     /// Resume a suspended workflow (an approval `suspend` step, or `vela workflow suspend`).
     Resume {
-        /// The Application's name.
+        /// The Application's (or WorkflowRun's) name.
         name: String,
         /// Only this suspended step.
         #[arg(long)]
@@ -664,12 +677,12 @@ pub enum WorkflowCommand {
     },
     /// Terminate the workflow: no step runs again until a restart.
     Terminate {
-        /// The Application's name.
+        /// The Application's (or WorkflowRun's) name.
         name: String,
     },
     /// Run the workflow again from the start, or from a failed step.
     Restart {
-        /// The Application's name.
+        /// The Application's (or WorkflowRun's) name.
         name: String,
         /// Restart from this failed step.
         #[arg(long)]

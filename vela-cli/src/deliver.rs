@@ -54,6 +54,18 @@ impl Up<'_> {
     pub fn run(&self) -> Result<String> {
         let source = source_name(self.file);
         let text = read_input(self.file, "application file")?;
+        if let Some(run) = crate::runs::document(&text, &source)? {
+            return crate::runs::Up {
+                run,
+                namespace: self.namespace,
+                hub: &self.hub,
+                definitions: self.definitions,
+                wait: self.wait,
+                timeout: self.timeout,
+                local: self.local,
+            }
+            .run();
+        }
         let mut app = app::parse(&text).with_context(|| format!("read application file {source}"))?;
         set_namespace(&mut app, self.namespace)?;
         if let Some(shard) = self.shard_id {

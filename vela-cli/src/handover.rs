@@ -58,24 +58,36 @@ pub(crate) const OPERATION_ANNOTATION: &str = "app.oam.dev/workflow-operation-ti
 
 /// Wakes the controller for `namespace/name` (a merge patch of [`OPERATION_ANNOTATION`]).
 pub(crate) async fn wake(hub: &dyn Objects, namespace: &str, name: &str) -> anyhow::Result<()> {
+    wake_object(hub, "core.oam.dev/v1beta1", "Application", namespace, name).await
+}
+
+/// Wakes the controller for the object `namespace/name` of `kind` (a write of
+/// [`OPERATION_ANNOTATION`]: the watch brings it to the controller).
+pub(crate) async fn wake_object(
+    hub: &dyn Objects,
+    api_version: &str,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> anyhow::Result<()> {
     let key = Key {
         cluster: String::new(),
-        api_version: "core.oam.dev/v1beta1".into(),
-        kind: "Application".into(),
+        api_version: api_version.into(),
+        kind: kind.into(),
         namespace: namespace.into(),
         name: name.into(),
     };
-    let Some(mut app) = hub.get(&key).await? else {
-        bail!("application {namespace}/{name} disappeared");
+    let Some(mut obj) = hub.get(&key).await? else {
+        bail!("{kind} {namespace}/{name} disappeared");
     };
-    if let Some(m) = app.as_object_mut() {
+    if let Some(m) = obj.as_object_mut() {
         m.remove("status");
     }
-    app["metadata"]["annotations"][OPERATION_ANNOTATION] = Value::String(jiff::Timestamp::now().to_string());
-    if let Some(meta) = app["metadata"].as_object_mut() {
+    obj["metadata"]["annotations"][OPERATION_ANNOTATION] = Value::String(jiff::Timestamp::now().to_string());
+    if let Some(meta) = obj["metadata"].as_object_mut() {
         meta.remove("managedFields");
     }
-    hub.apply("", app).await?;
+    hub.apply("", obj).await?;
     Ok(())
 }
 

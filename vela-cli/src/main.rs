@@ -28,11 +28,12 @@ mod deliver;
 mod handover;
 mod install;
 mod logging;
+mod runs;
 mod tree;
 
 use cli::{
     AddonCommand, Cli, ClusterCommand, Command, CueCommand, DefCommand, LabelsCommand, ListingFormat,
-    RegistryCommand, WorkflowCommand,
+    RegistryCommand, WorkflowCommand, WorkflowTarget,
 };
 
 fn main() -> ExitCode {
@@ -143,6 +144,7 @@ fn main() -> ExitCode {
         .run(),
         Command::Workflow {
             command,
+            kind,
             definitions,
             state,
         } => {
@@ -153,13 +155,22 @@ fn main() -> ExitCode {
                 WorkflowCommand::Terminate { name } => (name, Operation::Terminate),
                 WorkflowCommand::Restart { name, step } => (name, Operation::Restart { step }),
             };
-            deliver::workflow(
-                &name,
-                namespace,
-                &hub_args(state.as_deref()),
-                &definitions,
-                operation,
-            )
+            match kind {
+                WorkflowTarget::App => deliver::workflow(
+                    &name,
+                    namespace,
+                    &hub_args(state.as_deref()),
+                    &definitions,
+                    operation,
+                ),
+                WorkflowTarget::Workflow => runs::operate(
+                    &name,
+                    namespace,
+                    &hub_args(state.as_deref()),
+                    &definitions,
+                    operation,
+                ),
+            }
         }
         Command::Addon {
             command,

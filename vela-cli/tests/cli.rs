@@ -22,6 +22,8 @@ mod cluster;
 mod definitions;
 #[path = "cli/lifecycle.rs"]
 mod lifecycle;
+#[path = "cli/runs.rs"]
+mod runs;
 
 fn vela(args: &[&str]) -> (bool, String, String) {
     let out = run(args, None, &[]);

@@ -30,6 +30,28 @@ pub enum Operation {
     },
 }
 
+impl Operation {
+    /// Applies the operation to a run state; a restart from a step needs the `workflow`.
+    pub(crate) fn apply(
+        &self,
+        state: &mut vela_workflow::state::RunState,
+        workflow: Option<&vela_workflow::Workflow>,
+    ) -> Result<()> {
+        use vela_workflow::operation as op;
+        match self {
+            Self::Suspend { step } => op::suspend(state, step.as_deref())?,
+            Self::Resume { step } => op::resume(state, step.as_deref())?,
+            Self::Terminate => op::terminate(state),
+            Self::Restart { step: None } => op::restart(state),
+            Self::Restart { step: Some(step) } => match workflow {
+                Some(wf) => op::restart_from(state, wf, step)?,
+                None => op::restart(state),
+            },
+        }
+        Ok(())
+    }
+}
+
 impl Engine {
     /// Applies `operation` to the workflow of `namespace/name` and reconciles once. Returns
     /// `None` when there is no such application.
@@ -92,17 +114,13 @@ impl Engine {
         };
         let store = run_store(self, namespace);
         let mut state = store.load(&run_key(name)).await?.unwrap_or_default();
-        use vela_workflow::operation as op;
-        match &operation {
-            Operation::Suspend { step } => op::suspend(&mut state, step.as_deref())?,
-            Operation::Resume { step } => op::resume(&mut state, step.as_deref())?,
-            Operation::Terminate => op::terminate(&mut state),
-            Operation::Restart { step: None } => op::restart(&mut state),
-            Operation::Restart { step: Some(step) } => {
-                let wf = workflow::of(self.clusters().as_ref(), &app, namespace).await?;
-                op::restart_from(&mut state, &wf, step)?;
+        let wf = match &operation {
+            Operation::Restart { step: Some(_) } => {
+                Some(workflow::of(self.clusters().as_ref(), &app, namespace).await?)
             }
-        }
+            _ => None,
+        };
+        operation.apply(&mut state, wf.as_ref())?;
         store.save(&run_key(name), &state).await?;
         self.clusters().flush().await?;
         Ok(true)

@@ -108,6 +108,90 @@ impl Engine {
         }))
     }
 
+    /// Applies `operation` to the stored state of the WorkflowRun `namespace/name` (`vela
+    /// workflow suspend|resume|terminate|restart -t workflow`) and writes its status, without
+    /// running a pass (a controller running the run continues from the changed state). Returns
+    /// `false` when there is no such run.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// use vela_engine::{Engine, Operation};
+    /// use vela_multicluster::Objects;
+    /// use vela_render::{Registry, Renderer};
+    /// use vela_workflow::RunPhase;
+    ///
+    /// let hub = Arc::new(vela_multicluster::Memory::new());
+    /// hub.apply("", serde_json::json!({
+    ///     "apiVersion": "core.oam.dev/v1alpha1", "kind": "WorkflowRun",
+    ///     "metadata": {"name": "gate", "namespace": "default"},
+    ///     "spec": {"workflowSpec": {"steps": [{"name": "approve", "type": "suspend"},
+    ///         {"name": "say", "type": "print-message-in-status", "properties": {"message": "hi"}}]}},
+    /// })).await.unwrap();
+    /// let engine = Engine::new(Renderer::new(Registry::builtin()), hub);
+    /// let held = engine.reconcile_run("default", "gate").await.unwrap().unwrap();
+    /// assert_eq!(held.phase, RunPhase::Suspending);
+    /// let pass = engine
+    ///     .operate_run("default", "gate", Operation::Resume { step: None })
+    ///     .await
+    ///     .unwrap()
+    ///     .unwrap();
+    /// assert_eq!(pass.phase, RunPhase::Succeeded);
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Operation`] when the operation does not apply (resume of a run that is not
+    /// suspended, restart from a step that did not fail, ...); the errors of
+    /// [`Engine::reconcile_run`] reading the run and its workflow.
+    pub async fn record_run_operation(
+        &self,
+        namespace: &str,
+        name: &str,
+        operation: crate::Operation,
+    ) -> Result<bool> {
+        let hub = self.clusters().as_ref();
+        let key = run_key(namespace, name);
+        let Some(run) = hub.get(&key).await? else {
+            return Ok(false);
+        };
+        let store = ConfigMaps::new(self.clusters().clone(), "", namespace, "workflowrun-");
+        let state_key = format!("{name}-context");
+        let mut state = store.load(&state_key).await?.unwrap_or_default();
+        let workflow = match &operation {
+            crate::Operation::Restart { step: Some(_) } => {
+                Some(self.run_workflow(&run, namespace, name).await?)
+            }
+            _ => None,
+        };
+        operation.apply(&mut state, workflow.as_ref())?;
+        store.save(&state_key, &state).await?;
+        // the status shows the operation at once
+        let status = serde_json::to_value(&state.status).unwrap_or(Value::Null);
+        if run["status"] != status {
+            hub.set_status(&key, status).await?;
+        }
+        hub.flush().await?;
+        Ok(true)
+    }
+
+    /// [`Engine::record_run_operation`], then one pass of the run (where no controller runs
+    /// it: the embedded cluster); `None` when there is no such run.
+    ///
+    /// # Errors
+    /// As [`Engine::record_run_operation`] and [`Engine::reconcile_run`].
+    pub async fn operate_run(
+        &self,
+        namespace: &str,
+        name: &str,
+        operation: crate::Operation,
+    ) -> Result<Option<RunPass>> {
+        if !self.record_run_operation(namespace, name, operation).await? {
+            return Ok(None);
+        }
+        self.reconcile_run(namespace, name).await
+    }
+
     /// The workflow a run runs: its inline steps, or its `workflowRef`; `spec.mode` over either.
     async fn run_workflow(&self, run: &Value, namespace: &str, name: &str) -> Result<Workflow> {
         let spec = &run["spec"];

@@ -155,6 +155,57 @@ async fn vela_up_hands_the_application_to_a_leading_controller_and_waits() {
     status_until(&api, "gated", "gated running after the resume", running_at(1)).await;
     assert!(deployments.get_opt("gated-jobs").await.expect("read").is_some());
 
+    // a standalone WorkflowRun: `vela up` stores it for the controller and `-w` returns at the
+    // approval; `vela workflow resume -t workflow` resumes it through the controller
+    let run_file = dir.join("run.yaml");
+    std::fs::write(
+        &run_file,
+        "apiVersion: core.oam.dev/v1alpha1\nkind: WorkflowRun\nmetadata: {name: gated-run}\n\
+         spec:\n  workflowSpec:\n    steps:\n      - {name: approve, type: suspend}\n\
+         \x20     - {name: say, type: print-message-in-status, properties: {message: approved}}\n",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = vela(&[
+        "up",
+        "-f",
+        run_file.to_str().unwrap(),
+        "-n",
+        &ns,
+        "-w",
+        "--timeout",
+        "60s",
+    ]);
+    assert!(ok, "{stdout}\n{stderr}\n{}", controller.logs());
+    assert_eq!(
+        stdout,
+        format!("WorkflowRun {ns}/gated-run stored for vela-controller handover-ctl; phase suspending\n")
+    );
+    let (ok, stdout, stderr) = vela(&["workflow", "resume", "gated-run", "-t", "workflow", "-n", &ns]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "WorkflowRun {ns}/gated-run: operation recorded; vela-controller handover-ctl continues the run\n"
+        )
+    );
+    let ar = kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(
+        "core.oam.dev",
+        "v1alpha1",
+        "WorkflowRun",
+    ));
+    let runs: Api<kube::api::DynamicObject> = Api::namespaced_with(hub.client(), &ns, &ar);
+    let status = wait::until(TIMEOUT, "the resumed run succeeds", || async {
+        let r = runs.get("gated-run").await.map_err(|e| e.to_string())?;
+        if r.data["status"]["status"] == "succeeded" {
+            Ok(Some(r.data["status"].clone()))
+        } else {
+            Err(r.data["status"].to_string())
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
+    assert_eq!(status["steps"][1]["phase"], "succeeded", "{status}");
+
     for name in ["handed", "gated"] {
         api.delete(name, &DeleteParams::default()).await.expect("delete");
     }
