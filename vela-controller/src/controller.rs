@@ -233,7 +233,15 @@ impl Controller {
 /// assert!(!slot.get().renderer().registry().is_empty());
 /// ```
 #[derive(Clone)]
-pub struct EngineSlot(Arc<std::sync::RwLock<Engine>>);
+pub struct EngineSlot(Arc<std::sync::RwLock<Engines>>);
+
+/// The engines of an [`EngineSlot`].
+struct Engines {
+    /// The engine of the system definitions.
+    base: Engine,
+    /// The engines of the namespaces that store definitions of their own.
+    namespaces: std::collections::HashMap<String, Engine>,
+}
 
 impl std::fmt::Debug for EngineSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -245,21 +253,60 @@ impl EngineSlot {
     /// A slot holding `engine`.
     #[must_use]
     pub fn new(engine: Engine) -> Self {
-        Self(Arc::new(std::sync::RwLock::new(engine)))
+        Self(Arc::new(std::sync::RwLock::new(Engines {
+            base: engine,
+            namespaces: std::collections::HashMap::new(),
+        })))
     }
 
-    /// The current engine (a cheap clone: engines share their parts).
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Engines> {
+        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The current engine of the system definitions (a cheap clone: engines share their parts).
     #[must_use]
     pub fn get(&self) -> Engine {
-        self.0
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.read().base.clone()
     }
 
-    /// Replaces the engine for the reconciles that start from now on.
+    /// The engine for an Application (or WorkflowRun) in `namespace`: the one with the
+    /// definitions stored in that namespace over the system ones, when it stores any (as
+    /// KubeVela looks up a definition in the application's namespace first), else [`get`](Self::get)'s.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use vela_controller::controller::EngineSlot;
+    /// use vela_engine::Engine;
+    /// use vela_render::{Registry, Renderer};
+    ///
+    /// let hub = Arc::new(vela_multicluster::Memory::new());
+    /// let slot = EngineSlot::new(Engine::new(Renderer::new(Registry::new()), hub.clone()));
+    /// slot.replace_namespaces([("team-a".to_owned(), Engine::new(Renderer::new(Registry::builtin()), hub))].into());
+    /// assert!(!slot.get_for("team-a").renderer().registry().is_empty());
+    /// assert!(slot.get_for("team-b").renderer().registry().is_empty());
+    /// ```
+    #[must_use]
+    pub fn get_for(&self, namespace: &str) -> Engine {
+        let engines = self.read();
+        engines.namespaces.get(namespace).unwrap_or(&engines.base).clone()
+    }
+
+    /// Replaces the engine of the system definitions for the reconciles that start from now on
+    /// (the namespaces' engines stay).
     pub fn replace(&self, engine: Engine) {
-        *self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner) = engine;
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .base = engine;
+    }
+
+    /// Replaces the engines of the namespaces that store definitions of their own (a namespace
+    /// left out uses the system definitions' engine).
+    pub fn replace_namespaces(&self, engines: std::collections::HashMap<String, Engine>) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .namespaces = engines;
     }
 }
 

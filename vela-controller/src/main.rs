@@ -1,6 +1,7 @@
 //! `vela-controller`: reconciles KubeVela Applications in the cluster of a kubeconfig (or the
 //! pod's service account), with metrics and health endpoints and optional leader election.
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -223,13 +224,19 @@ async fn until_true(mut rx: watch::Receiver<bool>) {
 /// The built-in definitions, then the hub's stored ones, then `--definitions` (each stronger),
 /// and what the stored ones were (kind, name and resourceVersion of each object, to notice a
 /// change).
-async fn load_registry(args: &Args, hub: &vela_multicluster::Fleet) -> Result<(Registry, Vec<String>)> {
-    use vela_engine::definitions::{self, Skip};
-    let mut registry = Registry::builtin();
-    let ns = &args.system_definition_namespace;
-    let stored = definitions::stored(hub, ns)
-        .await
-        .with_context(|| format!("read the definitions stored in namespace {ns}"))?;
+/// The definitions the engines render with.
+struct Loaded {
+    /// The built-ins, the system namespace's stored definitions, then `--definitions`.
+    base: Registry,
+    /// For each namespace storing definitions of its own: the built-ins, the system
+    /// namespace's, that namespace's, then `--definitions`.
+    namespaces: BTreeMap<String, Registry>,
+    /// Every stored definition read, with its resourceVersion: equal lists mean nothing changed.
+    versions: Vec<String>,
+}
+
+fn log_skipped(ns: &str, stored: &vela_engine::definitions::Stored) {
+    use vela_engine::definitions::Skip;
     for (object, why) in &stored.skipped {
         match why {
             Skip::Invalid(_) => {
@@ -238,14 +245,65 @@ async fn load_registry(args: &Args, hub: &vela_multicluster::Fleet) -> Result<(R
             _ => tracing::debug!(%object, reason = %why, "stored definition not loaded"),
         }
     }
-    tracing::info!(namespace = %ns, count = stored.definitions.len(), "loaded stored definitions");
-    stored.add_to(&mut registry);
+}
+
+fn load_paths(args: &Args, registry: &mut Registry) -> Result<()> {
     for p in &args.definitions {
         registry
             .load_path(p)
             .with_context(|| format!("load definitions from {}", p.display()))?;
     }
-    Ok((registry, stored.versions))
+    Ok(())
+}
+
+async fn load_registry(args: &Args, hub: &vela_multicluster::Fleet) -> Result<Loaded> {
+    use vela_engine::definitions;
+    let mut system = Registry::builtin();
+    let ns = &args.system_definition_namespace;
+    let stored = definitions::stored(hub, ns)
+        .await
+        .with_context(|| format!("read the definitions stored in namespace {ns}"))?;
+    log_skipped(ns, &stored);
+    tracing::info!(namespace = %ns, count = stored.definitions.len(), "loaded stored definitions");
+    stored.add_to(&mut system);
+    let mut versions = stored.versions;
+    let mut base = system.clone();
+    load_paths(args, &mut base)?;
+    // the definitions of the applications' own namespaces (in the watched namespace only,
+    // when there is one); not fatal: the system definitions still serve every application
+    let mut namespaces = BTreeMap::new();
+    match definitions::stored_by_namespace(hub, args.namespace.as_deref(), ns).await {
+        Ok(by_namespace) => {
+            for (app_ns, stored) in by_namespace {
+                log_skipped(&app_ns, &stored);
+                versions.extend(stored.versions.iter().map(|v| format!("{app_ns}/{v}")));
+                if stored.definitions.is_empty() {
+                    continue;
+                }
+                tracing::info!(namespace = %app_ns, count = stored.definitions.len(),
+                    "loaded the definitions stored in an application namespace");
+                let mut registry = system.clone();
+                stored.add_to(&mut registry);
+                load_paths(args, &mut registry)?;
+                namespaces.insert(app_ns, registry);
+            }
+        }
+        Err(e) => tracing::warn!(error = %vela_controller::error::chain(&e),
+            "reading the definitions stored in the applications' namespaces (using the system ones)"),
+    }
+    Ok(Loaded {
+        base,
+        namespaces,
+        versions,
+    })
+}
+
+/// An engine per namespace that stores definitions of its own.
+fn namespace_engines(
+    namespaces: BTreeMap<String, Registry>,
+    build: &impl Fn(Registry) -> Engine,
+) -> HashMap<String, Engine> {
+    namespaces.into_iter().map(|(ns, r)| (ns, build(r))).collect()
 }
 
 /// Brings the DefinitionRevisions and schema ConfigMaps of the stored definitions up to date;
@@ -293,7 +351,8 @@ async fn run(args: Args) -> Result<ExitCode> {
         .with_cross_namespace(args.allow_cross_namespace_resource)
         .with_resource_types(&args.allow_resource_types)
         .context("--allow-resource-types")?;
-    let (registry, mut seen) = load_registry(&args, fleet.as_ref()).await?;
+    let loaded = load_registry(&args, fleet.as_ref()).await?;
+    let mut seen = loaded.versions;
     let render_stats = Arc::new(vela_engine::RenderStats::default());
     let build = {
         let (fleet, admission, limit) = (fleet.clone(), admission.clone(), args.application_revision_limit);
@@ -305,7 +364,7 @@ async fn run(args: Args) -> Result<ExitCode> {
                 .with_render_stats(stats.clone())
         }
     };
-    let engine = build(registry);
+    let engine = build(loaded.base);
 
     let (stop_tx, stop) = watch::channel(false);
     on_signal(stop_tx);
@@ -367,6 +426,9 @@ async fn run(args: Args) -> Result<ExitCode> {
         });
     }
     let mut controller = Controller::new(client, engine, settings).with_metrics(metrics.clone());
+    controller
+        .engine_slot()
+        .replace_namespaces(namespace_engines(loaded.namespaces, &build));
     if args.enable_impersonation {
         controller =
             controller.with_impersonation(vela_controller::impersonation::Impersonation::new(config, limit));
@@ -398,14 +460,16 @@ async fn run(args: Args) -> Result<ExitCode> {
                 }
                 tokio::time::sleep(period).await;
                 match load_registry(&args, fleet.as_ref()).await {
-                    Ok((loaded, now)) if now != seen => {
+                    Ok(loaded) if loaded.versions != seen => {
                         tracing::info!(
-                            definitions = loaded.len(),
+                            definitions = loaded.base.len(),
+                            namespaces = loaded.namespaces.len(),
                             "stored definitions changed: rendering with them from now on"
                         );
-                        registry = Some(loaded.clone());
-                        slot.replace(build(loaded));
-                        seen = now;
+                        registry = Some(loaded.base.clone());
+                        slot.replace(build(loaded.base));
+                        slot.replace_namespaces(namespace_engines(loaded.namespaces, &build));
+                        seen = loaded.versions;
                     }
                     Ok(_) => {}
                     Err(e) => {

@@ -371,7 +371,7 @@ impl Context {
         };
         // the engine of the definitions known now (they may be replaced between reconciles),
         // delivering as the Application's service account when it names one
-        let mut engine = self.engine.get();
+        let mut engine = self.engine.get_for(namespace);
         let account = meta
             .metadata
             .annotations

@@ -81,7 +81,7 @@ async fn reconcile(meta: Arc<Meta>, ctx: Arc<Context>) -> Result<Action> {
     if meta.metadata.deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }
-    let engine = ctx.engine.get();
+    let engine = ctx.engine.get_for(&namespace);
     match engine.reconcile_run(&namespace, &name).await {
         Ok(Some(pass)) => {
             ctx.failures().remove(&(namespace.clone(), name.clone()));

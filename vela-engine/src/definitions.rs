@@ -131,12 +131,77 @@ impl Stored {
 pub async fn stored(hub: &dyn Objects, namespace: &str) -> Result<Stored> {
     let mut out = Stored::default();
     for kind in KINDS {
-        let objects = match hub.list("", API_VERSION, kind, namespace, &BTreeMap::new()).await {
-            Ok(list) => list,
-            Err(ClusterError::Invalid { field, .. }) if field == "kind" => continue,
-            Err(e) => return Err(e.into()),
+        let Some(objects) = list(hub, kind, namespace).await? else {
+            continue;
         };
-        let mut objects: Vec<&Value> = objects.iter().collect();
+        out.add(kind, objects.iter().collect());
+    }
+    Ok(out)
+}
+
+/// Reads the definitions stored in every namespace of the hub (`scope`: in that one only),
+/// by namespace, with one list per kind; `except` (the system definition namespace, read
+/// apart) is left out.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use vela_engine::definitions;
+/// use vela_multicluster::Objects;
+///
+/// let hub = vela_multicluster::Memory::new();
+/// for ns in ["vela-system", "team-a"] {
+///     hub.apply("", serde_json::json!({
+///         "apiVersion": "core.oam.dev/v1beta1", "kind": "ComponentDefinition",
+///         "metadata": {"name": "note", "namespace": ns},
+///         "spec": {"schematic": {"cue": {"template":
+///             "output: {apiVersion: \"v1\", kind: \"ConfigMap\", data: text: parameter.text}\nparameter: text: string\n"}}},
+///     })).await.unwrap();
+/// }
+/// let by_namespace = definitions::stored_by_namespace(&hub, None, "vela-system").await.unwrap();
+/// assert_eq!(by_namespace.keys().collect::<Vec<_>>(), ["team-a"]);
+/// assert_eq!(by_namespace["team-a"].definitions[0].meta().name, "note");
+/// # });
+/// ```
+///
+/// # Errors
+/// As [`stored`].
+pub async fn stored_by_namespace(
+    hub: &dyn Objects,
+    scope: Option<&str>,
+    except: &str,
+) -> Result<BTreeMap<String, Stored>> {
+    let mut out: BTreeMap<String, Stored> = BTreeMap::new();
+    for kind in KINDS {
+        let Some(objects) = list(hub, kind, scope.unwrap_or("")).await? else {
+            continue;
+        };
+        let mut grouped: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+        for object in &objects {
+            let ns = object["metadata"]["namespace"].as_str().unwrap_or_default();
+            if !ns.is_empty() && ns != except {
+                grouped.entry(ns).or_default().push(object);
+            }
+        }
+        for (ns, objects) in grouped {
+            out.entry(ns.to_owned()).or_default().add(kind, objects);
+        }
+    }
+    Ok(out)
+}
+
+/// The stored objects of `kind` in `namespace` (`""`: every namespace); `None` when the hub
+/// does not serve the kind.
+async fn list(hub: &dyn Objects, kind: &str, namespace: &str) -> Result<Option<Vec<Value>>> {
+    match hub.list("", API_VERSION, kind, namespace, &BTreeMap::new()).await {
+        Ok(list) => Ok(Some(list)),
+        Err(ClusterError::Invalid { field, .. }) if field == "kind" => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl Stored {
+    /// Loads `objects` of `kind`, by name.
+    fn add(&mut self, kind: &str, mut objects: Vec<&Value>) {
         objects.sort_by(|a, b| {
             a["metadata"]["name"]
                 .as_str()
@@ -146,14 +211,13 @@ pub async fn stored(hub: &dyn Objects, namespace: &str) -> Result<Stored> {
             let name = object["metadata"]["name"].as_str().unwrap_or_default();
             let label = format!("{kind}/{name}");
             let version = object["metadata"]["resourceVersion"].as_str().unwrap_or_default();
-            out.versions.push(format!("{label}@{version}"));
+            self.versions.push(format!("{label}@{version}"));
             match load(kind, name, object) {
-                Ok(def) => out.definitions.push(def),
-                Err(why) => out.skipped.push((label, why)),
+                Ok(def) => self.definitions.push(def),
+                Err(why) => self.skipped.push((label, why)),
             }
         }
     }
-    Ok(out)
 }
 
 /// One stored object as a definition (its CUE compiled now, so that a broken one is skipped

@@ -162,3 +162,86 @@ async fn a_cue_definition_stored_in_the_hub_renders_applications() {
         "v1 is kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the test clusters (scripts/test-clusters.sh up 1)"]
+async fn a_definition_stored_in_the_application_s_namespace_comes_before_the_system_one() {
+    let clusters = Clusters::at_least(1).await.expect("the test clusters");
+    let hub = clusters.hub();
+    let system = hub.test_namespace("ctl-nsdefs-sys").await.expect("a namespace");
+    let system = system.name().to_owned();
+    let ns = hub.test_namespace("ctl-nsdefs").await.expect("a namespace");
+    let ns = ns.name().to_owned();
+    install(hub, &ns).await;
+    let note = |from: &str| -> DynamicObject {
+        serde_json::from_value(json!({
+            "apiVersion": "core.oam.dev/v1beta1", "kind": "ComponentDefinition",
+            "metadata": {"name": "note"},
+            "spec": {"status": {"healthPolicy": "isHealth: true"},
+                "schematic": {"cue": {"template": NOTE.replace("stored", from)}}},
+        }))
+        .unwrap()
+    };
+    component_definitions(hub, &system)
+        .create(&PostParams::default(), &note("system"))
+        .await
+        .expect("store the system definition");
+    let own = component_definitions(hub, &ns);
+    own.create(&PostParams::default(), &note("namespace"))
+        .await
+        .expect("store the namespace's definition");
+    let controller = Controller::start(
+        hub.kubeconfig(),
+        &ns,
+        &[
+            "--system-definition-namespace",
+            &system,
+            "--definitions-refresh-period",
+            "1s",
+        ],
+    );
+    controller.ready().await;
+    let api = apps(hub, &ns);
+    let cms: Api<ConfigMap> = Api::namespaced(hub.client(), &ns);
+    let from = |name: &'static str| {
+        let (api, cms) = (api.clone(), cms.clone());
+        async move {
+            let comp = json!({"name": name, "type": "note", "properties": {"text": "hi"}});
+            api.create(&PostParams::default(), &application(name, &[comp], json!({})))
+                .await
+                .expect("create the application");
+            status_until(&api, name, &format!("{name} running"), running_at(1)).await;
+            let cm = cms.get(name).await.expect("the note's ConfigMap");
+            cm.data.unwrap_or_default().get("from").cloned()
+        }
+    };
+    assert_eq!(
+        from("first").await.as_deref(),
+        Some("namespace"),
+        "{}",
+        controller.logs()
+    );
+    assert!(
+        controller
+            .logs()
+            .contains("loaded the definitions stored in an application namespace"),
+        "{}",
+        controller.logs()
+    );
+    // without the namespace's own, the system definition serves (after the next refresh)
+    own.delete("note", &Default::default()).await.expect("delete");
+    wait::until(TIMEOUT, "the controller notices the deletion", || async {
+        Ok(controller
+            .logs()
+            .contains("stored definitions changed")
+            .then_some(()))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", controller.logs()));
+    assert_eq!(
+        from("second").await.as_deref(),
+        Some("system"),
+        "{}",
+        controller.logs()
+    );
+}
