@@ -716,6 +716,30 @@ mod tests {
     }
 
     #[test]
+    fn a_member_an_imported_package_lacks_is_an_error_not_incomplete() {
+        let mut p = Program::compile(
+            "t.cue",
+            "import \"vela/op\"\nok: op.#Apply & {v: 1}\nmissing: op.#Deploy & {v: 1}\nopen: {...}\nlater: open.#X\n",
+        )
+        .unwrap();
+        p.add_package("vela/op", "op.cue", "#Apply: {v: int, ...}\n").unwrap();
+        let inst = p.eval().unwrap();
+        assert_eq!(inst.export("ok").unwrap(), json!({"v": 1}));
+        match inst.lookup("missing").unwrap().to_json() {
+            Err(Error::Eval { incomplete, msg, .. }) => {
+                assert!(!incomplete, "{msg}");
+                assert!(msg.contains("undefined field: #Deploy"), "{msg}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // an open struct may still get a definition: incomplete
+        assert!(matches!(
+            inst.lookup("later").unwrap().to_json(),
+            Err(Error::Eval { incomplete: true, .. })
+        ));
+    }
+
+    #[test]
     fn paths_decode_and_walk() {
         let p = Program::compile("t.cue", "a: {\"b-c\": [1, 2], _h: 1, #d: 2, o?: 3, x: 4}").unwrap();
         let inst = p.eval().unwrap();

@@ -66,6 +66,9 @@ pub struct Engine {
     trackers: Arc<tracker::Decoded>,
     /// The version of each cluster (`context.clusterVersion`), asked once per cluster.
     versions: Arc<std::sync::Mutex<std::collections::HashMap<String, serde_json::Value>>>,
+    /// CUE WorkflowStepDefinitions compiled once, by name, with the digest they were
+    /// compiled from.
+    cue_steps: Arc<workflow::CueSteps>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -96,6 +99,7 @@ impl Engine {
             clusters,
             http: None,
             default_http: Arc::default(),
+            cue_steps: Arc::default(),
             clock: None,
             workflow: vela_workflow::Config::default(),
             steps: Vec::new(),

@@ -13,6 +13,7 @@ use vela_model::application::Application;
 use vela_model::workflow::{Mode, Step, StepMode};
 use vela_multicluster::{Key, Objects};
 use vela_workflow::Workflow;
+use vela_workflow::cue_step::CueStep;
 use vela_workflow::step::Registry;
 
 use crate::dispatch::{ApplyComponent, ApplyRemaining, Delivery, Deploy};
@@ -78,10 +79,12 @@ pub(crate) async fn external(hub: &dyn Objects, namespace: &str, name: &str) -> 
 }
 
 /// Every step type an application's workflow may use: vela-workflow's built-ins, the
-/// engine's own (`deploy`, `apply-component`) bound to this delivery, and the ones added with
-/// [`Engine::with_step`].
+/// engine's own (`deploy`, `apply-component`) bound to this delivery, the ones added with
+/// [`Engine::with_step`], and the CUE WorkflowStepDefinitions of the renderer's registry
+/// whose names none of those take.
 pub(crate) fn registry(engine: &Engine, delivery: &Arc<Delivery>) -> Result<Registry> {
-    let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http(engine)?);
+    let http = http(engine)?;
+    let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http.clone());
     registry
         .register("deploy", Deploy(delivery.clone()))
         .register("apply-component", ApplyComponent(delivery.clone()))
@@ -89,17 +92,103 @@ pub(crate) fn registry(engine: &Engine, delivery: &Arc<Delivery>) -> Result<Regi
     for (name, step) in &engine.steps {
         registry.register_arc(name.clone(), step.clone());
     }
+    add_cue_steps(engine, &mut registry, http);
     Ok(registry)
 }
 
-/// The step types of a standalone WorkflowRun: vela-workflow's built-ins and the ones added
-/// with [`Engine::with_step`] (no Application: no `deploy` or `apply-component`).
+/// The step types of a standalone WorkflowRun: vela-workflow's built-ins, the ones added
+/// with [`Engine::with_step`] and the CUE WorkflowStepDefinitions (no Application: no
+/// `deploy` or `apply-component`).
 pub(crate) fn run_registry(engine: &Engine) -> Result<Registry> {
-    let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http(engine)?);
+    let http = http(engine)?;
+    let mut registry = vela_workflow::steps::builtins(engine.clusters().clone(), http.clone());
     for (name, step) in &engine.steps {
         registry.register_arc(name.clone(), step.clone());
     }
+    add_cue_steps(engine, &mut registry, http);
     Ok(registry)
+}
+
+/// The CUE WorkflowStepDefinitions an engine has compiled, by name: the definition's digest
+/// and the step type (compiled once; each registry gives it its own providers).
+#[derive(Default)]
+pub(crate) struct CueSteps(std::sync::Mutex<std::collections::HashMap<String, Compiled>>);
+
+/// A compiled CUE step type (or why it did not compile) and the digest it was compiled from.
+type Compiled = (String, std::result::Result<CueStep, String>);
+
+/// Registers, under its name, every CUE WorkflowStepDefinition of the engine's definitions
+/// that no step type of `registry` already has (the Rust step types come first: `deploy`,
+/// `suspend`, ... run as written in Rust). Each runs with Vela-rs's own provider packages
+/// (`vela_workflow::cue_step::Packages::standard`) and providers over the engine's clusters
+/// and HTTP client. One whose template does not compile fails its step with the reason.
+fn add_cue_steps(engine: &Engine, registry: &mut Registry, http: vela_workflow::http::Client) {
+    let defs: Vec<_> = engine
+        .renderer()
+        .registry()
+        .list()
+        .filter(|d| d.meta().kind == vela_render::Kind::WorkflowStep && d.template().is_some())
+        .filter(|d| !registry.contains(&d.meta().name))
+        .cloned()
+        .collect();
+    if defs.is_empty() {
+        return;
+    }
+    let providers = Arc::new(vela_workflow::cue_step::Providers::standard(
+        engine.clusters().clone(),
+        http,
+    ));
+    let mut compiled = engine
+        .cue_steps
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for def in defs {
+        let name = def.meta().name.clone();
+        let digest = def.digest();
+        let fresh = compiled.get(&name).is_some_and(|(d, _)| *d == digest);
+        if !fresh {
+            let step = CueStep::from_template(
+                &name,
+                def.template().unwrap_or_default(),
+                packages(),
+                providers.clone(),
+            )
+            .map_err(|e| {
+                let mut message = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    message.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                message
+            });
+            compiled.insert(name.clone(), (digest, step));
+        }
+        match &compiled[&name].1 {
+            Ok(step) => registry.register(name, step.with_providers(providers.clone())),
+            Err(message) => registry.register(name, Uncompiled(message.clone())),
+        };
+    }
+}
+
+/// Vela-rs's provider packages, generated once.
+fn packages() -> &'static vela_workflow::cue_step::Packages {
+    static PACKAGES: std::sync::OnceLock<vela_workflow::cue_step::Packages> = std::sync::OnceLock::new();
+    PACKAGES.get_or_init(vela_workflow::cue_step::Packages::standard)
+}
+
+/// A CUE step type whose template does not compile: its step fails with the reason.
+struct Uncompiled(String);
+
+#[async_trait::async_trait]
+impl vela_workflow::step::StepType for Uncompiled {
+    async fn run(
+        &self,
+        _ctx: &mut vela_workflow::step::Context<'_>,
+    ) -> vela_workflow::step::Result<serde_json::Value> {
+        Err(vela_workflow::step::Error::msg(self.0.clone()))
+    }
 }
 
 /// The HTTP client of the workflow's HTTP steps: the engine's, else its default one (built on
@@ -132,6 +221,14 @@ pub(crate) fn step_type_names(engine: &Engine) -> Result<Vec<String>> {
         .map(str::to_owned),
     );
     names.extend(engine.steps.iter().map(|(n, _)| n.clone()));
+    names.extend(
+        engine
+            .renderer()
+            .registry()
+            .list()
+            .filter(|d| d.meta().kind == vela_render::Kind::WorkflowStep && d.template().is_some())
+            .map(|d| d.meta().name.clone()),
+    );
     names.sort_unstable();
     names.dedup();
     Ok(names)

@@ -473,6 +473,10 @@ impl Definition for CueDefinition {
         &self.meta
     }
 
+    fn template(&self) -> Option<&str> {
+        Some(&self.template)
+    }
+
     fn schema(&self) -> &Value {
         &self.schema_cell().0
     }

@@ -468,6 +468,19 @@ pub trait Definition: Send + Sync {
         Ok(StatusResult::default())
     }
 
+    /// The CUE template program (its imports and the body of `template: {...}`), for a
+    /// definition written in CUE; `None` for a native one. A workflow engine runs a CUE
+    /// `WorkflowStepDefinition` from it.
+    ///
+    /// ```
+    /// use vela_render::{Kind, Registry};
+    /// let native = Registry::builtin();
+    /// assert!(native.get(Kind::Component, "webservice").unwrap().template().is_none());
+    /// ```
+    fn template(&self) -> Option<&str> {
+        None
+    }
+
     /// Compiles now what the definition otherwise compiles on first use (a CUE template and
     /// its status programs), so that its errors show before anything renders. Native
     /// definitions have nothing to compile.

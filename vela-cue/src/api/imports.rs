@@ -54,6 +54,7 @@ fn import_value(
             }));
         }
         let node = ctx.new_node(Default::default(), None, None);
+        ctx.package_roots.borrow_mut().insert(node);
         cache.insert(path.to_string(), Val::Struct(node));
         let mut conjs = crate::eval::Conjs::new();
         for (_, _, f) in files {

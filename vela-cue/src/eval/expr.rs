@@ -192,7 +192,9 @@ impl Ctx {
                 match self.field(id, name) {
                     // CUE: a closed struct that does not accept the label can never get it, so the
                     // error is permanent; an open one may still get the field (incomplete)
-                    None if !self.accepts(id, name) => Val::bottom(format!("undefined field: {name}"), pos),
+                    None if !self.accepts(id, name) || self.package_roots.borrow().contains(&id) => {
+                        Val::bottom(format!("undefined field: {name}"), pos)
+                    }
                     None => Val::incomplete(format!("undefined field: {name}"), pos),
                     Some((fv, Constraint::Optional)) if !fv.is_bottom() => {
                         Val::incomplete(format!("cannot reference optional field: {name}"), pos)

@@ -207,6 +207,9 @@ pub(crate) struct Ctx {
     order_scratch: RefCell<Scratch>,
     /// Struct-info buffers of finished expansions, for reuse.
     infos_pool: RefCell<Vec<Infos>>,
+    /// The roots of the imported CUE packages: nothing can add a member to one, so selecting
+    /// a member it lacks is an error, not an incomplete value.
+    pub package_roots: RefCell<crate::hash::FxHashSet<NodeId>>,
 }
 
 impl Ctx {
@@ -228,6 +231,7 @@ impl Ctx {
             conj_total: Cell::new(0),
             order_scratch: RefCell::new(Scratch::default()),
             infos_pool: RefCell::new(Vec::new()),
+            package_roots: RefCell::new(crate::hash::FxHashSet::default()),
         }
     }
 

@@ -5,6 +5,7 @@ mod apply_remaining;
 mod auto_update;
 mod chart;
 mod control_plane;
+mod cue_steps;
 mod custom_policy;
 mod embedded;
 mod gc_failure;

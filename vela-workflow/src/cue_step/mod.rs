@@ -8,6 +8,7 @@
 //! run. An action that stops the step (`#Suspend`, `#ConditionalWait` with `continue: false`,
 //! `#Fail`, `#Break`) ends the pass, as in KubeVela.
 
+pub mod packages;
 mod providers;
 
 use std::collections::{HashMap, HashSet};
@@ -141,6 +142,19 @@ impl Packages {
             .map(|(i, f, s)| (i.as_str(), f.as_str(), s.as_str()))
     }
 
+    /// Vela-rs's own provider packages (`vela/kube`, `vela/builtin`, `vela/http`, ... and the
+    /// legacy `vela/op`), generated from the actions the standard providers implement: see
+    /// [`packages`].
+    ///
+    /// ```
+    /// let packages = vela_workflow::cue_step::Packages::standard();
+    /// assert!(packages.files().any(|(import, _, src)| import == "vela/op" && src.contains("#Apply:")));
+    /// ```
+    #[must_use]
+    pub fn standard() -> Self {
+        packages::standard()
+    }
+
     /// KubeVela's workflow provider packages from a checkout of `kubevela/workflow`'s
     /// `pkg/providers` directory: `vela/<name>` from `<name>/*.cue` (`builtin` from
     /// `builtin/`), and `vela/op` from every file under `legacy/`.
@@ -253,6 +267,18 @@ impl CueStep {
     }
 }
 
+impl CueStep {
+    /// The same step type calling `providers` (the compiled template is shared, not copied):
+    /// one compiled definition serves engines over different clusters.
+    #[must_use]
+    pub fn with_providers(&self, providers: Arc<Providers>) -> Self {
+        Self {
+            program: self.program.clone(),
+            providers,
+        }
+    }
+}
+
 fn strip_defs(v: Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
@@ -330,6 +356,12 @@ impl StepType for CueStep {
                     if legacy {
                         if let Value::Object(m) = r {
                             for (k, v) in m {
+                                // KubeVela's legacy `op.#List` fills `list`
+                                let k = if action == "list" && k == "values" {
+                                    "list".to_owned()
+                                } else {
+                                    k
+                                };
                                 fills.push((format!("{path}.{k}"), v));
                             }
                         }

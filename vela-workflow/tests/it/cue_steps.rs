@@ -28,7 +28,16 @@ fn definition(name: &str) -> String {
 
 #[test]
 fn every_workflow_step_definition_in_the_corpus_loads() {
-    let packages = packages();
+    every_definition_loads(&packages());
+}
+
+/// The same with Vela-rs's own provider packages instead of KubeVela's.
+#[test]
+fn every_workflow_step_definition_in_the_corpus_loads_with_our_own_packages() {
+    every_definition_loads(&Packages::standard());
+}
+
+fn every_definition_loads(packages: &Packages) {
     let providers = Arc::new(Providers::new());
     let dir = corpus().join("definitions/workflowstep");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
@@ -40,7 +49,7 @@ fn every_workflow_step_definition_in_the_corpus_loads() {
     for path in &names {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let src = std::fs::read_to_string(path).unwrap();
-        if let Err(e) = CueStep::from_definition(&name, &src, &packages, providers.clone()) {
+        if let Err(e) = CueStep::from_definition(&name, &src, packages, providers.clone()) {
             failures.push(format!(
                 "{name}: {e}: {:?}",
                 std::error::Error::source(&e).map(ToString::to_string)
@@ -148,7 +157,10 @@ fn every_workflow_step_definition_in_the_corpus_loads() {
 }
 
 fn registry(objects: Arc<cluster::Memory>, http: http::Client) -> Registry {
-    let packages = packages();
+    registry_with(&packages(), objects, http)
+}
+
+fn registry_with(packages: &Packages, objects: Arc<cluster::Memory>, http: http::Client) -> Registry {
     let providers = Arc::new(Providers::standard(objects, http));
     let mut r = Registry::new();
     for name in [
@@ -162,7 +174,13 @@ fn registry(objects: Arc<cluster::Memory>, http: http::Client) -> Registry {
         "webhook",
         "notification",
     ] {
-        let step = CueStep::from_definition(name, &definition(name), &packages, providers.clone()).unwrap();
+        let step = CueStep::from_definition(name, &definition(name), packages, providers.clone())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{name}: {e}: {:?}",
+                    std::error::Error::source(&e).map(ToString::to_string)
+                )
+            });
         r.register(name, step);
     }
     r
@@ -245,10 +263,21 @@ async fn run(engine: &Engine, wf: &Workflow, state: &mut RunState) -> RunPhase {
 
 #[tokio::test]
 async fn kubevela_definitions_run_end_to_end() {
+    definitions_run_end_to_end(&packages()).await;
+}
+
+/// KubeVela's definitions, unchanged, over Vela-rs's own provider packages.
+#[tokio::test]
+async fn kubevela_definitions_run_end_to_end_with_our_own_packages() {
+    definitions_run_end_to_end(&Packages::standard()).await;
+}
+
+async fn definitions_run_end_to_end(packages: &Packages) {
     let (base, seen) = http_server().await;
     let objects = Arc::new(cluster::Memory::new());
     let client = http::Client::new(http::Config::default().allowing(["127.0.0.1"])).unwrap();
-    let engine = Engine::new(registry(objects.clone(), client)).with_clock(TokioClock::default());
+    let engine =
+        Engine::new(registry_with(packages, objects.clone(), client)).with_clock(TokioClock::default());
     let wf = Workflow::new(vec![
         Step::new("apply", "apply-object")
             .with_properties(json!({"value": {"apiVersion": "v1", "kind": "ConfigMap",
@@ -313,10 +342,19 @@ async fn kubevela_definitions_run_end_to_end() {
 
 #[tokio::test]
 async fn cue_suspend_and_request_failure_follow_kubevela() {
+    suspend_and_request_failure(&packages()).await;
+}
+
+#[tokio::test]
+async fn cue_suspend_and_request_failure_follow_kubevela_with_our_own_packages() {
+    suspend_and_request_failure(&Packages::standard()).await;
+}
+
+async fn suspend_and_request_failure(packages: &Packages) {
     let (base, _) = http_server().await;
     let objects = Arc::new(cluster::Memory::new());
     let client = http::Client::new(http::Config::default().allowing(["127.0.0.1"])).unwrap();
-    let engine = Engine::new(registry(objects, client)).with_clock(TokioClock::default());
+    let engine = Engine::new(registry_with(packages, objects, client)).with_clock(TokioClock::default());
     let wf = Workflow::new(vec![
         Step::new("gate", "suspend").with_properties(json!({"message": "approve me"})),
         Step::new("missing", "request").with_properties(json!({"url": format!("{base}/missing")})),
@@ -544,4 +582,109 @@ cleanup: kube.#Delete & {$params: {
     assert_eq!(state.var("data"), Some(&json!({"k": "1", "j": "2"})));
     let left: Vec<String> = objects.all().into_iter().map(|(k, _)| k.name).collect();
     assert_eq!(left, ["a"], "b and c were applied, then deleted by the filter");
+}
+
+/// The WorkflowStepDefinitions of the kubevela/catalog addons (`$VELA_CATALOG_DIR`, else
+/// `../shared/conformance/kubevela-catalog`) with Vela-rs's own packages: which build their
+/// action graph with the standard providers, and why the others do not.
+#[test]
+fn catalog_workflow_step_definitions_with_our_own_packages() {
+    let catalog = std::env::var_os("VELA_CATALOG_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| corpus().join("../kubevela-catalog"))
+        .join("addons");
+    let mut files = Vec::new();
+    for addon in std::fs::read_dir(&catalog).expect("the catalog corpus") {
+        let dir = addon.unwrap().path().join("definitions");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            let path = e.unwrap().path();
+            let src = std::fs::read_to_string(&path).unwrap_or_default();
+            let step = src.lines().any(|l| {
+                l.trim()
+                    .strip_prefix("type:")
+                    .is_some_and(|t| t.trim() == "\"workflow-step\"")
+            });
+            if path.extension().is_some_and(|x| x == "cue") && step {
+                files.push((path, src));
+            }
+        }
+    }
+    files.sort();
+    let packages = Packages::standard();
+    let standard = Providers::standard(
+        Arc::new(cluster::Memory::new()),
+        http::Client::new(http::Config::default()).unwrap(),
+    );
+    let mut outcome = std::collections::BTreeMap::new();
+    for (path, src) in &files {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let result = (|| -> Result<(), String> {
+            let def = vela_cue::definition::split(src).map_err(|e| e.to_string())?;
+            let mut program =
+                vela_cue::Program::compile(&name, &def.template()).map_err(|e| e.to_string())?;
+            for (import, file, src) in packages.files() {
+                program
+                    .add_package(import, file, src)
+                    .map_err(|e| e.to_string())?;
+            }
+            let inst = program
+                .eval_with(&[
+                    ("parameter", &json!({})),
+                    ("context", &json!({"name": "app", "namespace": "ns"})),
+                ])
+                .map_err(|e| e.to_string())?;
+            if let Some(e) = inst.errors(1).pop() {
+                return Err(e.to_string());
+            }
+            for t in inst.tasks("").map_err(|e| e.to_string())? {
+                let provider = t.provider.unwrap_or_default();
+                if !standard.contains(&provider, &t.action) {
+                    return Err(format!("{}: no provider {provider:?} for {:?}", t.path, t.action));
+                }
+            }
+            Ok(())
+        })();
+        outcome.insert(name, result.err().unwrap_or_else(|| "ok".into()));
+    }
+    assert_eq!(
+        files.len(),
+        10,
+        "workflow-step definitions in the catalog: {outcome:#?}"
+    );
+    let ok: Vec<&str> = outcome
+        .iter()
+        .filter(|(_, o)| *o == "ok")
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(
+        ok,
+        [
+            "addon-operation",
+            "apply-app",
+            "aqua-trivy",
+            "chat-gpt",
+            "install-kubernetes-api-datasource"
+        ],
+        "{outcome:#?}"
+    );
+    // what the others lack: KubeVela's application providers (`op.#Deploy`, `vela/ql`), and
+    // three that CUE v0.14 itself refuses (so KubeVela v1.11 too)
+    for (name, why) in [
+        ("canary-deploy", "undefined field: #Deploy"),
+        ("install-datasource-from-addon", "package \"vela/ql\" not found"),
+        (
+            "import-grafana-dashboard",
+            "Addition of lists is superseded by list.Concat",
+        ),
+        (
+            "install-datasource-from-config",
+            "imported and not used: \"strconv\"",
+        ),
+        ("read-app", "imported and not used: \"encoding/yaml\""),
+    ] {
+        assert!(outcome[name].contains(why), "{name}: {}", outcome[name]);
+    }
 }

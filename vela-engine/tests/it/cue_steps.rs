@@ -1,0 +1,224 @@
+//! CUE WorkflowStepDefinitions run by the engine, with Vela-rs's own provider packages: a
+//! step in the `vela/kube` + `vela/builtin` style, one in the legacy `vela/op` style, one that
+//! waits on a condition, one whose template does not compile, and a WorkflowRun's step.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use vela_engine::Engine;
+use vela_model::application::Phase;
+use vela_multicluster::{Embedded, Objects};
+use vela_render::Renderer;
+use vela_render::cue::CueDefinition;
+use vela_workflow::RunPhase;
+
+use crate::support::{cm, registry, settle};
+
+/// Writes a ConfigMap with the parameter's greeting, reads it back, and outputs what it read.
+const GREET: &str = r#"
+import (
+	"vela/kube"
+	"vela/builtin"
+)
+
+"greet": {type: "workflow-step", description: "Writes and reads back a greeting", attributes: {}}
+template: {
+	write: kube.#Apply & {
+		$params: value: {
+			apiVersion: "v1"
+			kind:       "ConfigMap"
+			metadata: name: context.name + "-greeting"
+			data: greeting: parameter.greeting
+		}
+	}
+	read: kube.#Read & {
+		$params: value: {
+			apiVersion: "v1"
+			kind:       "ConfigMap"
+			metadata: {name: write.$returns.value.metadata.name, namespace: context.namespace}
+		}
+	}
+	note: builtin.#Message & {
+		$params: message: "read back " + read.$returns.value.data.greeting
+	}
+	parameter: greeting: string
+}
+"#;
+
+/// The same in KubeVela's legacy `vela/op` style, waiting until a second ConfigMap exists.
+const LEGACY: &str = r#"
+import "vela/op"
+
+"legacy-greet": {type: "workflow-step", description: "vela/op style", attributes: {}}
+template: {
+	apply: op.#Apply & {
+		value: {
+			apiVersion: "v1"
+			kind:       "ConfigMap"
+			metadata: name: "legacy-" + parameter.who
+			data: who: parameter.who
+		}
+	}
+	gate: op.#List & {
+		resource: {apiVersion: "v1", kind: "ConfigMap"}
+		filter: {namespace: context.namespace, matchingLabels: {gate: "open"}}
+	}
+	wait: op.#ConditionalWait & {
+		continue: len(gate.list.items) > 0
+		message:  "waiting for a ConfigMap labelled gate=open"
+	}
+	parameter: who: string
+}
+"#;
+
+/// A step whose template names what Vela-rs's packages do not have.
+const BROKEN: &str = r#"
+import "vela/op"
+
+"deploy-everything": {type: "workflow-step", description: "uses op.#Deploy", attributes: {}}
+template: {
+	deploy: op.#Deploy & {policies: []}
+	parameter: {}
+}
+"#;
+
+fn engine() -> (Engine, Arc<Embedded>) {
+    let mut registry = registry();
+    for (origin, src) in [
+        ("greet.cue", GREET),
+        ("legacy.cue", LEGACY),
+        ("broken.cue", BROKEN),
+    ] {
+        let def = CueDefinition::from_cue(origin, src).unwrap_or_else(|e| panic!("{origin}: {e}"));
+        registry.insert(Arc::new(def));
+    }
+    let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
+    (Engine::new(Renderer::new(registry), cluster.clone()), cluster)
+}
+
+fn with_steps(name: &str, steps: &str) -> String {
+    format!(
+        "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {{name: {name}, namespace: default}}
+spec:
+  components:
+    - {{name: cfg, type: plain-config}}
+  workflow:
+    steps: {steps}
+"
+    )
+}
+
+#[tokio::test]
+async fn a_cue_step_applies_reads_and_reports_through_the_standard_providers() {
+    let (engine, cluster) = engine();
+    let text = with_steps(
+        "hello",
+        "[{name: greet, type: greet, properties: {greeting: hi}, outputs: [{name: said, valueFrom: note.$params.message}]},\
+          {name: cfg, type: apply-component, properties: {component: cfg}}]",
+    );
+    let delivered = settle(&engine, &cluster, &text).await;
+    assert_eq!(
+        delivered.status.phase,
+        Some(Phase::Running),
+        "{:#?}",
+        delivered.status
+    );
+    let greeting = cluster
+        .get(&cm("", "default", "hello-greeting"))
+        .await
+        .unwrap()
+        .expect("the step's ConfigMap");
+    assert_eq!(greeting["data"], json!({"greeting": "hi"}));
+    let steps = &delivered.status.workflow.as_ref().unwrap().steps;
+    assert_eq!(steps[0].name, "greet");
+    assert_eq!(steps[0].message, "read back hi");
+    assert!(
+        cluster.get(&cm("", "default", "cfg")).await.unwrap().is_some(),
+        "the next step ran"
+    );
+}
+
+#[tokio::test]
+async fn a_legacy_op_step_waits_until_its_condition_holds() {
+    let (engine, cluster) = engine();
+    let text = with_steps(
+        "gated",
+        "[{name: greet, type: legacy-greet, properties: {who: ann}}]",
+    );
+    let waiting = engine.up(&crate::support::app(&text)).await.unwrap();
+    assert_eq!(waiting.workflow, RunPhase::Executing, "{:#?}", waiting.status);
+    let step = &waiting.status.workflow.as_ref().unwrap().steps[0];
+    assert_eq!(step.message, "waiting for a ConfigMap labelled gate=open");
+    assert_eq!(
+        cluster
+            .get(&cm("", "default", "legacy-ann"))
+            .await
+            .unwrap()
+            .expect("applied")["data"],
+        json!({"who": "ann"})
+    );
+    cluster
+        .apply(
+            "",
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "opener", "namespace": "default", "labels": {"gate": "open"}}}),
+        )
+        .await
+        .unwrap();
+    let open = engine.reconcile("default", "gated").await.unwrap().unwrap();
+    assert_eq!(open.workflow, RunPhase::Succeeded, "{:#?}", open.status);
+}
+
+#[tokio::test]
+async fn a_step_whose_template_does_not_compile_fails_with_the_reason() {
+    let (engine, _cluster) = engine();
+    let text = with_steps("broken", "[{name: all, type: deploy-everything}]");
+    let mut delivered = engine.up(&crate::support::app(&text)).await.unwrap();
+    // an evaluation error is retried (reason Execute), then fails the workflow
+    for _ in 0..12 {
+        if delivered.status.phase == Some(Phase::WorkflowFailed) {
+            break;
+        }
+        delivered = engine.reconcile("default", "broken").await.unwrap().unwrap();
+    }
+    assert_eq!(
+        delivered.status.phase,
+        Some(Phase::WorkflowFailed),
+        "{:#?}",
+        delivered.status
+    );
+    let step = &delivered.status.workflow.as_ref().unwrap().steps[0];
+    assert_eq!(
+        (step.message.as_str(), step.reason.as_str()),
+        (
+            "evaluate deploy: deploy-everything.cue:3:12: deploy: undefined field: #Deploy",
+            "FailedAfterRetries"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_workflow_run_runs_a_cue_step() {
+    let (engine, cluster) = engine();
+    cluster
+        .apply(
+            "",
+            json!({"apiVersion": "core.oam.dev/v1alpha1", "kind": "WorkflowRun",
+                "metadata": {"name": "run", "namespace": "default"},
+                "spec": {"workflowSpec": {"steps": [
+                    {"name": "greet", "type": "greet", "properties": {"greeting": "yo"}}]}}}),
+        )
+        .await
+        .unwrap();
+    let pass = engine.reconcile_run("default", "run").await.unwrap().unwrap();
+    assert_eq!(pass.phase, RunPhase::Succeeded);
+    let greeting = cluster
+        .get(&cm("", "default", "run-greeting"))
+        .await
+        .unwrap()
+        .expect("applied");
+    assert_eq!(greeting["data"]["greeting"], "yo");
+}
