@@ -768,7 +768,7 @@ fn parallelism(v: &Value) -> step::Result<usize> {
 
 /// Turns a deployment into the step's result: failures fail the step (it is retried), pending
 /// components make it wait.
-fn conclude(ctx: &mut step::Context<'_>, deployment: &Deployment) -> step::Result<Value> {
+pub(crate) fn conclude(ctx: &mut step::Context<'_>, deployment: &Deployment) -> step::Result<Value> {
     if !deployment.failures.is_empty() {
         return Err(step::Error::msg(deployment.failures.join("; ")));
     }
@@ -785,21 +785,51 @@ fn conclude(ctx: &mut step::Context<'_>, deployment: &Deployment) -> step::Resul
 impl StepType for Deploy {
     async fn run(&self, ctx: &mut step::Context<'_>) -> step::Result<Value> {
         let props = ctx.parameter().clone();
-        let names = string_list(&props, "policies")?;
-        let parallelism = parallelism(&props)?;
-        let delivery = &self.0;
-        let hub = delivery.engine.clusters().as_ref();
-        let policies = placement::resolve(hub, &delivery.app, &delivery.namespace, &names)
+        let deployment = self.0.deploy_with(&props, true).await?;
+        conclude(ctx, &deployment)
+    }
+}
+
+impl Delivery {
+    /// What a `deploy` step does with its properties (`policies`, `parallelism`, and
+    /// `inlinePolicies`: policies written in the step, resolved as if the application had
+    /// them); `apply: false` only evaluates health (see [`Delivery::deploy`]).
+    pub(crate) async fn deploy_with(&self, props: &Value, apply: bool) -> step::Result<Deployment> {
+        let mut names = string_list(props, "policies")?;
+        let parallelism = parallelism(props)?;
+        let inline: Vec<vela_model::application::Policy> = match props.get("inlinePolicies") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| step::Error::msg(format!("properties.inlinePolicies: {e}")))?,
+        };
+        let with_inline;
+        let app = if inline.is_empty() {
+            &self.app
+        } else {
+            let mut app = self.app.clone();
+            for (i, p) in inline.into_iter().enumerate() {
+                let mut p = p;
+                if p.name.is_empty() {
+                    p.name = format!("inline-{i}");
+                }
+                names.push(p.name.clone());
+                app.spec.policies.retain(|q| q.name != p.name);
+                app.spec.policies.push(p);
+            }
+            with_inline = app;
+            &with_inline
+        };
+        let hub = self.engine.clusters().as_ref();
+        let policies = placement::resolve(hub, app, &self.namespace, &names)
             .await
             .map_err(|e| step::Error::msg(crate::error::chain(&e)))?;
         let placements = placement::placements(hub, &policies)
             .await
             .map_err(|e| step::Error::msg(crate::error::chain(&e)))?;
-        let comps = placement::components(&delivery.app, &policies)
+        let comps = placement::components(app, &policies)
             .and_then(|c| placement::replicate(c, &policies))
             .map_err(|e| step::Error::msg(crate::error::chain(&e)))?;
-        let deployment = delivery.deploy(&placements, &comps, parallelism, true).await;
-        conclude(ctx, &deployment)
+        Ok(self.deploy(&placements, &comps, parallelism, apply).await)
     }
 }
 
@@ -865,13 +895,12 @@ impl Delivery {
             let props = s.properties.clone().unwrap_or(Value::Null);
             match s.type_.as_str() {
                 "deploy" => {
-                    let names = string_list(&props, "policies").unwrap_or_default();
-                    let hub = self.engine.clusters().as_ref();
-                    let policies = placement::resolve(hub, &self.app, &self.namespace, &names).await?;
-                    let placements = placement::placements(hub, &policies).await?;
-                    let comps =
-                        placement::replicate(placement::components(&self.app, &policies)?, &policies)?;
-                    self.deploy(&placements, &comps, DEFAULT_PARALLELISM, false).await;
+                    self.deploy_with(&props, false)
+                        .await
+                        .map_err(|e| crate::Error::Placement {
+                            path: format!("spec.workflow.steps[{}]", s.name),
+                            message: e.to_string(),
+                        })?;
                 }
                 "apply-component" => {
                     let Some(comp) = props["component"]

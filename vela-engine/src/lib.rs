@@ -8,6 +8,7 @@ use vela_render::Renderer;
 use vela_workflow::step::StepType;
 
 pub mod admission;
+mod app_provider;
 mod apply;
 mod collect;
 pub mod controller_install;

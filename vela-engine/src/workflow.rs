@@ -92,7 +92,7 @@ pub(crate) fn registry(engine: &Engine, delivery: &Arc<Delivery>) -> Result<Regi
     for (name, step) in &engine.steps {
         registry.register_arc(name.clone(), step.clone());
     }
-    add_cue_steps(engine, &mut registry, http);
+    add_cue_steps(engine, &mut registry, http, Some(delivery));
     Ok(registry)
 }
 
@@ -105,7 +105,7 @@ pub(crate) fn run_registry(engine: &Engine) -> Result<Registry> {
     for (name, step) in &engine.steps {
         registry.register_arc(name.clone(), step.clone());
     }
-    add_cue_steps(engine, &mut registry, http);
+    add_cue_steps(engine, &mut registry, http, None);
     Ok(registry)
 }
 
@@ -121,8 +121,15 @@ type Compiled = (String, std::result::Result<CueStep, String>);
 /// that no step type of `registry` already has (the Rust step types come first: `deploy`,
 /// `suspend`, ... run as written in Rust). Each runs with Vela-rs's own provider packages
 /// (`vela_workflow::cue_step::Packages::standard`) and providers over the engine's clusters
-/// and HTTP client. One whose template does not compile fails its step with the reason.
-fn add_cue_steps(engine: &Engine, registry: &mut Registry, http: vela_workflow::http::Client) {
+/// and HTTP client, and, for an application's workflow, the application providers
+/// (`multicluster`, `oam`: [`crate::app_provider`]) over its `delivery`. One whose template
+/// does not compile fails its step with the reason.
+fn add_cue_steps(
+    engine: &Engine,
+    registry: &mut Registry,
+    http: vela_workflow::http::Client,
+    delivery: Option<&Arc<Delivery>>,
+) {
     let defs: Vec<_> = engine
         .renderer()
         .registry()
@@ -134,10 +141,13 @@ fn add_cue_steps(engine: &Engine, registry: &mut Registry, http: vela_workflow::
     if defs.is_empty() {
         return;
     }
-    let providers = Arc::new(vela_workflow::cue_step::Providers::standard(
-        engine.clusters().clone(),
-        http,
-    ));
+    let mut providers = vela_workflow::cue_step::Providers::standard(engine.clusters().clone(), http);
+    if let Some(delivery) = delivery {
+        providers
+            .register("multicluster", crate::app_provider::AppProvider(delivery.clone()))
+            .register("oam", crate::app_provider::AppProvider(delivery.clone()));
+    }
+    let providers = Arc::new(providers);
     let mut compiled = engine
         .cue_steps
         .0

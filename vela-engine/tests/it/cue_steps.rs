@@ -75,10 +75,47 @@ template: {
 const BROKEN: &str = r#"
 import "vela/op"
 
-"deploy-everything": {type: "workflow-step", description: "uses op.#Deploy", attributes: {}}
+"deploy-everything": {type: "workflow-step", description: "uses op.#ApplyApplication", attributes: {}}
 template: {
-	deploy: op.#Deploy & {policies: []}
+	deploy: op.#ApplyApplication & {}
 	parameter: {}
+}
+"#;
+
+/// KubeVela's application providers from a step: every component loaded and applied, the
+/// clusters listed.
+const APPLY_ALL: &str = r#"
+import (
+	"strings"
+	"vela/op"
+)
+
+"apply-all": {type: "workflow-step", description: "op.#Load and op.#ApplyComponent", attributes: {}}
+template: {
+	load: op.#Load
+	apply: op.#Steps & {
+		for name, c in load.value {
+			"\(name)": op.#ApplyComponent & {value: c}
+		}
+	}
+	clusters: op.#ListClusters
+	note: op.#Message & {message: "clusters: " + strings.Join(clusters.outputs.clusters, ",")}
+	parameter: {}
+}
+"#;
+
+/// `op.#Deploy` with a policy written in the step.
+const DEPLOY_INLINE: &str = r#"
+import "vela/op"
+
+"deploy-staging": {type: "workflow-step", description: "op.#Deploy with inlinePolicies", attributes: {}}
+template: {
+	deploy: op.#Deploy & {
+		policies: []
+		parallelism: 2
+		inlinePolicies: [{type: "topology", name: "staging", properties: {clusters: ["local"], namespace: parameter.namespace}}]
+	}
+	parameter: namespace: string
 }
 "#;
 
@@ -88,6 +125,8 @@ fn engine() -> (Engine, Arc<Embedded>) {
         ("greet.cue", GREET),
         ("legacy.cue", LEGACY),
         ("broken.cue", BROKEN),
+        ("apply-all.cue", APPLY_ALL),
+        ("deploy-staging.cue", DEPLOY_INLINE),
     ] {
         let def = CueDefinition::from_cue(origin, src).unwrap_or_else(|e| panic!("{origin}: {e}"));
         registry.insert(Arc::new(def));
@@ -194,7 +233,7 @@ async fn a_step_whose_template_does_not_compile_fails_with_the_reason() {
     assert_eq!(
         (step.message.as_str(), step.reason.as_str()),
         (
-            "evaluate deploy: deploy-everything.cue:3:12: deploy: undefined field: #Deploy",
+            "evaluate deploy: deploy-everything.cue:3:12: deploy: undefined field: #ApplyApplication",
             "FailedAfterRetries"
         )
     );
@@ -221,4 +260,97 @@ async fn a_workflow_run_runs_a_cue_step() {
         .unwrap()
         .expect("applied");
     assert_eq!(greeting["data"]["greeting"], "yo");
+}
+
+#[tokio::test]
+async fn a_step_loads_and_applies_every_component_and_lists_the_clusters() {
+    let (engine, cluster) = engine();
+    let text = "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: both, namespace: default}
+spec:
+  components:
+    - {name: first, type: plain-config}
+    - {name: second, type: plain-config}
+  workflow:
+    steps: [{name: all, type: apply-all}]
+";
+    let delivered = settle(&engine, &cluster, text).await;
+    assert_eq!(
+        delivered.status.phase,
+        Some(Phase::Running),
+        "{:#?}",
+        delivered.status
+    );
+    for name in ["first", "second"] {
+        let cm = cluster.get(&cm("", "default", name)).await.unwrap();
+        assert_eq!(cm.expect(name)["data"], json!({"cluster": "local"}));
+    }
+    let step = &delivered.status.workflow.as_ref().unwrap().steps[0];
+    assert_eq!(step.message, "clusters: local");
+    // what the step applied is the application's: tracked, and collected with it
+    engine.delete("default", "both", false).await.unwrap();
+    assert!(cluster.get(&cm("", "default", "first")).await.unwrap().is_none());
+    assert!(cluster.get(&cm("", "default", "second")).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn op_deploy_places_the_components_by_an_inline_policy() {
+    let (engine, cluster) = engine();
+    let text = with_steps(
+        "staged",
+        "[{name: stage, type: deploy-staging, properties: {namespace: staging}}]",
+    );
+    let delivered = settle(&engine, &cluster, &text).await;
+    assert_eq!(
+        delivered.status.phase,
+        Some(Phase::Running),
+        "{:#?}",
+        delivered.status
+    );
+    assert!(
+        cluster.get(&cm("", "staging", "cfg")).await.unwrap().is_some(),
+        "delivered to staging"
+    );
+    assert!(cluster.get(&cm("", "default", "cfg")).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_workflow_run_has_no_application_providers() {
+    let (engine, cluster) = engine();
+    cluster
+        .apply(
+            "",
+            json!({"apiVersion": "core.oam.dev/v1alpha1", "kind": "WorkflowRun",
+                "metadata": {"name": "lonely", "namespace": "default"},
+                "spec": {"workflowSpec": {"steps": [{"name": "all", "type": "apply-all"}]}}}),
+        )
+        .await
+        .unwrap();
+    let key = vela_multicluster::Key {
+        cluster: String::new(),
+        api_version: "core.oam.dev/v1alpha1".into(),
+        kind: "WorkflowRun".into(),
+        namespace: "default".into(),
+        name: "lonely".into(),
+    };
+    let mut phase = RunPhase::Executing;
+    for _ in 0..12 {
+        phase = engine
+            .reconcile_run("default", "lonely")
+            .await
+            .unwrap()
+            .unwrap()
+            .phase;
+        if phase.is_terminal() {
+            break;
+        }
+    }
+    assert_eq!(phase, RunPhase::Failed);
+    let run = cluster.get(&key).await.unwrap().unwrap();
+    assert_eq!(
+        run["status"]["steps"][0]["message"],
+        "load: no provider \"op\" for action \"load\""
+    );
 }

@@ -109,6 +109,10 @@ impl Providers {
             "timestamp" | "date" => "time",
             "create-config" | "read-config" | "list-config" | "delete-config" => "config",
             "promCheck" => "metrics",
+            // KubeVela's application providers (an engine that delivers applications
+            // registers them)
+            "deploy" | "list-clusters" => "multicluster",
+            "load" | "load-policies" | "component-apply" => "oam",
             _ => "builtin",
         };
         self.by_name.get(target)

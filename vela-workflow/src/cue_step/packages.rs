@@ -1,16 +1,18 @@
 //! Vela-rs's own provider packages, so that a `WorkflowStepDefinition` runs without a
 //! checkout of KubeVela: `vela/builtin`, `vela/kube`, `vela/http`, `vela/util`, `vela/time`,
-//! `vela/email`, `vela/config`, `vela/metrics` (each action a struct with `#do`, `#provider`,
+//! `vela/email`, `vela/config`, `vela/metrics`, and KubeVela's application providers
+//! `vela/multicluster` and `vela/oam` (each action a struct with `#do`, `#provider`,
 //! `$params` and `$returns`), and the legacy flat `vela/op` (the same actions with their
 //! parameters and results as plain fields, `#provider: "op"`).
 //!
 //! Both forms are generated from one table of the actions the standard providers implement
 //! ([`ACTIONS`]): the action, its parameters and its results as CUE, so that the two never
 //! disagree. The field names and defaults are the ones KubeVela's templates rely on (the same
-//! `cluster: *"" | string`, `method: *"GET" | ...`, `level: *3 | int`, ...). The composite
-//! actions of KubeVela's application providers (`op.#Deploy`, `op.#ApplyComponent`,
-//! `op.#Load`, ...) are not here: their work is the engine's `deploy` and `apply-component`
-//! step types.
+//! `cluster: *"" | string`, `method: *"GET" | ...`, `level: *3 | int`, ...). The application
+//! actions (`op.#Deploy`, `op.#ListClusters`, `op.#Load`, `op.#LoadPolicies`,
+//! `op.#ApplyComponent`) are run by the providers an engine delivering an application registers
+//! (`multicluster`, `oam`); KubeVela's composites built on them (`op.#ApplyApplication`, ...)
+//! and its query package `vela/ql` are not here.
 
 use super::Packages;
 
@@ -238,6 +240,50 @@ pub const ACTIONS: &[Action] = &[
                  condition: string\nfailDuration: *\"2m\" | string\nduration: *\"5m\" | string\n",
         returns: "message?: string\nfailed: bool\nresult: bool\n",
     },
+    // vela/multicluster and vela/oam: KubeVela's application providers, offered by an engine
+    // delivering an application (vela-engine)
+    Action {
+        package: "multicluster",
+        name: "Deploy",
+        action: "deploy",
+        legacy_action: "deploy",
+        params: "policies: [...string]\nparallelism: *5 | int\nignoreTerraformComponent: *true | bool\n\
+                 inlinePolicies: *[] | [...{...}]\n",
+        returns: "",
+    },
+    Action {
+        package: "multicluster",
+        name: "ListClusters",
+        action: "list-clusters",
+        legacy_action: "list-clusters",
+        params: "",
+        returns: "outputs: {clusters: [...string]}\n",
+    },
+    Action {
+        package: "oam",
+        name: "ApplyComponent",
+        action: "component-apply",
+        legacy_action: "component-apply",
+        params: "cluster: *\"\" | string\nenv: *\"\" | string\nnamespace: *\"\" | string\n\
+                 waitHealthy: *true | bool\nvalue: {...}\npatch?: {...}\n",
+        returns: "output?: {...}\noutputs?: {...}\n",
+    },
+    Action {
+        package: "oam",
+        name: "LoadComponets",
+        action: "load",
+        legacy_action: "load",
+        params: "app?: string\n",
+        returns: "value?: {...}\n",
+    },
+    Action {
+        package: "oam",
+        name: "LoadPolicies",
+        action: "load-policies",
+        legacy_action: "load-policies",
+        params: "app?: string\n",
+        returns: "value?: {...}\n",
+    },
 ];
 
 /// `#HTTPGet`, `#HTTPPost`, ...: `#HTTPDo` with its method.
@@ -311,6 +357,9 @@ pub fn source(package: &str) -> String {
     if package == "builtin" {
         out.push_str("#Steps: {\n\t...\n}\n");
     }
+    if package == "oam" {
+        out.push_str("#Load: #LoadComponets\n");
+    }
     out
 }
 
@@ -330,7 +379,7 @@ pub fn legacy_source() -> String {
     for (name, method) in HTTP_METHODS {
         out.push_str(&format!("#{name}: #HTTPDo & {{method: \"{method}\"}}\n"));
     }
-    out.push_str("#Steps: {\n\t...\n}\n");
+    out.push_str("#Steps: {\n\t...\n}\n#Load: #LoadComponets\n");
     out
 }
 
@@ -366,6 +415,8 @@ mod tests {
                 "vela/email",
                 "vela/config",
                 "vela/metrics",
+                "vela/multicluster",
+                "vela/oam",
                 "vela/op"
             ]
         );

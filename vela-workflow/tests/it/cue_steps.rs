@@ -59,10 +59,12 @@ fn every_definition_loads(packages: &Packages) {
     assert_eq!(names.len(), 31, "WorkflowStepDefinitions of the corpus");
     // Build each action graph: evaluate with no parameter and list the provider tasks; every
     // task must have a provider among the standard ones, with an action it implements.
-    let standard = Providers::standard(
+    let mut standard = Providers::standard(
         Arc::new(cluster::Memory::new()),
         http::Client::new(http::Config::default()).unwrap(),
     );
+    // the application providers vela-engine registers for an application's workflow
+    standard.register("multicluster", Greet).register("oam", Greet);
     let mut actions = std::collections::BTreeSet::new();
     let mut graphs = 0;
     for path in &names {
@@ -120,6 +122,11 @@ fn every_definition_loads(packages: &Packages) {
         "kube.patch",
         "kube.read",
         "metrics.promCheck",
+        "multicluster.deploy",
+        "multicluster.list-clusters",
+        "oam.component-apply",
+        "oam.load",
+        "oam.load-policies",
         "time.date",
         "time.timestamp",
         "util.log",
@@ -614,10 +621,12 @@ fn catalog_workflow_step_definitions_with_our_own_packages() {
     }
     files.sort();
     let packages = Packages::standard();
-    let standard = Providers::standard(
+    let mut standard = Providers::standard(
         Arc::new(cluster::Memory::new()),
         http::Client::new(http::Config::default()).unwrap(),
     );
+    // the application providers vela-engine registers for an application's workflow
+    standard.register("multicluster", Greet).register("oam", Greet);
     let mut outcome = std::collections::BTreeMap::new();
     for (path, src) in &files {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -665,15 +674,15 @@ fn catalog_workflow_step_definitions_with_our_own_packages() {
             "addon-operation",
             "apply-app",
             "aqua-trivy",
+            "canary-deploy",
             "chat-gpt",
             "install-kubernetes-api-datasource"
         ],
         "{outcome:#?}"
     );
-    // what the others lack: KubeVela's application providers (`op.#Deploy`, `vela/ql`), and
-    // three that CUE v0.14 itself refuses (so KubeVela v1.11 too)
+    // what the others lack: KubeVela's query package `vela/ql`, and three that CUE v0.14
+    // itself refuses (so KubeVela v1.11 too)
     for (name, why) in [
-        ("canary-deploy", "undefined field: #Deploy"),
         ("install-datasource-from-addon", "package \"vela/ql\" not found"),
         (
             "import-grafana-dashboard",
