@@ -117,6 +117,7 @@ fn main() -> ExitCode {
         Command::Install {
             controller,
             controller_image,
+            authentication_with_user,
             dry_run,
             output,
             timeout,
@@ -139,6 +140,7 @@ fn main() -> ExitCode {
                 }
                 options
             }),
+            authentication_with_user,
         }
         .run(),
         Command::Workflow {
