@@ -412,9 +412,9 @@ pub fn objects(options: &ControllerOptions) -> Vec<Value> {
     });
     let mut service_ports = vec![json!({"name": "metrics", "port": 8080, "targetPort": "metrics"})];
     if webhook.is_some() {
-        container["ports"]
-            .as_array_mut()
-            .map(|p| p.push(json!({"name": "webhook", "containerPort": WEBHOOK_PORT})));
+        if let Some(ports) = container["ports"].as_array_mut() {
+            ports.push(json!({"name": "webhook", "containerPort": WEBHOOK_PORT}));
+        }
         container["volumeMounts"] =
             json!([{"name": "webhook-tls", "mountPath": WEBHOOK_CERT_DIR, "readOnly": true}]);
         pod["volumes"] = json!([{"name": "webhook-tls", "secret": {"secretName": tls_secret}}]);
