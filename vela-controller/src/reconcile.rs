@@ -370,7 +370,8 @@ impl Context {
             source: Box::new(source),
         };
         // the engine of the definitions known now (they may be replaced between reconciles),
-        // delivering as the Application's service account when it names one
+        // delivering as the identity impersonation picks (its service account, or its recorded
+        // user with --authentication-with-user), if any
         let mut engine = self.engine.get();
         if let Some(imp) = &self.impersonation
             && let Some(identity) = imp.identity(namespace, meta.metadata.annotations.as_ref())

@@ -418,6 +418,26 @@ mod tests {
         assert!(GroupPattern::new("").is_err());
     }
 
+    /// Arbitrary JSON: scalars, and arrays and objects of them, a few levels deep.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[ -~]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-zA-Z./]{1,10}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -425,6 +445,36 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let _ = mutator().answer(&bytes);
+        }
+
+        /// Any JSON value in any place of a valid review (the object, its metadata and
+        /// annotations, the user, the kind, the operation, the review itself) is answered or
+        /// refused as not a review, never a panic; an answer is a review with the request's uid.
+        #[test]
+        fn any_value_anywhere_in_a_review_never_panics(
+            place in prop::sample::select(vec![
+                "/request/object", "/request/object/metadata", "/request/object/metadata/annotations",
+                "/request/object/metadata/annotations/app.oam.dev~1service-account-name",
+                "/request/userInfo", "/request/userInfo/username", "/request/userInfo/groups",
+                "/request/kind", "/request/operation", "/request/subResource", "/request/uid",
+                "/request", "/apiVersion", "/request/oldObject",
+            ]),
+            value in json_value(),
+        ) {
+            let mut r = review("alice", &["dev"], "UPDATE", Some(json!({"a": "b"})));
+            match r.pointer_mut(place) {
+                Some(slot) => *slot = value,
+                None => {
+                    let (parent, key) = place.rsplit_once('/').unwrap();
+                    if let Some(Value::Object(m)) = r.pointer_mut(parent) {
+                        m.insert(key.replace("~1", "/"), value);
+                    }
+                }
+            }
+            if let Ok(out) = mutator().answer(r.to_string().as_bytes()) {
+                let out: Value = serde_json::from_slice(&out).unwrap();
+                prop_assert_eq!(&out["response"]["uid"], &r["request"]["uid"]);
+            }
         }
 
         /// A valid review with arbitrary user, groups and annotations is answered with the
