@@ -323,4 +323,62 @@ mod tests {
                 .is_empty()
         );
     }
+
+    #[tokio::test]
+    async fn an_identity_that_is_no_header_value_is_an_error_and_clients_are_cached_per_identity() {
+        let config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+        let imp = Impersonation::new(config, None).with_users(true);
+        let bad = Identity {
+            user: "alice\nImpersonate-Group: system:masters".into(),
+            groups: Vec::new(),
+        };
+        let err = imp.managed(&bad).err().expect("refused");
+        assert!(
+            err.to_string().starts_with("build a client impersonating alice"),
+            "{err}"
+        );
+        let alice = Identity {
+            user: "alice".into(),
+            groups: vec!["dev".into()],
+        };
+        let first = imp.managed(&alice).unwrap();
+        assert!(Arc::ptr_eq(&first, &imp.managed(&alice).unwrap()));
+        let other = Identity {
+            groups: Vec::new(),
+            ..alice
+        };
+        assert!(!Arc::ptr_eq(&first, &imp.managed(&other).unwrap()));
+    }
+
+    #[test]
+    fn the_user_wins_over_the_service_account_and_groups_are_split_and_trimmed() {
+        let config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+        let users = Impersonation::new(config.clone(), None).with_users(true);
+        let annotations = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let both = annotations(&[
+            (SERVICE_ACCOUNT, "deployer"),
+            (crate::webhook::USERNAME, "alice"),
+            (crate::webhook::GROUP, " dev, ,ops ,"),
+        ]);
+        let id = users.identity("team", Some(&both)).unwrap();
+        assert_eq!(id.user, "alice");
+        assert_eq!(id.groups, ["dev", "ops"]);
+        let account = annotations(&[(SERVICE_ACCOUNT, "deployer"), (crate::webhook::USERNAME, " ")]);
+        let id = users.identity("team", Some(&account)).unwrap();
+        assert_eq!(id.user, "system:serviceaccount:team:deployer");
+        assert!(id.groups.is_empty());
+        // without users authenticated: the service account only, the user annotations unread
+        let accounts = Impersonation::new(config, None);
+        assert_eq!(
+            accounts.identity("team", Some(&both)).unwrap(),
+            Identity::service_account("team", "deployer")
+        );
+        let only_user = annotations(&[(crate::webhook::USERNAME, "alice")]);
+        assert_eq!(accounts.identity("team", Some(&only_user)), None);
+    }
 }
