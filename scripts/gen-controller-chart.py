@@ -11,7 +11,8 @@ install the same thing; vela-engine/tests/it/chart.rs fails when they differ.
 
 What the second output adds to the first (the admission webhook, its Secret, the impersonation
 of users) becomes `{{- if .Values.authenticationWithUser }}` blocks; its certificates are made by
-Helm (genCA, genSignedCert) at install time.
+Helm (genCA, genSignedCert) at the first install and kept from the installed Secret (lookup)
+afterwards.
 """
 import difflib
 import re
@@ -43,10 +44,10 @@ def body_of(src):
         body,
     )
     # the certificates: made by Helm
-    body = re.sub(r"(\n\s*ca\.crt:) \S+", r"\1 {{ $ca.Cert | b64enc }}", body)
-    body = re.sub(r"(\n\s*tls\.crt:) \S+", r"\1 {{ $cert.Cert | b64enc }}", body)
-    body = re.sub(r"(\n\s*tls\.key:) \S+", r"\1 {{ $cert.Key | b64enc }}", body)
-    body = re.sub(r"(\n\s*caBundle:) \S+", r"\1 {{ $ca.Cert | b64enc }}", body)
+    body = re.sub(r"(\n\s*ca\.crt:) \S+", r"\1 {{ $caCrt }}", body)
+    body = re.sub(r"(\n\s*tls\.crt:) \S+", r"\1 {{ $tlsCrt }}", body)
+    body = re.sub(r"(\n\s*tls\.key:) \S+", r"\1 {{ $tlsKey }}", body)
+    body = re.sub(r"(\n\s*caBundle:) \S+", r"\1 {{ $caCrt }}", body)
     return body
 
 
@@ -70,15 +71,29 @@ if body.startswith(FLAG, at):
 body = body[:at] + "        {{- range .Values.extraArgs }}\n        - {{ . | quote }}\n        {{- end }}\n" + body[at:]
 binding = body.index("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding")
 body = body[:binding] + "{{- with .Values.extraRules }}\n{{ toYaml . }}\n{{- end }}\n" + body[binding:]
+# the certificates (base64): those of the installed Secret (so that an upgrade does not swap the
+# CA under a running pod), else new ones
 certs = (
-    "{{- $ca := dict }}\n"
-    "{{- $cert := dict }}\n"
+    '{{- $caCrt := "" }}\n'
+    '{{- $tlsCrt := "" }}\n'
+    '{{- $tlsKey := "" }}\n'
     + FLAG + "\n"
-    '{{- $ca = genCA "vela-controller webhook CA" 3650 }}\n'
+    '{{- $old := lookup "v1" "Secret" .Release.Namespace (printf "%s-webhook-tls" .Release.Name) }}\n'
+    '{{- $data := dig "data" (dict) $old }}\n'
+    '{{- if and (hasKey $data "ca.crt") (hasKey $data "tls.crt") (hasKey $data "tls.key") }}\n'
+    '{{- $caCrt = index $data "ca.crt" }}\n'
+    '{{- $tlsCrt = index $data "tls.crt" }}\n'
+    '{{- $tlsKey = index $data "tls.key" }}\n'
+    "{{- else }}\n"
+    '{{- $ca := genCA "vela-controller webhook CA" 3650 }}\n'
     "{{- $names := list (printf \"%s.%s.svc\" .Release.Name .Release.Namespace) "
     "(printf \"%s.%s.svc.cluster.local\" .Release.Name .Release.Namespace) "
     "(printf \"%s.%s\" .Release.Name .Release.Namespace) .Release.Name }}\n"
-    "{{- $cert = genSignedCert (first $names) nil $names 3650 $ca }}\n"
+    "{{- $cert := genSignedCert (first $names) nil $names 3650 $ca }}\n"
+    "{{- $caCrt = $ca.Cert | b64enc }}\n"
+    "{{- $tlsCrt = $cert.Cert | b64enc }}\n"
+    "{{- $tlsKey = $cert.Key | b64enc }}\n"
+    "{{- end }}\n"
     "{{- end }}\n"
 )
 sys.stdout.write(

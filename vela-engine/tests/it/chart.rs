@@ -36,8 +36,14 @@ fn render(name: &str, namespace: &str, users: Option<&WebhookCerts>) -> String {
     let mut out = String::new();
     let mut skipping = false;
     let mut in_users = false;
+    let mut header = true;
     for line in template.lines() {
         let t = line.trim();
+        // before the first object: Helm's choice of the certificates (their values are `users`)
+        header &= !t.starts_with("apiVersion:");
+        if header && t.starts_with("{{-") {
+            continue;
+        }
         if t.starts_with("{{- range .Values.extraArgs") || t.starts_with("{{- with .Values.extraRules") {
             skipping = true;
             continue;
@@ -54,16 +60,15 @@ fn render(name: &str, namespace: &str, users: Option<&WebhookCerts>) -> String {
             in_users = false;
             continue;
         }
-        // Helm's certificate variables (their values are `users`)
-        if t.starts_with("{{- $") || (in_users && users.is_none()) {
+        if in_users && users.is_none() {
             continue;
         }
         let (ca, cert, key) =
             users.map_or_else(Default::default, |c| (b64(&c.ca), b64(&c.cert), b64(&c.key)));
         let line = line
-            .replace("{{ $ca.Cert | b64enc }}", &ca)
-            .replace("{{ $cert.Cert | b64enc }}", &cert)
-            .replace("{{ $cert.Key | b64enc }}", &key)
+            .replace("{{ $caCrt }}", &ca)
+            .replace("{{ $tlsCrt }}", &cert)
+            .replace("{{ $tlsKey }}", &key)
             .replace("{{ .Release.Name }}", name)
             .replace("{{ .Release.Namespace }}", namespace)
             .replace("{{ .Values.replicas }}", &values["replicas"].to_string())
