@@ -132,7 +132,7 @@ struct Args {
     #[arg(long, default_value = "0.0.0.0")]
     webhook_bind_address: std::net::IpAddr,
     /// The directory holding the webhook's serving certificate and key, tls.crt and tls.key
-    /// (PEM; read at start).
+    /// (PEM; read again when they change).
     #[arg(long, default_value = "/k8s-webhook-server/serving-certs")]
     webhook_cert_dir: PathBuf,
     /// Reconcile only the Applications labelled

@@ -67,7 +67,8 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// rustls refused the certificate and key (e.g. they do not match).
+    /// rustls refused the certificate and key (e.g. they do not match) or the protocol
+    /// versions.
     #[error("configure TLS with {dir}: {source}")]
     Tls {
         /// The certificate directory.

@@ -1,14 +1,14 @@
 //! The webhook's HTTPS endpoint: TLS (rustls with ring) with the certificate and key of
-//! `--webhook-cert-dir` (`tls.crt`, `tls.key`, read at start: restart the controller to rotate
-//! them), HTTP/1.1 (hyper), `POST` [`PATH`](super::PATH) only, a body of at most
+//! `--webhook-cert-dir` (`tls.crt`, `tls.key`; read again when they change, see
+//! [`CertificateFiles`]), HTTP/1.1 (hyper), `POST` [`PATH`](super::PATH) only, a body of at most
 //! [`MAX_BODY`](super::MAX_BODY) read within [`READ_TIMEOUT`], at most [`MAX_CONNECTIONS`] at
 //! once.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -20,6 +20,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
+use tokio_rustls::rustls::sign::CertifiedKey;
 
 use super::{ALT_PATH, Error, MAX_BODY, Mutator, PATH};
 
@@ -28,13 +30,15 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most connections served at once (more wait to be accepted).
 pub const MAX_CONNECTIONS: usize = 256;
 
-/// The rustls server configuration with the certificate chain `dir/tls.crt` and the key
-/// `dir/tls.key` (PEM), offering HTTP/1.1.
-///
-/// # Errors
-/// [`Error::Certificate`] when a file cannot be read or holds no certificate or key;
-/// [`Error::Tls`] when rustls refuses them.
-pub fn tls_config(dir: &Path) -> Result<Arc<rustls::ServerConfig>, Error> {
+/// How often, at most, the certificate files are checked for a change.
+pub const RELOAD_CHECK: Duration = Duration::from_secs(10);
+
+fn crypto() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The certificate chain `dir/tls.crt` and its key `dir/tls.key` (PEM), checked to match.
+fn load(dir: &Path) -> Result<Arc<CertifiedKey>, Error> {
     let (crt, key) = (dir.join("tls.crt"), dir.join("tls.key"));
     let read = |path: &Path| {
         std::fs::read(path).map_err(|e| Error::Certificate {
@@ -60,14 +64,102 @@ pub fn tls_config(dir: &Path) -> Result<Arc<rustls::ServerConfig>, Error> {
         path: key.clone(),
         message: format!("no PEM private key: {e}"),
     })?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|b| b.with_no_client_auth().with_single_cert(chain, key_der))
+    CertifiedKey::from_der(chain, key_der, &crypto())
+        .map(Arc::new)
         .map_err(|source| Error::Tls {
             dir: dir.to_owned(),
             source,
-        })?;
+        })
+}
+
+/// When the two files were last changed (`None`: unknown), to notice a new certificate.
+fn stamps(dir: &Path) -> [Option<SystemTime>; 2] {
+    ["tls.crt", "tls.key"].map(|f| std::fs::metadata(dir.join(f)).and_then(|m| m.modified()).ok())
+}
+
+/// The serving certificate of a directory, read again when its files change (a renewed
+/// Secret mounted into the pod, cert-manager's rotation): at most every [`RELOAD_CHECK`], on a
+/// handshake, the files' modification times are compared, and a changed pair is loaded. A pair
+/// that does not load (half written, not matching) is logged and the previous one kept.
+#[derive(Debug)]
+pub struct CertificateFiles {
+    dir: PathBuf,
+    current: Mutex<Loaded>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    key: Arc<CertifiedKey>,
+    stamps: [Option<SystemTime>; 2],
+    checked: Instant,
+}
+
+impl CertificateFiles {
+    /// The certificate of `dir`, loaded now.
+    ///
+    /// # Errors
+    /// [`Error::Certificate`] when a file cannot be read or holds no certificate or key;
+    /// [`Error::Tls`] when the key is not usable or does not match the certificate.
+    pub fn new(dir: &Path) -> Result<Self, Error> {
+        let stamps = stamps(dir);
+        let key = load(dir)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            current: Mutex::new(Loaded {
+                key,
+                stamps,
+                checked: Instant::now(),
+            }),
+        })
+    }
+
+    /// The certificate to serve now, after reading the files again if they changed.
+    fn current(&self) -> Arc<CertifiedKey> {
+        let mut current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if current.checked.elapsed() >= RELOAD_CHECK {
+            current.checked = Instant::now();
+            let now = stamps(&self.dir);
+            if now != current.stamps {
+                match load(&self.dir) {
+                    Ok(key) => {
+                        tracing::info!(dir = %self.dir.display(), "admission webhook: serving the renewed certificate");
+                        current.key = key;
+                        current.stamps = now;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "admission webhook: the changed certificate does not load; keeping the previous one");
+                    }
+                }
+            }
+        }
+        current.key.clone()
+    }
+}
+
+impl ResolvesServerCert for CertificateFiles {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
+}
+
+/// The rustls server configuration serving the certificate chain `dir/tls.crt` and the key
+/// `dir/tls.key` (PEM, read again when they change: [`CertificateFiles`]), offering HTTP/1.1.
+///
+/// # Errors
+/// What [`CertificateFiles::new`] returns.
+pub fn tls_config(dir: &Path) -> Result<Arc<rustls::ServerConfig>, Error> {
+    let files = CertificateFiles::new(dir)?;
+    let mut config = rustls::ServerConfig::builder_with_provider(crypto())
+        .with_safe_default_protocol_versions()
+        .map_err(|source| Error::Tls {
+            dir: dir.to_owned(),
+            source,
+        })?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(files));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -310,6 +402,41 @@ mod tests {
         assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
         let _ = stop.send(());
         server.await.unwrap();
+    }
+
+    #[test]
+    fn a_changed_certificate_is_served_after_the_check_and_a_broken_one_is_not() {
+        let (dir, _) = certs();
+        let files = CertificateFiles::new(dir.path()).unwrap();
+        let first = files.current();
+        // a new pair, written with later modification times
+        let (other, _) = certs();
+        std::thread::sleep(Duration::from_millis(20));
+        for f in ["tls.crt", "tls.key"] {
+            std::fs::copy(other.path().join(f), dir.path().join(f)).unwrap();
+        }
+        assert!(
+            Arc::ptr_eq(&first, &files.current()),
+            "not before the check is due"
+        );
+        let due = |files: &CertificateFiles| {
+            files.current.lock().unwrap().checked = Instant::now() - RELOAD_CHECK;
+        };
+        due(&files);
+        let second = files.current();
+        assert!(!Arc::ptr_eq(&first, &second), "the renewed certificate");
+        assert_ne!(first.cert, second.cert);
+        // a half-written pair is not served
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(dir.path().join("tls.key"), "partial").unwrap();
+        due(&files);
+        assert!(Arc::ptr_eq(&second, &files.current()));
+        // a key that is not the certificate's is refused at start
+        std::fs::copy(other.path().join("tls.crt"), dir.path().join("tls.crt")).unwrap();
+        let (third, _) = certs();
+        std::fs::copy(third.path().join("tls.key"), dir.path().join("tls.key")).unwrap();
+        let err = CertificateFiles::new(dir.path()).unwrap_err().to_string();
+        assert!(err.starts_with("configure TLS with "), "{err}");
     }
 
     #[test]
