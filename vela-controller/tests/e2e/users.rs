@@ -6,7 +6,8 @@
 //! webhook overwrites a forged `app.oam.dev/username: admin` with `alice`; her `worker` runs; her
 //! `webservice` fails at the Service with the API server's `forbidden` naming her; a
 //! service-account annotation is refused; an Application nobody is recorded for (created by the
-//! controller's own user, which the webhook leaves alone) is delivered as `system:anonymous`.
+//! controller's own user, which the webhook leaves alone) is delivered as `system:anonymous`;
+//! with the webhook down, the API server refuses to store an Application at all.
 //! Without the flag, the same annotations are ignored.
 
 use std::time::Duration;
@@ -235,6 +236,20 @@ async fn the_webhook_records_the_requesting_user_and_the_controller_delivers_as_
     assert!(services.get_opt("web-a").await.expect("read").is_none());
     let message = forbidden(&admin, "nobody").await;
     assert!(message.contains("system:anonymous"), "{message}");
+
+    // with the webhook down, nothing is stored unrecorded: the API server refuses the write
+    drop(controller);
+    let refused = alice
+        .create(
+            &PostParams::default(),
+            &application("unrecorded", &[worker("unrecorded")], json!({})),
+        )
+        .await
+        .expect_err("no Application without its user recorded");
+    assert!(
+        refused.to_string().contains("failed calling webhook"),
+        "{refused}"
+    );
 
     fleet.delete(&config_key).await.expect("unregister the webhook");
 }
