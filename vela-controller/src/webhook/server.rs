@@ -1,7 +1,7 @@
 //! The webhook's HTTPS endpoint: TLS (rustls with ring) with the certificate and key of
 //! `--webhook-cert-dir` (`tls.crt`, `tls.key`; read again when they change, see
-//! [`CertificateFiles`]), HTTP/1.1 (hyper), `POST` [`PATH`](super::PATH) only, a body of at most
-//! [`MAX_BODY`](super::MAX_BODY) read within [`READ_TIMEOUT`], at most [`MAX_CONNECTIONS`] at
+//! [`CertificateFiles`]), HTTP/1.1 (hyper), `POST` [`PATH`] only, a body of at most
+//! [`MAX_BODY`] read within [`READ_TIMEOUT`], at most [`MAX_CONNECTIONS`] at
 //! once.
 
 use std::convert::Infallible;
