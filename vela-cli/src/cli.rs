@@ -198,6 +198,13 @@ pub enum Command {
         /// The controller's image.
         #[arg(long, requires = "controller", value_name = "IMAGE")]
         controller_image: Option<String>,
+        /// With --controller: deliver each Application as the user who created or last changed
+        /// it (the controller's --authentication-with-user), with the admission webhook that
+        /// records that user (a self-signed CA and serving certificate in a Secret, kept when
+        /// already installed; a MutatingWebhookConfiguration) and the right to impersonate users
+        /// and groups.
+        #[arg(long, requires = "controller")]
+        authentication_with_user: bool,
         /// Print what would change, and change nothing.
         #[arg(long)]
         dry_run: bool,

@@ -28,9 +28,35 @@ pub struct Install<'a> {
     pub timeout: Duration,
     /// `--controller`: also vela-controller, made with these options.
     pub controller: Option<vela_engine::controller_install::ControllerOptions>,
+    /// `--authentication-with-user`: the controller delivers as each Application's recorded
+    /// user, with the admission webhook (certificates kept from the hub's Secret, else new).
+    pub authentication_with_user: bool,
 }
 
 impl Install<'_> {
+    /// The controller options, with the webhook's certificates when users are authenticated:
+    /// those of `installed` (the Secret in the hub) when it holds them, else new ones.
+    fn controller_options(
+        &self,
+        installed: Option<&Value>,
+    ) -> Result<Option<vela_engine::controller_install::ControllerOptions>> {
+        use vela_engine::controller_install::WebhookCerts;
+        let Some(mut options) = self.controller.clone() else {
+            return Ok(None);
+        };
+        if self.authentication_with_user {
+            let certs = match installed.and_then(WebhookCerts::from_secret) {
+                Some(kept) => kept,
+                None => {
+                    WebhookCerts::generate(&WebhookCerts::service_names(&options.name, &options.namespace))
+                        .map_err(|e| anyhow::anyhow!(chain(&e)))?
+                }
+            };
+            options.authenticate_users = Some(certs);
+        }
+        Ok(Some(options))
+    }
+
     /// Installs, or plans, and returns the report.
     pub fn run(&self) -> Result<String> {
         if !vela_render::vela_model::validate::is_dns_label(self.namespace) {
@@ -53,8 +79,8 @@ impl Install<'_> {
                     .definition_objects(self.namespace)
                     .map_err(|e| anyhow::anyhow!(chain(&e)))?,
             );
-            if let Some(options) = &self.controller {
-                objects.extend(vela_engine::controller_install::objects(options));
+            if let Some(options) = self.controller_options(None)? {
+                objects.extend(vela_engine::controller_install::objects(&options));
             }
             return Ok(match format {
                 DocumentFormat::Json => document(&Value::Array(objects), crate::cli::ListingFormat::Json)?,
@@ -88,7 +114,23 @@ impl Install<'_> {
                 );
             }
             let hub_objects: &dyn vela_multicluster::Objects = hub.fleet.as_ref();
-            for obj in vela_engine::controller_install::objects(controller) {
+            let secret = vela_multicluster::Key {
+                cluster: String::new(),
+                api_version: "v1".into(),
+                kind: "Secret".into(),
+                namespace: controller.namespace.clone(),
+                name: vela_engine::controller_install::WebhookCerts::secret_name(&controller.name),
+            };
+            let installed = if self.authentication_with_user {
+                rt.block_on(hub_objects.get(&secret))
+                    .map_err(|e| anyhow::anyhow!("read the installed webhook certificates: {}", chain(&e)))?
+            } else {
+                None
+            };
+            let controller = self
+                .controller_options(installed.as_ref())?
+                .unwrap_or_else(|| controller.clone());
+            for obj in vela_engine::controller_install::objects(&controller) {
                 let installed = rt
                     .block_on(vela_engine::install::sync(hub_objects, obj, self.dry_run))
                     .map_err(|e| anyhow::anyhow!(chain(&e)))?;

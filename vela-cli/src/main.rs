@@ -118,6 +118,7 @@ fn main() -> ExitCode {
         Command::Install {
             controller,
             controller_image,
+            authentication_with_user,
             dry_run,
             output,
             timeout,
@@ -140,6 +141,7 @@ fn main() -> ExitCode {
                 }
                 options
             }),
+            authentication_with_user,
         }
         .run(),
         Command::Workflow {

@@ -71,7 +71,9 @@ impl Controller {
     }
 
     /// Delivers the objects of Applications annotated
-    /// [`SERVICE_ACCOUNT`](crate::impersonation::SERVICE_ACCOUNT) as that service account.
+    /// [`SERVICE_ACCOUNT`](crate::impersonation::SERVICE_ACCOUNT) as that service account, or,
+    /// with [`Impersonation::with_users`](crate::impersonation::Impersonation::with_users), as
+    /// the user the admission webhook recorded (see [`crate::impersonation`]).
     #[must_use]
     pub fn with_impersonation(mut self, impersonation: crate::impersonation::Impersonation) -> Self {
         self.impersonation = Some(Arc::new(impersonation));

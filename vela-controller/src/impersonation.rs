@@ -1,10 +1,21 @@
-//! Impersonation of an Application's service account: with the annotation
-//! [`SERVICE_ACCOUNT`] the objects the Application delivers to the hub are written, read and
-//! deleted as `system:serviceaccount:<namespace>:<name>`, so they can do no more than that
-//! service account may, while the controller's own state (the Application, its revisions,
-//! ResourceTrackers and workflow context, namespaces, the cluster registry) stays with the
-//! controller's identity. Member clusters are reached with their registry credentials, as
-//! before.
+//! Impersonation: the objects an Application delivers to the hub are written, read and deleted
+//! as another identity, so they can do no more than that identity may, while the controller's
+//! own state (the Application, its revisions, ResourceTrackers and workflow context,
+//! namespaces, the cluster registry) stays with the controller's identity. Member clusters are
+//! reached with their registry credentials, as before.
+//!
+//! Which identity ([`Impersonation::identity`]):
+//! - by default, an Application annotated [`SERVICE_ACCOUNT`] is delivered as
+//!   `system:serviceaccount:<namespace>:<name>`, and any other as the controller; the
+//!   annotations [`USERNAME`](crate::webhook::USERNAME) and [`GROUP`](crate::webhook::GROUP) are
+//!   never read (a user could write anything there);
+//! - with [`Impersonation::with_users`] (`--authentication-with-user`, to be set only where the
+//!   admission webhook of [`crate::webhook`] is registered, since it is what overwrites those
+//!   annotations with the requesting user), every Application is delivered as the user of
+//!   [`USERNAME`](crate::webhook::USERNAME) with the groups of [`GROUP`](crate::webhook::GROUP)
+//!   (`,`-separated); without a user, as its service account; without either, as
+//!   `system:anonymous` (KubeVela's order: the user wins over the service account, and an
+//!   Application nobody is recorded for gets no rights).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -21,12 +32,46 @@ use crate::{Error, Result};
 /// objects are delivered as (KubeVela's).
 pub const SERVICE_ACCOUNT: &str = "app.oam.dev/service-account-name";
 
-/// Builds, per (namespace, service account), a client that impersonates it, and engines that
-/// deliver through it.
+/// The user an Application is delivered as when nobody is recorded for it (with
+/// [`Impersonation::with_users`]).
+pub const ANONYMOUS: &str = "system:anonymous";
+
+/// The most impersonating clients kept; past it the cache starts again empty.
+const MAX_CLIENTS: usize = 1024;
+
+/// An identity objects are delivered as: a user (or `system:serviceaccount:<ns>:<name>`) and
+/// groups.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Identity {
+    /// The user name.
+    pub user: String,
+    /// The groups (none: the API server adds `system:authenticated` for a named user).
+    pub groups: Vec<String>,
+}
+
+impl Identity {
+    /// The service account `account` of `namespace`.
+    ///
+    /// ```
+    /// let id = vela_controller::impersonation::Identity::service_account("team", "deployer");
+    /// assert_eq!(id.user, "system:serviceaccount:team:deployer");
+    /// ```
+    #[must_use]
+    pub fn service_account(namespace: &str, account: &str) -> Self {
+        Self {
+            user: format!("system:serviceaccount:{namespace}:{account}"),
+            groups: Vec::new(),
+        }
+    }
+}
+
+/// Builds, per [`Identity`], a client that impersonates it, and engines that deliver through
+/// it.
 pub struct Impersonation {
     base: kube::Config,
     limit: Option<RateLimitLayer>,
-    clients: Mutex<HashMap<(String, String), Arc<dyn Objects>>>,
+    users: bool,
+    clients: Mutex<HashMap<Identity, Arc<dyn Objects>>>,
 }
 
 impl std::fmt::Debug for Impersonation {
@@ -43,24 +88,85 @@ impl Impersonation {
         Self {
             base,
             limit,
+            users: false,
             clients: Mutex::default(),
         }
     }
 
-    fn managed(&self, namespace: &str, account: &str) -> Result<Arc<dyn Objects>> {
-        let key = (namespace.to_owned(), account.to_owned());
+    /// Delivers every Application as the user the admission webhook recorded in its
+    /// annotations (see the [module docs](self)); `false` (the default): only service accounts.
+    #[must_use]
+    pub fn with_users(mut self, users: bool) -> Self {
+        self.users = users;
+        self
+    }
+
+    /// The identity the objects of an Application of `namespace` with `annotations` are
+    /// delivered as (`None`: the controller's own).
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use vela_controller::impersonation::Impersonation;
+    ///
+    /// let config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+    /// let by_account = Impersonation::new(config.clone(), None);
+    /// let annotations: BTreeMap<String, String> = [
+    ///     ("app.oam.dev/username".to_owned(), "alice".to_owned()),
+    ///     ("app.oam.dev/group".to_owned(), "dev,ops".to_owned()),
+    /// ].into();
+    /// // the user annotations are ignored unless users are authenticated
+    /// assert_eq!(by_account.identity("team", Some(&annotations)), None);
+    /// let by_user = Impersonation::new(config, None).with_users(true);
+    /// let id = by_user.identity("team", Some(&annotations)).unwrap();
+    /// assert_eq!((id.user.as_str(), id.groups.len()), ("alice", 2));
+    /// assert_eq!(by_user.identity("team", None).unwrap().user, "system:anonymous");
+    /// ```
+    #[must_use]
+    pub fn identity(
+        &self,
+        namespace: &str,
+        annotations: Option<&BTreeMap<String, String>>,
+    ) -> Option<Identity> {
+        let get = |key: &str| {
+            annotations
+                .and_then(|a| a.get(key))
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+        };
+        let account = get(SERVICE_ACCOUNT).map(|a| Identity::service_account(namespace, a));
+        if !self.users {
+            return account;
+        }
+        let groups = get(crate::webhook::GROUP)
+            .into_iter()
+            .flat_map(|g| g.split(','))
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let user = get(crate::webhook::USERNAME)
+            .map(str::to_owned)
+            .or_else(|| account.map(|a| a.user))
+            .unwrap_or_else(|| ANONYMOUS.to_owned());
+        Some(Identity { user, groups })
+    }
+
+    fn managed(&self, identity: &Identity) -> Result<Arc<dyn Objects>> {
         let mut clients = self
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(found) = clients.get(&key) {
+        if let Some(found) = clients.get(identity) {
             return Ok(found.clone());
         }
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
         let mut config = self.base.clone();
-        config.auth_info.impersonate = Some(format!("system:serviceaccount:{namespace}:{account}"));
-        config.auth_info.impersonate_groups = None;
+        config.auth_info.impersonate = Some(identity.user.clone());
+        config.auth_info.impersonate_groups = (!identity.groups.is_empty()).then(|| identity.groups.clone());
         let builder = kube::client::ClientBuilder::try_from(config).map_err(|source| Error::Kube {
-            what: format!("build a client impersonating {namespace}/{account}"),
+            what: format!("build a client impersonating {}", identity.user),
             source,
         })?;
         let client = match &self.limit {
@@ -68,18 +174,18 @@ impl Impersonation {
             None => builder.build(),
         };
         let objects: Arc<dyn Objects> = Arc::new(vela_multicluster::Fleet::kube(client));
-        clients.insert(key, objects.clone());
+        clients.insert(identity.clone(), objects.clone());
         Ok(objects)
     }
 
-    /// `engine` delivering the objects of Application `namespace/name` as `account`.
+    /// `engine` delivering the objects of Application `name` as `identity`.
     ///
     /// # Errors
     /// [`Error::Kube`] when the impersonating client cannot be built.
-    pub fn engine_for(&self, engine: &Engine, namespace: &str, name: &str, account: &str) -> Result<Engine> {
+    pub fn engine_for(&self, engine: &Engine, name: &str, identity: &Identity) -> Result<Engine> {
         let split = Split {
             state: engine.clusters().clone(),
-            managed: self.managed(namespace, account)?,
+            managed: self.managed(identity)?,
             context: format!("workflow-{name}-context"),
         };
         Ok(engine.with_clusters(Arc::new(split)))
@@ -216,5 +322,63 @@ mod tests {
                 .await
                 .is_empty()
         );
+    }
+
+    #[tokio::test]
+    async fn an_identity_that_is_no_header_value_is_an_error_and_clients_are_cached_per_identity() {
+        let config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+        let imp = Impersonation::new(config, None).with_users(true);
+        let bad = Identity {
+            user: "alice\nImpersonate-Group: system:masters".into(),
+            groups: Vec::new(),
+        };
+        let err = imp.managed(&bad).err().expect("refused");
+        assert!(
+            err.to_string().starts_with("build a client impersonating alice"),
+            "{err}"
+        );
+        let alice = Identity {
+            user: "alice".into(),
+            groups: vec!["dev".into()],
+        };
+        let first = imp.managed(&alice).unwrap();
+        assert!(Arc::ptr_eq(&first, &imp.managed(&alice).unwrap()));
+        let other = Identity {
+            groups: Vec::new(),
+            ..alice
+        };
+        assert!(!Arc::ptr_eq(&first, &imp.managed(&other).unwrap()));
+    }
+
+    #[test]
+    fn the_user_wins_over_the_service_account_and_groups_are_split_and_trimmed() {
+        let config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+        let users = Impersonation::new(config.clone(), None).with_users(true);
+        let annotations = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let both = annotations(&[
+            (SERVICE_ACCOUNT, "deployer"),
+            (crate::webhook::USERNAME, "alice"),
+            (crate::webhook::GROUP, " dev, ,ops ,"),
+        ]);
+        let id = users.identity("team", Some(&both)).unwrap();
+        assert_eq!(id.user, "alice");
+        assert_eq!(id.groups, ["dev", "ops"]);
+        let account = annotations(&[(SERVICE_ACCOUNT, "deployer"), (crate::webhook::USERNAME, " ")]);
+        let id = users.identity("team", Some(&account)).unwrap();
+        assert_eq!(id.user, "system:serviceaccount:team:deployer");
+        assert!(id.groups.is_empty());
+        // without users authenticated: the service account only, the user annotations unread
+        let accounts = Impersonation::new(config, None);
+        assert_eq!(
+            accounts.identity("team", Some(&both)).unwrap(),
+            Identity::service_account("team", "deployer")
+        );
+        let only_user = annotations(&[(crate::webhook::USERNAME, "alice")]);
+        assert_eq!(accounts.identity("team", Some(&only_user)), None);
     }
 }

@@ -11,6 +11,7 @@ pub mod reconcile;
 mod runs;
 pub mod serve;
 pub mod shard;
+pub mod webhook;
 
 pub use controller::Controller;
 pub use error::{Error, Result};

@@ -111,6 +111,31 @@ struct Args {
     /// that service account of its namespace (`=false`: always as the controller).
     #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
     enable_impersonation: bool,
+    /// Deliver every Application as the user (and groups) the admission webhook recorded in its
+    /// annotations app.oam.dev/username and app.oam.dev/group (KubeVela's flag). Set it only
+    /// where the webhook is registered: it is what overwrites those annotations with the real
+    /// requesting user. Without a recorded user: the service account annotation, else
+    /// system:anonymous.
+    #[arg(long, num_args = 0..=1, default_value_t = false, default_missing_value = "true", action = clap::ArgAction::Set)]
+    authentication_with_user: bool,
+    /// Which of the requesting user's groups the webhook records (`*` matches any run of
+    /// characters; the whole group must match).
+    #[arg(long, default_value = "kubevela:*")]
+    authentication_group_pattern: String,
+    /// Serve the mutating admission webhook that records the requesting user of each
+    /// Application create and update (needs --authentication-with-user).
+    #[arg(long, num_args = 0..=1, default_value_t = false, default_missing_value = "true", action = clap::ArgAction::Set)]
+    use_webhook: bool,
+    /// The port of the admission webhook (HTTPS).
+    #[arg(long, default_value_t = 9443)]
+    webhook_port: u16,
+    /// The address the admission webhook listens on.
+    #[arg(long, default_value = "0.0.0.0")]
+    webhook_bind_address: std::net::IpAddr,
+    /// The directory holding the webhook's serving certificate and key, tls.crt and tls.key
+    /// (PEM; read again when they change).
+    #[arg(long, default_value = "/k8s-webhook-server/serving-certs")]
+    webhook_cert_dir: PathBuf,
     /// Reconcile only the Applications labelled
     /// `controller.core.oam.dev/scheduled-shard-id=<--shard-id>` (KubeVela's sharding).
     #[arg(long)]
@@ -323,7 +348,59 @@ async fn sync_revisions(hub: &vela_multicluster::Fleet, namespace: &str, registr
     }
 }
 
+/// The user the API server knows the controller as (a SelfSubjectReview): the webhook leaves
+/// its requests alone.
+async fn own_user(client: &kube::Client) -> Result<String> {
+    use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+    let api: kube::Api<SelfSubjectReview> = kube::Api::all(client.clone());
+    let review = api
+        .create(&kube::api::PostParams::default(), &SelfSubjectReview::default())
+        .await
+        .context(
+            "ask the API server who the controller is (a SelfSubjectReview, Kubernetes 1.28 or later)",
+        )?;
+    review
+        .status
+        .and_then(|s| s.user_info)
+        .and_then(|u| u.username)
+        .filter(|u| !u.is_empty())
+        .context("the SelfSubjectReview names no user")
+}
+
+/// Starts the admission webhook when `--use-webhook` is given.
+async fn start_webhook(args: &Args, client: &kube::Client, stop: watch::Receiver<bool>) -> Result<()> {
+    use vela_controller::webhook::{GroupPattern, Mutator, server};
+    if !args.use_webhook {
+        if args.authentication_with_user {
+            tracing::warn!(
+                "--authentication-with-user without --use-webhook: the user annotations are \
+                 trusted, so another replica or deployment must serve the webhook"
+            );
+        }
+        return Ok(());
+    }
+    if !args.authentication_with_user {
+        anyhow::bail!("--use-webhook records the requesting user for --authentication-with-user: give both");
+    }
+    let pattern = GroupPattern::new(&args.authentication_group_pattern)?;
+    let user = own_user(client).await?;
+    let tls = server::tls_config(&args.webhook_cert_dir)?;
+    let addr = SocketAddr::new(args.webhook_bind_address, args.webhook_port);
+    let listener = server::bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr().unwrap_or(addr), path = vela_controller::webhook::PATH,
+        skipping = %user, "serving the admission webhook");
+    let mutator = std::sync::Arc::new(Mutator::new(pattern).skipping(user));
+    tokio::spawn(server::serve(listener, tls, mutator, until_true(stop)));
+    Ok(())
+}
+
 async fn run(args: Args) -> Result<ExitCode> {
+    if args.authentication_with_user && !args.enable_impersonation {
+        anyhow::bail!(
+            "--authentication-with-user delivers as the recorded user: it cannot be combined with \
+             --enable-impersonation=false"
+        );
+    }
     let settings = Settings::new()
         .with_concurrency(args.concurrency)
         .with_resync(args.resync_period)
@@ -374,6 +451,8 @@ async fn run(args: Args) -> Result<ExitCode> {
     let bound = listener.local_addr().context("the metrics address")?;
     tracing::info!(addr = %bound, "serving /metrics, /healthz and /readyz");
     tokio::spawn(serve::serve(listener, metrics.clone(), until_true(stop.clone())));
+    // every replica answers the webhook, leader or not
+    start_webhook(&args, &client, stop.clone()).await?;
 
     // with leader election: wait for the Lease, and stop when it is lost
     let (leading_tx, leading) = watch::channel(!args.leader_elect);
@@ -430,8 +509,10 @@ async fn run(args: Args) -> Result<ExitCode> {
         .engine_slot()
         .replace_namespaces(namespace_engines(loaded.namespaces, &build));
     if args.enable_impersonation {
-        controller =
-            controller.with_impersonation(vela_controller::impersonation::Impersonation::new(config, limit));
+        controller = controller.with_impersonation(
+            vela_controller::impersonation::Impersonation::new(config, limit)
+                .with_users(args.authentication_with_user),
+        );
     }
     // the definitions' revisions and schemas are the master's work (KubeVela runs its definition
     // controllers in the master shard only)

@@ -370,16 +370,13 @@ impl Context {
             source: Box::new(source),
         };
         // the engine of the definitions known now (they may be replaced between reconciles),
-        // delivering as the Application's service account when it names one
+        // delivering as the identity impersonation picks (its service account, or its recorded
+        // user with --authentication-with-user), if any
         let mut engine = self.engine.get_for(namespace);
-        let account = meta
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(crate::impersonation::SERVICE_ACCOUNT))
-            .filter(|a| !a.is_empty());
-        if let (Some(account), Some(imp)) = (account, &self.impersonation) {
-            engine = imp.engine_for(&engine, namespace, name, account)?;
+        if let Some(imp) = &self.impersonation
+            && let Some(identity) = imp.identity(namespace, meta.metadata.annotations.as_ref())
+        {
+            engine = imp.engine_for(&engine, name, &identity)?;
         }
         let finalizers = meta.metadata.finalizers.clone().unwrap_or_default();
         let ours = finalizers.iter().any(|f| f == FINALIZER);

@@ -722,7 +722,8 @@ mod tests {
             "import \"vela/op\"\nok: op.#Apply & {v: 1}\nmissing: op.#Deploy & {v: 1}\nopen: {...}\nlater: open.#X\n",
         )
         .unwrap();
-        p.add_package("vela/op", "op.cue", "#Apply: {v: int, ...}\n").unwrap();
+        p.add_package("vela/op", "op.cue", "#Apply: {v: int, ...}\n")
+            .unwrap();
         let inst = p.eval().unwrap();
         assert_eq!(inst.export("ok").unwrap(), json!({"v": 1}));
         match inst.lookup("missing").unwrap().to_json() {

@@ -163,6 +163,14 @@ pub enum Error {
         /// How long it waited.
         waited: std::time::Duration,
     },
+    /// `vela install --controller`: the admission webhook's certificates could not be made.
+    #[error("generate the {what}: {message}")]
+    Certificate {
+        /// Which certificate, e.g. `webhook CA`.
+        what: &'static str,
+        /// The generator's error.
+        message: String,
+    },
 }
 
 /// Result of engine operations.

@@ -352,6 +352,45 @@ fn install_applies_crds_and_definitions_once_and_dry_run_writes_nothing() {
 }
 
 #[test]
+fn install_controller_with_user_authentication_adds_the_webhook_and_its_certificates() {
+    let out = run(
+        &[
+            "install",
+            "--controller",
+            "--authentication-with-user",
+            "--dry-run",
+            "-o",
+            "json",
+            "-n",
+            "platform",
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let objects: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+    let find = |kind: &str| objects.iter().find(|o| o["kind"] == kind).unwrap();
+    let secret = find("Secret");
+    assert_eq!(secret["metadata"]["name"], "vela-controller-webhook-tls");
+    assert_eq!(secret["metadata"]["namespace"], "platform");
+    let certs = vela_engine::controller_install::WebhookCerts::from_secret(secret).expect("the certificates");
+    assert!(certs.key.contains("PRIVATE KEY"));
+    let hook = &find("MutatingWebhookConfiguration")["webhooks"][0];
+    assert_eq!(hook["clientConfig"]["service"]["namespace"], "platform");
+    assert_eq!(hook["clientConfig"]["caBundle"], secret["data"]["ca.crt"]);
+    let args = &find("Deployment")["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert!(
+        args.as_array()
+            .unwrap()
+            .contains(&serde_json::json!("--authentication-with-user"))
+    );
+    // the flag is the controller's
+    let usage = run(&["install", "--authentication-with-user", "--dry-run"], None, &[]);
+    assert_eq!(usage.code, 2, "{}", usage.stderr);
+    assert!(usage.stderr.contains("--controller"), "{}", usage.stderr);
+}
+
+#[test]
 fn up_with_a_shard_id_labels_the_application_for_that_controller_shard() {
     use vela_multicluster::{Embedded, Objects};
     let state = State::new("shard");

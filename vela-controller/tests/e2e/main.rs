@@ -14,7 +14,9 @@
 //! - [`handover`]: `vela up` hands an Application to a leading controller and waits;
 //! - [`rbac`]: the installed ServiceAccount's least-privilege rules, used by a real controller;
 //! - [`runs`]: standalone WorkflowRuns;
-//! - [`impersonation`]: an Application delivered as its service account.
+//! - [`impersonation`]: an Application delivered as its service account;
+//! - [`users`]: the admission webhook records the requesting user, and the controller delivers
+//!   as that user (`--authentication-with-user`).
 
 mod crash;
 mod crash_fleet;
@@ -28,3 +30,4 @@ mod restart;
 mod runs;
 mod sharding;
 mod support;
+mod users;
