@@ -41,6 +41,30 @@ fn labels(obj: Option<&Value>) -> impl Iterator<Item = (&String, &str)> {
         .filter_map(|(k, v)| Some((k, v.as_str()?)))
 }
 
+/// What a write knows of the object it replaces, for the indexes.
+#[derive(Clone, Copy)]
+pub(super) enum Prior<'a> {
+    /// Nothing was stored under the key.
+    Absent,
+    /// This was stored.
+    Was(&'a Value),
+    /// What was stored has the same labels and ownerReferences as what is written (a status or
+    /// `deletionTimestamp` write): the indexes stay.
+    Unchanged,
+    /// Not known: the indexes are rewritten.
+    Unknown,
+}
+
+/// Brings the indexes of the object under `key` from `prior` to `after`.
+pub(super) fn write(conn: &Connection, key: &Key, prior: Prior<'_>, after: &Value) -> Result<()> {
+    match prior {
+        Prior::Absent => update(conn, key, Some(None), Some(after)),
+        Prior::Was(before) => update(conn, key, Some(Some(before)), Some(after)),
+        Prior::Unchanged => Ok(()),
+        Prior::Unknown => update(conn, key, None, Some(after)),
+    }
+}
+
 /// Brings the indexes of the object under `key` from `before` to `after` (`None`: absent).
 /// `before` is `None` when the previous state is not known: the indexes are then rewritten.
 pub(super) fn update(

@@ -509,7 +509,13 @@ impl Embedded {
                 let generation = current["metadata"]["generation"].as_u64().unwrap_or(0);
                 obj["metadata"]["generation"] = Value::from(generation + 1);
             }
-            Ok(Some(Arc::unwrap_or_clone(tx.store(&key, obj, &managers)?)))
+            // a status write changes no label or ownerReference
+            Ok(Some(Arc::unwrap_or_clone(tx.store(
+                &key,
+                obj,
+                &managers,
+                index::Prior::Unchanged,
+            )?)))
         })
     }
 

@@ -73,7 +73,8 @@ impl Embedded {
                     stored["metadata"]["annotations"] = Value::Object(serde_json::Map::new());
                 }
                 stored["metadata"]["annotations"][SIMULATED] = Value::String("true".into());
-                tx.store(&key, stored, &managers)?;
+                // the simulator writes the status and an annotation: no label or owner
+                tx.store(&key, stored, &managers, super::index::Prior::Unchanged)?;
                 changed += 1;
             }
             Ok(changed)

@@ -284,12 +284,14 @@ impl Tx<'_> {
         }
     }
 
-    /// Writes `obj` with a new resourceVersion; returns it as stored (shared with the kept copy).
+    /// Writes `obj` with a new resourceVersion, over `prior` (what was stored, for the indexes);
+    /// returns it as stored (shared with the kept copy).
     pub(super) fn store(
         &mut self,
         key: &Key,
         mut obj: Value,
         managers: &Map<String, Value>,
+        prior: index::Prior<'_>,
     ) -> Result<Entry> {
         let version = self.next_version()?;
         obj["metadata"]["resourceVersion"] = Value::String(version.to_string());
@@ -315,8 +317,7 @@ impl Tx<'_> {
                 serde_json::to_string(managers).map_err(store_error)?
             ])
             .map_err(store_error)?;
-        let before = self.known(key);
-        index::update(self.conn, key, before.as_ref().map(|b| b.as_deref()), Some(&obj))?;
+        index::write(self.conn, key, prior, &obj)?;
         let entry = Arc::new(obj);
         self.wrote(key, Some(Arc::clone(&entry)));
         Ok(entry)
@@ -344,7 +345,7 @@ impl Tx<'_> {
         if key.namespace.is_empty() {
             meta.remove("namespace");
         }
-        self.store(key, obj, managers)
+        self.store(key, obj, managers, index::Prior::Absent)
     }
 
     pub(super) fn apply(&mut self, key: &Key, manager: &str, config: &Value) -> Result<Entry> {
@@ -419,7 +420,7 @@ impl Tx<'_> {
             self.remove(&key, &obj)?;
             return Ok(Arc::new(obj));
         }
-        self.store(&key, obj, &managers)
+        self.store(&key, obj, &managers, index::Prior::Was(&current))
     }
 
     fn require_namespace(&mut self, key: &Key) -> Result<()> {
@@ -469,7 +470,7 @@ impl Tx<'_> {
         if !finalizers(&obj).is_empty() {
             if obj["metadata"].get("deletionTimestamp").is_none() {
                 obj["metadata"]["deletionTimestamp"] = Value::String(now());
-                self.store(&key, obj, &managers)?;
+                self.store(&key, obj, &managers, index::Prior::Unchanged)?;
             }
             return Ok(true);
         }
@@ -551,7 +552,7 @@ impl Tx<'_> {
                     meta.insert("ownerReferences".into(), Value::Array(kept));
                 }
             }
-            self.store(&key, obj, &managers)?;
+            self.store(&key, obj, &managers, index::Prior::Unknown)?;
         }
         Ok(())
     }

@@ -675,6 +675,19 @@ async fn label_selectors_follow_relabels_deletions_and_groups() {
         assert_eq!(selected(&c, &[("tier", "web")]).await, ["c"]);
         c.apply("", labelled("d", json!({"app": "x"}))).await.unwrap();
         assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d"]);
+        // a status write and a deletion held by a finalizer keep the labels selected
+        c.set_status(&key("v1", "ConfigMap", "default", "b"), json!({"ok": true}))
+            .await
+            .unwrap();
+        let mut held = labelled("e", json!({"app": "x"}));
+        held["metadata"]["finalizers"] = json!(["example.com/hold"]);
+        c.apply("", held).await.unwrap();
+        c.delete(&key("v1", "ConfigMap", "default", "e")).await.unwrap();
+        assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d", "e"]);
+        let mut released = labelled("e", json!({"app": "x"}));
+        released["metadata"]["finalizers"] = json!([]);
+        c.apply("", released).await.unwrap();
+        assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d"]);
         c.flush().await.unwrap();
         assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d"]);
         // a namespace's objects go with it, and so do their labels
