@@ -1,8 +1,9 @@
-//! Impersonation: the objects an Application delivers to the hub are written, read and deleted
-//! as another identity, so they can do no more than that identity may, while the controller's
-//! own state (the Application, its revisions, ResourceTrackers and workflow context,
-//! namespaces, the cluster registry) stays with the controller's identity. Member clusters are
-//! reached with their registry credentials, as before.
+//! Impersonation: the objects an Application delivers are written, read and deleted as another
+//! identity, so they can do no more than that identity may, while the controller's own state
+//! (the Application, its revisions, ResourceTrackers and workflow context, namespaces, the
+//! cluster registry) stays with the controller's identity. In the hub the controller's client
+//! impersonates; in a member cluster (with [`Impersonation::with_fleet`]) the member's registry
+//! credentials impersonate the same identity there, so the member's RBAC decides.
 //!
 //! Which identity ([`Impersonation::identity`]):
 //! - by default, an Application annotated [`SERVICE_ACCOUNT`] is delivered as
@@ -71,7 +72,19 @@ pub struct Impersonation {
     base: kube::Config,
     limit: Option<RateLimitLayer>,
     users: bool,
-    clients: Mutex<HashMap<Identity, Arc<dyn Objects>>>,
+    /// The controller's fleet, whose registry reaches the members (`None`: members are reached
+    /// as the controller).
+    fleet: Option<Arc<vela_multicluster::Fleet>>,
+    clients: Mutex<HashMap<Identity, Managed>>,
+}
+
+/// The impersonating backends of one identity.
+#[derive(Clone)]
+struct Managed {
+    /// The hub, through an impersonating client.
+    hub: Arc<dyn Objects>,
+    /// The members, through impersonating clients (`None`: as the controller).
+    members: Option<Arc<dyn Objects>>,
 }
 
 impl std::fmt::Debug for Impersonation {
@@ -89,8 +102,18 @@ impl Impersonation {
             base,
             limit,
             users: false,
+            fleet: None,
             clients: Mutex::default(),
         }
+    }
+
+    /// Impersonates in the member clusters of `fleet` too (the controller's fleet: its
+    /// registry, read as the controller, gives each member's credentials, which impersonate the
+    /// identity there; see `vela_multicluster::Fleet::impersonating_members`).
+    #[must_use]
+    pub fn with_fleet(mut self, fleet: Arc<vela_multicluster::Fleet>) -> Self {
+        self.fleet = Some(fleet);
+        self
     }
 
     /// Delivers every Application as the user the admission webhook recorded in its
@@ -151,7 +174,7 @@ impl Impersonation {
         Some(Identity { user, groups })
     }
 
-    fn managed(&self, identity: &Identity) -> Result<Arc<dyn Objects>> {
+    fn managed(&self, identity: &Identity) -> Result<Managed> {
         let mut clients = self
             .clients
             .lock()
@@ -173,9 +196,14 @@ impl Impersonation {
             Some(limit) => builder.with_layer(limit).build(),
             None => builder.build(),
         };
-        let objects: Arc<dyn Objects> = Arc::new(vela_multicluster::Fleet::kube(client));
-        clients.insert(identity.clone(), objects.clone());
-        Ok(objects)
+        let hub: Arc<dyn Objects> = Arc::new(vela_multicluster::Fleet::kube(client));
+        let members = self.fleet.as_ref().map(|f| {
+            Arc::new(f.impersonating_members(identity.user.clone(), identity.groups.clone()))
+                as Arc<dyn Objects>
+        });
+        let managed = Managed { hub, members };
+        clients.insert(identity.clone(), managed.clone());
+        Ok(managed)
     }
 
     /// `engine` delivering the objects of Application `name` as `identity`.
@@ -183,9 +211,11 @@ impl Impersonation {
     /// # Errors
     /// [`Error::Kube`] when the impersonating client cannot be built.
     pub fn engine_for(&self, engine: &Engine, name: &str, identity: &Identity) -> Result<Engine> {
+        let managed = self.managed(identity)?;
         let split = Split {
             state: engine.clusters().clone(),
-            managed: self.managed(identity)?,
+            managed: managed.hub,
+            members: managed.members,
             context: format!("workflow-{name}-context"),
         };
         Ok(engine.with_clusters(Arc::new(split)))
@@ -196,18 +226,33 @@ impl Impersonation {
 /// impersonating client.
 struct Split {
     state: Arc<dyn Objects>,
+    /// The hub's objects as the identity.
     managed: Arc<dyn Objects>,
+    /// The members' objects as the identity (`None`: as the controller).
+    members: Option<Arc<dyn Objects>>,
     /// The Application's workflow context ConfigMap.
     context: String,
 }
 
 impl Split {
-    fn route(&self, cluster: &str, api_version: &str, kind: &str, name: &str) -> &dyn Objects {
-        let state = !cluster.is_empty()
-            || api_version.starts_with("core.oam.dev/")
-            || kind == "Namespace"
-            || (kind == "ConfigMap" && name == self.context);
-        if state {
+    fn route(
+        &self,
+        cluster: &str,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> &dyn Objects {
+        // the cluster registry (its Secrets in the hub's vela-system) is read as the controller
+        let registry =
+            cluster.is_empty() && kind == "Secret" && namespace == vela_multicluster::registry::NAMESPACE;
+        if api_version.starts_with("core.oam.dev/") || kind == "Namespace" || registry {
+            return self.state.as_ref();
+        }
+        if !cluster.is_empty() {
+            return self.members.as_deref().unwrap_or(self.state.as_ref());
+        }
+        if kind == "ConfigMap" && name == self.context {
             self.state.as_ref()
         } else {
             self.managed.as_ref()
@@ -215,7 +260,13 @@ impl Split {
     }
 
     fn by_key(&self, key: &Key) -> &dyn Objects {
-        self.route(&key.cluster, &key.api_version, &key.kind, &key.name)
+        self.route(
+            &key.cluster,
+            &key.api_version,
+            &key.kind,
+            &key.namespace,
+            &key.name,
+        )
     }
 }
 
@@ -242,7 +293,7 @@ impl Objects for Split {
         namespace: &str,
         labels: &BTreeMap<String, String>,
     ) -> ObjectsResult<Vec<Value>> {
-        self.route(cluster, api_version, kind, "")
+        self.route(cluster, api_version, kind, namespace, "")
             .list(cluster, api_version, kind, namespace, labels)
             .await
     }
@@ -269,6 +320,9 @@ impl Objects for Split {
 
     async fn flush(&self) -> ObjectsResult<()> {
         self.state.flush().await?;
+        if let Some(members) = &self.members {
+            members.flush().await?;
+        }
         self.managed.flush().await
     }
 }
@@ -291,9 +345,11 @@ mod tests {
     #[tokio::test]
     async fn state_goes_to_the_controller_and_the_objects_to_the_service_account() {
         let (state, managed) = (Arc::new(Memory::new()), Arc::new(Memory::new()));
+        let members = Arc::new(Memory::new());
         let split = Split {
             state: state.clone(),
             managed: managed.clone(),
+            members: Some(members.clone()),
             context: "workflow-shop-context".into(),
         };
         let objects = [
@@ -322,6 +378,26 @@ mod tests {
                 .await
                 .is_empty()
         );
+        // the cluster registry is the controller's
+        let registration = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "edge", "namespace": "vela-system"}});
+        split.apply("", registration).await.unwrap();
+        assert_eq!(names(&state, "v1", "Secret", "vela-system").await, ["edge"]);
+        assert!(names(&managed, "v1", "Secret", "vela-system").await.is_empty());
+        // in a member: the objects as the identity there, its Namespaces as the controller
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "team"}});
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
+        split.apply("edge", deploy).await.unwrap();
+        split.apply("edge", ns).await.unwrap();
+        let listed = |m: Arc<Memory>, kind: &'static str, api: &'static str| async move {
+            m.list("edge", api, kind, "", &BTreeMap::new())
+                .await
+                .unwrap()
+                .len()
+        };
+        assert_eq!(listed(members.clone(), "Deployment", "apps/v1").await, 1);
+        assert_eq!(listed(state.clone(), "Deployment", "apps/v1").await, 0);
+        assert_eq!(listed(state.clone(), "Namespace", "v1").await, 1);
+        assert_eq!(listed(members.clone(), "Namespace", "v1").await, 0);
     }
 
     #[tokio::test]
@@ -341,13 +417,15 @@ mod tests {
             user: "alice".into(),
             groups: vec!["dev".into()],
         };
-        let first = imp.managed(&alice).unwrap();
-        assert!(Arc::ptr_eq(&first, &imp.managed(&alice).unwrap()));
+        let first = imp.managed(&alice).unwrap().hub;
+        assert!(Arc::ptr_eq(&first, &imp.managed(&alice).unwrap().hub));
+        // without the controller's fleet, members are reached as the controller
+        assert!(imp.managed(&alice).unwrap().members.is_none());
         let other = Identity {
             groups: Vec::new(),
             ..alice
         };
-        assert!(!Arc::ptr_eq(&first, &imp.managed(&other).unwrap()));
+        assert!(!Arc::ptr_eq(&first, &imp.managed(&other).unwrap().hub));
     }
 
     #[test]

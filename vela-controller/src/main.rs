@@ -511,7 +511,8 @@ async fn run(args: Args) -> Result<ExitCode> {
     if args.enable_impersonation {
         controller = controller.with_impersonation(
             vela_controller::impersonation::Impersonation::new(config, limit)
-                .with_users(args.authentication_with_user),
+                .with_users(args.authentication_with_user)
+                .with_fleet(fleet.clone()),
         );
     }
     // the definitions' revisions and schemas are the master's work (KubeVela runs its definition

@@ -75,9 +75,18 @@ pub(super) fn config(entry: &Cluster, timeouts: Timeouts) -> Result<kube::Config
     Ok(config)
 }
 
-/// A client for a registered cluster. Must run inside a tokio runtime.
-pub(super) fn client(entry: &Cluster, timeouts: Timeouts) -> Result<kube::Client> {
-    let config = config(entry, timeouts)?;
+/// A client for a registered cluster, impersonating (user, groups) when given. Must run inside
+/// a tokio runtime.
+pub(super) fn client(
+    entry: &Cluster,
+    timeouts: Timeouts,
+    impersonate: Option<&(String, Vec<String>)>,
+) -> Result<kube::Client> {
+    let mut config = config(entry, timeouts)?;
+    if let Some((user, groups)) = impersonate {
+        config.auth_info.impersonate = Some(user.clone());
+        config.auth_info.impersonate_groups = (!groups.is_empty()).then(|| groups.clone());
+    }
     kube::Client::try_from(config).map_err(|e| Error::Backend {
         cluster: entry.name.clone(),
         source: Box::new(e),

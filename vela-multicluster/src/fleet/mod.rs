@@ -51,6 +51,9 @@ pub struct Fleet {
     virtual_members: bool,
     #[cfg(feature = "kube")]
     hub_client: Option<kube::Client>,
+    /// The user and groups the members' clients impersonate ([`Fleet::impersonating_members`]).
+    #[cfg(feature = "kube")]
+    impersonate: Option<(String, Vec<String>)>,
     members: Mutex<HashMap<String, Member>>,
 }
 
@@ -67,10 +70,11 @@ enum Member {
 impl std::fmt::Debug for Fleet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let members: Vec<String> = self.lock().keys().cloned().collect();
-        f.debug_struct("Fleet")
-            .field("virtual_members", &self.virtual_members)
-            .field("connected", &members)
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("Fleet");
+        d.field("virtual_members", &self.virtual_members);
+        #[cfg(feature = "kube")]
+        d.field("impersonate", &self.impersonate);
+        d.field("connected", &members).finish_non_exhaustive()
     }
 }
 
@@ -98,6 +102,36 @@ impl Fleet {
             virtual_members: false,
             #[cfg(feature = "kube")]
             hub_client: None,
+            #[cfg(feature = "kube")]
+            impersonate: None,
+            members: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The same fleet (the same hub backend, the same registry read with the hub's identity)
+    /// whose member clusters are reached impersonating `user` with `groups`: every request to a
+    /// member carries `Impersonate-User` and `Impersonate-Group`, so the member's RBAC decides
+    /// what that identity may do there (the registry credentials must be allowed to
+    /// impersonate). Virtual members of an embedded state have no identities and are served as
+    /// before. Connections are made anew for this fleet.
+    ///
+    /// ```
+    /// # #[cfg(feature = "kube")] {
+    /// let hub = std::sync::Arc::new(vela_multicluster::Memory::new());
+    /// let fleet = vela_multicluster::Fleet::new(hub);
+    /// let as_alice = fleet.impersonating_members("alice", vec!["dev".into()]);
+    /// assert!(format!("{as_alice:?}").contains("alice"));
+    /// # }
+    /// ```
+    #[cfg(feature = "kube")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube")))]
+    #[must_use]
+    pub fn impersonating_members(&self, user: impl Into<String>, groups: Vec<String>) -> Self {
+        Self {
+            hub: self.hub.clone(),
+            virtual_members: self.virtual_members,
+            hub_client: self.hub_client.clone(),
+            impersonate: Some((user.into(), groups)),
             members: Mutex::new(HashMap::new()),
         }
     }
@@ -202,7 +236,7 @@ impl Fleet {
             }),
             #[cfg(feature = "kube")]
             CredentialType::X509Certificate | CredentialType::ServiceAccountToken => {
-                let client = connect::client(entry, connect::Timeouts::default())?;
+                let client = connect::client(entry, connect::Timeouts::default(), self.impersonate.as_ref())?;
                 Ok(Member::Kube(Arc::new(
                     crate::Kube::local(client.clone()).with_cluster(name.clone(), client),
                 )))
@@ -263,7 +297,7 @@ impl Fleet {
                 connect: timeout,
                 read: timeout,
             };
-            let client = connect::client(&entry, timeouts)?;
+            let client = connect::client(&entry, timeouts, self.impersonate.as_ref())?;
             let version = connect::version(&client, &name, timeout).await?;
             return Ok(Probe {
                 description: format!(
