@@ -1,7 +1,8 @@
 //! The indexes of the embedded cluster's state file, kept in the same transaction as the
 //! objects they index: `owners` (which uids an object's ownerReferences name, so that the
-//! dependents of an owner are found without a scan) and `labels` (every label of every object,
-//! so that a label selector reads only the objects that carry its rarest label).
+//! dependents of an owner are found without a scan) and `labels` (the labels of the objects of
+//! the kinds the engine selects by label, [`label_indexed`], so that such a selector reads only
+//! the objects that carry its rarest label).
 //!
 //! A write that knows the object's previous state (from the store's copies) rewrites an index
 //! only when what it indexes changed; otherwise it rewrites it from scratch. A state file of an
@@ -16,9 +17,23 @@ use super::store_error;
 use crate::{Key, Result};
 
 /// The version of the state file's layout (`PRAGMA user_version`). 1: the `owners` table
-/// indexes ownerReferences; 2: the `labels` table indexes labels. Files of an older version are
-/// brought up to date when opened.
-pub(super) const LAYOUT_VERSION: i64 = 2;
+/// indexes ownerReferences; 2: the `labels` table indexes labels; 3: of the kinds
+/// [`label_indexed`] only. Files of an older version are brought up to date when opened.
+pub(super) const LAYOUT_VERSION: i64 = 3;
+
+/// Whether the labels of objects of `api_version` are indexed: KubeVela's own kinds
+/// (`core.oam.dev`: ResourceTrackers, ApplicationRevisions, DefinitionRevisions, ...), which the
+/// engine lists by label for every application it collects. A selector on another kind scans the
+/// kind (in the namespace when given): indexing the labels of every delivered workload cost a
+/// tenth of a delivery, for lists nothing at scale makes.
+///
+/// ```text
+/// core.oam.dev/v1beta1 ResourceTracker  -> indexed
+/// apps/v1 Deployment                    -> scanned
+/// ```
+pub(super) fn label_indexed(api_version: &str) -> bool {
+    api_version.starts_with("core.oam.dev/")
+}
 
 /// How many rows of one label are counted at most to find a selector's rarest label: enough to
 /// tell a label of one application from one every object carries, without counting the latter.
@@ -82,7 +97,7 @@ pub(super) fn update(
             after,
         )?;
     }
-    let labels_same = before.is_some_and(|b| labels(b).eq(labels(after)));
+    let labels_same = !label_indexed(&key.api_version) || before.is_some_and(|b| labels(b).eq(labels(after)));
     if !labels_same {
         write_labels(
             conn,
@@ -137,29 +152,34 @@ fn write_owners(conn: &Connection, key: &Key, clear: bool, obj: Option<&Value>) 
     Ok(())
 }
 
-/// Rewrites the rows of `labels` for the object under `key` (`clear`: some may exist).
+/// Rewrites the rows of `labels` for the object under `key` (`clear`: some may exist). The
+/// labels go to SQLite as one JSON object in one statement (`json_each`): a statement per label
+/// cost a tenth of a delivery.
 fn write_labels(conn: &Connection, key: &Key, clear: bool, obj: Option<&Value>) -> Result<()> {
     if clear {
         delete_rows(conn, "labels", key)?;
     }
-    for (label, value) in labels(obj) {
-        conn.prepare_cached(
-            "INSERT OR REPLACE INTO labels (cluster, api_version, kind, namespace, name, key, value)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                key.cluster,
-                key.api_version,
-                key.kind,
-                key.namespace,
-                key.name,
-                label,
-                value
-            ])
-        })
-        .map_err(store_error)?;
+    let strings: serde_json::Map<String, Value> = labels(obj)
+        .map(|(k, v)| (k.clone(), Value::String(v.to_owned())))
+        .collect();
+    if strings.is_empty() {
+        return Ok(());
     }
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO labels (cluster, api_version, kind, namespace, name, key, value)
+         SELECT ?1, ?2, ?3, ?4, ?5, key, value FROM json_each(?6)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            key.cluster,
+            key.api_version,
+            key.kind,
+            key.namespace,
+            key.name,
+            serde_json::to_string(&strings).unwrap_or_default()
+        ])
+    })
+    .map_err(store_error)?;
     Ok(())
 }
 
@@ -210,8 +230,8 @@ fn rarest<'s>(
 }
 
 /// The bodies of the objects of one kind (in one namespace when given) that carry the rarest
-/// label of `selector` (`None` for an empty selector: the caller scans the kind); the caller
-/// checks the selector's other labels.
+/// label of `selector` (`None` for an empty selector or a kind not [`label_indexed`]: the caller
+/// scans the kind); the caller checks the selector's other labels.
 pub(super) fn select(
     conn: &Connection,
     cluster: &str,
@@ -220,6 +240,9 @@ pub(super) fn select(
     namespace: Option<&str>,
     selector: &BTreeMap<String, String>,
 ) -> Result<Option<Vec<Value>>> {
+    if !label_indexed(api_version) {
+        return Ok(None);
+    }
     let Some((label, value)) = rarest(conn, cluster, api_version, kind, namespace, selector)? else {
         return Ok(None);
     };
@@ -245,13 +268,24 @@ pub(super) fn select(
 
 /// Brings the layout of a state file up to [`LAYOUT_VERSION`] (inside the caller's
 /// transaction): version 1 fills `owners` from the objects that have ownerReferences, version 2
-/// fills `labels` from the objects that have labels.
+/// fills `labels` from the objects that have labels, version 3 keeps only the labels of the
+/// kinds [`label_indexed`].
 pub(super) fn migrate(conn: &Connection) -> Result<()> {
     let current: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(store_error)?;
     if current >= LAYOUT_VERSION {
         return Ok(());
+    }
+    if current == 2 {
+        conn.execute(
+            "DELETE FROM labels WHERE api_version NOT LIKE 'core.oam.dev/%'",
+            [],
+        )
+        .map_err(store_error)?;
+        return conn
+            .pragma_update(None, "user_version", LAYOUT_VERSION)
+            .map_err(store_error);
     }
     let mut stmt = conn
         .prepare(
@@ -273,7 +307,9 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
         if current < 1 {
             write_owners(conn, &key, true, Some(&obj))?;
         }
-        write_labels(conn, &key, true, Some(&obj))?;
+        if label_indexed(&key.api_version) {
+            write_labels(conn, &key, true, Some(&obj))?;
+        }
     }
     conn.pragma_update(None, "user_version", LAYOUT_VERSION)
         .map_err(store_error)
@@ -284,6 +320,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const API: &str = "core.oam.dev/v1beta1";
+    const KIND: &str = "ApplicationRevision";
+
     fn conn() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(super::super::SCHEMA).unwrap();
@@ -293,8 +332,8 @@ mod tests {
     fn key(name: &str) -> Key {
         Key {
             cluster: String::new(),
-            api_version: "v1".into(),
-            kind: "ConfigMap".into(),
+            api_version: API.into(),
+            kind: KIND.into(),
             namespace: "default".into(),
             name: name.into(),
         }
@@ -302,8 +341,8 @@ mod tests {
 
     fn put(conn: &Connection, name: &str, obj: &Value) {
         conn.execute(
-            "INSERT OR REPLACE INTO objects VALUES ('', 'v1', 'ConfigMap', 'default', ?1, '', ?2, '{}')",
-            params![name, obj.to_string()],
+            "INSERT OR REPLACE INTO objects VALUES ('', ?3, ?4, 'default', ?1, '', ?2, '{}')",
+            params![name, obj.to_string(), API, KIND],
         )
         .unwrap();
     }
@@ -356,10 +395,10 @@ mod tests {
         }
         let both = selector(&[("ns", "default"), ("app", "app-7")]);
         assert_eq!(
-            rarest(&conn, "", "v1", "ConfigMap", Some("default"), &both).unwrap(),
+            rarest(&conn, "", API, KIND, Some("default"), &both).unwrap(),
             Some(("app", "app-7"))
         );
-        let found = select(&conn, "", "v1", "ConfigMap", Some("default"), &both)
+        let found = select(&conn, "", API, KIND, Some("default"), &both)
             .unwrap()
             .unwrap();
         let mut names: Vec<_> = found.iter().map(|o| o["metadata"]["name"].clone()).collect();
@@ -367,24 +406,56 @@ mod tests {
         assert_eq!(names, [json!("o57"), json!("o7")]);
         let none = selector(&[("ns", "default"), ("app", "nope")]);
         assert_eq!(
-            select(&conn, "", "v1", "ConfigMap", None, &none)
-                .unwrap()
-                .unwrap()
-                .len(),
+            select(&conn, "", API, KIND, None, &none).unwrap().unwrap().len(),
             0
         );
         assert!(
-            select(&conn, "", "v1", "ConfigMap", None, &BTreeMap::new())
+            select(&conn, "", API, KIND, None, &BTreeMap::new())
                 .unwrap()
                 .is_none()
         );
         // another namespace holds none of them
         assert!(
-            select(&conn, "", "v1", "ConfigMap", Some("other"), &both)
+            select(&conn, "", API, KIND, Some("other"), &both)
                 .unwrap()
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn only_kubevela_kinds_are_label_indexed_and_a_second_layout_file_drops_the_others() {
+        let conn = conn();
+        let cm = Key {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            ..key("c")
+        };
+        update(
+            &conn,
+            &cm,
+            Some(None),
+            Some(&json!({"metadata": {"labels": {"app": "a"}}})),
+        )
+        .unwrap();
+        assert!(label_rows(&conn, "c").is_empty());
+        let sel = selector(&[("app", "a")]);
+        assert!(
+            select(&conn, "", "v1", "ConfigMap", None, &sel)
+                .unwrap()
+                .is_none(),
+            "scanned"
+        );
+        // a file of layout 2 indexed every kind: opened, it keeps only KubeVela's
+        conn.execute_batch(
+            "INSERT INTO labels VALUES ('', 'v1', 'ConfigMap', 'default', 'c', 'app', 'a');
+             INSERT INTO labels VALUES ('', 'core.oam.dev/v1beta1', 'ApplicationRevision', 'default', 'r', 'app', 'a');
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        assert!(label_rows(&conn, "c").is_empty());
+        assert_eq!(label_rows(&conn, "r"), [("app".into(), "a".into())]);
     }
 
     #[test]

@@ -611,14 +611,21 @@ async fn names_the_api_server_refuses_are_refused() {
     c.apply("", role).await.unwrap();
 }
 
-/// The names of the ConfigMaps in `default` a selector finds, sorted.
-async fn selected(c: &Embedded, pairs: &[(&str, &str)]) -> Vec<String> {
+/// The kinds the label tests run with: a ConfigMap (a selector scans the kind) and a KubeVela
+/// kind (a selector reads the label index).
+const LABELLED_KINDS: [(&str, &str); 2] = [
+    ("v1", "ConfigMap"),
+    ("core.oam.dev/v1beta1", "ApplicationRevision"),
+];
+
+/// The names of the objects of `kind` in `default` a selector finds, sorted.
+async fn selected(c: &Embedded, (api, kind): (&str, &str), pairs: &[(&str, &str)]) -> Vec<String> {
     let sel: BTreeMap<String, String> = pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     let mut names: Vec<String> = c
-        .list("", "v1", "ConfigMap", "default", &sel)
+        .list("", api, kind, "default", &sel)
         .await
         .unwrap()
         .iter()
@@ -628,68 +635,72 @@ async fn selected(c: &Embedded, pairs: &[(&str, &str)]) -> Vec<String> {
     names
 }
 
-fn labelled(name: &str, labels: Value) -> Value {
-    let mut obj = cm(name, "default", json!({}));
-    obj["metadata"]["labels"] = labels;
-    obj
+fn labelled((api, kind): (&str, &str), name: &str, labels: Value) -> Value {
+    json!({"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "default", "labels": labels}})
 }
 
 #[tokio::test]
 async fn label_selectors_follow_relabels_deletions_and_groups() {
     // with few objects kept, most writes do not know the previous state and rewrite the index;
     // in a group of writes, the group's own writes are selected before its commit
-    for (kept, grouped) in [(0, false), (1, false), (1024, false), (1, true), (1024, true)] {
+    let cases = [(0, false), (1, false), (1024, false), (1, true), (1024, true)];
+    for ((kept, grouped), k) in cases.into_iter().flat_map(|c| LABELLED_KINDS.map(|k| (c, k))) {
         let mut c = Embedded::in_memory().unwrap().keep_objects(kept);
         if grouped {
             c = c.group_commits(Duration::from_secs(3600));
         }
-        c.apply("", labelled("a", json!({"app": "x", "tier": "web"})))
+        c.apply("", labelled(k, "a", json!({"app": "x", "tier": "web"})))
             .await
             .unwrap();
-        c.apply("", labelled("b", json!({"app": "x", "tier": "db"})))
+        c.apply("", labelled(k, "b", json!({"app": "x", "tier": "db"})))
             .await
             .unwrap();
-        c.apply("", labelled("c", json!({"app": "y", "tier": "web"})))
+        c.apply("", labelled(k, "c", json!({"app": "y", "tier": "web"})))
             .await
             .unwrap();
         assert_eq!(
-            selected(&c, &[("app", "x")]).await,
+            selected(&c, k, &[("app", "x")]).await,
             ["a", "b"],
-            "kept {kept}, grouped {grouped}"
+            "{k:?} kept {kept}, grouped {grouped}"
         );
-        assert_eq!(selected(&c, &[("app", "x"), ("tier", "web")]).await, ["a"]);
+        assert_eq!(selected(&c, k, &[("app", "x"), ("tier", "web")]).await, ["a"]);
         assert_eq!(
-            selected(&c, &[("app", "z"), ("tier", "web")]).await,
+            selected(&c, k, &[("app", "z"), ("tier", "web")]).await,
             Vec::<String>::new()
         );
         // a relabel moves the object between selections
-        c.apply("", labelled("a", json!({"app": "y", "tier": "web"})))
+        c.apply("", labelled(k, "a", json!({"app": "y", "tier": "web"})))
             .await
             .unwrap();
-        assert_eq!(selected(&c, &[("app", "x")]).await, ["b"]);
-        assert_eq!(selected(&c, &[("app", "y"), ("tier", "web")]).await, ["a", "c"]);
+        assert_eq!(selected(&c, k, &[("app", "x")]).await, ["b"]);
+        assert_eq!(
+            selected(&c, k, &[("app", "y"), ("tier", "web")]).await,
+            ["a", "c"]
+        );
         // a label dropped by its manager is no longer selected
-        c.apply("", labelled("c", json!({"tier": "web"}))).await.unwrap();
-        assert_eq!(selected(&c, &[("app", "y")]).await, ["a"]);
-        c.delete(&key("v1", "ConfigMap", "default", "a")).await.unwrap();
-        assert_eq!(selected(&c, &[("tier", "web")]).await, ["c"]);
-        c.apply("", labelled("d", json!({"app": "x"}))).await.unwrap();
-        assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d"]);
-        // a status write and a deletion held by a finalizer keep the labels selected
-        c.set_status(&key("v1", "ConfigMap", "default", "b"), json!({"ok": true}))
+        c.apply("", labelled(k, "c", json!({"tier": "web"})))
             .await
             .unwrap();
-        let mut held = labelled("e", json!({"app": "x"}));
+        assert_eq!(selected(&c, k, &[("app", "y")]).await, ["a"]);
+        c.delete(&key(k.0, k.1, "default", "a")).await.unwrap();
+        assert_eq!(selected(&c, k, &[("tier", "web")]).await, ["c"]);
+        c.apply("", labelled(k, "d", json!({"app": "x"}))).await.unwrap();
+        assert_eq!(selected(&c, k, &[("app", "x")]).await, ["b", "d"]);
+        // a status write and a deletion held by a finalizer keep the labels selected
+        c.set_status(&key(k.0, k.1, "default", "b"), json!({"ok": true}))
+            .await
+            .unwrap();
+        let mut held = labelled(k, "e", json!({"app": "x"}));
         held["metadata"]["finalizers"] = json!(["example.com/hold"]);
         c.apply("", held).await.unwrap();
-        c.delete(&key("v1", "ConfigMap", "default", "e")).await.unwrap();
-        assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d", "e"]);
-        let mut released = labelled("e", json!({"app": "x"}));
+        c.delete(&key(k.0, k.1, "default", "e")).await.unwrap();
+        assert_eq!(selected(&c, k, &[("app", "x")]).await, ["b", "d", "e"]);
+        let mut released = labelled(k, "e", json!({"app": "x"}));
         released["metadata"]["finalizers"] = json!([]);
         c.apply("", released).await.unwrap();
-        assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d"]);
+        assert_eq!(selected(&c, k, &[("app", "x")]).await, ["b", "d"]);
         c.flush().await.unwrap();
-        assert_eq!(selected(&c, &[("app", "x")]).await, ["b", "d"]);
+        assert_eq!(selected(&c, k, &[("app", "x")]).await, ["b", "d"]);
         // a namespace's objects go with it, and so do their labels
         c.delete(&key("v1", "Namespace", "", "default")).await.unwrap();
         let rows: i64 = c
@@ -701,7 +712,7 @@ async fn label_selectors_follow_relabels_deletions_and_groups() {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(rows, 0, "kept {kept}, grouped {grouped}");
+        assert_eq!(rows, 0, "{k:?} kept {kept}, grouped {grouped}");
     }
 }
 
@@ -711,8 +722,12 @@ async fn a_file_of_the_second_layout_gets_its_label_index_when_opened() {
     let path = dir.path().join("state.db");
     {
         let c = Embedded::open(&path).unwrap();
-        c.apply("", labelled("a", json!({"app": "x"}))).await.unwrap();
-        c.apply("", labelled("b", json!({"app": "y"}))).await.unwrap();
+        c.apply("", labelled(LABELLED_KINDS[1], "a", json!({"app": "x"})))
+            .await
+            .unwrap();
+        c.apply("", labelled(LABELLED_KINDS[1], "b", json!({"app": "y"})))
+            .await
+            .unwrap();
     }
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
@@ -720,6 +735,6 @@ async fn a_file_of_the_second_layout_gets_its_label_index_when_opened() {
             .unwrap();
     }
     let c = Embedded::open(&path).unwrap();
-    assert_eq!(selected(&c, &[("app", "x")]).await, ["a"]);
-    assert_eq!(selected(&c, &[("app", "y")]).await, ["b"]);
+    assert_eq!(selected(&c, LABELLED_KINDS[1], &[("app", "x")]).await, ["a"]);
+    assert_eq!(selected(&c, LABELLED_KINDS[1], &[("app", "y")]).await, ["b"]);
 }
