@@ -109,13 +109,18 @@ pub(crate) fn run_registry(engine: &Engine) -> Result<Registry> {
     Ok(registry)
 }
 
-/// The CUE WorkflowStepDefinitions an engine has compiled, by name: the definition's digest
-/// and the step type (compiled once; each registry gives it its own providers).
+/// The CUE WorkflowStepDefinitions an engine has compiled, by name: the definition and the
+/// step type (compiled once; each registry gives it its own providers).
 #[derive(Default)]
 pub(crate) struct CueSteps(std::sync::Mutex<std::collections::HashMap<String, Compiled>>);
 
-/// A compiled CUE step type (or why it did not compile) and the digest it was compiled from.
-type Compiled = (String, std::result::Result<CueStep, String>);
+/// A compiled CUE step type (or why it did not compile) and the definition it was compiled from
+/// (definitions are immutable and shared: the same `Arc` is the same template, and holding it
+/// keeps its address from being reused).
+type Compiled = (
+    Arc<dyn vela_render::Definition>,
+    std::result::Result<CueStep, String>,
+);
 
 /// Registers, under its name, every CUE WorkflowStepDefinition of the engine's definitions
 /// that no step type of `registry` already has (the Rust step types come first: `deploy`,
@@ -155,8 +160,7 @@ fn add_cue_steps(
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     for def in defs {
         let name = def.meta().name.clone();
-        let digest = def.digest();
-        let fresh = compiled.get(&name).is_some_and(|(d, _)| *d == digest);
+        let fresh = compiled.get(&name).is_some_and(|(d, _)| Arc::ptr_eq(d, &def));
         if !fresh {
             let step = CueStep::from_template(
                 &name,
@@ -173,7 +177,7 @@ fn add_cue_steps(
                 }
                 message
             });
-            compiled.insert(name.clone(), (digest, step));
+            compiled.insert(name.clone(), (def.clone(), step));
         }
         match &compiled[&name].1 {
             Ok(step) => registry.register(name, step.with_providers(providers.clone())),
