@@ -107,14 +107,10 @@ impl Up<'_> {
             );
         }
         let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
-        if hub.embedded.is_none() && !self.local {
-            let hub_objects: &dyn vela_multicluster::Objects = hub.fleet.as_ref();
-            let holder = rt
-                .block_on(crate::handover::controller(hub_objects, jiff::Timestamp::now()))
-                .map_err(|e| anyhow::anyhow!("look for a running vela-controller: {e:#}"))?;
-            if let Some(holder) = holder {
-                return self.hand_over(&rt, &engine, &app, &holder, &hub.description);
-            }
+        if !self.local
+            && let Some(holder) = crate::handover::leader(&rt, &hub)?
+        {
+            return self.hand_over(&rt, &engine, &app, &holder, &hub.description);
         }
         if hub.embedded.is_some() {
             eprintln!("No cluster configured: delivering to {}", hub.description);
@@ -280,24 +276,19 @@ pub fn workflow(
     let hub = rt.block_on(hub.connect())?;
     let registry = rt.block_on(hub_registry(&hub.fleet, Some(namespace), definitions))?;
     let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
-    if hub.embedded.is_none() {
+    if let Some(holder) = crate::handover::leader(&rt, &hub)? {
         let hub_objects: &dyn vela_multicluster::Objects = hub.fleet.as_ref();
-        let holder = rt
-            .block_on(crate::handover::controller(hub_objects, jiff::Timestamp::now()))
-            .map_err(|e| anyhow::anyhow!("look for a running vela-controller: {e:#}"))?;
-        if let Some(holder) = holder {
-            // the controller runs the workflow: record the operation and wake it
-            rt.block_on(async {
-                if !engine.record_operation(namespace, name, operation).await? {
-                    bail!("application {namespace}/{name} not found (vela ls -A lists them)");
-                }
-                crate::handover::wake(hub_objects, namespace, name).await
-            })
-            .map_err(|e| anyhow::anyhow!(chain(e.as_ref())))?;
-            return Ok(format!(
-                "Application {namespace}/{name}: operation recorded; vela-controller {holder} continues the workflow (`vela status` shows it)\n"
-            ));
-        }
+        // the controller runs the workflow: record the operation and wake it
+        rt.block_on(async {
+            if !engine.record_operation(namespace, name, operation).await? {
+                bail!("application {namespace}/{name} not found (vela ls -A lists them)");
+            }
+            crate::handover::wake(hub_objects, namespace, name).await
+        })
+        .map_err(|e| anyhow::anyhow!(chain(e.as_ref())))?;
+        return Ok(format!(
+            "Application {namespace}/{name}: operation recorded; vela-controller {holder} continues the workflow (`vela status` shows it)\n"
+        ));
     }
     let (delivered, _, _) = rt
         .block_on(async {

@@ -20,6 +20,16 @@ pub(crate) const LEASE_NAME: &str = "vela-controller";
 /// How often `-w` looks at the status.
 const POLL: Duration = Duration::from_millis(500);
 
+/// The vela-controller leading `hub`, if any: `None` on the embedded cluster, where no
+/// controller runs, else the holder of a live controller Lease ([`controller`]).
+pub(crate) fn leader(rt: &tokio::runtime::Runtime, hub: &crate::cluster::Hub) -> Result<Option<String>> {
+    if hub.embedded.is_some() {
+        return Ok(None);
+    }
+    rt.block_on(controller(hub.fleet.as_ref(), jiff::Timestamp::now()))
+        .map_err(|e| anyhow::anyhow!("look for a running vela-controller: {e:#}"))
+}
+
 /// The holder of a live controller Lease in the hub, if any (a Lease whose last renewal plus
 /// its duration is still ahead of `now`).
 pub(crate) async fn controller(hub: &dyn Objects, now: jiff::Timestamp) -> Result<Option<String>> {

@@ -95,14 +95,10 @@ impl Up<'_> {
         let hub = rt.block_on(self.hub.connect())?;
         let registry = rt.block_on(hub_registry(&hub.fleet, Some(&namespace), self.definitions))?;
         let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
-        let holder = if hub.embedded.is_none() && !self.local {
-            rt.block_on(crate::handover::controller(
-                hub.fleet.as_ref(),
-                jiff::Timestamp::now(),
-            ))
-            .map_err(|e| anyhow::anyhow!("look for a running vela-controller: {e:#}"))?
-        } else {
+        let holder = if self.local {
             None
+        } else {
+            crate::handover::leader(&rt, &hub)?
         };
         let hub_objects = hub.fleet.clone();
         let run = self.run.clone();
@@ -223,23 +219,18 @@ pub fn operate(
     let registry = rt.block_on(hub_registry(&hub.fleet, Some(namespace), definitions))?;
     let engine = Engine::new(Renderer::new(registry), hub.fleet.clone());
     let missing = || anyhow::anyhow!("WorkflowRun {namespace}/{name} not found");
-    if hub.embedded.is_none() {
+    if let Some(holder) = crate::handover::leader(&rt, &hub)? {
         let hub_objects: &dyn vela_multicluster::Objects = hub.fleet.as_ref();
-        let holder = rt
-            .block_on(crate::handover::controller(hub_objects, jiff::Timestamp::now()))
-            .map_err(|e| anyhow::anyhow!("look for a running vela-controller: {e:#}"))?;
-        if let Some(holder) = holder {
-            rt.block_on(async {
-                if !engine.record_run_operation(namespace, name, operation).await? {
-                    return Err(missing());
-                }
-                crate::handover::wake_object(hub_objects, API_VERSION, "WorkflowRun", namespace, name).await
-            })
-            .map_err(|e| anyhow::anyhow!(chain(e.as_ref())))?;
-            return Ok(format!(
-                "WorkflowRun {namespace}/{name}: operation recorded; vela-controller {holder} continues the run\n"
-            ));
-        }
+        rt.block_on(async {
+            if !engine.record_run_operation(namespace, name, operation).await? {
+                return Err(missing());
+            }
+            crate::handover::wake_object(hub_objects, API_VERSION, "WorkflowRun", namespace, name).await
+        })
+        .map_err(|e| anyhow::anyhow!(chain(e.as_ref())))?;
+        return Ok(format!(
+            "WorkflowRun {namespace}/{name}: operation recorded; vela-controller {holder} continues the run\n"
+        ));
     }
     let pass = rt
         .block_on(async {

@@ -135,11 +135,7 @@ fn add_cue_steps(
     http: vela_workflow::http::Client,
     delivery: Option<&Arc<Delivery>>,
 ) {
-    let defs: Vec<_> = engine
-        .renderer()
-        .registry()
-        .list()
-        .filter(|d| d.meta().kind == vela_render::Kind::WorkflowStep && d.template().is_some())
+    let defs: Vec<_> = cue_step_definitions(engine)
         .filter(|d| !registry.contains(&d.meta().name))
         .cloned()
         .collect();
@@ -184,6 +180,15 @@ fn add_cue_steps(
             Err(message) => registry.register(name, Uncompiled(message.clone())),
         };
     }
+}
+
+/// The WorkflowStepDefinitions of the engine's definitions written in CUE.
+fn cue_step_definitions(engine: &Engine) -> impl Iterator<Item = &Arc<dyn vela_render::Definition>> {
+    engine
+        .renderer()
+        .registry()
+        .list()
+        .filter(|d| d.meta().kind == vela_render::Kind::WorkflowStep && d.template().is_some())
 }
 
 /// Vela-rs's provider packages, generated once.
@@ -235,14 +240,7 @@ pub(crate) fn step_type_names(engine: &Engine) -> Result<Vec<String>> {
         .map(str::to_owned),
     );
     names.extend(engine.steps.iter().map(|(n, _)| n.clone()));
-    names.extend(
-        engine
-            .renderer()
-            .registry()
-            .list()
-            .filter(|d| d.meta().kind == vela_render::Kind::WorkflowStep && d.template().is_some())
-            .map(|d| d.meta().name.clone()),
-    );
+    names.extend(cue_step_definitions(engine).map(|d| d.meta().name.clone()));
     names.sort_unstable();
     names.dedup();
     Ok(names)

@@ -12,6 +12,22 @@ use vela_test_support::readiness::Simulator;
 
 use crate::support::*;
 
+/// The message of the first step of Application `name` once a step says `forbidden`.
+async fn refused(api: &Api<kube::api::DynamicObject>, name: &str) -> String {
+    let status = status_until(api, name, &format!("{name} refused"), |s| {
+        s["workflow"]["steps"].as_array().is_some_and(|steps| {
+            steps
+                .iter()
+                .any(|st| st["message"].as_str().is_some_and(|m| m.contains("forbidden")))
+        })
+    })
+    .await;
+    status["workflow"]["steps"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the test clusters (scripts/test-clusters.sh up 1)"]
 async fn an_application_of_a_service_account_can_do_only_what_the_account_may() {
@@ -60,18 +76,7 @@ async fn an_application_of_a_service_account_can_do_only_what_the_account_may() 
     // a Deployment is within the account's rights
     status_until(&api, "jobs-only", "jobs-only running", running_at(1)).await;
     // a Service is not: the API server refuses the account, and the step says so
-    let status = status_until(&api, "with-service", "with-service refused", |s| {
-        s["workflow"]["steps"].as_array().is_some_and(|steps| {
-            steps
-                .iter()
-                .any(|st| st["message"].as_str().is_some_and(|m| m.contains("forbidden")))
-        })
-    })
-    .await;
-    let message = status["workflow"]["steps"][0]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let message = refused(&api, "with-service").await;
     assert!(
         message.contains(&format!("system:serviceaccount:{ns}:deployer")),
         "{message}"
@@ -141,18 +146,7 @@ async fn a_service_account_is_impersonated_in_member_clusters_too() {
     let in_member: Api<Deployment> = Api::namespaced(member.client(), &ns);
     assert!(in_member.get_opt("m-jobs").await.expect("read").is_some());
     // a Service in the member is not: the member's API server refuses the account
-    let status = status_until(&api, "m-web", "m-web refused in the member", |s| {
-        s["workflow"]["steps"].as_array().is_some_and(|steps| {
-            steps
-                .iter()
-                .any(|st| st["message"].as_str().is_some_and(|m| m.contains("forbidden")))
-        })
-    })
-    .await;
-    let message = status["workflow"]["steps"][0]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let message = refused(&api, "m-web").await;
     assert!(
         message.contains(&format!("system:serviceaccount:{ns}:deployer")) && message.contains(&cluster),
         "{message}\n{}",
