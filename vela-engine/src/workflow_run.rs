@@ -95,8 +95,13 @@ impl Engine {
                 }
             }
         }
+        let before = state.clone();
         let outcome = engine.reconcile(&workflow, &context, &mut state).await?;
-        store.save(&state_key, &state).await?;
+        // a pass that moved nothing writes nothing: it cannot overwrite an operation recorded
+        // meanwhile (`vela workflow resume -t workflow` while a controller runs the run)
+        if state != before {
+            store.save(&state_key, &state).await?;
+        }
         let status = serde_json::to_value(&state.status).unwrap_or(Value::Null);
         if run["status"] != status {
             hub.set_status(&key, status).await?;
