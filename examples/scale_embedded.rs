@@ -328,6 +328,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             collection.apps as f64 / collection.wall.as_secs_f64()
         );
     }
-    std::fs::remove_dir_all(&dir)?;
+    // `VELA_SCALE_KEEP=1` keeps the state file for a look inside (`sqlite3 <dir>/state.db`)
+    if std::env::var_os("VELA_SCALE_KEEP").is_some() {
+        println!("state kept in {}", dir.display());
+    } else {
+        std::fs::remove_dir_all(&dir)?;
+    }
     Ok(())
 }

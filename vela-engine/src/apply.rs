@@ -262,7 +262,7 @@ pub(crate) async fn apply_object(
     // apply would change nothing, so it is not sent (a pass that waits for health writes nothing)
     if let (Some(live), Some(last), Action::Updated) = (&existing, last, action)
         && !decided.replace
-        && crate::tracker::tracked_raw(&obj) == *last
+        && crate::tracker::tracked_eq(&obj, last)
         && holds(live, &obj)
     {
         return Ok(Applied {

@@ -104,7 +104,7 @@ pub(crate) async fn dispatch(delivery: &Delivery) -> Result<()> {
         trait_type: None,
     };
     for (i, obj) in objects {
-        let applied = apply::apply_object(
+        let mut applied = apply::apply_object(
             delivery.engine.clusters().as_ref(),
             "",
             &delivery.owner,
@@ -123,7 +123,7 @@ pub(crate) async fn dispatch(delivery: &Delivery) -> Result<()> {
                 crate::error::chain(&e)
             ),
         })?;
-        let mut resource = tracker::record(&applied, "", "");
+        let mut resource = tracker::record(&mut applied, "", "");
         resource.creator = Some(ResourceCreator::Policy);
         let mut record = delivery
             .record

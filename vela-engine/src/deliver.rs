@@ -318,7 +318,7 @@ impl Engine {
             };
             let status_json = serde_json::to_value(&status).unwrap_or(Value::Null);
             self.clusters()
-                .set_status(&app_key(namespace, name), status_json)
+                .set_status_shared(&app_key(namespace, name), status_json)
                 .await?;
             return Err(e);
         }
@@ -417,7 +417,7 @@ impl Engine {
             let previous = app.status.as_ref().and_then(|s| serde_json::to_value(s).ok());
             if previous.as_ref() != Some(&status_json) {
                 self.clusters()
-                    .set_status(&app_key(namespace, name), status_json)
+                    .set_status_shared(&app_key(namespace, name), status_json)
                     .await?;
             }
         }

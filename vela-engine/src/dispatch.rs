@@ -554,12 +554,8 @@ impl Delivery {
                 trait_type,
             };
             // what this generation last applied for the object (its tracker entry)
-            let last = self
-                .record()
-                .resources
-                .get(&tracker::resource_key(&key))
-                .and_then(|r| r.raw.clone());
-            let applied = apply::apply_object(
+            let last = self.record().resources.get(&tracker::resource_key(&key)).cloned();
+            let mut applied = apply::apply_object(
                 self.engine.clusters().as_ref(),
                 at,
                 &self.owner,
@@ -567,11 +563,11 @@ impl Delivery {
                 &self.engine.admission,
                 &origin,
                 obj,
-                last.as_ref(),
+                last.as_ref().and_then(|r| r.raw.as_ref()),
             )
             .await
             .map_err(|e| crate::error::chain(&e))?;
-            let resource = tracker::record(&applied, &comp.name, trait_type.unwrap_or_default());
+            let resource = tracker::record(&mut applied, &comp.name, trait_type.unwrap_or_default());
             {
                 let mut record = self.record();
                 record.resources.insert(resource.key(), Arc::new(resource));

@@ -119,9 +119,16 @@ impl Objects for Memo {
     }
 
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
-        match self.inner.set_status(key, status).await {
+        Ok(self
+            .set_status_shared(key, status)
+            .await?
+            .map(Arc::unwrap_or_clone))
+    }
+
+    async fn set_status_shared(&self, key: &Key, status: Value) -> Result<Option<Arc<Value>>> {
+        match self.inner.set_status_shared(key, status).await {
             Ok(now) => {
-                self.replace(key, now.clone().map(Arc::new));
+                self.replace(key, now.clone());
                 Ok(now)
             }
             Err(e) => {

@@ -103,7 +103,7 @@ pub(crate) async fn store(
             .raw
             .as_ref()
             .is_none_or(|raw| owner_of(raw).as_deref() == Some(owner.id().as_str()));
-        r.raw = r.raw.as_ref().map(tracked_raw);
+        r.raw = r.raw.take().map(into_tracked);
         if decided.read_only {
             r.skip_gc = true;
         }
@@ -119,21 +119,21 @@ pub(crate) async fn store(
             _ => versioned.push(r),
         }
     }
+    let moved: std::collections::BTreeSet<String> =
+        versioned.iter().chain(&root).map(ManagedResource::key).collect();
     write(
         clusters,
         &owner,
         &versioned_name(app, namespace, generation),
         TrackerType::Versioned,
         generation,
-        &versioned,
+        versioned,
     )
     .await?;
     let existing = get_once(clusters, &root_name(app, namespace)).await?;
     if root.is_empty() && existing.is_none() {
         return Ok(());
     }
-    let moved: std::collections::BTreeSet<String> =
-        versioned.iter().chain(&root).map(ManagedResource::key).collect();
     let mut entries: Vec<ManagedResource> = existing
         .map(|t| t.resources)
         .unwrap_or_default()
@@ -148,7 +148,7 @@ pub(crate) async fn store(
         &root_name(app, namespace),
         TrackerType::Root,
         generation,
-        &entries,
+        entries,
     )
     .await
 }
@@ -170,7 +170,7 @@ pub(crate) async fn add_to_root(
         entries.retain(|e| e.key() != r.key());
         entries.push(r);
     }
-    write(clusters, owner, &name, TrackerType::Root, generation, &entries).await
+    write(clusters, owner, &name, TrackerType::Root, generation, entries).await
 }
 
 /// The key a tracker entry of the object `key` has ([`ManagedResource::key`]).
@@ -190,8 +190,9 @@ pub(crate) fn resource_key(key: &Key) -> String {
 /// `trait_type`, empty for the workload): `raw` is what was applied (not the live object, so
 /// state-keep restores only what the application set), left out when the application does not
 /// own the content (read-only, joined share) or `apply-once` keeps metadata only; read-only
-/// objects are `skipGC`. [`store`] classifies into root and versioned trackers.
-pub(crate) fn record(applied: &Applied, component: &str, trait_type: &str) -> ManagedResource {
+/// objects are `skipGC`. [`store`] classifies into root and versioned trackers. The applied
+/// `raw` moves into the entry (`applied.raw` is left `null`).
+pub(crate) fn record(applied: &mut Applied, component: &str, trait_type: &str) -> ManagedResource {
     let key = &applied.key;
     let keep_raw = applied.owns_content() && applied.rules.apply_once != ApplyOnceMode::MetaOnly;
     ManagedResource {
@@ -207,7 +208,7 @@ pub(crate) fn record(applied: &Applied, component: &str, trait_type: &str) -> Ma
             .to_owned(),
         component: component.to_owned(),
         trait_: trait_type.to_owned(),
-        raw: keep_raw.then(|| tracked_raw(&applied.raw)),
+        raw: keep_raw.then(|| into_tracked(std::mem::take(&mut applied.raw))),
         skip_gc: applied.rules.read_only,
         ..ManagedResource::default()
     }
@@ -222,15 +223,58 @@ pub(crate) fn tracked_raw(raw: &Value) -> Value {
     raw
 }
 
+/// [`tracked_raw`] in place (nothing copied).
+fn into_tracked(mut raw: Value) -> Value {
+    let Some(map) = raw.as_object_mut() else {
+        return raw;
+    };
+    map.remove("status");
+    if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
+        for server_side in crate::apply::SERVER_SET_METADATA {
+            meta.remove(*server_side);
+        }
+        meta.remove("resourceVersion");
+    } else {
+        return tracked_raw(&raw); // no metadata object: as tracked_raw spells it
+    }
+    raw
+}
+
+/// Whether [`tracked_raw`] of `obj` equals `tracked`, compared in place (nothing is copied: a
+/// pass that waits for health compares every object it applied).
+pub(crate) fn tracked_eq(obj: &Value, tracked: &Value) -> bool {
+    let (Some(obj_map), Some(tracked_map)) = (obj.as_object(), tracked.as_object()) else {
+        return false; // applied objects and their tracked forms are objects
+    };
+    let Some(meta) = obj.get("metadata").and_then(Value::as_object) else {
+        return tracked_raw(obj) == *tracked;
+    };
+    let Some(tracked_meta) = tracked_map.get("metadata").and_then(Value::as_object) else {
+        return false;
+    };
+    let kept_meta = |k: &str| k != "resourceVersion" && !crate::apply::SERVER_SET_METADATA.contains(&k);
+    let same_meta = meta.keys().filter(|k| kept_meta(k)).count() == tracked_meta.len()
+        && meta
+            .iter()
+            .filter(|(k, _)| kept_meta(k))
+            .all(|(k, v)| tracked_meta.get(k) == Some(v));
+    let kept = |k: &str| k != "status";
+    same_meta
+        && obj_map.keys().filter(|k| kept(k)).count() == tracked_map.len()
+        && obj_map
+            .iter()
+            .filter(|(k, _)| kept(k) && k.as_str() != "metadata")
+            .all(|(k, v)| tracked_map.get(k) == Some(v))
+}
+
 async fn write(
     clusters: &dyn Objects,
     owner: &Owner,
     name: &str,
     type_: TrackerType,
     generation: i64,
-    resources: &[ManagedResource],
+    resources: Vec<ManagedResource>,
 ) -> Result<()> {
-    // the spec with its entries serialised from where they are (a `Spec` would copy them)
     let mut spec = serde_json::to_value(Spec {
         type_: Some(type_),
         application_generation: generation,
@@ -240,10 +284,20 @@ async fn write(
     if !resources.is_empty()
         && let Some(map) = spec.as_object_mut()
     {
-        map.insert(
-            "managedResources".into(),
-            serde_json::to_value(resources).unwrap_or(Value::Null),
-        );
+        // each entry serialised without its `raw`, which then moves in (serialising a `Value`
+        // into a `Value` copies it)
+        let entries = resources
+            .into_iter()
+            .map(|mut r| {
+                let raw = r.raw.take();
+                let mut entry = serde_json::to_value(&r).unwrap_or(Value::Null);
+                if let (Some(raw), Some(fields)) = (raw, entry.as_object_mut()) {
+                    fields.insert("raw".into(), raw);
+                }
+                entry
+            })
+            .collect();
+        map.insert("managedResources".into(), Value::Array(entries));
     }
     let obj = json!({
         "apiVersion": API_VERSION,
@@ -389,7 +443,7 @@ mod tests {
     fn records_keep_what_was_applied_when_it_is_the_applications() {
         use crate::apply::Action;
         use crate::policy::ObjectRules;
-        let applied = Applied {
+        let mut applied = Applied {
             key: Key {
                 cluster: String::new(),
                 api_version: "v1".into(),
@@ -404,13 +458,13 @@ mod tests {
             rules: ObjectRules::default(),
             written: true,
         };
-        let r = record(&applied, "web", "");
+        let r = record(&mut applied, "web", "");
         assert_eq!((r.uid.as_str(), r.skip_gc), ("u1", false));
         assert_eq!(
             r.raw,
             Some(json!({"metadata": {"name": "c"}, "data": {"a": "1"}}))
         );
-        let read_only = Applied {
+        let mut read_only = Applied {
             action: Action::ReadOnly,
             rules: ObjectRules {
                 read_only: true,
@@ -418,16 +472,16 @@ mod tests {
             },
             ..applied.clone()
         };
-        let r = record(&read_only, "web", "");
+        let r = record(&mut read_only, "web", "");
         assert_eq!((r.raw, r.skip_gc), (None, true));
-        let meta_only = Applied {
+        let mut meta_only = Applied {
             rules: ObjectRules {
                 apply_once: ApplyOnceMode::MetaOnly,
                 ..ObjectRules::default()
             },
             ..applied
         };
-        assert_eq!(record(&meta_only, "web", "scaler").raw, None);
+        assert_eq!(record(&mut meta_only, "web", "scaler").raw, None);
     }
 
     fn tracker_object(uid: &str, rv: &str, names: &[&str]) -> Value {
@@ -484,5 +538,49 @@ mod tests {
         assert_eq!(versioned_name("shop", "default", 3), "shop-v3-default");
         assert_eq!(root_name("shop", "default"), "shop-default");
         assert_eq!(owner_labels("shop", "team")["app.oam.dev/namespace"], "team");
+    }
+
+    #[test]
+    fn tracked_eq_agrees_with_comparing_the_tracked_form() {
+        let tracked = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "labels": {"a": "1"}}, "data": {"k": "v"}});
+        let cases = [
+            // server-set metadata, resourceVersion and status are not compared
+            (
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c",
+                "labels": {"a": "1"}, "uid": "u", "resourceVersion": "3", "generation": 2},
+                "data": {"k": "v"}, "status": {"x": 1}}),
+                true,
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "c", "labels": {"a": "2"}}, "data": {"k": "v"}}),
+                false,
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "c", "labels": {"a": "1"}}, "data": {"k": "w"}}),
+                false,
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "c", "labels": {"a": "1"}}}),
+                false,
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c",
+                "labels": {"a": "1"}, "annotations": {}}, "data": {"k": "v"}}),
+                false,
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": "v"}}),
+                false,
+            ),
+        ];
+        for (obj, equal) in cases {
+            assert_eq!(tracked_eq(&obj, &tracked), equal, "{obj}");
+            assert_eq!(tracked_raw(&obj) == tracked, equal, "{obj}");
+        }
+        assert!(!tracked_eq(&json!([1, 2]), &tracked));
     }
 }

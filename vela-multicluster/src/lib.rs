@@ -186,6 +186,12 @@ pub trait Objects: Send + Sync + 'static {
     /// Replaces the `status` of an object (the status subresource); `None` when it does not
     /// exist.
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>>;
+    /// Replaces the status as [`Objects::set_status`] does, and returns the stored object
+    /// shared (see [`Objects::apply_shared`]). The provided method wraps
+    /// [`Objects::set_status`].
+    async fn set_status_shared(&self, key: &Key, status: Value) -> Result<Option<std::sync::Arc<Value>>> {
+        Ok(self.set_status(key, status).await?.map(std::sync::Arc::new))
+    }
     /// The version of a cluster as templates read it (`context.clusterVersion`:
     /// `{major, minor, gitVersion, platform}`, `minor` an integer), or `None` when the backend
     /// does not know it (the provided method knows nothing).

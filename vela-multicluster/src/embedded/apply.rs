@@ -9,25 +9,45 @@
 use serde_json::{Map, Value};
 
 /// The object after `manager` applies `config` to `current`, given what every manager applied
-/// before (`managers`, which is updated).
+/// before (`managers`, which is updated), and whether what `manager` owns changed (a new
+/// manager, or a configuration other than the one it applied last: the caller need not copy
+/// every manager's configuration to find out). `config` is taken: its values move into the
+/// result instead of being copied.
 pub(crate) fn apply(
     current: Option<&Value>,
     managers: &mut Map<String, Value>,
     manager: &str,
-    config: &Value,
-) -> Value {
-    let mut merged = current.cloned().unwrap_or_else(|| Value::Object(Map::new()));
-    if let Some(previous) = managers.get(manager) {
-        let others: Vec<&Value> = managers
-            .iter()
-            .filter(|(name, _)| name.as_str() != manager)
-            .map(|(_, v)| v)
-            .collect();
-        remove_dropped(&mut merged, previous, config, &others);
-    }
-    merge(&mut merged, config);
-    managers.insert(manager.to_owned(), owned_config(config));
-    merged
+    config: Value,
+) -> (Value, bool) {
+    let owned = owned_config(&config);
+    let merged = match current {
+        None => config, // merged into nothing: the configuration itself
+        Some(current) => {
+            let mut merged = current.clone();
+            if let Some(previous) = managers.get(manager) {
+                let others: Vec<&Value> = managers
+                    .iter()
+                    .filter(|(name, _)| name.as_str() != manager)
+                    .map(|(_, v)| v)
+                    .collect();
+                remove_dropped(&mut merged, previous, &config, &others);
+            }
+            merge_owned(&mut merged, config);
+            merged
+        }
+    };
+    let changed = match managers.get_mut(manager) {
+        Some(previous) if *previous == owned => false,
+        Some(previous) => {
+            *previous = owned;
+            true
+        }
+        None => {
+            managers.insert(manager.to_owned(), owned);
+            true
+        }
+    };
+    (merged, changed)
 }
 
 /// What a manager owns of its configuration: everything but the identifying and server-set
@@ -99,21 +119,38 @@ pub(crate) fn merge(into: &mut Value, from: &Value) {
     }
 }
 
+/// [`merge`], moving the values of `from` instead of copying them.
+fn merge_owned(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(&k) {
+                    Some(existing) => merge_owned(existing, v),
+                    None => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
 /// Whether the object's desired state changed (what bumps `metadata.generation`): anything but
 /// `metadata` and (unless `status_is_spec`: a custom resource without a status subresource)
 /// `status`.
 pub(crate) fn spec_changed(before: &Value, after: &Value, status_is_spec: bool) -> bool {
-    let strip = |v: &Value| -> Map<String, Value> {
-        v.as_object()
-            .map(|m| {
-                m.iter()
-                    .filter(|(k, _)| k.as_str() != "metadata" && (status_is_spec || k.as_str() != "status"))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    strip(before) != strip(after)
+    let empty = Map::new();
+    let counted = |k: &str| k != "metadata" && (status_is_spec || k != "status");
+    let before = before.as_object().unwrap_or(&empty);
+    let after = after.as_object().unwrap_or(&empty);
+    // compared in place: the same keys (in any order) with equal values
+    let len = |m: &Map<String, Value>| m.keys().filter(|k| counted(k)).count();
+    len(before) != len(after)
+        || before
+            .iter()
+            .filter(|(k, _)| counted(k))
+            .any(|(k, v)| after.get(k) != Some(v))
 }
 
 #[cfg(test)]
@@ -121,30 +158,46 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// [`apply`]'s object alone.
+    fn applied(
+        current: Option<&Value>,
+        managers: &mut Map<String, Value>,
+        manager: &str,
+        config: Value,
+    ) -> Value {
+        apply(current, managers, manager, config).0
+    }
+
+    #[test]
+    fn whether_the_manager_changed_is_reported() {
+        let mut managers = Map::new();
+        let (first, new) = apply(None, &mut managers, "vela", json!({"data": {"a": "1"}}));
+        assert!(new);
+        let (_, same) = apply(Some(&first), &mut managers, "vela", json!({"data": {"a": "1"}}));
+        assert!(!same);
+        let (_, other) = apply(Some(&first), &mut managers, "vela", json!({"data": {"a": "2"}}));
+        assert!(other);
+    }
+
     #[test]
     fn a_manager_removes_what_it_no_longer_applies() {
         let mut managers = Map::new();
-        let first = apply(
-            None,
-            &mut managers,
-            "vela",
-            &json!({"data": {"a": "1", "b": "2"}}),
-        );
-        let second = apply(Some(&first), &mut managers, "vela", &json!({"data": {"a": "1"}}));
+        let first = applied(None, &mut managers, "vela", json!({"data": {"a": "1", "b": "2"}}));
+        let second = applied(Some(&first), &mut managers, "vela", json!({"data": {"a": "1"}}));
         assert_eq!(second, json!({"data": {"a": "1"}}));
     }
 
     #[test]
     fn fields_of_other_managers_stay() {
         let mut managers = Map::new();
-        let first = apply(None, &mut managers, "vela", &json!({"data": {"a": "1"}}));
-        let edited = apply(
+        let first = applied(None, &mut managers, "vela", json!({"data": {"a": "1"}}));
+        let edited = applied(
             Some(&first),
             &mut managers,
             "kubectl",
-            &json!({"data": {"b": "2", "a": "1"}}),
+            json!({"data": {"b": "2", "a": "1"}}),
         );
-        let again = apply(Some(&edited), &mut managers, "vela", &json!({"data": {}}));
+        let again = applied(Some(&edited), &mut managers, "vela", json!({"data": {}}));
         // `a` is still set by kubectl, `b` was never vela's
         assert_eq!(again, json!({"data": {"a": "1", "b": "2"}}));
     }
@@ -152,12 +205,12 @@ mod tests {
     #[test]
     fn lists_are_replaced_whole() {
         let mut managers = Map::new();
-        let first = apply(None, &mut managers, "vela", &json!({"spec": {"ports": [1, 2]}}));
-        let second = apply(
+        let first = applied(None, &mut managers, "vela", json!({"spec": {"ports": [1, 2]}}));
+        let second = applied(
             Some(&first),
             &mut managers,
             "vela",
-            &json!({"spec": {"ports": [3]}}),
+            json!({"spec": {"ports": [3]}}),
         );
         assert_eq!(second, json!({"spec": {"ports": [3]}}));
     }

@@ -41,6 +41,10 @@ pub(crate) struct Cache {
     objects: HashMap<Key, Entry>,
     order: VecDeque<Key>,
     capacity: usize,
+    /// The last `resourceVersion` handed out in each cluster, and whether the counter in
+    /// SQLite still has to be brought up to it (it is written once per commit, not once per
+    /// write).
+    versions: HashMap<String, (u64, bool)>,
 }
 
 impl Cache {
@@ -53,7 +57,35 @@ impl Cache {
             objects: HashMap::new(),
             order: VecDeque::new(),
             capacity,
+            versions: HashMap::new(),
         }
+    }
+
+    /// The last `resourceVersion` handed out in `cluster`, when known.
+    pub(crate) fn version(&self, cluster: &str) -> Option<u64> {
+        self.versions.get(cluster).map(|(v, _)| *v)
+    }
+
+    /// Notes that `version` was handed out in `cluster` (its counter is written at the commit).
+    pub(crate) fn hand_out(&mut self, cluster: &str, version: u64) {
+        match self.versions.get_mut(cluster) {
+            Some(entry) => *entry = (version, true),
+            None => {
+                self.versions.insert(cluster.to_owned(), (version, true));
+            }
+        }
+    }
+
+    /// The counters to write before the commit (each reported once).
+    pub(crate) fn unwritten_versions(&mut self) -> Vec<(String, u64)> {
+        self.versions
+            .iter_mut()
+            .filter(|(_, (_, dirty))| *dirty)
+            .map(|(cluster, (v, dirty))| {
+                *dirty = false;
+                (cluster.clone(), *v)
+            })
+            .collect()
     }
 
     /// Drops every copy when `data_version` says another connection has committed since the
@@ -78,6 +110,7 @@ impl Cache {
 
     /// Drops every copy.
     pub(crate) fn clear(&mut self) {
+        self.versions.clear();
         self.clusters.clear();
         self.kinds.clear();
         self.objects.clear();

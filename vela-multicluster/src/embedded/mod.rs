@@ -130,7 +130,9 @@ impl State {
         if self.group.take().is_none() {
             return Ok(());
         }
-        if let Err(e) = run(&self.conn, "COMMIT") {
+        let committed =
+            store::write_versions(&self.conn, &mut self.cache).and_then(|()| run(&self.conn, "COMMIT"));
+        if let Err(e) = committed {
             if !self.conn.is_autocommit() {
                 let _ = run(&self.conn, "ROLLBACK");
             }
@@ -426,6 +428,14 @@ impl Embedded {
             Ok((out, tx.pending.take().unwrap_or_default()))
         });
         let end = if grouped { "RELEASE write" } else { "COMMIT" };
+        // a group writes its counters when it commits
+        let done = done.and_then(|out| {
+            if grouped {
+                Ok(out)
+            } else {
+                store::write_versions(conn, cache).map(|()| out)
+            }
+        });
         match done.and_then(|(out, pending)| run(conn, end).map(|()| (out, pending))) {
             Ok((out, pending)) => {
                 cache.publish(pending);
@@ -483,7 +493,7 @@ impl Embedded {
         check_name(&key)?;
         tracing::debug!(cluster = %cluster, kind = %key.kind, namespace = %key.namespace,
             name = %key.name, manager, "cluster.apply (embedded)");
-        self.write(cluster, |tx| tx.apply(&key, manager, &obj))
+        self.write(cluster, |tx| tx.apply(&key, manager, obj))
     }
 
     /// Replaces the status of an object (what a controller or the readiness simulator writes);
@@ -493,29 +503,29 @@ impl Embedded {
     /// # Errors
     /// [`Error::Backend`] when the store fails.
     pub fn replace_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
+        Ok(self.replace_status_shared(key, status)?.map(Arc::unwrap_or_clone))
+    }
+
+    /// [`Embedded::replace_status`], returning the stored object shared with the kept copy.
+    fn replace_status_shared(&self, key: &Key, status: Value) -> Result<Option<Arc<Value>>> {
         self.write(&key.cluster, |tx| {
             let key = tx.normalise(key);
-            let Some((current, managers)) = tx.load(&key)? else {
+            let Some(current) = tx.load_shared(&key)? else {
                 return Ok(None);
             };
+            if current.get("status") == Some(&status) {
+                return Ok(Some(current)); // no change: no write, as the API server does
+            }
             let mut obj = Value::clone(&current);
             obj["status"] = status;
-            if obj == *current {
-                return Ok(Some(Arc::unwrap_or_clone(current))); // no change: no write, as the API server does
-            }
             let info = tx.kind_info(&key.api_version, &key.kind)?;
             if info.generation && !info.status_subresource {
                 // without a status subresource the status is part of the desired state
                 let generation = current["metadata"]["generation"].as_u64().unwrap_or(0);
                 obj["metadata"]["generation"] = Value::from(generation + 1);
             }
-            // a status write changes no label or ownerReference
-            Ok(Some(Arc::unwrap_or_clone(tx.store(
-                &key,
-                obj,
-                &managers,
-                index::Prior::Unchanged,
-            )?)))
+            // a status write changes no label, ownerReference or field manager
+            Ok(Some(tx.store_body(&key, obj)?))
         })
     }
 
@@ -701,6 +711,10 @@ impl Objects for Embedded {
 
     async fn set_status(&self, key: &Key, status: Value) -> Result<Option<Value>> {
         self.replace_status(key, status)
+    }
+
+    async fn set_status_shared(&self, key: &Key, status: Value) -> Result<Option<Arc<Value>>> {
+        self.replace_status_shared(key, status)
     }
 
     /// Commits the open group of writes ([`Embedded::commit`]).

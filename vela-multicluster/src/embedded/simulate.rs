@@ -60,7 +60,7 @@ impl Embedded {
             }
             let mut changed = 0;
             for (key, status) in pending {
-                let Some((stored, managers)) = tx.load(&key)? else {
+                let Some(stored) = tx.load_shared(&key)? else {
                     continue;
                 };
                 let mut stored = std::sync::Arc::unwrap_or_clone(stored);
@@ -73,8 +73,9 @@ impl Embedded {
                     stored["metadata"]["annotations"] = Value::Object(serde_json::Map::new());
                 }
                 stored["metadata"]["annotations"][SIMULATED] = Value::String("true".into());
-                // the simulator writes the status and an annotation: no label or owner
-                tx.store(&key, stored, &managers, super::index::Prior::Unchanged)?;
+                // the simulator writes the status and an annotation: no label, owner or field
+                // manager
+                tx.store_body(&key, stored)?;
                 changed += 1;
             }
             Ok(changed)

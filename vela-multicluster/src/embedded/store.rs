@@ -76,18 +76,27 @@ impl Tx<'_> {
         Ok(known)
     }
 
+    /// The next `resourceVersion` of this cluster. The counter is kept in memory and written
+    /// to SQLite once before the transaction commits ([`write_versions`]); it is read from
+    /// SQLite when not known (first use, or another process committed since).
     fn next_version(&mut self) -> Result<u64> {
-        let name = format!("resourceVersion/{}", self.cluster);
-        let v: i64 = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO counters (name, value) VALUES (?1, 1)
-                 ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-            )
-            .map_err(store_error)?
-            .query_row(params![name], |r| r.get(0))
-            .map_err(store_error)?;
-        Ok(u64::try_from(v).unwrap_or(0))
+        let last = match self.cache.version(&self.cluster) {
+            Some(last) => last,
+            None => {
+                let name = format!("resourceVersion/{}", self.cluster);
+                let stored: Option<i64> = self
+                    .conn
+                    .prepare_cached("SELECT value FROM counters WHERE name = ?1")
+                    .map_err(store_error)?
+                    .query_row(params![name], |r| r.get(0))
+                    .optional()
+                    .map_err(store_error)?;
+                u64::try_from(stored.unwrap_or(0)).unwrap_or(0)
+            }
+        };
+        let next = last + 1;
+        self.cache.hand_out(&self.cluster, next);
+        Ok(next)
     }
 
     fn new_uid(&self) -> Result<String> {
@@ -323,6 +332,38 @@ impl Tx<'_> {
         Ok(entry)
     }
 
+    /// Writes a new body for the object under `key`, which exists, leaving its field managers
+    /// as they are (a status or annotation write by the server side: the managers are neither
+    /// read nor written again); returns it as stored. Labels and ownerReferences must be those
+    /// already stored (the indexes are not touched).
+    pub(super) fn store_body(&mut self, key: &Key, mut obj: Value) -> Result<Entry> {
+        let version = self.next_version()?;
+        obj["metadata"]["resourceVersion"] = Value::String(version.to_string());
+        let updated = self
+            .conn
+            .prepare_cached(
+                "UPDATE objects SET body = ?6 WHERE cluster = ?1 AND api_version = ?2
+                 AND kind = ?3 AND namespace = ?4 AND name = ?5",
+            )
+            .map_err(store_error)?
+            .execute(params![
+                key.cluster,
+                key.api_version,
+                key.kind,
+                key.namespace,
+                key.name,
+                serde_json::to_string(&obj).map_err(store_error)?,
+            ])
+            .map_err(store_error)?;
+        if updated != 1 {
+            // the caller loaded it in this transaction: a missing row is a broken store
+            return Err(store_error(rusqlite::Error::QueryReturnedNoRows));
+        }
+        let entry = Arc::new(obj);
+        self.wrote(key, Some(Arc::clone(&entry)));
+        Ok(entry)
+    }
+
     fn create(&mut self, key: &Key, mut obj: Value, managers: &Map<String, Value>) -> Result<Entry> {
         let info = self.kind_info(&key.api_version, &key.kind)?;
         if info.status_subresource
@@ -348,7 +389,7 @@ impl Tx<'_> {
         self.store(key, obj, managers, index::Prior::Absent)
     }
 
-    pub(super) fn apply(&mut self, key: &Key, manager: &str, config: &Value) -> Result<Entry> {
+    pub(super) fn apply(&mut self, key: &Key, manager: &str, config: Value) -> Result<Entry> {
         let key = self.normalise(key);
         if !key.namespace.is_empty() {
             self.require_namespace(&key)?;
@@ -374,12 +415,11 @@ impl Tx<'_> {
         }
         let Some((current, mut managers)) = existing else {
             let mut managers = Map::new();
-            let mut obj = apply::apply(None, &mut managers, manager, config);
+            let (mut obj, _) = apply::apply(None, &mut managers, manager, config);
             defaults::fill(&key.api_version, &key.kind, &mut obj);
             return self.create(&key, obj, &managers);
         };
-        let managers_before = managers.clone();
-        let mut obj = apply::apply(Some(&current), &mut managers, manager, config);
+        let (mut obj, managers_changed) = apply::apply(Some(&current), &mut managers, manager, config);
         defaults::fill(&key.api_version, &key.kind, &mut obj);
         let info = self.kind_info(&key.api_version, &key.kind)?;
         if info.status_subresource {
@@ -413,7 +453,7 @@ impl Tx<'_> {
             let generation = current["metadata"]["generation"].as_u64().unwrap_or(0);
             obj["metadata"]["generation"] = Value::from(generation + 1);
         }
-        if obj == *current && managers == managers_before {
+        if !managers_changed && obj == *current {
             return Ok(current); // no change: no new resourceVersion, as the API server does
         }
         if current["metadata"].get("deletionTimestamp").is_some() && finalizers(&obj).is_empty() {
@@ -634,6 +674,24 @@ impl Tx<'_> {
             .map_err(store_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(store_error)
     }
+}
+
+/// Writes the `resourceVersion` counters handed out since the last commit (inside the
+/// transaction about to commit: a commit that fails takes them back with everything else).
+pub(super) fn write_versions(conn: &Connection, cache: &mut Cache) -> Result<()> {
+    for (cluster, version) in cache.unwritten_versions() {
+        conn.prepare_cached(
+            "INSERT INTO counters (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = max(value, ?2)",
+        )
+        .map_err(store_error)?
+        .execute(params![
+            format!("resourceVersion/{cluster}"),
+            i64::try_from(version).unwrap_or(i64::MAX)
+        ])
+        .map_err(store_error)?;
+    }
+    Ok(())
 }
 
 pub(super) fn finalizers(obj: &Value) -> Vec<Value> {

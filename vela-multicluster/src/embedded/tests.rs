@@ -738,3 +738,46 @@ async fn a_file_of_the_second_layout_gets_its_label_index_when_opened() {
     assert_eq!(selected(&c, LABELLED_KINDS[1], &[("app", "x")]).await, ["a"]);
     assert_eq!(selected(&c, LABELLED_KINDS[1], &[("app", "y")]).await, ["b"]);
 }
+
+#[tokio::test]
+async fn resource_versions_keep_increasing_across_processes_groups_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let grouped = Embedded::open(&path)
+        .unwrap()
+        .group_commits(Duration::from_secs(3600));
+    let other = Embedded::open(&path).unwrap();
+    let mut seen = Vec::new();
+    for round in 0..3 {
+        for i in 0..3 {
+            let name = format!("g{round}-{i}");
+            seen.push(rv(&grouped
+                .apply("", cm(&name, "default", json!({})))
+                .await
+                .unwrap()));
+        }
+        grouped.flush().await.unwrap();
+        // the other process continues after the group's versions, and the group after its
+        let name = format!("o{round}");
+        seen.push(rv(&other
+            .apply("", cm(&name, "default", json!({})))
+            .await
+            .unwrap()));
+    }
+    // a failed write in a group hands out no version that a later one repeats
+    let err = grouped.apply("", cm("x", "nope", json!({}))).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    seen.push(rv(&grouped
+        .apply("", cm("after", "default", json!({})))
+        .await
+        .unwrap()));
+    drop(grouped);
+    drop(other);
+    let reopened = Embedded::open(&path).unwrap();
+    seen.push(rv(&reopened
+        .apply("", cm("reopened", "default", json!({})))
+        .await
+        .unwrap()));
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    assert_eq!(seen.len(), 14);
+}
