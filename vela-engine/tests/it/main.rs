@@ -14,5 +14,6 @@ mod model;
 mod policies;
 mod post_dispatch;
 mod replication;
+mod run_state_race;
 mod support;
 mod workflow_run;
