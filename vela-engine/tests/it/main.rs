@@ -1,6 +1,7 @@
 //! vela-engine against the embedded cluster: delivery, ownership, garbage collection, deletion.
 
 mod admission;
+mod apply_component_returns;
 mod apply_remaining;
 mod auto_update;
 mod chart;
