@@ -6,22 +6,80 @@
 //! - `oam`: `load` (`op.#Load`: `value.<component>` for every component of the application),
 //!   `load-policies` (`value.<policy>`), and `component-apply` (`op.#ApplyComponent`: the
 //!   component in `value` delivered to `cluster`/`namespace`, waiting for its health unless
-//!   `waitHealthy: false`; no `output`/`outputs` are returned).
+//!   `waitHealthy: false`). As KubeVela's, it returns the live objects read back after the
+//!   apply: `output` is the workload (with its `status`), `outputs.<name>` each trait object
+//!   and component output by its output name (`trait.oam.dev/resource`). KubeVela's package
+//!   declares no health field: health is the step waiting (`waitHealthy`), or read from
+//!   `output.status`.
 //!
 //! A standalone WorkflowRun has no application: these providers are not offered there, and a
 //! step calling them fails with `no provider`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 use vela_model::application::Component;
-use vela_multicluster::registry;
+use vela_multicluster::{Key, registry};
+use vela_render::ComponentManifest;
 use vela_workflow::cue_step::{Call, Provider};
 use vela_workflow::step;
 
 use crate::dispatch::{Delivery, conclude};
 use crate::placement::{Instance, Placement};
+
+/// The live objects of one component delivered in one placement: what
+/// `op.#ApplyComponent` returns.
+#[derive(Debug, Default)]
+pub(crate) struct ComponentObjects {
+    /// The workload (`None`: the component renders none).
+    pub(crate) output: Option<Arc<Value>>,
+    /// Trait objects and component outputs by their output name, in render order.
+    pub(crate) outputs: Vec<(String, Arc<Value>)>,
+}
+
+impl ComponentObjects {
+    /// The objects of `manifest` as `live` has them (by the key the placement in `cluster`
+    /// renders them with); an object not in `live` (not applied) as rendered.
+    pub(crate) fn of(cluster: &str, manifest: &ComponentManifest, live: &BTreeMap<Key, Arc<Value>>) -> Self {
+        let find = |rendered: &Value| {
+            let found = Key::of(cluster, rendered).ok().and_then(|mut key| {
+                if key.namespace.is_empty() {
+                    key.namespace.clone_from(&manifest.namespace);
+                }
+                live.get(&key).cloned()
+            });
+            found.unwrap_or_else(|| Arc::new(rendered.clone()))
+        };
+        Self {
+            output: (!manifest.workload.is_null()).then(|| find(&manifest.workload)),
+            outputs: manifest
+                .objects
+                .iter()
+                .filter(|o| !o.resource.is_empty())
+                .map(|o| (o.resource.clone(), find(&o.value)))
+                .collect(),
+        }
+    }
+
+    /// `{output, outputs}` as the step's CUE sees them (each only when there is one).
+    pub(crate) fn returns(&self) -> Value {
+        let mut returns = Map::new();
+        if let Some(output) = &self.output {
+            returns.insert("output".into(), Value::clone(output));
+        }
+        if !self.outputs.is_empty() {
+            let outputs: Map<String, Value> = self
+                .outputs
+                .iter()
+                .map(|(name, obj)| (name.clone(), Value::clone(obj)))
+                .collect();
+            returns.insert("outputs".into(), Value::Object(outputs));
+        }
+        Value::Object(returns)
+    }
+}
 
 /// The `multicluster` and `oam` providers over one delivery.
 pub(crate) struct AppProvider(pub(crate) Arc<Delivery>);
@@ -93,7 +151,11 @@ impl Provider for AppProvider {
                 Ok(if wait && !deployment.pending.is_empty() {
                     Call::Stop
                 } else {
-                    Call::Returns(json!({}))
+                    let returns = deployment
+                        .objects
+                        .first()
+                        .map_or_else(|| json!({}), ComponentObjects::returns);
+                    Call::Returns(returns)
                 })
             }
             other => Err(step::Error::msg(format!(

@@ -203,19 +203,35 @@ impl Engine {
     /// why); objects applied before a failure stay tracked, so a later reconcile or a deletion
     /// finds them.
     ///
+    /// The run state is saved only if no one else saved it since the pass loaded it: an
+    /// operation recorded meanwhile ([`Engine::record_operation`]) is never overwritten.
+    /// Instead the pass is done again from the stored state (its applies are idempotent), a
+    /// few times; then the conflict is returned (a controller requeues).
+    ///
     /// # Errors
     /// [`Error::Workflow`] for an invalid workflow, [`Error::Store`] when the run state cannot
-    /// be kept, [`Error::Cluster`] when the hub fails, [`Error::Stored`] for a malformed stored
-    /// object.
+    /// be kept (or kept changing under the pass: [`Error::is_conflict`]), [`Error::Cluster`]
+    /// when the hub fails, [`Error::Stored`] for a malformed stored object.
     pub async fn reconcile(&self, namespace: &str, name: &str) -> Result<Option<Delivered>> {
-        // every read of this pass goes through one memo: an object read twice (the app, its
-        // tracker, the live objects state-keep compares and health is evaluated on) is read once
-        let mut engine = self.clone();
-        engine.clusters = Arc::new(crate::memo::Memo::new(self.clusters.clone()));
-        let delivered = engine.pass(namespace, name).await;
-        // what the pass wrote is durable before its result is reported
-        self.clusters.flush().await?;
-        delivered
+        let mut attempt = 1;
+        loop {
+            // every read of this pass goes through one memo: an object read twice (the app, its
+            // tracker, the live objects state-keep compares and health is evaluated on) is read
+            // once
+            let mut engine = self.clone();
+            engine.clusters = Arc::new(crate::memo::Memo::new(self.clusters.clone()));
+            let delivered = engine.pass(namespace, name).await;
+            // what the pass wrote is durable before its result is reported
+            self.clusters.flush().await?;
+            match delivered {
+                Err(e) if e.is_conflict() && attempt < crate::error::CONFLICT_ATTEMPTS => {
+                    tracing::debug!(app = %name, namespace = %namespace, attempt,
+                        "the run state changed during the pass; doing it again");
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// One reconcile over the clusters of `self` (see [`Engine::reconcile`]).
@@ -241,10 +257,12 @@ impl Engine {
             .workflow
             .as_ref()
             .is_none_or(|w| w.app_revision != rev.name);
-        let mut state = if restart {
-            vela_workflow::RunState::default()
+        // (a new revision starts from nothing and replaces whatever is stored)
+        let (mut state, version) = if restart {
+            (vela_workflow::RunState::default(), None)
         } else {
-            store.load(&run_key(name)).await?.unwrap_or_default()
+            let loaded = store.load_versioned(&run_key(name)).await?;
+            (loaded.state.unwrap_or_default(), loaded.version)
         };
 
         // a pass that changes nothing writes nothing: the run state is saved only when it moved
@@ -370,8 +388,14 @@ impl Engine {
 
         // saved after the collection: if it fails, the next reconcile runs this pass again
         // (re-applying is idempotent) and collects then
+        // (only over the version it loaded: an operation saved meanwhile fails the save, and
+        // the pass is done again from the state with the operation)
         if loaded.as_ref() != Some(&state) {
-            store.save(&run_key(name), &state).await?;
+            if restart {
+                store.save(&run_key(name), &state).await?;
+            } else {
+                store.save_if(&run_key(name), &state, version.as_ref()).await?;
+            }
         }
 
         let healthy = services.iter().all(|s| s.healthy);

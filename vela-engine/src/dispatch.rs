@@ -72,10 +72,17 @@ pub(crate) struct Deployment {
     /// `web in cluster eu: message`, one per component not healthy yet (or waiting for a
     /// dependency).
     pub(crate) pending: Vec<String>,
+    /// The live objects of each (placement, component) delivered (or read), in the order
+    /// they finished: what `op.#ApplyComponent` returns.
+    pub(crate) objects: Vec<crate::app_provider::ComponentObjects>,
 }
 
 /// (placement index, instance index, its status or the failure).
-type TaskResult = (usize, usize, std::result::Result<ComponentStatus, String>);
+type TaskResult = (
+    usize,
+    usize,
+    std::result::Result<(ComponentStatus, crate::app_provider::ComponentObjects), String>,
+);
 type TaskFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = TaskResult> + Send + 'a>>;
 
 /// One (placement, component instance) to deliver.
@@ -272,7 +279,8 @@ impl Delivery {
                 let cluster = &placements[pi].cluster;
                 let name = instance_name(&instances[ii].component.name, &instances[ii].replica_key);
                 match result {
-                    Ok(status) => {
+                    Ok((status, objects)) => {
+                        out.objects.push(objects);
                         if status.healthy {
                             healthy[pi].insert(ii);
                         } else {
@@ -376,7 +384,7 @@ impl Delivery {
         renderer: &Renderer,
         task: &Task<'_>,
         apply: bool,
-    ) -> std::result::Result<ComponentStatus, String> {
+    ) -> std::result::Result<(ComponentStatus, crate::app_provider::ComponentObjects), String> {
         let comp = task.comp;
         let chain = |e: crate::Error| crate::error::chain(&e);
         let is_post = |t: &vela_model::application::Trait| {
@@ -469,7 +477,8 @@ impl Delivery {
             ),
             status.clone(),
         );
-        Ok(status)
+        let objects = crate::app_provider::ComponentObjects::of(cluster, shown, &live);
+        Ok((status, objects))
     }
 
     /// The health of `comp` from the live objects.
@@ -866,7 +875,13 @@ impl StepType for ApplyComponent {
         let deployment = delivery
             .deploy(&[placement], &[Instance::single(alone)], 1, true)
             .await;
-        conclude(ctx, &deployment)
+        conclude(ctx, &deployment)?;
+        // the step's value, as KubeVela's `builtin-apply-component` template has it: `output`
+        // and `outputs` for the step's `outputs[].valueFrom`
+        Ok(deployment
+            .objects
+            .first()
+            .map_or_else(|| json!({}), crate::app_provider::ComponentObjects::returns))
     }
 }
 

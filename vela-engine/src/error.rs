@@ -136,7 +136,8 @@ pub enum Error {
     /// The HTTP client of the workflow's HTTP steps could not start.
     #[error("the workflow's HTTP client cannot start")]
     HttpClient(#[source] vela_workflow::http::Error),
-    /// The workflow's run state could not be read or written.
+    /// The workflow's run state could not be read or written, or changed under the pass
+    /// ([`Error::is_conflict`]: redo it).
     #[error("the workflow state store failed")]
     Store(#[from] vela_workflow::store::Error),
     /// Reading or writing a cluster failed.
@@ -172,6 +173,20 @@ pub enum Error {
         message: String,
     },
 }
+
+impl Error {
+    /// Whether the run state changed under this operation (another writer saved it between
+    /// its load and its save: [`vela_workflow::store::Error::Conflict`]). Nothing of the run
+    /// state was written; doing it again (the next reconcile) sees the other writer's change.
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_conflict())
+    }
+}
+
+/// How many times a reconcile or an operation is redone at once when the run state changed
+/// under it, before [`Error::Store`] with a conflict is returned (the controller requeues).
+pub(crate) const CONFLICT_ATTEMPTS: usize = 3;
 
 /// Result of engine operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -107,21 +107,37 @@ impl Engine {
     /// [`Error::Operation`](crate::Error::Operation) when the operation does not apply (resume
     /// of a workflow that is not suspended, restart from a step that did not fail, ...);
     /// [`Error::Store`](crate::Error::Store) and [`Error::Cluster`](crate::Error::Cluster) when
-    /// the hub fails.
+    /// the hub fails (or the run state kept changing under the operation:
+    /// [`Error::is_conflict`](crate::Error::is_conflict)).
     pub async fn record_operation(&self, namespace: &str, name: &str, operation: Operation) -> Result<bool> {
         let Some(app) = self.get(namespace, name).await? else {
             return Ok(false);
         };
         let store = run_store(self, namespace);
-        let mut state = store.load(&run_key(name)).await?.unwrap_or_default();
         let wf = match &operation {
             Operation::Restart { step: Some(_) } => {
                 Some(workflow::of(self.clusters().as_ref(), &app, namespace).await?)
             }
             _ => None,
         };
-        operation.apply(&mut state, wf.as_ref())?;
-        store.save(&run_key(name), &state).await?;
+        let mut attempt = 1;
+        loop {
+            let loaded = store.load_versioned(&run_key(name)).await?;
+            let mut state = loaded.state.unwrap_or_default();
+            operation.apply(&mut state, wf.as_ref())?;
+            // over the version it changed: a reconcile that saved meanwhile is not overwritten,
+            // the operation is applied again to what it saved
+            match store
+                .save_if(&run_key(name), &state, loaded.version.as_ref())
+                .await
+            {
+                Err(e) if e.is_conflict() && attempt < crate::error::CONFLICT_ATTEMPTS => attempt += 1,
+                saved => {
+                    saved?;
+                    break;
+                }
+            }
+        }
         self.clusters().flush().await?;
         Ok(true)
     }

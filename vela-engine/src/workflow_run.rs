@@ -62,11 +62,32 @@ impl Engine {
     /// # });
     /// ```
     ///
+    /// The run state is saved only if no one saved it since the pass loaded it: an operation
+    /// recorded meanwhile ([`Engine::record_run_operation`]) is never overwritten; the pass is
+    /// done again from the stored state instead (a few times; then the conflict is returned,
+    /// and a controller requeues).
+    ///
     /// # Errors
     /// [`Error::Placement`] when `spec.workflowRef` names no Workflow, [`Error::Stored`] for a
     /// malformed run or Workflow, [`Error::Workflow`] for an invalid workflow,
-    /// [`Error::Store`] and [`Error::Cluster`] when the hub fails.
+    /// [`Error::Store`] and [`Error::Cluster`] when the hub fails (or the run state kept
+    /// changing under the pass: [`Error::is_conflict`](crate::Error::is_conflict)).
     pub async fn reconcile_run(&self, namespace: &str, name: &str) -> Result<Option<RunPass>> {
+        let mut attempt = 1;
+        loop {
+            match self.run_pass(namespace, name).await {
+                Err(e) if e.is_conflict() && attempt < crate::error::CONFLICT_ATTEMPTS => {
+                    tracing::debug!(run = %name, namespace = %namespace, attempt,
+                        "the run state changed during the pass; doing it again");
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One pass of [`Engine::reconcile_run`].
+    async fn run_pass(&self, namespace: &str, name: &str) -> Result<Option<RunPass>> {
         let hub = self.clusters().as_ref();
         let key = run_key(namespace, name);
         let Some(run) = hub.get(&key).await? else {
@@ -75,7 +96,8 @@ impl Engine {
         let workflow = self.run_workflow(&run, namespace, name).await?;
         let store = ConfigMaps::new(self.clusters().clone(), "", namespace, "workflowrun-");
         let state_key = format!("{name}-context");
-        let mut state = store.load(&state_key).await?.unwrap_or_default();
+        let loaded = store.load_versioned(&state_key).await?;
+        let mut state = loaded.state.unwrap_or_default();
         if state.status.finished {
             return Ok(Some(RunPass {
                 phase: state.status.phase,
@@ -97,10 +119,11 @@ impl Engine {
         }
         let before = state.clone();
         let outcome = engine.reconcile(&workflow, &context, &mut state).await?;
-        // a pass that moved nothing writes nothing: it cannot overwrite an operation recorded
-        // meanwhile (`vela workflow resume -t workflow` while a controller runs the run)
+        // a pass that moved nothing writes nothing; one that moved writes only over the version
+        // it loaded, so that an operation recorded meanwhile (`vela workflow resume -t
+        // workflow` while a controller runs the run) fails the save instead of being lost
         if state != before {
-            store.save(&state_key, &state).await?;
+            store.save_if(&state_key, &state, loaded.version.as_ref()).await?;
         }
         let status = serde_json::to_value(&state.status).unwrap_or(Value::Null);
         if run["status"] != status {
@@ -162,15 +185,27 @@ impl Engine {
         };
         let store = ConfigMaps::new(self.clusters().clone(), "", namespace, "workflowrun-");
         let state_key = format!("{name}-context");
-        let mut state = store.load(&state_key).await?.unwrap_or_default();
         let workflow = match &operation {
             crate::Operation::Restart { step: Some(_) } => {
                 Some(self.run_workflow(&run, namespace, name).await?)
             }
             _ => None,
         };
-        operation.apply(&mut state, workflow.as_ref())?;
-        store.save(&state_key, &state).await?;
+        let mut attempt = 1;
+        let state = loop {
+            let loaded = store.load_versioned(&state_key).await?;
+            let mut state = loaded.state.unwrap_or_default();
+            operation.apply(&mut state, workflow.as_ref())?;
+            // over the version it changed: a pass that saved meanwhile is not overwritten, the
+            // operation is applied again to what it saved
+            match store.save_if(&state_key, &state, loaded.version.as_ref()).await {
+                Err(e) if e.is_conflict() && attempt < crate::error::CONFLICT_ATTEMPTS => attempt += 1,
+                saved => {
+                    saved?;
+                    break state;
+                }
+            }
+        };
         // the status shows the operation at once
         let status = serde_json::to_value(&state.status).unwrap_or(Value::Null);
         if run["status"] != status {

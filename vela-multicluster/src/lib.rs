@@ -251,7 +251,8 @@ pub enum Propagation {
 
 /// An in-memory object store: a fake for unit tests with weaker semantics than a cluster. It
 /// keeps no uid, creationTimestamp or field managers, bumps `resourceVersion` and `generation`
-/// on every apply, never removes a field, knows no namespaces, finalizers or owners. The backend
+/// on every apply (and refuses one carrying a stale `resourceVersion` with
+/// [`Error::Conflict`]), never removes a field, knows no namespaces, finalizers or owners. The backend
 /// suite (feature `testing`) records exactly which of its scenarios it passes; use
 /// `Embedded::in_memory` where a test needs the API server's behaviour.
 ///
@@ -310,6 +311,26 @@ impl Objects for Memory {
         tracing::debug!(cluster = %cluster, kind = %key.kind, namespace = %key.namespace,
             name = %key.name, "cluster.apply (in memory)");
         let mut map = self.objects.lock().expect("poisoned");
+        // a write carrying a resourceVersion is refused unless it is the stored one, as the
+        // API server does (optimistic concurrency)
+        if let (Some(wanted), Some(current)) = (
+            obj.pointer("/metadata/resourceVersion").and_then(Value::as_str),
+            map.get(&key),
+        ) && current
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            != Some(wanted)
+        {
+            return Err(Error::Conflict {
+                cluster: key.cluster,
+                kind: key.kind,
+                namespace: key.namespace,
+                name: key.name,
+                message:
+                    "the object has been modified; apply the latest version (stale metadata.resourceVersion)"
+                        .into(),
+            });
+        }
         let stored = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
         let version = stored
             .pointer("/metadata/resourceVersion")
@@ -406,5 +427,31 @@ mod tests {
         assert!(m.get(&key).await.unwrap().is_none());
         let err = m.apply("", json!({"kind": "X"})).await.unwrap_err();
         assert_eq!(err.to_string(), "apiVersion: expected a non-empty string");
+    }
+
+    #[tokio::test]
+    async fn memory_refuses_a_stale_resource_version() {
+        let m = Memory::new();
+        let cm = |v: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "a", "namespace": "ns"}, "data": {"k": v}})
+        };
+        let first = m.apply("", cm("1")).await.unwrap();
+        m.apply("", cm("2")).await.unwrap();
+        let mut stale = cm("3");
+        stale["metadata"]["resourceVersion"] = first["metadata"]["resourceVersion"].clone();
+        let err = m.apply("", stale).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Conflict { ref name, .. } if name == "a"),
+            "{err}"
+        );
+        let key = Key::of("", &cm("")).unwrap();
+        assert_eq!(m.get(&key).await.unwrap().unwrap()["data"]["k"], "2");
+        let mut current = cm("4");
+        current["metadata"]["resourceVersion"] = json!("2");
+        assert_eq!(
+            m.apply("", current).await.unwrap()["metadata"]["resourceVersion"],
+            "3"
+        );
     }
 }

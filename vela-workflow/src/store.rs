@@ -1,10 +1,36 @@
 //! Where run state is kept between passes: a [`Store`] trait, in memory, in files, or in
 //! ConfigMaps of a cluster ([`ConfigMaps`], over any [`Objects`](crate::cluster::Objects)
 //! backend).
+//!
+//! # Concurrent writers
+//!
+//! A reconcile pass loads a run's state, runs, and saves it; an operation (`vela workflow
+//! suspend`, ...) loads, changes and saves it too. When one saves between the other's load and
+//! save, a plain [`Store::save`] overwrites what the first wrote. Writers that must not lose
+//! the other side use optimistic concurrency: [`Store::load_versioned`] gives the state with
+//! the [`Version`] it was stored as, and [`Store::save_if`] writes only if the stored version
+//! is still that one, and otherwise fails with [`Error::Conflict`] (load again and redo).
+//!
+//! ```
+//! use vela_workflow::{RunState, store::{Memory, Store}};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let store = Memory::new();
+//! store.save("shop", &RunState::default()).await.unwrap();
+//! let loaded = store.load_versioned("shop").await.unwrap();
+//! // another writer saves meanwhile
+//! store.save("shop", &RunState::default()).await.unwrap();
+//! let err = store
+//!     .save_if("shop", &RunState::default(), loaded.version.as_ref())
+//!     .await
+//!     .unwrap_err();
+//! assert!(err.is_conflict());
+//! # });
+//! ```
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
@@ -43,6 +69,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A conditional save ([`Store::save_if`]) found another version than the one it expected:
+    /// someone saved the run since it was loaded. Nothing was written; load it again and redo.
+    #[error(
+        "the state of run {key:?} changed since it was loaded (expected {expected}); \
+         it was not saved: load it again"
+    )]
+    Conflict {
+        /// Run key.
+        key: String,
+        /// The version the save expected (`nothing stored` when it expected none).
+        expected: String,
+    },
     /// A backend-specific failure (for stores outside this crate, such as Kubernetes).
     #[error("store backend failed for run {key:?}")]
     Backend {
@@ -54,25 +92,121 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether this is an [`Error::Conflict`]: the save lost a race and may be redone.
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict { .. })
+    }
+
+    fn conflict(key: &str, expected: Option<&Version>) -> Self {
+        Self::Conflict {
+            key: key.to_owned(),
+            expected: expected.map_or_else(|| "nothing stored".to_owned(), |v| format!("version {v}")),
+        }
+    }
+}
+
 /// Result of store operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The version a run state was stored as: opaque, only compared. Every save that changes the
+/// stored state gives a new version (a ConfigMap's `metadata.resourceVersion`, a counter of
+/// [`Memory`], a digest of the file of [`File`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Version(String);
+
+impl Version {
+    /// A version from its text (for stores outside this crate).
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The version as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What [`Store::load_versioned`] found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    /// The stored state (`None`: none).
+    pub state: Option<RunState>,
+    /// The version to hand to [`Store::save_if`] (`None`: nothing is stored).
+    pub version: Option<Version>,
+}
+
 /// Durable storage of [`RunState`] by run key.
+///
+/// [`Store::load`] and [`Store::save`] are for callers that are the only writer of a run;
+/// [`Store::load_versioned`] and [`Store::save_if`] for those that may race another writer
+/// (see the [module docs](self)).
 #[async_trait]
 pub trait Store: Send + Sync {
+    /// The saved state of `key`, if any, with its version.
+    async fn load_versioned(&self, key: &str) -> Result<Loaded>;
     /// The saved state of `key`, if any.
-    async fn load(&self, key: &str) -> Result<Option<RunState>>;
+    async fn load(&self, key: &str) -> Result<Option<RunState>> {
+        Ok(self.load_versioned(key).await?.state)
+    }
     /// Saves the state of `key`, replacing what was there.
     async fn save(&self, key: &str, state: &RunState) -> Result<()>;
+    /// Saves the state of `key` only if what is stored is still `expected` (`None`: only if
+    /// nothing is stored); returns the new version.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when another version is stored (nothing is written), and the errors
+    /// of [`Store::save`].
+    async fn save_if(&self, key: &str, state: &RunState, expected: Option<&Version>) -> Result<Version>;
     /// Forgets `key`.
     async fn delete(&self, key: &str) -> Result<()>;
 }
 
+fn encode(key: &str, state: &RunState) -> Result<Vec<u8>> {
+    state.to_bytes().map_err(|source| Error::Encode {
+        key: key.to_owned(),
+        source,
+    })
+}
+
+fn decode(key: &str, bytes: &[u8]) -> Result<RunState> {
+    RunState::from_bytes(bytes).map_err(|source| Error::Decode {
+        key: key.to_owned(),
+        source,
+    })
+}
+
 /// A store in process memory. It keeps the serialized bytes, so what is loaded is exactly what
-/// a durable store would give back.
+/// a durable store would give back. Versions count the saves of the store (never reused, also
+/// not after a delete).
 #[derive(Debug, Default)]
 pub struct Memory {
-    runs: Mutex<HashMap<String, Vec<u8>>>,
+    inner: Mutex<MemoryRuns>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryRuns {
+    /// The bytes and the version of each run.
+    runs: HashMap<String, (Vec<u8>, u64)>,
+    /// The saves so far: the last version given out.
+    saves: u64,
+}
+
+impl MemoryRuns {
+    fn put(&mut self, key: &str, bytes: Vec<u8>) -> Version {
+        self.saves += 1;
+        self.runs.insert(key.to_owned(), (bytes, self.saves));
+        Version(self.saves.to_string())
+    }
 }
 
 impl Memory {
@@ -85,51 +219,83 @@ impl Memory {
     /// The serialized size of a stored run, in bytes.
     #[must_use]
     pub fn stored_len(&self, key: &str) -> Option<usize> {
-        self.runs.lock().expect("poisoned").get(key).map(Vec::len)
+        self.runs().runs.get(key).map(|(b, _)| b.len())
+    }
+
+    fn runs(&self) -> std::sync::MutexGuard<'_, MemoryRuns> {
+        // the map is never left half-changed: a panic elsewhere does not make it unusable
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 #[async_trait]
 impl Store for Memory {
-    async fn load(&self, key: &str) -> Result<Option<RunState>> {
-        let bytes = self.runs.lock().expect("poisoned").get(key).cloned();
-        bytes
-            .map(|b| {
-                RunState::from_bytes(&b).map_err(|source| Error::Decode {
-                    key: key.to_owned(),
-                    source,
-                })
-            })
-            .transpose()
+    async fn load_versioned(&self, key: &str) -> Result<Loaded> {
+        let found = self.runs().runs.get(key).cloned();
+        let Some((bytes, version)) = found else {
+            return Ok(Loaded::default());
+        };
+        Ok(Loaded {
+            state: Some(decode(key, &bytes)?),
+            version: Some(Version(version.to_string())),
+        })
     }
 
     async fn save(&self, key: &str, state: &RunState) -> Result<()> {
-        let bytes = state.to_bytes().map_err(|source| Error::Encode {
-            key: key.to_owned(),
-            source,
-        })?;
-        self.runs.lock().expect("poisoned").insert(key.to_owned(), bytes);
+        let bytes = encode(key, state)?;
+        self.runs().put(key, bytes);
         Ok(())
     }
 
+    async fn save_if(&self, key: &str, state: &RunState, expected: Option<&Version>) -> Result<Version> {
+        let bytes = encode(key, state)?;
+        let mut runs = self.runs();
+        let stored = runs.runs.get(key).map(|(_, v)| Version(v.to_string()));
+        if stored.as_ref() != expected {
+            return Err(Error::conflict(key, expected));
+        }
+        Ok(runs.put(key, bytes))
+    }
+
     async fn delete(&self, key: &str) -> Result<()> {
-        self.runs.lock().expect("poisoned").remove(key);
+        self.runs().runs.remove(key);
         Ok(())
     }
 }
 
 /// A store that keeps one JSON file per run in a directory. Writes go to a temporary file
 /// that is renamed over the old one, so a crash never leaves a half-written state.
+///
+/// A run's version is a digest of its file: [`Store::save_if`] compares it with the file as it
+/// is when it writes. The check and the write are one step for the clones of one store in one
+/// process; between processes sharing the directory the window is the time of one write.
 #[derive(Debug, Clone)]
 pub struct File {
     dir: PathBuf,
+    /// Held by a conditional save from its check to its rename.
+    writing: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The version of a file's content: its length and FNV-1a digest.
+fn digest(bytes: &[u8]) -> Version {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    Version(format!("{}-{hash:016x}", bytes.len()))
 }
 
 impl File {
     /// A store in `dir` (created on first save).
     #[must_use]
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            writing: Arc::default(),
+        }
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -146,19 +312,12 @@ impl File {
             .collect();
         self.dir.join(format!("{safe}.json"))
     }
-}
 
-#[async_trait]
-impl Store for File {
-    async fn load(&self, key: &str) -> Result<Option<RunState>> {
+    /// The bytes stored for `key`; `None` when there is no file.
+    async fn read(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let path = self.path(key);
         match tokio::fs::read(&path).await {
-            Ok(b) => RunState::from_bytes(&b)
-                .map(Some)
-                .map_err(|source| Error::Decode {
-                    key: key.to_owned(),
-                    source,
-                }),
+            Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(Error::Io {
                 op: "reading",
@@ -168,7 +327,8 @@ impl Store for File {
         }
     }
 
-    async fn save(&self, key: &str, state: &RunState) -> Result<()> {
+    /// Writes `bytes` as the state of `key` (temporary file, then rename).
+    async fn write(&self, key: &str, bytes: &[u8]) -> Result<()> {
         let io = |op, path: &PathBuf| {
             let path = path.clone();
             move |source| Error::Io { op, path, source }
@@ -178,16 +338,43 @@ impl Store for File {
             .map_err(io("creating", &self.dir))?;
         let path = self.path(key);
         let tmp = path.with_extension("json.tmp");
-        let bytes = state.to_bytes().map_err(|source| Error::Encode {
-            key: key.to_owned(),
-            source,
-        })?;
         tokio::fs::write(&tmp, bytes).await.map_err(io("writing", &tmp))?;
         tokio::fs::rename(&tmp, &path).await.map_err(io("renaming", &tmp))
+    }
+}
+
+#[async_trait]
+impl Store for File {
+    async fn load_versioned(&self, key: &str) -> Result<Loaded> {
+        let Some(bytes) = self.read(key).await? else {
+            return Ok(Loaded::default());
+        };
+        Ok(Loaded {
+            state: Some(decode(key, &bytes)?),
+            version: Some(digest(&bytes)),
+        })
+    }
+
+    async fn save(&self, key: &str, state: &RunState) -> Result<()> {
+        let bytes = encode(key, state)?;
+        let _writing = self.writing.lock().await;
+        self.write(key, &bytes).await
+    }
+
+    async fn save_if(&self, key: &str, state: &RunState, expected: Option<&Version>) -> Result<Version> {
+        let bytes = encode(key, state)?;
+        let _writing = self.writing.lock().await;
+        let stored = self.read(key).await?.map(|b| digest(&b));
+        if stored.as_ref() != expected {
+            return Err(Error::conflict(key, expected));
+        }
+        self.write(key, &bytes).await?;
+        Ok(digest(&bytes))
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
         let path = self.path(key);
+        let _writing = self.writing.lock().await;
         match tokio::fs::remove_file(&path).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Io {
                 op: "deleting",
@@ -285,39 +472,85 @@ impl ConfigMaps {
     }
 }
 
+impl ConfigMaps {
+    /// The ConfigMap that keeps `state`, with `metadata.resourceVersion` when the write is
+    /// conditional.
+    fn config_map(
+        &self,
+        key: &str,
+        state: &RunState,
+        version: Option<&Version>,
+    ) -> Result<serde_json::Value> {
+        let bytes = encode(key, state)?;
+        let mut cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": self.name(key), "namespace": self.namespace},
+            "data": {"state": String::from_utf8_lossy(&bytes)}});
+        if let Some(v) = version {
+            cm["metadata"]["resourceVersion"] = serde_json::Value::String(v.0.clone());
+        }
+        Ok(cm)
+    }
+}
+
+fn resource_version(cm: &serde_json::Value) -> Version {
+    Version(
+        cm.pointer("/metadata/resourceVersion")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
 #[async_trait]
 impl Store for ConfigMaps {
-    async fn load(&self, key: &str) -> Result<Option<RunState>> {
+    async fn load_versioned(&self, key: &str) -> Result<Loaded> {
         let cm = self
             .objects
             .get_shared(&self.key(key))
             .await
             .map_err(|e| Self::backend(key, e))?;
-        let Some(cm) = cm else { return Ok(None) };
-        let Some(state) = cm.pointer("/data/state").and_then(serde_json::Value::as_str) else {
-            return Ok(None);
+        let Some(cm) = cm else {
+            return Ok(Loaded::default());
         };
-        RunState::from_bytes(state.as_bytes())
-            .map(Some)
-            .map_err(|source| Error::Decode {
-                key: key.to_owned(),
-                source,
-            })
+        let version = Some(resource_version(&cm));
+        let Some(state) = cm.pointer("/data/state").and_then(serde_json::Value::as_str) else {
+            return Ok(Loaded { state: None, version });
+        };
+        Ok(Loaded {
+            state: Some(decode(key, state.as_bytes())?),
+            version,
+        })
     }
 
     async fn save(&self, key: &str, state: &RunState) -> Result<()> {
-        let bytes = state.to_bytes().map_err(|source| Error::Encode {
-            key: key.to_owned(),
-            source,
-        })?;
-        let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": self.name(key), "namespace": self.namespace},
-            "data": {"state": String::from_utf8_lossy(&bytes)}});
+        let cm = self.config_map(key, state, None)?;
         self.objects
             .apply_shared(&self.cluster, cm)
             .await
             .map_err(|e| Self::backend(key, e))?;
         Ok(())
+    }
+
+    /// The API server (and the embedded cluster) refuse an apply whose
+    /// `metadata.resourceVersion` is not the stored one: that is the check. Expecting nothing
+    /// stored reads first (a ConfigMap created between the read and the apply is overwritten).
+    async fn save_if(&self, key: &str, state: &RunState, expected: Option<&Version>) -> Result<Version> {
+        if expected.is_none()
+            && self
+                .objects
+                .get_shared(&self.key(key))
+                .await
+                .map_err(|e| Self::backend(key, e))?
+                .is_some()
+        {
+            return Err(Error::conflict(key, None));
+        }
+        let cm = self.config_map(key, state, expected)?;
+        match self.objects.apply_shared(&self.cluster, cm).await {
+            Ok(stored) => Ok(resource_version(&stored)),
+            Err(crate::cluster::Error::Conflict { .. }) => Err(Error::conflict(key, expected)),
+            Err(e) => Err(Self::backend(key, e)),
+        }
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
@@ -332,6 +565,7 @@ impl Store for ConfigMaps {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::Objects as _;
 
     async fn round_trip(store: &dyn Store) {
         assert!(store.load("ns/run").await.unwrap().is_none());
@@ -344,9 +578,78 @@ mod tests {
         assert!(store.load("ns/run").await.unwrap().is_none());
     }
 
+    /// The optimistic-concurrency contract every backend keeps; `after_delete`: also that a
+    /// save expecting a version of a deleted run is refused (not ConfigMaps: an apply
+    /// carrying a resourceVersion may create the object).
+    async fn conditional_saves(store: &dyn Store, after_delete: bool) {
+        let first = RunState::default();
+        let other = RunState {
+            generation: 7,
+            ..RunState::default()
+        };
+        assert_eq!(store.load_versioned("ns/run").await.unwrap(), Loaded::default());
+        // expecting nothing stored: creates, then refuses
+        let v1 = store.save_if("ns/run", &first, None).await.unwrap();
+        let err = store.save_if("ns/run", &other, None).await.unwrap_err();
+        assert!(err.is_conflict(), "{err}");
+        let loaded = store.load_versioned("ns/run").await.unwrap();
+        assert_eq!(loaded.state.as_ref(), Some(&first));
+        assert_eq!(loaded.version.as_ref(), Some(&v1));
+        // another writer saves between the load and the conditional save: the save is refused
+        store.save("ns/run", &other).await.unwrap();
+        let err = store.save_if("ns/run", &first, Some(&v1)).await.unwrap_err();
+        assert!(err.is_conflict(), "{err}");
+        assert!(err.to_string().contains("changed since it was loaded"), "{err}");
+        assert_eq!(store.load("ns/run").await.unwrap(), Some(other.clone()));
+        // with the current version it is written, and the version moves
+        let current = store.load_versioned("ns/run").await.unwrap().version.unwrap();
+        assert_ne!(current, v1);
+        let mut third = other.clone();
+        third.generation = 8;
+        let v3 = store.save_if("ns/run", &third, Some(&current)).await.unwrap();
+        assert_ne!(v3, current);
+        assert_eq!(store.load_versioned("ns/run").await.unwrap().version, Some(v3));
+        store.delete("ns/run").await.unwrap();
+        if after_delete {
+            let err = store.save_if("ns/run", &first, Some(&current)).await.unwrap_err();
+            assert!(err.is_conflict(), "a deleted run has no version: {err}");
+        }
+    }
+
     #[tokio::test]
     async fn memory_store_round_trips() {
         round_trip(&Memory::new()).await;
+    }
+
+    #[tokio::test]
+    async fn memory_store_refuses_a_stale_conditional_save() {
+        conditional_saves(&Memory::new(), true).await;
+    }
+
+    #[tokio::test]
+    async fn file_store_refuses_a_stale_conditional_save() {
+        let dir = std::env::temp_dir().join(format!("vela-wf-store-cas-{}", std::process::id()));
+        conditional_saves(&File::new(&dir), true).await;
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+
+    #[tokio::test]
+    async fn config_map_store_refuses_a_stale_conditional_save() {
+        let objects = Arc::new(crate::cluster::Memory::new());
+        conditional_saves(&ConfigMaps::new(objects, "", "default", "workflow-"), false).await;
+    }
+
+    #[tokio::test]
+    async fn config_map_store_versions_are_resource_versions() {
+        let objects = Arc::new(crate::cluster::Memory::new());
+        let store = ConfigMaps::new(objects.clone(), "", "default", "workflow-");
+        let v = store.save_if("shop", &RunState::default(), None).await.unwrap();
+        let cm = objects
+            .get(&store.key("shop"))
+            .await
+            .unwrap()
+            .expect("the ConfigMap");
+        assert_eq!(cm["metadata"]["resourceVersion"].as_str(), Some(v.as_str()));
     }
 
     #[tokio::test]

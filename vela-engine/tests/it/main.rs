@@ -1,6 +1,7 @@
 //! vela-engine against the embedded cluster: delivery, ownership, garbage collection, deletion.
 
 mod admission;
+mod apply_component_returns;
 mod apply_remaining;
 mod auto_update;
 mod chart;
@@ -14,5 +15,6 @@ mod model;
 mod policies;
 mod post_dispatch;
 mod replication;
+mod run_state_race;
 mod support;
 mod workflow_run;

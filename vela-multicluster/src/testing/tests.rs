@@ -49,6 +49,7 @@ async fn the_memory_fake_passes_only_what_it_can() {
         [
             "get_of_a_missing_object_is_none",
             "list_by_labels",
+            "stale_resource_version_conflicts",
             "delete_reports_whether_it_existed",
         ],
         "{report}"

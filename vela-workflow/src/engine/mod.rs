@@ -296,6 +296,10 @@ impl Engine {
     /// saving the state after every pass and sleeping (tokio time) between passes. A process
     /// that crashed at any point calls this again and continues from the stored state.
     ///
+    /// Saves are conditional ([`Store::save_if`]): when another writer saved the run during a
+    /// pass (an operation such as a suspend), that pass's state is dropped, the stored state is
+    /// loaded again and the next pass starts from it, so the operation is never overwritten.
+    ///
     /// # Errors
     /// [`Error::Store`] when the store fails, [`Error::Invalid`] for an invalid workflow.
     pub async fn drive(
@@ -305,10 +309,21 @@ impl Engine {
         workflow: &Workflow,
         context: &Value,
     ) -> Result<Outcome> {
-        let mut state = store.load(key).await.map_err(Error::Store)?.unwrap_or_default();
+        let loaded = store.load_versioned(key).await.map_err(Error::Store)?;
+        let mut version = loaded.version;
+        let mut state = loaded.state.unwrap_or_default();
         loop {
             let outcome = self.reconcile(workflow, context, &mut state).await?;
-            store.save(key, &state).await.map_err(Error::Store)?;
+            match store.save_if(key, &state, version.as_ref()).await {
+                Ok(saved) => version = Some(saved),
+                Err(e) if e.is_conflict() => {
+                    let loaded = store.load_versioned(key).await.map_err(Error::Store)?;
+                    version = loaded.version;
+                    state = loaded.state.unwrap_or_default();
+                    continue;
+                }
+                Err(e) => return Err(Error::Store(e)),
+            }
             match outcome.requeue_after {
                 // Never spin: a due requeue still waits a millisecond.
                 Some(d) if !outcome.phase.is_terminal() => {

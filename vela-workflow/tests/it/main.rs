@@ -10,6 +10,7 @@ mod common;
 #[cfg(all(feature = "cue", feature = "tls"))]
 mod config_round_trip;
 mod cue_steps;
+mod drive_race;
 mod kube_objects;
 #[cfg(all(feature = "cue", feature = "tls"))]
 mod loopback;

@@ -1,0 +1,174 @@
+//! An operation recorded while a reconcile pass runs (between the pass's load of the run state
+//! and its save) survives: the pass's save is refused and the pass is done again from the
+//! state with the operation.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use vela_engine::{Engine, Operation};
+use vela_multicluster::{Embedded, Key, Objects};
+use vela_render::{Registry, Renderer};
+use vela_workflow::step::{self, StepType};
+use vela_workflow::{RunPhase, RunState};
+
+/// What the meddling step does, the first time it runs.
+#[derive(Clone, Copy)]
+enum Target {
+    /// Suspends the application `default/<name>` (`vela workflow suspend`).
+    App(&'static str),
+    /// Suspends the WorkflowRun `default/<name>` (`vela workflow suspend -t workflow`).
+    Run(&'static str),
+}
+
+/// A step that, while the pass that runs it is under way, records a suspend of its own
+/// workflow through the engine, as a CLI would from another process.
+struct Meddle {
+    engine: Arc<OnceLock<Engine>>,
+    target: Target,
+    runs: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl StepType for Meddle {
+    async fn run(&self, _ctx: &mut step::Context<'_>) -> step::Result<Value> {
+        if self.runs.fetch_add(1, Ordering::SeqCst) == 0 {
+            let engine = self.engine.get().expect("the engine is set");
+            let suspend = Operation::Suspend { step: None };
+            let recorded = match self.target {
+                Target::App(name) => engine.record_operation("default", name, suspend).await,
+                Target::Run(name) => engine.record_run_operation("default", name, suspend).await,
+            };
+            assert!(recorded.expect("the suspend is recorded"), "the target exists");
+        }
+        Ok(json!({}))
+    }
+}
+
+/// An engine on an embedded hub with the `meddle` step type; the number of times it ran.
+fn engine(target: Target) -> (Engine, Arc<Embedded>, Arc<AtomicUsize>) {
+    let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
+    let slot = Arc::new(OnceLock::new());
+    let runs = Arc::new(AtomicUsize::new(0));
+    let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone()).with_step(
+        "meddle",
+        Meddle {
+            engine: slot.clone(),
+            target,
+            runs: runs.clone(),
+        },
+    );
+    assert!(slot.set(engine.clone()).is_ok());
+    (engine, cluster, runs)
+}
+
+/// The run state kept in the ConfigMap `name` of `default`.
+async fn stored_state(cluster: &Embedded, name: &str) -> RunState {
+    let key = Key {
+        cluster: String::new(),
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        namespace: "default".into(),
+        name: name.into(),
+    };
+    let cm = cluster.get(&key).await.unwrap().expect("the run state ConfigMap");
+    RunState::from_bytes(cm["data"]["state"].as_str().unwrap().as_bytes()).unwrap()
+}
+
+#[tokio::test]
+async fn a_suspend_recorded_during_an_application_pass_survives_it() {
+    let (engine, cluster, runs) = engine(Target::App("raced"));
+    let app = vela_render::app::parse(
+        "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: raced}
+spec:
+  components: [{name: web, type: webservice, properties: {image: nginx}}]
+  workflow:
+    steps:
+      - {name: gate, type: suspend}
+      - {name: meddle, type: meddle}
+      - {name: web, type: apply-component, properties: {component: web}}
+",
+    )
+    .unwrap();
+    // the first pass (a new revision, which starts from nothing) stops at the gate
+    let held = engine.up(&app).await.unwrap();
+    assert_eq!(held.workflow, RunPhase::Suspending);
+    // resumed: in the same pass `meddle` suspends the workflow, then `web` is applied and the
+    // pass saves over the state it loaded, which no longer is the stored one
+    let after = engine
+        .operate("default", "raced", Operation::Resume { step: None })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "meddle ran once");
+    let state = stored_state(&cluster, "workflow-raced-context").await;
+    assert!(
+        state.status.suspend,
+        "the suspend recorded during the pass was kept"
+    );
+    assert_eq!(
+        after.workflow,
+        RunPhase::Suspending,
+        "{:?}",
+        after.status.workflow
+    );
+    // and it holds: the next pass does not go on
+    let next = engine.reconcile("default", "raced").await.unwrap().unwrap();
+    assert_eq!(next.workflow, RunPhase::Suspending);
+    assert!(
+        stored_state(&cluster, "workflow-raced-context")
+            .await
+            .status
+            .suspend
+    );
+    // resuming goes on from there
+    let resumed = engine
+        .operate("default", "raced", Operation::Resume { step: None })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(resumed.workflow, RunPhase::Suspending);
+}
+
+#[tokio::test]
+async fn a_suspend_recorded_during_a_workflow_run_pass_survives_it() {
+    let (engine, cluster, runs) = engine(Target::Run("raced-run"));
+    cluster
+        .apply(
+            "",
+            json!({"apiVersion": "core.oam.dev/v1alpha1", "kind": "WorkflowRun",
+            "metadata": {"name": "raced-run", "namespace": "default"},
+            "spec": {"workflowSpec": {"steps": [
+                {"name": "meddle", "type": "meddle"},
+                {"name": "say", "type": "print-message-in-status", "properties": {"message": "hi"}},
+            ]}}}),
+        )
+        .await
+        .unwrap();
+    // the first pass loads no state; `meddle` records a suspend (creating the state), so the
+    // pass's save (expecting nothing stored) is refused and the pass is done again
+    let pass = engine
+        .reconcile_run("default", "raced-run")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "meddle ran once");
+    assert_eq!(pass.phase, RunPhase::Suspending);
+    let state = stored_state(&cluster, "workflowrun-raced-run-context").await;
+    assert!(
+        state.status.suspend,
+        "the suspend recorded during the pass was kept"
+    );
+    assert!(!state.status.finished);
+    // resumed, the run finishes (meddle runs again but does nothing more)
+    let done = engine
+        .operate_run("default", "raced-run", Operation::Resume { step: None })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.phase, RunPhase::Succeeded);
+}
