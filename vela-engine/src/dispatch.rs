@@ -46,6 +46,9 @@ pub(crate) struct Record {
     pub(crate) applied: Vec<Key>,
     /// Health per (component, cluster, namespace).
     pub(crate) services: BTreeMap<ServiceKey, ComponentStatus>,
+    /// The services whose health this reconcile evaluated (the others are carried over from
+    /// the previous status).
+    pub(crate) evaluated: BTreeSet<ServiceKey>,
     /// (cluster, namespace) known to exist in this reconcile.
     pub(crate) namespaces: BTreeSet<(String, String)>,
     /// The objects of `controlPlaneOnly` traits applied to the hub in this reconcile, with
@@ -468,15 +471,17 @@ impl Delivery {
                 ..TraitStatus::default()
             });
         }
-        self.record().services.insert(
-            (
+        {
+            let key = (
                 comp.name.clone(),
                 status.cluster.clone(),
                 status.namespace.clone(),
                 status.replica_key.clone(),
-            ),
-            status.clone(),
-        );
+            );
+            let mut record = self.record();
+            record.evaluated.insert(key.clone());
+            record.services.insert(key, status.clone());
+        }
         let objects = crate::app_provider::ComponentObjects::of(cluster, shown, &live);
         Ok((status, objects))
     }
@@ -939,7 +944,39 @@ impl Delivery {
                 _ => {}
             }
         }
+        self.recheck_others().await;
         Ok(())
+    }
+
+    /// Evaluates again the health of the services in the status that no built-in delivery
+    /// step evaluated: what CUE steps applied (`op.#ApplyComponent`, `op.#Deploy`), found by
+    /// (component, cluster, namespace, replica key), nothing written.
+    async fn recheck_others(&self) {
+        let others: Vec<ServiceKey> = {
+            let record = self.record();
+            record
+                .services
+                .keys()
+                .filter(|k| !record.evaluated.contains(*k))
+                .cloned()
+                .collect()
+        };
+        for (name, cluster, namespace, replica_key) in others {
+            let Some(comp) = self.app.spec.components.iter().find(|c| c.name == name) else {
+                continue; // no longer in the spec: the status is rebuilt without it later
+            };
+            let mut alone = comp.clone();
+            alone.depends_on.clear();
+            let placement = Placement {
+                cluster: registry::canonical(&cluster).to_owned(),
+                namespace,
+            };
+            let instance = Instance {
+                component: alone,
+                replica_key,
+            };
+            self.deploy(&[placement], &[instance], 1, false).await;
+        }
     }
 }
 

@@ -354,3 +354,58 @@ async fn a_workflow_run_has_no_application_providers() {
         "load: no provider \"op\" for action \"load\""
     );
 }
+
+#[tokio::test]
+async fn the_health_of_what_a_cue_step_applied_is_evaluated_again_after_success() {
+    let (engine, cluster) = engine();
+    let text = "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: watched, namespace: default}
+spec:
+  components:
+    - {name: web, type: webservice, properties: {image: nginx:1.27}}
+  workflow:
+    steps: [{name: all, type: apply-all}]
+";
+    let delivered = settle(&engine, &cluster, text).await;
+    assert_eq!(
+        delivered.status.phase,
+        Some(Phase::Running),
+        "{:#?}",
+        delivered.status
+    );
+    let web = |d: &vela_engine::Delivered| {
+        d.status
+            .services
+            .iter()
+            .find(|s| s.name == "web")
+            .map(|s| (s.healthy, s.cluster.clone(), s.namespace.clone()))
+    };
+    assert_eq!(web(&delivered), Some((true, "local".into(), "default".into())));
+    // the Deployment loses its ready replicas: the next pass reports it, although no step runs
+    let deployment = vela_multicluster::Key {
+        cluster: String::new(),
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        namespace: "default".into(),
+        name: "web".into(),
+    };
+    cluster
+        .set_status(
+            &deployment,
+            json!({"observedGeneration": 1, "replicas": 1, "readyReplicas": 0}),
+        )
+        .await
+        .unwrap()
+        .expect("the Deployment");
+    let after = engine.reconcile("default", "watched").await.unwrap().unwrap();
+    assert_eq!(after.workflow, RunPhase::Succeeded);
+    assert_eq!(web(&after), Some((false, "local".into(), "default".into())));
+    assert_ne!(after.status.phase, Some(Phase::Running), "{:#?}", after.status);
+    // ready again: healthy again
+    cluster.simulate_readiness("").unwrap();
+    let healed = engine.reconcile("default", "watched").await.unwrap().unwrap();
+    assert_eq!(web(&healed), Some((true, "local".into(), "default".into())));
+    assert_eq!(healed.status.phase, Some(Phase::Running));
+}
