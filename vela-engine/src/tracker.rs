@@ -17,7 +17,7 @@ use vela_model::policy::GcStrategy;
 use vela_model::resource_tracker::{ManagedResource, Spec, TrackerType};
 use vela_multicluster::{Key, Objects};
 
-use crate::apply::{Applied, Owner, owner_of, rewritable};
+use crate::apply::{Applied, Owner, owner_of};
 use crate::policy::{self, ApplyOnceMode};
 use crate::{Error, Result};
 
@@ -216,11 +216,7 @@ pub(crate) fn record(applied: &mut Applied, component: &str, trait_type: &str) -
 
 /// The tracked form of an applied object: without status and server-set metadata.
 pub(crate) fn tracked_raw(raw: &Value) -> Value {
-    let mut raw = rewritable(raw);
-    if let Some(meta) = raw["metadata"].as_object_mut() {
-        meta.remove("resourceVersion");
-    }
-    raw
+    into_tracked(raw.clone())
 }
 
 /// [`tracked_raw`] in place (nothing copied).
@@ -229,13 +225,17 @@ fn into_tracked(mut raw: Value) -> Value {
         return raw;
     };
     map.remove("status");
-    if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
-        for server_side in crate::apply::SERVER_SET_METADATA {
-            meta.remove(*server_side);
+    match map.get_mut("metadata").and_then(Value::as_object_mut) {
+        Some(meta) => {
+            for server_side in crate::apply::SERVER_SET_METADATA {
+                meta.remove(*server_side);
+            }
+            meta.remove("resourceVersion");
         }
-        meta.remove("resourceVersion");
-    } else {
-        return tracked_raw(&raw); // no metadata object: as tracked_raw spells it
+        // an object without metadata keeps a `null` one, as `crate::apply::rewritable` spells it
+        None => {
+            map.entry("metadata").or_insert(Value::Null);
+        }
     }
     raw
 }

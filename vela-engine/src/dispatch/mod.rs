@@ -724,7 +724,8 @@ pub(crate) use steps::{ApplyComponent, ApplyRemaining, Deploy, conclude};
 mod tests {
     use super::*;
 
-    fn comp(name: &str, deps: &[&str]) -> Component {
+    /// A webservice component depending on `deps` (the step tests use it too).
+    pub(super) fn comp(name: &str, deps: &[&str]) -> Component {
         let mut c = Component::new(name, "webservice", json!({}));
         c.depends_on = deps.iter().map(|d| (*d).to_owned()).collect();
         c

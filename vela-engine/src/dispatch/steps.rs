@@ -279,13 +279,8 @@ impl Delivery {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::comp;
     use super::*;
-
-    fn comp(name: &str, deps: &[&str]) -> Component {
-        let mut c = Component::new(name, "webservice", json!({}));
-        c.depends_on = deps.iter().map(|d| (*d).to_owned()).collect();
-        c
-    }
 
     #[test]
     fn remaining_drops_exceptions_and_dependencies_on_them() {

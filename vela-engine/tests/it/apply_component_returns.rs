@@ -6,11 +6,9 @@ use std::sync::Arc;
 
 use vela_engine::Engine;
 use vela_multicluster::{Embedded, Key, Objects};
-use vela_render::Renderer;
-use vela_render::cue::CueDefinition;
 use vela_workflow::RunPhase;
 
-use crate::support::{app, registry};
+use crate::support::{app, engine_with};
 
 /// `vela/oam` style: loads a component, applies it (waiting for its health), and reports the
 /// applied workload's name and ready replicas and the kind of its `service` output.
@@ -61,13 +59,7 @@ template: {
 "#;
 
 fn engine() -> (Engine, Arc<Embedded>) {
-    let mut registry = registry();
-    for (origin, src) in [("report.cue", REPORT), ("self-wait.cue", SELF_WAIT)] {
-        let def = CueDefinition::from_cue(origin, src).unwrap_or_else(|e| panic!("{origin}: {e}"));
-        registry.insert(Arc::new(def));
-    }
-    let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
-    (Engine::new(Renderer::new(registry), cluster.clone()), cluster)
+    engine_with(&[("report.cue", REPORT), ("self-wait.cue", SELF_WAIT)])
 }
 
 fn web_app(name: &str, step: &str) -> String {

@@ -8,11 +8,9 @@ use serde_json::json;
 use vela_engine::Engine;
 use vela_model::application::Phase;
 use vela_multicluster::{Embedded, Objects};
-use vela_render::Renderer;
-use vela_render::cue::CueDefinition;
 use vela_workflow::RunPhase;
 
-use crate::support::{cm, registry, settle};
+use crate::support::{cm, engine_with, settle};
 
 /// Writes a ConfigMap with the parameter's greeting, reads it back, and outputs what it read.
 const GREET: &str = r#"
@@ -120,19 +118,13 @@ template: {
 "#;
 
 fn engine() -> (Engine, Arc<Embedded>) {
-    let mut registry = registry();
-    for (origin, src) in [
+    engine_with(&[
         ("greet.cue", GREET),
         ("legacy.cue", LEGACY),
         ("broken.cue", BROKEN),
         ("apply-all.cue", APPLY_ALL),
         ("deploy-staging.cue", DEPLOY_INLINE),
-    ] {
-        let def = CueDefinition::from_cue(origin, src).unwrap_or_else(|e| panic!("{origin}: {e}"));
-        registry.insert(Arc::new(def));
-    }
-    let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
-    (Engine::new(Renderer::new(registry), cluster.clone()), cluster)
+    ])
 }
 
 fn with_steps(name: &str, steps: &str) -> String {

@@ -74,8 +74,21 @@ pub fn registry() -> Registry {
 
 /// An embedded hub and an engine delivering to it with [`registry`].
 pub fn engine() -> (Engine, Arc<Embedded>) {
+    engine_with(&[])
+}
+
+/// [`engine`] with more CUE definitions, each `(origin, source)`.
+///
+/// # Panics
+/// When a definition does not compile (naming its origin).
+pub fn engine_with(definitions: &[(&str, &str)]) -> (Engine, Arc<Embedded>) {
+    let mut registry = registry();
+    for (origin, src) in definitions {
+        let def = CueDefinition::from_cue(origin, src).unwrap_or_else(|e| panic!("{origin}: {e}"));
+        registry.insert(Arc::new(def));
+    }
     let cluster = Arc::new(Embedded::in_memory().expect("sqlite in memory"));
-    (Engine::new(Renderer::new(registry()), cluster.clone()), cluster)
+    (Engine::new(Renderer::new(registry), cluster.clone()), cluster)
 }
 
 /// Joins embedded member clusters to the hub's registry.

@@ -302,8 +302,7 @@ impl Tx<'_> {
         managers: &Map<String, Value>,
         prior: index::Prior<'_>,
     ) -> Result<Entry> {
-        let version = self.next_version()?;
-        obj["metadata"]["resourceVersion"] = Value::String(version.to_string());
+        self.stamp(&mut obj)?;
         let uid = obj["metadata"]["uid"].as_str().unwrap_or_default().to_owned();
         self.conn
             .prepare_cached(
@@ -332,13 +331,19 @@ impl Tx<'_> {
         Ok(entry)
     }
 
+    /// Gives `obj` the next `resourceVersion` of this cluster.
+    fn stamp(&mut self, obj: &mut Value) -> Result<()> {
+        let version = self.next_version()?;
+        obj["metadata"]["resourceVersion"] = Value::String(version.to_string());
+        Ok(())
+    }
+
     /// Writes a new body for the object under `key`, which exists, leaving its field managers
     /// as they are (a status or annotation write by the server side: the managers are neither
     /// read nor written again); returns it as stored. Labels and ownerReferences must be those
     /// already stored (the indexes are not touched).
     pub(super) fn store_body(&mut self, key: &Key, mut obj: Value) -> Result<Entry> {
-        let version = self.next_version()?;
-        obj["metadata"]["resourceVersion"] = Value::String(version.to_string());
+        self.stamp(&mut obj)?;
         let updated = self
             .conn
             .prepare_cached(
