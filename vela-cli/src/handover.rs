@@ -94,8 +94,11 @@ pub(crate) async fn wake_object(
         m.remove("status");
     }
     obj["metadata"]["annotations"][OPERATION_ANNOTATION] = Value::String(jiff::Timestamp::now().to_string());
+    // no resourceVersion: the controller writes the status meanwhile, and the annotation is
+    // the only change, so the apply must not fail on a stale version
     if let Some(meta) = obj["metadata"].as_object_mut() {
         meta.remove("managedFields");
+        meta.remove("resourceVersion");
     }
     hub.apply("", obj).await?;
     Ok(())
@@ -148,6 +151,68 @@ mod tests {
         assert_eq!(live_holder(&lease("ctl-1", "2026-12-05T09:59:54Z"), now), None);
         assert_eq!(live_holder(&lease("", "2026-12-05T10:00:00Z"), now), None);
         assert_eq!(live_holder(&json!({"spec": {"holderIdentity": "x"}}), now), None);
+    }
+
+    /// A hub whose controller writes the object's status between the CLI's read and its write.
+    struct StatusRace(vela_multicluster::Memory);
+
+    #[async_trait::async_trait]
+    impl Objects for StatusRace {
+        async fn apply(&self, cluster: &str, obj: Value) -> vela_multicluster::Result<Value> {
+            self.0.apply(cluster, obj).await
+        }
+        async fn get(&self, key: &Key) -> vela_multicluster::Result<Option<Value>> {
+            let read = self.0.get(key).await?;
+            self.0.set_status(key, json!({"phase": "racing"})).await?;
+            Ok(read)
+        }
+        async fn list(
+            &self,
+            cluster: &str,
+            api_version: &str,
+            kind: &str,
+            namespace: &str,
+            labels: &std::collections::BTreeMap<String, String>,
+        ) -> vela_multicluster::Result<Vec<Value>> {
+            self.0.list(cluster, api_version, kind, namespace, labels).await
+        }
+        async fn delete(&self, key: &Key) -> vela_multicluster::Result<bool> {
+            self.0.delete(key).await
+        }
+        async fn set_status(&self, key: &Key, status: Value) -> vela_multicluster::Result<Option<Value>> {
+            self.0.set_status(key, status).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wake_survives_a_status_written_meanwhile() {
+        let hub = StatusRace(vela_multicluster::Memory::new());
+        let run = json!({
+            "apiVersion": "core.oam.dev/v1alpha1", "kind": "WorkflowRun",
+            "metadata": {"name": "r", "namespace": "ns"},
+            "spec": {"workflowRef": "w"},
+        });
+        hub.0.apply("", run).await.unwrap();
+        wake_object(&hub, "core.oam.dev/v1alpha1", "WorkflowRun", "ns", "r")
+            .await
+            .unwrap();
+        let key = Key {
+            cluster: String::new(),
+            api_version: "core.oam.dev/v1alpha1".into(),
+            kind: "WorkflowRun".into(),
+            namespace: "ns".into(),
+            name: "r".into(),
+        };
+        let woken = hub.0.get(&key).await.unwrap().unwrap();
+        assert!(
+            woken["metadata"]["annotations"][OPERATION_ANNOTATION].is_string(),
+            "{woken}"
+        );
+        assert_eq!(woken["spec"]["workflowRef"], "w");
+        assert_eq!(
+            woken["status"]["phase"], "racing",
+            "the controller's status stays"
+        );
     }
 
     #[tokio::test]

@@ -390,6 +390,15 @@ impl Objects for Memory {
         let mut map = self.objects.lock().expect("poisoned");
         Ok(map.get_mut(key).map(|obj| {
             obj["status"] = status;
+            // a status write is a write: the API server hands out a new resourceVersion
+            let version = obj
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
+                meta.insert("resourceVersion".into(), Value::String((version + 1).to_string()));
+            }
             obj.clone()
         }))
     }
