@@ -6,7 +6,8 @@
 //! - `oam`: `load` (`op.#Load`: `value.<component>` for every component of the application),
 //!   `load-policies` (`value.<policy>`), and `component-apply` (`op.#ApplyComponent`: the
 //!   component in `value` delivered to `cluster`/`namespace`, waiting for its health unless
-//!   `waitHealthy: false`). As KubeVela's, it returns the live objects read back after the
+//!   `waitHealthy: false`; its `patch` unified into the render, see [`patched`]; `env` is
+//!   ignored, as in KubeVela v1.11). As KubeVela's, it returns the live objects read back after the
 //!   apply: `output` is the workload (with its `status`), `outputs.<name>` each trait object
 //!   and component output by its output name (`trait.oam.dev/resource`). KubeVela's package
 //!   declares no health field: health is the step waiting (`waitHealthy`), or read from
@@ -81,6 +82,47 @@ impl ComponentObjects {
     }
 }
 
+/// `manifest` with `op.#ApplyComponent`'s `patch` unified in, as KubeVela does after the
+/// traits are evaluated: `patch.workload` into the workload, `patch.traits.<name>` into the
+/// component output or trait object of output name `<name>` (a name the component does not
+/// render is ignored). Unification follows KubeVela's patch strategy engine: structs merge,
+/// lists unify element by element, different scalars conflict. The `// +patchKey` comments of
+/// a step's CUE do not reach the provider: keyed list merges need a trait.
+///
+/// # Errors
+/// A message naming `$params.patch.<path>` and the conflict.
+pub(crate) fn patched(
+    manifest: Arc<ComponentManifest>,
+    patch: Option<&Value>,
+) -> Result<Arc<ComponentManifest>, String> {
+    let Some(patch) = patch else {
+        return Ok(manifest);
+    };
+    let unify = |target: &mut Value, with: &Value, path: &str| {
+        vela_render::patch::Patch::Strategic(vela_render::patch::Node::from_json(with.clone()))
+            .apply(target)
+            .map_err(|e| format!("$params.patch.{path}: {e}"))
+    };
+    let mut out = ComponentManifest::clone(&manifest);
+    if let Some(workload) = patch.get("workload").filter(|w| !w.is_null()) {
+        if out.workload.is_null() {
+            return Err(format!(
+                "$params.patch.workload: component {} renders no workload",
+                out.name
+            ));
+        }
+        unify(&mut out.workload, workload, "workload")?;
+    }
+    if let Some(traits) = patch.get("traits").and_then(Value::as_object) {
+        for object in out.objects.iter_mut().filter(|o| !o.resource.is_empty()) {
+            if let Some(with) = traits.get(&object.resource) {
+                unify(&mut object.value, with, &format!("traits.{}", object.resource))?;
+            }
+        }
+    }
+    Ok(Arc::new(out))
+}
+
 /// The `multicluster` and `oam` providers over one delivery.
 pub(crate) struct AppProvider(pub(crate) Arc<Delivery>);
 
@@ -137,13 +179,24 @@ impl Provider for AppProvider {
                     serde_json::from_value(p.get("value").cloned().unwrap_or(Value::Null))
                         .map_err(|e| step::Error::msg(format!("$params.value: not a component: {e}")))?;
                 comp.depends_on.clear();
+                let patch = match p.get("patch") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Object(m)) => Some(Value::Object(m.clone())),
+                    Some(other) => {
+                        return Err(step::Error::msg(format!(
+                            "$params.patch: expected a struct ({{workload, traits}}), got {other}"
+                        )));
+                    }
+                };
                 let placement = Placement {
                     cluster: registry::canonical(p["cluster"].as_str().unwrap_or_default()).to_owned(),
                     namespace: p["namespace"].as_str().unwrap_or_default().to_owned(),
                 };
-                let deployment = delivery
-                    .deploy(&[placement], &[Instance::single(comp)], 1, true)
-                    .await;
+                let instance = Instance {
+                    patch,
+                    ..Instance::single(comp)
+                };
+                let deployment = delivery.deploy(&[placement], &[instance], 1, true).await;
                 let wait = p.get("waitHealthy").and_then(Value::as_bool).unwrap_or(true);
                 if !deployment.failures.is_empty() || wait {
                     conclude(ctx, &deployment)?;

@@ -210,6 +210,9 @@ pub(crate) fn components(app: &Application, policies: &[Resolved]) -> Result<Vec
 pub(crate) struct Instance {
     pub(crate) component: Component,
     pub(crate) replica_key: String,
+    /// `op.#ApplyComponent`'s `patch`: `workload` unified into the rendered workload,
+    /// `traits.<name>` into the object of output name `<name>`.
+    pub(crate) patch: Option<serde_json::Value>,
 }
 
 impl Instance {
@@ -218,6 +221,7 @@ impl Instance {
         Self {
             component,
             replica_key: String::new(),
+            patch: None,
         }
     }
 }
@@ -275,6 +279,7 @@ pub(crate) fn replicate(comps: Vec<Component>, policies: &[Resolved]) -> Result<
                 replicas.push(Instance {
                     component: comps[i].clone(),
                     replica_key: key.clone(),
+                    patch: None,
                 });
             }
         }

@@ -25,6 +25,7 @@ use vela_model::resource_tracker::ManagedResource;
 use vela_multicluster::Key;
 use vela_render::{ComponentManifest, Renderer};
 
+use crate::app_provider::patched;
 use crate::apply::{self, Owner};
 use crate::placement::{Instance, Placement};
 use crate::policy::{Origin, Rules};
@@ -99,6 +100,8 @@ struct Task<'a> {
     /// The fingerprint of what every component of `app` renders with (its metadata, spec and
     /// `context.components`), computed once per placement; `None` renders without the cache.
     app_inputs: Option<&'a crate::renders::Fingerprint>,
+    /// `op.#ApplyComponent`'s `patch` (see [`patched`]).
+    patch: Option<&'a Value>,
 }
 
 /// The fingerprint of what every component of `app` renders with: the application's name,
@@ -261,6 +264,7 @@ impl Delivery {
                             replica_key: &instance.replica_key,
                             comps_json: &comps_json,
                             app_inputs: app_inputs[pi].as_ref(),
+                            patch: instance.patch.as_ref(),
                         },
                     ));
                 }
@@ -408,7 +412,7 @@ impl Delivery {
             c
         });
         let first = before_post.as_ref().unwrap_or(comp);
-        let manifest = self.render(renderer, task, first)?;
+        let manifest = patched(self.render(renderer, task, first)?, task.patch)?;
         let cluster = task.placement.key_cluster();
         if apply {
             self.ensure_namespace(cluster, &manifest.namespace)
@@ -431,9 +435,10 @@ impl Delivery {
                     .and_then(|k| live.get(&k))
                     .map(|w| w["status"].clone())
                     .unwrap_or(Value::Null);
-                dispatched = renderer
+                let rendered = renderer
                     .render_component_dispatched(task.app, task.index, comp, task.comps_json, &status)
                     .map_err(|e| crate::error::chain(&e))?;
+                dispatched = patched(Arc::new(rendered), task.patch)?;
                 let later = dispatched
                     .objects
                     .iter()

@@ -271,6 +271,7 @@ impl Delivery {
             let instance = Instance {
                 component: alone,
                 replica_key,
+                patch: None,
             };
             self.deploy(&[placement], &[instance], 1, false).await;
         }

@@ -58,8 +58,48 @@ template: {
 }
 "#;
 
+/// Applies a component with a `patch` for its workload and for its `service` output.
+const PATCHED: &str = r#"
+import "vela/op"
+
+"apply-patched": {type: "workflow-step", description: "op.#ApplyComponent with a patch", attributes: {}}
+template: {
+	load: op.#Load
+	apply: op.#ApplyComponent & {
+		value: load.value[parameter.component]
+		patch: {
+			workload: metadata: labels: team: parameter.team
+			workload: spec: template: metadata: annotations: "patched-by": "step"
+			traits: service: metadata: annotations: exposed: "yes"
+			traits: "not-rendered": metadata: labels: x: "y"
+		}
+	}
+	parameter: {component: string, team: string}
+}
+"#;
+
+/// Patches the workload with a value the component renders differently.
+const CONFLICTING: &str = r#"
+import "vela/op"
+
+"apply-conflicting": {type: "workflow-step", description: "op.#ApplyComponent with a conflicting patch", attributes: {}}
+template: {
+	load: op.#Load
+	apply: op.#ApplyComponent & {
+		value: load.value[parameter.component]
+		patch: workload: kind: "StatefulSet"
+	}
+	parameter: component: string
+}
+"#;
+
 fn engine() -> (Engine, Arc<Embedded>) {
-    engine_with(&[("report.cue", REPORT), ("self-wait.cue", SELF_WAIT)])
+    engine_with(&[
+        ("report.cue", REPORT),
+        ("self-wait.cue", SELF_WAIT),
+        ("patched.cue", PATCHED),
+        ("conflicting.cue", CONFLICTING),
+    ])
 }
 
 fn web_app(name: &str, step: &str) -> String {
@@ -163,4 +203,57 @@ async fn the_built_in_apply_component_step_outputs_the_workload_too() {
     let state = stored_state(&cluster, "workflow-built-in-context").await;
     assert_eq!(state.var("workload"), Some(&serde_json::json!("web")));
     assert_eq!(state.var("service"), Some(&serde_json::json!("Service")));
+}
+
+#[tokio::test]
+async fn apply_component_unifies_its_patch_into_the_workload_and_the_named_outputs() {
+    let (engine, cluster) = engine();
+    let text = web_app(
+        "patched",
+        "{name: web, type: apply-patched, properties: {component: web, team: blue}}",
+    );
+    engine.up(&app(&text)).await.unwrap();
+    // the expose trait is PostDispatch: its Service comes once the workload is healthy
+    cluster.simulate_readiness("").unwrap();
+    let done = engine.reconcile("default", "patched").await.unwrap().unwrap();
+    assert_eq!(done.workflow, RunPhase::Succeeded, "{:#?}", done.status);
+    let workload = cluster.get(&deployment("web")).await.unwrap().expect("applied");
+    assert_eq!(workload["metadata"]["labels"]["team"], "blue", "{workload}");
+    assert_eq!(
+        workload["spec"]["template"]["metadata"]["annotations"]["patched-by"],
+        "step"
+    );
+    // what the component rendered is still there
+    assert_eq!(
+        workload["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx"
+    );
+    let service = cluster
+        .get(&Key {
+            api_version: "v1".into(),
+            kind: "Service".into(),
+            ..deployment("web")
+        })
+        .await
+        .unwrap()
+        .expect("the expose trait's service");
+    assert_eq!(service["metadata"]["annotations"]["exposed"], "yes", "{service}");
+    assert!(service["metadata"]["labels"].get("x").is_none(), "{service}");
+}
+
+#[tokio::test]
+async fn a_patch_that_conflicts_with_the_render_fails_the_step_and_applies_nothing() {
+    let (engine, cluster) = engine();
+    let text = web_app(
+        "conflicting",
+        "{name: web, type: apply-conflicting, properties: {component: web}}",
+    );
+    let first = engine.up(&app(&text)).await.unwrap();
+    assert_ne!(first.workflow, RunPhase::Succeeded, "{:#?}", first.status);
+    let step = &first.status.workflow.as_ref().unwrap().steps[0];
+    assert!(
+        step.message.contains("$params.patch.workload") && step.message.contains("StatefulSet"),
+        "{step:?}"
+    );
+    assert!(cluster.get(&deployment("web")).await.unwrap().is_none());
 }
