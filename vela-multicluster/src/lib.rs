@@ -298,6 +298,42 @@ fn merge(into: &mut Value, from: Value) {
     }
 }
 
+/// The API server's `metadata.uid` rule for a write that names a uid: over a missing object it
+/// is a [`Error::Conflict`] (it never creates one); over an object with another uid it is
+/// [`Error::Invalid`] (`metadata.uid` is immutable). `Ok` when `config` names no uid or the
+/// stored object (`None`: there is none) has it.
+pub(crate) fn check_uid(key: &Key, config: &Value, stored: Option<&Value>) -> Result<()> {
+    let Some(wanted) = config
+        .get("metadata")
+        .and_then(|m| m.get("uid"))
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+    else {
+        return Ok(());
+    };
+    match stored.map(|s| {
+        s.pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }) {
+        None => Err(Error::Conflict {
+            cluster: key.cluster.clone(),
+            kind: key.kind.clone(),
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            message: format!("uid mismatch: the write names uid {wanted}, and no such object exists"),
+        }),
+        Some(found) if found != wanted => Err(Error::Invalid {
+            field: "metadata.uid".into(),
+            message: format!(
+                "{} {:?}: the write names uid {wanted}, the object has uid {found:?} (field is immutable)",
+                key.kind, key.name
+            ),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
 #[async_trait]
 impl Objects for Memory {
     async fn apply(&self, cluster: &str, obj: Value) -> Result<Value> {
@@ -311,6 +347,7 @@ impl Objects for Memory {
         tracing::debug!(cluster = %cluster, kind = %key.kind, namespace = %key.namespace,
             name = %key.name, "cluster.apply (in memory)");
         let mut map = self.objects.lock().expect("poisoned");
+        check_uid(&key, &obj, map.get(&key))?;
         // a write carrying a resourceVersion is refused unless it is the stored one, as the
         // API server does (optimistic concurrency)
         if let (Some(wanted), Some(current)) = (

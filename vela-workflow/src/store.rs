@@ -486,19 +486,34 @@ impl ConfigMaps {
             "metadata": {"name": self.name(key), "namespace": self.namespace},
             "data": {"state": String::from_utf8_lossy(&bytes)}});
         if let Some(v) = version {
-            cm["metadata"]["resourceVersion"] = serde_json::Value::String(v.0.clone());
+            // `<resourceVersion>/<uid>` (see `version_of`): the uid keeps a deleted run from
+            // being created again by a save over its last version
+            let (resource_version, uid) = v.0.split_once('/').unwrap_or((v.0.as_str(), ""));
+            cm["metadata"]["resourceVersion"] = serde_json::Value::String(resource_version.to_owned());
+            if !uid.is_empty() {
+                cm["metadata"]["uid"] = serde_json::Value::String(uid.to_owned());
+            }
         }
         Ok(cm)
     }
 }
 
-fn resource_version(cm: &serde_json::Value) -> Version {
-    Version(
-        cm.pointer("/metadata/resourceVersion")
+/// The version of a stored run: its ConfigMap's resourceVersion, followed by `/<uid>` when the
+/// backend gives uids. A save over it carries both: the API server (and the embedded cluster)
+/// refuse a stale resourceVersion, and a uid that no object has, so a ConfigMap deleted since
+/// is not created again (an apply with only a resourceVersion would create it).
+fn version_of(cm: &serde_json::Value) -> Version {
+    let text = |pointer: &str| {
+        cm.pointer(pointer)
             .and_then(serde_json::Value::as_str)
             .unwrap_or_default()
-            .to_owned(),
-    )
+    };
+    let (resource_version, uid) = (text("/metadata/resourceVersion"), text("/metadata/uid"));
+    Version(if uid.is_empty() {
+        resource_version.to_owned()
+    } else {
+        format!("{resource_version}/{uid}")
+    })
 }
 
 #[async_trait]
@@ -512,7 +527,7 @@ impl Store for ConfigMaps {
         let Some(cm) = cm else {
             return Ok(Loaded::default());
         };
-        let version = Some(resource_version(&cm));
+        let version = Some(version_of(&cm));
         let Some(state) = cm.pointer("/data/state").and_then(serde_json::Value::as_str) else {
             return Ok(Loaded { state: None, version });
         };
@@ -532,8 +547,11 @@ impl Store for ConfigMaps {
     }
 
     /// The API server (and the embedded cluster) refuse an apply whose
-    /// `metadata.resourceVersion` is not the stored one: that is the check. Expecting nothing
-    /// stored reads first (a ConfigMap created between the read and the apply is overwritten).
+    /// `metadata.resourceVersion` is not the stored one, or whose `metadata.uid` no stored
+    /// object has: that is the check (a run deleted since its version was read is not created
+    /// again; a backend without uids, as `Memory`, checks the resourceVersion only). Expecting
+    /// nothing stored reads first (a ConfigMap created between the read and the apply is
+    /// overwritten).
     async fn save_if(&self, key: &str, state: &RunState, expected: Option<&Version>) -> Result<Version> {
         if expected.is_none()
             && self
@@ -547,8 +565,12 @@ impl Store for ConfigMaps {
         }
         let cm = self.config_map(key, state, expected)?;
         match self.objects.apply_shared(&self.cluster, cm).await {
-            Ok(stored) => Ok(resource_version(&stored)),
+            Ok(stored) => Ok(version_of(&stored)),
             Err(crate::cluster::Error::Conflict { .. }) => Err(Error::conflict(key, expected)),
+            // a ConfigMap created again since (another uid): the API server calls it invalid
+            Err(crate::cluster::Error::Invalid { field, .. }) if field == "metadata.uid" => {
+                Err(Error::conflict(key, expected))
+            }
             Err(e) => Err(Self::backend(key, e)),
         }
     }
@@ -579,8 +601,9 @@ mod tests {
     }
 
     /// The optimistic-concurrency contract every backend keeps; `after_delete`: also that a
-    /// save expecting a version of a deleted run is refused (not ConfigMaps: an apply
-    /// carrying a resourceVersion may create the object).
+    /// save expecting a version of a deleted run is refused (ConfigMaps need uids for that,
+    /// which `Memory` does not give: vela-engine's `run_state_race` tests it on the embedded
+    /// cluster).
     async fn conditional_saves(store: &dyn Store, after_delete: bool) {
         let first = RunState::default();
         let other = RunState {

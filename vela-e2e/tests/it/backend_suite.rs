@@ -1,4 +1,4 @@
-//! vela-multicluster's backend suite on real API servers: the 18 scenarios the embedded
+//! vela-multicluster's backend suite on real API servers: the 19 scenarios the embedded
 //! cluster passes in `cargo test -p vela-multicluster`, through the `Kube` backend, on the hub
 //! (the local cluster `""`) and on a member (a named cluster) at once; then what only the Kube
 //! backend has: apply without force, per-cluster discovery.
@@ -37,9 +37,9 @@ async fn the_kube_backend_passes_every_scenario() {
     let (on_hub, on_member) = (target(&kube, ""), target(&kube, member.name()));
     let (hub, named) = tokio::join!(testing::run(&on_hub), testing::run(&on_member));
     eprintln!("hub:\n{hub}{}:\n{named}", member.name());
-    assert_eq!(SCENARIOS.len(), 18);
-    assert_eq!(hub.passed().len(), 18, "on the hub:\n{hub}");
-    assert_eq!(named.passed().len(), 18, "on {}:\n{named}", member.name());
+    assert_eq!(SCENARIOS.len(), 19);
+    assert_eq!(hub.passed().len(), 19, "on the hub:\n{hub}");
+    assert_eq!(named.passed().len(), 19, "on {}:\n{named}", member.name());
 }
 
 fn config_map(ns: &str, value: &str) -> serde_json::Value {

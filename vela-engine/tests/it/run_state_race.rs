@@ -172,3 +172,70 @@ async fn a_suspend_recorded_during_a_workflow_run_pass_survives_it() {
         .unwrap();
     assert_eq!(done.phase, RunPhase::Succeeded);
 }
+
+/// A run state deleted after its version was read is not created again by a save over that
+/// version (an apply with only a resourceVersion would create it, on the API server too): the
+/// save carries the ConfigMap's uid, which no object has any more.
+#[tokio::test]
+async fn a_save_over_a_deleted_run_is_refused_and_creates_nothing() {
+    use vela_workflow::store::{ConfigMaps, Store};
+    let cluster = Arc::new(Embedded::in_memory().unwrap());
+    let store = ConfigMaps::new(cluster.clone(), "", "default", "workflow-");
+    let state = RunState::default();
+    let first = store.save_if("shop", &state, None).await.unwrap();
+    assert!(
+        first.as_str().contains('/'),
+        "the uid is part of the version: {first:?}"
+    );
+    let key = Key {
+        cluster: String::new(),
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        namespace: "default".into(),
+        name: "workflow-shop".into(),
+    };
+    assert!(cluster.delete(&key).await.unwrap());
+    let refused = store.save_if("shop", &state, Some(&first)).await.unwrap_err();
+    assert!(refused.is_conflict(), "{refused}");
+    assert!(cluster.get(&key).await.unwrap().is_none(), "not created again");
+    // a run created again under the same name has another uid: the old version stays refused
+    let second = store.save_if("shop", &state, None).await.unwrap();
+    assert_ne!(first, second);
+    assert!(
+        store
+            .save_if("shop", &state, Some(&first))
+            .await
+            .unwrap_err()
+            .is_conflict()
+    );
+    store.save_if("shop", &state, Some(&second)).await.unwrap();
+}
+
+/// The embedded cluster keeps the API server's uid rule: an apply naming a uid writes only over
+/// the object with that uid (another object's is Invalid), and never creates one (Conflict).
+#[tokio::test]
+async fn an_apply_naming_a_uid_writes_only_over_that_object() {
+    let cluster = Embedded::in_memory().unwrap();
+    let cm = |uid: Option<&str>| {
+        let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "u", "namespace": "default"}, "data": {"k": "v"}});
+        if let Some(uid) = uid {
+            cm["metadata"]["uid"] = json!(uid);
+        }
+        cm
+    };
+    let missing = cluster.apply("", cm(Some("0000"))).await.unwrap_err();
+    assert!(
+        missing.to_string().contains("uid mismatch") && missing.to_string().contains("no such object"),
+        "{missing}"
+    );
+    let stored = cluster.apply("", cm(None)).await.unwrap();
+    let uid = stored["metadata"]["uid"].as_str().unwrap().to_owned();
+    // over another object, as on the API server: metadata.uid is immutable
+    let other = cluster.apply("", cm(Some("0000"))).await.unwrap_err();
+    assert!(
+        matches!(&other, vela_multicluster::Error::Invalid { field, .. } if field == "metadata.uid"),
+        "{other}"
+    );
+    cluster.apply("", cm(Some(&uid))).await.unwrap();
+}

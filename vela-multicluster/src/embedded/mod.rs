@@ -14,7 +14,9 @@
 //! - apply merges by field manager ([`Objects::apply`] applies as `vela`, [`Embedded::apply_as`]
 //!   or [`Embedded::as_manager`] as any manager): a manager's later apply removes the fields it
 //!   set before and no longer sets, unless another manager sets them too;
-//! - a write that carries a stale `metadata.resourceVersion` is a [`Error::Conflict`];
+//! - a write that carries a stale `metadata.resourceVersion` is a [`Error::Conflict`]; one that
+//!   names a `metadata.uid` is a [`Error::Conflict`] when the object does not exist (it never
+//!   creates one) and [`Error::Invalid`] over an object with another uid;
 //! - namespaced objects need their Namespace (`default`, `kube-system`, `kube-public`,
 //!   `kube-node-lease` and `vela-system` exist from the start); deleting a Namespace deletes what
 //!   is in it; cluster-scoped kinds are Kubernetes' built-in ones and those of the

@@ -405,6 +405,7 @@ impl Tx<'_> {
             });
         }
         let existing = self.load(&key)?;
+        crate::check_uid(&key, &config, existing.as_ref().map(|(c, _)| &**c))?;
         if let (Some(wanted), Some((current, _))) = (
             config
                 .get("metadata")

@@ -317,6 +317,47 @@ pub(super) async fn stale_resource_version_conflicts(ctx: &Ctx<'_>) -> Outcome {
     Ok(())
 }
 
+pub(super) async fn uid_precondition(ctx: &Ctx<'_>) -> Outcome {
+    let ns = ctx.namespace("ns").await?;
+    let key = ctx.key("v1", "ConfigMap", &ns, "u");
+    let with_uid = |uid: &str, k: &str| {
+        let mut cm = config_map("u", &ns, json!({"k": k}));
+        cm["metadata"]["uid"] = json!(uid);
+        cm
+    };
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    match ctx.objects().apply(ctx.cluster(), with_uid(unknown, "1")).await {
+        Err(Error::Conflict { name, .. }) if name == "u" => {}
+        other => {
+            return Err(format!(
+                "apply naming a uid nothing has: {other:?} (expected Conflict)"
+            ));
+        }
+    }
+    ensure!(
+        ctx.get(&key).await?.is_none(),
+        "an apply naming a uid created the object"
+    );
+    let created = ctx.apply(config_map("u", &ns, json!({"k": "2"}))).await?;
+    let uid = meta(&created, "uid").to_owned();
+    ensure!(!uid.is_empty(), "no uid on the created object");
+    match ctx.objects().apply(ctx.cluster(), with_uid(unknown, "3")).await {
+        Err(Error::Invalid { field, .. }) if field == "metadata.uid" => {}
+        other => {
+            return Err(format!(
+                "apply naming another uid: {other:?} (expected Invalid metadata.uid)"
+            ));
+        }
+    }
+    let written = ctx.apply(with_uid(&uid, "4")).await?;
+    ensure!(
+        written["data"]["k"] == "4",
+        "apply naming the object's uid: {}",
+        written["data"]
+    );
+    Ok(())
+}
+
 pub(super) async fn invalid_objects_name_the_field(ctx: &Ctx<'_>) -> Outcome {
     let ns = ctx.namespace("ns").await?;
     let cases = [

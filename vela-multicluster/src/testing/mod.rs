@@ -105,6 +105,10 @@ pub const SCENARIOS: &[Scenario] = &[
         "an apply carrying an old resourceVersion is a Conflict and changes nothing"
     ),
     scenario!(
+        metadata::uid_precondition,
+        "an apply naming a uid writes only over the object with that uid and never creates one"
+    ),
+    scenario!(
         metadata::invalid_objects_name_the_field,
         "an object without apiVersion, kind, metadata.name or (namespaced) namespace is Invalid, naming the field"
     ),

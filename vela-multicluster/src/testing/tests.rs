@@ -15,8 +15,8 @@ fn scenario_names_are_unique() {
     assert_eq!(names.len(), SCENARIOS.len());
     assert_eq!(
         SCENARIOS.len(),
-        18,
-        "the book's backend chapter counts 18 scenarios"
+        19,
+        "the book's backend chapter counts 19 scenarios"
     );
 }
 
@@ -27,7 +27,7 @@ async fn the_embedded_cluster_passes_every_scenario() {
     let cluster = Arc::new(Embedded::open(dir.path().join("state.db")).expect("a state file"));
     let other = Arc::new(cluster.clone().as_manager("kubectl"));
     let report = run(&Target::new(cluster, other)).await;
-    assert_eq!(report.passed().len(), 18, "{report}");
+    assert_eq!(report.passed().len(), 19, "{report}");
 }
 
 #[cfg(feature = "embedded")]
@@ -36,7 +36,7 @@ async fn a_named_cluster_of_the_embedded_store_passes_too() {
     let cluster = Arc::new(Embedded::in_memory().expect("an embedded cluster"));
     let other = Arc::new(cluster.clone().as_manager("kubectl"));
     let report = run(&Target::new(cluster, other).in_cluster("member-1")).await;
-    assert_eq!(report.passed().len(), 18, "{report}");
+    assert_eq!(report.passed().len(), 19, "{report}");
 }
 
 /// `Memory` is a fake with weaker semantics: this pins exactly what it honours.
