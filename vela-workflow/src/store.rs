@@ -269,8 +269,10 @@ impl Store for Memory {
 /// that is renamed over the old one, so a crash never leaves a half-written state.
 ///
 /// A run's version is a digest of its file: [`Store::save_if`] compares it with the file as it
-/// is when it writes. The check and the write are one step for the clones of one store in one
-/// process; between processes sharing the directory the window is the time of one write.
+/// is when it writes. The check and the write are one step for every store of the directory, in
+/// this process or in another: each write holds the directory's lock file `.lock` (an advisory
+/// file lock, `flock` on Unix, released by the system if the process dies) from its check to its
+/// rename, and waits at most [`File::LOCK_WAIT`] for another process's write.
 #[derive(Debug, Clone)]
 pub struct File {
     dir: PathBuf,
@@ -289,6 +291,52 @@ fn digest(bytes: &[u8]) -> Version {
 }
 
 impl File {
+    /// How long a write waits for the directory's lock while another process holds it; then it
+    /// fails with [`Error::Io`] (`TimedOut`).
+    pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// Takes the directory's lock file (see [`File`]); it is released when the returned file is
+    /// dropped.
+    async fn lock_dir(&self) -> Result<std::fs::File> {
+        let io = |op, path: &PathBuf| {
+            let path = path.clone();
+            move |source| Error::Io { op, path, source }
+        };
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(io("creating", &self.dir))?;
+        let path = self.dir.join(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io("opening", &path))?;
+        let deadline = std::time::Instant::now() + Self::LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Io {
+                        op: "locking (another process held the lock too long)",
+                        path,
+                        source: std::io::ErrorKind::TimedOut.into(),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(source)) => {
+                    return Err(Error::Io {
+                        op: "locking",
+                        path,
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
     /// A store in `dir` (created on first save).
     #[must_use]
     pub fn new(dir: impl Into<PathBuf>) -> Self {
@@ -358,12 +406,14 @@ impl Store for File {
     async fn save(&self, key: &str, state: &RunState) -> Result<()> {
         let bytes = encode(key, state)?;
         let _writing = self.writing.lock().await;
+        let _dir = self.lock_dir().await?;
         self.write(key, &bytes).await
     }
 
     async fn save_if(&self, key: &str, state: &RunState, expected: Option<&Version>) -> Result<Version> {
         let bytes = encode(key, state)?;
         let _writing = self.writing.lock().await;
+        let _dir = self.lock_dir().await?;
         let stored = self.read(key).await?.map(|b| digest(&b));
         if stored.as_ref() != expected {
             return Err(Error::conflict(key, expected));
@@ -375,6 +425,10 @@ impl Store for File {
     async fn delete(&self, key: &str) -> Result<()> {
         let path = self.path(key);
         let _writing = self.writing.lock().await;
+        if !tokio::fs::try_exists(&self.dir).await.unwrap_or(false) {
+            return Ok(());
+        }
+        let _dir = self.lock_dir().await?;
         match tokio::fs::remove_file(&path).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Io {
                 op: "deleting",
@@ -673,6 +727,43 @@ mod tests {
             .unwrap()
             .expect("the ConfigMap");
         assert_eq!(cm["metadata"]["resourceVersion"].as_str(), Some(v.as_str()));
+    }
+
+    /// A conditional save waits while another process holds the directory's lock, and then
+    /// sees what that process wrote.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn file_store_saves_wait_for_another_process_s_lock() {
+        let dir = std::env::temp_dir().join(format!("vela-wf-lock-{}", std::process::id()));
+        let store = File::new(&dir);
+        let first = store.save_if("ns/run", &RunState::default(), None).await.unwrap();
+        // another process: holds the lock, and writes the run meanwhile
+        let other = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.join(".lock"))
+            .unwrap();
+        other.lock().unwrap();
+        let saving = tokio::spawn({
+            // a store of its own (its own in-process mutex), as another process has
+            let store = File::new(&dir);
+            async move {
+                let ours = RunState {
+                    generation: 1,
+                    ..RunState::default()
+                };
+                store.save_if("ns/run", &ours, Some(&first)).await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let theirs = RunState {
+            generation: 7,
+            ..RunState::default()
+        };
+        std::fs::write(store.path("ns/run"), encode("ns/run", &theirs).unwrap()).unwrap();
+        other.unlock().unwrap();
+        let refused = saving.await.unwrap().unwrap_err();
+        assert!(refused.is_conflict(), "{refused}");
+        assert_eq!(store.load("ns/run").await.unwrap().unwrap().generation, 7);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]
