@@ -4,6 +4,9 @@
 //! - `multicluster`: `deploy` (`op.#Deploy`: the `deploy` step's work, `inlinePolicies`
 //!   included) and `list-clusters` (`op.#ListClusters`: `outputs.clusters`);
 //! - `oam`: `load` (`op.#Load`: `value.<component>` for every component of the application),
+//!   `load-comps-in-order` (`op.#LoadComponetsInOrder`: `value`, the components as a list in
+//!   the application's order; what `op.#ApplyApplication` and `#ApplyApplicationInParallel`
+//!   iterate),
 //!   `load-policies` (`value.<policy>`), and `component-apply` (`op.#ApplyComponent`: the
 //!   component in `value` delivered to `cluster`/`namespace`, waiting for its health unless
 //!   `waitHealthy: false`; its `patch` unified into the render, see [`patched`]; `env` is
@@ -162,6 +165,17 @@ impl Provider for AppProvider {
                         serde_json::to_value(c).map_err(|e| step::Error::new("component", e))?,
                     );
                 }
+                Ok(Call::Returns(json!({"value": value})))
+            }
+            "load-comps-in-order" => {
+                let value = delivery
+                    .app
+                    .spec
+                    .components
+                    .iter()
+                    .map(serde_json::to_value)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| step::Error::new("component", e))?;
                 Ok(Call::Returns(json!({"value": value})))
             }
             "load-policies" => {

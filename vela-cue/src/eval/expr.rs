@@ -123,7 +123,35 @@ impl Ctx {
         let av = self.at_ref(av, a, a.pos, explicit);
         let bv = self.eval_closed(b, env, gid, owner);
         let bv = self.at_ref(bv, b, b.pos, explicit);
-        self.unify(av, bv)
+        match gid {
+            Some(g) => self.unify(self.declared_in(av, a, g), self.declared_in(bv, b, g)),
+            None => self.unify(av, bv),
+        }
+    }
+
+    /// A struct that the reference `e` reaches, unified inside the closed group `g` (a
+    /// definition's literal): what it declares is declared in `g` too, as in CUE, where
+    /// `#P: {x: #A & {w: false}}` allows at `x` the fields of both `#A` and the literal (while
+    /// `#A` still allows only its own). Its conjuncts are added again in `g`.
+    fn declared_in(&self, v: Val, e: &Expr, g: u32) -> Val {
+        let (Val::Struct(id), ExprKind::Ident(_) | ExprKind::Select(..) | ExprKind::Index(..)) =
+            (&v, &e.kind)
+        else {
+            return v;
+        };
+        let n = self.node(*id);
+        let base = n.base_conjs();
+        if base.iter().all(|c| c.gid == Some(g)) {
+            return v;
+        }
+        let mut conjs = base.clone();
+        for c in base {
+            match c.gid {
+                Some(x) if x == g => {}
+                _ => conjs.push(Conj { gid: Some(g), ..c }),
+            }
+        }
+        Val::Struct(self.new_node(conjs, n.parent, n.label.clone()))
     }
 
     /// Whether `e` evaluates to an error: the test `e == _|_` / `e != _|_`. A selector of a

@@ -73,9 +73,9 @@ template: {
 const BROKEN: &str = r#"
 import "vela/op"
 
-"deploy-everything": {type: "workflow-step", description: "uses op.#ApplyApplication", attributes: {}}
+"deploy-everything": {type: "workflow-step", description: "uses op.#ApplyEnvBindApp", attributes: {}}
 template: {
-	deploy: op.#ApplyApplication & {}
+	deploy: op.#ApplyEnvBindApp & {}
 	parameter: {}
 }
 "#;
@@ -102,6 +102,43 @@ template: {
 }
 "#;
 
+/// `oam.#ApplyApplicationInParallel`, the `vela/oam` form of KubeVela's composite.
+const APPLY_IN_PARALLEL: &str = r#"
+import "vela/oam"
+
+"apply-in-parallel": {type: "workflow-step", description: "oam.#ApplyApplicationInParallel", attributes: {}}
+template: {
+	app: oam.#ApplyApplicationInParallel
+	parameter: {}
+}
+"#;
+
+/// KubeVela's own WorkflowStepDefinition `name` (`definitions-cr/<name>.yaml` of the corpus,
+/// generated from its CUE) in the CUE form `engine_with` reads: its template unchanged.
+fn kubevela_step(name: &str) -> String {
+    let dir = std::env::var_os("VELA_CONFORMANCE_DIR").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kubevela"),
+        std::path::PathBuf::from,
+    );
+    let path = dir.join("definitions-cr").join(format!("{name}.yaml"));
+    let cr = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("read {}: {e} (set VELA_CONFORMANCE_DIR)", path.display()));
+    let template: Vec<&str> = cr
+        .split_once("      template: |\n")
+        .unwrap_or_else(|| panic!("{name}: no template"))
+        .1
+        .lines()
+        .map(|l| l.strip_prefix("        ").unwrap_or(l))
+        .collect();
+    let end = template.iter().position(|l| *l == ")").expect("an import block");
+    format!(
+        "{}\n\"{name}\": {{type: \"workflow-step\", description: \"KubeVela's\", attributes: {{}}}}\n\
+         template: {{\n{}\n}}\n",
+        template[..=end].join("\n"),
+        template[end + 1..].join("\n")
+    )
+}
+
 /// `op.#Deploy` with a policy written in the step.
 const DEPLOY_INLINE: &str = r#"
 import "vela/op"
@@ -118,11 +155,19 @@ template: {
 "#;
 
 fn engine() -> (Engine, Arc<Embedded>) {
+    let apply_application = kubevela_step("apply-application");
+    let apply_application_in_parallel = kubevela_step("apply-application-in-parallel");
     engine_with(&[
+        ("apply-application.cue", &apply_application),
+        (
+            "apply-application-in-parallel.cue",
+            &apply_application_in_parallel,
+        ),
         ("greet.cue", GREET),
         ("legacy.cue", LEGACY),
         ("broken.cue", BROKEN),
         ("apply-all.cue", APPLY_ALL),
+        ("apply-in-parallel.cue", APPLY_IN_PARALLEL),
         ("deploy-staging.cue", DEPLOY_INLINE),
     ])
 }
@@ -225,7 +270,7 @@ async fn a_step_whose_template_does_not_compile_fails_with_the_reason() {
     assert_eq!(
         (step.message.as_str(), step.reason.as_str()),
         (
-            "evaluate deploy: deploy-everything.cue:3:12: deploy: undefined field: #ApplyApplication",
+            "evaluate deploy: deploy-everything.cue:3:12: deploy: undefined field: #ApplyEnvBindApp",
             "FailedAfterRetries"
         )
     );
@@ -400,4 +445,72 @@ spec:
     let healed = engine.reconcile("default", "watched").await.unwrap().unwrap();
     assert_eq!(web(&healed), Some((true, "local".into(), "default".into())));
     assert_eq!(healed.status.phase, Some(Phase::Running));
+}
+
+fn two_workers(name: &str, step: &str) -> String {
+    format!(
+        "
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {{name: {name}, namespace: default}}
+spec:
+  components:
+    - {{name: {name}-a, type: worker, properties: {{image: busybox}}}}
+    - {{name: {name}-b, type: worker, properties: {{image: busybox}}}}
+  workflow:
+    steps: [{{name: all, type: {step}}}]
+"
+    )
+}
+
+fn deployment(name: &str) -> vela_multicluster::Key {
+    vela_multicluster::Key {
+        cluster: String::new(),
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        namespace: "default".into(),
+        name: name.into(),
+    }
+}
+
+/// KubeVela's own `apply-application` step (`op.#ApplyApplication`), unchanged.
+#[tokio::test]
+async fn kubevela_s_apply_application_applies_every_component_in_order_each_once_healthy() {
+    let (engine, cluster) = engine();
+    let text = two_workers("ordered", "apply-application");
+    let first = engine.up(&crate::support::app(&text)).await.unwrap();
+    assert_eq!(first.workflow, RunPhase::Executing, "{:#?}", first.status);
+    // the first component waits for its health: the second is not applied yet
+    assert!(cluster.get(&deployment("ordered-a")).await.unwrap().is_some());
+    assert!(cluster.get(&deployment("ordered-b")).await.unwrap().is_none());
+    cluster.simulate_readiness("").unwrap();
+    engine.reconcile("default", "ordered").await.unwrap().unwrap();
+    assert!(cluster.get(&deployment("ordered-b")).await.unwrap().is_some());
+    cluster.simulate_readiness("").unwrap();
+    let done = engine.reconcile("default", "ordered").await.unwrap().unwrap();
+    assert_eq!(done.workflow, RunPhase::Succeeded, "{:#?}", done.status);
+    // tracked as the application's: collected with it
+    engine.delete("default", "ordered", false).await.unwrap();
+    assert!(cluster.get(&deployment("ordered-a")).await.unwrap().is_none());
+    assert!(cluster.get(&deployment("ordered-b")).await.unwrap().is_none());
+}
+
+/// KubeVela's own `apply-application-in-parallel` step (the legacy `op` form), and the
+/// `vela/oam` form: every component at once, without waiting for health.
+#[tokio::test]
+async fn apply_application_in_parallel_applies_every_component_at_once_without_waiting() {
+    let (engine, cluster) = engine();
+    for (app, step) in [
+        ("parallel", "apply-application-in-parallel"),
+        ("oam", "apply-in-parallel"),
+    ] {
+        let done = engine
+            .up(&crate::support::app(&two_workers(app, step)))
+            .await
+            .unwrap();
+        assert_eq!(done.workflow, RunPhase::Succeeded, "{step}: {:#?}", done.status);
+        for name in [format!("{app}-a"), format!("{app}-b")] {
+            assert!(cluster.get(&deployment(&name)).await.unwrap().is_some(), "{name}");
+        }
+    }
 }

@@ -112,7 +112,7 @@ impl Providers {
             // KubeVela's application providers (an engine that delivers applications
             // registers them)
             "deploy" | "list-clusters" => "multicluster",
-            "load" | "load-policies" | "component-apply" => "oam",
+            "load" | "load-comps-in-order" | "load-policies" | "component-apply" => "oam",
             _ => "builtin",
         };
         self.by_name.get(target)

@@ -11,8 +11,11 @@
 //! `cluster: *"" | string`, `method: *"GET" | ...`, `level: *3 | int`, ...). The application
 //! actions (`op.#Deploy`, `op.#ListClusters`, `op.#Load`, `op.#LoadPolicies`,
 //! `op.#ApplyComponent`) are run by the providers an engine delivering an application registers
-//! (`multicluster`, `oam`); KubeVela's composites built on them (`op.#ApplyApplication`, ...)
-//! and its query package `vela/ql` are not here.
+//! (`multicluster`, `oam`), and so are the composites KubeVela builds on them:
+//! `op.#ApplyApplication` (every component in order, each waiting for its health) and
+//! `#ApplyApplicationInParallel` (every component at once, without waiting), over
+//! `#LoadComponetsInOrder` (`op.#LoadInOrder`). KubeVela's other composites (`#ApplyRemaining`,
+//! the env-binding and Terraform ones) and its query package `vela/ql` are not here.
 
 use super::Packages;
 
@@ -278,6 +281,14 @@ pub const ACTIONS: &[Action] = &[
     },
     Action {
         package: "oam",
+        name: "LoadComponetsInOrder",
+        action: "load-comps-in-order",
+        legacy_action: "load-comps-in-order",
+        params: "app?: string\n",
+        returns: "value?: [...]\n",
+    },
+    Action {
+        package: "oam",
         name: "LoadPolicies",
         action: "load-policies",
         legacy_action: "load-policies",
@@ -359,8 +370,29 @@ pub fn source(package: &str) -> String {
     }
     if package == "oam" {
         out.push_str("#Load: #LoadComponets\n");
+        out.push_str(&apply_application(
+            "ApplyApplicationInParallel",
+            false,
+            "$params: {value: c, waitHealthy: false}",
+        ));
     }
     out
+}
+
+/// KubeVela's composite `#<name>`: every component of the application, in order, applied by
+/// `#ApplyComponent` with `apply`; `legacy`: the `vela/op` form (`#Steps`, plain results),
+/// else the `vela/oam` one (`$returns`).
+fn apply_application(name: &str, legacy: bool, apply: &str) -> String {
+    let (steps, returns) = if legacy {
+        ("#Steps & ", "")
+    } else {
+        ("", "$returns.")
+    };
+    format!(
+        "#{name}: {steps}{{\n\tload: #LoadComponetsInOrder\n\tcomponents: {steps}{{\n\
+         \t\tfor name, c in load.{returns}value {{\n\
+         \t\t\t\"\\(name)\": #ApplyComponent & {{{apply}}}\n\t\t}}\n\t}}\n}}\n"
+    )
 }
 
 /// The source of the legacy `vela/op`: every action, parameters and results as plain fields.
@@ -379,7 +411,13 @@ pub fn legacy_source() -> String {
     for (name, method) in HTTP_METHODS {
         out.push_str(&format!("#{name}: #HTTPDo & {{method: \"{method}\"}}\n"));
     }
-    out.push_str("#Steps: {\n\t...\n}\n#Load: #LoadComponets\n");
+    out.push_str("#Steps: {\n\t...\n}\n#Load: #LoadComponets\n#LoadInOrder: #LoadComponetsInOrder\n");
+    out.push_str(&apply_application("ApplyApplication", true, "value: c"));
+    out.push_str(&apply_application(
+        "ApplyApplicationInParallel",
+        true,
+        "value: c, waitHealthy: false",
+    ));
     out
 }
 
