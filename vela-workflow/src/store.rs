@@ -280,6 +280,12 @@ pub struct File {
     writing: Arc<tokio::sync::Mutex<()>>,
 }
 
+/// The [`Error::Io`] of `op` on `path`, for `map_err`.
+fn io(op: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Io { op, path, source }
+}
+
 /// The version of a file's content: its length and FNV-1a digest.
 fn digest(bytes: &[u8]) -> Version {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -298,10 +304,6 @@ impl File {
     /// Takes the directory's lock file (see [`File`]); it is released when the returned file is
     /// dropped.
     async fn lock_dir(&self) -> Result<std::fs::File> {
-        let io = |op, path: &PathBuf| {
-            let path = path.clone();
-            move |source| Error::Io { op, path, source }
-        };
         tokio::fs::create_dir_all(&self.dir)
             .await
             .map_err(io("creating", &self.dir))?;
@@ -375,15 +377,9 @@ impl File {
         }
     }
 
-    /// Writes `bytes` as the state of `key` (temporary file, then rename).
+    /// Writes `bytes` as the state of `key` (temporary file, then rename), under the lock of
+    /// [`File::lock_dir`], which created the directory.
     async fn write(&self, key: &str, bytes: &[u8]) -> Result<()> {
-        let io = |op, path: &PathBuf| {
-            let path = path.clone();
-            move |source| Error::Io { op, path, source }
-        };
-        tokio::fs::create_dir_all(&self.dir)
-            .await
-            .map_err(io("creating", &self.dir))?;
         let path = self.path(key);
         let tmp = path.with_extension("json.tmp");
         tokio::fs::write(&tmp, bytes).await.map_err(io("writing", &tmp))?;

@@ -8,7 +8,7 @@ use vela_engine::Engine;
 use vela_multicluster::{Embedded, Key, Objects};
 use vela_workflow::RunPhase;
 
-use crate::support::{app, engine_with};
+use crate::support::{app, deployment, engine_with};
 
 /// `vela/oam` style: loads a component, applies it (waiting for its health), and reports the
 /// applied workload's name and ready replicas and the kind of its `service` output.
@@ -128,16 +128,6 @@ async fn stored_state(cluster: &Embedded, name: &str) -> vela_workflow::RunState
         .unwrap()
         .expect("the run state");
     vela_workflow::RunState::from_bytes(cm["data"]["state"].as_str().unwrap().as_bytes()).unwrap()
-}
-
-fn deployment(name: &str) -> Key {
-    Key {
-        cluster: String::new(),
-        api_version: "apps/v1".into(),
-        kind: "Deployment".into(),
-        namespace: "default".into(),
-        name: name.into(),
-    }
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use vela_model::application::Phase;
 use vela_multicluster::{Embedded, Objects};
 use vela_workflow::RunPhase;
 
-use crate::support::{cm, engine_with, settle};
+use crate::support::{cm, deployment, engine_with, settle};
 
 /// Writes a ConfigMap with the parameter's greeting, reads it back, and outputs what it read.
 const GREET: &str = r#"
@@ -461,16 +461,6 @@ spec:
     steps: [{{name: all, type: {step}}}]
 "
     )
-}
-
-fn deployment(name: &str) -> vela_multicluster::Key {
-    vela_multicluster::Key {
-        cluster: String::new(),
-        api_version: "apps/v1".into(),
-        kind: "Deployment".into(),
-        namespace: "default".into(),
-        name: name.into(),
-    }
 }
 
 /// KubeVela's own `apply-application` step (`op.#ApplyApplication`), unchanged.

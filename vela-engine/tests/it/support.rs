@@ -153,6 +153,15 @@ pub fn cm(cluster: &str, namespace: &str, name: &str) -> Key {
     }
 }
 
+/// The key of the Deployment `default/name` in the local cluster.
+pub fn deployment(name: &str) -> Key {
+    Key {
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        ..cm("", "default", name)
+    }
+}
+
 /// The message of the first step with one.
 pub fn step_message(d: &Delivered) -> String {
     let wf = d.status.workflow.as_ref().expect("a workflow status");
