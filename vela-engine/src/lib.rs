@@ -186,9 +186,11 @@ impl Engine {
     }
 
     /// Keeps at most `capacity` rendered components across reconciles (default 4,096; 0 renders
-    /// every component in every pass). A component renders again only when something its
-    /// template sees changed: the application's spec, labels or annotations, its revision, the
-    /// cluster and namespace it is placed in, or the component after override policies.
+    /// every component in every pass), of which at most 64 whose definitions are all native
+    /// (they render about as fast as their cache key is computed). A component renders again
+    /// only when something its template sees changed: the application's spec, labels or
+    /// annotations, its revision, the cluster and namespace it is placed in, or the component
+    /// after override policies.
     ///
     /// ```
     /// use std::sync::Arc;

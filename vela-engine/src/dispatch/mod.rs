@@ -359,7 +359,7 @@ impl Delivery {
             self.engine.render_stats.rendered(started.elapsed());
             rendered
         };
-        let Some(app_inputs) = task.app_inputs else {
+        let Some(app_inputs) = task.app_inputs.filter(|_| !self.engine.renders.keeps_nothing()) else {
             return render();
         };
         let component = serde_json::to_vec(comp).map_err(|e| e.to_string())?;
@@ -377,7 +377,9 @@ impl Delivery {
             return Ok(kept);
         }
         let manifest = render()?;
-        self.engine.renders.put(key, manifest.clone());
+        self.engine
+            .renders
+            .put(key, manifest.clone(), all_native(renderer, comp));
         Ok(manifest)
     }
 
@@ -605,6 +607,22 @@ impl Delivery {
 }
 
 /// `obj` with `namespace` when it names none.
+/// Whether the definitions `comp` renders with (its type and its traits') are all native: its
+/// render costs about as much as its cache key (see [`crate::renders`]).
+fn all_native(renderer: &Renderer, comp: &Component) -> bool {
+    let registry = renderer.registry();
+    let native = |kind, type_: &str| {
+        registry
+            .get(kind, type_)
+            .is_ok_and(|d| d.source() == vela_render::Source::Native)
+    };
+    native(vela_render::Kind::Component, &comp.type_)
+        && comp
+            .traits
+            .iter()
+            .all(|t| native(vela_render::Kind::Trait, &t.type_))
+}
+
 fn with_namespace(obj: &Value, namespace: &str) -> Value {
     let mut obj = obj.clone();
     if obj["metadata"]["namespace"]
