@@ -212,8 +212,12 @@ impl Delivery {
             })
             .collect();
         let comps_json = Arc::new(serde_json::to_value(&comps).unwrap_or(Value::Null));
-        let app_inputs: Vec<Option<crate::renders::Fingerprint>> =
-            apps.iter().map(|app| render_inputs(app, &comps_json)).collect();
+        // (a cache that keeps nothing needs no key)
+        let keeps = !self.engine.renders.keeps_nothing();
+        let app_inputs: Vec<Option<crate::renders::Fingerprint>> = apps
+            .iter()
+            .map(|app| keeps.then(|| render_inputs(app, &comps_json)).flatten())
+            .collect();
         let mut versions: BTreeMap<&str, Option<Value>> = BTreeMap::new();
         for p in placements {
             if !versions.contains_key(p.cluster.as_str()) {
@@ -359,7 +363,7 @@ impl Delivery {
             self.engine.render_stats.rendered(started.elapsed());
             rendered
         };
-        let Some(app_inputs) = task.app_inputs.filter(|_| !self.engine.renders.keeps_nothing()) else {
+        let Some(app_inputs) = task.app_inputs else {
             return render();
         };
         let component = serde_json::to_vec(comp).map_err(|e| e.to_string())?;
@@ -606,7 +610,6 @@ impl Delivery {
     }
 }
 
-/// `obj` with `namespace` when it names none.
 /// Whether the definitions `comp` renders with (its type and its traits') are all native: its
 /// render costs about as much as its cache key (see [`crate::renders`]).
 fn all_native(renderer: &Renderer, comp: &Component) -> bool {
@@ -623,6 +626,7 @@ fn all_native(renderer: &Renderer, comp: &Component) -> bool {
             .all(|t| native(vela_render::Kind::Trait, &t.type_))
 }
 
+/// `obj` with `namespace` when it names none.
 fn with_namespace(obj: &Value, namespace: &str) -> Value {
     let mut obj = obj.clone();
     if obj["metadata"]["namespace"]

@@ -103,20 +103,11 @@ fn engine() -> (Engine, Arc<Embedded>) {
 }
 
 fn web_app(name: &str, step: &str) -> String {
-    format!(
-        "
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {{name: {name}, namespace: default}}
-spec:
-  components:
-    - name: web
-      type: webservice
-      properties: {{image: nginx}}
-      traits: [{{type: expose, properties: {{port: [80]}}}}]
-  workflow:
-    steps: [{step}]
-"
+    crate::support::app_text(
+        name,
+        &["{name: web, type: webservice, properties: {image: nginx}, \
+           traits: [{type: expose, properties: {port: [80]}}]}"],
+        &format!("[{step}]"),
     )
 }
 

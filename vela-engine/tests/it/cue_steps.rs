@@ -173,18 +173,7 @@ fn engine() -> (Engine, Arc<Embedded>) {
 }
 
 fn with_steps(name: &str, steps: &str) -> String {
-    format!(
-        "
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {{name: {name}, namespace: default}}
-spec:
-  components:
-    - {{name: cfg, type: plain-config}}
-  workflow:
-    steps: {steps}
-"
-    )
+    crate::support::app_text(name, &["{name: cfg, type: plain-config}"], steps)
 }
 
 #[tokio::test]
@@ -448,18 +437,13 @@ spec:
 }
 
 fn two_workers(name: &str, step: &str) -> String {
-    format!(
-        "
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {{name: {name}, namespace: default}}
-spec:
-  components:
-    - {{name: {name}-a, type: worker, properties: {{image: busybox}}}}
-    - {{name: {name}-b, type: worker, properties: {{image: busybox}}}}
-  workflow:
-    steps: [{{name: all, type: {step}}}]
-"
+    crate::support::app_text(
+        name,
+        &[
+            &format!("{{name: {name}-a, type: worker, properties: {{image: busybox}}}}"),
+            &format!("{{name: {name}-b, type: worker, properties: {{image: busybox}}}}"),
+        ],
+        &format!("[{{name: all, type: {step}}}]"),
     )
 }
 

@@ -101,6 +101,20 @@ pub async fn join(cluster: &Embedded, names: &[&str]) {
     }
 }
 
+/// The text of an Application `name` in `default` with `components` (one YAML flow mapping
+/// each) and the workflow `steps` (a YAML flow sequence).
+pub fn app_text(name: &str, components: &[&str], steps: &str) -> String {
+    let mut text = format!(
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\n\
+         metadata: {{name: {name}, namespace: default}}\nspec:\n  components:\n"
+    );
+    for c in components {
+        text.push_str(&format!("    - {c}\n"));
+    }
+    text.push_str(&format!("  workflow:\n    steps: {steps}\n"));
+    text
+}
+
 pub fn app(text: &str) -> vela_model::application::Application {
     vela_render::app::parse(text).expect("a valid application")
 }
