@@ -7,13 +7,18 @@
 //! Optional further arguments: the number of no-change reconciles timed (200 by default; a
 //! profile of the delivery alone passes 1), and how many applications are reconciled at once
 //! ([`CONCURRENCY`] by default; 1 delivers one after another), on a multi-threaded runtime with
-//! a worker per core, as the controller runs. A fourth argument `gc` then deletes every
-//! application and times the collection of what they delivered (and checks nothing is left).
+//! a worker per core, as the controller runs. Flags after these: `gc` then deletes every
+//! application and times the collection of what they delivered (and checks nothing is left);
+//! `passes` makes workloads ready only in passes of the readiness simulator between reconciles
+//! (as a real cluster would need a second reconcile) instead of in the write that makes them;
+//! `flush-each` commits at the end of every reconcile (`Flush::EveryReconcile`) instead of
+//! letting the reconciles share the embedded cluster's group commits (`Flush::Grouped`; the
+//! delivery's time includes the last commit).
 //!
 //! Each application has 3 `webservice` components, each with a `scaler` and a `gateway` trait
 //! (a Deployment, a Service and an Ingress per component). They are delivered to an on-disk
-//! embedded state file in a temporary directory until every workflow succeeds, making workloads
-//! ready between passes as `vela up` does. Printed: wall time of the delivery, apps/s, peak RSS
+//! embedded state file in a temporary directory until every workflow succeeds, workloads ready
+//! in the write that makes them, as `vela up` opens the state. Printed: wall time of the delivery, apps/s, peak RSS
 //! (`VmHWM`), and the median (and p99) time of a no-change reconcile of one delivered app.
 
 use std::sync::Arc;
@@ -25,7 +30,7 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use vela_engine::{Delivered, Engine};
+use vela_engine::{Delivered, Engine, Flush};
 use vela_model::application::Application;
 use vela_multicluster::Embedded;
 use vela_render::{Registry, Renderer};
@@ -106,6 +111,9 @@ pub async fn deliver_all(
         });
         executing = still_executing(reconciles, concurrency, "").await?;
     }
+    // everything delivered is durable before the clock stops (with `Flush::Grouped` the
+    // reconciles share commits)
+    engine.flush().await?;
     Ok(Delivery {
         apps: apps.len(),
         wall: start.elapsed(),
@@ -275,9 +283,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max(1);
     let dir = std::env::temp_dir().join(format!("vela-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    // further arguments are flags: `gc` (below) and `passes` (workloads become ready only in
+    // passes of the readiness simulator between reconciles, as on a real cluster, instead of
+    // in the write that makes them)
+    let flags: Vec<String> = std::env::args().skip(4).collect();
+    let passes = flags.iter().any(|f| f == "passes");
     // as `vela` opens it: writes committed in groups, one per reconcile
-    let cluster = Arc::new(Embedded::open(dir.join("state.db"))?.group_commits(Duration::from_millis(100)));
-    let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone());
+    let cluster = Arc::new(
+        Embedded::open(dir.join("state.db"))?
+            .group_commits(Duration::from_millis(100))
+            .ready_on_write(!passes),
+    );
+    // the reconciles share commits (the embedded cluster's group of writes) unless
+    // `flush-each` asks for a commit at the end of every reconcile
+    let flush = if flags.iter().any(|f| f == "flush-each") {
+        Flush::EveryReconcile
+    } else {
+        Flush::Grouped
+    };
+    let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone()).with_flush(flush);
     let apps: Vec<Application> = (0..n).map(application).collect();
 
     let delivery = deliver_all(&engine, &cluster, &apps, concurrency).await?;
@@ -288,7 +312,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db_bytes = std::fs::metadata(dir.join("state.db"))?.len()
         + std::fs::metadata(dir.join("state.db-wal")).map_or(0, |m| m.len());
     // garbage collection at scale: every application deleted, everything it delivered with it
-    let gc = std::env::args().nth(4).is_some_and(|a| a == "gc");
+    let gc = flags.iter().any(|f| f == "gc");
     let collection = if gc {
         let c = delete_all(&engine, &apps, concurrency).await?;
         let left = left_behind(&cluster).await?;
@@ -301,8 +325,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     println!(
-        "apps: {} ({COMPONENTS} components each), passes after up: {}, {concurrency} at once",
-        delivery.apps, delivery.passes
+        "apps: {} ({COMPONENTS} components each), passes after up: {}, {concurrency} at once, \
+         workloads ready {}, {flush:?}",
+        delivery.apps,
+        delivery.passes,
+        if passes { "in simulator passes" } else { "on write" }
     );
     println!("wall: {:.3} s", delivery.wall.as_secs_f64());
     println!(

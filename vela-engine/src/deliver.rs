@@ -221,8 +221,11 @@ impl Engine {
             let mut engine = self.clone();
             engine.clusters = Arc::new(crate::memo::Memo::new(self.clusters.clone()));
             let delivered = engine.pass(namespace, name).await;
-            // what the pass wrote is durable before its result is reported
-            self.clusters.flush().await?;
+            // what the pass wrote is durable before its result is reported (unless the
+            // caller shares commits among reconciles: `Flush::Grouped`)
+            if self.flush == crate::Flush::EveryReconcile {
+                self.clusters.flush().await?;
+            }
             match delivered {
                 Err(e) if e.is_conflict() && attempt < crate::error::CONFLICT_ATTEMPTS => {
                     tracing::debug!(app = %name, namespace = %namespace, attempt,

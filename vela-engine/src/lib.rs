@@ -70,6 +70,41 @@ pub struct Engine {
     /// CUE WorkflowStepDefinitions compiled once, by name, with the digest they were
     /// compiled from.
     cue_steps: Arc<workflow::CueSteps>,
+    /// When a reconcile's writes are made durable.
+    flush: Flush,
+}
+
+/// When the engine makes what a reconcile wrote durable and visible to other clients
+/// ([`Objects::flush`]: the embedded cluster with grouped commits commits its open group;
+/// backends that commit each write, such as a real API server, have nothing to do).
+///
+/// ```
+/// use std::sync::Arc;
+/// use vela_engine::{Engine, Flush};
+/// use vela_render::{Registry, Renderer};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let state = Arc::new(vela_multicluster::Embedded::in_memory().unwrap()
+///     .group_commits(std::time::Duration::from_millis(100)));
+/// let engine = Engine::new(Renderer::new(Registry::builtin()), state).with_flush(Flush::Grouped);
+/// // ... many reconciles share commits ...
+/// engine.flush().await.unwrap(); // durable from here on
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Flush {
+    /// At the end of every reconcile, before its result is returned (the default): a
+    /// reconcile that returned survives a crash of the process.
+    #[default]
+    EveryReconcile,
+    /// When the backend commits on its own (the embedded cluster: once its group of writes is
+    /// as old as its window or full) or the caller calls [`Engine::flush`]. A process that
+    /// reconciles many applications shares one commit among them; a crash loses the writes of
+    /// the open group, each write whole (never half of one), and the next reconcile does them
+    /// again. Call [`Engine::flush`] before telling anyone outside the process what was
+    /// delivered.
+    Grouped,
 }
 
 impl std::fmt::Debug for Engine {
@@ -110,7 +145,26 @@ impl Engine {
             render_stats: Arc::default(),
             trackers: Arc::new(tracker::Decoded::new(tracker::DECODED_CAPACITY)),
             versions: Arc::default(),
+            flush: Flush::default(),
         }
+    }
+
+    /// Makes what a reconcile wrote durable at the end of every reconcile (the default) or
+    /// with the backend's group of writes ([`Flush`]).
+    #[must_use]
+    pub fn with_flush(mut self, flush: Flush) -> Self {
+        self.flush = flush;
+        self
+    }
+
+    /// Makes every write of every reconcile so far durable and visible to other clients
+    /// ([`Objects::flush`]); with [`Flush::Grouped`], call it before reporting what was
+    /// delivered outside the process.
+    ///
+    /// # Errors
+    /// [`Error::Cluster`] when the hub cannot commit.
+    pub async fn flush(&self) -> Result<()> {
+        Ok(self.clusters.flush().await?)
     }
 
     /// Uses `clock` for the workflow's timestamps, timeouts and backoff (tests use a manual

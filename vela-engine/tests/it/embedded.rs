@@ -114,6 +114,45 @@ async fn delivers_then_reports_health_once_ready() {
     );
 }
 
+#[tokio::test]
+async fn a_cluster_that_makes_workloads_ready_on_write_delivers_in_one_pass() {
+    let cluster = Arc::new(Embedded::in_memory().unwrap().ready_on_write(true));
+    let engine = Engine::new(Renderer::new(Registry::builtin()), cluster.clone());
+    let first = engine.up(&app(SHOP)).await.unwrap();
+    assert_eq!(first.workflow, RunPhase::Succeeded, "{:?}", first.status.workflow);
+    assert_eq!(first.status.phase.map(|p| p.as_str()), Some("running"));
+    assert_eq!(first.applied.len(), 3);
+    let healthy: Vec<(String, bool)> = first
+        .status
+        .services
+        .iter()
+        .map(|s| (s.name.clone(), s.healthy))
+        .collect();
+    assert_eq!(healthy, [("web".to_owned(), true), ("worker".to_owned(), true)]);
+    // the simulator finds nothing left to do, and the next reconcile changes nothing
+    assert_eq!(cluster.simulate_readiness("").unwrap(), 0);
+    let again = engine.reconcile("default", "shop").await.unwrap().unwrap();
+    assert_eq!(again.workflow, RunPhase::Succeeded);
+    assert!(again.applied.is_empty(), "{:?}", again.applied);
+    // a changed spec rolls out again in one pass: the new generation is ready when written
+    let scaled = SHOP.replace("replicas: 2", "replicas: 5");
+    let second = engine.up(&app(&scaled)).await.unwrap();
+    assert_eq!(second.workflow, RunPhase::Succeeded);
+    let web = cluster
+        .get(&Key {
+            cluster: String::new(),
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            namespace: "default".into(),
+            name: "web".into(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(web["status"]["readyReplicas"], 5);
+    assert_eq!(web["status"]["observedGeneration"], web["metadata"]["generation"]);
+}
+
 /// The names of the objects of `kind` in namespace `default`.
 async fn names(cluster: &Embedded, kind: &str) -> Vec<String> {
     let api_version = if kind == "Service" { "v1" } else { "apps/v1" };

@@ -161,21 +161,30 @@ impl Cache {
 
     /// Keeps (`Some`) or forgets (`None`) the object under `key`.
     pub(crate) fn set_object(&mut self, key: Key, entry: Option<Entry>) {
+        let mut released = Vec::new();
+        self.put(key, entry, &mut released);
+    }
+
+    /// [`Cache::set_object`], adding the copies it lets go to `released` (a caller holding a
+    /// lock drops them after releasing it: freeing a large parsed object takes a while).
+    fn put(&mut self, key: Key, entry: Option<Entry>, released: &mut Vec<Entry>) {
         let Some(entry) = entry else {
-            self.objects.remove(&key);
+            released.extend(self.objects.remove(&key));
             return;
         };
         if self.capacity == 0 {
+            released.push(entry);
             return;
         }
-        if self.objects.insert(key.clone(), entry).is_none() {
-            self.order.push_back(key);
-            while self.objects.len() > self.capacity {
-                match self.order.pop_front() {
-                    Some(oldest) => {
-                        self.objects.remove(&oldest);
+        match self.objects.insert(key.clone(), entry) {
+            Some(replaced) => released.push(replaced),
+            None => {
+                self.order.push_back(key);
+                while self.objects.len() > self.capacity {
+                    match self.order.pop_front() {
+                        Some(oldest) => released.extend(self.objects.remove(&oldest)),
+                        None => break,
                     }
-                    None => break,
                 }
             }
         }
@@ -187,17 +196,21 @@ impl Cache {
         }
     }
 
-    /// Publishes what a committed write transaction changed.
-    pub(crate) fn publish(&mut self, pending: Pending) {
+    /// Publishes what a committed write transaction changed; returns the copies it let go
+    /// (the caller drops them once it no longer holds the lock).
+    #[must_use = "what is returned is dropped after the lock is released"]
+    pub(crate) fn publish(&mut self, pending: Pending) -> Vec<Entry> {
         if pending.kinds_changed {
             self.clear_kinds();
         }
         for cluster in pending.clusters {
             self.add_cluster(&cluster);
         }
+        let mut released = Vec::new();
         for (key, entry) in pending.objects {
-            self.set_object(key, entry);
+            self.put(key, entry, &mut released);
         }
+        released
     }
 }
 
@@ -274,7 +287,9 @@ mod tests {
         pending.objects.insert(key("new"), Some(entry(7)));
         pending.clusters.push("m2".into());
         pending.kinds_changed = true;
-        cache.publish(pending);
+        let released = cache.publish(pending);
+        assert_eq!(released.len(), 1, "the removed copy is handed back");
+        assert_eq!(released[0]["v"], 1);
         assert!(cache.object(&key("gone")).is_none());
         assert_eq!(cache.object(&key("new")).unwrap()["v"], 7);
         assert!(cache.knows_cluster("m2"));

@@ -121,6 +121,9 @@ struct State {
     group: Option<(Instant, usize)>,
     /// Why the last group could not be committed, told to the next caller.
     failed: Option<String>,
+    /// Whether workloads are made ready in the write that creates or changes them (see
+    /// [`Embedded::ready_on_write`]).
+    ready_on_write: bool,
 }
 
 /// The most writes one group holds before it is committed.
@@ -265,6 +268,7 @@ impl Embedded {
                 window: None,
                 group: None,
                 failed: None,
+                ready_on_write: false,
             })),
         })
     }
@@ -356,6 +360,7 @@ impl Embedded {
             cluster: cluster.to_owned(),
             cache,
             pending: None,
+            ready_on_write: false, // a read writes nothing
         };
         let checked = if own {
             data_version(tx.conn).map(|version| tx.cache.validate(version))
@@ -406,6 +411,7 @@ impl Embedded {
             }
             state.group = Some((Instant::now(), 0));
         }
+        let ready_on_write = state.ready_on_write;
         let State { conn, cache, .. } = &mut *state;
         let begin = if grouped {
             "SAVEPOINT write"
@@ -424,6 +430,7 @@ impl Embedded {
                 cluster: cluster.to_owned(),
                 cache,
                 pending: Some(cache::Pending::default()),
+                ready_on_write,
             };
             tx.ensure_cluster()?;
             let out = f(&mut tx)?;
@@ -440,7 +447,7 @@ impl Embedded {
         });
         match done.and_then(|(out, pending)| run(conn, end).map(|()| (out, pending))) {
             Ok((out, pending)) => {
-                cache.publish(pending);
+                let released = cache.publish(pending);
                 let window = state.window;
                 if let Some((began, writes)) = &mut state.group {
                     *writes += 1;
@@ -449,6 +456,9 @@ impl Embedded {
                         state.commit_group()?;
                     }
                 }
+                // the copies the cache let go are freed once other threads may use the store
+                drop(state);
+                drop(released);
                 Ok(out)
             }
             Err(e) => {

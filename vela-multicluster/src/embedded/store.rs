@@ -20,6 +20,9 @@ pub(super) struct Tx<'c> {
     pub(super) cache: &'c mut Cache,
     /// `Some` inside a write transaction: what it changed, published after the commit.
     pub(super) pending: Option<Pending>,
+    /// Whether a workload created or changed here gets the status of a finished rollout in the
+    /// same write (see `Embedded::ready_on_write`).
+    pub(super) ready_on_write: bool,
 }
 
 impl Tx<'_> {
@@ -106,7 +109,16 @@ impl Tx<'_> {
             .map_err(store_error)?
             .query_row([], |r| r.get(0))
             .map_err(store_error)?;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let hex: String = bytes
+            .iter()
+            .flat_map(|b| {
+                [
+                    DIGITS[usize::from(b >> 4)] as char,
+                    DIGITS[usize::from(b & 15)] as char,
+                ]
+            })
+            .collect();
         Ok(format!(
             "{}-{}-4{}-a{}-{}",
             &hex[0..8],
@@ -391,6 +403,9 @@ impl Tx<'_> {
         if key.namespace.is_empty() {
             meta.remove("namespace");
         }
+        if self.ready_on_write {
+            super::simulate::on_write(&key.api_version, &key.kind, &mut obj);
+        }
         self.store(key, obj, managers, index::Prior::Absent)
     }
 
@@ -458,6 +473,9 @@ impl Tx<'_> {
         if info.generation && apply::spec_changed(&current, &obj, !info.status_subresource) {
             let generation = current["metadata"]["generation"].as_u64().unwrap_or(0);
             obj["metadata"]["generation"] = Value::from(generation + 1);
+        }
+        if self.ready_on_write {
+            super::simulate::on_write(&key.api_version, &key.kind, &mut obj);
         }
         if !managers_changed && obj == *current {
             return Ok(current); // no change: no new resourceVersion, as the API server does
