@@ -46,6 +46,10 @@ pub(crate) struct Cache {
     objects: HashMap<Key, Entry>,
     order: VecDeque<Key>,
     capacity: usize,
+    /// Keys known to hold no object (a read found nothing): an apply that creates the object
+    /// after the engine looked for it asks SQLite once, not twice. At most `capacity` of them;
+    /// a write of the key forgets it.
+    absent: HashSet<Key>,
     /// The last `resourceVersion` handed out in each cluster, and whether the counter in
     /// SQLite still has to be brought up to it (it is written once per commit, not once per
     /// write).
@@ -62,6 +66,7 @@ impl Cache {
             objects: HashMap::new(),
             order: VecDeque::new(),
             capacity,
+            absent: HashSet::new(),
             versions: HashMap::new(),
         }
     }
@@ -111,6 +116,7 @@ impl Cache {
     pub(crate) fn clear_objects(&mut self) {
         self.objects.clear();
         self.order.clear();
+        self.absent.clear();
     }
 
     /// Drops every copy.
@@ -120,6 +126,24 @@ impl Cache {
         self.kinds.clear();
         self.objects.clear();
         self.order.clear();
+        self.absent.clear();
+    }
+
+    /// Whether `key` is known to hold no object.
+    pub(crate) fn is_absent(&self, key: &Key) -> bool {
+        self.absent.contains(key)
+    }
+
+    /// Notes that `key` holds no object (committed); when `capacity` keys are noted already,
+    /// they are forgotten first.
+    pub(crate) fn set_absent(&mut self, key: &Key) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.absent.len() >= self.capacity {
+            self.absent.clear();
+        }
+        self.absent.insert(key.clone());
     }
 
     /// Whether the store is known to hold `cluster`.
@@ -168,6 +192,7 @@ impl Cache {
     /// [`Cache::set_object`], adding the copies it lets go to `released` (a caller holding a
     /// lock drops them after releasing it: freeing a large parsed object takes a while).
     fn put(&mut self, key: Key, entry: Option<Entry>, released: &mut Vec<Entry>) {
+        self.absent.remove(&key);
         let Some(entry) = entry else {
             released.extend(self.objects.remove(&key));
             return;
@@ -294,6 +319,22 @@ mod tests {
         assert_eq!(cache.object(&key("new")).unwrap()["v"], 7);
         assert!(cache.knows_cluster("m2"));
         assert!(cache.kind("", "x.io/v1", "Thing").is_none());
+    }
+
+    #[test]
+    fn an_absent_key_is_forgotten_when_written_and_the_absent_keys_stay_bounded() {
+        let mut cache = Cache::new(2);
+        cache.set_absent(&key("a"));
+        assert!(cache.is_absent(&key("a")));
+        cache.set_object(key("a"), Some(entry(1)));
+        assert!(!cache.is_absent(&key("a")), "a write forgets it");
+        for name in ["b", "c", "d"] {
+            cache.set_absent(&key(name));
+        }
+        assert!(cache.absent.len() <= 2, "{} absent keys", cache.absent.len());
+        assert!(cache.is_absent(&key("d")));
+        cache.validate(9);
+        assert!(!cache.is_absent(&key("d")), "another process may have written it");
     }
 
     #[test]

@@ -102,14 +102,27 @@ impl Tx<'_> {
         Ok(next)
     }
 
-    fn new_uid(&self) -> Result<String> {
-        let bytes: Vec<u8> = self
-            .conn
-            .prepare_cached("SELECT randomblob(16)")
-            .map_err(store_error)?
-            .query_row([], |r| r.get(0))
-            .map_err(store_error)?;
+    /// A new object uid, a version-4 UUID: a keyed hash of a counter of the process (SipHash
+    /// with the random keys of the standard library's `RandomState`), so that two objects of
+    /// one process never share one and two processes pick theirs independently, without
+    /// asking SQLite for random bytes in every create.
+    fn new_uid() -> String {
+        use std::hash::{BuildHasher as _, Hasher as _};
+        static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+            std::sync::OnceLock::new();
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let keys = KEYS.get_or_init(std::collections::hash_map::RandomState::new);
+        let lane = |lane: u64| {
+            let mut h = keys.build_hasher();
+            h.write_u64(n);
+            h.write_u64(lane);
+            h.finish()
+        };
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&lane(0).to_be_bytes());
+        bytes[8..].copy_from_slice(&lane(1).to_be_bytes());
         let hex: String = bytes
             .iter()
             .flat_map(|b| {
@@ -119,14 +132,14 @@ impl Tx<'_> {
                 ]
             })
             .collect();
-        Ok(format!(
+        format!(
             "{}-{}-4{}-a{}-{}",
             &hex[0..8],
             &hex[8..12],
             &hex[13..16],
             &hex[17..20],
             &hex[20..32]
-        ))
+        )
     }
 
     /// What this cluster knows of a kind (built-in, or what its CRD says).
@@ -188,7 +201,23 @@ impl Tx<'_> {
         if let Some(written) = self.pending.as_ref().and_then(|p| p.objects.get(key)) {
             return Some(written.clone());
         }
+        if self.cache.is_absent(key) {
+            return Some(None);
+        }
         self.cache.object(key).map(Some)
+    }
+
+    /// Notes that SQLite holds nothing under `key` (unless this transaction wrote it: what it
+    /// wrote is in [`Pending`]).
+    fn keep_absent(&mut self, key: &Key) {
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.overflowed || p.objects.contains_key(key))
+        {
+            return;
+        }
+        self.cache.set_absent(key);
     }
 
     /// Keeps what was read from SQLite (committed, or written by this transaction and then in
@@ -234,6 +263,7 @@ impl Tx<'_> {
             .optional()
             .map_err(store_error)?;
         let Some((body, managers)) = row else {
+            self.keep_absent(key);
             return Ok(None);
         };
         let managers: Map<String, Value> = serde_json::from_str(&managers).map_err(store_error)?;
@@ -273,6 +303,7 @@ impl Tx<'_> {
             .optional()
             .map_err(store_error)?;
         let Some(body) = body else {
+            self.keep_absent(key);
             return Ok(None);
         };
         let body: Entry = Arc::new(serde_json::from_str(&body).map_err(store_error)?);
@@ -388,7 +419,7 @@ impl Tx<'_> {
         {
             map.remove("status"); // written through the status subresource only
         }
-        let uid = self.new_uid()?;
+        let uid = Self::new_uid();
         let meta = obj["metadata"].as_object_mut().ok_or_else(|| Error::Invalid {
             field: "metadata".into(),
             message: "expected an object".into(),
@@ -737,4 +768,22 @@ pub(super) fn conflict(key: &Key, message: &str) -> Error {
 
 pub(super) fn now() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tx;
+
+    #[test]
+    fn uids_are_version_4_uuids_and_never_repeat() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let uid = Tx::new_uid();
+            let groups: Vec<usize> = uid.split('-').map(str::len).collect();
+            assert_eq!(groups, [8, 4, 4, 4, 12], "{uid}");
+            assert_eq!(&uid[14..15], "4", "{uid}");
+            assert!(uid.chars().all(|c| c == '-' || c.is_ascii_hexdigit()), "{uid}");
+            assert!(seen.insert(uid), "a uid repeated");
+        }
+    }
 }
