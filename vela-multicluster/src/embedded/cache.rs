@@ -129,11 +129,6 @@ impl Cache {
         self.absent.clear();
     }
 
-    /// Whether `key` is known to hold no object.
-    pub(crate) fn is_absent(&self, key: &Key) -> bool {
-        self.absent.contains(key)
-    }
-
     /// Notes that `key` holds no object (committed); when `capacity` keys are noted already,
     /// they are forgotten first.
     pub(crate) fn set_absent(&mut self, key: &Key) {
@@ -181,6 +176,24 @@ impl Cache {
     /// The copy of the object under `key`, when kept.
     pub(crate) fn object(&self, key: &Key) -> Option<Entry> {
         self.objects.get(key).cloned()
+    }
+
+    /// What is known of the object under `key`: its copy (`Some(Some)`), that there is none
+    /// (`Some(None)`), or nothing (`None`).
+    pub(crate) fn lookup(&self, key: &Key) -> Option<Option<Entry>> {
+        if self.absent.contains(key) {
+            return Some(None);
+        }
+        self.object(key).map(Some)
+    }
+
+    /// What `kind` is in `cluster` without asking SQLite: built-in kinds, and the custom kinds
+    /// whose CRD was read already.
+    pub(crate) fn kind_known(&self, cluster: &str, api_version: &str, kind: &str) -> Option<KindInfo> {
+        if super::scope::built_in_group(super::scope::group_of(api_version)) {
+            return Some(super::scope::kind_info(api_version, kind, None));
+        }
+        self.kind(cluster, api_version, kind)
     }
 
     /// Keeps (`Some`) or forgets (`None`) the object under `key`.
@@ -325,16 +338,22 @@ mod tests {
     fn an_absent_key_is_forgotten_when_written_and_the_absent_keys_stay_bounded() {
         let mut cache = Cache::new(2);
         cache.set_absent(&key("a"));
-        assert!(cache.is_absent(&key("a")));
+        assert!(matches!(cache.lookup(&key("a")), Some(None)));
         cache.set_object(key("a"), Some(entry(1)));
-        assert!(!cache.is_absent(&key("a")), "a write forgets it");
+        assert!(
+            matches!(cache.lookup(&key("a")), Some(Some(_))),
+            "a write forgets it"
+        );
         for name in ["b", "c", "d"] {
             cache.set_absent(&key(name));
         }
         assert!(cache.absent.len() <= 2, "{} absent keys", cache.absent.len());
-        assert!(cache.is_absent(&key("d")));
+        assert!(matches!(cache.lookup(&key("d")), Some(None)));
         cache.validate(9);
-        assert!(!cache.is_absent(&key("d")), "another process may have written it");
+        assert!(
+            cache.lookup(&key("d")).is_none(),
+            "another process may have written it"
+        );
     }
 
     #[test]

@@ -392,6 +392,37 @@ impl Embedded {
         }
     }
 
+    /// What the kept copies say of the object under `key` (`Some(None)`: there is none), when
+    /// they are current; `None` when SQLite has to be asked. Without an open group of writes
+    /// the copies are checked against `PRAGMA data_version` first (dropped when another process
+    /// committed); a read served here takes no transaction, which a read of SQLite needs.
+    fn kept(&self, key: &Key) -> Result<Option<Option<Arc<Value>>>> {
+        let mut state = self.lock();
+        state.take_failure()?;
+        let State {
+            conn, cache, group, ..
+        } = &mut *state;
+        if group.is_none() {
+            // (an open group holds the write lock: nobody else commits meanwhile)
+            cache.validate(data_version(conn)?);
+        }
+        if !cache.knows_cluster(&key.cluster) {
+            return Ok(None);
+        }
+        // (a custom kind whose CRD was not read yet: that is read in a transaction)
+        let Some(info) = cache.kind_known(&key.cluster, &key.api_version, &key.kind) else {
+            return Ok(None);
+        };
+        if info.cluster_scoped && !key.namespace.is_empty() {
+            let stored = Key {
+                namespace: String::new(),
+                ..key.clone()
+            };
+            return Ok(cache.lookup(&stored));
+        }
+        Ok(cache.lookup(key))
+    }
+
     /// Runs `f` in one immediate transaction (other processes wait), committed when `f` succeeds;
     /// what it changed reaches the in-memory copies only then. With groups (see
     /// [`Embedded::group_commits`]) `f` runs in a savepoint of the open group instead.
@@ -682,6 +713,9 @@ impl Objects for Embedded {
     }
 
     async fn get_shared(&self, key: &Key) -> Result<Option<Arc<Value>>> {
+        if let Some(kept) = self.kept(key)? {
+            return Ok(kept);
+        }
         self.read(&key.cluster, |tx| {
             let key = tx.normalise(key);
             tx.load_shared(&key)

@@ -144,13 +144,10 @@ impl Tx<'_> {
 
     /// What this cluster knows of a kind (built-in, or what its CRD says).
     pub(super) fn kind_info(&mut self, api_version: &str, kind: &str) -> Result<scope::KindInfo> {
-        let group = scope::group_of(api_version);
-        if scope::built_in_group(group) {
-            return Ok(scope::kind_info(api_version, kind, None));
-        }
-        if let Some(info) = self.cache.kind(&self.cluster, api_version, kind) {
+        if let Some(info) = self.cache.kind_known(&self.cluster, api_version, kind) {
             return Ok(info);
         }
+        let group = scope::group_of(api_version);
         // SQLite's JSON functions pick the CRD of the kind: only that one is parsed here (CRDs
         // carry large schemas, and a hub with KubeVela installed has a dozen of them)
         let body: Option<String> = self
@@ -201,10 +198,7 @@ impl Tx<'_> {
         if let Some(written) = self.pending.as_ref().and_then(|p| p.objects.get(key)) {
             return Some(written.clone());
         }
-        if self.cache.is_absent(key) {
-            return Some(None);
-        }
-        self.cache.object(key).map(Some)
+        self.cache.lookup(key)
     }
 
     /// Notes that SQLite holds nothing under `key` (unless this transaction wrote it: what it

@@ -511,6 +511,47 @@ async fn a_group_of_writes_is_seen_by_others_once_committed() {
 }
 
 #[tokio::test]
+async fn what_one_process_kept_or_found_missing_is_read_again_after_another_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let one = Embedded::open(&path).unwrap();
+    let other = Embedded::open(&path).unwrap();
+    one.apply("", cm("kept", "default", json!({"k": "1"})))
+        .await
+        .unwrap();
+    let kept = key("v1", "ConfigMap", "default", "kept");
+    let missing = key("v1", "ConfigMap", "default", "missing");
+    // `one` keeps a copy of the first and knows the second is missing; both are served from
+    // memory while nobody else commits
+    assert_eq!(one.get(&kept).await.unwrap().unwrap()["data"]["k"], "1");
+    assert!(one.get(&missing).await.unwrap().is_none());
+    assert!(one.get(&missing).await.unwrap().is_none());
+    // another process changes the one, creates the other: `one` sees both at once
+    other
+        .apply("", cm("kept", "default", json!({"k": "2"})))
+        .await
+        .unwrap();
+    other
+        .apply("", cm("missing", "default", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(one.get(&kept).await.unwrap().unwrap()["data"]["k"], "2");
+    assert!(one.get(&missing).await.unwrap().is_some());
+    // and a deletion by the other process too
+    other.delete(&kept).await.unwrap();
+    assert!(one.get(&kept).await.unwrap().is_none());
+    // a cluster-scoped kind is found whatever namespace the key names
+    one.apply(
+        "",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}),
+    )
+    .await
+    .unwrap();
+    let ns = key("v1", "Namespace", "default", "team");
+    assert_eq!(one.get(&ns).await.unwrap().unwrap()["metadata"]["name"], "team");
+}
+
+#[tokio::test]
 async fn a_failed_write_in_a_group_leaves_the_group_s_other_writes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.db");
