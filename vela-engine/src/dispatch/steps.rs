@@ -179,7 +179,11 @@ impl StepType for ApplyComponent {
             .await;
         conclude(ctx, &deployment)?;
         // the step's value, as KubeVela's `builtin-apply-component` template has it: `output`
-        // and `outputs` for the step's `outputs[].valueFrom`
+        // and `outputs` for the step's `outputs[].valueFrom` (only they read it: a step without
+        // outputs, as every step of the generated workflow, copies no live object into it)
+        if ctx.step().outputs.is_empty() {
+            return Ok(json!({}));
+        }
         Ok(deployment
             .objects
             .first()
