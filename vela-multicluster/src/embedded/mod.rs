@@ -41,7 +41,9 @@
 //! a group of writes committed together ([`Embedded::group_commits`], what `vela` uses): a
 //! process killed at any instant leaves the last committed state, and several processes on one
 //! state file take turns (each waits up to [`Embedded::BUSY_TIMEOUT`] for the others). Reads
-//! are snapshots that never wait for a writer. The newest objects read or written are kept
+//! are snapshots that never wait for a writer. A thread of the state file's own copies the
+//! write-ahead log into the file (a passive checkpoint), so that a commit seldom waits for the
+//! disk; a log the thread does not keep short, the commits checkpoint themselves past 1,000 pages. The newest objects read or written are kept
 //! parsed in memory ([`DEFAULT_OBJECTS`] of them); a commit by another process drops them.
 //! ownerReferences are indexed, so deleting an owner finds its dependents without a scan.
 //!
@@ -79,6 +81,7 @@ use crate::{Error, Key, Objects, Propagation, Result};
 
 mod apply;
 mod cache;
+mod checkpoint;
 mod defaults;
 mod index;
 mod manager;
@@ -124,7 +127,12 @@ struct State {
     /// Whether workloads are made ready in the write that creates or changes them (see
     /// [`Embedded::ready_on_write`]).
     ready_on_write: bool,
+    /// The thread that checkpoints the write-ahead log of a state file (`None` in memory).
+    checkpointer: Option<checkpoint::Checkpointer>,
 }
+
+/// How much of the state file SQLite keeps in memory, in KiB (per connection).
+const PAGE_CACHE_KIB: i64 = 32 * 1024;
 
 /// The most writes one group holds before it is committed.
 const GROUP_WRITES: usize = 1024;
@@ -164,6 +172,8 @@ impl Drop for State {
     fn drop(&mut self) {
         // closing the connection would roll the open group back
         let _ = self.commit_group();
+        // the thread's connection closes first: the last one to close checkpoints the log
+        drop(self.checkpointer.take());
     }
 }
 
@@ -228,10 +238,14 @@ impl Embedded {
     /// # Errors
     /// [`Error::Backend`] when the file cannot be opened or is not a state file.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let conn = Connection::open(path).map_err(store_error)?;
+        let path = path.as_ref();
+        let mut conn = Connection::open(path).map_err(store_error)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(store_error)?;
-        Self::init(conn)
+        let checkpointer = checkpoint::Checkpointer::start(&mut conn, path);
+        let cluster = Self::init(conn)?;
+        cluster.lock().checkpointer = checkpointer;
+        Ok(cluster)
     }
 
     /// A cluster that lives only as long as the value (tests, dry runs).
@@ -249,6 +263,15 @@ impl Embedded {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(store_error)?;
         conn.set_prepared_statement_cache_capacity(64);
+        // the journals of the savepoints (every write of a group is one) stay in memory instead
+        // of a temporary file: a write's undo pages cost no system calls
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(store_error)?;
+        // SQLite's page cache (2 MiB by default): the pages a delivery reads again (the
+        // B-tree's inner pages, the leaves it inserts into) stay in memory instead of being
+        // read from the file in a system call each time
+        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
+            .map_err(store_error)?;
         // the layout is made (or brought up to date) in one transaction: two processes opening
         // a new file at once take turns
         run(&conn, "BEGIN IMMEDIATE")?;
@@ -269,6 +292,7 @@ impl Embedded {
                 group: None,
                 failed: None,
                 ready_on_write: false,
+                checkpointer: None,
             })),
         })
     }
