@@ -140,20 +140,27 @@ fn checkpoint_when_nudged(own: &Connection, signal: &Signal) {
 mod tests {
     use super::*;
 
+    /// The pages in the log (a checkpoint answers `(busy, pages in the log, pages copied)`;
+    /// this one copies what is left, so call it last).
     fn log_pages(conn: &Connection) -> i64 {
-        // (busy, frames in the log, frames copied): a passive checkpoint that copies nothing new
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
             .expect("a checkpoint")
     }
 
-    #[test]
-    fn the_thread_copies_the_log_and_the_next_write_starts_it_again() {
+    /// A new state file in WAL mode with one table, and its checkpoint thread.
+    fn file() -> (tempfile::TempDir, std::path::PathBuf, Connection, Checkpointer) {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("state.db");
         let mut conn = Connection::open(&path).expect("open");
         conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
         conn.execute_batch("CREATE TABLE t (v BLOB)").expect("table");
         let checkpointer = Checkpointer::start(&mut conn, &path).expect("a checkpoint thread");
+        (dir, path, conn, checkpointer)
+    }
+
+    #[test]
+    fn the_thread_copies_the_log_and_the_next_write_starts_it_again() {
+        let (_dir, path, conn, checkpointer) = file();
         // one commit of about 200 pages: past the nudge, short of the backstop
         let page = vec![7u8; 4000];
         conn.execute_batch("BEGIN").expect("begin");
@@ -183,12 +190,7 @@ mod tests {
 
     #[test]
     fn without_the_thread_the_commits_still_bound_the_log() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let path = dir.path().join("state.db");
-        let mut conn = Connection::open(&path).expect("open");
-        conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-        conn.execute_batch("CREATE TABLE t (v BLOB)").expect("table");
-        let checkpointer = Checkpointer::start(&mut conn, &path).expect("a checkpoint thread");
+        let (_dir, _path, conn, checkpointer) = file();
         drop(checkpointer); // the thread is gone; the hook stays
         let page = vec![7u8; 4000];
         for _ in 0..3000 {
