@@ -615,9 +615,35 @@ impl Embedded {
     }
 }
 
+/// How many times [`lock`] tries a held lock again before its thread sleeps until it is free.
+const SPIN_TRIES: u32 = 200;
+
+/// The longest pause between two tries, in spin-loop hints (the pause doubles from one).
+const SPIN_PAUSE: u32 = 64;
+
 /// The state behind `db`, whoever held the lock before (a panic while holding it leaves nothing
 /// half done: the open transaction is rolled back and the copies are dropped).
+///
+/// A thread that finds the lock held tries again for a while before it sleeps: what the holder
+/// does is short (tens of microseconds for most operations), while a thread put to sleep waits
+/// for the wake-up, which on a virtual machine often takes longer than the work, and its core
+/// idles meanwhile. Delivering 10,000 applications 4 at once on 2 cores took 9.5-10.3 s with a
+/// plain lock and 7.4-7.6 s with this one (alternated, same machine).
 fn lock(db: &Mutex<State>) -> MutexGuard<'_, State> {
+    let mut pause = 1;
+    for _ in 0..SPIN_TRIES {
+        match db.try_lock() {
+            Ok(state) => return state,
+            Err(std::sync::TryLockError::WouldBlock) => {
+                for _ in 0..pause {
+                    std::hint::spin_loop();
+                }
+                pause = (pause * 2).min(SPIN_PAUSE);
+            }
+            // recovered below
+            Err(std::sync::TryLockError::Poisoned(_)) => break,
+        }
+    }
     db.lock().unwrap_or_else(|poisoned| {
         let mut state = poisoned.into_inner();
         state.cache.clear();

@@ -822,3 +822,39 @@ async fn resource_versions_keep_increasing_across_processes_groups_and_reopening
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
     assert_eq!(seen.len(), 14);
 }
+
+#[tokio::test]
+async fn a_panic_while_holding_the_lock_leaves_a_usable_store_and_threads_that_waited_get_it() {
+    let cluster = Arc::new(Embedded::in_memory().expect("a store"));
+    cluster
+        .apply("", cm("before", "default", json!({"a": "1"})))
+        .await
+        .expect("apply");
+    // a thread waits (spinning, then asleep) while another holds the lock and panics
+    let holder = Arc::clone(&cluster);
+    let (held, hold) = std::sync::mpsc::channel();
+    let panicking = std::thread::spawn(move || {
+        let _state = holder.lock();
+        held.send(()).expect("tell");
+        std::thread::sleep(Duration::from_millis(50));
+        panic!("a panic while holding the lock");
+    });
+    hold.recv().expect("held");
+    let waiter = Arc::clone(&cluster);
+    let waited = std::thread::spawn(move || {
+        let state = waiter.lock();
+        state.group.is_none()
+    });
+    assert!(panicking.join().is_err());
+    assert!(waited.join().expect("the waiting thread"));
+    assert!(!cluster.db.is_poisoned());
+    cluster
+        .apply("", cm("after", "default", json!({"a": "2"})))
+        .await
+        .expect("apply after the panic");
+    let before = cluster
+        .get(&key("v1", "ConfigMap", "default", "before"))
+        .await
+        .expect("get");
+    assert_eq!(before.expect("kept")["data"]["a"], "1");
+}
